@@ -1,0 +1,258 @@
+"""``[tool.gil-lint]`` in pyproject.toml → :class:`Settings` (a frozen dataclass).
+
+Every key is checked: an unknown key or a value of the wrong type is a
+:class:`ConfigError` naming the file and the key, which the CLI prints on one
+line and exits with 2. Nothing is silently ignored.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gil_lint.engine.knowledge import USER_KEYS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+TARGET_GIL_VALUES = ("auto", "enabled", "disabled")
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
+    "build", "dist", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+    ".gil_lint_cache", "site-packages",
+)
+
+
+class ConfigError(Exception):
+    """A bad configuration value; ``str()`` is the one-line message for the user."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ("GIL",)
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    target_gil: str = "auto"
+    # GIL404: a gather over a literal range up to this size is not "unbounded".
+    gather_max_size: int = 100
+    # GIL101/GIL206: a loop is CPU-bound evidence only above this many iterations
+    # when the count is a literal (`for _ in range(3)` is not).
+    cpu_loop_min_iterations: int = 1000
+    # Issue #10: how many helper calls deep the async rules follow.
+    max_call_depth: int = 3
+    knowledge: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    project_root: Path | None = field(default=None, compare=False)
+    config_path: Path | None = field(default=None, compare=False)
+
+    def is_enabled(self, code: str) -> bool:
+        """Ruff-style prefix selection: the longest matching prefix wins."""
+        best_sel = max(
+            (len(p) for p in (*self.select, *self.extend_select) if _matches(code, p)),
+            default=-1,
+        )
+        best_ign = max((len(p) for p in self.ignore if _matches(code, p)), default=-1)
+        return best_sel >= 0 and best_sel > best_ign
+
+    def ignored_for_file(self, code: str, path: str) -> bool:
+        rel = self.relative(path)
+        name = Path(path).name
+        for pattern, codes in self.per_file_ignores:
+            if (fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern)) and any(
+                _matches(code, c) for c in codes
+            ):
+                return True
+        return False
+
+    def relative(self, path: str) -> str:
+        p = Path(path)
+        if self.project_root is not None and p.is_absolute():
+            try:
+                return p.relative_to(self.project_root).as_posix()
+            except ValueError:
+                pass
+        return p.as_posix()
+
+    def cache_key(self) -> str:
+        """Everything that changes findings, for the result cache."""
+        return repr(
+            (
+                self.select, self.ignore, self.extend_select, self.per_file_ignores,
+                self.target_gil, self.gather_max_size, self.cpu_loop_min_iterations,
+                self.max_call_depth, self.knowledge,
+            )
+        )
+
+    def gil_disabled(self) -> bool:
+        if self.target_gil == "disabled":
+            return True
+        if self.target_gil == "enabled":
+            return False
+        is_enabled = getattr(sys, "_is_gil_enabled", None)
+        return is_enabled is not None and not is_enabled()
+
+
+def _matches(code: str, selector: str) -> bool:
+    return selector == "ALL" or code.startswith(selector)
+
+
+def _codes(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of rule codes, got {value!r}")
+    out = []
+    for v in value:
+        v = v.strip().upper()
+        if not v or not (v == "ALL" or v.startswith("GIL")):
+            raise ConfigError(f"{where}: {v!r} is not a rule code or prefix (e.g. GIL201, GIL2)")
+        out.append(v)
+    return tuple(out)
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _int(value: Any, where: str, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{where}: expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def settings_from_table(
+    table: Mapping[str, Any], source: str, base: Settings | None = None
+) -> Settings:
+    """Validate a ``[tool.gil-lint]``-shaped mapping; ``source`` names it in errors."""
+    s = base or Settings()
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"{source}: [tool.gil-lint] {key}"
+        if key == "select":
+            changes["select"] = _codes(value, where)
+        elif key == "ignore":
+            changes["ignore"] = _codes(value, where)
+        elif key == "extend-select":
+            changes["extend_select"] = _codes(value, where)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table of glob = [codes]")
+            changes["per_file_ignores"] = tuple(
+                (str(glob), _codes(codes, f"{where}.{glob!r}")) for glob, codes in value.items()
+            )
+        elif key == "exclude":
+            changes["exclude"] = _strings(value, where)
+        elif key == "extend-exclude":
+            changes["extend_exclude"] = _strings(value, where)
+        elif key == "respect-gitignore":
+            changes["respect_gitignore"] = _bool(value, where)
+        elif key == "target-gil":
+            if value not in TARGET_GIL_VALUES:
+                raise ConfigError(
+                    f"{where}: expected one of {', '.join(TARGET_GIL_VALUES)}, got {value!r}"
+                )
+            changes["target_gil"] = value
+        elif key == "gather-max-size":
+            changes["gather_max_size"] = _int(value, where, 1)
+        elif key == "cpu-loop-min-iterations":
+            changes["cpu_loop_min_iterations"] = _int(value, where, 1)
+        elif key == "max-call-depth":
+            changes["max_call_depth"] = _int(value, where, 0)
+        elif key == "knowledge":
+            changes["knowledge"] = _knowledge(value, where)
+        else:
+            raise ConfigError(f"{source}: unknown key [tool.gil-lint] {key!r}")
+    return replace(s, **changes)
+
+
+def _knowledge(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table")
+    out = []
+    for key, names in value.items():
+        if key not in USER_KEYS:
+            known = ", ".join(sorted(USER_KEYS))
+            raise ConfigError(f"{where}.{key}: unknown knowledge key (known: {known})")
+        out.append((key, _strings(names, f"{where}.{key}")))
+    return tuple(sorted(out))
+
+
+def read_pyproject(path: Path) -> dict[str, Any] | None:
+    """The ``[tool.gil-lint]`` table of a pyproject.toml, or None if it has none."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    tool = data.get("tool", {})
+    table = tool.get("gil-lint") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.gil-lint] must be a table")
+    return table
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a ``[tool.gil-lint]`` table, walking up from ``start``."""
+    start = start.resolve()
+    for d in (start, *start.parents) if start.is_dir() else start.parents:
+        candidate = d / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if "gil-lint" in text and read_pyproject(candidate) is not None:
+                return candidate
+    return None
+
+
+def find_project_root(start: Path) -> Path:
+    start = start.resolve()
+    for d in (start, *start.parents) if start.is_dir() else start.parents:
+        if (d / "pyproject.toml").is_file() or (d / ".git").exists():
+            return d
+    return start if start.is_dir() else start.parent
+
+
+def load_settings(
+    config: Path | None = None, start: Path | None = None, overrides: Iterable[Any] = ()
+) -> Settings:
+    """Settings from ``--config FILE`` or the nearest pyproject.toml above ``start``."""
+    start = start or Path.cwd()
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(f"{config}: config file not found")
+        path: Path | None = config
+    else:
+        path = find_config(start)
+    if path is None:
+        return Settings(project_root=find_project_root(start))
+    table = read_pyproject(path)
+    if table is None and path.name != "pyproject.toml":
+        # a standalone gil-lint.toml written without the [tool.gil-lint] header
+        with open(path, "rb") as f:
+            try:
+                table = tomllib.load(f)
+            except tomllib.TOMLDecodeError as e:
+                raise ConfigError(f"{path}: invalid TOML: {e}") from None
+    s = settings_from_table(table or {}, str(path))
+    return replace(s, project_root=path.resolve().parent, config_path=path)

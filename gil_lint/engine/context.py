@@ -1,0 +1,152 @@
+"""One parsed module as the rules see it: tree, scopes, resolver, positions, reports."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from gil_lint.diagnostics import Diagnostic, Evidence, Fix
+from gil_lint.engine.scopes import Resolver, Scope
+
+if TYPE_CHECKING:
+    from gil_lint.config import Settings
+    from gil_lint.engine.knowledge import Knowledge
+    from gil_lint.rules.base import Rule
+
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+
+
+class ModuleContext:
+    """Everything a rule may ask about the module being linted."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        source: str,
+        tree: ast.Module,
+        module_name: str,
+        scopes: dict[ast.AST, Scope],
+        knowledge: Knowledge,
+        settings: Settings,
+        project: object | None = None,
+    ) -> None:
+        self.path = path
+        self.source = source
+        self.tree = tree
+        self.module_name = module_name
+        self.scopes = scopes
+        self.module_scope = scopes[tree]
+        self.knowledge = knowledge
+        self.settings = settings
+        self.project = project
+        self.resolver = Resolver(scopes, self.module_scope, knowledge)
+        self.diagnostics: list[Diagnostic] = []
+        # maintained by the walker
+        self.scope: Scope = self.module_scope
+        self.parents: dict[ast.AST, ast.AST] = {}
+        self._lines: list[str] | None = None
+
+    # -- source positions ------------------------------------------------------------
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = _LINE_SPLIT.split(self.source)
+        return self._lines
+
+    def char_col(self, row: int, byte_col: int) -> int:
+        """ast's UTF-8 byte offset → a 1-based code-point column."""
+        lines = self.lines
+        if not 1 <= row <= len(lines):
+            return 1
+        line = lines[row - 1]
+        if line.isascii():
+            return min(byte_col, len(line)) + 1
+        return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="replace")) + 1
+
+    def span(self, node: ast.AST) -> tuple[int, int, int, int]:
+        row = node.lineno  # type: ignore[attr-defined]
+        end_row = getattr(node, "end_lineno", None) or row
+        col = self.char_col(row, node.col_offset)  # type: ignore[attr-defined]
+        end_col_b = getattr(node, "end_col_offset", None)
+        end_col = self.char_col(end_row, end_col_b) if end_col_b is not None else col
+        return row, col, end_row, end_col
+
+    def segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.source, node) or ""
+
+    # -- resolution shortcuts --------------------------------------------------------------
+    def qualname(self, expr: ast.expr, scope: Scope | None = None) -> str | None:
+        return self.resolver.qualname(expr, scope or self.scope)
+
+    def call_name(self, call: ast.Call, scope: Scope | None = None) -> str | None:
+        return self.resolver.qualname(call.func, scope or self.scope)
+
+    def in_async(self, scope: Scope | None = None) -> bool:
+        """Whether code here runs on the event loop: the innermost function is ``async def``.
+
+        A stack, not a flag: a sync ``def`` or a ``lambda`` nested in ``async def``
+        is not async; class bodies and comprehensions run in their enclosing function.
+        """
+        s: Scope | None = scope or self.scope
+        while s is not None:
+            if s.kind in ("function", "lambda"):
+                return s.is_async
+            if s.kind == "module":
+                return False
+            s = s.parent
+        return False
+
+    def enclosing_function(self, scope: Scope | None = None) -> Scope | None:
+        s: Scope | None = scope or self.scope
+        while s is not None:
+            if s.kind in ("function", "lambda"):
+                return s
+            s = s.parent
+        return None
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(node)
+
+    def is_awaited(self, node: ast.expr) -> bool:
+        """Directly awaited, or the subject of ``async with`` / ``async for``."""
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.Await):
+            return True
+        if isinstance(parent, ast.withitem):
+            return isinstance(self.parents.get(parent), ast.AsyncWith)
+        if isinstance(parent, ast.AsyncFor) and parent.iter is node:
+            return True
+        return False
+
+    def is_module_level(self, scope: Scope | None = None) -> bool:
+        return (scope or self.scope).kind == "module"
+
+    # -- reporting ---------------------------------------------------------------------
+    def report(
+        self,
+        rule: Rule,
+        node: ast.AST,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        evidence: Iterable[Evidence] = (),
+    ) -> None:
+        row, col, end_row, end_col = self.span(node)
+        self.diagnostics.append(
+            Diagnostic(
+                code=rule.CODE,
+                name=rule.NAME,
+                message=message,
+                path=self.path,
+                row=row,
+                col=col,
+                end_row=end_row,
+                end_col=end_col,
+                severity=rule.SEVERITY,
+                fix=fix,
+                evidence=tuple(evidence),
+            )
+        )

@@ -1,0 +1,325 @@
+"""``lint_source``: the one entry point from source text to diagnostics.
+
+Pipeline, cheapest first (see the performance issue): a byte pre-scan decides
+which rules can fire at all (most files hold no concurrency code and stop
+here); then ``ast.parse``; one scope pass; one walk that calls every enabled
+rule's handlers; then ``# noqa`` and per-file ignores.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+
+from gil_lint.config import Settings
+from gil_lint.diagnostics import (
+    FILE_ERROR,
+    INTERNAL_ERROR,
+    SYNTAX_ERROR,
+    Diagnostic,
+)
+from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.knowledge import load_knowledge
+from gil_lint.engine.scopes import ScopeBuilder, module_name_for
+from gil_lint.rules import Rule, all_rules
+
+_NOQA = re.compile(r"#\s*noqa(?::[\s]*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+_FILE_NOQA = re.compile(rb"#\s*gil-lint:\s*noqa\b(?!:)", re.I)
+_ENGINE_NAMES = {
+    SYNTAX_ERROR: "syntax-error",
+    FILE_ERROR: "file-error",
+    INTERNAL_ERROR: "internal-error",
+}
+
+# ast nodes whose children are scope nodes handled specially by the walker
+_SCOPE_NODES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+
+
+def engine_diagnostic(
+    code: str, message: str, path: str, row: int = 1, col: int = 1, end_col: int | None = None
+) -> Diagnostic:
+    return Diagnostic(
+        code=code,
+        name=_ENGINE_NAMES[code],
+        message=message,
+        path=path,
+        row=row,
+        col=col,
+        end_row=row,
+        end_col=end_col if end_col is not None else col,
+        severity="error",
+    )
+
+
+def decode_source(data: bytes, path: str) -> str:
+    """Decode like Python does (BOM, PEP 263 cookie); raise ValueError with a reason."""
+    if b"\x00" in data:
+        raise ValueError("file contains NUL bytes (binary file?)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as e:
+        raise ValueError(str(e)) from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as e:
+        raise ValueError(f"cannot decode as {encoding}: {e}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def enabled_rules(settings: Settings) -> list[type[Rule]]:
+    return [r for r in all_rules() if settings.is_enabled(r.CODE)]
+
+
+def lint_source(
+    source: str | bytes,
+    path: str,
+    settings: Settings | None = None,
+    *,
+    rules: Sequence[type[Rule]] | None = None,
+    project: object | None = None,
+    module_name: str | None = None,
+) -> list[Diagnostic]:
+    """Lint one module's source. Never raises: problems become engine diagnostics."""
+    settings = settings or Settings()
+    if rules is None:
+        rules = enabled_rules(settings)
+    if isinstance(source, bytes):
+        data = source
+        try:
+            text = decode_source(source, path)
+        except ValueError as e:
+            return [engine_diagnostic(FILE_ERROR, f"cannot lint: {e}", path)]
+    else:
+        text = source
+        data = source.encode("utf-8", errors="surrogatepass")
+
+    if _FILE_NOQA.search(data):
+        return []
+    active = [r for r in rules if any(t in data for t in r.TRIGGERS)]
+    if not active:
+        return []
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc.
+            tree = ast.parse(text, filename=path, type_comments=False)
+    except SyntaxError as e:
+        return [_syntax_error(e, path, text)]
+    except (ValueError, MemoryError, RecursionError) as e:
+        # ast.parse raises ValueError for NUL bytes, MemoryError/RecursionError when
+        # nesting is too deep for the parser
+        msg = "too deeply nested to parse" if not isinstance(e, ValueError) else str(e)
+        return [engine_diagnostic(SYNTAX_ERROR, f"SyntaxError: {msg}", path)]
+
+    try:
+        diagnostics = _run_rules(
+            tree, text, path, settings, active, project, module_name or module_name_for(path)
+        )
+    except RecursionError:
+        return [
+            engine_diagnostic(
+                INTERNAL_ERROR, "internal error: expression nested too deeply to analyse", path
+            )
+        ]
+    return _apply_suppressions(diagnostics, text, settings, path)
+
+
+def _syntax_error(e: SyntaxError, path: str, text: str) -> Diagnostic:
+    row = e.lineno or 1
+    col = e.offset or 1
+    lines = text.splitlines()
+    if row > len(lines) + 1:
+        row = max(len(lines), 1)
+    return engine_diagnostic(SYNTAX_ERROR, f"SyntaxError: {e.msg}", path, row, max(col, 1))
+
+
+def _run_rules(
+    tree: ast.Module,
+    text: str,
+    path: str,
+    settings: Settings,
+    active: Sequence[type[Rule]],
+    project: object | None,
+    module_name: str,
+) -> list[Diagnostic]:
+    knowledge = load_knowledge(settings.knowledge)
+    is_package = path.endswith("__init__.py")
+    scopes = ScopeBuilder(module_name, is_package).build(tree)
+    ctx = ModuleContext(
+        path=path,
+        source=text,
+        tree=tree,
+        module_name=module_name,
+        scopes=scopes,
+        knowledge=knowledge,
+        settings=settings,
+        project=project,
+    )
+    instances = [r(ctx) for r in active]
+    handlers: dict[str, list[tuple[Rule, Callable[[ast.AST], None]]]] = {}
+    for inst in instances:
+        for attr in dir(type(inst)):
+            if attr.startswith("visit_"):
+                handlers.setdefault(attr[6:], []).append((inst, getattr(inst, attr)))
+    failed: dict[str, str] = {}
+
+    for node in _walk(tree, ctx):
+        for inst, handler in handlers.get(type(node).__name__, ()):
+            if inst.CODE in failed:
+                continue
+            try:
+                handler(node)
+            except RecursionError:
+                raise
+            except Exception as e:  # a rule bug must never end the run
+                failed[inst.CODE] = _describe_crash(inst, e, node)
+    ctx.scope = ctx.module_scope
+    for inst in instances:
+        if inst.CODE in failed:
+            continue
+        try:
+            inst.finish()
+        except Exception as e:
+            failed[inst.CODE] = _describe_crash(inst, e, tree)
+    out = list(ctx.diagnostics)
+    for code, message in failed.items():
+        out = [d for d in out if d.code != code]
+        out.append(engine_diagnostic(INTERNAL_ERROR, message, path))
+    return out
+
+
+def _describe_crash(rule: Rule, e: Exception, node: ast.AST) -> str:
+    frame = traceback.extract_tb(e.__traceback__)[-1]
+    where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+    line = getattr(node, "lineno", "?")
+    return (
+        f"internal error in {rule.CODE} at line {line}: {type(e).__name__}: {e} ({where}); "
+        "please report it"
+    )
+
+
+def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
+    """Pre-order walk that keeps ``ctx.scope`` and ``ctx.parents`` current.
+
+    Iterative, so deeply nested code cannot exhaust the Python stack here.
+    """
+    scopes = ctx.scopes
+    parents = ctx.parents
+    stack: list[tuple[ast.AST, object]] = [(tree, ctx.module_scope)]
+    iter_fields = ast.iter_fields
+    AST = ast.AST
+    while stack:
+        node, scope = stack.pop()
+        ctx.scope = scope  # type: ignore[assignment]
+        yield node
+        if isinstance(node, _SCOPE_NODES):
+            children = _scope_children(node, scope, scopes[node])
+        else:
+            children = []
+            for _, value in iter_fields(node):
+                if isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, AST):
+                            children.append((item, scope))
+                elif isinstance(value, AST):
+                    children.append((value, scope))
+        for child, _ in children:
+            parents[child] = node
+        stack.extend(reversed(children))
+
+
+def _scope_children(node: ast.AST, outer: object, inner: object) -> list[tuple[ast.AST, object]]:
+    out: list[tuple[ast.AST, object]] = []
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        out += [(d, outer) for d in node.decorator_list]
+        out += [(d, outer) for d in node.args.defaults]
+        out += [(d, outer) for d in node.args.kw_defaults if d is not None]
+        out.append((node.args, inner))
+        if node.returns is not None:
+            out.append((node.returns, outer))
+        out += [(s, inner) for s in node.body]
+    elif isinstance(node, ast.Lambda):
+        out += [(d, outer) for d in node.args.defaults]
+        out += [(d, outer) for d in node.args.kw_defaults if d is not None]
+        out.append((node.body, inner))
+    elif isinstance(node, ast.ClassDef):
+        out += [(d, outer) for d in node.decorator_list]
+        out += [(b, outer) for b in node.bases]
+        out += [(k, outer) for k in node.keywords]
+        out += [(s, inner) for s in node.body]
+    else:  # comprehensions
+        gens = node.generators  # type: ignore[attr-defined]
+        for i, gen in enumerate(gens):
+            out.append((gen, outer if i == 0 else inner))
+        if isinstance(node, ast.DictComp):
+            out += [(node.key, inner), (node.value, inner)]
+        else:
+            out.append((node.elt, inner))  # type: ignore[attr-defined]
+    return out
+
+
+def _apply_suppressions(
+    diagnostics: list[Diagnostic], text: str, settings: Settings, path: str
+) -> list[Diagnostic]:
+    if not diagnostics:
+        return diagnostics
+    lines = None
+    out = []
+    for d in diagnostics:
+        if d.code not in _ENGINE_NAMES and settings.ignored_for_file(d.code, path):
+            continue
+        if d.code != INTERNAL_ERROR:
+            if lines is None:
+                lines = re.split(r"\r\n|\r|\n", text)
+            if _suppressed(d, lines):
+                continue
+        out.append(d)
+    out.sort(key=lambda d: (d.row, d.col, d.code))
+    return out
+
+
+def _suppressed(d: Diagnostic, lines: list[str]) -> bool:
+    """``# noqa`` on the first or last line of the reported range."""
+    for row in {d.row, d.end_row}:
+        if not 1 <= row <= len(lines):
+            continue
+        line = lines[row - 1]
+        if "#" not in line:
+            continue
+        m = _NOQA.search(line)
+        if m is None:
+            continue
+        codes = m.group("codes")
+        if not codes:
+            return True
+        if d.code in {c.upper() for c in re.split(r"[\s,]+", codes) if c}:
+            return True
+    return False
+
+
+def read_and_lint(path: str, settings: Settings, rules: Sequence[type[Rule]] | None = None,
+                  project: object | None = None) -> list[Diagnostic]:
+    """Read a file from disk and lint it; read errors become a GIL002 diagnostic."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return [engine_diagnostic(FILE_ERROR, f"cannot read file: {e.strerror or e}", path)]
+    return lint_source(data, path, settings, rules=rules, project=project)
+

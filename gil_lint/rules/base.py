@@ -1,0 +1,74 @@
+"""The base class every rule derives from: metadata, examples, and ``report``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from gil_lint.diagnostics import Applicability, Evidence, Fix, Severity
+from gil_lint.engine.context import ModuleContext
+
+
+@dataclass(frozen=True)
+class Example:
+    """An INVALID example; ``fixed`` is the expected source after its fix, if any."""
+
+    code: str
+    fixed: str | None = None
+    unsafe: bool = False
+
+
+class Rule:
+    """One rule: a docstring in ruff's shape, metadata, examples and node handlers.
+
+    Handlers are methods named ``visit_<ast node class>`` (``visit_Call``,
+    ``visit_With`` ...). The engine walks each module once and calls every
+    enabled rule's handler for each node; ``self.ctx.scope`` is the scope the
+    node is in. ``finish()`` runs after the walk for whole-module checks.
+    """
+
+    CODE: ClassVar[str]
+    NAME: ClassVar[str]
+    MESSAGE: ClassVar[str]
+    SEVERITY: ClassVar[Severity] = "warning"
+    FIX: ClassVar[Applicability | None] = None
+    # The file is analysed for this rule only if one of these byte strings occurs in it.
+    TRIGGERS: ClassVar[tuple[bytes, ...]] = ()
+    VALID: ClassVar[list[str]] = []
+    INVALID: ClassVar[list[str | Example]] = []
+
+    def __init__(self, ctx: ModuleContext) -> None:
+        self.ctx = ctx
+
+    def report(
+        self,
+        node: ast.AST,
+        message: str | None = None,
+        *,
+        fix: Fix | None = None,
+        evidence: Iterable[Evidence] = (),
+        **fmt: object,
+    ) -> None:
+        text = message if message is not None else self.MESSAGE.format(**fmt)
+        self.ctx.report(self, node, text, fix=fix, evidence=evidence)
+
+    def finish(self) -> None:
+        """Called once after the walk."""
+
+    @classmethod
+    def docs(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first sentence under "What it does", for tables."""
+        text = cls.docs()
+        marker = "## What it does"
+        if marker in text:
+            text = text.split(marker, 1)[1]
+        para = text.strip().split("\n\n", 1)[0]
+        return " ".join(para.split())

@@ -1,0 +1,154 @@
+"""Recognising the concurrency APIs rules reason about: pools, threads, event loops.
+
+Shared by the multiprocessing, asyncio and (later) CPU-bound rules so that
+"what is a process pool" is decided in one place, from the knowledge base.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Literal
+
+from gil_lint.engine.context import ModuleContext
+
+PoolKind = Literal["thread", "process"]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A callable handed to a thread, a process or a pool.
+
+    ``kind`` is where it runs; ``func`` the callable expression as written;
+    ``args`` the positional arguments it is called with (when the API shows
+    them); ``api`` a short name for messages (``ThreadPoolExecutor.submit``).
+    """
+
+    kind: PoolKind
+    func: ast.expr
+    args: tuple[ast.expr, ...]
+    call: ast.Call
+    api: str
+
+
+def pool_kind(ctx: ModuleContext, type_name: str | None) -> PoolKind | None:
+    if type_name is None:
+        return None
+    k = ctx.knowledge
+    if type_name in k.thread_pools:
+        return "thread"
+    if type_name in k.process_pools:
+        return "process"
+    return None
+
+
+def constructed_pool(ctx: ModuleContext, call: ast.Call) -> PoolKind | None:
+    """Whether ``call`` creates a thread or process pool (any alias or context)."""
+    return pool_kind(ctx, ctx.resolver.call_result_type(call, ctx.scope))
+
+
+def is_event_loop(ctx: ModuleContext, expr: ast.expr) -> bool:
+    q = ctx.qualname(expr)
+    if q is not None:
+        return q in ctx.knowledge.event_loops
+    # unresolved (a parameter, an attribute of an unknown object): go by its name
+    tail = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", None)
+    return tail in ctx.knowledge.event_loop_names
+
+
+def method_call(ctx: ModuleContext, call: ast.Call) -> tuple[str | None, str] | None:
+    """For ``recv.method(...)``: (qualified type of ``recv`` or None, method)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    return ctx.qualname(func.value), func.attr
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _tuple_items(expr: ast.expr | None) -> tuple[ast.expr, ...]:
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return tuple(expr.elts)
+    return ()
+
+
+def submission(ctx: ModuleContext, call: ast.Call) -> Submission | None:
+    """If ``call`` hands a callable to a thread, process or pool: what, where, how."""
+    k = ctx.knowledge
+    name = ctx.call_name(call)
+    if name in k.threads or name in k.process_starters:
+        target = _keyword(call, "target")
+        if target is None and len(call.args) >= 2:
+            target = call.args[1]
+        if target is None:
+            return None
+        kind: PoolKind = "thread" if name in k.threads else "process"
+        api = "threading.Thread" if kind == "thread" else "multiprocessing.Process"
+        args = _tuple_items(_keyword(call, "args") or (call.args[3] if len(call.args) > 3 else None))
+        return Submission(kind, target, args, call, api)
+    if name == "asyncio.to_thread" and call.args:
+        return Submission("thread", call.args[0], tuple(call.args[1:]), call, "asyncio.to_thread")
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    method = call.func.attr
+    if method == "run_in_executor" and len(call.args) >= 2:
+        if not is_event_loop(ctx, call.func.value):
+            return None
+        executor = call.args[0]
+        if isinstance(executor, ast.Constant) and executor.value is None:
+            where: PoolKind | None = "thread"  # the loop's default executor
+        else:
+            where = pool_kind(ctx, ctx.qualname(executor))
+        if where is None:
+            return None
+        return Submission(where, call.args[1], tuple(call.args[2:]), call, "loop.run_in_executor")
+    if method not in k.submit_methods:
+        return None
+    receiver_type = ctx.qualname(call.func.value)
+    where = pool_kind(ctx, receiver_type)
+    if where is None:
+        return None
+    func = call.args[0] if call.args else (_keyword(call, "fn") or _keyword(call, "func"))
+    if func is None:
+        return None
+    short = (receiver_type or "").rpartition(".")[2]
+    args = tuple(call.args[1:]) if method in ("submit", "apply_async", "apply") else ()
+    return Submission(where, func, args, call, f"{short}.{method}")
+
+
+def unwrap_partial(ctx: ModuleContext, func: ast.expr) -> ast.expr:
+    """``functools.partial(f, ...)`` → ``f`` (repeatedly)."""
+    while (
+        isinstance(func, ast.Call)
+        and func.args
+        and ctx.call_name(func) == "functools.partial"
+    ):
+        func = func.args[0]
+    return func
+
+
+def in_main_guard(ctx: ModuleContext, node: ast.AST) -> bool:
+    """Inside ``if __name__ == "__main__":`` (either operand order)."""
+    parent = ctx.parent(node)
+    child = node
+    while parent is not None:
+        if isinstance(parent, ast.If) and child in parent.body and _is_main_test(parent.test):
+            return True
+        child, parent = parent, ctx.parent(parent)
+    return False
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+    has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
+    return has_name and has_main

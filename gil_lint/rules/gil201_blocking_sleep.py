@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from gil_lint.rules.base import Example
+from gil_lint.rules.blocking import BlockingCallRule
+
+
+class BlockingSleepInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Flags `time.sleep()` called inside an `async def`.
+
+    ## Why is this bad?
+    `time.sleep()` blocks the thread that runs the event loop. While it sleeps,
+    no other task, callback or I/O completion can run: every coroutine in the
+    program stalls for the whole duration.
+
+    ## Example
+    ```python
+    import time
+
+    async def poll():
+        time.sleep(1)
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+
+    async def poll():
+        await asyncio.sleep(1)
+    ```
+
+    ## Fix safety
+    The fix is safe: `await asyncio.sleep(x)` waits the same time without
+    blocking the loop. `import asyncio` is added if needed.
+    """
+
+    CODE = "GIL201"
+    NAME = "blocking-sleep-in-async"
+    CATEGORY = "sleep"
+    FIX = "safe"
+    ADVICE = "use `await asyncio.sleep(...)`"
+    VALID = [
+        "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
+        "import time\ndef f():\n    time.sleep(1)\n",
+        "import time\nasync def f():\n    def inner():\n        time.sleep(1)\n    return inner\n",
+        "import asyncio, time\nasync def f():\n    await asyncio.to_thread(time.sleep, 1)\n",
+        "import asyncio, time\nasync def f():\n"
+        "    await asyncio.get_running_loop().run_in_executor(None, lambda: time.sleep(1))\n",
+        "async def f(time):\n    time.sleep(1)\n",
+        "import trio\nasync def f():\n    await trio.sleep(1)\n",
+    ]
+    INVALID = [
+        Example(
+            "import time\nasync def f():\n    time.sleep(1)\n",
+            fixed="import time\nimport asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n",
+        ),
+        "import time as t\nasync def f():\n    t.sleep(0.5)\n",
+        "from time import sleep as nap\nasync def f():\n    nap(2)\n",
+        "from time import *\nasync def f():\n    sleep(2)\n",
+        "async def f():\n    time.sleep(2)\n",
+        "import time\nasync def f():\n    def inner():\n        pass\n    time.sleep(1)\n",
+        "import time\nclass C:\n    async def m(self):\n        time.sleep(1)\n",
+    ]

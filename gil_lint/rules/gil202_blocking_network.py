@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from gil_lint.rules.blocking import BlockingCallRule
+
+
+class BlockingNetworkInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Flags synchronous network and database clients used inside an `async def`:
+    `requests` (module functions and `Session` methods), `httpx`'s sync API,
+    `urllib.request.urlopen`, `urllib3`, `http.client`, blocking `socket`
+    methods, `sqlite3`, `psycopg2`, `pymysql`, sync `redis`, `smtplib`, `ftplib`.
+
+    ## Why is this bad?
+    A synchronous client waits for the network on the event loop's thread. For
+    the whole round trip — often hundreds of milliseconds — every other task
+    is frozen, so the service handles one request at a time.
+
+    ## Example
+    ```python
+    import requests
+
+    async def fetch(url):
+        return requests.get(url).json()
+    ```
+
+    ## Use instead
+    An async client (`httpx.AsyncClient`, `aiohttp`, `asyncpg`), or offload:
+    ```python
+    import asyncio
+    import requests
+
+    async def fetch(url):
+        response = await asyncio.to_thread(requests.get, url)
+        return response.json()
+    ```
+
+    ## Fix safety
+    The fix (`await asyncio.to_thread(func, *args)`) is unsafe: the call then
+    runs in another thread, which matters if the client object is not
+    thread-safe or the code relies on thread-local state.
+    """
+
+    CODE = "GIL202"
+    NAME = "blocking-network-in-async"
+    CATEGORY = "network"
+    FIX = "unsafe"
+    ADVICE = "use an async client or `await asyncio.to_thread({call}, ...)`"
+    VALID = [
+        "import httpx\nasync def f(url):\n    async with httpx.AsyncClient() as c:\n"
+        "        return await c.get(url)\n",
+        "import aiohttp\nasync def f(url):\n    async with aiohttp.ClientSession() as s:\n"
+        "        async with s.get(url) as r:\n            return await r.text()\n",
+        "import asyncio, requests\nasync def f(url):\n    return await asyncio.to_thread(requests.get, url)\n",
+        "import asyncio, functools, requests\nasync def f(url):\n"
+        "    loop = asyncio.get_running_loop()\n"
+        "    return await loop.run_in_executor(None, functools.partial(requests.get, url))\n",
+        "import requests\ndef f(url):\n    return requests.get(url)\n",
+        "import requests\nasync def f(url):\n    return requests.Request('GET', url)\n",
+    ]
+    INVALID = [
+        "import requests\nasync def f(url):\n    return requests.get(url)\n",
+        "import requests\nasync def f(url):\n    return requests.Session().get(url)\n",
+        "import requests\nasync def f(url):\n    s = requests.Session()\n    return s.post(url)\n",
+        "import requests\nasync def f(url):\n    with requests.Session() as s:\n        return s.get(url)\n",
+        "from urllib.request import urlopen\nasync def f(url):\n    return urlopen(url).read()\n",
+        "import urllib.request\nasync def f(url):\n    return urllib.request.urlopen(url)\n",
+        "import sqlite3\nasync def f():\n    conn = sqlite3.connect('x.db')\n",
+        "import httpx\nasync def f(url):\n    with httpx.Client() as c:\n        return c.get(url)\n",
+        "import requests\nclass Api:\n    def __init__(self):\n        self.session = requests.Session()\n"
+        "    async def get(self, url):\n        return self.session.get(url)\n",
+        "import requests\nasync def f(url, session: requests.Session):\n    return session.get(url)\n",
+    ]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from gil_lint.rules.blocking import BlockingCallRule
+
+
+class BlockingFileIOInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Flags blocking file-system calls inside an `async def`: `open()`,
+    `pathlib.Path.read_text/write_text/read_bytes/write_bytes/open`, `shutil`
+    copies and removals, and blocking `os` file calls (`os.listdir`,
+    `os.walk`, `os.remove`, ...).
+
+    ## Why is this bad?
+    Disk I/O can take milliseconds (seconds on a network file system or a busy
+    disk). The event loop cannot run anything else meanwhile.
+
+    ## Example
+    ```python
+    async def load(path):
+        with open(path) as f:
+            return f.read()
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+    from pathlib import Path
+
+    async def load(path):
+        return await asyncio.to_thread(Path(path).read_text)
+    ```
+    or `aiofiles` / `anyio.Path`.
+
+    ## Fix safety
+    The fix (`await asyncio.to_thread(func, *args)`) is unsafe: the call runs in
+    a worker thread, and a file opened that way must be used from there too.
+    """
+
+    CODE = "GIL203"
+    NAME = "blocking-file-io-in-async"
+    CATEGORY = "file"
+    FIX = "unsafe"
+    ADVICE = "use `await asyncio.to_thread({call}, ...)` or aiofiles"
+    VALID = [
+        "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n"
+        "        return await fh.read()\n",
+        "import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
+        "    return await asyncio.to_thread(Path(p).read_text)\n",
+        "def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
+        "import asyncio\nasync def f(p):\n    return await asyncio.to_thread(lambda: open(p).read())\n",
+        "from pathlib import Path\nasync def f(p):\n    return Path(p).name\n",
+    ]
+    INVALID = [
+        "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
+        "from pathlib import Path\nasync def f(p):\n    return Path(p).read_text()\n",
+        "from pathlib import Path\nasync def f(p):\n    return (Path(p) / 'x').write_bytes(b'')\n",
+        "import shutil\nasync def f(a, b):\n    shutil.copy(a, b)\n",
+        "import os\nasync def f(p):\n    return os.listdir(p)\n",
+    ]

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.blocking import BlockingCallRule
+
+
+class BlockingSyncPrimitiveInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Flags waits on primitives made for threads inside an `async def`:
+    `threading.Lock/RLock/Semaphore.acquire()` and `with lock:`,
+    `threading.Event.wait()`, `Condition.wait()`, `Thread.join()`,
+    `queue.Queue.get()/put()`, `concurrent.futures.Future.result()`,
+    `multiprocessing` queue and pool-result waits.
+
+    A call that cannot wait — `acquire(blocking=False)`, `acquire(False)`,
+    `get(block=False)`, `timeout=0` — is not reported.
+
+    ## Why is this bad?
+    These block the event loop's thread until another thread acts. If that
+    other thread is waiting for the event loop (a common pattern), the program
+    deadlocks; otherwise every task stalls for the wait.
+
+    ## Example
+    ```python
+    import queue
+
+    jobs = queue.Queue()
+
+    async def consume():
+        job = jobs.get()
+    ```
+
+    ## Use instead
+    `asyncio.Queue`, `asyncio.Lock`, `asyncio.Event`, `asyncio.wrap_future()`,
+    or offload the wait:
+    ```python
+    import asyncio
+
+    async def consume():
+        job = await asyncio.to_thread(jobs.get)
+    ```
+
+    ## Fix safety
+    No automatic fix: the right asyncio primitive depends on who else uses it.
+    """
+
+    CODE = "GIL205"
+    NAME = "blocking-sync-primitive-in-async"
+    CATEGORY = "sync"
+    ADVICE = "use the asyncio equivalent or `await asyncio.to_thread({call})`"
+    VALID = [
+        "import asyncio\nasync def f(lock: asyncio.Lock):\n    async with lock:\n        pass\n",
+        "import threading\nlock = threading.Lock()\nasync def f():\n"
+        "    if lock.acquire(blocking=False):\n        lock.release()\n",
+        "import queue\nq = queue.Queue()\nasync def f():\n    return q.get_nowait()\n",
+        "import queue\nq = queue.Queue()\nasync def f():\n    return q.get(block=False)\n",
+        "import asyncio\nasync def f():\n    t = asyncio.create_task(g())\n    await t\n"
+        "    return t.result()\nasync def g():\n    pass\n",
+        "import threading\nlock = threading.Lock()\ndef f():\n    with lock:\n        pass\n",
+    ]
+    INVALID = [
+        "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n        pass\n",
+        "import threading\nev = threading.Event()\nasync def f():\n    ev.wait()\n",
+        "import queue\nq = queue.Queue()\nasync def f():\n    return q.get()\n",
+        "from concurrent.futures import ThreadPoolExecutor\nasync def f(ex: ThreadPoolExecutor):\n"
+        "    fut = ex.submit(print)\n    return fut.result()\n",
+        "import threading\nasync def f():\n    t = threading.Thread(target=print)\n    t.start()\n"
+        "    t.join()\n",
+    ]
+
+    def blocks(self, node: ast.Call, name: str) -> bool:
+        method = name.rpartition(".")[2]
+        for kw in node.keywords:
+            if kw.arg in ("blocking", "block") and _is_false(kw.value):
+                return False
+            if kw.arg == "timeout" and isinstance(kw.value, ast.Constant) and kw.value.value == 0:
+                return False
+        if method in ("acquire", "get", "put") and node.args:
+            # acquire(False), get(False), put(item, False)
+            index = 1 if method == "put" else 0
+            if len(node.args) > index and _is_false(node.args[index]):
+                return False
+        return True
+
+    def visit_With(self, node: ast.With) -> None:
+        ctx = self.ctx
+        if not ctx.in_async():
+            return
+        for item in node.items:
+            name = ctx.qualname(item.context_expr)
+            if name in ctx.knowledge.sync_context_managers:
+                self.report_blocking(item.context_expr, name)
+
+
+def _is_false(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value in (False, 0)

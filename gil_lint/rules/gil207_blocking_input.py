@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from gil_lint.rules.base import Example
+from gil_lint.rules.blocking import BlockingCallRule
+
+
+class BlockingInputInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Flags `input()`, `getpass.getpass()` and `sys.stdin` reads inside an
+    `async def`.
+
+    ## Why is this bad?
+    Reading from the terminal waits for a human. The event loop is frozen until
+    they press Enter: timers, network traffic and every other task stop.
+
+    ## Example
+    ```python
+    async def ask():
+        return input("name? ")
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+
+    async def ask():
+        return await asyncio.to_thread(input, "name? ")
+    ```
+
+    ## Fix safety
+    The fix is safe: `input` behaves the same in a worker thread.
+    """
+
+    CODE = "GIL207"
+    NAME = "blocking-input-in-async"
+    CATEGORY = "input"
+    FIX = "safe"
+    ADVICE = "use `await asyncio.to_thread({call}, ...)`"
+    VALID = [
+        "import asyncio\nasync def f():\n    return await asyncio.to_thread(input, 'x? ')\n",
+        "def f():\n    return input('x? ')\n",
+        "async def f(input):\n    return input('x')\n",
+    ]
+    INVALID = [
+        Example(
+            "async def f():\n    return input('x? ')\n",
+            fixed="import asyncio\nasync def f():\n    return await asyncio.to_thread(input, 'x? ')\n",
+        ),
+        "import sys\nasync def f():\n    return sys.stdin.readline()\n",
+        "import getpass\nasync def f():\n    return getpass.getpass()\n",
+    ]

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.engine.scopes import Scope
+from gil_lint.rules.base import Rule
+from gil_lint.rules.concurrency_apis import submission, unwrap_partial
+
+# Objects that cannot be pickled: a bound method of an object holding one fails too.
+_UNPICKLABLE_TYPES = frozenset(
+    {
+        "threading.Lock", "threading.RLock", "threading.Event", "threading.Condition",
+        "threading.Semaphore", "threading.BoundedSemaphore", "threading.Thread",
+        "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
+        "multiprocessing.pool.Pool", "multiprocessing.pool.ThreadPool", "socket.socket",
+        "io.TextIOWrapper", "sqlite3.Connection", "sqlite3.Cursor",
+        "asyncio.AbstractEventLoop",
+    }
+)
+
+
+class UnpicklableCallableToProcess(Rule):
+    """
+    ## What it does
+    Flags a lambda, a nested function (defined inside another function) or a
+    bound method of an object holding a lock, pool, socket, file or connection,
+    sent to a process: `ProcessPoolExecutor.submit/map`, `multiprocessing.Pool`
+    methods, `multiprocessing.Process(target=...)`, `loop.run_in_executor` with
+    a process pool.
+
+    ## Why is this bad?
+    Work sent to another process is pickled, and pickle stores functions by
+    their importable name: lambdas and nested functions have none, and locks,
+    pools, sockets and files cannot be pickled at all. The call fails with
+    `PicklingError` / `AttributeError: Can't pickle local object`. Since
+    Python 3.14 the default start method on Linux is forkserver, so code that
+    "worked" with fork (where `Process(target=lambda: ...)` is inherited, not
+    pickled) fails there too.
+
+    ## Example
+    ```python
+    from concurrent.futures import ProcessPoolExecutor
+
+    def main(xs):
+        with ProcessPoolExecutor() as pool:
+            return list(pool.map(lambda x: x * x, xs))
+    ```
+
+    ## Use instead
+    ```python
+    from concurrent.futures import ProcessPoolExecutor
+
+    def square(x):
+        return x * x
+
+    def main(xs):
+        with ProcessPoolExecutor() as pool:
+            return list(pool.map(square, xs))
+    ```
+    """
+
+    CODE = "GIL302"
+    NAME = "unpicklable-callable-to-process"
+    MESSAGE = (
+        "{what} sent to `{api}` cannot be pickled{why}; move it to module level "
+        "(since Python 3.14 the default start method on Linux is forkserver, so this "
+        "fails there even where fork once hid it)"
+    )
+    TRIGGERS = (b"Pool", b"Process", b"multiprocessing")
+    VALID = [
+        "from concurrent.futures import ProcessPoolExecutor\ndef sq(x):\n    return x * x\n"
+        "def main(xs):\n    with ProcessPoolExecutor() as p:\n        return list(p.map(sq, xs))\n",
+        "from concurrent.futures import ThreadPoolExecutor\ndef main(xs):\n"
+        "    with ThreadPoolExecutor() as p:\n        return list(p.map(lambda x: x, xs))\n",
+        "import functools\nfrom multiprocessing import Pool\ndef add(a, b):\n    return a + b\n"
+        "def main(xs):\n    with Pool() as p:\n        return p.map(functools.partial(add, 1), xs)\n",
+    ]
+    INVALID = [
+        "from concurrent.futures import ProcessPoolExecutor\ndef main(xs):\n"
+        "    with ProcessPoolExecutor() as p:\n        return list(p.map(lambda x: x * x, xs))\n",
+        "import multiprocessing as mp\ndef main():\n    def work():\n        pass\n"
+        "    mp.Process(target=work).start()\n",
+        "import functools\nfrom multiprocessing import Pool\ndef main(xs):\n    with Pool() as p:\n"
+        "        return p.map(functools.partial(lambda a, b: a + b, 1), xs)\n",
+        "import threading\nfrom concurrent.futures import ProcessPoolExecutor\nclass Job:\n"
+        "    def __init__(self):\n        self.lock = threading.Lock()\n"
+        "    def work(self):\n        pass\n    def run(self):\n"
+        "        with ProcessPoolExecutor() as p:\n            p.submit(self.work)\n",
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        sub = submission(ctx, node)
+        if sub is None or sub.kind != "process":
+            return
+        func = unwrap_partial(ctx, sub.func)
+        if isinstance(func, ast.Lambda):
+            self.report(func, what="A lambda", api=sub.api, why="")
+            return
+        if isinstance(func, ast.Name):
+            binding = ctx.resolver.lookup(func.id, ctx.scope)
+            if binding is not None and binding.kind == "def" and binding.node is not None:
+                owner = self._defining_scope(binding.node)
+                if owner is not None and owner.kind in ("function", "lambda"):
+                    self.report(
+                        func, what=f"Nested function `{func.id}`", api=sub.api, why=""
+                    )
+            return
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            binding = ctx.resolver.lookup(func.value.id, ctx.scope)
+            if binding is None or binding.kind != "self":
+                return
+            culprit = self._unpicklable_attribute(binding.qualname)
+            if culprit is not None:
+                attr, type_name = culprit
+                self.report(
+                    func,
+                    what=f"Bound method `{ctx.segment(func)}`",
+                    api=sub.api,
+                    why=f" (its object holds `self.{attr}`, a `{type_name}`)",
+                )
+
+    def _defining_scope(self, node: ast.AST) -> Scope | None:
+        scope = self.ctx.scopes.get(node)
+        return scope.parent if scope is not None else None
+
+    def _unpicklable_attribute(self, class_qualname: str | None) -> tuple[str, str] | None:
+        ctx = self.ctx
+        for scope in ctx.scopes.values():
+            if scope.kind != "class" or scope.qualname != class_qualname:
+                continue
+            for attr, assigned in scope.self_attributes.items():
+                for value, where in assigned:
+                    t = ctx.qualname(value, where)
+                    if t in _UNPICKLABLE_TYPES:
+                        return attr, t
+        return None

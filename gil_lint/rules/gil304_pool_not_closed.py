@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.engine.scopes import Scope
+from gil_lint.rules.base import Rule
+from gil_lint.rules.concurrency_apis import constructed_pool
+
+
+class PoolNotClosed(Rule):
+    """
+    ## What it does
+    Flags a thread or process pool (`ThreadPoolExecutor`, `ProcessPoolExecutor`,
+    `multiprocessing.Pool`, `ThreadPool`) created inside a function without
+    `with` and never closed: no `close()`, `shutdown()`, `terminate()` or
+    `join()`, not used in a `with` statement, and not handed elsewhere (returned,
+    passed to a call, stored on an object) where its owner could close it.
+
+    Module-level pools are not reported: they usually live as long as the
+    program on purpose.
+
+    ## Why is this bad?
+    Every call leaks worker threads or processes. A `multiprocessing.Pool` that
+    is garbage collected without `close()`/`terminate()` can hang the
+    interpreter at exit, and leaked executors keep file descriptors and memory.
+
+    ## Example
+    ```python
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch_all(urls):
+        pool = ThreadPoolExecutor(8)
+        return list(pool.map(fetch, urls))
+    ```
+
+    ## Use instead
+    ```python
+    def fetch_all(urls):
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(fetch, urls))
+    ```
+    """
+
+    CODE = "GIL304"
+    NAME = "pool-not-closed"
+    MESSAGE = "`{what}` is created without `with` and never shut down; use `with {what}(...) as pool:`"
+    TRIGGERS = (b"Pool", b"Executor")
+    VALID = [
+        "from concurrent.futures import ThreadPoolExecutor\ndef f(xs):\n"
+        "    with ThreadPoolExecutor() as ex:\n        return list(ex.map(abs, xs))\n",
+        "from concurrent.futures import ThreadPoolExecutor\ndef f(xs):\n"
+        "    ex = ThreadPoolExecutor()\n    try:\n        return list(ex.map(abs, xs))\n"
+        "    finally:\n        ex.shutdown()\n",
+        "from multiprocessing import Pool\ndef f():\n    p = Pool()\n    return p\n",
+        "from multiprocessing import Pool\nclass S:\n    def __init__(self):\n"
+        "        self.pool = Pool()\n",
+        "from concurrent.futures import ThreadPoolExecutor\nEXECUTOR = ThreadPoolExecutor()\n",
+        "import atexit\nfrom multiprocessing import Pool\ndef f():\n    p = Pool()\n"
+        "    atexit.register(p.terminate)\n",
+    ]
+    INVALID = [
+        "from concurrent.futures import ThreadPoolExecutor\ndef f(xs):\n"
+        "    ex = ThreadPoolExecutor(4)\n    return list(ex.map(abs, xs))\n",
+        "import multiprocessing\ndef f(xs):\n    pool = multiprocessing.Pool()\n"
+        "    return pool.map(abs, xs)\n",
+        "from concurrent.futures import ProcessPoolExecutor\ndef f():\n"
+        "    return ProcessPoolExecutor().submit(print)\n",
+    ]
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.candidates: list[tuple[str, Scope, ast.Call]] = []
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        ctx = self.ctx
+        if ctx.scope.kind not in ("function", "lambda") or not isinstance(node.value, ast.Call):
+            return
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+            return
+        if constructed_pool(ctx, node.value) is not None:
+            self.candidates.append((node.targets[0].id, ctx.scope, node.value))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        # `ThreadPoolExecutor().submit(f)`: a pool nobody can ever shut down
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)):
+            return
+        if func.attr in self.ctx.knowledge.close_methods:
+            return
+        if constructed_pool(self.ctx, func.value) is not None:
+            self.report(func.value, what=self.ctx.segment(func.value.func))
+
+    def finish(self) -> None:
+        for name, scope, call in self.candidates:
+            if not self._closed_or_escapes(name, scope.node):
+                self.report(call, what=self.ctx.segment(call.func))
+
+    def _closed_or_escapes(self, name: str, function: ast.AST) -> bool:
+        parents = self.ctx.parents
+        close = self.ctx.knowledge.close_methods
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Name) and node.id == name):
+                continue
+            if not isinstance(node.ctx, ast.Load):
+                continue
+            parent = parents.get(node)
+            if isinstance(parent, ast.Attribute):
+                if parent.attr in close:
+                    return True
+                continue  # pool.map(...), pool.submit(...): plain use
+            if isinstance(parent, ast.withitem):
+                return True
+            return True  # returned, passed, stored, yielded: its owner may close it
+        return False

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.base import Rule
+
+# Decorators that keep an `async def` a coroutine function.
+_TRANSPARENT_DECORATORS = frozenset(
+    {"staticmethod", "classmethod", "abc.abstractmethod", "typing.override",
+     "typing_extensions.override", "functools.wraps"}
+)
+
+
+class CoroutineNotAwaited(Rule):
+    """
+    ## What it does
+    Flags a call to a coroutine function — an `async def` of this module
+    (functions and methods called on `self`) or an asyncio coroutine API such
+    as `asyncio.sleep` — used as a statement, without `await`, a task or
+    `asyncio.run`.
+
+    An `async def` with decorators other than `staticmethod`, `classmethod`
+    and `abstractmethod` is not considered: a decorator may turn it into a
+    plain function.
+
+    ## Why is this bad?
+    Calling a coroutine function only creates a coroutine object; its body
+    never runs. Python warns "coroutine ... was never awaited" at garbage
+    collection, long after the bug happened, and the work silently never
+    happens.
+
+    ## Example
+    ```python
+    async def save(item): ...
+
+    async def handler(item):
+        save(item)
+    ```
+
+    ## Use instead
+    ```python
+    async def handler(item):
+        await save(item)
+    ```
+
+    ## Fix safety
+    Adding `await` is unsafe: it changes when the work runs, and in a sync
+    function `await` is not allowed at all (no fix is offered there).
+    """
+
+    CODE = "GIL401"
+    NAME = "coroutine-not-awaited"
+    MESSAGE = "`{call}` returns a coroutine that is never awaited, so it never runs; add `await`"
+    FIX = "unsafe"
+    TRIGGERS = (b"async",)
+    VALID = [
+        "async def g():\n    pass\nasync def f():\n    await g()\n",
+        "import asyncio\nasync def g():\n    pass\nasync def f():\n"
+        "    t = asyncio.create_task(g())\n    await t\n",
+        "def g():\n    pass\nasync def f():\n    g()\n",
+        "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
+        "async def agen():\n    yield 1\nasync def f():\n    agen()\n",
+        "import functools\ndef deco(fn):\n    return fn\n@deco\nasync def g():\n    pass\n"
+        "def f():\n    g()\n",
+    ]
+    INVALID = [
+        "async def g():\n    pass\nasync def f():\n    g()\n",
+        "import asyncio\nasync def f():\n    asyncio.sleep(1)\n",
+        "class C:\n    async def save(self):\n        pass\n    async def run(self):\n"
+        "        self.save()\n",
+        "async def g():\n    pass\ndef f():\n    g()\n",
+    ]
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if not isinstance(call, ast.Call):
+            return
+        ctx = self.ctx
+        name = ctx.call_name(call)
+        if name is None:
+            return
+        if name in ctx.knowledge.coroutine_functions or self._is_local_coroutine(name):
+            self.report(call, call=ctx.segment(call.func) or name)
+
+    def _is_local_coroutine(self, name: str) -> bool:
+        ctx = self.ctx
+        fn = ctx.resolver.function_def(name)
+        if not isinstance(fn, ast.AsyncFunctionDef):
+            return False
+        for d in fn.decorator_list:
+            if ctx.qualname(d, ctx.scopes[fn].parent) not in _TRANSPARENT_DECORATORS and not (
+                isinstance(d, ast.Name) and d.id in _TRANSPARENT_DECORATORS
+            ):
+                return False
+        return not _is_generator(fn)
+
+
+def _is_generator(fn: ast.AsyncFunctionDef) -> bool:
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False

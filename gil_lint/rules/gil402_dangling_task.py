@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.base import Rule
+from gil_lint.rules.concurrency_apis import is_event_loop
+
+
+class DanglingTask(Rule):
+    """
+    ## What it does
+    Flags `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and
+    `loop.create_task(...)` whose result is thrown away.
+
+    ## Why is this bad?
+    The event loop keeps only a weak reference to tasks. A task nobody holds
+    can be garbage collected before it finishes — it silently disappears
+    mid-way — and its exception is never seen.
+
+    ## Example
+    ```python
+    import asyncio
+
+    async def main():
+        asyncio.create_task(worker())
+    ```
+
+    ## Use instead
+    ```python
+    background_tasks = set()
+
+    async def main():
+        task = asyncio.create_task(worker())
+        background_tasks.add(task)
+        task.add_done_callback(background_tasks.discard)
+    ```
+    or an `asyncio.TaskGroup`.
+
+    ## Fix safety
+    Keeping a reference is unsafe as a fix: where to keep it (and when to
+    drop it) is a design decision; the fix stores it in a module-level set.
+    """
+
+    CODE = "GIL402"
+    NAME = "dangling-task"
+    MESSAGE = "The task from `{call}` is not kept; it may be garbage collected before it finishes"
+    FIX = "unsafe"
+    TRIGGERS = (b"create_task", b"ensure_future")
+    VALID = [
+        "import asyncio\nasync def f(c):\n    t = asyncio.create_task(c)\n    await t\n",
+        "import asyncio\nasync def f(c):\n    async with asyncio.TaskGroup() as tg:\n"
+        "        tg.create_task(c)\n",
+        "import asyncio\nasync def f(c):\n    return asyncio.ensure_future(c)\n",
+        "async def f(scheduler, c):\n    scheduler.create_task(c)\n",
+    ]
+    INVALID = [
+        "import asyncio\nasync def f(c):\n    asyncio.create_task(c)\n",
+        "import asyncio\nasync def f(c):\n    asyncio.ensure_future(c)\n",
+        "import asyncio\nasync def f(c):\n    loop = asyncio.get_running_loop()\n"
+        "    loop.create_task(c)\n",
+        "def f(loop, c):\n    loop.create_task(c)\n",
+        "from asyncio import create_task as spawn\nasync def f(c):\n    spawn(c)\n",
+    ]
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if not isinstance(call, ast.Call):
+            return
+        ctx = self.ctx
+        name = ctx.call_name(call)
+        func = call.func
+        if name in ctx.knowledge.task_creators or (
+            name is None
+            and isinstance(func, ast.Attribute)
+            and func.attr == "create_task"
+            and is_event_loop(ctx, func.value)
+        ):
+            self.report(call, call=ctx.segment(func) or str(name))

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.base import Example, Rule
+from gil_lint.rules.concurrency_apis import is_event_loop
+
+
+class NestedEventLoop(Rule):
+    """
+    ## What it does
+    Flags `asyncio.run(...)` and `loop.run_until_complete(...)` called inside
+    an `async def`.
+
+    ## Why is this bad?
+    A coroutine already runs on an event loop. `asyncio.run` raises
+    `RuntimeError: asyncio.run() cannot be called from a running event loop`;
+    `run_until_complete` on the running loop raises too, and on another loop it
+    blocks this one until the other finishes.
+
+    ## Example
+    ```python
+    import asyncio
+
+    async def handler():
+        result = asyncio.run(fetch())
+    ```
+
+    ## Use instead
+    ```python
+    async def handler():
+        result = await fetch()
+    ```
+
+    ## Fix safety
+    Replacing `asyncio.run(coro)` with `await coro` is safe: it is what the
+    code meant, and the original raises at run time.
+    """
+
+    CODE = "GIL403"
+    NAME = "nested-event-loop"
+    MESSAGE = "`{call}` inside `async def` starts a nested event loop; `await` the coroutine instead"
+    FIX = "safe"
+    TRIGGERS = (b"run_until_complete", b"asyncio", b".run(")
+    VALID = [
+        "import asyncio\nasync def g():\n    pass\nasync def f():\n    await g()\n",
+        "import asyncio\nasync def g():\n    pass\ndef main():\n    asyncio.run(g())\n",
+        "import asyncio\nasync def f(runner):\n    runner.run(1)\n",
+    ]
+    INVALID = [
+        Example(
+            "import asyncio\nasync def g():\n    pass\nasync def f():\n    asyncio.run(g())\n",
+            fixed="import asyncio\nasync def g():\n    pass\nasync def f():\n    await g()\n",
+        ),
+        "import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n"
+        "    return loop.run_until_complete(c)\n",
+        "from asyncio import run\nasync def f(c):\n    run(c)\n",
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        if not ctx.in_async():
+            return
+        name = ctx.call_name(node)
+        func = node.func
+        if name in ctx.knowledge.loop_runners or (
+            name is None
+            and isinstance(func, ast.Attribute)
+            and func.attr == "run_until_complete"
+            and is_event_loop(ctx, func.value)
+        ):
+            self.report(node, call=ctx.segment(func) or str(name))

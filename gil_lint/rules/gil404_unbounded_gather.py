@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.base import Rule
+
+_COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.SetComp)
+
+
+class UnboundedGather(Rule):
+    """
+    ## What it does
+    Flags `asyncio.gather(*...)` over a collection built from data of unknown
+    size — a comprehension, `map(...)`, or a list filled in a loop — when
+    nothing limits how many run at once (no `asyncio.Semaphore` /
+    `BoundedSemaphore` used in the function or in the coroutine it gathers).
+
+    Not reported: a literal list of awaitables, or a comprehension over
+    `range(N)` with a literal `N` up to `gather-max-size` (default 100).
+
+    ## Why is this bad?
+    `gather` starts every coroutine at once. Over 10,000 URLs that is 10,000
+    open sockets: the program runs out of file descriptors, the server
+    rate-limits or bans it, and memory grows with the input.
+
+    ## Example
+    ```python
+    async def fetch_all(urls):
+        return await asyncio.gather(*[fetch(u) for u in urls])
+    ```
+
+    ## Use instead
+    ```python
+    async def fetch_all(urls):
+        limit = asyncio.Semaphore(20)
+
+        async def bounded(u):
+            async with limit:
+                return await fetch(u)
+
+        return await asyncio.gather(*[bounded(u) for u in urls])
+    ```
+    or process in batches, or use a worker pool fed by an `asyncio.Queue`.
+    """
+
+    CODE = "GIL404"
+    NAME = "unbounded-gather"
+    MESSAGE = (
+        "`asyncio.gather` starts one task per item of `{source}` with no limit; "
+        "bound concurrency with an `asyncio.Semaphore` or batches"
+    )
+    TRIGGERS = (b"gather",)
+    VALID = [
+        "import asyncio\nasync def f(a, b):\n    return await asyncio.gather(a(), b())\n",
+        "import asyncio\nasync def f(g):\n    return await asyncio.gather(*[g(i) for i in range(10)])\n",
+        "import asyncio\nasync def f(g, urls):\n    sem = asyncio.Semaphore(10)\n"
+        "    async def one(u):\n        async with sem:\n            return await g(u)\n"
+        "    return await asyncio.gather(*[one(u) for u in urls])\n",
+    ]
+    INVALID = [
+        "import asyncio\nasync def f(g, urls):\n    return await asyncio.gather(*[g(u) for u in urls])\n",
+        "import asyncio\nasync def f(g, urls):\n    return await asyncio.gather(*map(g, urls))\n",
+        "import asyncio\nasync def f(g, urls):\n    tasks = []\n    for u in urls:\n"
+        "        tasks.append(g(u))\n    return await asyncio.gather(*tasks)\n",
+        "import asyncio\nasync def f(g, urls):\n    tasks = [g(u) for u in urls]\n"
+        "    return await asyncio.gather(*tasks)\n",
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        if ctx.call_name(node) not in ctx.knowledge.gathers:
+            return
+        for arg in node.args:
+            if not isinstance(arg, ast.Starred):
+                continue
+            source = self._unbounded_source(arg.value)
+            if source is not None and not self._limited(node):
+                self.report(node, source=source)
+                return
+
+    def _unbounded_source(self, expr: ast.expr) -> str | None:
+        """The text of the data the tasks come from, if its size is unbounded."""
+        ctx = self.ctx
+        if isinstance(expr, _COMPREHENSIONS):
+            it = expr.generators[0].iter
+            return None if self._bounded(it) else ctx.segment(it)
+        if isinstance(expr, ast.Call) and ctx.call_name(expr) == "builtins.map":
+            if len(expr.args) >= 2 and not self._bounded(expr.args[1]):
+                return ctx.segment(expr.args[1])
+            return None
+        if isinstance(expr, ast.Name):
+            binding = ctx.scope.bindings.get(expr.id)
+            if binding is None or binding.kind != "value" or len(binding.values) != 1:
+                return None
+            value = binding.values[0]
+            if isinstance(value, _COMPREHENSIONS):
+                return self._unbounded_source(value)
+            if isinstance(value, ast.List) and not value.elts:
+                return self._appended_in_loop(expr.id)
+        return None
+
+    def _appended_in_loop(self, name: str) -> str | None:
+        function = self.ctx.scope.node
+        for node in ast.walk(function):
+            if not isinstance(node, (ast.For, ast.AsyncFor)) or self._bounded(node.iter):
+                continue
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Attribute)
+                    and inner.func.attr in ("append", "extend")
+                    and isinstance(inner.func.value, ast.Name)
+                    and inner.func.value.id == name
+                ):
+                    return self.ctx.segment(node.iter)
+        return None
+
+    def _bounded(self, it: ast.expr) -> bool:
+        limit = self.ctx.settings.gather_max_size
+        if isinstance(it, (ast.List, ast.Tuple, ast.Set)):
+            return len(it.elts) <= limit and not any(isinstance(e, ast.Starred) for e in it.elts)
+        if isinstance(it, ast.Call) and self.ctx.call_name(it) == "builtins.range":
+            consts = [a for a in it.args if isinstance(a, ast.Constant)]
+            if len(consts) != len(it.args) or not it.args:
+                return False
+            values = [c.value for c in consts]
+            if not all(isinstance(v, int) for v in values):
+                return False
+            return len(range(*values)) <= limit  # type: ignore[arg-type]
+        return False
+
+    def _limited(self, node: ast.Call) -> bool:
+        """A semaphore is used in the enclosing function (or the helpers defined in it)."""
+        ctx = self.ctx
+        function = ctx.enclosing_function()
+        root = function.node if function is not None else ctx.tree
+        for inner in ast.walk(root):
+            if isinstance(inner, ast.Call):
+                if ctx.resolver.call_result_type(inner, ctx.scopes.get(root, ctx.scope)) in (
+                    ctx.knowledge.semaphores
+                ):
+                    return True
+            elif isinstance(inner, (ast.AsyncWith, ast.With)):
+                for item in inner.items:
+                    text = ctx.segment(item.context_expr).lower()
+                    if "sem" in text or "limit" in text:
+                        return True
+        return False
