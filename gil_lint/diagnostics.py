@@ -109,3 +109,39 @@ class Diagnostic:
             "noqa_row": self.row,
             "evidence": [e.to_dict() for e in self.evidence],
         }
+
+
+def diagnostic_from_dict(d: dict[str, Any]) -> Diagnostic:
+    """Inverse of :meth:`Diagnostic.to_dict` (for the cache and baselines)."""
+    fix = d.get("fix")
+    return Diagnostic(
+        code=d["code"],
+        name=d["name"],
+        message=d["message"],
+        path=d["filename"],
+        row=d["location"]["row"],
+        col=d["location"]["column"],
+        end_row=d["end_location"]["row"],
+        end_col=d["end_location"]["column"],
+        severity=d.get("severity", "warning"),
+        fix=Fix(
+            message=fix["message"],
+            applicability=fix["applicability"],
+            edits=tuple(
+                Edit(
+                    e["location"]["row"],
+                    e["location"]["column"],
+                    e["end_location"]["row"],
+                    e["end_location"]["column"],
+                    e["content"],
+                )
+                for e in fix["edits"]
+            ),
+        )
+        if fix
+        else None,
+        evidence=tuple(
+            Evidence(e["message"], e["filename"], e["location"]["row"], e["location"]["column"])
+            for e in d.get("evidence", ())
+        ),
+    )

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+# A name assigned more often than this in one scope is not given a type: it is
+# not worth guessing, and resolving every assignment could grow exponentially.
+_MAX_ASSIGNMENTS = 8
 
 
 @dataclass
@@ -390,6 +393,7 @@ class Resolver:
         self.module = module
         self.knowledge = knowledge
         self._resolving: set[int] = set()
+        self._memo: dict[tuple[int, int], str | None] = {}
 
     # -- names ----------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> Binding | None:
@@ -425,6 +429,9 @@ class Resolver:
     # -- expressions -------------------------------------------------------------
     def qualname(self, expr: ast.expr, scope: Scope) -> str | None:
         """The qualified name ``expr`` stands for; instances are written as their class."""
+        memo_key = (id(expr), id(scope))
+        if memo_key in self._memo:
+            return self._memo[memo_key]
         key = id(expr)
         if key in self._resolving:
             return None  # `x = x.child` style cycles
@@ -433,7 +440,9 @@ class Resolver:
             q = self._qualname(expr, scope)
         finally:
             self._resolving.discard(key)
-        return self.knowledge.canonical(q) if q else None
+        result = self.knowledge.canonical(q) if q else None
+        self._memo[memo_key] = result
+        return result
 
     def _qualname(self, expr: ast.expr, scope: Scope) -> str | None:
         if isinstance(expr, ast.Name):
@@ -477,7 +486,7 @@ class Resolver:
             return binding.qualname
         if kind == "typed" and binding.annotation is not None:
             return self._annotation(binding.annotation, scope)
-        if kind == "value" and binding.values:
+        if kind == "value" and 0 < len(binding.values) <= _MAX_ASSIGNMENTS:
             results = {self._value(v, scope) for v in binding.values}
             if len(results) == 1:
                 return results.pop()

@@ -120,14 +120,26 @@ class UnboundedGather(Rule):
         if isinstance(it, (ast.List, ast.Tuple, ast.Set)):
             return len(it.elts) <= limit and not any(isinstance(e, ast.Starred) for e in it.elts)
         if isinstance(it, ast.Call) and self.ctx.call_name(it) == "builtins.range":
-            consts = [a for a in it.args if isinstance(a, ast.Constant)]
-            if len(consts) != len(it.args) or not it.args:
+            values = [self._int_constant(a) for a in it.args]
+            if not values or None in values:
                 return False
-            values = [c.value for c in consts]
-            if not all(isinstance(v, int) for v in values):
+            try:
+                return len(range(*values)) <= limit  # type: ignore[arg-type]
+            except (ValueError, TypeError):  # range(0, 10, 0), too many arguments
                 return False
-            return len(range(*values)) <= limit  # type: ignore[arg-type]
         return False
+
+    def _int_constant(self, expr: ast.expr) -> int | None:
+        """A literal int, or a name bound once to one (``TOTAL = 50``)."""
+        if isinstance(expr, ast.Constant):
+            return expr.value if type(expr.value) is int else None
+        if isinstance(expr, ast.Name):
+            binding = self.ctx.resolver.lookup(expr.id, self.ctx.scope)
+            if binding is not None and binding.kind == "value" and len(binding.values) == 1:
+                value = binding.values[0]
+                if isinstance(value, ast.Constant) and type(value.value) is int:
+                    return value.value
+        return None
 
     def _limited(self, node: ast.Call) -> bool:
         """A semaphore is used in the enclosing function (or the helpers defined in it)."""

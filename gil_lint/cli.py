@@ -1,0 +1,267 @@
+"""The ``gil-lint`` command: argument parsing and exit codes; everything else is the engine's.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from gil_lint import __version__
+
+SUBCOMMANDS = ("check", "rule", "rules", "server", "verify")
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # one line, no usage dump: the user sees what is wrong at a glance
+        self.exit(EXIT_ERROR, f"gil-lint: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip().upper() for c in value.split(",") if c.strip()]
+
+
+def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
+    from gil_lint.output import FORMATS
+
+    p = _Parser(
+        prog=prog,
+        description=(
+            "Find Python concurrency mistakes: CPU-bound work in threads, blocking calls in "
+            "async def, multiprocessing and asyncio pitfalls. "
+            "Other commands: `gil-lint rule CODE`, `gil-lint rules`, `gil-lint server`, "
+            "`gil-lint verify`."
+        ),
+    )
+    p.add_argument("paths", nargs="*", help="files or directories to lint (default: .)")
+    p.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
+    p.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable in addition")
+    p.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
+    p.add_argument("--output-format", choices=FORMATS, default=None, help="default: full")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--stdin-filename", help="lint source read from stdin, reported as this path")
+    p.add_argument("--statistics", action="store_true", help="count findings per rule")
+    p.add_argument("--config", type=Path, help="read settings from this TOML file")
+    p.add_argument(
+        "--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)"
+    )
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    p.add_argument("--version", action="version", version=f"gil-lint {__version__}")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("gil-lint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `gil-lint src | head`: the reader went away; that is not our error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLEAN
+
+
+def _dispatch(args: list[str]) -> int:
+    command = args[0] if args and args[0] in SUBCOMMANDS else "check"
+    rest = args[1:] if args and args[0] == command else args
+    if command == "rule":
+        return _cmd_rule(rest)
+    if command == "rules":
+        return _cmd_rules(rest)
+    if command == "server":
+        from gil_lint.lsp.server import main as server_main
+
+        return server_main(rest)
+    if command == "verify":
+        from gil_lint.verify import main as verify_main
+
+        return verify_main(rest)
+    return _cmd_check(rest)
+
+
+def _cmd_rule(args: list[str]) -> int:
+    from gil_lint.rules import rule_by_code
+
+    p = _Parser(prog="gil-lint rule", description="Show a rule's documentation.")
+    p.add_argument("code", help="rule code (GIL201) or name (blocking-sleep-in-async)")
+    ns = p.parse_args(args)
+    rule = rule_by_code(ns.code)
+    if rule is None:
+        print(f"gil-lint: error: unknown rule {ns.code!r} (see `gil-lint rules`)", file=sys.stderr)
+        return EXIT_ERROR
+    fix = f"Fix: {rule.FIX}" if rule.FIX else "Fix: none"
+    print(f"# {rule.NAME} ({rule.CODE})\n\n{fix}\n\n{rule.docs()}")
+    return EXIT_CLEAN
+
+
+def _cmd_rules(args: list[str]) -> int:
+    from gil_lint.rules import all_rules
+
+    p = _Parser(prog="gil-lint rules", description="List all rules.")
+    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    ns = p.parse_args(args)
+    rules = all_rules()
+    if ns.output_format == "json":
+        out = [
+            {
+                "code": r.CODE,
+                "name": r.NAME,
+                "summary": r.summary(),
+                "fix": r.FIX,
+                "severity": r.SEVERITY,
+                "url": f"https://gil-lint.readthedocs.io/en/latest/rules/{r.CODE}/",
+                "explanation": r.docs(),
+            }
+            for r in rules
+        ]
+        print(json.dumps(out, indent=2))
+    else:
+        width = max(len(r.NAME) for r in rules)
+        for r in rules:
+            fix = f"[{r.FIX} fix]" if r.FIX else ""
+            print(f"{r.CODE}  {r.NAME:<{width}}  {fix}")
+    return EXIT_CLEAN
+
+
+def _settings_for(ns: argparse.Namespace, start: Path):  # type: ignore[no-untyped-def]
+    from gil_lint.config import load_settings
+
+    settings = load_settings(ns.config, start)
+    changes = {}
+    if ns.select is not None:
+        changes["select"] = tuple(ns.select)
+        changes["extend_select"] = ()
+    if ns.extend_select:
+        changes["extend_select"] = (*settings.extend_select, *ns.extend_select)
+    if ns.ignore:
+        changes["ignore"] = (*settings.ignore, *ns.ignore)
+    for code in [*changes.get("select", ()), *(ns.extend_select or ()), *(ns.ignore or ())]:
+        if code != "ALL" and not code.startswith("GIL"):
+            raise _UsageError(f"{code!r} is not a rule code or prefix (e.g. GIL201, GIL2)")
+    return replace(settings, **changes)
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _cmd_check(args: list[str]) -> int:
+    from gil_lint.config import ConfigError
+
+    parser = build_check_parser()
+    ns = parser.parse_args(args)
+    if ns.jobs is not None and ns.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    stdin_mode = ns.stdin_filename is not None or ns.paths == ["-"]
+    start = Path(ns.stdin_filename).parent if ns.stdin_filename else Path(
+        (ns.paths or ["."])[0]
+    )
+    try:
+        settings = _settings_for(ns, start if start.exists() else Path.cwd())
+    except (ConfigError, _UsageError) as e:
+        print(f"gil-lint: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+
+    if stdin_mode:
+        return _check_stdin(ns, settings)
+    return _check_paths(ns, settings)
+
+
+def _check_stdin(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    from gil_lint.engine.lint import lint_source
+
+    data = sys.stdin.buffer.read()
+    path = ns.stdin_filename or "-"
+    diagnostics = lint_source(data, path, settings)
+    sources = {path: data.decode("utf-8", errors="replace")}
+    return _report(ns, diagnostics, sources.get)
+
+
+def _check_paths(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
+    from gil_lint.diagnostics import FILE_ERROR
+    from gil_lint.engine.discovery import DiscoveryError, discover
+    from gil_lint.engine.lint import engine_diagnostic
+    from gil_lint.engine.runner import lint_paths
+
+    try:
+        found = discover(ns.paths or ["."], settings)
+    except DiscoveryError as e:
+        print(f"gil-lint: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    if not found.files and not found.errors:
+        print("gil-lint: warning: no Python files found under the given paths", file=sys.stderr)
+        return EXIT_CLEAN
+    jobs = ns.jobs or (os.cpu_count() or 1)
+    result = lint_paths(found.files, settings, jobs=jobs, use_cache=not ns.no_cache)
+    diagnostics = result.diagnostics + [
+        engine_diagnostic(FILE_ERROR, message, path) for path, message in found.errors
+    ]
+    return _report(ns, diagnostics, _read_source)
+
+
+def _read_source(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _use_color(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _report(ns: argparse.Namespace, diagnostics, get_source) -> int:  # type: ignore[no-untyped-def]
+    from gil_lint.output import summary, write_report, write_statistics
+
+    fmt = ns.output_format or "full"
+    out = sys.stdout
+    color = _use_color(out)
+    if ns.statistics:
+        write_statistics(diagnostics, out, fmt=fmt)
+    else:
+        write_report(fmt, diagnostics, out, get_source=get_source, rules=_rule_infos(), color=color)
+        if fmt in ("full", "concise") and not ns.quiet:
+            text = summary(diagnostics, color=color)
+            if text:
+                print(text, file=out)
+    out.flush()
+    return _exit_code(diagnostics, ns.exit_zero)
+
+
+def _exit_code(diagnostics, exit_zero: bool) -> int:  # type: ignore[no-untyped-def]
+    if any(d.is_internal_error for d in diagnostics):
+        return EXIT_ERROR
+    if diagnostics and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _rule_infos():  # type: ignore[no-untyped-def]
+    from gil_lint.output import RuleInfo
+    from gil_lint.rules import all_rules
+
+    return [
+        RuleInfo(
+            code=r.CODE,
+            name=r.NAME,
+            short_description=r.summary(),
+            full_description=r.docs(),
+            url=f"https://gil-lint.readthedocs.io/en/latest/rules/{r.CODE}/",
+            severity=r.SEVERITY,
+        )
+        for r in all_rules()
+    ]

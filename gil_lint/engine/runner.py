@@ -1,0 +1,142 @@
+"""Lint many files: an on-disk result cache, then a process pool for what is left.
+
+The cache (``.gil_lint_cache/`` at the project root, like ruff's) maps each
+file to its size, mtime and content hash and the diagnostics found for it,
+per gil-lint version and settings. A warm run only stats files. It is one JSON
+file written atomically (temp file + rename), so concurrent runs never see a
+half-written cache; the last writer wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gil_lint import __version__
+from gil_lint.config import Settings
+from gil_lint.diagnostics import FILE_ERROR, Diagnostic, diagnostic_from_dict
+from gil_lint.engine.lint import engine_diagnostic, lint_source
+
+CACHE_DIR_NAME = ".gil_lint_cache"
+
+
+@dataclass
+class RunResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    from_cache: int = 0
+
+
+def _lint_file(path: str, settings: Settings) -> tuple[str, list[Diagnostic], str | None, Any]:
+    """Worker: read, hash, lint. Returns (path, diagnostics, sha256, stat key)."""
+    try:
+        st = os.stat(path)
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        msg = f"cannot read file: {e.strerror or e}"
+        return path, [engine_diagnostic(FILE_ERROR, msg, path)], None, None
+    digest = hashlib.sha256(data).hexdigest()
+    return path, lint_source(data, path, settings), digest, (st.st_size, st.st_mtime_ns)
+
+
+def _lint_chunk(
+    paths: Sequence[str], settings: Settings
+) -> list[tuple[str, list[Diagnostic], str | None, Any]]:
+    return [_lint_file(p, settings) for p in paths]
+
+
+class ResultCache:
+    def __init__(self, root: Path, settings: Settings) -> None:
+        key = hashlib.sha256(f"{__version__}|{settings.cache_key()}".encode()).hexdigest()[:16]
+        self.path = root / CACHE_DIR_NAME / f"results-{key}.json"
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                loaded = json.load(f)
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except (OSError, ValueError):
+            pass
+
+    def lookup(self, path: str) -> list[Diagnostic] | None:
+        entry = self.entries.get(os.path.abspath(path))
+        if entry is None:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if entry["size"] != st.st_size or entry["mtime"] != st.st_mtime_ns:
+            return None
+        return [diagnostic_from_dict(d) for d in entry["diagnostics"]]
+
+    def store(self, path: str, digest: str, stat_key: Any, diagnostics: list[Diagnostic]) -> None:
+        size, mtime = stat_key
+        self.entries[os.path.abspath(path)] = {
+            "size": size,
+            "mtime": mtime,
+            "sha256": digest,
+            "diagnostics": [d.to_dict() for d in diagnostics],
+        }
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            gitignore = self.path.parent / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("# created by gil-lint\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(self.entries, f, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only checkout still lints; it just is not cached
+
+
+def lint_paths(
+    files: Iterable[str], settings: Settings, *, jobs: int = 1, use_cache: bool = True
+) -> RunResult:
+    files = list(files)
+    result = RunResult(files=len(files))
+    cache = ResultCache(settings.project_root or Path.cwd(), settings) if use_cache else None
+    todo: list[str] = []
+    for path in files:
+        cached = cache.lookup(path) if cache is not None else None
+        if cached is None:
+            todo.append(path)
+        else:
+            result.diagnostics.extend(cached)
+            result.from_cache += 1
+
+    if jobs > 1 and len(todo) > 1:
+        # Chunks: few enough to keep pickling cheap, enough to balance the load.
+        n_chunks = min(len(todo), jobs * 8)
+        chunks = [todo[i::n_chunks] for i in range(n_chunks)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            outputs = [r for chunk in pool.map(_lint_chunk, chunks, [settings] * len(chunks))
+                       for r in chunk]
+    else:
+        outputs = _lint_chunk(todo, settings)
+
+    for path, diagnostics, digest, stat_key in outputs:
+        result.diagnostics.extend(diagnostics)
+        if cache is not None and digest is not None and not any(
+            d.is_internal_error for d in diagnostics
+        ):
+            cache.store(path, digest, stat_key, diagnostics)
+    if cache is not None:
+        cache.save()
+    result.diagnostics.sort(key=lambda d: (d.path, d.row, d.col, d.code))
+    return result

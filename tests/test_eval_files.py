@@ -1,0 +1,36 @@
+"""Whole-file cases: every ``# error: CODE`` marker is found on its line, nothing else is."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gil_lint.config import Settings
+from gil_lint.engine.lint import lint_source
+
+EVAL_DIR = Path(__file__).parent / "eval_files"
+MARKER = re.compile(r"#\s*error:\s*(GIL\d{3}(?:\s*,\s*GIL\d{3})*)")
+
+
+def expected_findings(text: str) -> set[tuple[int, str]]:
+    out = set()
+    for row, line in enumerate(text.splitlines(), start=1):
+        m = MARKER.search(line)
+        if m:
+            out.update((row, c.strip()) for c in m.group(1).split(","))
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(EVAL_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_eval_file(path: Path):
+    text = path.read_text(encoding="utf-8")
+    # the project's own test packages set this through conftest-free settings
+    diagnostics = lint_source(text, str(path), Settings(target_gil="enabled"))
+    found = {(d.row, d.code) for d in diagnostics}
+    expected = expected_findings(text)
+    missing = sorted(expected - found)
+    extra = sorted(found - expected)
+    details = "\n".join(f"  {d.row}:{d.col} {d.code} {d.message}" for d in diagnostics)
+    assert not missing and not extra, f"missing={missing} extra={extra}\nfound:\n{details}"
