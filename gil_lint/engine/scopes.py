@@ -446,7 +446,7 @@ class Resolver:
 
     def _qualname(self, expr: ast.expr, scope: Scope) -> str | None:
         if isinstance(expr, ast.Name):
-            return self._name(expr.id, scope)
+            return self._name(expr.id, scope, expr)
         if isinstance(expr, ast.Attribute):
             base = expr.value
             if isinstance(base, ast.Name):
@@ -468,7 +468,7 @@ class Resolver:
             return None
         return None
 
-    def _name(self, name: str, scope: Scope) -> str | None:
+    def _name(self, name: str, scope: Scope, use: ast.expr | None = None) -> str | None:
         binding = self.lookup(name, scope)
         if binding is None:
             star = self._star_import(name, scope)
@@ -478,6 +478,20 @@ class Resolver:
                 return f"builtins.{name}"
             # Not bound anywhere (injected at run time): take the text literally.
             return name
+        if (
+            use is not None
+            and binding.kind == "value"
+            and len(binding.values) > 1
+            and scope.bindings.get(name) is binding
+        ):
+            # Used in the scope that assigns it: the last assignment written
+            # before the use is the one that runs (straight-line code; loops and
+            # branches make this an approximation, as in most linters).
+            pos = (use.lineno, use.col_offset)
+            before = [v for v in binding.values if (v.lineno, v.col_offset) < pos]
+            if before:
+                last = max(before, key=lambda v: (v.lineno, v.col_offset))
+                return self._value(last, scope)
         return self.binding_qualname(binding, scope)
 
     def binding_qualname(self, binding: Binding, scope: Scope) -> str | None:

@@ -116,11 +116,15 @@ def main() -> None:
         )
         run = _run_async_modes if is_async else _run_thread_modes
         channel.send("result", modes=run(target, spec, channel))
-    except UserCodeFailure as f:
-        channel.send("error", kind=f.kind, message=f.message)
-    except BaseException as e:  # anything else user code managed to raise at us
-        f = workloads.describe_failure(e, spec["path"], spec["function"])
-        channel.send("error", kind=f.kind, message=f.message)
+    except BaseException as e:
+        # anything else is user code raising at us in an unexpected place
+        f = e if isinstance(e, UserCodeFailure) else workloads.describe_failure(
+            e, spec["path"], spec["function"]
+        )
+        message = f.message
+        if f.kind == "memory" and spec["memory_limit_mb"]:
+            message += f" (memory limit {spec['memory_limit_mb']} MB, see --memory-limit)"
+        channel.send("error", kind=f.kind, message=message)
     while os.read(control, 4096):
         pass
     os._exit(0)

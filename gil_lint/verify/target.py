@@ -1,0 +1,290 @@
+"""What to run: ``PATH::function`` with a call, or the callable behind a finding.
+
+For ``--finding CODE --line N`` the callable and its call are read from the code
+with ``ast``: the ``target=`` of ``threading.Thread(...)``, the callable handed to
+``executor.submit/map``, ``pool.map/apply``, ``asyncio.to_thread`` or
+``loop.run_in_executor`` (GIL101, GIL303), or the enclosing ``async def`` (async
+findings). The lint already decided that the line is a finding, so matching
+by method name here is enough; name resolution is the engine's job.
+
+A call can only be derived when its arguments mean the same at module level
+(literals, module-level names): the call is evaluated in the module's namespace
+in the sandbox. Otherwise the user is asked for ``--call``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from gil_lint.engine.knowledge import load_knowledge
+from gil_lint.verify.report import VerifyError
+
+KindHint = Literal["auto", "thread", "async"]
+
+SUBMISSION_FINDINGS = frozenset({"GIL101", "GIL303"})
+ASYNC_FINDINGS = frozenset({"GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL206", "GIL207"})
+_FINDING_CODE = re.compile(r"GIL\d{3}")
+_MAP_METHODS = frozenset({"map", "imap", "imap_unordered", "map_async"})
+_STARMAP_METHODS = frozenset({"starmap", "starmap_async"})
+_APPLY_METHODS = frozenset({"apply", "apply_async"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved request: which file, which function, which call, run how."""
+
+    path: Path
+    display_path: str
+    function: str
+    call: str | None  # None: ``function()``
+    kind: KindHint
+    finding: str | None = None
+    line: int | None = None
+
+
+class _CannotDerive(Exception):
+    """Why no call could be read from the finding's line (becomes a --call hint)."""
+
+
+def split_target(text: str) -> tuple[str, str | None]:
+    """``path.py::func`` → (``path.py``, ``func``); ``path.py`` → (``path.py``, None)."""
+    path, sep, function = text.rpartition("::")
+    return (path, function or None) if sep else (text, None)
+
+
+def resolve_target(
+    path: str,
+    function: str | None = None,
+    call: str | None = None,
+    *,
+    kind: KindHint = "auto",
+    finding: str | None = None,
+    line: int | None = None,
+) -> Target:
+    """Check the request and fill in what it leaves out; ``VerifyError`` when it cannot."""
+    file = Path(path)
+    if not file.is_file():
+        raise VerifyError("bad-input", f"no such file: {path}")
+    if function is not None and not function.isidentifier():
+        raise VerifyError("bad-input", f"not a function name: {function!r}")
+    if call is not None:
+        function = function or _callee_name(_parse_call(call))
+    if finding is not None:
+        finding = finding.upper()
+        if not _FINDING_CODE.fullmatch(finding):
+            raise VerifyError("bad-input", f"not a finding code: {finding!r} (like GIL101)")
+        if line is None:
+            raise VerifyError("bad-input", "--finding needs --line N")
+        if function is None:
+            function, call, kind = _derive(file, path, finding, line, call)
+    if function is None:
+        raise VerifyError(
+            "bad-input", f"what should run? use {path}::function or --finding CODE --line N"
+        )
+    return Target(file.resolve(), path, function, call, kind, finding, line)
+
+
+def _parse_call(call: str) -> ast.expr:
+    try:
+        return ast.parse(call.strip(), mode="eval").body
+    except SyntaxError as e:
+        raise VerifyError("bad-input", f"--call is not a Python expression: {e.msg}") from None
+
+
+def _callee_name(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        return expr.func.id
+    return None
+
+
+def _derive(
+    file: Path, display: str, code: str, line: int, call: str | None
+) -> tuple[str, str | None, KindHint]:
+    if code not in SUBMISSION_FINDINGS | ASYNC_FINDINGS:
+        raise VerifyError(
+            "bad-input",
+            f"verify checks GIL101, GIL201-GIL207 and GIL303 findings, not {code}",
+        )
+    try:
+        tree = ast.parse(file.read_bytes(), filename=display)
+    except (SyntaxError, ValueError) as e:
+        raise VerifyError("bad-input", f"cannot parse {display}: {e}") from None
+    except OSError as e:
+        raise VerifyError("bad-input", f"cannot read {display}: {e.strerror or e}") from None
+    last_line = max((getattr(n, "end_lineno", 0) or 0 for n in ast.walk(tree)), default=0)
+    if not 1 <= line <= max(last_line, 1):
+        raise VerifyError("bad-input", f"{display} has no line {line}")
+    names = _module_names(tree)
+    where = f"{display}:{line}"
+    try:
+        if code in SUBMISSION_FINDINGS:
+            function, derived = _submitted_call(tree, line, names)
+            return function, call or derived, "thread"
+        if code == "GIL206":
+            # the CPU-bound call itself: threads vs processes shows what to offload to
+            inline = _inline_call(tree, line, names)
+            if inline is not None:
+                return inline[0], call or inline[1], "thread"
+        return _enclosing_coroutine(tree, line), call, "async"
+    except _CannotDerive as e:
+        raise VerifyError(
+            "bad-input", f"cannot derive a call for {code} at {where}: {e}; pass --call"
+        ) from None
+
+
+def _module_names(tree: ast.Module) -> set[str]:
+    """Names bound at module level (what an expression evaluated there may use)."""
+    names: set[str] = set(dir(builtins))
+    statements = list(tree.body)
+    while statements:
+        node = statements.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names.add((alias.asname or alias.name).partition(".")[0])
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Try):  # optional imports: `try: import x except ...`
+            statements.extend(node.body + node.orelse + node.finalbody)
+            for handler in node.handlers:
+                statements.extend(handler.body)
+    return names
+
+
+def _calls_on_line(tree: ast.Module, line: int) -> list[ast.Call]:
+    """Calls spanning ``line``, those starting on it first, then the narrowest."""
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and n.lineno <= line <= (n.end_lineno or n.lineno)
+    ]
+    return sorted(calls, key=lambda c: (c.lineno != line, (c.end_lineno or 0) - c.lineno))
+
+
+def _submitted_call(tree: ast.Module, line: int, names: set[str]) -> tuple[str, str]:
+    for call in _calls_on_line(tree, line):
+        submitted = _submission(call)
+        if submitted is not None:
+            return _render_call(*submitted, names)
+    raise _CannotDerive("no Thread(target=...), submit, map, to_thread or run_in_executor there")
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _literal_items(expr: ast.expr | None, what: str) -> list[ast.expr]:
+    if expr is None:
+        return []
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return list(expr.elts)
+    raise _CannotDerive(f"{what} `{ast.unparse(expr)}` is not a literal tuple")
+
+
+def _literal_keywords(expr: ast.expr | None) -> list[ast.keyword]:
+    if expr is None:
+        return []
+    if isinstance(expr, ast.Dict) and all(
+        isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys
+    ):
+        return [ast.keyword(arg=k.value, value=v) for k, v in zip(expr.keys, expr.values)]  # type: ignore[union-attr]
+    raise _CannotDerive(f"keyword arguments `{ast.unparse(expr)}` are not a literal dict")
+
+
+def _first_item(iterable: ast.expr) -> ast.expr:
+    """One element of the mapped iterable: one call is what each worker runs."""
+    seq = iterable.left if isinstance(iterable, ast.BinOp) else iterable  # [x] * n
+    if isinstance(seq, (ast.List, ast.Tuple, ast.Set)) and seq.elts:
+        first = seq.elts[0]
+        if not isinstance(first, ast.Starred):
+            return first
+    raise _CannotDerive(f"cannot pick an item of `{ast.unparse(iterable)}`")
+
+
+def _submission(call: ast.Call) -> tuple[ast.expr, list[ast.expr], list[ast.keyword]] | None:
+    """(callable, args, keywords) if ``call`` hands a callable to a thread or pool."""
+    func = call.func
+    method = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    target = _keyword(call, "target")
+    if target is None and method in ("Thread", "Process") and len(call.args) >= 2:
+        target = call.args[1]
+    if target is not None:
+        args = _literal_items(_keyword(call, "args"), "args")
+        return target, args, _literal_keywords(_keyword(call, "kwargs"))
+    if method == "to_thread" and call.args:
+        return call.args[0], call.args[1:], list(call.keywords)
+    if method == "run_in_executor" and len(call.args) >= 2:
+        return call.args[1], call.args[2:], []
+    if not isinstance(func, ast.Attribute) or method not in load_knowledge().submit_methods:
+        return None
+    if not call.args:
+        return None
+    if method in _MAP_METHODS and len(call.args) >= 2:
+        return call.args[0], [_first_item(call.args[1])], []
+    if method in _STARMAP_METHODS and len(call.args) >= 2:
+        return call.args[0], _literal_items(_first_item(call.args[1]), "item"), []
+    if method in _APPLY_METHODS:
+        args_expr = call.args[1] if len(call.args) > 1 else _keyword(call, "args")
+        return call.args[0], _literal_items(args_expr, "args"), []
+    return call.args[0], call.args[1:], list(call.keywords)
+
+
+def _render_call(
+    func: ast.expr, args: list[ast.expr], keywords: list[ast.keyword], names: set[str]
+) -> tuple[str, str]:
+    """``f``, ``f(args...)`` for a module-level ``f`` and module-level-safe arguments."""
+    while (
+        isinstance(func, ast.Call)
+        and func.args
+        and (getattr(func.func, "id", None) == "partial" or getattr(func.func, "attr", "") == "partial")
+    ):
+        args = [*func.args[1:], *args]
+        keywords = [*func.keywords, *keywords]
+        func = func.args[0]
+    if not isinstance(func, ast.Name) or func.id not in names:
+        raise _CannotDerive(f"`{ast.unparse(func)}` is not a module-level function")
+    parts = [ast.unparse(a) for a in args]
+    parts += [f"{kw.arg}={ast.unparse(kw.value)}" if kw.arg else f"**{ast.unparse(kw.value)}" for kw in keywords]
+    for node in [*args, *(kw.value for kw in keywords)]:
+        local = sorted(
+            {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - names
+        )
+        if local:
+            raise _CannotDerive(f"`{local[0]}` in `{ast.unparse(node)}` is not a module-level name")
+    return func.id, f"{func.id}({', '.join(parts)})"
+
+
+def _inline_call(tree: ast.Module, line: int, names: set[str]) -> tuple[str, str] | None:
+    """For GIL206: the call on the line to a module-level sync function, if portable."""
+    sync_defs = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    for call in _calls_on_line(tree, line):
+        if isinstance(call.func, ast.Name) and call.func.id in sync_defs:
+            try:
+                return _render_call(call.func, list(call.args), list(call.keywords), names)
+            except _CannotDerive:
+                continue
+    return None
+
+
+def _enclosing_coroutine(tree: ast.Module, line: int) -> str:
+    """The module-level ``async def`` whose body holds ``line`` (innermost function wins)."""
+    innermost: ast.AST | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and (
+            node.lineno <= line <= (node.end_lineno or node.lineno)
+        ):
+            if innermost is None or node.lineno >= innermost.lineno:  # type: ignore[attr-defined]
+                innermost = node
+    if not isinstance(innermost, ast.AsyncFunctionDef):
+        raise _CannotDerive("the line is not inside an async def")
+    if innermost not in tree.body:
+        raise _CannotDerive(f"`{innermost.name}` is not a module-level async def")
+    return innermost.name
