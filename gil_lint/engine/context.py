@@ -5,10 +5,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
+from typing import Any
 from typing import TYPE_CHECKING
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix
+from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
+from gil_lint.engine.summaries import Summaries, Summary
 
 if TYPE_CHECKING:
     from gil_lint.config import Settings
@@ -48,6 +51,40 @@ class ModuleContext:
         self.scope: Scope = self.module_scope
         self.parents: dict[ast.AST, ast.AST] = {}
         self._lines: list[str] | None = None
+        self._summaries: Summaries | None = None
+        # per-module memo shared by rules (e.g. "what does this call submit?")
+        self.cache: dict[str, Any] = {}
+        self._module_info: ModuleInfo | None = None
+
+    # -- cross-function analysis ------------------------------------------------------
+    @property
+    def module_info(self) -> ModuleInfo:
+        if self._module_info is None:
+            self._module_info = ModuleInfo(
+                self.module_name, self.path, self.tree, self.scopes, self.resolver
+            )
+            if isinstance(self.project, Project):
+                self.project.register(self._module_info)
+        return self._module_info
+
+    @property
+    def summaries(self) -> Summaries:
+        """Function summaries, created on first use (most files never need them)."""
+        if self._summaries is None:
+            project = self.project if isinstance(self.project, Project) else None
+            if project is None:
+                project = Project(self.knowledge)
+                self.project = project
+            self._summaries = Summaries(
+                project,
+                self.knowledge,
+                min_loop_iterations=self.settings.cpu_loop_min_iterations,
+            )
+            _ = self.module_info
+        return self._summaries
+
+    def summary_of(self, func: ast.expr, scope: Scope | None = None) -> Summary | None:
+        return self.summaries.of_expression(func, scope or self.scope, self.module_info)
 
     # -- source positions ------------------------------------------------------------
     @property
@@ -75,7 +112,20 @@ class ModuleContext:
         return row, col, end_row, end_col
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.source, node) or ""
+        """The source text of ``node`` (``ast.get_source_segment`` re-splits the file per call)."""
+        try:
+            row, col, end_row, end_col = self.span(node)
+        except AttributeError:
+            return ""
+        lines = self.lines
+        if not (1 <= row <= end_row <= len(lines)):
+            return ""
+        if row == end_row:
+            return lines[row - 1][col - 1 : end_col - 1]
+        first = lines[row - 1][col - 1 :]
+        middle = lines[row : end_row - 1]
+        last = lines[end_row - 1][: end_col - 1]
+        return "\n".join([first, *middle, last])
 
     # -- resolution shortcuts --------------------------------------------------------------
     def qualname(self, expr: ast.expr, scope: Scope | None = None) -> str | None:

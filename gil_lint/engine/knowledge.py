@@ -78,7 +78,8 @@ class Knowledge:
     gathers: frozenset[str]
     semaphores: frozenset[str]
     coroutine_functions: frozenset[str]
-    cpu_data: Mapping[str, object]
+    pure: _NameSet
+    pure_methods: frozenset[str]
 
     def blocking_category(self, name: str) -> str | None:
         """The blocking category of a qualified call name, or None."""
@@ -120,7 +121,7 @@ def _base_tables() -> tuple[dict, dict, dict, dict]:
         _load("blocking.toml"),
         _load("types.toml"),
         _load("concurrency.toml"),
-        _load("cpu.toml") if (KNOWLEDGE_DIR / "cpu.toml").exists() else {},
+        _load("cpu.toml"),
     )
 
 
@@ -159,5 +160,6 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         gathers=frozenset(aio["gathers"]),
         semaphores=frozenset(aio["semaphores"]),
         coroutine_functions=frozenset(aio["coroutine_functions"]),
-        cpu_data=cpu_t,
+        pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
+        pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
     )

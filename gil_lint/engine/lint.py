@@ -9,6 +9,7 @@ rule's handlers; then ``# noqa`` and per-file ignores.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import tokenize
@@ -25,6 +26,7 @@ from gil_lint.diagnostics import (
 )
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.knowledge import load_knowledge
+from gil_lint.engine.project import project_for
 from gil_lint.engine.scopes import ScopeBuilder, module_name_for
 from gil_lint.rules import Rule, all_rules
 
@@ -47,6 +49,9 @@ _SCOPE_NODES = (
     ast.DictComp,
     ast.GeneratorExp,
 )
+
+
+_SCOPE_TYPES = frozenset(_SCOPE_NODES)
 
 
 def engine_diagnostic(
@@ -82,6 +87,11 @@ def decode_source(data: bytes, path: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=64)
+def _all_triggers(rules: tuple[type[Rule], ...]) -> frozenset[bytes]:
+    return frozenset(t for r in rules for t in r.TRIGGERS)
+
+
 def enabled_rules(settings: Settings) -> list[type[Rule]]:
     return [r for r in all_rules() if settings.is_enabled(r.CODE)]
 
@@ -97,8 +107,7 @@ def lint_source(
 ) -> list[Diagnostic]:
     """Lint one module's source. Never raises: problems become engine diagnostics."""
     settings = settings or Settings()
-    if rules is None:
-        rules = enabled_rules(settings)
+    rules = tuple(enabled_rules(settings) if rules is None else rules)
     if isinstance(source, bytes):
         data = source
         try:
@@ -111,7 +120,8 @@ def lint_source(
 
     if _FILE_NOQA.search(data):
         return []
-    active = [r for r in rules if any(t in data for t in r.TRIGGERS)]
+    present = {t for t in _all_triggers(rules) if t in data}
+    active = [r for r in rules if not present.isdisjoint(r.TRIGGERS)]
     if not active:
         return []
 
@@ -159,6 +169,8 @@ def _run_rules(
     module_name: str,
 ) -> list[Diagnostic]:
     knowledge = load_knowledge(settings.knowledge)
+    if project is None:
+        project = project_for(settings.project_root, knowledge)
     is_package = path.endswith("__init__.py")
     scopes = ScopeBuilder(module_name, is_package).build(tree)
     ctx = ModuleContext(
@@ -217,31 +229,36 @@ def _describe_crash(rule: Rule, e: Exception, node: ast.AST) -> str:
 def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
     """Pre-order walk that keeps ``ctx.scope`` and ``ctx.parents`` current.
 
-    Iterative, so deeply nested code cannot exhaust the Python stack here.
+    Iterative, so deeply nested code cannot exhaust the Python stack here, and
+    written for speed: it runs over every node of every analysed file.
     """
     scopes = ctx.scopes
     parents = ctx.parents
     stack: list[tuple[ast.AST, object]] = [(tree, ctx.module_scope)]
-    iter_fields = ast.iter_fields
+    pop = stack.pop
+    push = stack.append
     AST = ast.AST
+    scope_types = _SCOPE_TYPES
     while stack:
-        node, scope = stack.pop()
+        node, scope = pop()
         ctx.scope = scope  # type: ignore[assignment]
         yield node
-        if isinstance(node, _SCOPE_NODES):
+        if node.__class__ in scope_types:
             children = _scope_children(node, scope, scopes[node])
-        else:
-            children = []
-            for _, value in iter_fields(node):
-                if isinstance(value, list):
-                    for item in value:
-                        if isinstance(item, AST):
-                            children.append((item, scope))
-                elif isinstance(value, AST):
-                    children.append((value, scope))
-        for child, _ in children:
-            parents[child] = node
-        stack.extend(reversed(children))
+            for child, _ in children:
+                parents[child] = node
+            stack.extend(reversed(children))
+            continue
+        for name in reversed(node._fields):
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in reversed(value):
+                    if isinstance(item, AST):
+                        parents[item] = node
+                        push((item, scope))
+            elif isinstance(value, AST):
+                parents[value] = node
+                push((value, scope))
 
 
 def _scope_children(node: ast.AST, outer: object, inner: object) -> list[tuple[ast.AST, object]]:

@@ -104,6 +104,28 @@ class ScopeBuilder(ast.NodeVisitor):
         self.scopes: dict[ast.AST, Scope] = {}
         self.scope: Scope | None = None
 
+    # -- dispatch: NodeVisitor's getattr per node is a hot spot on large trees ------
+    _dispatch: dict[type, object] = {}
+
+    def visit(self, node: ast.AST) -> None:
+        cls = node.__class__
+        method = self._dispatch.get(cls)
+        if method is None:
+            method = getattr(type(self), "visit_" + cls.__name__, None) or ScopeBuilder.generic_visit
+            self._dispatch[cls] = method
+        method(self, node)  # type: ignore[operator]
+
+    def generic_visit(self, node: ast.AST) -> None:
+        AST = ast.AST
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        self.visit(item)
+            elif isinstance(value, AST):
+                self.visit(value)
+
     # -- helpers -----------------------------------------------------------
     def build(self, tree: ast.Module) -> dict[ast.AST, Scope]:
         self.scope = Scope("module", tree, None, self.module_name)
@@ -534,7 +556,7 @@ class Resolver:
         return None
 
     def _self_attribute(self, binding: Binding, attr: str) -> str | None:
-        cls = self._class_scope(binding.qualname)
+        cls = self.class_scope(binding.qualname)
         if cls is None:
             return f"{binding.qualname}.{attr}"
         assigned = cls.self_attributes.get(attr)
@@ -545,7 +567,7 @@ class Resolver:
             return results.pop()
         return None
 
-    def _class_scope(self, qualname: str | None) -> Scope | None:
+    def class_scope(self, qualname: str | None) -> Scope | None:
         classes = getattr(self, "_class_cache", None)
         if classes is None:
             classes = {s.qualname: s for s in self.scopes.values() if s.kind == "class"}

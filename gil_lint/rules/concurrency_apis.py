@@ -77,8 +77,31 @@ def _tuple_items(expr: ast.expr | None) -> tuple[ast.expr, ...]:
     return ()
 
 
+_SUBMIT_NAMES = frozenset(
+    {"Thread", "Process", "to_thread", "run_in_executor", "submit", "map", "apply",
+     "apply_async", "map_async", "imap", "imap_unordered", "starmap", "starmap_async"}
+)
+
+
 def submission(ctx: ModuleContext, call: ast.Call) -> Submission | None:
-    """If ``call`` hands a callable to a thread, process or pool: what, where, how."""
+    """If ``call`` hands a callable to a thread, process or pool: what, where, how.
+
+    Several rules ask about every call; the answer is computed once per call.
+    """
+    cache: dict[ast.Call, Submission | None] = ctx.cache.setdefault("submission", {})
+    if call in cache:
+        return cache[call]
+    func = call.func
+    # cheap syntactic filter first: `x.attr(...)` can only be one of these attributes
+    if isinstance(func, ast.Attribute) and func.attr not in _SUBMIT_NAMES:
+        result = None
+    else:
+        result = _submission(ctx, call)
+    cache[call] = result
+    return result
+
+
+def _submission(ctx: ModuleContext, call: ast.Call) -> Submission | None:
     k = ctx.knowledge
     name = ctx.call_name(call)
     if name in k.threads or name in k.process_starters:
@@ -152,3 +175,49 @@ def _is_main_test(test: ast.expr) -> bool:
     has_name = any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
     has_main = any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides)
     return has_name and has_main
+
+
+def evidence_of(summary) -> tuple:  # type: ignore[no-untyped-def]
+    """A summary's chain as Diagnostic evidence."""
+    from gil_lint.diagnostics import Evidence
+
+    return tuple(Evidence(step.message, step.path, step.row) for step in summary.chain)
+
+
+def thread_subclass_run(ctx: ModuleContext, call: ast.Call) -> ast.FunctionDef | None:
+    """``Worker(...)`` where ``class Worker(threading.Thread)`` defines ``run``: that ``run``."""
+    classes = _thread_subclasses(ctx)
+    if not classes:
+        return None
+    func = call.func
+    tail = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if tail not in classes:
+        return None
+    scope = ctx.resolver.class_scope(ctx.resolver.call_result_type(call, ctx.scope))
+    if scope is None:
+        return None
+    cls = scope.node
+    assert isinstance(cls, ast.ClassDef)
+    parent = scope.parent or ctx.module_scope
+    if not any(ctx.qualname(b, parent) in ctx.knowledge.threads for b in cls.bases):
+        return None
+    for stmt in cls.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "run":
+            return stmt
+    return None
+
+
+def _thread_subclasses(ctx: ModuleContext) -> frozenset[str]:
+    """Names of this module's classes that define ``run`` (candidates for Thread subclasses)."""
+    cached = ctx.cache.get("thread_subclasses")
+    if cached is None:
+        cached = frozenset(
+            s.node.name
+            for s in ctx.scopes.values()
+            if s.kind == "class"
+            and isinstance(s.node, ast.ClassDef)
+            and s.node.bases
+            and any(isinstance(b, ast.FunctionDef) and b.name == "run" for b in s.node.body)
+        )
+        ctx.cache["thread_subclasses"] = cached
+    return cached

@@ -50,7 +50,7 @@ class ProcessPoolWithoutMainGuard(Rule):
         "with the spawn/forkserver start methods every worker re-imports this module"
     )
     FIX = "unsafe"
-    TRIGGERS = (b"Pool", b"Process", b"multiprocessing")
+    TRIGGERS = (b"multiprocessing", b"Executor")
     VALID = [
         "from multiprocessing import Pool\nif __name__ == '__main__':\n"
         "    with Pool() as p:\n        p.map(abs, [1])\n",

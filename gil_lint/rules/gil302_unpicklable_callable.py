@@ -66,7 +66,7 @@ class UnpicklableCallableToProcess(Rule):
         "(since Python 3.14 the default start method on Linux is forkserver, so this "
         "fails there even where fork once hid it)"
     )
-    TRIGGERS = (b"Pool", b"Process", b"multiprocessing")
+    TRIGGERS = (b"multiprocessing", b"Executor")
     VALID = [
         "from concurrent.futures import ProcessPoolExecutor\ndef sq(x):\n    return x * x\n"
         "def main(xs):\n    with ProcessPoolExecutor() as p:\n        return list(p.map(sq, xs))\n",
@@ -126,12 +126,12 @@ class UnpicklableCallableToProcess(Rule):
 
     def _unpicklable_attribute(self, class_qualname: str | None) -> tuple[str, str] | None:
         ctx = self.ctx
-        for scope in ctx.scopes.values():
-            if scope.kind != "class" or scope.qualname != class_qualname:
-                continue
-            for attr, assigned in scope.self_attributes.items():
-                for value, where in assigned:
-                    t = ctx.qualname(value, where)
-                    if t in _UNPICKLABLE_TYPES:
-                        return attr, t
+        scope = ctx.resolver.class_scope(class_qualname)
+        if scope is None:
+            return None
+        for attr, assigned in scope.self_attributes.items():
+            for value, where in assigned:
+                t = ctx.qualname(value, where)
+                if t in _UNPICKLABLE_TYPES:
+                    return attr, t
         return None

@@ -41,7 +41,7 @@ class NestedEventLoop(Rule):
     NAME = "nested-event-loop"
     MESSAGE = "`{call}` inside `async def` starts a nested event loop; `await` the coroutine instead"
     FIX = "safe"
-    TRIGGERS = (b"run_until_complete", b"asyncio", b".run(")
+    TRIGGERS = (b"async",)
     VALID = [
         "import asyncio\nasync def g():\n    pass\nasync def f():\n    await g()\n",
         "import asyncio\nasync def g():\n    pass\ndef main():\n    asyncio.run(g())\n",

@@ -1,0 +1,160 @@
+"""The modules of the project around a file, found and parsed on demand.
+
+Function summaries follow calls into other modules of the same project
+(`from .mathutils import count_primes`, `import pkg.mod as m`). This index
+maps a qualified module name to its file under the import roots (the folder
+above the file's top-level package, the project root and its ``src/``),
+parses it with ``ast`` only when a summary needs it, and keeps it per
+process keyed by path, size and mtime, so each module is parsed once per run.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from gil_lint.engine.knowledge import Knowledge
+from gil_lint.engine.scopes import FunctionNode, Resolver, Scope, ScopeBuilder
+
+_MAX_MODULES = 512
+# Re-exports followed through __init__.py files (`from .impl import helper`).
+_MAX_REEXPORT_HOPS = 4
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    name: str
+    path: str
+    tree: ast.Module
+    scopes: dict[ast.AST, Scope]
+    resolver: Resolver
+
+    @property
+    def module_scope(self) -> Scope:
+        return self.scopes[self.tree]
+
+
+def build_module(name: str, path: str, tree: ast.Module, knowledge: Knowledge) -> ModuleInfo:
+    scopes = ScopeBuilder(name, path.endswith("__init__.py")).build(tree)
+    return ModuleInfo(name, path, tree, scopes, Resolver(scopes, scopes[tree], knowledge))
+
+
+class Project:
+    """Finds and parses sibling modules; shared by all files linted in one process."""
+
+    def __init__(self, knowledge: Knowledge, roots: list[Path] | None = None) -> None:
+        self.knowledge = knowledge
+        self.roots: list[Path] = list(roots or [])
+        self._modules: OrderedDict[tuple[str, int, int], ModuleInfo | None] = OrderedDict()
+        self._by_name: dict[str, ModuleInfo] = {}
+
+    def add_root(self, root: Path) -> None:
+        if root not in self.roots:
+            self.roots.append(root)
+
+    def register(self, info: ModuleInfo) -> None:
+        """The module being linted: use its tree rather than parsing the file again."""
+        self._by_name[info.name] = info
+        root = _import_root(Path(info.path), info.name)
+        if root is not None:
+            self.add_root(root)
+
+    # -- modules -----------------------------------------------------------------
+    def module(self, name: str) -> ModuleInfo | None:
+        known = self._by_name.get(name)
+        if known is not None:
+            return known
+        path = self._find(name)
+        if path is None:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = (path, st.st_size, st.st_mtime_ns)
+        if key in self._modules:
+            self._modules.move_to_end(key)
+            return self._modules[key]
+        info = self._parse(name, path)
+        self._modules[key] = info
+        if len(self._modules) > _MAX_MODULES:
+            self._modules.popitem(last=False)
+        return info
+
+    def _find(self, name: str) -> str | None:
+        rel = name.replace(".", "/")
+        for root in self.roots:
+            for candidate in (root / f"{rel}.py", root / rel / "__init__.py"):
+                if candidate.is_file():
+                    return str(candidate)
+        return None
+
+    def _parse(self, name: str, path: str) -> ModuleInfo | None:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(data, filename=path)
+        except (OSError, SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+        return build_module(name, path, tree, self.knowledge)
+
+    # -- functions -------------------------------------------------------------------
+    def function(self, qualname: str) -> tuple[ModuleInfo, FunctionNode] | None:
+        """The definition of ``pkg.mod.func`` / ``pkg.mod.Class.method`` in the project."""
+        for _ in range(_MAX_REEXPORT_HOPS):
+            found = self._split(qualname)
+            if found is None:
+                return None
+            info, attrs = found
+            fn = info.resolver.function_def(f"{info.name}.{attrs}")
+            if fn is not None:
+                return info, fn
+            # `from .impl import helper` in the module: follow the re-export
+            head = attrs.partition(".")[0]
+            binding = info.module_scope.bindings.get(head)
+            if binding is None or binding.kind != "import" or not binding.qualname:
+                return None
+            rest = attrs[len(head) :]
+            qualname = f"{binding.qualname}{rest}"
+        return None
+
+    def _split(self, qualname: str) -> tuple[ModuleInfo, str] | None:
+        parts = qualname.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            info = self.module(".".join(parts[:i]))
+            if info is not None:
+                return info, ".".join(parts[i:])
+        return None
+
+
+def _import_root(path: Path, module_name: str) -> Path | None:
+    """The folder that must be on sys.path for ``module_name`` to import from ``path``."""
+    depth = module_name.count(".") + (1 if path.name != "__init__.py" else 2)
+    try:
+        root = path.resolve().parents[depth - 1]
+    except IndexError:
+        return None
+    return root
+
+
+_PROJECTS: dict[tuple[str, int], Project] = {}
+
+
+def project_for(root: Path | None, knowledge: Knowledge) -> Project:
+    """One Project per process, root and knowledge: modules parsed once are reused."""
+    key = (str(root), id(knowledge))
+    project = _PROJECTS.get(key)
+    if project is None:
+        project = Project(knowledge)
+        if root is not None:
+            project.add_root(root)
+            if (root / "src").is_dir():
+                project.add_root(root / "src")
+        _PROJECTS[key] = project
+    return project

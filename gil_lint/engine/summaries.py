@@ -1,0 +1,379 @@
+"""Function summaries: is a function CPU-bound, I/O-bound, GIL-releasing — and why.
+
+A summary is computed lazily for the functions a rule asks about, memoised
+per module and function, and follows calls transitively through the same
+module and other modules of the project (see ``project.py``). Each verdict
+carries its evidence chain (what was seen, where) for messages, JSON output
+and the verifier.
+
+Heuristics (documented in the rules' docs; thresholds in the settings):
+- CPU evidence: a loop (``for``/``while``) doing arithmetic or container work
+  whose body calls only pure functions (builtins, ``math``, container methods,
+  other CPU-bound or pure project functions) and does not await; loops over a
+  literal ``range(N)`` with ``N < cpu-loop-min-iterations`` or a literal list
+  do not count; recursion; a comprehension computing over data of unknown size;
+  calls to known CPU-heavy functions or CPU-bound project functions.
+- I/O evidence: calls in the blocking knowledge (network, files, subprocess,
+  sleep, thread waits, input), directly or in a callee.
+- GIL-releasing evidence: calls in the GIL-releasing knowledge (hashlib,
+  zlib/bz2/lzma, numpy/scipy/pandas, ...), including inside loops.
+- Unknown library calls are neither: a loop that calls one is not evidence.
+- Verdict: only CPU evidence → ``cpu``; I/O and no CPU → ``io``; only
+  GIL-releasing → ``releases-gil``; CPU together with I/O or GIL-releasing
+  work → ``mixed``; nothing → ``unknown``. Only ``cpu`` is ever reported as
+  CPU-bound.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gil_lint.engine.knowledge import Knowledge
+from gil_lint.engine.project import ModuleInfo, Project
+from gil_lint.engine.scopes import FunctionNode, Scope
+
+Kind = Literal["cpu", "io", "releases-gil", "mixed", "unknown"]
+
+_LOOPS = (ast.For, ast.While)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPUTE = (ast.BinOp, ast.AugAssign, ast.Compare, ast.Subscript, ast.UnaryOp)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One link of an evidence chain."""
+
+    message: str
+    path: str
+    row: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    name: str
+    kind: Kind
+    chain: tuple[Step, ...] = ()
+    # the first blocking call reached (category, chain to it), for the async rules
+    blocking: tuple[str, tuple[Step, ...]] | None = None
+    # CPU evidence that is heavy on its own: nested or `while` loops, a literal
+    # range of at least cpu-loop-min-iterations, recursion, known CPU-heavy calls
+    heavy: bool = False
+
+    def explain(self) -> str:
+        """``loop at line 34 → `is_prime` (line 35) → loop at line 26``."""
+        return " → ".join(s.message for s in self.chain)
+
+
+@dataclass
+class _Facts:
+    cpu: list[tuple[Step, ...]] = field(default_factory=list)
+    io: list[tuple[Step, ...]] = field(default_factory=list)
+    releases: list[tuple[Step, ...]] = field(default_factory=list)
+    blocking: tuple[str, tuple[Step, ...]] | None = None
+    heavy: bool = False
+    # CPU evidence seen in the function itself, not only in callees
+    own_cpu: bool = False
+    # calls outside loops to functions nothing is known about
+    unknown_calls: int = 0
+    recursive_calls: int = 0
+
+
+class Summaries:
+    def __init__(
+        self,
+        project: Project,
+        knowledge: Knowledge,
+        *,
+        min_loop_iterations: int = 1000,
+        max_depth: int = 4,
+    ) -> None:
+        self.project = project
+        self.knowledge = knowledge
+        self.min_loop_iterations = min_loop_iterations
+        self.max_depth = max_depth
+        self._memo: dict[tuple[str, int, int], Summary] = {}
+        self._in_progress: set[tuple[str, int, int]] = set()
+
+    # -- entry points -----------------------------------------------------------------
+    def of_qualname(self, qualname: str, module: ModuleInfo) -> Summary | None:
+        """Summary of a function by qualified name, in ``module`` or elsewhere in the project."""
+        fn = module.resolver.function_def(qualname)
+        if fn is not None:
+            return self.of(module, fn)
+        found = self.project.function(qualname)
+        if found is None:
+            return None
+        return self.of(*found)
+
+    def of(self, module: ModuleInfo, fn: FunctionNode, depth: int = 0) -> Summary:
+        key = (module.path, fn.lineno, fn.col_offset)
+        memo = self._memo.get(key)
+        if memo is not None:
+            return memo
+        if key in self._in_progress or depth > self.max_depth:
+            return Summary(fn.name, "unknown")
+        self._in_progress.add(key)
+        try:
+            summary = self._compute(module, fn, depth)
+        finally:
+            self._in_progress.discard(key)
+        self._memo[key] = summary
+        return summary
+
+    def of_expression(self, expr: ast.expr, scope: Scope, module: ModuleInfo) -> Summary | None:
+        """A callable expression: a function name, ``self.method``, a lambda wrapping a call."""
+        if isinstance(expr, ast.Lambda):
+            body = expr.body
+            if isinstance(body, ast.Call):
+                inner_scope = module.scopes.get(expr, scope)
+                return self.of_expression(body.func, inner_scope, module)
+            return None
+        qual = module.resolver.qualname(expr, scope)
+        if qual is None:
+            return None
+        return self.of_qualname(qual, module)
+
+    # -- analysis ---------------------------------------------------------------------------
+    def _compute(self, module: ModuleInfo, fn: FunctionNode, depth: int) -> Summary:
+        facts = _Facts()
+        for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=True):
+            if isinstance(node, _LOOPS):
+                self._loop(node, scope, module, depth, facts)
+            elif isinstance(node, ast.Call):
+                if self._call(node, scope, module, depth, facts) == "unknown":
+                    facts.unknown_calls += 1
+            elif isinstance(node, _COMPREHENSIONS):
+                self._comprehension(node, scope, module, facts)
+        return _verdict(fn.name, facts)
+
+    def _step(self, module: ModuleInfo, node: ast.AST, message: str) -> Step:
+        return Step(message, module.path, getattr(node, "lineno", 1))
+
+    def _call(
+        self,
+        call: ast.Call,
+        scope: Scope,
+        module: ModuleInfo,
+        depth: int,
+        facts: _Facts,
+    ) -> str:
+        """Record what a call tells; return its class: io, release, cpu, pure or unknown."""
+        k = self.knowledge
+        name = module.resolver.qualname(call.func, scope)
+        line = getattr(call, "lineno", 1)
+        if name is None:
+            func = call.func
+            if isinstance(func, ast.Attribute) and func.attr in k.pure_methods:
+                return "pure"
+            return "unknown"
+        shown = name.removeprefix("builtins.")
+        category = k.blocking_category(name)
+        if category is not None:  # blocking I/O releases the GIL too, but is I/O first
+            chain = (self._step(module, call, f"`{shown}` (line {line})"),)
+            facts.io.append(chain)
+            if facts.blocking is None:
+                facts.blocking = (category, chain)
+            return "io"
+        if name in k.gil_releasing:
+            facts.releases.append((self._step(module, call, f"`{shown}` (line {line})"),))
+            return "release"
+        if name in k.cpu_bound:
+            facts.cpu.append((self._step(module, call, f"`{shown}` (line {line})"),))
+            facts.heavy = facts.own_cpu = True
+            return "cpu"
+        if name in k.pure:
+            return "pure"
+        callee = self._callee(name, module)
+        if callee is None:
+            return "unknown"
+        callee_module, callee_fn = callee
+        if isinstance(callee_fn, ast.AsyncFunctionDef):
+            return "unknown"  # calling it only makes a coroutine
+        key = (callee_module.path, callee_fn.lineno, callee_fn.col_offset)
+        if key in self._in_progress:
+            step = self._step(module, call, f"recursive call to `{shown}` at line {line}")
+            facts.cpu.append((step,))
+            facts.own_cpu = True
+            facts.recursive_calls += 1
+            # tree recursion (fib) is exponential work; a single self-call walks a structure
+            facts.heavy = facts.heavy or facts.recursive_calls >= 2
+            return "cpu"
+        sub = self.of(callee_module, callee_fn, depth + 1)
+        link = self._step(module, call, f"`{shown}` (line {line})")
+        if sub.kind == "cpu":
+            facts.cpu.append((link, *sub.chain))
+            facts.heavy = facts.heavy or sub.heavy
+            return "cpu"
+        if sub.kind == "io":
+            facts.io.append((link, *sub.chain))
+            if facts.blocking is None and sub.blocking is not None:
+                facts.blocking = (sub.blocking[0], (link, *sub.blocking[1]))
+            return "io"
+        if sub.kind == "releases-gil":
+            facts.releases.append((link, *sub.chain))
+            return "release"
+        if sub.kind == "mixed":
+            facts.io.append((link, *sub.chain))
+            facts.cpu.append((link, *sub.chain))
+            return "io"
+        return "pure" if _is_pure_function(callee_fn) else "unknown"
+
+    def _callee(self, name: str, module: ModuleInfo) -> tuple[ModuleInfo, FunctionNode] | None:
+        fn = module.resolver.function_def(name)
+        if fn is not None:
+            return module, fn
+        # constructing a project class runs its __init__; a method call resolves directly
+        return self.project.function(name)
+
+    def _loop(
+        self,
+        loop: ast.For | ast.While,
+        scope: Scope,
+        module: ModuleInfo,
+        depth: int,
+        facts: _Facts,
+    ) -> bool:
+        """Judge an outermost loop as a whole (nested loops are part of it); True if CPU work."""
+        classes: set[str] = set()
+        compute = False
+        awaits = False
+        heavy = False
+        arithmetic = False
+        for node, inner in _walk_scoped([loop], scope, module, stop_at_loops=False):
+            if isinstance(node, ast.Call):
+                classes.add(self._call(node, inner, module, depth, facts))
+            elif isinstance(node, _LOOPS) and node is not loop:
+                heavy = True
+            elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+                awaits = True
+            elif isinstance(node, _COMPUTE):
+                compute = True
+                arithmetic = arithmetic or isinstance(node, (ast.BinOp, ast.AugAssign))
+        if isinstance(loop, ast.While) and arithmetic:
+            heavy = True
+        if isinstance(loop, ast.For):
+            iter_type = module.resolver.qualname(loop.iter, scope)
+            if iter_type in ("io.TextIOWrapper", "socket.socket", "sqlite3.Cursor"):
+                message = f"loop over `{iter_type}` at line {loop.lineno}"
+                facts.io.append((self._step(module, loop, message),))
+                return False
+            if self._small_fixed(loop.iter):
+                return False
+            heavy = heavy or self._big_range(loop.iter)
+        if awaits or classes & {"io", "release", "unknown"}:
+            return False
+        if compute or "cpu" in classes:
+            facts.cpu.append((self._step(module, loop, f"loop at line {loop.lineno}"),))
+            facts.heavy = facts.heavy or heavy
+            facts.own_cpu = True
+            return True
+        return False
+
+    def loop_evidence(self, loop: ast.For | ast.While, scope: Scope, module: ModuleInfo) -> Summary:
+        """A loop judged on its own, as if it were a function (for GIL206)."""
+        facts = _Facts()
+        if not self._loop(loop, scope, module, 0, facts):
+            return Summary("loop", "unknown")
+        return Summary("loop", "cpu", _best(facts.cpu), None, facts.heavy)
+
+    def _comprehension(self, node: ast.AST, scope: Scope, module: ModuleInfo, facts: _Facts) -> None:
+        gens = node.generators  # type: ignore[attr-defined]
+        if self._small_fixed(gens[0].iter):
+            return
+        compute = False
+        for sub, inner in _walk_scoped([node], scope, module, stop_at_loops=False):
+            if isinstance(sub, ast.Call):
+                name = module.resolver.qualname(sub.func, inner)
+                if name is None or name not in self.knowledge.pure:
+                    return
+            elif isinstance(sub, (ast.Await, ast.AsyncFor)):
+                return
+            elif isinstance(sub, ast.BinOp):
+                compute = True
+        if compute:
+            facts.cpu.append(
+                (self._step(module, node, f"comprehension at line {getattr(node, 'lineno', 1)}"),)
+            )
+            facts.own_cpu = True
+
+    def _literal_range(self, it: ast.expr) -> int | None:
+        if (
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Name)
+            and it.func.id == "range"
+            and it.args
+            and all(isinstance(a, ast.Constant) and type(a.value) is int for a in it.args)
+        ):
+            try:
+                return len(range(*[a.value for a in it.args]))  # type: ignore[attr-defined]
+            except (ValueError, TypeError):
+                return 0
+        return None
+
+    def _big_range(self, it: ast.expr) -> bool:
+        n = self._literal_range(it)
+        return n is not None and n >= self.min_loop_iterations
+
+    def _small_fixed(self, it: ast.expr) -> bool:
+        if isinstance(it, (ast.List, ast.Tuple, ast.Set, ast.Constant)):
+            return True
+        n = self._literal_range(it)
+        return n is not None and n < self.min_loop_iterations
+
+
+def _verdict(name: str, facts: _Facts) -> Summary:
+    cpu, io, rel = facts.cpu, facts.io, facts.releases
+    if cpu and not facts.own_cpu and facts.unknown_calls:
+        # CPU work only in a callee, next to calls we know nothing about: no verdict
+        return Summary(name, "unknown", (), facts.blocking)
+    if cpu and not io and not rel:
+        return Summary(name, "cpu", _best(cpu), facts.blocking, facts.heavy)
+    if io and not cpu:
+        return Summary(name, "io", _best(io), facts.blocking)
+    if rel and not cpu and not io:
+        return Summary(name, "releases-gil", _best(rel), facts.blocking)
+    if cpu and (io or rel):
+        return Summary(name, "mixed", _best(cpu) + _best(io or rel), facts.blocking)
+    return Summary(name, "unknown", (), facts.blocking)
+
+
+def _best(chains: list[tuple[Step, ...]]) -> tuple[Step, ...]:
+    """The evidence shown: the first chain seen, in source order."""
+    return min(chains, key=lambda c: c[0].row)
+
+
+def _walk_scoped(
+    roots: list[ast.stmt] | list[ast.AST], scope: Scope, module: ModuleInfo, *, stop_at_loops: bool
+) -> Iterator[tuple[ast.AST, Scope]]:
+    """Pre-order walk with each node's scope, not entering nested defs, lambdas or classes.
+
+    With ``stop_at_loops`` a loop is yielded but its inside is not: the loop is
+    judged as a whole by its caller.
+    """
+    stack: list[tuple[ast.AST, Scope]] = [(r, scope) for r in reversed(roots)]
+    scopes = module.scopes
+    while stack:
+        node, s = stack.pop()
+        yield node, s
+        if stop_at_loops and isinstance(node, _LOOPS):
+            continue
+        inner = scopes.get(node, s) if isinstance(node, _COMPREHENSIONS) else s
+        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED)]
+        stack.extend((c, inner) for c in reversed(children))
+
+
+def _walk_no_nested(root: ast.AST) -> Iterator[ast.AST]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+
+
+def _is_pure_function(fn: FunctionNode) -> bool:
+    """A small helper with no calls at all (``def square(x): return x * x``)."""
+    return not any(isinstance(n, ast.Call) for n in _walk_no_nested(fn))

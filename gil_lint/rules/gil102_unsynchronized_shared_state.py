@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.engine.scopes import Scope
+from gil_lint.rules.base import Rule
+from gil_lint.rules.concurrency_apis import submission, thread_subclass_run, unwrap_partial
+
+
+class UnsynchronizedSharedState(Rule):
+    """
+    ## What it does
+    Flags a read-modify-write (`counter += 1`, `totals[key] += n`,
+    `stats.hits += 1`) of shared state — a module global, a `nonlocal`, or an
+    object reached through one — inside a function run in a thread
+    (`threading.Thread(target=...)`, a `Thread` subclass's `run()`, a thread
+    pool, `asyncio.to_thread`), with no lock held: not inside `with lock:` and
+    not between `lock.acquire()` and `lock.release()`.
+
+    Parameters are not considered shared (precision first), and only thread
+    targets defined in the same file are checked.
+
+    ## Why is this bad?
+    `x += 1` is a read, an add and a write: two threads can read the same old
+    value and one update is lost. The GIL does not prevent it — a thread switch
+    can happen between the bytecodes — and on free-threaded Python (3.13t+)
+    races are far more frequent.
+
+    ## Example
+    ```python
+    import threading
+
+    counter = 0
+
+    def work():
+        global counter
+        for _ in range(100_000):
+            counter += 1
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    ```
+
+    ## Use instead
+    ```python
+    lock = threading.Lock()
+
+    def work():
+        global counter
+        for _ in range(100_000):
+            with lock:
+                counter += 1
+    ```
+
+    ## Fix safety
+    No automatic fix: which lock protects which state is a design decision.
+    """
+
+    CODE = "GIL102"
+    NAME = "unsynchronized-shared-state"
+    MESSAGE = (
+        "`{target}` is updated from a thread (`{function}`) without a lock; concurrent "
+        "`+=` can lose updates — guard it with `with lock:`"
+    )
+    TRIGGERS = (b"Thread", b"Executor", b"Pool", b"to_thread", b"run_in_executor")
+    VALID = [
+        "import threading\ncounter = 0\nlock = threading.Lock()\ndef work():\n    global counter\n"
+        "    with lock:\n        counter += 1\ndef main():\n    threading.Thread(target=work).start()\n",
+        "import threading\ndef work(n):\n    total = 0\n    for i in range(n):\n        total += i\n"
+        "    return total\ndef main():\n    threading.Thread(target=work, args=(5,)).start()\n",
+        "counter = 0\ndef work():\n    global counter\n    counter += 1\n",
+        "import threading\ncounter = 0\nlock = threading.Lock()\ndef work():\n    global counter\n"
+        "    lock.acquire()\n    counter += 1\n    lock.release()\n"
+        "def main():\n    threading.Thread(target=work).start()\n",
+    ]
+    INVALID = [
+        "import threading\ncounter = 0\ndef work():\n    global counter\n    counter += 1\n"
+        "def main():\n    threading.Thread(target=work).start()\n",
+        "from concurrent.futures import ThreadPoolExecutor\ntotals = {}\ndef add(k):\n"
+        "    totals[k] += 1\ndef main(keys):\n    with ThreadPoolExecutor() as ex:\n"
+        "        ex.map(add, keys)\n",
+    ]
+
+    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(ctx)
+        self.reported: set[int] = set()
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        run = thread_subclass_run(ctx, node)
+        if run is not None:
+            self._check(run)
+            return
+        sub = submission(ctx, node)
+        if sub is None or sub.kind != "thread":
+            return
+        func = unwrap_partial(ctx, sub.func)
+        if not isinstance(func, ast.Name):
+            return
+        binding = ctx.resolver.lookup(func.id, ctx.scope)
+        if binding is not None and binding.kind == "def" and isinstance(binding.node, ast.FunctionDef):
+            self._check(binding.node)
+
+    def _check(self, fn: ast.FunctionDef) -> None:
+        ctx = self.ctx
+        scope = ctx.scopes[fn]
+        for node, locked in _aug_assigns(fn.body, ctx, scope):
+            if locked or id(node) in self.reported:
+                continue
+            target = self._shared_target(node.target, scope)
+            if target is None:
+                continue
+            self.reported.add(id(node))
+            self.report(node, target=target, function=fn.name)
+
+    def _shared_target(self, target: ast.expr, scope: Scope) -> str | None:
+        root = target
+        while isinstance(root, (ast.Subscript, ast.Attribute)):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        name = root.id
+        text = self.ctx.segment(target) or name
+        if name in scope.globals or name in scope.nonlocals:
+            return text
+        if target is root:
+            return None  # a plain local name
+        if name in scope.bindings:
+            return None  # a local or a parameter
+        binding = self.ctx.resolver.lookup(name, scope)
+        if binding is None or binding.kind in ("import", "def", "class"):
+            return None
+        return text
+
+
+def _aug_assigns(body, ctx, scope):  # type: ignore[no-untyped-def]
+    """(AugAssign, lock held?) for the statements of a function, not entering nested defs."""
+    acquired: set[str] = set()
+    for stmt in body:
+        yield from _stmt(stmt, ctx, scope, False, acquired)
+
+
+def _stmt(stmt, ctx, scope, locked, acquired):  # type: ignore[no-untyped-def]
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        func = stmt.value.func
+        if isinstance(func, ast.Attribute) and func.attr in ("acquire", "release"):
+            key = ctx.segment(func.value)
+            if func.attr == "acquire":
+                acquired.add(key)
+            else:
+                acquired.discard(key)
+    if isinstance(stmt, ast.AugAssign):
+        yield stmt, locked or bool(acquired)
+        return
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        locked = locked or any(_is_lock(ctx, item.context_expr, scope) for item in stmt.items)
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        for child in getattr(stmt, field, ()) or ():
+            if isinstance(child, ast.ExceptHandler):
+                for s in child.body:
+                    yield from _stmt(s, ctx, scope, locked, acquired)
+            else:
+                yield from _stmt(child, ctx, scope, locked, acquired)
+    if isinstance(stmt, ast.Match):
+        for case in stmt.cases:
+            for s in case.body:
+                yield from _stmt(s, ctx, scope, locked, acquired)
+
+
+def _is_lock(ctx, expr: ast.expr, scope) -> bool:  # type: ignore[no-untyped-def]
+    q = ctx.qualname(expr, scope)
+    if q in ctx.knowledge.sync_context_managers:
+        return True
+    return "lock" in (ctx.segment(expr) or "").lower()

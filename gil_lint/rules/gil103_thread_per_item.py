@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.base import Rule
+
+_SMALL = 32  # a literal range or list up to this size is a fixed set of workers
+
+
+class ThreadPerItem(Rule):
+    """
+    ## What it does
+    Flags `threading.Thread(...)` created and started inside a loop over data
+    (not a literal `range(N)` or list of at most 32 items): one new thread per
+    item.
+
+    ## Why is this bad?
+    Each thread costs a stack (8 MB of address space by default), creation
+    time and scheduler work. Over 10,000 items that is 10,000 threads at once:
+    memory blows up, the OS refuses new threads, and the server you call sees
+    an unbounded burst.
+
+    ## Example
+    ```python
+    import threading
+
+    for url in urls:
+        threading.Thread(target=fetch, args=(url,)).start()
+    ```
+
+    ## Use instead
+    ```python
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        pool.map(fetch, urls)
+    ```
+    or asyncio with a semaphore for many concurrent network calls.
+    """
+
+    CODE = "GIL103"
+    NAME = "thread-per-item"
+    MESSAGE = (
+        "A thread is started per item of `{source}`; use a ThreadPoolExecutor (or asyncio) "
+        "to bound the number of threads"
+    )
+    TRIGGERS = (b"Thread",)
+    VALID = [
+        "import threading\ndef main(work):\n    for _ in range(4):\n"
+        "        threading.Thread(target=work).start()\n",
+        "from concurrent.futures import ThreadPoolExecutor\ndef main(f, urls):\n"
+        "    with ThreadPoolExecutor(8) as ex:\n        ex.map(f, urls)\n",
+        "import threading\ndef main(f, urls):\n    ts = [threading.Thread(target=f, args=(u,)) for u in urls]\n",
+    ]
+    INVALID = [
+        "import threading\ndef main(f, urls):\n    for u in urls:\n"
+        "        threading.Thread(target=f, args=(u,)).start()\n",
+        "import threading\ndef main(f, urls):\n    threads = []\n    for u in urls:\n"
+        "        t = threading.Thread(target=f, args=(u,))\n        threads.append(t)\n"
+        "        t.start()\n",
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        if ctx.call_name(node) not in ctx.knowledge.threads:
+            return
+        loop = self._enclosing_loop(node)
+        if loop is None or self._small(loop.iter):
+            return
+        if self._started_in(loop, node):
+            self.report(node, source=ctx.segment(loop.iter))
+
+    def _enclosing_loop(self, node: ast.AST) -> ast.For | None:
+        parent = self.ctx.parent(node)
+        while parent is not None:
+            if isinstance(parent, (ast.For, ast.AsyncFor)) and node is not parent.iter:
+                return parent  # type: ignore[return-value]
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                return None
+            node, parent = parent, self.ctx.parent(parent)
+        return None
+
+    def _small(self, it: ast.expr) -> bool:
+        if isinstance(it, (ast.List, ast.Tuple)):
+            return len(it.elts) <= _SMALL
+        if (
+            isinstance(it, ast.Call)
+            and self.ctx.call_name(it) == "builtins.range"
+            and it.args
+            and all(isinstance(a, ast.Constant) and type(a.value) is int for a in it.args)
+        ):
+            try:
+                return len(range(*[a.value for a in it.args])) <= _SMALL  # type: ignore[attr-defined]
+            except (ValueError, TypeError):
+                return True
+        return False
+
+    def _started_in(self, loop: ast.For, call: ast.Call) -> bool:
+        parent = self.ctx.parent(call)
+        if isinstance(parent, ast.Attribute) and parent.attr == "start":
+            return True
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0]
+            if isinstance(target, ast.Name):
+                for node in ast.walk(loop):
+                    if (
+                        isinstance(node, ast.Attribute)
+                        and node.attr == "start"
+                        and isinstance(node.value, ast.Name)
+                        and node.value.id == target.id
+                    ):
+                        return True
+        return False

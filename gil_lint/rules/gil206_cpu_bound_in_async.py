@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.base import Rule
+from gil_lint.rules.concurrency_apis import evidence_of
+
+
+class CpuBoundInAsync(Rule):
+    """
+    ## What it does
+    Flags heavy CPU-bound work run inline on the event loop inside an
+    `async def`: a call to a project function whose summary is CPU-bound with
+    heavy evidence (nested or `while` loops, a literal `range(N)` with `N` of at
+    least `cpu-loop-min-iterations`, recursion, known CPU-heavy calls), or such
+    a loop written directly in the coroutine.
+
+    A light loop over a list (`for item in items: total += item.price`) is
+    normal async code and is not reported.
+
+    ## Why is this bad?
+    While the loop computes, the event loop cannot switch tasks: every other
+    request, timer and heartbeat waits until it is done.
+
+    ## Example
+    ```python
+    async def handler(n):
+        return count_primes(n)
+    ```
+
+    ## Use instead
+    ```python
+    async def handler(n):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(process_pool, count_primes, n)
+    ```
+
+    ## Fix safety
+    No automatic fix yet: it needs a process pool owned by the application.
+    """
+
+    CODE = "GIL206"
+    NAME = "cpu-bound-in-async"
+    MESSAGE = (
+        "{what} is CPU-bound ({chain}) and runs on the event loop, blocking every other task; "
+        "offload it with `await loop.run_in_executor(process_pool, ...)`"
+    )
+    TRIGGERS = (b"async",)
+    VALID = [
+        "import asyncio\ndef work(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
+        "            t += i * j\n    return t\nasync def f(pool):\n"
+        "    loop = asyncio.get_running_loop()\n    return await loop.run_in_executor(pool, work, 10)\n",
+        "async def f(items):\n    total = 0\n    for item in items:\n        total += item\n"
+        "    return total\n",
+        "import asyncio\nasync def f(q):\n    while True:\n        item = await q.get()\n"
+        "        item += 1\n",
+    ]
+    INVALID = [
+        "def work(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
+        "            t += i * j\n    return t\nasync def f():\n    return work(1000)\n",
+        "async def f():\n    t = 0\n    for i in range(10_000_000):\n        t += i\n    return t\n",
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        if not ctx.in_async() or ctx.is_awaited(node):
+            return
+        summary = ctx.summary_of(node.func)
+        if summary is None or summary.kind != "cpu" or not summary.heavy:
+            return
+        self.report(
+            node,
+            what=f"`{ctx.segment(node.func)}`",
+            chain=summary.explain(),
+            evidence=evidence_of(summary),
+        )
+
+    def visit_For(self, node: ast.For) -> None:
+        self._loop(node)
+
+    def visit_While(self, node: ast.While) -> None:
+        self._loop(node)
+
+    def _loop(self, node: ast.For | ast.While) -> None:
+        ctx = self.ctx
+        if not ctx.in_async() or self._inside_loop(node):
+            return
+        summary = ctx.summaries.loop_evidence(node, ctx.scope, ctx.module_info)
+        if summary.kind != "cpu" or not summary.heavy:
+            return
+        header_end = node.iter if isinstance(node, ast.For) else node.test
+        self._report_header(node, header_end, summary)
+
+    def _report_header(self, node: ast.stmt, header_end: ast.expr, summary) -> None:  # type: ignore[no-untyped-def]
+        # the range covers the loop header (`for i in range(n)`), not the body
+        span = ast.Module(body=[], type_ignores=[])
+        span.lineno, span.col_offset = node.lineno, node.col_offset  # type: ignore[attr-defined]
+        span.end_lineno = header_end.end_lineno  # type: ignore[attr-defined]
+        span.end_col_offset = header_end.end_col_offset  # type: ignore[attr-defined]
+        self.report(
+            span,
+            what=f"The loop at line {node.lineno}",
+            chain=summary.explain(),
+            evidence=evidence_of(summary),
+        )
+
+    def _inside_loop(self, node: ast.AST) -> bool:
+        parent = self.ctx.parent(node)
+        while parent is not None:
+            if isinstance(parent, (ast.For, ast.While)):
+                return True
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return False
+            parent = self.ctx.parent(parent)
+        return False

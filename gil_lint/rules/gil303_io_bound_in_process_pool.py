@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.base import Rule
+from gil_lint.rules.concurrency_apis import evidence_of, submission, unwrap_partial
+
+
+_IO_CATEGORIES = frozenset({"network", "file", "sleep", "subprocess", "input"})
+
+
+class IoBoundInProcessPool(Rule):
+    """
+    ## What it does
+    Flags an I/O-bound callable — its summary shows network, file, subprocess
+    or sleep calls and no CPU-bound work — sent to a process:
+    `ProcessPoolExecutor.submit/map`, `multiprocessing.Pool` methods,
+    `multiprocessing.Process(target=...)`.
+
+    ## Why is this bad?
+    I/O releases the GIL, so threads (or asyncio) already overlap it. A process
+    pool adds start-up time, pickling of arguments and results, and memory for
+    each worker interpreter — for no gain.
+
+    ## Example
+    ```python
+    from concurrent.futures import ProcessPoolExecutor
+    import requests
+
+    def fetch(url):
+        return requests.get(url).status_code
+
+    def main(urls):
+        with ProcessPoolExecutor() as pool:
+            return list(pool.map(fetch, urls))
+    ```
+
+    ## Use instead
+    ```python
+    from concurrent.futures import ThreadPoolExecutor
+
+    def main(urls):
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            return list(pool.map(fetch, urls))
+    ```
+    """
+
+    CODE = "GIL303"
+    NAME = "io-bound-in-process-pool"
+    MESSAGE = (
+        "`{name}` is I/O-bound ({chain}); a process pool only adds start-up and pickling "
+        "cost — use ThreadPoolExecutor or asyncio"
+    )
+    TRIGGERS = (b"multiprocessing", b"Executor")
+    VALID = [
+        "from concurrent.futures import ProcessPoolExecutor\ndef work(n):\n    t = 0\n"
+        "    for i in range(n):\n        t += i * i\n    return t\n"
+        "def main(xs):\n    with ProcessPoolExecutor() as ex:\n        return list(ex.map(work, xs))\n",
+        "import requests\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "def fetch(u):\n    return requests.get(u)\n"
+        "def main(us):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(fetch, us))\n",
+    ]
+    INVALID = [
+        "import requests\nfrom concurrent.futures import ProcessPoolExecutor\n"
+        "def fetch(u):\n    return requests.get(u).status_code\n"
+        "def main(us):\n    with ProcessPoolExecutor() as ex:\n        return list(ex.map(fetch, us))\n",
+        "import time\nimport multiprocessing as mp\ndef nap(x):\n    time.sleep(x)\n"
+        "def main():\n    with mp.Pool() as p:\n        p.map(nap, [1, 2])\n",
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        sub = submission(ctx, node)
+        # a lone multiprocessing.Process is often about isolation, not throughput
+        if sub is None or sub.kind != "process" or sub.api == "multiprocessing.Process":
+            return
+        func = unwrap_partial(ctx, sub.func)
+        if isinstance(func, ast.Lambda):
+            return  # GIL302 reports it: it cannot be sent at all
+        summary = ctx.summary_of(func)
+        if summary is None or summary.kind != "io" or summary.blocking is None:
+            return
+        if summary.blocking[0] not in _IO_CATEGORIES:
+            return  # waiting on other processes or threads is orchestration, not I/O
+        self.report(
+            node, name=ctx.segment(func), chain=summary.explain(), evidence=evidence_of(summary)
+        )
