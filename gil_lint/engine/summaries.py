@@ -170,7 +170,7 @@ class Summaries:
             if isinstance(func, ast.Attribute) and func.attr in k.pure_methods:
                 return "pure"
             return "unknown"
-        shown = name.removeprefix("builtins.")
+        shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
         category = k.blocking_category(name)
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
@@ -243,6 +243,7 @@ class Summaries:
         awaits = False
         heavy = False
         arithmetic = False
+        first_cpu_call = len(facts.cpu)
         for node, inner in _walk_scoped([loop], scope, module, stop_at_loops=False):
             if isinstance(node, ast.Call):
                 classes.add(self._call(node, inner, module, depth, facts))
@@ -267,7 +268,10 @@ class Summaries:
         if awaits or classes & {"io", "release", "unknown"}:
             return False
         if compute or "cpu" in classes:
-            facts.cpu.append((self._step(module, loop, f"loop at line {loop.lineno}"),))
+            step = self._step(module, loop, f"loop at line {loop.lineno}")
+            # the loop's chain goes on into the CPU-bound callee it calls, if any
+            inner_chains = facts.cpu[first_cpu_call:]
+            facts.cpu.append((step, *(inner_chains[0] if inner_chains else ())))
             facts.heavy = facts.heavy or heavy
             facts.own_cpu = True
             return True
