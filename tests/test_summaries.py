@@ -42,7 +42,7 @@ def test_message_names_the_evidence_chain():
     assert "→ loop at line 11)" in d.message
     assert [e.row for e in d.evidence] == [20, 21, 11]
     assert all(e.path.endswith("mathutils.py") for e in d.evidence)
-    assert d.to_dict()["evidence"][0]["location"]["row"] == 21
+    assert d.to_dict()["evidence"][0]["location"]["row"] == 20
 
 
 def test_free_threaded_target_silences_gil101():
