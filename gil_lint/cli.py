@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -149,7 +150,7 @@ def _settings_for(ns: argparse.Namespace, start: Path):  # type: ignore[no-untyp
     if ns.ignore:
         changes["ignore"] = (*settings.ignore, *ns.ignore)
     for code in [*changes.get("select", ()), *(ns.extend_select or ()), *(ns.ignore or ())]:
-        if code != "ALL" and not code.startswith("GIL"):
+        if code != "ALL" and not re.fullmatch(r"GIL[0-9]{0,3}", code):
             raise _UsageError(f"{code!r} is not a rule code or prefix (e.g. GIL201, GIL2)")
     return replace(settings, **changes)
 

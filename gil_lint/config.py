@@ -8,6 +8,7 @@ line and exits with 2. Nothing is silently ignored.
 from __future__ import annotations
 
 import fnmatch
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 TARGET_GIL_VALUES = ("auto", "enabled", "disabled")
+_CODE_PREFIX = re.compile(r"GIL[0-9]{0,3}")
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
     "build", "dist", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache",
@@ -113,7 +115,7 @@ def _codes(value: Any, where: str) -> tuple[str, ...]:
     out = []
     for v in value:
         v = v.strip().upper()
-        if not v or not (v == "ALL" or v.startswith("GIL")):
+        if not (v == "ALL" or _CODE_PREFIX.fullmatch(v)):
             raise ConfigError(f"{where}: {v!r} is not a rule code or prefix (e.g. GIL201, GIL2)")
         out.append(v)
     return tuple(out)

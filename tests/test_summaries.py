@@ -80,3 +80,29 @@ def test_guide_multiprocessing_examples_are_not_io_bound():
         if "mp.Pool()" in block:
             found = lint_source(block, "guide.py", Settings(target_gil="enabled"))
             assert "GIL303" not in {d.code for d in found}, block
+
+
+def test_blocking_calls_through_helpers_across_modules():
+    path = FIXTURES / "async_project" / "svc" / "service.py"
+    found = {(d.row, d.code) for d in lint_file(path)}
+    expected = expected_findings(path.read_text())
+    assert found == expected, (sorted(expected - found), sorted(found - expected))
+
+
+def test_helper_chain_in_message_and_evidence():
+    path = FIXTURES / "async_project" / "svc" / "service.py"
+    d = next(d for d in lint_file(path) if d.row == 11)
+    assert d.message.startswith(
+        "`handle()` calls `pricing.fetch_rates` (service.py:11) → "
+        "`urllib.request.urlopen` (pricing.py:9)"
+    )
+    assert [(Path(e.path).name, e.row) for e in d.evidence] == [
+        ("service.py", 11), ("pricing.py", 9)
+    ]
+
+
+def test_max_call_depth_is_configurable():
+    path = FIXTURES / "async_project" / "svc" / "service.py"
+    deep = {d.row for d in lint_file(path, max_call_depth=5)}
+    assert 21 in deep
+    assert {d.row for d in lint_file(path, max_call_depth=0)} == set()

@@ -204,14 +204,14 @@ class Summaries:
             return "cpu"
         sub = self.of(callee_module, callee_fn, depth + 1)
         link = self._step(module, call, f"`{shown}` (line {line})")
+        if facts.blocking is None and sub.blocking is not None:
+            facts.blocking = (sub.blocking[0], (link, *sub.blocking[1]))
         if sub.kind == "cpu":
             facts.cpu.append((link, *sub.chain))
             facts.heavy = facts.heavy or sub.heavy
             return "cpu"
         if sub.kind == "io":
             facts.io.append((link, *sub.chain))
-            if facts.blocking is None and sub.blocking is not None:
-                facts.blocking = (sub.blocking[0], (link, *sub.blocking[1]))
             return "io"
         if sub.kind == "releases-gil":
             facts.releases.append((link, *sub.chain))

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import ast
+import re
+from pathlib import Path
 from typing import ClassVar
 
+from gil_lint.diagnostics import Evidence
 from gil_lint.rules.base import Rule
+
+_LINE = re.compile(r"\(line (\d+)\)$")
+
+
+def _located(step) -> str:  # type: ignore[no-untyped-def]
+    """``\`f\` (line 3)`` → ``\`f\` (pricing.py:3)``: the chain crosses files."""
+    return _LINE.sub(f"({Path(step.path).name}:{step.row})", step.message)
 
 
 def display_name(qualname: str) -> str:
@@ -25,11 +35,48 @@ class BlockingCallRule(Rule):
         if not ctx.in_async() or ctx.is_awaited(node):
             return
         name = ctx.call_name(node)
-        if name is None or ctx.knowledge.blocking_category(name) != self.CATEGORY:
+        if name is None:
+            return
+        category = ctx.knowledge.blocking_category(name)
+        if category is None:
+            self._through_helper(node, name)
+            return
+        if category != self.CATEGORY:
             return
         if not self.blocks(node, name) or self._receiver_reported(node):
             return
         self.report_blocking(node, name)
+
+    def _through_helper(self, node: ast.Call, name: str) -> None:
+        """A project function that blocks a few calls down is as blocking as the call itself."""
+        ctx = self.ctx
+        if name in ctx.knowledge.non_blocking or name.startswith("builtins."):
+            return
+        depth = ctx.settings.max_call_depth
+        if depth <= 0:
+            return
+        summary = ctx.summary_of(node.func)
+        if summary is None or summary.blocking is None:
+            return
+        category, chain = summary.blocking
+        if category != self.CATEGORY or len(chain) > depth:  # chain: helpers + the call
+            return
+        function = ctx.enclosing_function()
+        fname = function.qualname.rpartition(".")[2] if function else "?"
+        here = Evidence(
+            f"`{ctx.segment(node.func)}` ({Path(ctx.path).name}:{node.lineno})",
+            ctx.path,
+            node.lineno,
+            ctx.char_col(node.lineno, node.col_offset),
+        )
+        steps = [here, *(Evidence(_located(s), s.path, s.row) for s in chain)]
+        blocked = chain[-1].message.split(" (")[0]
+        self.report(
+            node,
+            f"`{fname}()` calls {' → '.join(e.message for e in steps)}; {blocked} blocks the "
+            f"event loop — offload it with `await asyncio.to_thread({ctx.segment(node.func)}, ...)`",
+            evidence=steps,
+        )
 
     def _receiver_reported(self, node: ast.Call) -> bool:
         """``Popen(...).wait()``: the inner call is reported already; once is enough."""

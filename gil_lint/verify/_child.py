@@ -23,7 +23,7 @@ import sys
 from typing import Any
 
 from gil_lint.verify import workloads
-from gil_lint.verify.workloads import LoadedTarget, UserCodeFailure, WorkerPool
+from gil_lint.verify.workloads import LoadedTarget, WorkerPool
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
@@ -103,6 +103,7 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     _confine(spec["memory_limit_mb"])
+    spec["workers"] = spec["workers"] or _available_cores()
     sys.dont_write_bytecode = True  # leave no __pycache__ beside the user's file
     try:
         target = workloads.load_target(spec)
@@ -113,14 +114,12 @@ def main() -> None:
             python=f"{platform.python_implementation()} {platform.python_version()}",
             gil_enabled=getattr(sys, "_is_gil_enabled", lambda: True)(),
             cores=_available_cores(),
+            workers=spec["workers"],
         )
         run = _run_async_modes if is_async else _run_thread_modes
         channel.send("result", modes=run(target, spec, channel))
-    except BaseException as e:
-        # anything else is user code raising at us in an unexpected place
-        f = e if isinstance(e, UserCodeFailure) else workloads.describe_failure(
-            e, spec["path"], spec["function"]
-        )
+    except BaseException as e:  # ours about user code, or user code raising at an odd place
+        f = workloads.describe_failure(e, spec["path"], spec["function"])
         message = f.message
         if f.kind == "memory" and spec["memory_limit_mb"]:
             message += f" (memory limit {spec['memory_limit_mb']} MB, see --memory-limit)"

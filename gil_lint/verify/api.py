@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 from collections.abc import Callable
 
@@ -16,13 +15,6 @@ DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_LIMIT_MB = 2048
 THREAD_MODES = ("sequential", "threads", "processes")
 ASYNC_MODES = ("event loop", "offloaded")
-
-
-def default_workers() -> int:
-    """The cores this process may run on (affinity, not the machine's total)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def verify_callable(
@@ -43,33 +35,29 @@ def verify_callable(
 
     Runs user code in a sandboxed child process only; raises ``VerifyError`` for
     bad input and for user code that raises, exits, crashes, runs out of memory
-    or exceeds ``timeout`` seconds (whole run). ``kind="auto"`` picks the event
-    loop for an ``async def``. ``finding``/``line`` derive the function and call
-    from a lint finding when ``function`` is None. ``progress`` is called with
+    or exceeds ``timeout`` seconds (whole run). An ``async def`` always runs on
+    the event loop; ``kind="async"`` also forces it for other callables that
+    return a coroutine. ``finding``/``line`` (e.g. ``"GIL101"``, 42) say which
+    finding is verified, and give the function and call when ``function`` is None
+    (the language server's "verify this"). ``progress`` is called with
     each mode's name as it starts. ``memory_limit_mb=0`` means no limit.
     """
-    workers = default_workers() if workers is None else workers
-    for name, value, low in (("workers", workers, 1), ("rounds", rounds, 1)):
-        if value < low:
-            raise VerifyError("bad-input", f"--{name} must be at least {low}, not {value}")
+    for name, value in (("workers", workers), ("rounds", rounds)):
+        if value is not None and value < 1:
+            raise VerifyError("bad-input", f"--{name} must be at least 1, not {value}")
     if not timeout > 0:
         raise VerifyError("bad-input", f"--timeout must be positive, not {timeout}")
     if memory_limit_mb < 0:
-        raise VerifyError("bad-input", f"--memory-limit must be 0 (none) or more MB, not {memory_limit_mb}")
+        raise VerifyError(
+            "bad-input", f"--memory-limit must be 0 (none) or more MB, not {memory_limit_mb}"
+        )
     target = resolve_target(path, function, call, kind=kind, finding=finding, line=line)
     return _run(target, workers, rounds, timeout, memory_limit_mb, progress)
 
 
-def verify_finding(
-    path: str, code: str, line: int, call: str | None = None, **options: object
-) -> VerifyReport:
-    """Verify the finding ``code`` reported at ``line`` (the language server's entry)."""
-    return verify_callable(path, call=call, finding=code, line=line, **options)  # type: ignore[arg-type]
-
-
 def _run(
     target: Target,
-    workers: int,
+    workers: int | None,
     rounds: int,
     timeout: float,
     memory_limit_mb: int,
@@ -81,7 +69,7 @@ def _run(
         "function": target.function,
         "call": target.call,
         "kind": target.kind,
-        "workers": workers,
+        "workers": workers,  # None: the child uses the cores it may run on
         "rounds": rounds,
         "memory_limit_mb": memory_limit_mb,
     }
@@ -89,7 +77,9 @@ def _run(
     start = child.start
     is_async = start["kind"] == "async"
     names = ASYNC_MODES if is_async else THREAD_MODES
-    baseline = None if is_async else statistics.median(r["wall_s"] for r in child.modes["sequential"])
+    baseline = (
+        None if is_async else statistics.median(r["wall_s"] for r in child.modes["sequential"])
+    )
     modes = {n: ModeResult.from_rounds(n, child.modes[n], baseline) for n in names}
     claim: Claim
     if is_async:
@@ -101,7 +91,7 @@ def _run(
             claim,
             modes,
             cores=start["cores"],
-            workers=workers,
+            workers=start["workers"],
             gil_enabled=start["gil_enabled"],
         )
     return VerifyReport(
@@ -115,9 +105,8 @@ def _run(
         python=start["python"],
         gil_enabled=start["gil_enabled"],
         cores=start["cores"],
-        workers=1 if is_async else workers,
+        workers=1 if is_async else start["workers"],
         rounds=rounds,
         modes=tuple(modes.values()),
         verdict=verdict,
     )
-

@@ -6,6 +6,7 @@ parent, so the report's arithmetic is testable without running user code.
 
 from __future__ import annotations
 
+import signal
 import statistics
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -33,6 +34,20 @@ class VerifyError(Exception):
 
     def to_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "message": self.message}
+
+
+def describe_exit(returncode: int | None) -> str:
+    """How a process running user code ended, when it should not have ended at all."""
+    if returncode is None:
+        return "user code ended a process in an unknown way"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        maybe_oom = ", maybe out of memory" if -returncode == signal.SIGKILL else ""
+        return f"user code crashed the interpreter ({name}{maybe_oom})"
+    return f"user code exited with status {returncode}"
 
 
 @dataclass(frozen=True)

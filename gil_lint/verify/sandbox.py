@@ -25,7 +25,7 @@ from typing import IO, Any
 import psutil
 
 import gil_lint
-from gil_lint.verify.report import VerifyError
+from gil_lint.verify.report import VerifyError, describe_exit
 
 _POLL_S = 0.25
 _LAST_OUTPUT_CHARS = 160
@@ -124,20 +124,10 @@ def _collect(
 
 def _describe_exit(returncode: int, stage: str, log: IO[bytes]) -> str:
     """Why the child ended without a result: exit status or signal, plus its last output."""
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        what = f"user code crashed the interpreter ({name})"
-        if -returncode == signal.SIGKILL:
-            what += ", maybe out of memory"
-    else:
-        what = f"user code exited with status {returncode}"
     log.seek(0)
     tail = [line for line in log.read().decode(errors="replace").splitlines() if line.strip()]
     last = f"; last output: {tail[-1].strip()[:_LAST_OUTPUT_CHARS]}" if tail else ""
-    return f"{what} ({stage}){last}"
+    return f"{describe_exit(returncode)} ({stage}){last}"
 
 
 def kill_tree(proc: subprocess.Popen[bytes]) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from gil_lint.engine.knowledge import load_knowledge
+from gil_lint.engine.lint import decode_source
 from gil_lint.verify.report import VerifyError
 
 KindHint = Literal["auto", "thread", "async"]
@@ -73,7 +74,8 @@ def resolve_target(
     if function is not None and not function.isidentifier():
         raise VerifyError("bad-input", f"not a function name: {function!r}")
     if call is not None:
-        function = function or _callee_name(_parse_call(call))
+        callee = _callee_name(_parse_call(call))
+        function = function or callee
     if finding is not None:
         finding = finding.upper()
         if not _FINDING_CODE.fullmatch(finding):
@@ -111,7 +113,8 @@ def _derive(
             f"verify checks GIL101, GIL201-GIL207 and GIL303 findings, not {code}",
         )
     try:
-        tree = ast.parse(file.read_bytes(), filename=display)
+        source = decode_source(file.read_bytes(), display)
+        tree = ast.parse(source, filename=display)
     except (SyntaxError, ValueError) as e:
         raise VerifyError("bad-input", f"cannot parse {display}: {e}") from None
     except OSError as e:
@@ -119,15 +122,15 @@ def _derive(
     last_line = max((getattr(n, "end_lineno", 0) or 0 for n in ast.walk(tree)), default=0)
     if not 1 <= line <= max(last_line, 1):
         raise VerifyError("bad-input", f"{display} has no line {line}")
-    names = _module_names(tree)
+    parsed = _ParsedFile(tree, source, _module_names(tree))
     where = f"{display}:{line}"
     try:
         if code in SUBMISSION_FINDINGS:
-            function, derived = _submitted_call(tree, line, names)
+            function, derived = _submitted_call(parsed, line)
             return function, call or derived, "thread"
         if code == "GIL206":
             # the CPU-bound call itself: threads vs processes shows what to offload to
-            inline = _inline_call(tree, line, names)
+            inline = _inline_call(parsed, line)
             if inline is not None:
                 return inline[0], call or inline[1], "thread"
         return _enclosing_coroutine(tree, line), call, "async"
@@ -135,6 +138,19 @@ def _derive(
         raise VerifyError(
             "bad-input", f"cannot derive a call for {code} at {where}: {e}; pass --call"
         ) from None
+
+
+@dataclass(frozen=True)
+class _ParsedFile:
+    """The file a finding is in: its tree, its text, its module-level names."""
+
+    tree: ast.Module
+    source: str
+    names: set[str]
+
+    def code(self, node: ast.AST) -> str:
+        """The node as written (``60_000`` stays ``60_000``)."""
+        return ast.get_source_segment(self.source, node) or ast.unparse(node)
 
 
 def _module_names(tree: ast.Module) -> set[str]:
@@ -169,11 +185,11 @@ def _calls_on_line(tree: ast.Module, line: int) -> list[ast.Call]:
     return sorted(calls, key=lambda c: (c.lineno != line, (c.end_lineno or 0) - c.lineno))
 
 
-def _submitted_call(tree: ast.Module, line: int, names: set[str]) -> tuple[str, str]:
-    for call in _calls_on_line(tree, line):
+def _submitted_call(parsed: _ParsedFile, line: int) -> tuple[str, str]:
+    for call in _calls_on_line(parsed.tree, line):
         submitted = _submission(call)
         if submitted is not None:
-            return _render_call(*submitted, names)
+            return _render_call(parsed, *submitted)
     raise _CannotDerive("no Thread(target=...), submit, map, to_thread or run_in_executor there")
 
 
@@ -192,10 +208,14 @@ def _literal_items(expr: ast.expr | None, what: str) -> list[ast.expr]:
 def _literal_keywords(expr: ast.expr | None) -> list[ast.keyword]:
     if expr is None:
         return []
-    if isinstance(expr, ast.Dict) and all(
-        isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys
-    ):
-        return [ast.keyword(arg=k.value, value=v) for k, v in zip(expr.keys, expr.values)]  # type: ignore[union-attr]
+    if isinstance(expr, ast.Dict):
+        keywords = [
+            ast.keyword(arg=k.value, value=v)
+            for k, v in zip(expr.keys, expr.values, strict=True)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        ]
+        if len(keywords) == len(expr.keys):
+            return keywords
     raise _CannotDerive(f"keyword arguments `{ast.unparse(expr)}` are not a literal dict")
 
 
@@ -238,37 +258,41 @@ def _submission(call: ast.Call) -> tuple[ast.expr, list[ast.expr], list[ast.keyw
 
 
 def _render_call(
-    func: ast.expr, args: list[ast.expr], keywords: list[ast.keyword], names: set[str]
+    parsed: _ParsedFile, func: ast.expr, args: list[ast.expr], keywords: list[ast.keyword]
 ) -> tuple[str, str]:
     """``f``, ``f(args...)`` for a module-level ``f`` and module-level-safe arguments."""
     while (
         isinstance(func, ast.Call)
         and func.args
-        and (getattr(func.func, "id", None) == "partial" or getattr(func.func, "attr", "") == "partial")
+        and (
+            getattr(func.func, "id", None) == "partial"
+            or getattr(func.func, "attr", "") == "partial"
+        )
     ):
         args = [*func.args[1:], *args]
         keywords = [*func.keywords, *keywords]
         func = func.args[0]
-    if not isinstance(func, ast.Name) or func.id not in names:
-        raise _CannotDerive(f"`{ast.unparse(func)}` is not a module-level function")
-    parts = [ast.unparse(a) for a in args]
-    parts += [f"{kw.arg}={ast.unparse(kw.value)}" if kw.arg else f"**{ast.unparse(kw.value)}" for kw in keywords]
+    if not isinstance(func, ast.Name) or func.id not in parsed.names:
+        raise _CannotDerive(f"`{parsed.code(func)}` is not a module-level function")
     for node in [*args, *(kw.value for kw in keywords)]:
-        local = sorted(
-            {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - names
-        )
+        local = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - parsed.names)
         if local:
-            raise _CannotDerive(f"`{local[0]}` in `{ast.unparse(node)}` is not a module-level name")
+            raise _CannotDerive(f"`{local[0]}` is not a module-level name")
+    parts = [parsed.code(a) for a in args]
+    parts += [
+        f"{kw.arg}={parsed.code(kw.value)}" if kw.arg else f"**{parsed.code(kw.value)}"
+        for kw in keywords
+    ]
     return func.id, f"{func.id}({', '.join(parts)})"
 
 
-def _inline_call(tree: ast.Module, line: int, names: set[str]) -> tuple[str, str] | None:
+def _inline_call(parsed: _ParsedFile, line: int) -> tuple[str, str] | None:
     """For GIL206: the call on the line to a module-level sync function, if portable."""
-    sync_defs = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-    for call in _calls_on_line(tree, line):
+    sync_defs = {n.name for n in parsed.tree.body if isinstance(n, ast.FunctionDef)}
+    for call in _calls_on_line(parsed.tree, line):
         if isinstance(call.func, ast.Name) and call.func.id in sync_defs:
             try:
-                return _render_call(call.func, list(call.args), list(call.keywords), names)
+                return _render_call(parsed, call.func, list(call.args), list(call.keywords))
             except _CannotDerive:
                 continue
     return None
@@ -276,13 +300,14 @@ def _inline_call(tree: ast.Module, line: int, names: set[str]) -> tuple[str, str
 
 def _enclosing_coroutine(tree: ast.Module, line: int) -> str:
     """The module-level ``async def`` whose body holds ``line`` (innermost function wins)."""
-    innermost: ast.AST | None = None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and (
-            node.lineno <= line <= (node.end_lineno or node.lineno)
-        ):
-            if innermost is None or node.lineno >= innermost.lineno:  # type: ignore[attr-defined]
-                innermost = node
+    functions = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]
+    # of the functions spanning the line, the one starting last is the innermost
+    innermost = max(functions, key=lambda node: node.lineno, default=None)
     if not isinstance(innermost, ast.AsyncFunctionDef):
         raise _CannotDerive("the line is not inside an async def")
     if innermost not in tree.body:

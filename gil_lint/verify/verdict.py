@@ -51,7 +51,9 @@ def judge_threads(
             "inconclusive", "only 1 CPU core available: nothing can run in parallel here"
         )
     if workers < 2:
-        return Verdict("inconclusive", "1 worker: nothing runs in parallel; use --workers 2 or more")
+        return Verdict(
+            "inconclusive", "1 worker: nothing runs in parallel; use --workers 2 or more"
+        )
     if seq.wall_s < MIN_SEQUENTIAL_S:
         return Verdict(
             "inconclusive",
@@ -85,8 +87,8 @@ def judge_threads(
             return Verdict("confirmed", f"{speeds}: {why}, threads do as well as processes")
         if cpu_bound and not threads_parallel and (processes_parallel or threads_on_one_core):
             return Verdict(
-                "not_confirmed", f"{speeds}: CPU-bound and serialised by the GIL in threads, "
-                "keep the process pool",
+                "not_confirmed",
+                f"{speeds}: CPU-bound and serialised by the GIL in threads, keep the process pool",
             )
         return Verdict("inconclusive", f"{speeds}: {_busy_hint(thr, proc)}")
     if threads_parallel:

@@ -11,6 +11,7 @@ how busy other processes kept the machine meanwhile.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import inspect
 import multiprocessing
@@ -26,6 +27,8 @@ from types import CodeType, ModuleType
 from typing import Any
 
 import psutil
+
+from gil_lint.verify.report import describe_exit
 
 # The target file is imported under this name, in the child and in every worker,
 # so its functions pickle by reference and ``if __name__ == "__main__"`` stays off.
@@ -93,11 +96,11 @@ def load_target(spec: dict[str, Any]) -> LoadedTarget:
     if not callable(func):
         raise UserCodeFailure("bad-input", f"{display}: {function!r} is not callable")
     call_source = spec["call"] or f"{function}()"
-    if spec["call"] is None and _required_parameters(func):
-        params = ", ".join(_required_parameters(func))
+    required = _required_parameters(func) if spec["call"] is None else []
+    if required:
         raise UserCodeFailure(
             "bad-input",
-            f"{function}({params}) needs arguments: pass --call \"{function}(...)\"",
+            f'{function}({", ".join(required)}) needs arguments: pass --call "{function}(...)"',
         )
     return LoadedTarget(
         module=module,
@@ -119,7 +122,13 @@ def _required_parameters(func: Callable[..., Any]) -> list[str]:
 
 
 def describe_failure(exc: BaseException, path: str, function: str) -> UserCodeFailure:
-    """One line for an exception out of user code, naming the user's innermost frame."""
+    """One line for an exception out of user code, naming the user's innermost frame.
+
+    A ``UserCodeFailure`` is already described (it was raised by us about user
+    code, e.g. a worker's report) and passes through unchanged.
+    """
+    if isinstance(exc, UserCodeFailure):
+        return exc
     where = function
     for frame, _ in traceback.walk_tb(exc.__traceback__):
         if frame.f_code.co_filename == path:
@@ -188,8 +197,6 @@ def run_sequential(target: LoadedTarget, workers: int) -> Round:
         for _ in range(workers):
             try:
                 _call_sync(target)
-            except UserCodeFailure:
-                raise
             except BaseException as e:
                 raise target.failure(e) from None
     return sw.round()
@@ -211,8 +218,7 @@ def run_threads(target: LoadedTarget, workers: int) -> Round:
         for t in threads:
             t.join()
     if errors:
-        first = errors[0]
-        raise first if isinstance(first, UserCodeFailure) else target.failure(first)
+        raise target.failure(errors[0])
     return sw.round()
 
 
@@ -245,7 +251,8 @@ class WorkerPool:
         except (EOFError, OSError):
             proc = self._procs[i]
             proc.join(1.0)
-            raise UserCodeFailure("exit", _worker_exit_message(proc.exitcode)) from None
+            why = f"{describe_exit(proc.exitcode)} (in a processes mode worker)"
+            raise UserCodeFailure("crash", why) from None
         if message[0] == "error":
             raise UserCodeFailure(message[1], message[2])
         return message
@@ -260,21 +267,13 @@ class WorkerPool:
 
     def close(self) -> None:
         for conn in self._conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.send(None)
-            except OSError:
-                pass
         for proc in self._procs:
             proc.join(2.0)
             if proc.is_alive():
                 proc.kill()
                 proc.join()
-
-
-def _worker_exit_message(code: int | None) -> str:
-    if code is not None and code < 0:
-        return f"user code crashed a process-mode worker (signal {-code})"
-    return f"user code exited a process-mode worker with status {code}"
 
 
 def process_worker(spec: dict[str, Any], conn: Connection) -> None:
@@ -290,12 +289,9 @@ def process_worker(spec: dict[str, Any], conn: Connection) -> None:
         before = own_cpu_seconds(process)
         try:
             _call_sync(target)
-        except UserCodeFailure as f:
-            conn.send(("error", f.kind, f.message))
-            return
         except BaseException as e:
-            f = target.failure(e)
-            conn.send(("error", f.kind, f.message))
+            failure = target.failure(e)
+            conn.send(("error", failure.kind, failure.message))
             return
         conn.send(("ok", own_cpu_seconds(process) - before))
 
@@ -320,9 +316,7 @@ def run_on_loop(target: LoadedTarget, offload: bool) -> Round:
     def make_coroutine() -> Any:
         coroutine = target.call()
         if not inspect.isawaitable(coroutine):
-            raise UserCodeFailure(
-                "bad-input", f"{target.call_source} does not return a coroutine"
-            )
+            raise UserCodeFailure("bad-input", f"{target.call_source} does not return a coroutine")
         return coroutine
 
     async def awaited() -> Any:
@@ -346,8 +340,6 @@ def run_on_loop(target: LoadedTarget, offload: bool) -> Round:
     sw = Stopwatch()
     try:
         asyncio.run(main(sw))
-    except UserCodeFailure:
-        raise
     except BaseException as e:
         raise target.failure(e) from None
     return sw.round(stall_ms=max(lateness, default=0.0) * 1000)

@@ -1,0 +1,207 @@
+"""The real console entry point, run as a subprocess, for every flag and exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+BAD = "import time\n\nasync def f():\n    time.sleep(1)\n"
+GOOD = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "bad.py").write_text(BAD)
+    (tmp_path / "src" / "good.py").write_text(GOOD)
+    return tmp_path
+
+
+def test_bare_paths_and_check_subcommand(project):
+    for args in (["src"], ["check", "src"]):
+        r = run_cli(*args, "--no-cache", cwd=project)
+        assert r.returncode == 1, r.stderr
+        assert "src/bad.py:4:5: GIL201" in r.stdout
+        assert "Found 1 error" in r.stdout
+
+
+def test_clean_exit_zero(project):
+    r = run_cli("src/good.py", cwd=project)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "All checks passed" in r.stdout
+
+
+def test_exit_zero_flag(project):
+    r = run_cli("src", "--exit-zero", cwd=project)
+    assert r.returncode == 0 and "GIL201" in r.stdout
+
+
+def test_json_output_contract(project):
+    r = run_cli("src", "--output-format", "json", cwd=project)
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert len(data) == 1
+    d = data[0]
+    assert d["code"] == "GIL201"
+    assert d["filename"].endswith("bad.py")
+    assert d["location"] == {"row": 4, "column": 5}
+    assert d["end_location"] == {"row": 4, "column": 18}
+    assert d["url"].endswith("/GIL201/")
+    assert "fix" in d and "message" in d
+
+
+@pytest.mark.parametrize("fmt", ["concise", "json-lines", "github", "sarif", "junit", "full"])
+def test_every_output_format_runs(project, fmt):
+    r = run_cli("src", "--output-format", fmt, cwd=project)
+    assert r.returncode == 1, r.stderr
+    assert "GIL201" in r.stdout
+
+
+def test_select_ignore_extend_select(project):
+    assert run_cli("src", "--ignore", "GIL201", cwd=project).returncode == 0
+    assert run_cli("src", "--select", "GIL3", cwd=project).returncode == 0
+    r = run_cli("src", "--select", "GIL3", "--extend-select", "GIL2", cwd=project)
+    assert r.returncode == 1
+    r = run_cli("src", "--select", "XYZ1", cwd=project)
+    assert r.returncode == 2 and "'XYZ1' is not a rule code" in r.stderr
+
+
+def test_stdin_filename(project):
+    r = run_cli("--stdin-filename", "src/pipe.py", "--output-format", "concise",
+                cwd=project, stdin=BAD)
+    assert r.returncode == 1
+    assert "src/pipe.py:4:5: GIL201" in r.stdout
+    r = run_cli("-", cwd=project, stdin=GOOD)
+    assert r.returncode == 0
+
+
+def test_statistics(project):
+    r = run_cli("src", "--statistics", cwd=project)
+    assert r.returncode == 1
+    assert "GIL201" in r.stdout and "1" in r.stdout
+
+
+def test_config_flag_and_bad_config(project, tmp_path):
+    cfg = project / "custom.toml"
+    cfg.write_text('[tool.gil-lint]\nignore = ["GIL201"]\n')
+    assert run_cli("src", "--config", str(cfg), cwd=project).returncode == 0
+    (project / "pyproject.toml").write_text('[tool.gil-lint]\nselcet = ["GIL2"]\n')
+    r = run_cli("src", cwd=project)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0
+    assert "unknown key [tool.gil-lint] 'selcet'" in r.stderr
+    assert "Traceback" not in r.stderr
+    (project / "pyproject.toml").write_text('[tool.gil-lint]\ngather-max-size = "big"\n')
+    r = run_cli("src", cwd=project)
+    assert r.returncode == 2 and "gather-max-size" in r.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_jobs(project, jobs):
+    for i in range(6):
+        (project / "src" / f"more{i}.py").write_text(BAD)
+    r = run_cli("src", "--jobs", jobs, "--no-cache", "--output-format", "json", cwd=project)
+    assert r.returncode == 1
+    assert len(json.loads(r.stdout)) == 7
+
+
+def test_cache_gives_same_results_and_notices_changes(project):
+    first = run_cli("src", "--output-format", "json", cwd=project)
+    assert (project / ".gil_lint_cache").is_dir()
+    second = run_cli("src", "--output-format", "json", cwd=project)
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+    (project / "src" / "bad.py").write_text(GOOD + "\n")
+    third = run_cli("src", "--output-format", "json", cwd=project)
+    assert json.loads(third.stdout) == []
+
+
+def test_usage_errors(project):
+    r = run_cli("does-not-exist.py", cwd=project)
+    assert r.returncode == 2 and "does-not-exist.py: no such file or directory" in r.stderr
+    r = run_cli("src", "--output-format", "xml", cwd=project)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    r = run_cli("src", "--jobs", "0", cwd=project)
+    assert r.returncode == 2
+
+
+def test_no_python_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("hi")
+    r = run_cli(str(tmp_path))
+    assert r.returncode == 0 and "no Python files" in r.stderr
+
+
+def test_syntax_error_and_bad_files_are_per_file(project):
+    (project / "src" / "broken.py").write_text("def f(:\n")
+    (project / "src" / "binary.py").write_bytes(b"\x00\x01\x02")
+    (project / "src" / "latin.py").write_bytes(b"x = '\xff'\n")
+    r = run_cli("src", "--output-format", "json", "--no-cache", cwd=project)
+    assert r.returncode == 1, r.stderr
+    codes = {(Path(d["filename"]).name, d["code"]) for d in json.loads(r.stdout)}
+    assert ("broken.py", "GIL001") in codes
+    assert ("binary.py", "GIL002") in codes
+    assert ("latin.py", "GIL002") in codes
+    assert ("bad.py", "GIL201") in codes
+
+
+def test_broken_symlink_named_explicitly_is_a_file_error(project):
+    (project / "src" / "dangling.py").symlink_to(project / "nowhere.py")
+    r = run_cli("src/dangling.py", "src/bad.py", "--no-cache", "--output-format", "concise",
+                cwd=project)
+    assert r.returncode == 1
+    assert "src/dangling.py:1:1: GIL002" in r.stdout
+    assert "GIL201" in r.stdout
+
+
+def test_symlink_loop_is_not_followed(project):
+    (project / "src" / "loop").symlink_to(project / "src", target_is_directory=True)
+    r = run_cli("src", "--no-cache", "--output-format", "json", cwd=project, timeout=30)
+    assert r.returncode == 1
+    assert len(json.loads(r.stdout)) == 1
+
+
+def test_gitignore_and_exclude(project):
+    (project / ".git").mkdir()
+    (project / ".gitignore").write_text("generated/\n")
+    (project / "generated").mkdir()
+    (project / "generated" / "x.py").write_text(BAD)
+    (project / "vendor").mkdir()
+    (project / "vendor" / "y.py").write_text(BAD)
+    (project / "pyproject.toml").write_text('[tool.gil-lint]\nextend-exclude = ["vendor"]\n')
+    r = run_cli(".", "--output-format", "json", "--no-cache", cwd=project)
+    names = {Path(d["filename"]).name for d in json.loads(r.stdout)}
+    assert names == {"bad.py"}
+    # a file named explicitly is always linted
+    r = run_cli("generated/x.py", "--no-cache", cwd=project)
+    assert r.returncode == 1
+
+
+def test_rule_and_rules_commands():
+    r = run_cli("rule", "GIL201")
+    assert r.returncode == 0
+    for heading in ("What it does", "Why is this bad?", "Example", "Use instead"):
+        assert heading in r.stdout
+    assert run_cli("rule", "GIL999").returncode == 2
+    r = run_cli("rules", "--output-format", "json")
+    rules = json.loads(r.stdout)
+    assert {x["code"] for x in rules} >= {"GIL101", "GIL201", "GIL404"}
+    assert all(x["url"] and x["summary"] for x in rules)
+
+
+def test_version_and_module_entry():
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("gil-lint ")
+
+
+def test_readme_example_folder_has_findings():
+    r = run_cli(str(ROOT / "examples"), "--no-cache", "--output-format", "json")
+    assert r.returncode == 1
+    codes = {d["code"] for d in json.loads(r.stdout)}
+    assert {"GIL201", "GIL202", "GIL203", "GIL204", "GIL207", "GIL401", "GIL402", "GIL403",
+            "GIL404", "GIL101", "GIL301", "GIL302", "GIL304"} <= codes
+    assert sys.executable

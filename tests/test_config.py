@@ -1,0 +1,92 @@
+"""[tool.gil-lint] loading and validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gil_lint.config import ConfigError, Settings, load_settings, settings_from_table
+from gil_lint.engine.lint import lint_source
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_nearest_pyproject_with_table_wins(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.gil-lint]\nignore = ["GIL201"]\n')
+    write(tmp_path / "sub" / "pyproject.toml", '[project]\nname = "x"\n')
+    s = load_settings(start=tmp_path / "sub")
+    assert s.ignore == ("GIL201",)
+    assert s.project_root == tmp_path.resolve()
+
+
+def test_defaults_without_config(tmp_path):
+    s = load_settings(start=tmp_path)
+    assert s.is_enabled("GIL201") and s.respect_gitignore and s.target_gil == "auto"
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ({"selct": ["GIL2"]}, "unknown key [tool.gil-lint] 'selct'"),
+        ({"select": "GIL2x"}, "'GIL2X' is not a rule code"),
+        ({"select": [1]}, "expected a list of rule codes"),
+        ({"respect-gitignore": "yes"}, "expected true or false"),
+        ({"target-gil": "off"}, "expected one of auto, enabled, disabled"),
+        ({"gather-max-size": 0}, "expected an integer >= 1"),
+        ({"knowledge": {"blocking-net": ["x"]}}, "unknown knowledge key"),
+        ({"knowledge": {"blocking-network": "x"}}, "expected a list of strings"),
+        ({"per-file-ignores": ["x"]}, "expected a table"),
+    ],
+)
+def test_bad_values_name_file_and_key(table, fragment):
+    with pytest.raises(ConfigError) as e:
+        settings_from_table(table, "pyproject.toml")
+    assert fragment in str(e.value)
+    assert str(e.value).startswith("pyproject.toml")
+    assert "\n" not in str(e.value)
+
+
+def test_invalid_toml_is_one_line(tmp_path):
+    p = write(tmp_path / "pyproject.toml", "[tool.gil-lint\nselect = [")
+    with pytest.raises(ConfigError) as e:
+        load_settings(config=p)
+    assert "invalid TOML" in str(e.value)
+
+
+def test_prefix_selection_longest_wins():
+    s = Settings(select=("GIL2",), ignore=("GIL20",), extend_select=("GIL201",))
+    assert s.is_enabled("GIL201")
+    assert not s.is_enabled("GIL202")
+    assert s.is_enabled("GIL207") is False  # GIL20 ignore covers GIL207
+    assert not s.is_enabled("GIL101")
+    assert Settings(select=("ALL",)).is_enabled("GIL404")
+
+
+def test_per_file_ignores(tmp_path):
+    s = settings_from_table({"per-file-ignores": {"tests/*": ["GIL201"]}}, "p")
+    s = Settings(**{**s.__dict__, "project_root": tmp_path})
+    code = "import time\nasync def f():\n    time.sleep(1)\n"
+    assert lint_source(code, str(tmp_path / "tests" / "t.py"), s) == []
+    assert [d.code for d in lint_source(code, str(tmp_path / "src" / "t.py"), s)] == ["GIL201"]
+
+
+def test_knowledge_extension_by_qualified_name():
+    s = settings_from_table({"knowledge": {"blocking-network": ["mycorp.http.fetch"]}}, "p")
+    code = "from mycorp.http import fetch\nasync def f():\n    fetch('x')\n"
+    assert [d.code for d in lint_source(code, "t.py", s)] == ["GIL202"]
+    quiet = settings_from_table({"knowledge": {"non-blocking": ["time.sleep"]}}, "p")
+    assert lint_source("import time\nasync def f():\n    time.sleep(1)\n", "t.py", quiet) == []
+
+
+def test_noqa_forms():
+    base = "import time\nasync def f():\n"
+    assert lint_source(base + "    time.sleep(1)  # noqa\n", "t.py") == []
+    assert lint_source(base + "    time.sleep(1)  # noqa: GIL201\n", "t.py") == []
+    assert lint_source(base + "    time.sleep(1)  # noqa: GIL202,GIL201\n", "t.py") == []
+    assert len(lint_source(base + "    time.sleep(1)  # noqa: GIL202\n", "t.py")) == 1
+    assert lint_source("# gil-lint: noqa\n" + base + "    time.sleep(1)\n", "t.py") == []
