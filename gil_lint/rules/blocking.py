@@ -14,7 +14,7 @@ _LINE = re.compile(r"\(line (\d+)\)$")
 
 
 def _located(step) -> str:  # type: ignore[no-untyped-def]
-    """``\`f\` (line 3)`` → ``\`f\` (pricing.py:3)``: the chain crosses files."""
+    """"`f` (line 3)" becomes "`f` (pricing.py:3)": the chain crosses files."""
     return _LINE.sub(f"({Path(step.path).name}:{step.row})", step.message)
 
 
