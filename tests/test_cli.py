@@ -137,7 +137,9 @@ def test_no_python_files(tmp_path):
 
 
 def test_syntax_error_and_bad_files_are_per_file(project):
-    (project / "src" / "broken.py").write_text("def f(:\n")
+    # files with no concurrency code are not parsed at all (the pre-scan), so the
+    # broken file must mention some: a syntax error there is reported as GIL001
+    (project / "src" / "broken.py").write_text("async def f(:\n")
     (project / "src" / "binary.py").write_bytes(b"\x00\x01\x02")
     (project / "src" / "latin.py").write_bytes(b"x = '\xff'\n")
     r = run_cli("src", "--output-format", "json", "--no-cache", cwd=project)

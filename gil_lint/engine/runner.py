@@ -53,9 +53,21 @@ def _lint_chunk(
     return [_lint_file(p, settings) for p in paths]
 
 
+def _code_fingerprint() -> str:
+    """Version plus the stat of gil-lint's own files: an edited checkout never reads stale results."""
+    package = Path(__file__).resolve().parent.parent
+    parts = [__version__]
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".toml"):
+            st = path.stat()
+            parts.append(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
 class ResultCache:
     def __init__(self, root: Path, settings: Settings) -> None:
-        key = hashlib.sha256(f"{__version__}|{settings.cache_key()}".encode()).hexdigest()[:16]
+        fingerprint = f"{_code_fingerprint()}|{settings.cache_key()}"
+        key = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
         self.path = root / CACHE_DIR_NAME / f"results-{key}.json"
         self.entries: dict[str, Any] = {}
         self.dirty = False

@@ -102,10 +102,9 @@ class Summaries:
     def of_qualname(self, qualname: str, module: ModuleInfo) -> Summary | None:
         """Summary of a function by qualified name, in ``module`` or elsewhere in the project."""
         fn = module.resolver.function_def(qualname)
-        if fn is not None:
-            return self.of(module, fn)
-        found = self.project.function(qualname)
-        if found is None:
+        found = (module, fn) if fn is not None else self.project.function(qualname)
+        if found is None or isinstance(found[1], ast.AsyncFunctionDef):
+            # calling an `async def` only creates a coroutine: nothing runs yet
             return None
         return self.of(*found)
 
