@@ -119,6 +119,11 @@ def _walk(
             for d in reversed([top.resolve(), *top.resolve().parents]):
                 if d == git_root or git_root in d.parents:
                     ignores.push_dir(d)
+            if any(ignores.ignored(p, True) for p in (top.resolve(), *top.resolve().parents)
+                   if p == git_root or git_root in p.parents):
+                # the user named an ignored folder explicitly: lint it, keep only its own rules
+                ignores.pop(len(ignores.specs))
+                ignores.push_dir(top.resolve())
     visited: set[tuple[int, int]] = set()
 
     def rel_of(path: Path) -> str:
@@ -137,7 +142,7 @@ def _walk(
         if key in visited:
             return
         visited.add(key)
-        pushed = ignores.push_dir(d) if gitignore and d != top else 0
+        pushed = ignores.push_dir(d) if gitignore and d.resolve() != top.resolve() else 0
         try:
             try:
                 entries = sorted(os.scandir(d), key=lambda e: e.name)

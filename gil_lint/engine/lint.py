@@ -104,8 +104,13 @@ def lint_source(
     rules: Sequence[type[Rule]] | None = None,
     project: object | None = None,
     module_name: str | None = None,
+    prescan: bool = True,
 ) -> list[Diagnostic]:
-    """Lint one module's source. Never raises: problems become engine diagnostics."""
+    """Lint one module's source. Never raises: problems become engine diagnostics.
+
+    ``prescan=False`` runs every rule on every file (the tests use it to show the
+    byte pre-scan never hides a finding).
+    """
     settings = settings or Settings()
     rules = tuple(enabled_rules(settings) if rules is None else rules)
     if isinstance(source, bytes):
@@ -120,8 +125,11 @@ def lint_source(
 
     if _FILE_NOQA.search(data):
         return []
-    present = {t for t in _all_triggers(rules) if t in data}
-    active = [r for r in rules if not present.isdisjoint(r.TRIGGERS)]
+    if prescan:
+        present = {t for t in _all_triggers(rules) if t in data}
+        active = [r for r in rules if not present.isdisjoint(r.TRIGGERS)]
+    else:
+        active = list(rules)
     if not active:
         return []
 
