@@ -25,6 +25,10 @@ from typing import Any
 from gil_lint.verify import workloads
 from gil_lint.verify.workloads import LoadedTarget, WorkerPool
 
+# Address space each thread reserves without using it: an 8 MB stack and, with
+# glibc, a 64 MB malloc arena. RLIMIT_AS counts reservations, so the limit gets
+# this much per worker thread on top, or thread mode would fail on big machines.
+THREAD_RESERVE_MB = 72
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -42,7 +46,7 @@ class Channel:
             data = data[os.write(self._fd, data) :]
 
 
-def _confine(memory_limit_mb: int) -> None:
+def _confine(memory_limit_mb: int, workers: int) -> None:
     """Die with the parent, adopt orphans (so they can be killed), cap address space."""
     if sys.platform.startswith("linux"):
         try:
@@ -55,7 +59,7 @@ def _confine(memory_limit_mb: int) -> None:
         try:
             import resource
 
-            limit = memory_limit_mb * 1024 * 1024
+            limit = (memory_limit_mb + workers * THREAD_RESERVE_MB) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ImportError, ValueError, OSError):
             pass  # no RLIMIT_AS here (macOS may refuse): the timeout still applies
@@ -102,8 +106,8 @@ def main() -> None:
     control = os.dup(0)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    _confine(spec["memory_limit_mb"])
     spec["workers"] = spec["workers"] or _available_cores()
+    _confine(spec["memory_limit_mb"], spec["workers"])
     sys.dont_write_bytecode = True  # leave no __pycache__ beside the user's file
     try:
         target = workloads.load_target(spec)

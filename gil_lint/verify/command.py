@@ -58,7 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MEMORY_LIMIT_MB,
         metavar="MB",
-        help=f"address-space limit per process, 0 for none (default {DEFAULT_MEMORY_LIMIT_MB})",
+        help=(
+            "address-space limit per process, plus room for thread stacks; 0 for none "
+            f"(default {DEFAULT_MEMORY_LIMIT_MB})"
+        ),
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--plot", metavar="FILE.png", help="also draw the report (needs matplotlib)")

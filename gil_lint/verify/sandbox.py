@@ -51,28 +51,38 @@ def run_child(
     package_root = str(Path(gil_lint.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     read_fd, write_fd = os.pipe()
-    with (
-        tempfile.TemporaryDirectory(prefix="gil-lint-verify-", ignore_cleanup_errors=True) as cwd,
-        tempfile.TemporaryFile() as log,
-    ):
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "gil_lint.verify._child", str(write_fd), json.dumps(spec)],
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=log,
-                cwd=cwd,
-                env=env,
-                pass_fds=(write_fd,),
-                start_new_session=True,
-            )
-        finally:
-            os.close(write_fd)
-        try:
-            return _collect(proc, read_fd, timeout, progress, log, spec["display_path"])
-        finally:
-            kill_tree(proc)
-            os.close(read_fd)
+    try:
+        with (
+            tempfile.TemporaryDirectory(
+                prefix="gil-lint-verify-", ignore_cleanup_errors=True
+            ) as cwd,
+            tempfile.TemporaryFile() as log,  # user code's stdout and stderr
+        ):
+            try:
+                proc = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gil_lint.verify._child",
+                        str(write_fd),
+                        json.dumps(spec),
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=log,
+                    stderr=log,
+                    cwd=cwd,
+                    env=env,
+                    pass_fds=(write_fd,),
+                    start_new_session=True,
+                )
+            finally:
+                os.close(write_fd)  # the child's copy is the only writer
+            try:
+                return _collect(proc, read_fd, timeout, progress, log, spec["display_path"])
+            finally:
+                kill_tree(proc)
+    finally:
+        os.close(read_fd)
 
 
 def _collect(

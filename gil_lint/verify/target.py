@@ -29,6 +29,7 @@ KindHint = Literal["auto", "thread", "async"]
 
 SUBMISSION_FINDINGS = frozenset({"GIL101", "GIL303"})
 ASYNC_FINDINGS = frozenset({"GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL206", "GIL207"})
+VERIFIABLE_FINDINGS = SUBMISSION_FINDINGS | ASYNC_FINDINGS
 _FINDING_CODE = re.compile(r"GIL\d{3}")
 _MAP_METHODS = frozenset({"map", "imap", "imap_unordered", "map_async"})
 _STARMAP_METHODS = frozenset({"starmap", "starmap_async"})
@@ -80,6 +81,11 @@ def resolve_target(
         finding = finding.upper()
         if not _FINDING_CODE.fullmatch(finding):
             raise VerifyError("bad-input", f"not a finding code: {finding!r} (like GIL101)")
+        if finding not in VERIFIABLE_FINDINGS:
+            raise VerifyError(
+                "bad-input",
+                f"verify checks GIL101, GIL201-GIL207 and GIL303 findings, not {finding}",
+            )
         if line is None:
             raise VerifyError("bad-input", "--finding needs --line N")
         if function is None:
@@ -107,11 +113,6 @@ def _callee_name(expr: ast.expr) -> str | None:
 def _derive(
     file: Path, display: str, code: str, line: int, call: str | None
 ) -> tuple[str, str | None, KindHint]:
-    if code not in SUBMISSION_FINDINGS | ASYNC_FINDINGS:
-        raise VerifyError(
-            "bad-input",
-            f"verify checks GIL101, GIL201-GIL207 and GIL303 findings, not {code}",
-        )
     try:
         source = decode_source(file.read_bytes(), display)
         tree = ast.parse(source, filename=display)
@@ -119,8 +120,7 @@ def _derive(
         raise VerifyError("bad-input", f"cannot parse {display}: {e}") from None
     except OSError as e:
         raise VerifyError("bad-input", f"cannot read {display}: {e.strerror or e}") from None
-    last_line = max((getattr(n, "end_lineno", 0) or 0 for n in ast.walk(tree)), default=0)
-    if not 1 <= line <= max(last_line, 1):
+    if not 1 <= line <= len(source.splitlines()):
         raise VerifyError("bad-input", f"{display} has no line {line}")
     parsed = _ParsedFile(tree, source, _module_names(tree))
     where = f"{display}:{line}"
