@@ -20,7 +20,7 @@ from pathlib import Path
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.scopes import FunctionNode, Resolver, Scope, ScopeBuilder
 
-_MAX_MODULES = 512
+_MAX_MODULES = 128
 # Re-exports followed through __init__.py files (`from .impl import helper`).
 _MAX_REEXPORT_HOPS = 4
 
@@ -51,6 +51,7 @@ class Project:
         self.roots: list[Path] = list(roots or [])
         self._modules: OrderedDict[tuple[str, int, int], ModuleInfo | None] = OrderedDict()
         self._by_name: dict[str, ModuleInfo] = {}
+        self._found: dict[tuple[str, int], str | None] = {}
 
     def add_root(self, root: Path) -> None:
         if root not in self.roots:
@@ -86,12 +87,21 @@ class Project:
         return info
 
     def _find(self, name: str) -> str | None:
+        """The file of module ``name`` under the roots (memoised: asked for every call)."""
+        key = (name, len(self.roots))
+        if key in self._found:
+            return self._found[key]
         rel = name.replace(".", "/")
+        found = None
         for root in self.roots:
-            for candidate in (root / f"{rel}.py", root / rel / "__init__.py"):
-                if candidate.is_file():
-                    return str(candidate)
-        return None
+            for candidate in (f"{root}/{rel}.py", f"{root}/{rel}/__init__.py"):
+                if os.path.isfile(candidate):
+                    found = candidate
+                    break
+            if found:
+                break
+        self._found[key] = found
+        return found
 
     def _parse(self, name: str, path: str) -> ModuleInfo | None:
         try:

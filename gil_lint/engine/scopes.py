@@ -126,6 +126,9 @@ class ScopeBuilder(ast.NodeVisitor):
             elif isinstance(value, AST):
                 self.visit(value)
 
+    def visit_Constant(self, node: ast.Constant) -> None:
+        """Nothing to bind (and NodeVisitor's own visit_Constant is slow and deprecated)."""
+
     # -- helpers -----------------------------------------------------------
     def build(self, tree: ast.Module) -> dict[ast.AST, Scope]:
         self.scope = Scope("module", tree, None, self.module_name)
