@@ -194,7 +194,6 @@ def _check_stdin(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
 def _check_paths(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
     from gil_lint.diagnostics import FILE_ERROR
     from gil_lint.engine.discovery import DiscoveryError, discover
-    from gil_lint.engine.lint import engine_diagnostic
     from gil_lint.engine.runner import lint_paths
 
     try:
@@ -207,9 +206,13 @@ def _check_paths(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
         return EXIT_CLEAN
     jobs = ns.jobs or (os.cpu_count() or 1)
     result = lint_paths(found.files, settings, jobs=jobs, use_cache=not ns.no_cache)
-    diagnostics = result.diagnostics + [
-        engine_diagnostic(FILE_ERROR, message, path) for path, message in found.errors
-    ]
+    diagnostics = result.diagnostics
+    if found.errors:
+        from gil_lint.engine.lint import engine_diagnostic
+
+        diagnostics += [
+            engine_diagnostic(FILE_ERROR, message, path) for path, message in found.errors
+        ]
     return _report(ns, diagnostics, _read_source)
 
 
@@ -234,7 +237,8 @@ def _report(ns: argparse.Namespace, diagnostics, get_source) -> int:  # type: ig
     if ns.statistics:
         write_statistics(diagnostics, out, fmt=fmt)
     else:
-        write_report(fmt, diagnostics, out, get_source=get_source, rules=_rule_infos(), color=color)
+        rules = _rule_infos() if fmt == "sarif" else ()
+        write_report(fmt, diagnostics, out, get_source=get_source, rules=rules, color=color)
         if fmt in ("full", "concise") and not ns.quiet:
             text = summary(diagnostics, color=color)
             if text:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
 
 from gil_lint.config import Settings
 
@@ -32,44 +31,66 @@ class Discovered:
     errors: list[tuple[str, str]]
 
 
-def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
-    for pattern in patterns:
-        p = pattern.rstrip("/")
-        if fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, f"{p}/*"):
+class _Excludes:
+    """``exclude`` patterns, split so that the common case (a plain folder name) is a set lookup."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.names: set[str] = set()
+        globs = []
+        for pattern in patterns:
+            p = pattern.rstrip("/")
+            if "/" not in p and not any(c in p for c in "*?["):
+                self.names.add(p)
+            else:
+                globs.append(p)
+        regex = "|".join(
+            f"(?:{fnmatch.translate(g)})|(?:{fnmatch.translate(g + '/*')})" for g in globs
+        )
+        self.glob = re.compile(regex) if regex else None
+        self.name_glob = (
+            re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs if "/" not in g))
+            if any("/" not in g for g in globs)
+            else None
+        )
+
+    def excluded(self, rel: str, name: str) -> bool:
+        if name in self.names:
             return True
-        if "/" in p and (rel == p or rel.startswith(p + "/")):
+        if self.name_glob is not None and self.name_glob.match(name):
             return True
-    return False
+        return self.glob is not None and self.glob.match(rel) is not None
 
 
 class _GitIgnores:
     """The .gitignore rules that apply below a root, loaded per directory as we walk."""
 
     def __init__(self) -> None:
-        self.specs: list[tuple[Path, pathspec.PathSpec]] = []
+        self.specs: list[tuple[str, object]] = []
 
-    def push_dir(self, d: Path) -> int:
-        gi = d / ".gitignore"
-        if gi.is_file():
-            try:
-                lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                return 0
-            self.specs.append((d, pathspec.PathSpec.from_lines("gitwildmatch", lines)))
-            return 1
-        return 0
+    def push_dir(self, d: str) -> int:
+        gi = os.path.join(d, ".gitignore")
+        if not os.path.isfile(gi):
+            return 0
+        try:
+            with open(gi, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            return 0
+        import pathspec  # only when a .gitignore exists: it is a noticeable import
+
+        self.specs.append((d.rstrip("/") + "/", pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+        return 1
 
     def pop(self, n: int) -> None:
         for _ in range(n):
             self.specs.pop()
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: str, is_dir: bool) -> bool:
         for base, spec in self.specs:
-            try:
-                rel = path.relative_to(base).as_posix()
-            except ValueError:
+            if not path.startswith(base):
                 continue
-            if spec.match_file(rel + ("/" if is_dir else "")):
+            rel = path[len(base) :]
+            if spec.match_file(rel + ("/" if is_dir else "")):  # type: ignore[attr-defined]
                 return True
         return False
 
@@ -111,60 +132,65 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
 def _walk(
     top: Path, root: Path, patterns: tuple[str, ...], gitignore: bool, errors: list[tuple[str, str]]
 ) -> Iterator[str]:
+    excludes = _Excludes(patterns)
     ignores = _GitIgnores()
+    real_top = str(top.resolve())
     if gitignore:
         # .gitignore files between the repository root and `top` apply too
-        git_root = _git_root(top.resolve())
+        git_root = _git_root(Path(real_top))
         if git_root is not None:
-            for d in reversed([top.resolve(), *top.resolve().parents]):
-                if d == git_root or git_root in d.parents:
-                    ignores.push_dir(d)
-            if any(ignores.ignored(p, True) for p in (top.resolve(), *top.resolve().parents)
-                   if p == git_root or git_root in p.parents):
+            chain = [p for p in (Path(real_top), *Path(real_top).parents)
+                     if p == git_root or git_root in p.parents]
+            for d in reversed(chain):
+                ignores.push_dir(str(d))
+            if any(ignores.ignored(str(p), True) for p in chain if p != git_root):
                 # the user named an ignored folder explicitly: lint it, keep only its own rules
                 ignores.pop(len(ignores.specs))
-                ignores.push_dir(top.resolve())
+                ignores.push_dir(real_top)
+    try:
+        top_rel = str(Path(real_top).relative_to(root.resolve()).as_posix())
+    except ValueError:
+        top_rel = ""
     visited: set[tuple[int, int]] = set()
 
-    def rel_of(path: Path) -> str:
+    def walk_dir(shown: str, real: str, rel: str, is_top: bool) -> Iterator[str]:
         try:
-            return path.resolve().relative_to(root).as_posix()
-        except (ValueError, OSError):
-            return path.as_posix()
-
-    def walk_dir(d: Path) -> Iterator[str]:
-        try:
-            st = d.stat()
+            st = os.stat(real)
         except OSError as e:
-            errors.append((str(d), f"cannot read directory: {e.strerror}"))
+            errors.append((shown, f"cannot read directory: {e.strerror}"))
             return
         key = (st.st_dev, st.st_ino)
         if key in visited:
             return
         visited.add(key)
-        pushed = ignores.push_dir(d) if gitignore and d.resolve() != top.resolve() else 0
+        pushed = ignores.push_dir(real) if gitignore and not is_top else 0
         try:
             try:
-                entries = sorted(os.scandir(d), key=lambda e: e.name)
+                entries = sorted(os.scandir(real), key=lambda e: e.name)
             except OSError as e:
-                errors.append((str(d), f"cannot read directory: {e.strerror}"))
+                errors.append((shown, f"cannot read directory: {e.strerror}"))
                 return
             for entry in entries:
-                path = Path(entry.path)
+                name = entry.name
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
-                    is_file = entry.is_file()
+                    is_file = not is_dir and entry.is_file()
                 except OSError:
                     continue
-                if _excluded(rel_of(path), entry.name, patterns):
+                if not is_dir and not (is_file and name.endswith(PYTHON_SUFFIXES)):
                     continue
-                if gitignore and ignores.ignored(path.resolve(), is_dir):
+                entry_rel = f"{rel}/{name}" if rel else name
+                if excludes.excluded(entry_rel, name):
                     continue
+                entry_real = f"{real}/{name}"
+                if gitignore and ignores.specs and ignores.ignored(entry_real, is_dir):
+                    continue
+                entry_shown = os.path.join(shown, name)
                 if is_dir:
-                    yield from walk_dir(path)
-                elif is_file and entry.name.endswith(PYTHON_SUFFIXES):
-                    yield entry.path
+                    yield from walk_dir(entry_shown, entry_real, entry_rel, False)
+                else:
+                    yield entry_shown
         finally:
             ignores.pop(pushed)
 
-    yield from walk_dir(top)
+    yield from walk_dir(str(top), real_top, top_rel, True)

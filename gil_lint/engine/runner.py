@@ -22,7 +22,6 @@ from typing import Any
 from gil_lint import __version__
 from gil_lint.config import Settings
 from gil_lint.diagnostics import FILE_ERROR, Diagnostic, diagnostic_from_dict
-from gil_lint.engine.lint import engine_diagnostic, lint_source
 
 CACHE_DIR_NAME = ".gil_lint_cache"
 
@@ -36,6 +35,9 @@ class RunResult:
 
 def _lint_file(path: str, settings: Settings) -> tuple[str, list[Diagnostic], str | None, Any]:
     """Worker: read, hash, lint. Returns (path, diagnostics, sha256, stat key)."""
+    # imported here: a warm run (everything cached) never loads the engine or the rules
+    from gil_lint.engine.lint import engine_diagnostic, lint_source
+
     try:
         st = os.stat(path)
         with open(path, "rb") as f:
