@@ -207,3 +207,21 @@ def test_readme_example_folder_has_findings():
     assert {"GIL201", "GIL202", "GIL203", "GIL204", "GIL207", "GIL401", "GIL402", "GIL403",
             "GIL404", "GIL101", "GIL301", "GIL302", "GIL304"} <= codes
     assert sys.executable
+
+
+def test_cache_relints_callers_when_a_helper_module_changes(tmp_path):
+    pkg = tmp_path / "svc"
+    pkg.mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'svc'\n")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helpers.py").write_text("def fetch(url):\n    return url\n")
+    (pkg / "app.py").write_text(
+        "from .helpers import fetch\n\nasync def handle(url):\n    return fetch(url)\n"
+    )
+    assert run_cli("svc", "--output-format", "json", cwd=tmp_path).stdout.strip() == "[]"
+    (pkg / "helpers.py").write_text(
+        "import requests\n\ndef fetch(url):\n    return requests.get(url)\n"
+    )
+    r = run_cli("svc", "--output-format", "json", cwd=tmp_path)
+    found = [(Path(d["filename"]).name, d["code"]) for d in json.loads(r.stdout)]
+    assert found == [("app.py", "GIL202")]

@@ -52,6 +52,9 @@ class Project:
         self._modules: OrderedDict[tuple[str, int, int], ModuleInfo | None] = OrderedDict()
         self._by_name: dict[str, ModuleInfo] = {}
         self._found: dict[tuple[str, int], str | None] = {}
+        # (path, size, mtime) of every other module read since the last reset: a file's
+        # cached findings are valid only while these are unchanged
+        self.accessed: set[tuple[str, int, int]] = set()
 
     def add_root(self, root: Path) -> None:
         if root not in self.roots:
@@ -77,6 +80,7 @@ class Project:
         except OSError:
             return None
         key = (path, st.st_size, st.st_mtime_ns)
+        self.accessed.add(key)
         if key in self._modules:
             self._modules.move_to_end(key)
             return self._modules[key]

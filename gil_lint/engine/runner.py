@@ -45,8 +45,16 @@ def _lint_file(path: str, settings: Settings) -> tuple[str, list[Diagnostic], st
     except OSError as e:
         msg = f"cannot read file: {e.strerror or e}"
         return path, [engine_diagnostic(FILE_ERROR, msg, path)], None, None
+    from gil_lint.engine.knowledge import load_knowledge
+    from gil_lint.engine.project import project_for
+
+    project = project_for(settings.project_root, load_knowledge(settings.knowledge))
+    project.accessed.clear()
     digest = hashlib.sha256(data).hexdigest()
-    return path, lint_source(data, path, settings), digest, (st.st_size, st.st_mtime_ns)
+    diagnostics = lint_source(data, path, settings, project=project)
+    own = os.path.abspath(path)
+    deps = sorted(d for d in project.accessed if os.path.abspath(d[0]) != own)
+    return path, diagnostics, digest, (st.st_size, st.st_mtime_ns, deps)
 
 
 def _lint_chunk(
@@ -91,13 +99,22 @@ class ResultCache:
             return None
         if entry["size"] != st.st_size or entry["mtime"] != st.st_mtime_ns:
             return None
+        # findings that depend on other modules (helpers, summaries) are stale when they change
+        for dep_path, size, mtime in entry.get("deps", ()):
+            try:
+                dst = os.stat(dep_path)
+            except OSError:
+                return None
+            if dst.st_size != size or dst.st_mtime_ns != mtime:
+                return None
         return [diagnostic_from_dict(d) for d in entry["diagnostics"]]
 
     def store(self, path: str, digest: str, stat_key: Any, diagnostics: list[Diagnostic]) -> None:
-        size, mtime = stat_key
+        size, mtime, deps = stat_key
         self.entries[os.path.abspath(path)] = {
             "size": size,
             "mtime": mtime,
+            "deps": [list(d) for d in deps],
             "sha256": digest,
             "diagnostics": [d.to_dict() for d in diagnostics],
         }
