@@ -57,6 +57,10 @@ def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    p.add_argument("--baseline", type=Path, metavar="FILE",
+                   help="report only findings not recorded in this baseline file")
+    p.add_argument("--write-baseline", type=Path, metavar="FILE",
+                   help="record the current findings in FILE and exit 0")
     p.add_argument("--version", action="version", version=f"gil-lint {__version__}")
     return p
 
@@ -176,6 +180,7 @@ def _cmd_check(args: list[str]) -> int:
         print(f"gil-lint: error: {e}", file=sys.stderr)
         return EXIT_ERROR
 
+    ns.project_root = settings.project_root
     if stdin_mode:
         return _check_stdin(ns, settings)
     return _check_paths(ns, settings)
@@ -228,8 +233,32 @@ def _use_color(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
+def _apply_baseline(ns: argparse.Namespace, diagnostics, get_source, root: Path):  # type: ignore[no-untyped-def]
+    """--write-baseline records and stops; --baseline drops the known findings."""
+    from gil_lint.baseline import filter_baseline, read_baseline, write_baseline
+
+    if ns.write_baseline is not None:
+        n = write_baseline(ns.write_baseline, diagnostics, root, get_source)
+        print(f"gil-lint: wrote {n} findings to {ns.write_baseline}", file=sys.stderr)
+        return None
+    if ns.baseline is not None:
+        return filter_baseline(diagnostics, read_baseline(ns.baseline), root, get_source)
+    return diagnostics
+
+
 def _report(ns: argparse.Namespace, diagnostics, get_source) -> int:  # type: ignore[no-untyped-def]
+    from gil_lint.baseline import BaselineError
     from gil_lint.output import summary, write_report, write_statistics
+
+    if ns.baseline is not None or ns.write_baseline is not None:
+        root = getattr(ns, "project_root", None) or Path.cwd()
+        try:
+            diagnostics = _apply_baseline(ns, diagnostics, get_source, root)
+        except BaselineError as e:
+            print(f"gil-lint: error: {e}", file=sys.stderr)
+            return EXIT_ERROR
+        if diagnostics is None:
+            return EXIT_CLEAN
 
     fmt = ns.output_format or "full"
     out = sys.stdout

@@ -225,3 +225,19 @@ def test_cache_relints_callers_when_a_helper_module_changes(tmp_path):
     r = run_cli("svc", "--output-format", "json", cwd=tmp_path)
     found = [(Path(d["filename"]).name, d["code"]) for d in json.loads(r.stdout)]
     assert found == [("app.py", "GIL202")]
+
+
+def test_baseline_flow(project):
+    r = run_cli("src", "--write-baseline", "gil-lint-baseline.json", cwd=project)
+    assert r.returncode == 0, r.stderr
+    assert "wrote 1 findings" in r.stderr
+    assert run_cli("src", "--baseline", "gil-lint-baseline.json", cwd=project).returncode == 0
+    # moving the old finding down keeps it baselined; a new one fails the gate
+    (project / "src" / "bad.py").write_text("\n\n" + BAD + "\n\nasync def g():\n    time.sleep(2)\n")
+    r = run_cli("src", "--baseline", "gil-lint-baseline.json", "--output-format", "concise",
+                cwd=project)
+    assert r.returncode == 1
+    assert r.stdout.count("GIL201") == 1 and ":10:5: GIL201" in r.stdout
+    (project / "broken.json").write_text("{")
+    r = run_cli("src", "--baseline", "broken.json", cwd=project)
+    assert r.returncode == 2 and "broken.json: not a gil-lint baseline" in r.stderr
