@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import FunctionNode, Scope
@@ -171,6 +172,8 @@ class Summaries:
             return "unknown"
         shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
         category = k.blocking_category(name)
+        if category is not None and returns_immediately(name, call):
+            return "pure"  # lock.acquire(False), os.waitpid(pid, os.WNOHANG): polls
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
@@ -198,8 +201,11 @@ class Summaries:
             facts.cpu.append((step,))
             facts.own_cpu = True
             facts.recursive_calls += 1
-            # tree recursion (fib) is exponential work; a single self-call walks a structure
-            facts.heavy = facts.heavy or facts.recursive_calls >= 2
+            # numeric recursion (`fib(n - 1) + fib(n - 2)`) is heavy; recursing into the
+            # parts of a structure (`pack(item)`) is as cheap as the structure is small
+            facts.heavy = facts.heavy or any(
+                isinstance(a, ast.BinOp) for a in (*call.args, *(k.value for k in call.keywords))
+            )
             return "cpu"
         sub = self.of(callee_module, callee_fn, depth + 1)
         link = self._step(module, call, f"`{shown}` (line {line})")
@@ -247,13 +253,16 @@ class Summaries:
             if isinstance(node, ast.Call):
                 classes.add(self._call(node, inner, module, depth, facts))
             elif isinstance(node, _LOOPS) and node is not loop:
-                heavy = True
+                # O(n²) numeric work: an inner loop over range(<computed>)
+                heavy = heavy or (
+                    isinstance(node, ast.For) and self._computed_range(node.iter)
+                )
             elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
                 awaits = True
             elif isinstance(node, _COMPUTE):
                 compute = True
                 arithmetic = arithmetic or isinstance(node, (ast.BinOp, ast.AugAssign))
-        if isinstance(loop, ast.While) and arithmetic:
+        if isinstance(loop, ast.While) and arithmetic and _counter_driven(loop):
             heavy = True
         if isinstance(loop, ast.For):
             iter_type = module.resolver.qualname(loop.iter, scope)
@@ -317,6 +326,14 @@ class Summaries:
                 return 0
         return None
 
+    def _computed_range(self, it: ast.expr) -> bool:
+        return (
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Name)
+            and it.func.id == "range"
+            and any(not isinstance(a, ast.Constant) for a in it.args)
+        )
+
     def _big_range(self, it: ast.expr) -> bool:
         n = self._literal_range(it)
         return n is not None and n >= self.min_loop_iterations
@@ -367,6 +384,22 @@ def _walk_scoped(
         inner = scopes.get(node, s) if isinstance(node, _COMPREHENSIONS) else s
         children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED)]
         stack.extend((c, inner) for c in reversed(children))
+
+
+def _counter_driven(loop: ast.While) -> bool:
+    """``while i * i <= n: ... i += 1``: numeric iteration, a count driven by arithmetic.
+
+    (``while len(queue) > n: queue.pop()`` is bookkeeping, and ``while left: left -= 1``
+    counts down from a value we know nothing about: neither is heavy.)
+    """
+    tested = {n.id for n in ast.walk(loop.test) if isinstance(n, ast.Name)}
+    return any(
+        isinstance(n, ast.AugAssign)
+        and isinstance(n.op, (ast.Add, ast.Mult))  # counting up towards a bound
+        and isinstance(n.target, ast.Name)
+        and n.target.id in tested
+        for n in _walk_no_nested(loop)
+    )
 
 
 def _walk_no_nested(root: ast.AST) -> Iterator[ast.AST]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from gil_lint.diagnostics import Evidence
+from gil_lint.engine.callforms import returns_immediately
 from gil_lint.rules.base import Rule
 
 _LINE = re.compile(r"\(line (\d+)\)$")
@@ -41,7 +42,7 @@ class BlockingCallRule(Rule):
         if category is None:
             self._through_helper(node, name)
             return
-        if category != self.CATEGORY:
+        if category != self.CATEGORY or returns_immediately(name, node):
             return
         if not self.blocks(node, name) or self._receiver_reported(node):
             return
@@ -89,6 +90,15 @@ class BlockingCallRule(Rule):
     def blocks(self, node: ast.Call, name: str) -> bool:
         """Hook for rules where some argument forms do not block."""
         return True
+
+    def function_text(self) -> str:
+        """The enclosing function's source, for cheap "is X also done here?" checks."""
+        function = self.ctx.enclosing_function()
+        return self.ctx.segment(function.node) if function is not None else ""
+
+    def receiver_text(self, node: ast.Call) -> str | None:
+        func = node.func
+        return self.ctx.segment(func.value) if isinstance(func, ast.Attribute) else None
 
     def report_blocking(self, node: ast.AST, name: str) -> None:
         function = self.ctx.enclosing_function()

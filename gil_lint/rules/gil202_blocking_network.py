@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ast
+
 from gil_lint.rules.blocking import BlockingCallRule
 
 
@@ -57,6 +59,8 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "    return await loop.run_in_executor(None, functools.partial(requests.get, url))\n",
         "import requests\ndef f(url):\n    return requests.get(url)\n",
         "import requests\nasync def f(url):\n    return requests.Request('GET', url)\n",
+        "import socket\nasync def f(path):\n    s = socket.socket(socket.AF_UNIX)\n"
+        "    s.setblocking(False)\n    s.connect(path)\n",
     ]
     INVALID = [
         "import requests\nasync def f(url):\n    return requests.get(url)\n",
@@ -71,3 +75,15 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "    async def get(self, url):\n        return self.session.get(url)\n",
         "import requests\nasync def f(url, session: requests.Session):\n    return session.get(url)\n",
     ]
+
+    def blocks(self, node: ast.Call, name: str) -> bool:
+        # a socket switched to non-blocking mode in the same function does not wait
+        if name.startswith("socket.socket."):
+            receiver = self.receiver_text(node)
+            text = self.function_text()
+            if receiver and any(
+                f"{receiver}.{call}" in text
+                for call in ("setblocking(False)", "setblocking(0)", "settimeout(0)")
+            ):
+                return False
+        return True

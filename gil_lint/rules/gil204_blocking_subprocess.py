@@ -46,6 +46,7 @@ class BlockingSubprocessInAsync(BlockingCallRule):
         "import subprocess\ndef f():\n    subprocess.run(['ls'])\n",
         "import asyncio, subprocess\nasync def f():\n"
         "    await asyncio.to_thread(subprocess.run, ['ls'])\n",
+        "import os\nasync def reap():\n    return os.waitpid(-1, os.WNOHANG)\n",
     ]
     INVALID = [
         "import subprocess\nasync def f():\n    subprocess.run(['ls'], check=True)\n",

@@ -59,6 +59,8 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "import asyncio\nasync def f():\n    t = asyncio.create_task(g())\n    await t\n"
         "    return t.result()\nasync def g():\n    pass\n",
         "import threading\nlock = threading.Lock()\ndef f():\n    with lock:\n        pass\n",
+        "from concurrent.futures import Future\nasync def f(fut: Future):\n"
+        "    if fut.done():\n        return fut.result()\n",
     ]
     INVALID = [
         "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n        pass\n",
@@ -71,16 +73,13 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     ]
 
     def blocks(self, node: ast.Call, name: str) -> bool:
-        method = name.rpartition(".")[2]
-        for kw in node.keywords:
-            if kw.arg in ("blocking", "block") and _is_false(kw.value):
-                return False
-            if kw.arg == "timeout" and isinstance(kw.value, ast.Constant) and kw.value.value == 0:
-                return False
-        if method in ("acquire", "get", "put") and node.args:
-            # acquire(False), get(False), put(item, False)
-            index = 1 if method == "put" else 0
-            if len(node.args) > index and _is_false(node.args[index]):
+        if name in ("concurrent.futures.Future.result", "concurrent.futures.Future.exception"):
+            # `if fut.done(): fut.result()` / after add_done_callback: the result is there
+            receiver = self.receiver_text(node)
+            text = self.function_text()
+            if receiver and any(
+                f"{receiver}.{check}" in text for check in ("done()", "cancelled()")
+            ):
                 return False
         return True
 
@@ -93,6 +92,3 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             if name in ctx.knowledge.sync_context_managers:
                 self.report_blocking(item.context_expr, name)
 
-
-def _is_false(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and expr.value in (False, 0)

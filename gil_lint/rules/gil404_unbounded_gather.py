@@ -11,12 +11,14 @@ class UnboundedGather(Rule):
     """
     ## What it does
     Flags `asyncio.gather(*...)` over a collection built from data of unknown
-    size — a comprehension, `map(...)`, or a list filled in a loop — when
-    nothing limits how many run at once (no `asyncio.Semaphore` /
+    size passed in by the caller — a comprehension, `map(...)`, or a list filled
+    in a loop over a parameter of the function — when nothing limits how many
+    run at once (no `asyncio.Semaphore` /
     `BoundedSemaphore` used in the function or in the coroutine it gathers).
 
-    Not reported: a literal list of awaitables, or a comprehension over
-    `range(N)` with a literal `N` up to `gather-max-size` (default 100).
+    Not reported: a literal list of awaitables, a comprehension over
+    `range(N)` with a literal `N` up to `gather-max-size` (default 100), and
+    collections the program holds itself (`self.workers`, module constants).
 
     ## Why is this bad?
     `gather` starts every coroutine at once. Over 10,000 URLs that is 10,000
@@ -74,7 +76,7 @@ class UnboundedGather(Rule):
             if not isinstance(arg, ast.Starred):
                 continue
             source = self._unbounded_source(arg.value)
-            if source is not None and not self._limited(node):
+            if source is not None and self._from_input(source) and not self._limited(node):
                 self.report(node, source=source)
                 return
 
@@ -98,6 +100,31 @@ class UnboundedGather(Rule):
             if isinstance(value, ast.List) and not value.elts:
                 return self._appended_in_loop(expr.id)
         return None
+
+    def _from_input(self, source: str) -> bool:
+        """The data comes in through a parameter (`urls`, `items`): its size is the caller's.
+
+        Collections held by the object or module (`self.workers`, `PLUGINS`) are usually
+        of a size the program controls, so precision first: they are not reported.
+        """
+        function = self.ctx.enclosing_function()
+        if function is None or not isinstance(
+            function.node, (ast.FunctionDef, ast.AsyncFunctionDef)
+        ):
+            return False
+        args = function.node.args
+        params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        params.discard("self")
+        params.discard("cls")
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                params.add(extra.arg)
+        try:
+            expr = ast.parse(source.strip(), mode="eval").body
+        except SyntaxError:
+            return False
+        names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+        return not params.isdisjoint(names)
 
     def _appended_in_loop(self, name: str) -> str | None:
         function = self.ctx.scope.node
