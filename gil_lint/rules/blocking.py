@@ -100,12 +100,14 @@ class BlockingCallRule(Rule):
         func = node.func
         return self.ctx.segment(func.value) if isinstance(func, ast.Attribute) else None
 
-    def report_blocking(self, node: ast.AST, name: str) -> None:
+    def report_blocking(self, node: ast.AST, name: str, advice: str | None = None) -> None:
         function = self.ctx.enclosing_function()
         fname = function.qualname.rpartition(".")[2] if function else "?"
+        # advice shows the callee as written (`self._executor.shutdown`), not its type
+        written = self.ctx.segment(node.func) if isinstance(node, ast.Call) else ""
         self.report(
             node,
             call=display_name(name),
             function=fname,
-            advice=self.ADVICE.format(call=display_name(name)),
+            advice=advice or self.ADVICE.format(call=written or display_name(name)),
         )

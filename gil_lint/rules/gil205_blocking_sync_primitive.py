@@ -90,5 +90,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         for item in node.items:
             name = ctx.qualname(item.context_expr)
             if name in ctx.knowledge.sync_context_managers:
-                self.report_blocking(item.context_expr, name)
+                self.report_blocking(
+                    item.context_expr,
+                    name,
+                    advice="use an asyncio lock, or move the critical section into a thread",
+                )
 
