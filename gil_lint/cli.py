@@ -56,6 +56,11 @@ def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
         "--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)"
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--fix", action="store_true", help="apply safe fixes")
+    p.add_argument("--unsafe-fixes", action="store_true",
+                   help="with --fix or --diff, apply unsafe fixes too")
+    p.add_argument("--diff", action="store_true",
+                   help="print the fixes as a unified diff; write nothing (exit 1 if any)")
     p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
     p.add_argument("--baseline", type=Path, metavar="FILE",
                    help="report only findings not recorded in this baseline file")
@@ -193,6 +198,20 @@ def _check_stdin(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
     path = ns.stdin_filename or "-"
     diagnostics = lint_source(data, path, settings)
     sources = {path: data.decode("utf-8", errors="replace")}
+    if ns.fix or ns.diff:
+        from gil_lint.fixing import fix_file_bytes
+
+        outcome = fix_file_bytes(data, path, settings, unsafe=ns.unsafe_fixes)
+        if ns.diff:
+            sys.stdout.write(outcome.diff)
+            return EXIT_FINDINGS if outcome.changed else EXIT_CLEAN
+        # the fixed source goes to stdout; what remains is reported on stderr
+        sys.stdout.buffer.write(outcome.data)
+        sys.stdout.flush()
+        from gil_lint.output import write_report
+
+        write_report("concise", outcome.remaining, sys.stderr)
+        return _exit_code(outcome.remaining, ns.exit_zero)
     return _report(ns, diagnostics, sources.get)
 
 
@@ -212,13 +231,24 @@ def _check_paths(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
     jobs = ns.jobs or (os.cpu_count() or 1)
     result = lint_paths(found.files, settings, jobs=jobs, use_cache=not ns.no_cache)
     diagnostics = result.diagnostics
+    fixed = unsafe_left = 0
+    if ns.fix or ns.diff:
+        from gil_lint.fixing import fix_paths
+
+        outcome = fix_paths(diagnostics, settings, unsafe=ns.unsafe_fixes, write=not ns.diff)
+        if ns.diff:
+            sys.stdout.write(outcome.diff)
+            return EXIT_FINDINGS if outcome.changed else EXIT_CLEAN
+        diagnostics, fixed, unsafe_left = outcome.remaining, outcome.fixed, outcome.unsafe_left
+        for path, reason in outcome.errors:
+            print(f"gil-lint: warning: {path}: {reason}", file=sys.stderr)
     if found.errors:
         from gil_lint.engine.lint import engine_diagnostic
 
         diagnostics += [
             engine_diagnostic(FILE_ERROR, message, path) for path, message in found.errors
         ]
-    return _report(ns, diagnostics, _read_source)
+    return _report(ns, diagnostics, _read_source, fixed=fixed, unsafe_left=unsafe_left)
 
 
 def _read_source(path: str) -> str | None:
@@ -246,7 +276,8 @@ def _apply_baseline(ns: argparse.Namespace, diagnostics, get_source, root: Path)
     return diagnostics
 
 
-def _report(ns: argparse.Namespace, diagnostics, get_source) -> int:  # type: ignore[no-untyped-def]
+def _report(ns: argparse.Namespace, diagnostics, get_source, fixed: int = 0,  # type: ignore[no-untyped-def]
+            unsafe_left: int = 0) -> int:
     from gil_lint.baseline import BaselineError
     from gil_lint.output import summary, write_report, write_statistics
 
@@ -269,7 +300,7 @@ def _report(ns: argparse.Namespace, diagnostics, get_source) -> int:  # type: ig
         rules = _rule_infos() if fmt == "sarif" else ()
         write_report(fmt, diagnostics, out, get_source=get_source, rules=rules, color=color)
         if fmt in ("full", "concise") and not ns.quiet:
-            text = summary(diagnostics, color=color)
+            text = summary(diagnostics, fixed=fixed, unsafe_available=unsafe_left, color=color)
             if text:
                 print(text, file=out)
     out.flush()

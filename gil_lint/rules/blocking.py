@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
-from gil_lint.diagnostics import Evidence
+from gil_lint.diagnostics import Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
+from gil_lint.fixes import to_thread_fix
 from gil_lint.rules.base import Rule
 
 _LINE = re.compile(r"\(line (\d+)\)$")
@@ -77,6 +78,8 @@ class BlockingCallRule(Rule):
             f"`{fname}()` calls {' → '.join(e.message for e in steps)}; {blocked} blocks the "
             f"event loop — offload it with `await asyncio.to_thread({ctx.segment(node.func)}, ...)`",
             evidence=steps,
+            # the helper may touch state the caller relies on: running it in a thread is unsafe
+            fix=to_thread_fix(ctx, node, "unsafe"),
         )
 
     def _receiver_reported(self, node: ast.Call) -> bool:
@@ -105,9 +108,17 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         # advice shows the callee as written (`self._executor.shutdown`), not its type
         written = self.ctx.segment(node.func) if isinstance(node, ast.Call) else ""
+        fix = self.make_fix(node, name) if isinstance(node, ast.Call) else None
         self.report(
             node,
             call=display_name(name),
             function=fname,
             advice=advice or self.ADVICE.format(call=written or display_name(name)),
+            fix=fix,
         )
+
+    def make_fix(self, node: ast.Call, name: str) -> Fix | None:
+        """The rule's fix for a direct blocking call; by default run it in a thread."""
+        if self.FIX is None:
+            return None
+        return to_thread_fix(self.ctx, node, self.FIX)

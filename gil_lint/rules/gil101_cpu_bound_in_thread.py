@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.rules.base import Rule
+from gil_lint.diagnostics import Fix
+from gil_lint.fixes import thread_pool_to_process_pool_fix
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import evidence_of, submission, thread_subclass_run, unwrap_partial
 
 
@@ -87,6 +89,16 @@ class CpuBoundInThread(Rule):
         "def main(arrs):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(mul, arrs))\n",
     ]
     INVALID = [
+        Example(
+            "from concurrent.futures import ThreadPoolExecutor\ndef work(n):\n    t = 0\n"
+            "    for i in range(n):\n        t += i * i\n    return t\n"
+            "def main(xs):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(work, xs))\n",
+            fixed="from concurrent.futures import ThreadPoolExecutor\n"
+            "from concurrent.futures import ProcessPoolExecutor\ndef work(n):\n    t = 0\n"
+            "    for i in range(n):\n        t += i * i\n    return t\n"
+            "def main(xs):\n    with ProcessPoolExecutor() as ex:\n        return list(ex.map(work, xs))\n",
+            unsafe=True,
+        ),
         "import threading\ndef work():\n    total = 0\n    for i in range(10_000_000):\n"
         "        total += i ** 2\n    return total\n"
         "def main():\n    threading.Thread(target=work).start()\n",
@@ -129,9 +141,5 @@ class CpuBoundInThread(Rule):
             fix=self._fix(node),
         )
 
-    def _fix(self, node: ast.Call):  # type: ignore[no-untyped-def]
-        try:
-            from gil_lint.fixes import thread_pool_to_process_pool_fix
-        except ImportError:
-            return None
+    def _fix(self, node: ast.Call) -> Fix | None:
         return thread_pool_to_process_pool_fix(self.ctx, node)

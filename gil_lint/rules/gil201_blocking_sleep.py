@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import ast
+
+from gil_lint.diagnostics import Fix
+from gil_lint.fixes import sleep_fix
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule
 
@@ -53,7 +57,7 @@ class BlockingSleepInAsync(BlockingCallRule):
     INVALID = [
         Example(
             "import time\nasync def f():\n    time.sleep(1)\n",
-            fixed="import time\nimport asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n",
+            fixed="import time\nimport asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         ),
         "import time as t\nasync def f():\n    t.sleep(0.5)\n",
         "from time import sleep as nap\nasync def f():\n    nap(2)\n",
@@ -62,3 +66,6 @@ class BlockingSleepInAsync(BlockingCallRule):
         "import time\nasync def f():\n    def inner():\n        pass\n    time.sleep(1)\n",
         "import time\nclass C:\n    async def m(self):\n        time.sleep(1)\n",
     ]
+
+    def make_fix(self, node: ast.Call, name: str) -> Fix | None:
+        return sleep_fix(self.ctx, node)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule
 
 
@@ -63,7 +64,12 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "    s.setblocking(False)\n    s.connect(path)\n",
     ]
     INVALID = [
-        "import requests\nasync def f(url):\n    return requests.get(url)\n",
+        Example(
+            "import requests\nasync def f(url):\n    return requests.get(url, timeout=5)\n",
+            fixed="import requests\nimport asyncio\nasync def f(url):\n"
+            "    return await asyncio.to_thread(requests.get, url, timeout=5)\n",
+            unsafe=True,
+        ),
         "import requests\nasync def f(url):\n    return requests.Session().get(url)\n",
         "import requests\nasync def f(url):\n    s = requests.Session()\n    return s.post(url)\n",
         "import requests\nasync def f(url):\n    with requests.Session() as s:\n        return s.get(url)\n",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule
 
 
@@ -52,6 +53,13 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "from pathlib import Path\nasync def f(p):\n    return Path(p).name\n",
     ]
     INVALID = [
+        Example(
+            "import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
+            "    return Path(p).read_text()\n",
+            fixed="import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
+            "    return await asyncio.to_thread(Path(p).read_text)\n",
+            unsafe=True,
+        ),
         "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
         "from pathlib import Path\nasync def f(p):\n    return Path(p).read_text()\n",
         "from pathlib import Path\nasync def f(p):\n    return (Path(p) / 'x').write_bytes(b'')\n",

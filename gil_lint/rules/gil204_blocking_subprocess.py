@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import ast
+
+from gil_lint.diagnostics import Fix
+from gil_lint.fixes import subprocess_fix
+from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule
 
 
@@ -49,8 +54,17 @@ class BlockingSubprocessInAsync(BlockingCallRule):
         "import os\nasync def reap():\n    return os.waitpid(-1, os.WNOHANG)\n",
     ]
     INVALID = [
+        Example(
+            "import asyncio, subprocess\nasync def f():\n    subprocess.run(['ls', '-l'])\n",
+            fixed="import asyncio, subprocess\nasync def f():\n"
+            "    await (await asyncio.create_subprocess_exec('ls', '-l')).wait()\n",
+            unsafe=True,
+        ),
         "import subprocess\nasync def f():\n    subprocess.run(['ls'], check=True)\n",
         "import subprocess as sp\nasync def f():\n    return sp.check_output(['ls'])\n",
         "import os\nasync def f():\n    os.system('ls')\n",
         "from subprocess import Popen\nasync def f():\n    Popen(['ls']).wait()\n",
     ]
+
+    def make_fix(self, node: ast.Call, name: str) -> Fix | None:
+        return subprocess_fix(self.ctx, node)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.rules.base import Rule
+from gil_lint.fixes import main_guard_fix
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import in_main_guard
 
 
@@ -61,7 +62,12 @@ class ProcessPoolWithoutMainGuard(Rule):
         "    mp.Process(target=print).start()\n",
     ]
     INVALID = [
-        "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(abs, [1])\n",
+        Example(
+            "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(abs, [1])\n",
+            fixed="from multiprocessing import Pool\nif __name__ == \"__main__\":\n"
+            "    with Pool() as p:\n        p.map(abs, [1])\n",
+            unsafe=True,
+        ),
         "import concurrent.futures as cf\nwith cf.ProcessPoolExecutor() as ex:\n"
         "    ex.submit(print)\n",
         "import multiprocessing as mp\np = mp.Process(target=print)\np.start()\n",
@@ -78,4 +84,6 @@ class ProcessPoolWithoutMainGuard(Rule):
             return
         if in_main_guard(ctx, node):
             return
-        self.report(node.func, what=ctx.segment(node.func) or type_name)
+        self.report(
+            node.func, what=ctx.segment(node.func) or type_name, fix=main_guard_fix(ctx, node)
+        )

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.rules.base import Rule
+from gil_lint.fixes import await_fix
+from gil_lint.rules.base import Example, Rule
 
 # Decorators that keep an `async def` a coroutine function.
 _TRANSPARENT_DECORATORS = frozenset(
@@ -64,7 +65,11 @@ class CoroutineNotAwaited(Rule):
         "def f():\n    g()\n",
     ]
     INVALID = [
-        "async def g():\n    pass\nasync def f():\n    g()\n",
+        Example(
+            "async def g():\n    pass\nasync def f():\n    g()\n",
+            fixed="async def g():\n    pass\nasync def f():\n    await g()\n",
+            unsafe=True,
+        ),
         "import asyncio\nasync def f():\n    asyncio.sleep(1)\n",
         "class C:\n    async def save(self):\n        pass\n    async def run(self):\n"
         "        self.save()\n",
@@ -80,7 +85,8 @@ class CoroutineNotAwaited(Rule):
         if name is None:
             return
         if name in ctx.knowledge.coroutine_functions or self._is_local_coroutine(name):
-            self.report(call, call=ctx.segment(call.func) or name)
+            fix = await_fix(ctx, call, "Add `await`", "unsafe")
+            self.report(call, call=ctx.segment(call.func) or name, fix=fix)
 
     def _is_local_coroutine(self, name: str) -> bool:
         ctx = self.ctx

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.rules.base import Rule
+from gil_lint.fixes import keep_task_fix
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import is_event_loop
 
 
@@ -54,7 +55,15 @@ class DanglingTask(Rule):
         "async def f(scheduler, c):\n    scheduler.create_task(c)\n",
     ]
     INVALID = [
-        "import asyncio\nasync def f(c):\n    asyncio.create_task(c)\n",
+        Example(
+            "import asyncio\nasync def f(c):\n    asyncio.create_task(c)\n",
+            fixed="import asyncio\n\n\n_background_tasks = set()\n\n\ndef _keep_task(task):\n"
+            "    # the event loop holds tasks weakly: keep a reference until the task is done\n"
+            "    _background_tasks.add(task)\n"
+            "    task.add_done_callback(_background_tasks.discard)\n    return task\n\n"
+            "async def f(c):\n    _keep_task(asyncio.create_task(c))\n",
+            unsafe=True,
+        ),
         "import asyncio\nasync def f(c):\n    asyncio.ensure_future(c)\n",
         "import asyncio\nasync def f(c):\n    loop = asyncio.get_running_loop()\n"
         "    loop.create_task(c)\n",
@@ -75,4 +84,4 @@ class DanglingTask(Rule):
             and func.attr == "create_task"
             and is_event_loop(ctx, func.value)
         ):
-            self.report(call, call=ctx.segment(func) or str(name))
+            self.report(call, call=ctx.segment(func) or str(name), fix=keep_task_fix(ctx, call))

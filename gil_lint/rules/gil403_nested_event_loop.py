@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import ast
 
+from gil_lint.diagnostics import Fix
+from gil_lint.fixes import await_fix
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import is_event_loop
 
@@ -69,4 +71,10 @@ class NestedEventLoop(Rule):
             and func.attr == "run_until_complete"
             and is_event_loop(ctx, func.value)
         ):
-            self.report(node, call=ctx.segment(func) or str(name))
+            self.report(node, call=ctx.segment(func) or str(name), fix=self._fix(node))
+
+    def _fix(self, node: ast.Call) -> Fix | None:
+        # only `asyncio.run(coro)` / `loop.run_until_complete(coro)` with the coroutine alone
+        if len(node.args) != 1 or node.keywords:
+            return None
+        return await_fix(self.ctx, node, "Await the coroutine instead", "safe", inner=node.args[0])
