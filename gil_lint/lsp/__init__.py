@@ -1,0 +1,1 @@
+"""The gil-lint language server (``gil-lint server``)."""
