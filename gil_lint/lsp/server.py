@@ -117,17 +117,24 @@ class GilLintServer(LanguageServer):
             old.cancel()
         self.pending[uri] = asyncio.ensure_future(self.lint_and_publish(uri, delay))
 
-    def diagnostics_for(self, uri: str) -> list[Diagnostic]:
-        """Findings for the document as it is now (cached per version)."""
+    async def diagnostics_for(self, uri: str) -> list[Diagnostic]:
+        """Findings for the document as it is now: cached per version, else linted in the
+        worker thread (never on the event loop)."""
         doc = self.workspace.text_documents.get(uri)
         if doc is None:
             return []
         cached = self.results.get(uri)
         if cached is not None and cached[0] == doc.version:
             return cached[1]
-        version, found = self.lint_document(uri)
+        loop = asyncio.get_running_loop()
+        version, found = await loop.run_in_executor(self.linter, self.lint_document, uri)
         self.results[uri] = (version, found)
         return found
+
+    def last_diagnostics(self, uri: str) -> list[Diagnostic]:
+        """The latest published findings, even if an edit is pending (for hover)."""
+        cached = self.results.get(uri)
+        return cached[1] if cached is not None else []
 
     def to_lsp(self, d: Diagnostic, lines: list[str]) -> types.Diagnostic:
         related = [
@@ -163,8 +170,20 @@ server = GilLintServer()
 def guarded(default: Callable[[], T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """A handler that fails logs the error and answers ``default()``: the server lives on."""
 
-    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
-        def handler(ls: GilLintServer, params: Any) -> T:
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if asyncio.iscoroutinefunction(fn):
+
+            async def async_handler(ls: GilLintServer, params: Any) -> Any:
+                try:
+                    return await fn(ls, params)
+                except Exception:
+                    ls.log_error(f"{fn.__name__} failed")
+                    return default()
+
+            async_handler.__name__ = fn.__name__
+            return async_handler
+
+        def handler(ls: GilLintServer, params: Any) -> Any:
             try:
                 return fn(ls, params)
             except Exception:
@@ -258,7 +277,7 @@ def _noqa_edit(line_text: str, row: int, code: str) -> Edit:
     ),
 )
 @guarded(lambda: [])
-def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+async def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
     doc = ls.workspace.text_documents.get(uri)
     if doc is None:
@@ -268,7 +287,7 @@ def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list[types
     actions: list[types.CodeAction] = []
     lines = doc.lines
     if not only or any(k.startswith("quickfix") for k in only):
-        for d in ls.diagnostics_for(uri):
+        for d in await ls.diagnostics_for(uri):
             if d.code.startswith("GIL00") or not _overlaps(d, lines, params.range):
                 continue
             lsp_diag = ls.to_lsp(d, lines)
@@ -289,7 +308,8 @@ def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list[types
                 edit=_workspace_edit(uri, lines, [_noqa_edit(line_text, d.row, d.code)],
                                      doc.version)))
     if not only or any(k in ("source", "source.fixAll", FIX_ALL_KIND) for k in only):
-        fix_all = _fix_all(ls, uri)
+        loop = asyncio.get_running_loop()
+        fix_all = await loop.run_in_executor(ls.linter, _fix_all, ls, uri)
         if fix_all is not None:
             actions.append(fix_all)
     return actions
@@ -322,7 +342,7 @@ def hover(ls: GilLintServer, params: types.HoverParams) -> types.Hover | None:
         return None
     row, col = from_lsp_position(doc.lines, params.position)
     parts = []
-    for d in ls.diagnostics_for(uri):
+    for d in ls.last_diagnostics(uri):
         inside = (d.row, d.col) <= (row, col) <= (d.end_row, d.end_col)
         rule = rule_by_code(d.code)
         if inside and rule is not None:

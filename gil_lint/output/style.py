@@ -1,11 +1,58 @@
-"""ANSI styling, only when the CLI says colour is wanted."""
+"""Text helpers shared by the formatters: ANSI colour only when asked, and text made safe.
+
+Findings quote user data (paths, source lines, messages). That data can hold an ESC that
+would drive the terminal, or a lone surrogate (an undecodable byte in a file name) that a
+strict output stream refuses to encode, so it is cleaned before it is printed.
+"""
 
 from __future__ import annotations
 
-_CODES = {"bold": "1", "red": "31", "cyan": "36", "blue": "34", "dim": "2", "yellow": "33"}
+import re
+
+_CODES = {
+    "bold": "1",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "blue": "34",
+    "cyan": "36",
+}
+
+# C0 controls except tab and newline, DEL, C1 controls, lone surrogates.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# Characters XML 1.0 forbids even as character references, plus lone surrogates.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
+
+REPLACEMENT = "\ufffd"
 
 
 def paint(text: str, style: str, color: bool) -> str:
+    """Wrap ``text`` in an ANSI style; a no-op unless the CLI asked for colour."""
     if not color:
         return text
-    return f"\x1b[{_CODES[style]}m{text}\x1b[0m"
+    return f"\x1b[{';'.join(_CODES[s] for s in style.split())}m{text}\x1b[0m"
+
+
+def printable(text: str) -> str:
+    """Replace control characters and lone surrogates for a terminal, one for one.
+
+    One for one, so that columns counted in code points still line up.
+    """
+    return _UNPRINTABLE.sub(REPLACEMENT, text)
+
+
+def encodable(text: str) -> str:
+    """Replace lone surrogates, which no strict UTF-8 stream can write."""
+    return _SURROGATES.sub(REPLACEMENT, text)
+
+
+def xml_safe(text: str) -> str:
+    """Replace what XML 1.0 cannot carry; ElementTree would write it raw and break the file."""
+    return _NOT_XML.sub(REPLACEMENT, text)
+
+
+def one_line(text: str) -> str:
+    """Join a multi-line message into one line, for formats that are one finding per line."""
+    return _LINE_BREAKS.sub(" ", text.strip())
