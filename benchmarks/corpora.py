@@ -23,17 +23,41 @@ from collections import Counter
 from pathlib import Path
 
 DEFAULT_PACKAGES = [
-    "httpx", "httpcore", "anyio", "starlette", "uvicorn", "tornado", "celery", "kombu",
-    "aiohttp", "requests", "urllib3", "websockets", "gunicorn", "distributed",
+    "httpx",
+    "httpcore",
+    "anyio",
+    "starlette",
+    "uvicorn",
+    "tornado",
+    "celery",
+    "kombu",
+    "aiohttp",
+    "requests",
+    "urllib3",
+    "websockets",
+    "gunicorn",
+    "distributed",
 ]
 
 
 def lint(path: Path) -> tuple[list[dict], float]:
     start = time.perf_counter()
     r = subprocess.run(
-        [sys.executable, "-m", "gil_lint", str(path), "--output-format", "json", "--no-cache",
-         "--exit-zero", "--jobs", "2"],
-        capture_output=True, text=True, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "gil_lint",
+            str(path),
+            "--output-format",
+            "json",
+            "--no-cache",
+            "--exit-zero",
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     elapsed = time.perf_counter() - start
     if r.returncode != 0:
@@ -60,8 +84,21 @@ def main(argv: list[str] | None = None) -> int:
         corpora.append(("stdlib", Path(sysconfig.get_paths()["stdlib"])))
     for name in args.packages:
         target = work / name
-        r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                            "--target", str(target), name], capture_output=True, text=True)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--no-deps",
+                "--target",
+                str(target),
+                name,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if r.returncode != 0:
             print(f"skipping {name}: pip failed: {r.stderr.strip()[-200:]}", file=sys.stderr)
             continue

@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any
 
-BLOCK = '''
+BLOCK = """
 async def handler_{i}(url, items, session):
     await asyncio.sleep(0)
     data = await session.get(url, timeout=5)
@@ -29,9 +29,9 @@ async def handler_{i}(url, items, session):
         total += item
     return data, total
 
-'''
+"""
 # one block in ten has two blocking calls: realistic code has few findings
-BAD_BLOCK = '''
+BAD_BLOCK = """
 async def handler_{i}(url, items):
     time.sleep(0.1)
     data = requests.get(url, timeout=5)
@@ -40,7 +40,7 @@ async def handler_{i}(url, items):
         total += item
     return data, total
 
-'''
+"""
 
 
 def make_source(lines: int) -> str:
@@ -55,7 +55,9 @@ class Client:
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gil_lint", "server"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         self.next_id = 0
         self.waiters: dict[Any, tuple[threading.Event, list[Any]]] = {}
@@ -116,22 +118,30 @@ class Client:
 def measure(client: Client, uri: str, text: str, runs: int, hover: bool) -> tuple[list, list]:
     latencies, hovers = [], []
     opened = client.expect(("diag", 1))
-    client.notify("textDocument/didOpen", {"textDocument": {
-        "uri": uri, "languageId": "python", "version": 1, "text": text}})
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}},
+    )
     opened[0].wait(60)
     for run in range(runs):
         version = run + 2
         edited = text + f"\n# edit {run}\n"
         waiter = client.expect(("diag", version))
         start = time.perf_counter()
-        client.notify("textDocument/didChange", {
-            "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [{"text": edited}]})
+        client.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"text": edited}],
+            },
+        )
         if hover:
             time.sleep(0.27)  # right when linting starts
             asked = time.perf_counter()
-            answer = client.request("textDocument/hover", {
-                "textDocument": {"uri": uri}, "position": {"line": 5, "character": 6}})
+            answer = client.request(
+                "textDocument/hover",
+                {"textDocument": {"uri": uri}, "position": {"line": 5, "character": 6}},
+            )
             answer[0].wait(30)
             hovers.append((answer[1][0][0] - asked) * 1000)
         if not waiter[0].wait(60):
@@ -152,10 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         text = make_source(lines)
         lat, hov = measure(client, f"file:///tmp/latency_{lines}.py", text, args.runs, hover)
         p95 = sorted(lat)[int(len(lat) * 0.95) - 1]
-        line = (f"{text.count(chr(10)):6d} lines: change → diagnostics median "
-                f"{statistics.median(lat):6.0f} ms, p95 {p95:6.0f} ms (incl. 250 ms debounce)")
+        line = (
+            f"{text.count(chr(10)):6d} lines: change → diagnostics median "
+            f"{statistics.median(lat):6.0f} ms, p95 {p95:6.0f} ms (incl. 250 ms debounce)"
+        )
         if hov:
-            line += f"; hover during lint: median {statistics.median(hov):.0f} ms, max {max(hov):.0f} ms"
+            med, worst = statistics.median(hov), max(hov)
+            line += f"; hover during lint: median {med:.0f} ms, max {worst:.0f} ms"
         print(line)
     client.close()
     return 0

@@ -55,12 +55,19 @@ def count_lines(root: Path) -> tuple[int, int]:
     return files, lines
 
 
-def run_timed(name: str, cmd: list[str], lines: int, cwd: Path | None = None,
-              env: dict[str, str] | None = None, note: str = "") -> Timing:
+def run_timed(
+    name: str,
+    cmd: list[str],
+    lines: int,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    note: str = "",
+) -> Timing:
     """Wall time and the peak RSS of the whole process tree (sampled every 20 ms)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     peak = 0.0
     stop = threading.Event()
 
@@ -95,7 +102,9 @@ def peer_venv(skip: bool) -> Path | None:
     env_dir = HERE / ".bench-venv"
     bin_dir = env_dir / "bin"
     if not all((bin_dir / tool).exists() for tool in ("ruff", "flake8", "fixit")):
-        print("installing peers (ruff, flake8 + flake8-async, fixit) into", env_dir, file=sys.stderr)
+        print(
+            "installing peers (ruff, flake8 + flake8-async, fixit) into", env_dir, file=sys.stderr
+        )
         venv.create(env_dir, with_pip=True)
         subprocess.run([str(bin_dir / "pip"), "install", "-q", *PEERS], check=True)
     return bin_dir
@@ -104,8 +113,12 @@ def peer_venv(skip: bool) -> Path | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("corpus", nargs="?", default=sysconfig.get_paths()["stdlib"])
-    ap.add_argument("--subset", nargs="*", default=["asyncio", "concurrent", "multiprocessing"],
-                    help="folders of the corpus for the slow peers")
+    ap.add_argument(
+        "--subset",
+        nargs="*",
+        default=["asyncio", "concurrent", "multiprocessing"],
+        help="folders of the corpus for the slow peers",
+    )
     ap.add_argument("--skip-peers", action="store_true", help="time gil-lint only")
     ap.add_argument("--skip-lsp", action="store_true", help="do not measure LSP latency")
     args = ap.parse_args(argv)
@@ -114,8 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="gil-lint-bench-"))
     corpus = work / "corpus"
     print(f"copying {source} → {corpus}", file=sys.stderr)
-    shutil.copytree(source, corpus, ignore=shutil.ignore_patterns(
-        "__pycache__", "site-packages", "*.pyc"), symlinks=True)
+    shutil.copytree(
+        source,
+        corpus,
+        ignore=shutil.ignore_patterns("__pycache__", "site-packages", "*.pyc"),
+        symlinks=True,
+    )
     (corpus / "pyproject.toml").write_text("[project]\nname = 'bench-corpus'\n")
     subset = work / "subset"
     subset.mkdir()
@@ -126,48 +143,93 @@ def main(argv: list[str] | None = None) -> int:
     _, sub_lines = count_lines(subset)
     print(f"corpus: {n_files} files, {n_lines} lines; subset: {sub_lines} lines", file=sys.stderr)
 
-    gil = [sys.executable, "-m", "gil_lint", ".", "--exit-zero", "--quiet",
-           "--output-format", "concise"]
+    gil = [
+        sys.executable,
+        "-m",
+        "gil_lint",
+        ".",
+        "--exit-zero",
+        "--quiet",
+        "--output-format",
+        "concise",
+    ]
     results: list[Timing] = []
-    results.append(run_timed("gil-lint cold --jobs 1", [*gil, "--no-cache", "--jobs", "1"],
-                             n_lines, corpus))
-    results.append(run_timed("gil-lint cold --jobs 2", [*gil, "--no-cache", "--jobs", "2"],
-                             n_lines, corpus))
+    results.append(
+        run_timed("gil-lint cold --jobs 1", [*gil, "--no-cache", "--jobs", "1"], n_lines, corpus)
+    )
+    results.append(
+        run_timed("gil-lint cold --jobs 2", [*gil, "--no-cache", "--jobs", "2"], n_lines, corpus)
+    )
     shutil.rmtree(corpus / ".gil_lint_cache", ignore_errors=True)
     run_timed("(fill cache)", [*gil, "--jobs", "2"], n_lines, corpus)
     results.append(run_timed("gil-lint warm (cache)", [*gil, "--jobs", "2"], n_lines, corpus))
     touched = corpus / "asyncio" / "tasks.py"
     if touched.exists():
         touched.write_text(touched.read_text() + "\n# touched\n")
-    results.append(run_timed("gil-lint one file touched", [*gil, "--jobs", "2"], n_lines, corpus,
-                             note="asyncio/tasks.py"))
+    results.append(
+        run_timed(
+            "gil-lint one file touched",
+            [*gil, "--jobs", "2"],
+            n_lines,
+            corpus,
+            note="asyncio/tasks.py",
+        )
+    )
 
     bin_dir = peer_venv(args.skip_peers)
     ruff_cold = ruff_warm = None
     if bin_dir is not None:
-        ruff = [str(bin_dir / "ruff"), "check", ".", "--select", "ASYNC", "--exit-zero",
-                "--quiet", "--isolated"]
-        ruff_cold = run_timed("ruff --select ASYNC --no-cache", [*ruff, "--no-cache"], n_lines,
-                              corpus)
+        ruff = [
+            str(bin_dir / "ruff"),
+            "check",
+            ".",
+            "--select",
+            "ASYNC",
+            "--exit-zero",
+            "--quiet",
+            "--isolated",
+        ]
+        ruff_cold = run_timed(
+            "ruff --select ASYNC --no-cache", [*ruff, "--no-cache"], n_lines, corpus
+        )
         run_timed("(ruff fill cache)", ruff, n_lines, corpus)
         ruff_warm = run_timed("ruff --select ASYNC (cache)", ruff, n_lines, corpus)
         results += [ruff_cold, ruff_warm]
-        results.append(run_timed(
-            "flake8-async -j2 (subset)",
-            [str(bin_dir / "flake8"), "--select", "ASYNC", "-j", "2", "--exit-zero", "."],
-            sub_lines, subset, note="subset"))
+        results.append(
+            run_timed(
+                "flake8-async -j2 (subset)",
+                [str(bin_dir / "flake8"), "--select", "ASYNC", "-j", "2", "--exit-zero", "."],
+                sub_lines,
+                subset,
+                note="subset",
+            )
+        )
         fixit_cfg = subset / "pyproject.toml"
-        fixit_cfg.write_text('[tool.fixit]\nenable = ["fixit.rules:UseAsyncSleepInAsyncDef"]\n'
-                             'disable = ["fixit.rules"]\n')
-        results.append(run_timed("fixit (one async rule, subset)",
-                                 [str(bin_dir / "fixit"), "lint", "."], sub_lines, subset,
-                                 note="subset"))
-        results.append(run_timed("gil-lint cold --jobs 2 (subset)",
-                                 [*gil, "--no-cache", "--jobs", "2"], sub_lines, subset,
-                                 note="subset"))
+        fixit_cfg.write_text(
+            '[tool.fixit]\nenable = ["fixit.rules:UseAsyncSleepInAsyncDef"]\n'
+            'disable = ["fixit.rules"]\n'
+        )
+        results.append(
+            run_timed(
+                "fixit (one async rule, subset)",
+                [str(bin_dir / "fixit"), "lint", "."],
+                sub_lines,
+                subset,
+                note="subset",
+            )
+        )
+        results.append(
+            run_timed(
+                "gil-lint cold --jobs 2 (subset)",
+                [*gil, "--no-cache", "--jobs", "2"],
+                sub_lines,
+                subset,
+                note="subset",
+            )
+        )
 
     print()
-    header = f"{'tool':38} {'wall s':>8} {'lines/s':>10} {'peak RSS MB':>12} {'× ruff':>8}"
+    header = f"{'tool':38} {'wall s':>8} {'lines/s':>10} {'peak RSS MB':>12} {'x ruff':>8}"
     print(header)
     print("-" * len(header))
     for t in results:
@@ -177,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
             # per line, so subset runs compare fairly
             ratio = f"{ref.lines_per_s / t.lines_per_s:8.1f}" if t.lines_per_s else ""
         print(f"{t.name:38} {t.wall:8.2f} {t.lines_per_s:10.0f} {t.peak_rss_mb:12.0f} {ratio:>8}")
-    print("\n× ruff: time per line relative to ruff (cold rows vs ruff cold, warm rows vs ruff warm)")
+    print(
+        "\nx ruff: time per line relative to ruff (cold rows vs ruff cold, warm rows vs ruff warm)"
+    )
 
     lsp = HERE / "lsp_latency.py"
     if not args.skip_lsp and lsp.exists():

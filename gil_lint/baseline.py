@@ -50,13 +50,19 @@ def _line_reader(get_source: Callable[[str], str | None]) -> Callable[[str], lis
 
 
 def write_baseline(
-    path: Path, diagnostics: Sequence[Diagnostic], root: Path,
+    path: Path,
+    diagnostics: Sequence[Diagnostic],
+    root: Path,
     get_source: Callable[[str], str | None],
 ) -> int:
     lines_of = _line_reader(get_source)
     entries = sorted(
-        ({"code": c, "file": f, "line_hash": h} for c, f, h in
-         (_key(d, root, lines_of) for d in diagnostics if not d.code.startswith("GIL00"))),
+        (
+            {"code": c, "file": f, "line_hash": h}
+            for c, f, h in (
+                _key(d, root, lines_of) for d in diagnostics if not d.code.startswith("GIL00")
+            )
+        ),
         key=lambda e: (e["file"], e["code"], e["line_hash"]),
     )
     data = json.dumps({"version": VERSION, "findings": entries}, indent=1) + "\n"
@@ -80,16 +86,19 @@ def read_baseline(path: Path) -> Counter:
     if not isinstance(findings, list):
         raise BaselineError(f"{path}: key 'findings' must be a list")
     out: Counter = Counter()
-    for i, e in enumerate(findings):
-        if not isinstance(e, dict) or not all(isinstance(e.get(k), str)
-                                              for k in ("code", "file", "line_hash")):
+    for i, entry in enumerate(findings):
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), str) for k in ("code", "file", "line_hash")
+        ):
             raise BaselineError(f"{path}: findings[{i}] needs string keys code, file, line_hash")
-        out[(e["code"], e["file"], e["line_hash"])] += 1
+        out[(entry["code"], entry["file"], entry["line_hash"])] += 1
     return out
 
 
 def filter_baseline(
-    diagnostics: Sequence[Diagnostic], baseline: Counter, root: Path,
+    diagnostics: Sequence[Diagnostic],
+    baseline: Counter,
+    root: Path,
     get_source: Callable[[str], str | None],
 ) -> list[Diagnostic]:
     """The findings not covered by the baseline (new ones)."""

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from gil_lint import __version__
 
@@ -57,15 +57,27 @@ def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--fix", action="store_true", help="apply safe fixes")
-    p.add_argument("--unsafe-fixes", action="store_true",
-                   help="with --fix or --diff, apply unsafe fixes too")
-    p.add_argument("--diff", action="store_true",
-                   help="print the fixes as a unified diff; write nothing (exit 1 if any)")
+    p.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too"
+    )
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff; write nothing (exit 1 if any)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
-    p.add_argument("--baseline", type=Path, metavar="FILE",
-                   help="report only findings not recorded in this baseline file")
-    p.add_argument("--write-baseline", type=Path, metavar="FILE",
-                   help="record the current findings in FILE and exit 0")
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="report only findings not recorded in this baseline file",
+    )
+    p.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record the current findings in FILE and exit 0",
+    )
     p.add_argument("--version", action="version", version=f"gil-lint {__version__}")
     return p
 
@@ -150,7 +162,7 @@ def _settings_for(ns: argparse.Namespace, start: Path):  # type: ignore[no-untyp
     from gil_lint.config import load_settings
 
     settings = load_settings(ns.config, start)
-    changes = {}
+    changes: dict[str, Any] = {}
     if ns.select is not None:
         changes["select"] = tuple(ns.select)
         changes["extend_select"] = ()
@@ -176,9 +188,7 @@ def _cmd_check(args: list[str]) -> int:
     if ns.jobs is not None and ns.jobs < 1:
         parser.error("--jobs must be at least 1")
     stdin_mode = ns.stdin_filename is not None or ns.paths == ["-"]
-    start = Path(ns.stdin_filename).parent if ns.stdin_filename else Path(
-        (ns.paths or ["."])[0]
-    )
+    start = Path(ns.stdin_filename).parent if ns.stdin_filename else Path((ns.paths or ["."])[0])
     try:
         settings = _settings_for(ns, start if start.exists() else Path.cwd())
     except (ConfigError, _UsageError) as e:
@@ -276,8 +286,13 @@ def _apply_baseline(ns: argparse.Namespace, diagnostics, get_source, root: Path)
     return diagnostics
 
 
-def _report(ns: argparse.Namespace, diagnostics, get_source, fixed: int = 0,  # type: ignore[no-untyped-def]
-            unsafe_left: int = 0) -> int:
+def _report(
+    ns: argparse.Namespace,
+    diagnostics,
+    get_source,
+    fixed: int = 0,  # type: ignore[no-untyped-def]
+    unsafe_left: int = 0,
+) -> int:
     from gil_lint.baseline import BaselineError
     from gil_lint.output import summary, write_report, write_statistics
 

@@ -25,9 +25,23 @@ else:  # pragma: no cover
 TARGET_GIL_VALUES = ("auto", "enabled", "disabled")
 _CODE_PREFIX = re.compile(r"GIL[0-9]{0,3}")
 DEFAULT_EXCLUDE = (
-    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", ".eggs", "__pycache__",
-    "build", "dist", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache",
-    ".gil_lint_cache", "site-packages",
+    ".git",
+    ".hg",
+    ".svn",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    ".eggs",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".gil_lint_cache",
+    "site-packages",
 )
 
 
@@ -88,9 +102,15 @@ class Settings:
         """Everything that changes findings, for the result cache."""
         return repr(
             (
-                self.select, self.ignore, self.extend_select, self.per_file_ignores,
-                self.target_gil, self.gather_max_size, self.cpu_loop_min_iterations,
-                self.max_call_depth, self.knowledge,
+                self.select,
+                self.ignore,
+                self.extend_select,
+                self.per_file_ignores,
+                self.target_gil,
+                self.gather_max_size,
+                self.cpu_loop_min_iterations,
+                self.max_call_depth,
+                self.knowledge,
             )
         )
 

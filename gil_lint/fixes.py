@@ -60,8 +60,11 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> str:
     starts = _line_starts(source)
     spans = sorted(
         (
-            (_offset(starts, source, e.row, e.col), _offset(starts, source, e.end_row, e.end_col),
-             e.content)
+            (
+                _offset(starts, source, e.row, e.col),
+                _offset(starts, source, e.end_row, e.end_col),
+                e.content,
+            )
             for e in set(edits)
         ),
         key=lambda s: (s[0], s[1], s[2]),
@@ -160,7 +163,9 @@ def fix_source(
 ) -> FixResult:
     """Lint, apply, re-lint until nothing more applies (fixes can unlock each other)."""
     if lint is None:
-        from gil_lint.engine.lint import lint_source as lint
+        from gil_lint.engine.lint import lint_source
+
+        lint = lint_source
     total = FixResult(source)
     current = source
     for _ in range(max_passes):
@@ -241,7 +246,9 @@ def _import_edit(ctx: ModuleContext, statement: str) -> Edit:
     last = None
     for i, stmt in enumerate(body):
         is_doc = (
-            i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+            i == 0
+            and isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Constant)
             and isinstance(stmt.value.value, str)
         )
         if is_doc or isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -251,8 +258,9 @@ def _import_edit(ctx: ModuleContext, statement: str) -> Edit:
     if last is None:
         return Edit(1, 1, 1, 1, statement + nl)
     row = (last.end_lineno or last.lineno) + 1
-    if row > len(ctx.lines) or (row == len(ctx.lines) and ctx.lines[-1] == "" and
-                                not ctx.source.endswith(("\n", "\r"))):
+    if row > len(ctx.lines) or (
+        row == len(ctx.lines) and ctx.lines[-1] == "" and not ctx.source.endswith(("\n", "\r"))
+    ):
         end = len(ctx.lines[-1]) + 1
         return Edit(len(ctx.lines), end, len(ctx.lines), end, nl + statement)
     return Edit(row, 1, row, 1, statement + nl)
@@ -298,8 +306,9 @@ def replace_call_fix(
         return None
     name, import_edit = imported
     inner = _render(build(name, parsed))
-    return _fix(message, applicability, _node_edit(ctx, call, _await_text(ctx, call, inner)),
-                import_edit)
+    return _fix(
+        message, applicability, _node_edit(ctx, call, _await_text(ctx, call, inner)), import_edit
+    )
 
 
 def _attr(name: str, attr: str) -> cst.Attribute:
@@ -309,7 +318,10 @@ def _attr(name: str, attr: str) -> cst.Attribute:
 def sleep_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
     """GIL201: ``time.sleep(x)`` → ``await asyncio.sleep(x)``."""
     return replace_call_fix(
-        ctx, call, message="Replace with `await asyncio.sleep(...)`", applicability="safe",
+        ctx,
+        call,
+        message="Replace with `await asyncio.sleep(...)`",
+        applicability="safe",
         build=lambda aio, c: c.with_changes(func=_attr(aio, "sleep")),
     )
 
@@ -325,8 +337,11 @@ def to_thread_fix(
         return cst.Call(func=_attr(aio, "to_thread"), args=[first, *c.args])
 
     return replace_call_fix(
-        ctx, call, message="Run it in a thread: `await asyncio.to_thread(...)`",
-        applicability=applicability, build=build,
+        ctx,
+        call,
+        message="Run it in a thread: `await asyncio.to_thread(...)`",
+        applicability=applicability,
+        build=build,
     )
 
 
@@ -335,8 +350,10 @@ def subprocess_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
     if not isinstance(ctx.parent(call), ast.Expr) or call.keywords or len(call.args) != 1:
         return None
     argv = call.args[0]
-    if not isinstance(argv, (ast.List, ast.Tuple)) or not argv.elts or any(
-        isinstance(e, ast.Starred) for e in argv.elts
+    if (
+        not isinstance(argv, (ast.List, ast.Tuple))
+        or not argv.elts
+        or any(isinstance(e, ast.Starred) for e in argv.elts)
     ):
         return None
     if ctx.call_name(call) not in ("subprocess.run", "subprocess.call"):
@@ -347,14 +364,23 @@ def subprocess_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
         return cst.parse_expression(f"(await {aio}.create_subprocess_exec({args})).wait()")
 
     return replace_call_fix(
-        ctx, call, message="Use `asyncio.create_subprocess_exec(...)`", applicability="unsafe",
+        ctx,
+        call,
+        message="Use `asyncio.create_subprocess_exec(...)`",
+        applicability="unsafe",
         build=build,
     )
 
 
-def await_fix(ctx: ModuleContext, node: ast.expr, message: str, applicability: Applicability,
-              inner: ast.expr | None = None) -> Fix | None:
-    """``X`` → ``await X`` (GIL401), or ``asyncio.run(c)`` → ``await c`` with ``inner=c`` (GIL403)."""
+def await_fix(
+    ctx: ModuleContext,
+    node: ast.expr,
+    message: str,
+    applicability: Applicability,
+    inner: ast.expr | None = None,
+) -> Fix | None:
+    """``X`` → ``await X`` (GIL401), or ``asyncio.run(c)`` → ``await c`` with ``inner=c``
+    (GIL403)."""
     if not ctx.in_async() or _in_generator(ctx, node):
         return None
     text = ctx.segment(inner if inner is not None else node)
@@ -449,7 +475,8 @@ def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix |
         replacement = f"{ctx.segment(target.value)}.ProcessPoolExecutor"
     else:
         existing = [
-            n for n, b in ctx.module_scope.bindings.items()
+            n
+            for n, b in ctx.module_scope.bindings.items()
             if b.kind == "import" and b.qualname == "concurrent.futures.ProcessPoolExecutor"
         ]
         if existing:
@@ -459,5 +486,9 @@ def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix |
         else:
             replacement = "ProcessPoolExecutor"
             import_edit = _import_edit(ctx, "from concurrent.futures import ProcessPoolExecutor")
-    return _fix("Use `ProcessPoolExecutor`: processes run Python in parallel", "unsafe",
-                _node_edit(ctx, target, replacement), import_edit)
+    return _fix(
+        "Use `ProcessPoolExecutor`: processes run Python in parallel",
+        "unsafe",
+        _node_edit(ctx, target, replacement),
+        import_edit,
+    )

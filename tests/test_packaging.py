@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 import venv
-from pathlib import Path
 
 import pytest
-
+import tomllib
 from conftest import ROOT
 
 
@@ -24,20 +22,28 @@ def test_helix_config_parses_and_names_the_server():
 @pytest.mark.slow
 def test_wheel_installs_into_a_fresh_venv(tmp_path):
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-                    str(ROOT)], check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        check=True,
+        timeout=300,
+    )
     wheel = next(dist.glob("gil_lint-*.whl"))
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
     py = env / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600)
-    version = subprocess.run([str(env / "bin" / "gil-lint"), "--version"], capture_output=True,
-                             text=True, check=True)
+    version = subprocess.run(
+        [str(env / "bin" / "gil-lint"), "--version"], capture_output=True, text=True, check=True
+    )
     assert version.stdout.startswith("gil-lint ")
     bad = tmp_path / "bad.py"
     bad.write_text("import time\nasync def f():\n    time.sleep(1)\n")
-    r = subprocess.run([str(py), "-m", "gil_lint", str(bad), "--output-format", "concise"],
-                       capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run(
+        [str(py), "-m", "gil_lint", str(bad), "--output-format", "concise"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert r.returncode == 1 and "GIL201" in r.stdout
     # the knowledge tables are package data: they must be inside the wheel
     r = subprocess.run([str(py), "-m", "gil_lint", "rules"], capture_output=True, text=True)

@@ -9,21 +9,33 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
+    subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+        },
+    )
 
 
 def try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
     pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")
     return subprocess.run(
         [pre_commit, "try-repo", str(ROOT), "gil-lint", "--all-files", "--verbose"],
-        cwd=repo, capture_output=True, text=True, timeout=900,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=900,
         env={**os.environ, "PRE_COMMIT_HOME": str(home)},
     )
 

@@ -9,8 +9,8 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from gil_lint.config import Settings
 from gil_lint.engine.lint import lint_source
 
@@ -19,8 +19,16 @@ STDLIB = Path(sysconfig.get_paths()["stdlib"])
 
 @pytest.mark.slow
 def test_stdlib_lints_without_internal_errors():
-    r = run_cli(str(STDLIB), "--output-format", "json", "--no-cache", "--jobs", "2",
-                "--exit-zero", timeout=900)
+    r = run_cli(
+        str(STDLIB),
+        "--output-format",
+        "json",
+        "--no-cache",
+        "--jobs",
+        "2",
+        "--exit-zero",
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     data = json.loads(r.stdout)
     internal = [d for d in data if d["code"] == "GIL003"]
@@ -37,13 +45,15 @@ def test_cache_and_prescan_do_not_change_findings(tmp_path):
         shutil.copytree(STDLIB / pkg, corpus / pkg, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("threading.py", "queue.py", "subprocess.py", "socketserver.py"):
         shutil.copy(STDLIB / name, corpus / name)
-    shutil.copytree(STDLIB / "test" / "test_asyncio", corpus / "test_asyncio",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        STDLIB / "test" / "test_asyncio",
+        corpus / "test_asyncio",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     (corpus / "pyproject.toml").write_text("[project]\nname = 'corpus'\n")
 
     def findings(*extra: str) -> list:
-        r = run_cli(".", "--output-format", "json", "--exit-zero", *extra, cwd=corpus,
-                    timeout=600)
+        r = run_cli(".", "--output-format", "json", "--exit-zero", *extra, cwd=corpus, timeout=600)
         assert r.returncode == 0, r.stderr
         return sorted(json.dumps(d, sort_keys=True) for d in json.loads(r.stdout))
 

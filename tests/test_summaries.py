@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from test_eval_files import expected_findings
+
 from gil_lint.config import Settings
+from gil_lint.engine.knowledge import load_knowledge
 from gil_lint.engine.lint import lint_source
 from gil_lint.engine.project import Project
-from gil_lint.engine.knowledge import load_knowledge
-from test_eval_files import expected_findings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GUIDE = Path(__file__).resolve().parents[2] / "shared" / "concurrency-guide.md"
@@ -97,7 +98,8 @@ def test_helper_chain_in_message_and_evidence():
         "`urllib.request.urlopen` (pricing.py:9)"
     )
     assert [(Path(e.path).name, e.row) for e in d.evidence] == [
-        ("service.py", 11), ("pricing.py", 9)
+        ("service.py", 11),
+        ("pricing.py", 9),
     ]
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
-from typing import Any
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix
 from gil_lint.engine.project import ModuleInfo, Project
@@ -167,9 +166,7 @@ class ModuleContext:
             return True
         if isinstance(parent, ast.withitem):
             return isinstance(self.parents.get(parent), ast.AsyncWith)
-        if isinstance(parent, ast.AsyncFor) and parent.iter is node:
-            return True
-        return False
+        return isinstance(parent, ast.AsyncFor) and parent.iter is node
 
     def is_module_level(self, scope: Scope | None = None) -> bool:
         return (scope or self.scope).kind == "module"

@@ -78,7 +78,9 @@ class _GitIgnores:
             return 0
         import pathspec  # only when a .gitignore exists: it is a noticeable import
 
-        self.specs.append((d.rstrip("/") + "/", pathspec.PathSpec.from_lines("gitwildmatch", lines)))
+        self.specs.append(
+            (d.rstrip("/") + "/", pathspec.PathSpec.from_lines("gitwildmatch", lines))
+        )
         return 1
 
     def pop(self, n: int) -> None:
@@ -139,8 +141,11 @@ def _walk(
         # .gitignore files between the repository root and `top` apply too
         git_root = _git_root(Path(real_top))
         if git_root is not None:
-            chain = [p for p in (Path(real_top), *Path(real_top).parents)
-                     if p == git_root or git_root in p.parents]
+            chain = [
+                p
+                for p in (Path(real_top), *Path(real_top).parents)
+                if p == git_root or git_root in p.parents
+            ]
             for d in reversed(chain):
                 ignores.push_dir(str(d))
             if any(ignores.ignored(str(p), True) for p in chain if p != git_root):

@@ -140,7 +140,9 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         blocking=blocking,
         non_blocking=_NameSet(ext.get("non-blocking", ())),
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
-        cpu_bound=_NameSet([*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]),
+        cpu_bound=_NameSet(
+            [*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]
+        ),
         gil_releasing=_NameSet(
             [*cpu_t.get("gil_releasing", {}).get("calls", ()), *ext.get("gil-releasing", ())]
         ),

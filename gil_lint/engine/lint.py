@@ -338,8 +338,12 @@ def _suppressed(d: Diagnostic, lines: list[str]) -> bool:
     return False
 
 
-def read_and_lint(path: str, settings: Settings, rules: Sequence[type[Rule]] | None = None,
-                  project: object | None = None) -> list[Diagnostic]:
+def read_and_lint(
+    path: str,
+    settings: Settings,
+    rules: Sequence[type[Rule]] | None = None,
+    project: object | None = None,
+) -> list[Diagnostic]:
     """Read a file from disk and lint it; read errors become a GIL002 diagnostic."""
     try:
         with open(path, "rb") as f:
@@ -347,4 +351,3 @@ def read_and_lint(path: str, settings: Settings, rules: Sequence[type[Rule]] | N
     except OSError as e:
         return [engine_diagnostic(FILE_ERROR, f"cannot read file: {e.strerror or e}", path)]
     return lint_source(data, path, settings, rules=rules, project=project)
-

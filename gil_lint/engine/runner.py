@@ -64,7 +64,8 @@ def _lint_chunk(
 
 
 def _code_fingerprint() -> str:
-    """Version plus the stat of gil-lint's own files: an edited checkout never reads stale results."""
+    """Version plus the stat of gil-lint's own files: an edited checkout never reads stale
+    results."""
     package = Path(__file__).resolve().parent.parent
     parts = [__version__]
     for path in sorted(package.rglob("*")):
@@ -156,15 +157,20 @@ def lint_paths(
         n_chunks = min(len(todo), jobs * 8)
         chunks = [todo[i::n_chunks] for i in range(n_chunks)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outputs = [r for chunk in pool.map(_lint_chunk, chunks, [settings] * len(chunks))
-                       for r in chunk]
+            outputs = [
+                r
+                for chunk in pool.map(_lint_chunk, chunks, [settings] * len(chunks))
+                for r in chunk
+            ]
     else:
         outputs = _lint_chunk(todo, settings)
 
     for path, diagnostics, digest, stat_key in outputs:
         result.diagnostics.extend(diagnostics)
-        if cache is not None and digest is not None and not any(
-            d.is_internal_error for d in diagnostics
+        if (
+            cache is not None
+            and digest is not None
+            and not any(d.is_internal_error for d in diagnostics)
         ):
             cache.store(path, digest, stat_key, diagnostics)
     if cache is not None:

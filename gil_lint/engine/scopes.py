@@ -111,7 +111,9 @@ class ScopeBuilder(ast.NodeVisitor):
         cls = node.__class__
         method = self._dispatch.get(cls)
         if method is None:
-            method = getattr(type(self), "visit_" + cls.__name__, None) or ScopeBuilder.generic_visit
+            method = (
+                getattr(type(self), "visit_" + cls.__name__, None) or ScopeBuilder.generic_visit
+            )
             self._dispatch[cls] = method
         method(self, node)  # type: ignore[operator]
 
@@ -226,8 +228,11 @@ class ScopeBuilder(ast.NodeVisitor):
         parent.bind(node.name, Binding("def", qualname=None, node=node))
         scope = self._push("function", node, node.name, is_async)
         parent.bindings[node.name].qualname = scope.qualname
-        self._bind_arguments(node.args, method_of=parent if parent.kind == "class" else None,
-                             decorators=node.decorator_list)
+        self._bind_arguments(
+            node.args,
+            method_of=parent if parent.kind == "class" else None,
+            decorators=node.decorator_list,
+        )
         self._visit_body(node.body)
         self._pop(scope)
 
@@ -271,9 +276,9 @@ class ScopeBuilder(ast.NodeVisitor):
                 scope.bind(a.arg, Binding("typed", annotation=a.annotation))
             else:
                 scope.bind(a.arg, Binding("unknown"))
-        for a in (args.vararg, args.kwarg):
-            if a is not None:
-                scope.bind(a.arg, Binding("unknown"))
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                scope.bind(extra.arg, Binding("unknown"))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         parent = self.scope
@@ -604,7 +609,8 @@ class Resolver:
             cache = {
                 s.qualname: s.node
                 for s in self.scopes.values()
-                if s.kind == "function" and isinstance(s.node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                if s.kind == "function"
+                and isinstance(s.node, (ast.FunctionDef, ast.AsyncFunctionDef))
             }
             self._function_cache = cache
         return cache

@@ -27,7 +27,7 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -254,9 +254,7 @@ class Summaries:
                 classes.add(self._call(node, inner, module, depth, facts))
             elif isinstance(node, _LOOPS) and node is not loop:
                 # O(n²) numeric work: an inner loop over range(<computed>)
-                heavy = heavy or (
-                    isinstance(node, ast.For) and self._computed_range(node.iter)
-                )
+                heavy = heavy or (isinstance(node, ast.For) and self._computed_range(node.iter))
             elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
                 awaits = True
             elif isinstance(node, _COMPUTE):
@@ -292,7 +290,9 @@ class Summaries:
             return Summary("loop", "unknown")
         return Summary("loop", "cpu", _best(facts.cpu), None, facts.heavy)
 
-    def _comprehension(self, node: ast.AST, scope: Scope, module: ModuleInfo, facts: _Facts) -> None:
+    def _comprehension(
+        self, node: ast.AST, scope: Scope, module: ModuleInfo, facts: _Facts
+    ) -> None:
         gens = node.generators  # type: ignore[attr-defined]
         if self._small_fixed(gens[0].iter):
             return
@@ -367,7 +367,7 @@ def _best(chains: list[tuple[Step, ...]]) -> tuple[Step, ...]:
 
 
 def _walk_scoped(
-    roots: list[ast.stmt] | list[ast.AST], scope: Scope, module: ModuleInfo, *, stop_at_loops: bool
+    roots: Sequence[ast.AST], scope: Scope, module: ModuleInfo, *, stop_at_loops: bool
 ) -> Iterator[tuple[ast.AST, Scope]]:
     """Pre-order walk with each node's scope, not entering nested defs, lambdas or classes.
 

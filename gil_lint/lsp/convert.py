@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from gil_lint.diagnostics import Edit
 
 
-def _line(lines: list[str], row: int) -> str:
+def _line(lines: Sequence[str], row: int) -> str:
     if 1 <= row <= len(lines):
         return lines[row - 1].rstrip("\r\n")
     return ""
@@ -17,19 +19,23 @@ def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def to_lsp_position(lines: list[str], row: int, col: int) -> types.Position:
+def to_lsp_position(lines: Sequence[str], row: int, col: int) -> types.Position:
     if row > len(lines):  # end of document
         last = _line(lines, len(lines))
-        return types.Position(max(len(lines) - 1, 0), _utf16(last)) if lines else types.Position(0, 0)
+        return (
+            types.Position(max(len(lines) - 1, 0), _utf16(last)) if lines else types.Position(0, 0)
+        )
     text = _line(lines, row)
     return types.Position(row - 1, _utf16(text[: max(col - 1, 0)]))
 
 
-def to_lsp_range(lines: list[str], row: int, col: int, end_row: int, end_col: int) -> types.Range:
+def to_lsp_range(
+    lines: Sequence[str], row: int, col: int, end_row: int, end_col: int
+) -> types.Range:
     return types.Range(to_lsp_position(lines, row, col), to_lsp_position(lines, end_row, end_col))
 
 
-def from_lsp_position(lines: list[str], pos: types.Position) -> tuple[int, int]:
+def from_lsp_position(lines: Sequence[str], pos: types.Position) -> tuple[int, int]:
     """LSP position → (row, col) 1-based code points; out-of-range positions are clamped."""
     row = min(max(pos.line, 0), max(len(lines) - 1, 0)) + 1
     text = _line(lines, row)
@@ -41,7 +47,7 @@ def from_lsp_position(lines: list[str], pos: types.Position) -> tuple[int, int]:
     return row, len(text) + 1
 
 
-def to_lsp_text_edit(lines: list[str], e: Edit) -> types.TextEdit:
+def to_lsp_text_edit(lines: Sequence[str], e: Edit) -> types.TextEdit:
     if e.row > len(lines) and lines:
         # "end of the document": after the last line's text and newline
         last = lines[-1]
@@ -52,8 +58,11 @@ def to_lsp_text_edit(lines: list[str], e: Edit) -> types.TextEdit:
         start = to_lsp_position(lines, e.row, e.col)
     if e.end_row > len(lines) and lines:
         last = lines[-1]
-        end = (types.Position(len(lines), 0) if last.endswith(("\n", "\r"))
-               else types.Position(len(lines) - 1, _utf16(last)))
+        end = (
+            types.Position(len(lines), 0)
+            if last.endswith(("\n", "\r"))
+            else types.Position(len(lines) - 1, _utf16(last))
+        )
     else:
         end = to_lsp_position(lines, e.end_row, e.end_col)
     return types.TextEdit(range=types.Range(start, end), new_text=e.content)

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +25,7 @@ from pygls.uris import from_fs_path
 from gil_lint import __version__
 from gil_lint.config import ConfigError, Settings, load_settings
 from gil_lint.diagnostics import Diagnostic, Edit
-from gil_lint.lsp.convert import to_lsp_range, to_lsp_text_edit, from_lsp_position
+from gil_lint.lsp.convert import from_lsp_position, to_lsp_range, to_lsp_text_edit
 
 DEBOUNCE_SECONDS = 0.25
 FIX_ALL_KIND = "source.fixAll.gil-lint"
@@ -42,8 +42,9 @@ T = TypeVar("T")
 
 class GilLintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("gil-lint", __version__,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "gil-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
         self.options: dict[str, Any] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.results: dict[str, tuple[int | None, list[Diagnostic]]] = {}
@@ -58,8 +59,11 @@ class GilLintServer(LanguageServer):
             try:
                 base = load_settings(start=Path(folder))
             except ConfigError as e:
-                self.window_show_message(types.ShowMessageParams(
-                    types.MessageType.Error, f"gil-lint: {e} (using defaults)"))
+                self.window_show_message(
+                    types.ShowMessageParams(
+                        types.MessageType.Error, f"gil-lint: {e} (using defaults)"
+                    )
+                )
                 base = Settings()
             self.settings_cache[folder] = base
         changes: dict[str, Any] = {}
@@ -108,8 +112,11 @@ class GilLintServer(LanguageServer):
         if doc is None or doc.version != version:
             return  # closed, or a newer edit is on its way
         self.results[uri] = (version, found)
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=version, diagnostics=[self.to_lsp(d, doc.lines) for d in found]))
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=uri, version=version, diagnostics=[self.to_lsp(d, doc.lines) for d in found]
+            )
+        )
 
     def schedule(self, uri: str, delay: float) -> None:
         old = self.pending.pop(uri, None)
@@ -141,8 +148,10 @@ class GilLintServer(LanguageServer):
             types.DiagnosticRelatedInformation(
                 location=types.Location(
                     uri=from_fs_path(e.path) or e.path,
-                    range=types.Range(types.Position(max(e.row - 1, 0), max(e.col - 1, 0)),
-                                      types.Position(max(e.row - 1, 0), max(e.col - 1, 0))),
+                    range=types.Range(
+                        types.Position(max(e.row - 1, 0), max(e.col - 1, 0)),
+                        types.Position(max(e.row - 1, 0), max(e.col - 1, 0)),
+                    ),
                 ),
                 message=e.message,
             )
@@ -160,14 +169,17 @@ class GilLintServer(LanguageServer):
         )
 
     def log_error(self, what: str) -> None:
-        self.window_log_message(types.LogMessageParams(
-            types.MessageType.Error, f"gil-lint: {what}:\n{traceback.format_exc()}"))
+        self.window_log_message(
+            types.LogMessageParams(
+                types.MessageType.Error, f"gil-lint: {what}:\n{traceback.format_exc()}"
+            )
+        )
 
 
 server = GilLintServer()
 
 
-def guarded(default: Callable[[], T]) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def guarded(default: Callable[[], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A handler that fails logs the error and answers ``default()``: the server lives on."""
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -244,16 +256,25 @@ def _overlaps(d: Diagnostic, lines: list[str], rng: types.Range) -> bool:
     r = to_lsp_range(lines, d.row, d.col, d.end_row, d.end_col)
     start = (r.start.line, r.start.character)
     end = (r.end.line, r.end.character)
-    return not (end < (rng.start.line, rng.start.character)
-                or (rng.end.line, rng.end.character) < start)
+    return not (
+        end < (rng.start.line, rng.start.character) or (rng.end.line, rng.end.character) < start
+    )
 
 
-def _workspace_edit(uri: str, lines: list[str], edits: list[Edit],
-                    version: int | None) -> types.WorkspaceEdit:
+def _workspace_edit(
+    uri: str, lines: Sequence[str], edits: list[Edit], version: int | None
+) -> types.WorkspaceEdit:
     text_edits = [to_lsp_text_edit(lines, e) for e in edits]
-    return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-        edits=text_edits)])
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=uri, version=version
+                ),
+                edits=text_edits,
+            )
+        ]
+    )
 
 
 def _noqa_edit(line_text: str, row: int, code: str) -> Edit:
@@ -282,8 +303,10 @@ async def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list
     doc = ls.workspace.text_documents.get(uri)
     if doc is None:
         return []
-    only = [k.value if isinstance(k, types.CodeActionKind) else str(k)
-            for k in params.context.only or []]
+    only = [
+        k.value if isinstance(k, types.CodeActionKind) else str(k)
+        for k in params.context.only or []
+    ]
     actions: list[types.CodeAction] = []
     lines = doc.lines
     if not only or any(k.startswith("quickfix") for k in only):
@@ -291,22 +314,34 @@ async def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list
             if d.code.startswith("GIL00") or not _overlaps(d, lines, params.range):
                 continue
             lsp_diag = ls.to_lsp(d, lines)
-            if d.fix is not None and d.fix.edits and (
-                d.fix.applicability == "safe" or ls.unsafe_fixes
+            if (
+                d.fix is not None
+                and d.fix.edits
+                and (d.fix.applicability == "safe" or ls.unsafe_fixes)
             ):
                 title = f"gil-lint: {d.fix.message}"
                 if d.fix.applicability == "unsafe":
                     title += " (unsafe)"
-                actions.append(types.CodeAction(
-                    title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[lsp_diag],
-                    is_preferred=d.fix.applicability == "safe",
-                    edit=_workspace_edit(uri, lines, list(d.fix.edits), doc.version)))
+                actions.append(
+                    types.CodeAction(
+                        title=title,
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[lsp_diag],
+                        is_preferred=d.fix.applicability == "safe",
+                        edit=_workspace_edit(uri, lines, list(d.fix.edits), doc.version),
+                    )
+                )
             line_text = lines[d.row - 1].rstrip("\r\n") if d.row <= len(lines) else ""
-            actions.append(types.CodeAction(
-                title=f"gil-lint: Disable {d.code} for this line",
-                kind=types.CodeActionKind.QuickFix, diagnostics=[lsp_diag],
-                edit=_workspace_edit(uri, lines, [_noqa_edit(line_text, d.row, d.code)],
-                                     doc.version)))
+            actions.append(
+                types.CodeAction(
+                    title=f"gil-lint: Disable {d.code} for this line",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[lsp_diag],
+                    edit=_workspace_edit(
+                        uri, lines, [_noqa_edit(line_text, d.row, d.code)], doc.version
+                    ),
+                )
+            )
     if not only or any(k in ("source", "source.fixAll", FIX_ALL_KIND) for k in only):
         loop = asyncio.get_running_loop()
         fix_all = await loop.run_in_executor(ls.linter, _fix_all, ls, uri)
@@ -327,8 +362,10 @@ def _fix_all(ls: GilLintServer, uri: str) -> types.CodeAction | None:
     end_row = len(lines) + 1
     whole = Edit(1, 1, end_row, 1, result.source)
     return types.CodeAction(
-        title="gil-lint: Fix all safe fixes", kind=FIX_ALL_KIND,
-        edit=_workspace_edit(uri, lines, [whole], doc.version))
+        title="gil-lint: Fix all safe fixes",
+        kind=FIX_ALL_KIND,
+        edit=_workspace_edit(uri, lines, [whole], doc.version),
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -349,15 +386,19 @@ def hover(ls: GilLintServer, params: types.HoverParams) -> types.Hover | None:
             parts.append(f"**{rule.CODE} {rule.NAME}**\n\n{d.message}\n\n{rule.docs()}")
     if not parts:
         return None
-    return types.Hover(contents=types.MarkupContent(
-        kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)))
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    p = argparse.ArgumentParser(prog="gil-lint server",
-                                description="Run the gil-lint language server on stdio.")
+    p = argparse.ArgumentParser(
+        prog="gil-lint server", description="Run the gil-lint language server on stdio."
+    )
     p.parse_args(argv or [])
     logging.basicConfig(level=logging.WARNING)
     server.start_io()

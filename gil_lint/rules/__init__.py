@@ -32,6 +32,6 @@ def all_rules() -> tuple[type[Rule], ...]:
 def rule_by_code(code: str) -> type[Rule] | None:
     code = code.upper()
     for r in all_rules():
-        if r.CODE == code or r.NAME == code.lower():
+        if code == r.CODE or code.lower() == r.NAME:
             return r
     return None

@@ -1,4 +1,4 @@
-"""Shared logic of the "blocking call inside ``async def``" rules (GIL201–GIL205, GIL207)."""
+"""Shared logic of the "blocking call inside ``async def``" rules (GIL201-GIL205, GIL207)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ _LINE = re.compile(r"\(line (\d+)\)$")
 
 
 def _located(step) -> str:  # type: ignore[no-untyped-def]
-    """"`f` (line 3)" becomes "`f` (pricing.py:3)": the chain crosses files."""
+    """ "`f` (line 3)" becomes "`f` (pricing.py:3)": the chain crosses files."""
     return _LINE.sub(f"({Path(step.path).name}:{step.row})", step.message)
 
 
@@ -73,10 +73,11 @@ class BlockingCallRule(Rule):
         )
         steps = [here, *(Evidence(_located(s), s.path, s.row) for s in chain)]
         blocked = chain[-1].message.split(" (")[0]
+        helper = ctx.segment(node.func)
         self.report(
             node,
             f"`{fname}()` calls {' → '.join(e.message for e in steps)}; {blocked} blocks the "
-            f"event loop — offload it with `await asyncio.to_thread({ctx.segment(node.func)}, ...)`",
+            f"event loop — offload it with `await asyncio.to_thread({helper}, ...)`",
             evidence=steps,
             # the helper may touch state the caller relies on: running it in a thread is unsafe
             fix=to_thread_fix(ctx, node, "unsafe"),
@@ -87,7 +88,9 @@ class BlockingCallRule(Rule):
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
             inner = self.ctx.call_name(func.value)
-            return inner is not None and self.ctx.knowledge.blocking_category(inner) == self.CATEGORY
+            return (
+                inner is not None and self.ctx.knowledge.blocking_category(inner) == self.CATEGORY
+            )
         return False
 
     def blocks(self, node: ast.Call, name: str) -> bool:

@@ -78,8 +78,21 @@ def _tuple_items(expr: ast.expr | None) -> tuple[ast.expr, ...]:
 
 
 _SUBMIT_NAMES = frozenset(
-    {"Thread", "Process", "to_thread", "run_in_executor", "submit", "map", "apply",
-     "apply_async", "map_async", "imap", "imap_unordered", "starmap", "starmap_async"}
+    {
+        "Thread",
+        "Process",
+        "to_thread",
+        "run_in_executor",
+        "submit",
+        "map",
+        "apply",
+        "apply_async",
+        "map_async",
+        "imap",
+        "imap_unordered",
+        "starmap",
+        "starmap_async",
+    }
 )
 
 
@@ -112,7 +125,9 @@ def _submission(ctx: ModuleContext, call: ast.Call) -> Submission | None:
             return None
         kind: PoolKind = "thread" if name in k.threads else "process"
         api = "threading.Thread" if kind == "thread" else "multiprocessing.Process"
-        args = _tuple_items(_keyword(call, "args") or (call.args[3] if len(call.args) > 3 else None))
+        args = _tuple_items(
+            _keyword(call, "args") or (call.args[3] if len(call.args) > 3 else None)
+        )
         return Submission(kind, target, args, call, api)
     if name == "asyncio.to_thread" and call.args:
         return Submission("thread", call.args[0], tuple(call.args[1:]), call, "asyncio.to_thread")
@@ -146,11 +161,7 @@ def _submission(ctx: ModuleContext, call: ast.Call) -> Submission | None:
 
 def unwrap_partial(ctx: ModuleContext, func: ast.expr) -> ast.expr:
     """``functools.partial(f, ...)`` → ``f`` (repeatedly)."""
-    while (
-        isinstance(func, ast.Call)
-        and func.args
-        and ctx.call_name(func) == "functools.partial"
-    ):
+    while isinstance(func, ast.Call) and func.args and ctx.call_name(func) == "functools.partial":
         func = func.args[0]
     return func
 

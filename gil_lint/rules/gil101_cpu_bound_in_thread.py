@@ -3,9 +3,15 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
+from gil_lint.engine.summaries import Summary
 from gil_lint.fixes import thread_pool_to_process_pool_fix
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import evidence_of, submission, thread_subclass_run, unwrap_partial
+from gil_lint.rules.concurrency_apis import (
+    evidence_of,
+    submission,
+    thread_subclass_run,
+    unwrap_partial,
+)
 
 
 class CpuBoundInThread(Rule):
@@ -121,6 +127,7 @@ class CpuBoundInThread(Rule):
         if ctx.settings.gil_disabled():
             return
         run = thread_subclass_run(ctx, node)
+        summary: Summary | None
         if run is not None:
             summary = ctx.summaries.of(ctx.module_info, run)
             name = f"{ctx.segment(node.func)}.run"

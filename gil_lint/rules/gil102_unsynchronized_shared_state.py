@@ -97,7 +97,11 @@ class UnsynchronizedSharedState(Rule):
         if not isinstance(func, ast.Name):
             return
         binding = ctx.resolver.lookup(func.id, ctx.scope)
-        if binding is not None and binding.kind == "def" and isinstance(binding.node, ast.FunctionDef):
+        if (
+            binding is not None
+            and binding.kind == "def"
+            and isinstance(binding.node, ast.FunctionDef)
+        ):
             self._check(binding.node)
 
     def _check(self, fn: ast.FunctionDef) -> None:

@@ -75,7 +75,9 @@ class ThreadPerItem(Rule):
         while parent is not None:
             if isinstance(parent, (ast.For, ast.AsyncFor)) and node is not parent.iter:
                 return parent  # type: ignore[return-value]
-            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if isinstance(
+                parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+            ):
                 return None
             node, parent = parent, self.ctx.parent(parent)
         return None

@@ -95,4 +95,3 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
                     name,
                     advice="use an asyncio lock, or move the critical section into a thread",
                 )
-

@@ -47,7 +47,7 @@ class ProcessPoolWithoutMainGuard(Rule):
     CODE = "GIL301"
     NAME = "process-pool-without-main-guard"
     MESSAGE = (
-        "`{what}` is started at module level without `if __name__ == \"__main__\":`; "
+        '`{what}` is started at module level without `if __name__ == "__main__":`; '
         "with the spawn/forkserver start methods every worker re-imports this module"
     )
     FIX = "unsafe"
@@ -64,7 +64,7 @@ class ProcessPoolWithoutMainGuard(Rule):
     INVALID = [
         Example(
             "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(abs, [1])\n",
-            fixed="from multiprocessing import Pool\nif __name__ == \"__main__\":\n"
+            fixed='from multiprocessing import Pool\nif __name__ == "__main__":\n'
             "    with Pool() as p:\n        p.map(abs, [1])\n",
             unsafe=True,
         ),

@@ -9,11 +9,21 @@ from gil_lint.rules.concurrency_apis import submission, unwrap_partial
 # Objects that cannot be pickled: a bound method of an object holding one fails too.
 _UNPICKLABLE_TYPES = frozenset(
     {
-        "threading.Lock", "threading.RLock", "threading.Event", "threading.Condition",
-        "threading.Semaphore", "threading.BoundedSemaphore", "threading.Thread",
-        "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
-        "multiprocessing.pool.Pool", "multiprocessing.pool.ThreadPool", "socket.socket",
-        "io.TextIOWrapper", "sqlite3.Connection", "sqlite3.Cursor",
+        "threading.Lock",
+        "threading.RLock",
+        "threading.Event",
+        "threading.Condition",
+        "threading.Semaphore",
+        "threading.BoundedSemaphore",
+        "threading.Thread",
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.ProcessPoolExecutor",
+        "multiprocessing.pool.Pool",
+        "multiprocessing.pool.ThreadPool",
+        "socket.socket",
+        "io.TextIOWrapper",
+        "sqlite3.Connection",
+        "sqlite3.Cursor",
         "asyncio.AbstractEventLoop",
     }
 )
@@ -102,9 +112,7 @@ class UnpicklableCallableToProcess(Rule):
             if binding is not None and binding.kind == "def" and binding.node is not None:
                 owner = self._defining_scope(binding.node)
                 if owner is not None and owner.kind in ("function", "lambda"):
-                    self.report(
-                        func, what=f"Nested function `{func.id}`", api=sub.api, why=""
-                    )
+                    self.report(func, what=f"Nested function `{func.id}`", api=sub.api, why="")
             return
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             binding = ctx.resolver.lookup(func.value.id, ctx.scope)

@@ -5,7 +5,6 @@ import ast
 from gil_lint.rules.base import Rule
 from gil_lint.rules.concurrency_apis import evidence_of, submission, unwrap_partial
 
-
 _IO_CATEGORIES = frozenset({"network", "file", "sleep", "subprocess", "input"})
 
 

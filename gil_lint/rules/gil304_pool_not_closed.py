@@ -43,7 +43,9 @@ class PoolNotClosed(Rule):
 
     CODE = "GIL304"
     NAME = "pool-not-closed"
-    MESSAGE = "`{what}` is created without `with` and never shut down; use `with {what}(...) as pool:`"
+    MESSAGE = (
+        "`{what}` is created without `with` and never shut down; use `with {what}(...) as pool:`"
+    )
     TRIGGERS = (b"Pool", b"Executor")
     VALID = [
         "from concurrent.futures import ThreadPoolExecutor\ndef f(xs):\n"

@@ -7,8 +7,14 @@ from gil_lint.rules.base import Example, Rule
 
 # Decorators that keep an `async def` a coroutine function.
 _TRANSPARENT_DECORATORS = frozenset(
-    {"staticmethod", "classmethod", "abc.abstractmethod", "typing.override",
-     "typing_extensions.override", "functools.wraps"}
+    {
+        "staticmethod",
+        "classmethod",
+        "abc.abstractmethod",
+        "typing.override",
+        "typing_extensions.override",
+        "functools.wraps",
+    }
 )
 
 

@@ -41,7 +41,9 @@ class NestedEventLoop(Rule):
 
     CODE = "GIL403"
     NAME = "nested-event-loop"
-    MESSAGE = "`{call}` inside `async def` starts a nested event loop; `await` the coroutine instead"
+    MESSAGE = (
+        "`{call}` inside `async def` starts a nested event loop; `await` the coroutine instead"
+    )
     FIX = "safe"
     TRIGGERS = (b"async",)
     VALID = [

@@ -1,4 +1,5 @@
 """Blocking calls on the event loop, with the look-alikes that must stay silent."""
+
 import asyncio
 import functools
 import os
@@ -8,13 +9,13 @@ import subprocess
 import threading
 import time
 import time as t
+import urllib.request
 from pathlib import Path
 from time import sleep as nap
 
 import aiofiles
 import httpx
 import requests
-import urllib.request
 
 LOCK = threading.Lock()
 JOBS: queue.Queue = queue.Queue()
