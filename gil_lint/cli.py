@@ -31,6 +31,25 @@ def _codes(value: str) -> list[str]:
     return [c.strip().upper() for c in value.split(",") if c.strip()]
 
 
+def _shard(value: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d+)/(\d+)", value)
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, got {value!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def in_shard(path: str, shard: tuple[int, int], root: Path) -> bool:
+    """Stable across machines: the slice depends only on the path relative to the project."""
+    import zlib
+
+    try:
+        rel = Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = Path(path).as_posix()
+    k, n = shard
+    return zlib.crc32(rel.encode()) % n == k - 1
+
+
 def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
     from gil_lint.output import FORMATS
 
@@ -56,6 +75,12 @@ def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
         "--jobs", "-j", type=int, default=None, help="worker processes (default: CPU count)"
     )
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="lint only the K-th of N deterministic slices of the files (CI fan-out)",
+    )
     p.add_argument("--fix", action="store_true", help="apply safe fixes")
     p.add_argument(
         "--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too"
@@ -238,6 +263,9 @@ def _check_paths(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
     if not found.files and not found.errors:
         print("gil-lint: warning: no Python files found under the given paths", file=sys.stderr)
         return EXIT_CLEAN
+    if ns.shard is not None:
+        root = settings.project_root or Path.cwd()
+        found.files[:] = [f for f in found.files if in_shard(f, ns.shard, root)]
     jobs = ns.jobs or (os.cpu_count() or 1)
     result = lint_paths(found.files, settings, jobs=jobs, use_cache=not ns.no_cache)
     diagnostics = result.diagnostics

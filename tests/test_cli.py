@@ -258,3 +258,18 @@ def test_baseline_flow(project):
     (project / "broken.json").write_text("{")
     r = run_cli("src", "--baseline", "broken.json", cwd=project)
     assert r.returncode == 2 and "broken.json: not a gil-lint baseline" in r.stderr
+
+
+def test_shards_partition_the_files(project):
+    for i in range(12):
+        (project / "src" / f"m{i}.py").write_text(BAD)
+    everything = json.loads(run_cli("src", "--output-format", "json", "--no-cache",
+                                    cwd=project).stdout)
+    parts = []
+    for k in (1, 2, 3):
+        r = run_cli("src", "--output-format", "json", "--no-cache", "--shard", f"{k}/3",
+                    cwd=project)
+        parts += json.loads(r.stdout)
+    key = lambda d: (d["filename"], d["location"]["row"])  # noqa: E731
+    assert sorted(parts, key=key) == sorted(everything, key=key)
+    assert run_cli("src", "--shard", "4/3", cwd=project).returncode == 2
