@@ -28,6 +28,11 @@ from gil_lint.diagnostics import Diagnostic, Edit
 from gil_lint.lsp.convert import from_lsp_position, to_lsp_range, to_lsp_text_edit
 
 DEBOUNCE_SECONDS = 0.25
+VERIFY_COMMAND = "gil-lint.verify"
+# findings the runtime verifier can measure
+VERIFIABLE = frozenset(
+    {"GIL101", "GIL206", "GIL303", "GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL207"}
+)
 FIX_ALL_KIND = "source.fixAll.gil-lint"
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -50,6 +55,9 @@ class GilLintServer(LanguageServer):
         self.results: dict[str, tuple[int | None, list[Diagnostic]]] = {}
         self.settings_cache: dict[str, Settings] = {}
         self.linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gil-lint")
+        self.verifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gil-lint-verify")
+        # (uri, row, code) -> the verifier's verdict line, shown as related information
+        self.verdicts: dict[tuple[str, int, str], str] = {}
 
     # -- settings ---------------------------------------------------------------------------
     def settings_for(self, path: str) -> Settings:
@@ -157,6 +165,17 @@ class GilLintServer(LanguageServer):
             )
             for e in d.evidence
         ]
+        uri = from_fs_path(d.path) or d.path
+        verdict = self.verdicts.get((uri, d.row, d.code))
+        if verdict is not None:
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(
+                        uri=uri, range=to_lsp_range(lines, d.row, d.col, d.end_row, d.end_col)
+                    ),
+                    message=f"gil-lint verify: {verdict}",
+                )
+            )
         return types.Diagnostic(
             range=to_lsp_range(lines, d.row, d.col, d.end_row, d.end_col),
             message=d.message,
@@ -298,7 +317,9 @@ def _noqa_edit(line_text: str, row: int, code: str) -> Edit:
     ),
 )
 @guarded(lambda: [])
-async def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+async def code_action(
+    ls: GilLintServer, params: types.CodeActionParams
+) -> list[types.CodeAction | types.Command]:
     uri = params.text_document.uri
     doc = ls.workspace.text_documents.get(uri)
     if doc is None:
@@ -307,7 +328,7 @@ async def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list
         k.value if isinstance(k, types.CodeActionKind) else str(k)
         for k in params.context.only or []
     ]
-    actions: list[types.CodeAction] = []
+    actions: list[types.CodeAction | types.Command] = []
     lines = doc.lines
     if not only or any(k.startswith("quickfix") for k in only):
         for d in await ls.diagnostics_for(uri):
@@ -329,6 +350,15 @@ async def code_action(ls: GilLintServer, params: types.CodeActionParams) -> list
                         diagnostics=[lsp_diag],
                         is_preferred=d.fix.applicability == "safe",
                         edit=_workspace_edit(uri, lines, list(d.fix.edits), doc.version),
+                    )
+                )
+            if d.code in VERIFIABLE and doc.path:
+                # a bare Command: a CodeAction holding only a command is ambiguous to clients
+                actions.append(
+                    types.Command(
+                        title=f"gil-lint: Verify this finding ({d.code}) by measuring it",
+                        command=VERIFY_COMMAND,
+                        arguments=[{"uri": uri, "line": d.row, "code": d.code}],
                     )
                 )
             line_text = lines[d.row - 1].rstrip("\r\n") if d.row <= len(lines) else ""
@@ -366,6 +396,89 @@ def _fix_all(ls: GilLintServer, uri: str) -> types.CodeAction | None:
         kind=FIX_ALL_KIND,
         edit=_workspace_edit(uri, lines, [whole], doc.version),
     )
+
+
+@server.command(VERIFY_COMMAND)
+async def verify_finding(ls: GilLintServer, *args: Any) -> dict[str, Any] | None:
+    """Run the runtime verifier on a finding in the background, with ``$/progress``.
+
+    Arguments: ``{"uri", "line" (1-based), "code", "rounds"?, "workers"?, "timeout"?}``.
+    The verdict is shown with ``window/showMessage`` and attached to the diagnostic as
+    related information; the full report (the ``gil-lint verify --json`` shape) is returned.
+    """
+    spec = args[0] if args and isinstance(args[0], dict) else {}
+    if args and isinstance(args[0], list) and args[0] and isinstance(args[0][0], dict):
+        spec = args[0][0]
+    uri, line, code = spec.get("uri"), spec.get("line"), spec.get("code")
+    doc = ls.workspace.text_documents.get(uri) if isinstance(uri, str) else None
+    if (
+        doc is None
+        or not isinstance(uri, str)
+        or not doc.path
+        or not isinstance(line, int)
+        or not isinstance(code, str)
+    ):
+        ls.window_show_message(
+            types.ShowMessageParams(
+                types.MessageType.Error, "gil-lint verify: needs an open file, a line and a code"
+            )
+        )
+        return None
+    from gil_lint.verify import VerifyError, verify_callable
+
+    token = f"gil-lint-verify-{uri}-{line}"
+    progress = ls.work_done_progress
+    try:
+        await progress.create_async(token)
+        progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title=f"gil-lint: verifying {code} at line {line}", cancellable=False
+            ),
+        )
+        started = True
+    except Exception:  # the client does not do progress: run without it
+        started = False
+    loop = asyncio.get_running_loop()
+
+    def report_mode(mode: str) -> None:
+        if started:
+            loop.call_soon_threadsafe(
+                progress.report, token, types.WorkDoneProgressReport(message=f"running {mode}")
+            )
+
+    def run() -> Any:
+        return verify_callable(
+            doc.path,
+            finding=code,
+            line=line,
+            rounds=int(spec.get("rounds", 3)),
+            workers=spec.get("workers"),
+            timeout=float(spec.get("timeout", 120)),
+            progress=report_mode,
+        )
+
+    try:
+        report = await loop.run_in_executor(ls.verifier, run)
+    except VerifyError as e:
+        message = f"could not verify {code} at line {line}: {e}"
+        ls.window_show_message(
+            types.ShowMessageParams(types.MessageType.Warning, f"gil-lint verify: {message}")
+        )
+        if started:
+            progress.end(token, types.WorkDoneProgressEnd(message=message))
+        return {"error": {"kind": getattr(e, "kind", "error"), "message": str(e)}}
+    verdict = f"{report.verdict.label} — {report.verdict.detail}"
+    ls.verdicts[(uri, line, code)] = verdict
+    ls.window_show_message(
+        types.ShowMessageParams(
+            types.MessageType.Info, f"gil-lint verify {code} (line {line}): {verdict}"
+        )
+    )
+    if started:
+        progress.end(token, types.WorkDoneProgressEnd(message=verdict))
+    ls.schedule(uri, 0.0)  # re-publish with the verdict attached
+    return report.to_dict()
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
