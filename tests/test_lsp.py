@@ -246,3 +246,26 @@ async def test_out_of_range_positions(client: LanguageClient):
     )
     assert hover is None
     await asyncio.sleep(0)
+
+
+CHAIN = """import requests
+
+
+def fetch(url):
+    return requests.get(url)
+
+
+async def handle(url):
+    return fetch(url)
+"""
+
+
+async def test_helper_chain_is_related_information(client: LanguageClient):
+    diags = await open_doc(client, CHAIN)
+    d = next(d for d in diags if d.code == "GIL202")
+    assert d.range.start.line == 8
+    related = d.related_information
+    assert [(r.location.uri, r.location.range.start.line) for r in related] == [
+        (URI, 8), (URI, 4)
+    ]
+    assert "requests.get" in related[-1].message
