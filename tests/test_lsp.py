@@ -29,12 +29,15 @@ async def client(request, lsp_client: LanguageClient):
 
 
 async def open_doc(client: LanguageClient, text: str, uri: str = URI, version: int = 1) -> list:
+    # start waiting before the server can answer: a notification is not replayed
+    waiting = asyncio.ensure_future(diagnostics_for(client, uri, version))
+    await asyncio.sleep(0)
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)
         )
     )
-    return await diagnostics_for(client, uri, version)
+    return await waiting
 
 
 async def diagnostics_for(client: LanguageClient, uri: str, version: int) -> list:
@@ -265,7 +268,5 @@ async def test_helper_chain_is_related_information(client: LanguageClient):
     d = next(d for d in diags if d.code == "GIL202")
     assert d.range.start.line == 8
     related = d.related_information
-    assert [(r.location.uri, r.location.range.start.line) for r in related] == [
-        (URI, 8), (URI, 4)
-    ]
+    assert [(r.location.uri, r.location.range.start.line) for r in related] == [(URI, 8), (URI, 4)]
     assert "requests.get" in related[-1].message
