@@ -61,7 +61,12 @@ class Project:
             self.roots.append(root)
 
     def register(self, info: ModuleInfo) -> None:
-        """The module being linted: use its tree rather than parsing the file again."""
+        """The module being linted: use its tree rather than parsing the file again.
+
+        Only the current one is kept: holding every linted tree would grow without bound
+        over a large run (other modules come from the bounded cache below).
+        """
+        self._by_name.clear()
         self._by_name[info.name] = info
         root = _import_root(Path(info.path), info.name)
         if root is not None:
