@@ -263,12 +263,14 @@ def test_baseline_flow(project):
 def test_shards_partition_the_files(project):
     for i in range(12):
         (project / "src" / f"m{i}.py").write_text(BAD)
-    everything = json.loads(run_cli("src", "--output-format", "json", "--no-cache",
-                                    cwd=project).stdout)
+    everything = json.loads(
+        run_cli("src", "--output-format", "json", "--no-cache", cwd=project).stdout
+    )
     parts = []
     for k in (1, 2, 3):
-        r = run_cli("src", "--output-format", "json", "--no-cache", "--shard", f"{k}/3",
-                    cwd=project)
+        r = run_cli(
+            "src", "--output-format", "json", "--no-cache", "--shard", f"{k}/3", cwd=project
+        )
         parts += json.loads(r.stdout)
     key = lambda d: (d["filename"], d["location"]["row"])  # noqa: E731
     assert sorted(parts, key=key) == sorted(everything, key=key)
