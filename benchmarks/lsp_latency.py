@@ -5,8 +5,10 @@
 Starts ``gil-lint server`` as an editor would, opens a 2,000-line file of async
 code with findings, sends edits one at a time and reports the median and p95
 of change → diagnostics (this includes the 250 ms debounce). Then the same for a
-20,000-line file, while measuring how long a ``hover`` sent right after the
-change takes to be answered (the server must not block on linting).
+20,000-line file, while measuring how long a ``hover`` sent while that version is
+being linted takes to be answered: the server must not block on linting (large
+documents are linted in a separate process, since a lint thread holding the GIL in
+``ast.parse`` would stall the event loop for hundreds of milliseconds).
 """
 
 from __future__ import annotations
@@ -168,7 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         if hov:
             med, worst = statistics.median(hov), max(hov)
-            line += f"; hover during lint: median {med:.0f} ms, max {worst:.0f} ms"
+            hp95 = sorted(hov)[int(len(hov) * 0.95) - 1]
+            line += (
+                f"; hover during lint: median {med:.0f} ms, p95 {hp95:.0f} ms, max {worst:.0f} ms"
+            )
         print(line)
     client.close()
     return 0

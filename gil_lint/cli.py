@@ -247,7 +247,23 @@ def _check_stdin(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
 
         write_report("concise", outcome.remaining, sys.stderr)
         return _exit_code(outcome.remaining, ns.exit_zero)
-    return _report(ns, diagnostics, sources.get)
+    return _report(ns, _unsafe_as_fixable(ns, diagnostics), sources.get)
+
+
+def _unsafe_as_fixable(ns: argparse.Namespace, diagnostics):  # type: ignore[no-untyped-def]
+    """``--unsafe-fixes`` without ``--fix``/``--diff``: text reports count unsafe fixes as
+    fixable (``--fix`` would apply them), like ruff."""
+    if (
+        not ns.unsafe_fixes
+        or ns.fix
+        or ns.diff
+        or ns.output_format not in (None, "full", "concise")
+    ):
+        return diagnostics
+    return [
+        replace(d, fix=replace(d.fix, applicability="safe")) if d.fix is not None else d
+        for d in diagnostics
+    ]
 
 
 def _check_paths(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]
@@ -286,6 +302,7 @@ def _check_paths(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
         diagnostics += [
             engine_diagnostic(FILE_ERROR, message, path) for path, message in found.errors
         ]
+    diagnostics = _unsafe_as_fixable(ns, diagnostics)
     return _report(ns, diagnostics, _read_source, fixed=fixed, unsafe_left=unsafe_left)
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from gil_lint.diagnostics import Applicability, Diagnostic, Edit, Fix
+from gil_lint.diagnostics import SYNTAX_ERROR, Applicability, Diagnostic, Edit, Fix
 
 if TYPE_CHECKING:
     from gil_lint.config import Settings
@@ -35,8 +35,11 @@ _NEEDS_PARENS = (ast.Attribute, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Compa
 
 @dataclass
 class FixResult:
-    source: str
+    """What applying fixes did to one module's text."""
+
+    source: str  # the fixed text
     applied: list[Diagnostic] = field(default_factory=list)
+    # findings with an unsafe fix that was not applied (``unsafe=False``)
     unsafe_available: int = 0
     dropped: list[tuple[Diagnostic, str]] = field(default_factory=list)
 
@@ -55,8 +58,16 @@ def _offset(starts: list[int], source: str, row: int, col: int) -> int:
     return min(starts[row - 1] + col - 1, len(source))
 
 
+def _is_import_text(content: str) -> bool:
+    return content.lstrip().startswith(("import ", "from "))
+
+
 def apply_edits(source: str, edits: Sequence[Edit]) -> str:
-    """Apply non-overlapping edits (1-based rows, 1-based code-point columns, end exclusive)."""
+    """Apply non-overlapping edits (1-based rows, 1-based code-point columns, end exclusive).
+
+    Identical edits count once (two fixes may add the same import); insertions at the
+    same point keep imports first, so a helper inserted there can use them.
+    """
     starts = _line_starts(source)
     spans = sorted(
         (
@@ -67,7 +78,7 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> str:
             )
             for e in set(edits)
         ),
-        key=lambda s: (s[0], s[1], s[2]),
+        key=lambda s: (s[0], s[1], not _is_import_text(s[2]), s[2]),
     )
     out = []
     pos = 0
@@ -81,11 +92,14 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> str:
     return "".join(out)
 
 
-def _parses(source: str) -> bool:
+def _compiles(source: str, *, full: bool) -> bool:
+    """``full`` also runs the compiler's checks the parser skips (``await`` outside
+    ``async def``, ``return`` outside a function), so a fix cannot introduce those."""
+    flags = 0 if full else ast.PyCF_ONLY_AST
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(source, "<fix>", "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
+            compile(source, "<fix>", "exec", flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return True
@@ -95,10 +109,18 @@ def _span(edits: Sequence[Edit]) -> tuple[tuple[int, int], tuple[int, int]]:
     return min((e.row, e.col) for e in edits), max((e.end_row, e.end_col) for e in edits)
 
 
+def _is_insertion(e: Edit) -> bool:
+    return (e.row, e.col) == (e.end_row, e.end_col)
+
+
 def apply_fixes(
     source: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = False
 ) -> FixResult:
-    """One pass: apply every applicable fix whose edits do not overlap an earlier one."""
+    """One pass: apply every applicable fix whose edits do not overlap an earlier one.
+
+    Overlapping fixes wait for the next pass (``fix_source`` re-lints). The result must
+    parse — and compile, if the original did; a fix that breaks that is dropped.
+    """
     result = FixResult(source)
     chosen: list[Diagnostic] = []
     taken: list[tuple[tuple[int, int], tuple[int, int]]] = []
@@ -121,35 +143,39 @@ def apply_fixes(
         chosen.append(d)
     if not chosen:
         return result
-    candidate = _try_apply(source, chosen)
+    full = _compiles(source, full=True)
+    candidate = _try_apply(source, chosen, full=full)
     if candidate is not None:
         result.source, result.applied = candidate, chosen
         return result
-    # something does not parse: keep the fixes that do, one at a time
-    current = source
+    # something breaks the code: find the culprits one by one against the original text
+    good = []
     for d in chosen:
-        attempt = _try_apply(current, [d])
-        if attempt is None:
-            result.dropped.append((d, "the fixed code would not parse"))
+        if _try_apply(source, [d], full=full) is None:
+            result.dropped.append((d, "result would not parse"))
         else:
-            current = attempt
-            result.applied.append(d)
-            break  # positions of the others moved: they are recomputed next pass
-    result.source = current
+            good.append(d)
+    candidate = _try_apply(source, good, full=full) if good else None
+    if candidate is None and good:
+        good = good[:1]  # fixes that only break together: one now, the rest next pass
+        candidate = _try_apply(source, good, full=full)
+    if candidate is not None:
+        result.source, result.applied = candidate, good
     return result
 
 
-def _is_insertion(e: Edit) -> bool:
-    return (e.row, e.col) == (e.end_row, e.end_col)
-
-
-def _try_apply(source: str, chosen: Sequence[Diagnostic]) -> str | None:
+def _try_apply(source: str, chosen: Sequence[Diagnostic], *, full: bool) -> str | None:
     edits = [e for d in chosen for e in d.fix.edits]  # type: ignore[union-attr]
     try:
         fixed = apply_edits(source, edits)
     except ValueError:
         return None
-    return fixed if _parses(fixed) else None
+    return fixed if _compiles(fixed, full=full) else None
+
+
+def _fix_key(d: Diagnostic) -> tuple[str, tuple[str, ...]]:
+    """Identifies a fix across passes, when earlier fixes have moved its position."""
+    return d.code, tuple(e.content for e in d.fix.edits) if d.fix else ()
 
 
 def fix_source(
@@ -161,21 +187,29 @@ def fix_source(
     max_passes: int = 8,
     lint: Callable[..., list[Diagnostic]] | None = None,
 ) -> FixResult:
-    """Lint, apply, re-lint until nothing more applies (fixes can unlock each other)."""
+    """Lint, apply, re-lint until nothing more applies (fixes can unlock each other).
+
+    A file that does not parse is returned unchanged. ``applied`` holds the findings
+    as reported in the pass that fixed them.
+    """
     if lint is None:
         from gil_lint.engine.lint import lint_source
 
         lint = lint_source
     total = FixResult(source)
     current = source
+    dropped: set[tuple[str, tuple[str, ...]]] = set()
     for _ in range(max_passes):
         diagnostics = lint(current, path, settings)
-        if any(d.code == "GIL001" for d in diagnostics):
+        if any(d.code == SYNTAX_ERROR for d in diagnostics):
             break  # never touch a file that does not parse
-        step = apply_fixes(current, diagnostics, unsafe=unsafe)
-        total.dropped += step.dropped
+        candidates = [d for d in diagnostics if _fix_key(d) not in dropped]
+        step = apply_fixes(current, candidates, unsafe=unsafe)
+        total.unsafe_available = step.unsafe_available
+        for d, reason in step.dropped:
+            dropped.add(_fix_key(d))
+            total.dropped.append((d, reason))
         if not step.applied:
-            total.unsafe_available = step.unsafe_available
             break
         total.applied += step.applied
         current = step.source
@@ -184,9 +218,18 @@ def fix_source(
 
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old or the new file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o644
+    """Temp file in the same folder, fsync, rename: readers see the old or the new file.
+
+    The file keeps its permissions; a symlink keeps pointing at the (rewritten) target.
+    """
+    path = os.path.realpath(path)
+    directory = os.path.dirname(path)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".gil-lint-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -203,12 +246,17 @@ def write_atomically(path: str, data: bytes) -> None:
 
 # -- building -------------------------------------------------------------------------------
 def newline_of(source: str) -> str:
+    """The file's newline style (its first line ending), used for every inserted line."""
     m = _LINE_END.search(source)
     return m.group(0) if m else "\n"
 
 
 def _node_edit(ctx: ModuleContext, node: ast.AST, content: str) -> Edit:
     row, col, end_row, end_col = ctx.span(node)
+    # ctx.segment joins lines with "\n": a multi-line replacement gets the file's own newlines
+    nl = newline_of(ctx.source)
+    if nl != "\n":
+        content = _LINE_END.sub(nl, content)
     return Edit(row, col, end_row, end_col, content)
 
 
@@ -216,54 +264,107 @@ def _render(expr: cst.BaseExpression) -> str:
     return cst.Module([]).code_for_node(expr)
 
 
-def _parse_expr(ctx: ModuleContext, node: ast.AST) -> cst.BaseExpression | None:
+def _segment(ctx: ModuleContext, node: ast.AST) -> str | None:
+    """The node's source text, checked: positions inside f-strings (before 3.12) and other
+    corner cases can be off, and a fix over the wrong span would corrupt the file."""
     text = ctx.segment(node)
+    if not text:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = ast.parse(f"(\n{text}\n)", mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    return text if ast.dump(parsed) == ast.dump(node) else None
+
+
+def _parse_expr(ctx: ModuleContext, node: ast.AST) -> cst.BaseExpression | None:
+    text = _segment(ctx, node)
+    if text is None:
+        return None
     try:
         return cst.parse_expression(text)
     except Exception:  # libcst raises its own ParserSyntaxError and others
         return None
 
 
+def _usable_global(ctx: ModuleContext, name: str) -> bool:
+    """``name`` written at the reported node means the module-level binding (or nothing)."""
+    return ctx.resolver.lookup(name, ctx.scope) is ctx.module_scope.bindings.get(name)
+
+
 def module_import(ctx: ModuleContext, module: str) -> tuple[str, Edit | None] | None:
     """The name to use for ``module`` here, and the import edit if one is needed.
 
     An existing ``import asyncio as aio`` is reused; if the name is taken by
-    something else, None (no fix).
+    something else (at module level or where the fix goes), None: no fix.
     """
     scope = ctx.module_scope
     for name, binding in scope.bindings.items():
         if binding.kind == "import" and binding.qualname == module:
-            return name, None
-    if module in scope.bindings:
+            return (name, None) if _usable_global(ctx, name) else None
+    if module in scope.bindings or not _usable_global(ctx, module):
         return None
     return module, _import_edit(ctx, f"import {module}")
 
 
-def _import_edit(ctx: ModuleContext, statement: str) -> Edit:
-    """Insert after the module's leading imports (after a docstring and __future__)."""
-    body = ctx.tree.body
-    nl = newline_of(ctx.source)
+def _insertion_row(ctx: ModuleContext) -> int:
+    """The row after the module docstring, ``__future__`` imports and the top import block."""
     last = None
-    for i, stmt in enumerate(body):
+    for i, stmt in enumerate(ctx.tree.body):
         is_doc = (
             i == 0
             and isinstance(stmt, ast.Expr)
             and isinstance(stmt.value, ast.Constant)
             and isinstance(stmt.value.value, str)
         )
-        if is_doc or isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        if is_doc or _is_import_block(stmt):
             last = stmt
             continue
         break
-    if last is None:
-        return Edit(1, 1, 1, 1, statement + nl)
-    row = (last.end_lineno or last.lineno) + 1
-    if row > len(ctx.lines) or (
-        row == len(ctx.lines) and ctx.lines[-1] == "" and not ctx.source.endswith(("\n", "\r"))
-    ):
-        end = len(ctx.lines[-1]) + 1
-        return Edit(len(ctx.lines), end, len(ctx.lines), end, nl + statement)
+    return 1 if last is None else (last.end_lineno or last.lineno) + 1
+
+
+def _is_import_block(stmt: ast.stmt) -> bool:
+    """An import, or ``try: import x`` / ``if TYPE_CHECKING: import x`` (part of the block)."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(stmt, (ast.Try, ast.If)):
+        return all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in stmt.body)
+    return False
+
+
+def _import_edit(ctx: ModuleContext, statement: str) -> Edit:
+    """Insert ``statement`` (one or more lines, no final newline) at the top insertion row."""
+    nl = newline_of(ctx.source)
+    row = _insertion_row(ctx)
+    lines = ctx.lines
+    at_end = row > len(lines) or (row == len(lines) and lines[-1] == "")
+    if at_end and not ctx.source.endswith(("\n", "\r")):
+        # the import block ends the file without a newline: start a new line
+        end = len(lines[-1]) + 1
+        return Edit(len(lines), end, len(lines), end, nl + statement)
+    row = min(row, len(lines))
     return Edit(row, 1, row, 1, statement + nl)
+
+
+def _await_allowed(ctx: ModuleContext, node: ast.AST) -> bool:
+    """``await`` is valid here and means the same: in ``async def``, not in a class body
+    or a generator expression (that would turn it into an async generator)."""
+    if not ctx.in_async():
+        return False
+    scope = ctx.scope
+    while scope.kind not in ("function", "lambda", "module"):
+        if scope.kind == "class":
+            return False
+        scope = scope.parent  # type: ignore[assignment]
+    parent = ctx.parent(node)
+    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(parent, (ast.GeneratorExp, ast.Lambda, ast.ClassDef)):
+            return False
+        parent = ctx.parent(parent)
+    return True
 
 
 def _await_text(ctx: ModuleContext, node: ast.AST, inner: str) -> str:
@@ -272,15 +373,6 @@ def _await_text(ctx: ModuleContext, node: ast.AST, inner: str) -> str:
     if isinstance(parent, _NEEDS_PARENS) or (isinstance(parent, ast.Call) and parent.func is node):
         text = f"({text})"
     return text
-
-
-def _in_generator(ctx: ModuleContext, node: ast.AST) -> bool:
-    parent = ctx.parent(node)
-    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        if isinstance(parent, (ast.GeneratorExp, ast.Lambda)):
-            return True
-        parent = ctx.parent(parent)
-    return False
 
 
 def _fix(message: str, applicability: Applicability, *edits: Edit | None) -> Fix:
@@ -293,10 +385,14 @@ def replace_call_fix(
     *,
     message: str,
     applicability: Applicability,
-    build: Callable[[str, cst.Call], cst.BaseExpression],
+    build: Callable[[str, cst.Call], cst.BaseExpression | None],
 ) -> Fix | None:
-    """Replace ``call`` by ``await <build(asyncio_name, call)>``, importing asyncio once."""
-    if not ctx.in_async() or _in_generator(ctx, call) or isinstance(ctx.parent(call), ast.withitem):
+    """Replace ``call`` by ``await <build(asyncio_name, call)>``, importing asyncio once.
+
+    No fix for the subject of ``with`` (``with open(p) as f:`` needs the file object in
+    this thread, not a thread's result) or where ``await`` is not allowed.
+    """
+    if not _await_allowed(ctx, call) or isinstance(ctx.parent(call), ast.withitem):
         return None
     parsed = _parse_expr(ctx, call)
     if not isinstance(parsed, cst.Call):
@@ -305,7 +401,10 @@ def replace_call_fix(
     if imported is None:
         return None
     name, import_edit = imported
-    inner = _render(build(name, parsed))
+    built = build(name, parsed)
+    if built is None:
+        return None
+    inner = _render(built)
     return _fix(
         message, applicability, _node_edit(ctx, call, _await_text(ctx, call, inner)), import_edit
     )
@@ -316,7 +415,12 @@ def _attr(name: str, attr: str) -> cst.Attribute:
 
 
 def sleep_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
-    """GIL201: ``time.sleep(x)`` → ``await asyncio.sleep(x)``."""
+    """GIL201: ``time.sleep(x)`` → ``await asyncio.sleep(x)``.
+
+    Safe: it waits the same time, and lets other tasks run meanwhile.
+    """
+    if call.keywords or len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
+        return None
     return replace_call_fix(
         ctx,
         call,
@@ -326,15 +430,34 @@ def sleep_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
     )
 
 
+def _parenthesize_generators(args: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """``f(x for x in y)`` has the call's parentheses; as a second argument it needs its own."""
+    out = []
+    for arg in args:
+        value = arg.value
+        if isinstance(value, cst.GeneratorExp) and not value.lpar:
+            arg = arg.with_changes(
+                value=value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            )
+        out.append(arg)
+    return out
+
+
 def to_thread_fix(
     ctx: ModuleContext, call: ast.Call, applicability: Applicability, func_text: str | None = None
 ) -> Fix | None:
-    """``f(a, k=v)`` → ``await asyncio.to_thread(f, a, k=v)``."""
+    """``f(a, k=v)`` → ``await asyncio.to_thread(f, a, k=v)``.
+
+    The call's own whitespace and comments are kept; ``urlopen(u).read()`` becomes
+    ``(await asyncio.to_thread(urlopen, u)).read()``.
+    """
 
     def build(aio: str, c: cst.Call) -> cst.BaseExpression:
         func = cst.parse_expression(func_text) if func_text else c.func
         first = cst.Arg(value=func)
-        return cst.Call(func=_attr(aio, "to_thread"), args=[first, *c.args])
+        return c.with_changes(
+            func=_attr(aio, "to_thread"), args=[first, *_parenthesize_generators(c.args)]
+        )
 
     return replace_call_fix(
         ctx,
@@ -345,9 +468,22 @@ def to_thread_fix(
     )
 
 
+# keyword arguments of subprocess.run/call that mean the same to create_subprocess_exec
+_SUBPROCESS_KEYWORDS = frozenset({"cwd", "env", "stdin", "stdout", "stderr"})
+_STD_STREAMS = frozenset({"stdin", "stdout", "stderr"})
+
+
 def subprocess_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
-    """GIL204, where mechanical: a statement ``subprocess.run([...])`` with a literal argv."""
-    if not isinstance(ctx.parent(call), ast.Expr) or call.keywords or len(call.args) != 1:
+    """GIL204, where mechanical: a statement ``subprocess.run([...])`` with a literal argv.
+
+    → ``await (await asyncio.create_subprocess_exec(...)).wait()``. ``cwd``/``env`` carry
+    over, streams only as ``DEVNULL``/``None`` (a PIPE nobody reads can deadlock
+    ``wait()``); ``check=``, ``timeout=``, ``capture_output=`` and the like have no
+    one-line equivalent, so no fix then.
+    """
+    if not isinstance(ctx.parent(call), ast.Expr) or len(call.args) != 1:
+        return None
+    if ctx.call_name(call) not in ("subprocess.run", "subprocess.call"):
         return None
     argv = call.args[0]
     if (
@@ -356,12 +492,23 @@ def subprocess_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
         or any(isinstance(e, ast.Starred) for e in argv.elts)
     ):
         return None
-    if ctx.call_name(call) not in ("subprocess.run", "subprocess.call"):
-        return None
-    args = ", ".join(ctx.segment(e) for e in argv.elts)
+    keywords = []
+    for kw in call.keywords:
+        if kw.arg not in _SUBPROCESS_KEYWORDS:
+            return None
+        if kw.arg in _STD_STREAMS and not (
+            (isinstance(kw.value, ast.Constant) and kw.value.value is None)
+            or ctx.qualname(kw.value) in ("subprocess.DEVNULL", "asyncio.subprocess.DEVNULL")
+        ):
+            return None
+        keywords.append(f"{kw.arg}={ctx.segment(kw.value)}")
+    args = ", ".join([*(ctx.segment(e) for e in argv.elts), *keywords])
 
-    def build(aio: str, c: cst.Call) -> cst.BaseExpression:
-        return cst.parse_expression(f"(await {aio}.create_subprocess_exec({args})).wait()")
+    def build(aio: str, c: cst.Call) -> cst.BaseExpression | None:
+        try:
+            return cst.parse_expression(f"(await {aio}.create_subprocess_exec({args})).wait()")
+        except Exception:  # an element's text that is not an expression on its own
+            return None
 
     return replace_call_fix(
         ctx,
@@ -380,94 +527,163 @@ def await_fix(
     inner: ast.expr | None = None,
 ) -> Fix | None:
     """``X`` → ``await X`` (GIL401), or ``asyncio.run(c)`` → ``await c`` with ``inner=c``
-    (GIL403)."""
-    if not ctx.in_async() or _in_generator(ctx, node):
+    (GIL403). Only where ``await`` is allowed: never in a sync function."""
+    if not _await_allowed(ctx, node):
         return None
-    text = ctx.segment(inner if inner is not None else node)
-    if not text:
+    text = _segment(ctx, inner if inner is not None else node)
+    if text is None or _segment(ctx, node) is None:
         return None
+    if inner is not None and isinstance(inner, (ast.NamedExpr, ast.Lambda, ast.IfExp)):
+        text = f"({text})"  # `await x := y` does not parse; `await (x := y)` does
     return _fix(message, applicability, _node_edit(ctx, node, _await_text(ctx, node, text)))
 
 
+_TASKS_SET = "_background_tasks"
+_KEEP_TASK_FUNC = "_keep_task"
 _KEEP_TASK = (
-    "_background_tasks = set()",
+    f"{_TASKS_SET} = set()",
     "",
     "",
-    "def _keep_task(task):",
+    f"def {_KEEP_TASK_FUNC}(task):",
     "    # the event loop holds tasks weakly: keep a reference until the task is done",
-    "    _background_tasks.add(task)",
-    "    task.add_done_callback(_background_tasks.discard)",
+    f"    {_TASKS_SET}.add(task)",
+    f"    task.add_done_callback({_TASKS_SET}.discard)",
     "    return task",
 )
 
 
 def keep_task_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
-    """GIL402: ``asyncio.create_task(c)`` → ``_keep_task(asyncio.create_task(c))`` + helper."""
+    """GIL402: ``asyncio.create_task(c)`` → ``_keep_task(asyncio.create_task(c))``.
+
+    The module-level helper (added once, after the imports) keeps the task in a set
+    and discards it when done: the documented idiom for fire-and-forget tasks. Unsafe:
+    the task now outlives a cancelled caller's reference until it finishes.
+    """
     scope = ctx.module_scope
-    helper = scope.bindings.get("_keep_task")
+    helper = scope.bindings.get(_KEEP_TASK_FUNC)
     if helper is not None and helper.kind != "def":
         return None
-    nl = newline_of(ctx.source)
-    edits: list[Edit | None] = [_node_edit(ctx, call, f"_keep_task({ctx.segment(call)})")]
+    if helper is None and _TASKS_SET in scope.bindings:
+        return None  # the set's name is taken by something else
+    if not _usable_global(ctx, _KEEP_TASK_FUNC):
+        return None
+    text = _segment(ctx, call)
+    if text is None:
+        return None
+    edits: list[Edit | None] = [_node_edit(ctx, call, f"{_KEEP_TASK_FUNC}({text})")]
     if helper is None:
-        text = nl.join(_KEEP_TASK)
-        insert = _import_edit(ctx, f"{nl}{nl}{text}{nl}")
-        edits.append(insert)
+        nl = newline_of(ctx.source)
+        row = _insertion_row(ctx)
+        following = ctx.lines[row - 1 : row + 1] if row <= len(ctx.lines) else []
+        blank = 0
+        for line in following:
+            if line.strip():
+                break
+            blank += 1
+        # two blank lines around a top-level def, counting those already below the imports
+        after = nl * max(0, 2 - blank) if row <= len(ctx.lines) else ""
+        edits.append(_import_edit(ctx, f"{nl}{nl}{nl.join(_KEEP_TASK)}{after}"))
     return _fix("Keep a reference to the task until it is done", "unsafe", *edits)
 
 
+def _bound_names(stmt: ast.stmt) -> set[str]:
+    names = {
+        n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    }
+    for n in ast.walk(stmt):
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+    return names
+
+
+def _used_names(stmt: ast.stmt) -> set[str]:
+    return {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _starts_processes(ctx: ModuleContext, stmt: ast.stmt) -> bool:
+    """The statement builds a process pool or a process (GIL301 would flag it too)."""
+    k = ctx.knowledge
+    for sub in ast.walk(stmt):
+        if isinstance(sub, ast.Call):
+            kind = ctx.resolver.call_result_type(sub, ctx.module_scope)
+            if kind in k.process_pools or kind in k.process_starters:
+                return True
+    return False
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    from gil_lint.rules.concurrency_apis import _is_main_test
+
+    return isinstance(stmt, ast.If) and _is_main_test(stmt.test)
+
+
 def main_guard_fix(ctx: ModuleContext, node: ast.AST) -> Fix | None:
-    """GIL301: indent the module-level statement under ``if __name__ == "__main__":``."""
+    """GIL301: move the module-level statement under ``if __name__ == "__main__":``.
+
+    The statements right after it that use what it binds (``pool = Pool()`` then
+    ``pool.map(...)``) move with it: left outside, they would fail in the workers.
+    Unsafe: names bound there are no longer module globals when the module is imported.
+    """
     stmt = node
     while ctx.parent(stmt) is not ctx.tree:
         stmt = ctx.parent(stmt)  # type: ignore[assignment]
         if stmt is None:
             return None
+    body = ctx.tree.body
+    if not isinstance(stmt, ast.stmt) or stmt not in body:
+        return None
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return None
-    if stmt.col_offset != 0:  # type: ignore[attr-defined]
+    group = [stmt]
+    names = _bound_names(stmt)
+    for nxt in body[body.index(stmt) + 1 :]:
+        if isinstance(
+            nxt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+        ) or _is_main_guard(nxt):
+            break
+        same_line = nxt.lineno <= (group[-1].end_lineno or group[-1].lineno)
+        if not (same_line or _used_names(nxt) & names or _starts_processes(ctx, nxt)):
+            break
+        group.append(nxt)
+        names |= _bound_names(nxt)
+    first, last = stmt.lineno, group[-1].end_lineno or group[-1].lineno
+    if stmt.col_offset != 0 or ctx.lines[first - 1][: stmt.col_offset].strip():
         return None
     # indenting a multi-line string would change its value
-    for sub in ast.walk(stmt):
-        if isinstance(sub, (ast.Constant, ast.JoinedStr)) and (
-            getattr(sub, "end_lineno", sub.lineno) != sub.lineno  # type: ignore[attr-defined]
-        ):
-            return None
-    first, last = stmt.lineno, stmt.end_lineno or stmt.lineno  # type: ignore[attr-defined]
+    for s in group:
+        for sub in ast.walk(s):
+            if isinstance(sub, (ast.Constant, ast.JoinedStr)) and (
+                getattr(sub, "end_lineno", sub.lineno) != sub.lineno  # type: ignore[attr-defined]
+            ):
+                return None
     lines = ctx.lines[first - 1 : last]
+    if lines[-1].rstrip().endswith("\\"):
+        return None  # a continuation into the next statement
     nl = newline_of(ctx.source)
-    body = nl.join(("    " + line) if line.strip() else line for line in lines)
-    content = f'if __name__ == "__main__":{nl}{body}'
+    indented = nl.join(("    " + line) if line.strip() else line for line in lines)
+    content = f'if __name__ == "__main__":{nl}{indented}'
     edit = Edit(first, 1, last, len(ctx.lines[last - 1]) + 1, content)
     return _fix('Move it under `if __name__ == "__main__":`', "unsafe", edit)
 
 
+_THREAD_ONLY_KEYWORDS = frozenset({"thread_name_prefix"})
+
+
 def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
-    """GIL101: the ``ThreadPoolExecutor(...)`` the work is submitted to → ``ProcessPoolExecutor``.
+    """GIL101: ``ThreadPoolExecutor(...)`` → ``ProcessPoolExecutor(...)``, adding the import.
 
-    Only when the submitted callable is a module-level function (picklable).
+    ``call`` is the constructor itself, or a ``pool.submit/map`` call whose pool was built
+    by one (then only when the submitted callable is a module-level function: it must be
+    picklable). Unsafe: every callable and argument sent to the pool must then pickle, and
+    the workers no longer share the caller's memory.
     """
-    from gil_lint.rules.concurrency_apis import submission, unwrap_partial
-
-    sub = submission(ctx, call)
-    if sub is None or not isinstance(call.func, ast.Attribute):
-        return None
-    func = unwrap_partial(ctx, sub.func)
-    if not isinstance(func, ast.Name):
-        return None
-    binding = ctx.resolver.lookup(func.id, ctx.scope)
-    if binding is None or binding.kind != "def" or func.id not in ctx.module_scope.bindings:
-        return None
-    receiver = call.func.value
-    if not isinstance(receiver, ast.Name):
-        return None
-    pool = ctx.resolver.lookup(receiver.id, ctx.scope)
-    if pool is None or pool.kind != "value" or len(pool.values) != 1:
-        return None
-    ctor = pool.values[0]
-    if not isinstance(ctor, ast.Call):
-        return None
-    if ctx.qualname(ctor.func) != "concurrent.futures.ThreadPoolExecutor":
+    if ctx.qualname(call.func) == "concurrent.futures.ThreadPoolExecutor":
+        ctor = call
+    else:
+        ctor = _pool_constructor(ctx, call)  # type: ignore[assignment]
+        if ctor is None:
+            return None
+    if any(kw.arg is None or kw.arg in _THREAD_ONLY_KEYWORDS for kw in ctor.keywords):
         return None
     target = ctor.func
     import_edit = None
@@ -492,3 +708,30 @@ def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix |
         _node_edit(ctx, target, replacement),
         import_edit,
     )
+
+
+def _pool_constructor(ctx: ModuleContext, call: ast.Call) -> ast.Call | None:
+    """The ``ThreadPoolExecutor(...)`` call that built the pool ``call`` submits to."""
+    from gil_lint.rules.concurrency_apis import submission, unwrap_partial
+
+    sub = submission(ctx, call)
+    if sub is None or not isinstance(call.func, ast.Attribute):
+        return None
+    func = unwrap_partial(ctx, sub.func)
+    if not isinstance(func, ast.Name):
+        return None
+    binding = ctx.resolver.lookup(func.id, ctx.scope)
+    if binding is None or binding.kind != "def" or func.id not in ctx.module_scope.bindings:
+        return None
+    receiver = call.func.value
+    if not isinstance(receiver, ast.Name):
+        return None
+    pool = ctx.resolver.lookup(receiver.id, ctx.scope)
+    if pool is None or pool.kind != "value" or len(pool.values) != 1:
+        return None
+    ctor = pool.values[0]
+    if not isinstance(ctor, ast.Call):
+        return None
+    if ctx.qualname(ctor.func) != "concurrent.futures.ThreadPoolExecutor":
+        return None
+    return ctor

@@ -52,7 +52,7 @@ def fix_file_bytes(data: bytes, path: str, settings: Settings, *, unsafe: bool) 
         1 for d in remaining if d.fix is not None and d.fix.applicability == "unsafe" and not unsafe
     )
     if result.source == text:
-        return FileFix(data, False, remaining, 0, unsafe_left, "", [r for _, r in result.dropped])
+        return FileFix(data, False, remaining, 0, unsafe_left, "", _dropped(result.dropped))
     bom = codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b""
     new = bom + result.source.encode("utf-8" if encoding == "utf-8-sig" else encoding)
     diff = "".join(
@@ -64,8 +64,12 @@ def fix_file_bytes(data: bytes, path: str, settings: Settings, *, unsafe: bool) 
         )
     )
     return FileFix(
-        new, True, remaining, len(result.applied), unsafe_left, diff, [r for _, r in result.dropped]
+        new, True, remaining, len(result.applied), unsafe_left, diff, _dropped(result.dropped)
     )
+
+
+def _dropped(dropped: Sequence[tuple[Diagnostic, str]]) -> list[str]:
+    return [f"{d.code} at line {d.row}: {reason}" for d, reason in dropped]
 
 
 def fix_paths(
@@ -96,14 +100,20 @@ def fix_paths(
             out.remaining += found
             continue
         result = fix_file_bytes(data, path, settings, unsafe=unsafe)
+        out.errors += [(path, f"a fix was dropped: {r}") for r in result.dropped]
+        if result.changed and write:
+            try:
+                write_atomically(path, result.data)
+            except OSError as e:
+                # the file keeps its findings; the run goes on with the other files
+                out.errors.append((path, f"not fixed: cannot write: {e.strerror or e}"))
+                out.remaining += found
+                continue
         out.remaining += result.remaining
         out.unsafe_left += result.unsafe_left
-        out.errors += [(path, f"a fix was dropped: {r}") for r in result.dropped]
         if result.changed:
             out.changed = True
             out.fixed += result.fixed
             out.diff += result.diff
-            if write:
-                write_atomically(path, result.data)
     out.remaining.sort(key=lambda d: (d.path, d.row, d.col, d.code))
     return out

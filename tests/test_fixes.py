@@ -4,7 +4,9 @@ and `gil-lint --fix/--unsafe-fixes/--diff` through the real console script."""
 from __future__ import annotations
 
 import ast
+import os
 import shutil
+import stat
 import sysconfig
 from pathlib import Path
 
@@ -13,7 +15,8 @@ from conftest import run_cli
 
 from gil_lint.config import Settings
 from gil_lint.diagnostics import Diagnostic, Edit, Fix
-from gil_lint.fixes import apply_edits, apply_fixes, fix_source
+from gil_lint.engine.lint import lint_source
+from gil_lint.fixes import apply_edits, apply_fixes, fix_source, write_atomically
 from gil_lint.rules import Example, all_rules
 
 ALL = Settings(select=("ALL",), target_gil="enabled")
@@ -81,27 +84,159 @@ def test_crlf_and_comments_are_kept():
     )
 
 
+def _diag(row: int, col: int, end_col: int, content: str, code: str = "GIL201") -> Diagnostic:
+    edit = Edit(row, col, row, end_col, content)
+    return Diagnostic(code, "n", "m", "t.py", row, col, row, end_col, fix=Fix("f", "safe", (edit,)))
+
+
 def test_a_fix_that_would_not_parse_is_dropped():
-    src = "x = 1\n"
-    bad = Diagnostic(
-        "GIL201",
-        "n",
-        "m",
-        "t.py",
-        1,
-        1,
-        1,
-        2,
-        fix=Fix("break it", "safe", (Edit(1, 1, 1, 2, "def"),)),
-    )
-    result = apply_fixes(src, [bad])
-    assert result.source == src
-    assert result.dropped and "would not parse" in result.dropped[0][1]
+    src = "x = 1\ny = 2\n"
+    bad = _diag(1, 1, 2, "def")
+    good = _diag(2, 5, 6, "3")
+    result = apply_fixes(src, [bad, good])
+    assert result.source == "x = 1\ny = 3\n"  # the good fix still applies
+    assert result.applied == [good]
+    assert [(d, reason) for d, reason in result.dropped] == [(bad, "result would not parse")]
+
+
+def test_a_fix_that_would_not_compile_is_dropped():
+    # `await` outside `async def` parses but does not compile
+    src = "def f():\n    return g()\n"
+    result = apply_fixes(src, [_diag(2, 12, 15, "await g()")])
+    assert result.source == src and result.dropped
+
+
+def test_a_dropped_fix_is_reported_once_over_passes():
+    def lint(source, path, settings):
+        # a bad fix that is offered again on every pass, next to one good fix per pass
+        out = [_diag(1, 1, 2, "def", code="GIL999")]
+        if "y = 2" in source:
+            out.append(_diag(2, 5, 6, "3"))
+        return out
+
+    result = fix_source("x = 1\ny = 2\n", "t.py", lint=lint)
+    assert result.source == "x = 1\ny = 3\n"
+    assert [d.code for d, _ in result.dropped] == ["GIL999"]
 
 
 def test_apply_edits_rejects_overlaps():
     with pytest.raises(ValueError):
         apply_edits("abcdef\n", [Edit(1, 1, 1, 4, "x"), Edit(1, 3, 1, 5, "y")])
+
+
+NO_FIX = {
+    "asyncio shadowed by a parameter": "import time\nasync def f(asyncio):\n    time.sleep(1)\n",
+    "asyncio bound to something else": "import time\nasyncio = None\n"
+    "async def f():\n    time.sleep(1)\n",
+    "await is not allowed in a class body": "import time\nasync def f():\n    class C:\n"
+    "        x = time.sleep(1)\n",
+    "await would make a generator expression async": "import time\nasync def f(xs):\n"
+    "    return list(time.sleep(x) for x in xs)\n",
+    "a sync function cannot await": "async def g():\n    pass\ndef f():\n    g()\n",
+    "check= has no equivalent": "import subprocess\nasync def f():\n"
+    "    subprocess.run(['ls'], check=True)\n",
+    "an unread PIPE can deadlock wait()": "import subprocess\nasync def f():\n"
+    "    subprocess.run(['ls'], stdout=subprocess.PIPE)\n",
+    "the result is used": "import subprocess\nasync def f():\n    return subprocess.run(['ls'])\n",
+    "the helper's set name is taken": "import asyncio\n_background_tasks = []\n"
+    "async def f(c):\n    asyncio.create_task(c)\n",
+    "asyncio.run with options": "import asyncio\nasync def g():\n    pass\n"
+    "async def f():\n    asyncio.run(g(), debug=True)\n",
+    "a thread-only keyword": "from concurrent.futures import ThreadPoolExecutor\n"
+    "def work(n):\n    t = 0\n    for i in range(n):\n        t += i * i\n    return t\n"
+    "def main():\n    ex = ThreadPoolExecutor(thread_name_prefix='w')\n"
+    "    return ex.submit(work, 10)\n",
+}
+
+
+@pytest.mark.parametrize("src", list(NO_FIX.values()), ids=list(NO_FIX))
+def test_no_fix_where_it_would_be_wrong(src):
+    assert lint_source(src, "t.py", ALL), "the example must still be a finding"
+    result = fix_source(src, "t.py", ALL, unsafe=True)
+    assert result.source == src and result.applied == [] and result.dropped == []
+
+
+def test_generator_argument_gets_its_own_parentheses():
+    src = "import requests\nasync def f(us):\n    requests.post(u for u in us)\n"
+    out = fix_source(src, "t.py", ALL, unsafe=True).source
+    assert "await asyncio.to_thread(requests.post, (u for u in us))" in out
+
+
+def test_multiline_call_keeps_layout_and_crlf():
+    src = (
+        "import requests\r\n\r\nasync def f(u):\r\n    return requests.get(\r\n"
+        "        u,  # the url\r\n        timeout=5,\r\n    )\r\n"
+    )
+    out = fix_source(src, "t.py", ALL, unsafe=True).source
+    assert out == (
+        "import requests\r\nimport asyncio\r\n\r\nasync def f(u):\r\n"
+        "    return await asyncio.to_thread(\r\n        requests.get, u,  # the url\r\n"
+        "        timeout=5,\r\n    )\r\n"
+    )
+    assert "\n" not in out.replace("\r\n", "")
+
+
+def test_import_goes_after_docstring_future_and_import_block():
+    src = (
+        '"""Doc."""\n\nfrom __future__ import annotations\n\nimport os\nimport time\n\n'
+        "X = os.sep\n\n\nasync def f():\n    time.sleep(1)\n"
+    )
+    out = fix_source(src, "t.py", ALL).source
+    assert out.startswith(
+        '"""Doc."""\n\nfrom __future__ import annotations\n\nimport os\nimport time\n'
+        "import asyncio\n\nX = os.sep\n"
+    )
+
+
+def test_main_guard_moves_the_statements_that_use_the_pool():
+    src = (
+        "from multiprocessing import Pool\n\n\ndef work(x):\n    return x * x\n\n\n"
+        "pool = Pool(4)\nresults = pool.map(work, range(10))\nprint(results)\n"
+        "unrelated = 1\n"
+    )
+    out = fix_source(src, "t.py", ALL, unsafe=True).source
+    assert out.endswith(
+        'if __name__ == "__main__":\n    pool = Pool(4)\n'
+        "    results = pool.map(work, range(10))\n    print(results)\nunrelated = 1\n"
+    )
+    compile(out, "t.py", "exec")
+
+
+def test_thread_pool_fix_from_the_constructor():
+    from gil_lint.config import Settings as S
+    from gil_lint.engine.context import ModuleContext
+    from gil_lint.engine.knowledge import load_knowledge
+    from gil_lint.engine.scopes import ScopeBuilder
+    from gil_lint.fixes import thread_pool_to_process_pool_fix
+
+    src = "import concurrent.futures as cf\nex = cf.ThreadPoolExecutor(max_workers=2)\n"
+    tree = ast.parse(src)
+    ctx = ModuleContext(
+        path="t.py",
+        source=src,
+        tree=tree,
+        module_name="t",
+        scopes=ScopeBuilder("t", False).build(tree),
+        knowledge=load_knowledge(S().knowledge),
+        settings=S(),
+    )
+    call = tree.body[1].value
+    fix = thread_pool_to_process_pool_fix(ctx, call)
+    assert fix is not None and fix.applicability == "unsafe"
+    assert apply_edits(src, fix.edits).endswith("ex = cf.ProcessPoolExecutor(max_workers=2)\n")
+
+
+def test_write_atomically_keeps_mode_and_leaves_no_temp_files(tmp_path):
+    p = tmp_path / "m.py"
+    p.write_bytes(b"old\n")
+    os.chmod(p, 0o640)
+    link = tmp_path / "link.py"
+    link.symlink_to(p)
+    write_atomically(str(link), b"new\r\n")
+    assert p.read_bytes() == b"new\r\n"
+    assert stat.S_IMODE(p.stat().st_mode) == 0o640
+    assert link.is_symlink()
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["link.py", "m.py"]
 
 
 SEVERAL = """import subprocess
@@ -180,20 +315,60 @@ def test_cli_never_modifies_a_file_with_a_syntax_error(tmp_path):
     assert p.read_bytes() == before
 
 
+def test_cli_fix_keeps_crlf_and_comments(tmp_path):
+    p = tmp_path / "crlf.py"
+    p.write_bytes(
+        b"import time  # clock\r\n\r\n\r\nasync def f():\r\n"
+        b"    # wait a bit\r\n    time.sleep(1)    # odd spacing kept\r\n"
+    )
+    r = run_cli(str(p), "--fix", "--no-cache", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert p.read_bytes() == (
+        b"import time  # clock\r\nimport asyncio\r\n\r\n\r\nasync def f():\r\n"
+        b"    # wait a bit\r\n    await asyncio.sleep(1)    # odd spacing kept\r\n"
+    )
+
+
+def test_cli_unsafe_fixes_alone_shows_them_as_fixable_and_writes_nothing(tmp_path):
+    p = tmp_path / "svc.py"
+    p.write_text(SEVERAL)
+    r = run_cli(str(p), "--unsafe-fixes", "--no-cache", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "5 fixable with the `--fix` option" in r.stdout
+    assert p.read_text() == SEVERAL
+    r = run_cli(str(p), "--no-cache", cwd=tmp_path)
+    assert "3 fixable" in r.stdout and "2 hidden fixes" in r.stdout
+
+
+def test_cli_fix_stdin_reports_remaining_findings_on_stderr(tmp_path):
+    r = run_cli("--fix", "--stdin-filename", "svc.py", cwd=tmp_path, stdin=SEVERAL)
+    assert r.returncode == 1  # the unsafe-fixable findings remain
+    assert "GIL202" in r.stderr and "GIL202" not in r.stdout
+    r = run_cli(
+        "--fix", "--unsafe-fixes", "--stdin-filename", "svc.py", cwd=tmp_path, stdin=SEVERAL
+    )
+    assert r.returncode == 0, r.stderr
+    assert "await (await asyncio.create_subprocess_exec(" in r.stdout
+
+
+def _stdlib_sample(std: Path, n: int = 150) -> list[Path]:
+    """``n`` files picked deterministically: asyncio's tests first (async code, where most
+    fixes apply), then every third top-level module."""
+    tests = sorted((std / "test" / "test_asyncio").glob("*.py"))
+    modules = sorted(std.glob("*.py"))[::3]
+    return (tests + modules)[:n]
+
+
 @pytest.mark.slow
 def test_unsafe_fixes_over_stdlib_copy_keep_every_file_compiling(tmp_path):
     std = Path(sysconfig.get_paths()["stdlib"])
     corpus = tmp_path / "std"
     for pkg in ("asyncio", "concurrent", "multiprocessing"):
         shutil.copytree(std / pkg, corpus / pkg, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(
-        std / "test" / "test_asyncio",
-        corpus / "test_asyncio",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    others = sorted(p for p in std.glob("*.py"))[::3][:150]
-    for p in others:
-        shutil.copy(p, corpus / p.name)
+    for p in _stdlib_sample(std):
+        target = corpus / p.relative_to(std)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, target)
     before = {p: p.read_bytes() for p in corpus.rglob("*.py")}
     (corpus / "pyproject.toml").write_text("[project]\nname = 'std'\n")
     r = run_cli(
@@ -212,3 +387,5 @@ def test_unsafe_fixes_over_stdlib_copy_keep_every_file_compiling(tmp_path):
     assert changed, "the stdlib copy has fixable findings"
     for p in changed:
         compile(p.read_bytes(), str(p), "exec")
+    leftovers = [p for p in corpus.rglob("*") if p.name.startswith(".gil-lint-")]
+    assert leftovers == []

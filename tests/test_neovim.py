@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 BIN = Path(sys.executable).parent
-SOURCE = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
+SOURCE = "import time\n\n\nasync def f():\n    x = '🐍é'; time.sleep(1)\n"
 
 
 def nvim(candidates: list[Path], hint: str) -> Path:

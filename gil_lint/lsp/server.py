@@ -1,20 +1,31 @@
 """``gil-lint server``: the language server (pygls 2, stdio).
 
 Diagnostics are pushed on open and save at once and on change after a 250 ms
-pause (a newer edit cancels the pending run); linting runs in a worker thread
-so the server keeps answering. Quick fixes, "disable for this line" and
-``source.fixAll.gil-lint`` come from the same engine as the CLI.
+pause (a newer edit cancels the pending run); a snapshot of the document is linted
+in a separate process (see ``worker.py``), so the server keeps answering. Quick fixes, "disable
+for this line" and ``source.fixAll.gil-lint`` come from the same engine as the CLI.
+
+Settings (``initializationOptions`` and ``workspace/didChangeConfiguration``, flat or
+under ``"gil-lint"``/``"gilLint"``): ``select``, ``ignore``, ``extendSelect``,
+``targetGil``, ``unsafeFixes``. They apply over the file's ``[tool.gil-lint]``:
+``select`` replaces, ``ignore`` adds to the project's list.
 """
 
 from __future__ import annotations
 
+import argparse
+import ast
 import asyncio
 import logging
+import multiprocessing
 import re
+import threading
 import traceback
+import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,106 +34,212 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
 from gil_lint import __version__
-from gil_lint.config import ConfigError, Settings, load_settings
+from gil_lint.config import ConfigError, Settings, load_settings, settings_from_table
 from gil_lint.diagnostics import Diagnostic, Edit
-from gil_lint.lsp.convert import from_lsp_position, to_lsp_range, to_lsp_text_edit
+from gil_lint.lsp import worker
+from gil_lint.lsp.convert import (
+    UTF16,
+    from_lsp_position,
+    split_lines,
+    to_lsp_range,
+    to_lsp_text_edit,
+)
 
 DEBOUNCE_SECONDS = 0.25
+# Documents this large are linted in a separate process: a lint thread would hold the GIL
+# in C calls (ast.parse) long enough to stall the event loop. Smaller ones stay in-thread,
+# which spares every server a second interpreter.
+PROCESS_THRESHOLD = 100_000  # characters, ~2,500 lines
 VERIFY_COMMAND = "gil-lint.verify"
 # findings the runtime verifier can measure
 VERIFIABLE = frozenset(
     {"GIL101", "GIL206", "GIL303", "GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL207"}
 )
-FIX_ALL_KIND = "source.fixAll.gil-lint"
+FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.gil-lint"
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
     "info": types.DiagnosticSeverity.Information,
 }
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z0-9, ]+))?", re.I)
+# editor setting -> [tool.gil-lint] key (validated by the same code as pyproject.toml)
+EDITOR_KEYS = {
+    "select": "select",
+    "ignore": "ignore",
+    "extendSelect": "extend-select",
+    "targetGil": "target-gil",
+}
+# the engine's own pattern (gil_lint/engine/lint.py): what the "disable" action must extend
+_NOQA = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+)
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One version of an open document, taken on the event loop, linted in the worker."""
+
+    uri: str
+    path: str
+    on_disk: bool  # a file: URI (the verifier needs a real file)
+    source: str
+    lines: list[str]
+    version: int | None
+
+
 class GilLintServer(LanguageServer):
-    def __init__(self) -> None:
-        super().__init__(
-            "gil-lint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
-        )
+    def __init__(self, name: str, version: str) -> None:
+        # Full sync: pygls applies incremental changes with str.splitlines, which also
+        # breaks lines at \f and \u2028 and would corrupt such documents.
+        super().__init__(name, version, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        self.init_options: dict[str, Any] = {}
         self.options: dict[str, Any] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.results: dict[str, tuple[int | None, list[Diagnostic]]] = {}
         self.settings_cache: dict[str, Settings] = {}
-        self.linter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gil-lint")
+        self.reported: dict[str, str] = {}  # settings problems already shown, by source
+        self.loop: asyncio.AbstractEventLoop | None = None
+        # actions are built in a thread; linting and fixing happen in the lint process
+        self.linter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gil-lint")
+        self.lint_process: Executor | None = None
+        self.lint_process_lock = threading.Lock()
         self.verifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gil-lint-verify")
         # (uri, row, code) -> the verifier's verdict line, shown as related information
         self.verdicts: dict[tuple[str, int, str], str] = {}
 
-    # -- settings ---------------------------------------------------------------------------
-    def settings_for(self, path: str) -> Settings:
-        folder = str(Path(path).parent)
-        base = self.settings_cache.get(folder)
-        if base is None:
-            try:
-                base = load_settings(start=Path(folder))
-            except ConfigError as e:
-                self.window_show_message(
-                    types.ShowMessageParams(
-                        types.MessageType.Error, f"gil-lint: {e} (using defaults)"
-                    )
-                )
-                base = Settings()
-            self.settings_cache[folder] = base
-        changes: dict[str, Any] = {}
-        opts = self.options
-        if isinstance(opts.get("select"), list):
-            changes["select"] = tuple(str(c).upper() for c in opts["select"])
-        if isinstance(opts.get("ignore"), list):
-            changes["ignore"] = (*base.ignore, *(str(c).upper() for c in opts["ignore"]))
-        if opts.get("targetGil") in ("auto", "enabled", "disabled"):
-            changes["target_gil"] = opts["targetGil"]
-        return replace(base, **changes)
-
-    def set_options(self, raw: Any) -> None:
-        if isinstance(raw, dict):
-            for key in ("gil-lint", "gilLint", "gil_lint"):
-                if isinstance(raw.get(key), dict):
-                    raw = raw[key]
-                    break
-            self.options = dict(raw)
+    # -- settings (any thread) --------------------------------------------------------------
+    def set_options(self, raw: Any, *, initial: bool = False) -> None:
+        section = _settings_section(raw)
+        if initial:
+            self.init_options = section
+        self.options = {**self.init_options, **section}
         self.settings_cache.clear()
+        self.results.clear()  # findings depend on the settings
 
     @property
     def unsafe_fixes(self) -> bool:
-        # shown in quick fixes unless switched off: the user picks them one by one
+        # offered unless switched off: the user picks quick fixes one by one
         return self.options.get("unsafeFixes", True) is not False
 
-    # -- linting ----------------------------------------------------------------------------
-    def lint_document(self, uri: str) -> tuple[int | None, list[Diagnostic]]:
-        from gil_lint.engine.lint import lint_source
+    def settings_for(self, path: str) -> Settings:
+        folder = str(Path(path).parent)
+        cached = self.settings_cache.get(folder)
+        if cached is not None:
+            return cached
+        try:
+            base = load_settings(start=Path(folder))
+            self.reported.pop(folder, None)
+        except ConfigError as e:
+            self.report_once(folder, f"gil-lint: {e} (linting with the defaults)")
+            base = Settings()
+        table = {key: self.options[k] for k, key in EDITOR_KEYS.items() if k in self.options}
+        if isinstance(table.get("ignore"), list):
+            table["ignore"] = [*base.ignore, *table["ignore"]]
+        try:
+            settings = settings_from_table(table, "editor settings", base)
+            self.reported.pop("editor", None)
+        except ConfigError as e:
+            problem = str(e).replace("[tool.gil-lint] ", "")
+            self.report_once("editor", f"gil-lint: {problem} (editor settings ignored)")
+            settings = base
+        self.settings_cache[folder] = settings
+        return settings
 
-        doc = self.workspace.get_text_document(uri)
-        path = doc.path or uri
-        found = lint_source(doc.source, path, self.settings_for(path))
-        return doc.version, found
+    def report_once(self, source: str, message: str) -> None:
+        if self.reported.get(source) == message:
+            return
+        self.reported[source] = message
+        self.on_loop(
+            self.window_show_message,
+            types.ShowMessageParams(type=types.MessageType.Error, message=message),
+        )
+
+    def on_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn`` on the event loop: only the loop writes to the client."""
+        if self.loop is None:
+            fn(*args)
+        else:
+            self.loop.call_soon_threadsafe(fn, *args)
+
+    # -- documents and linting --------------------------------------------------------------
+    @property
+    def encoding(self) -> str:
+        return str(self.workspace.position_encoding or UTF16)
+
+    def snapshot(self, uri: str) -> Snapshot | None:
+        doc = self.workspace.text_documents.get(uri)
+        if doc is None:
+            return None
+        source = doc.source
+        return Snapshot(
+            uri, doc.path or uri, bool(doc.path), source, split_lines(source), doc.version
+        )
+
+    async def in_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` in the lint thread (never on the event loop)."""
+        self.loop = asyncio.get_running_loop()
+        return await self.loop.run_in_executor(self.linter, fn, *args)
+
+    def findings(self, snap: Snapshot) -> list[Diagnostic]:
+        """Findings for this version (cached), linted in the calling (worker) thread."""
+        cached = self.results.get(snap.uri)
+        if cached is not None and cached[0] == snap.version and snap.version is not None:
+            return cached[1]
+        found = self.run_off_loop(worker.lint, snap.source, snap.path, self.settings_for(snap.path))
+        self.results[snap.uri] = (snap.version, found)
+        return found
+
+    def run_off_loop(self, fn: Callable[..., T], source: str, *args: Any) -> T:
+        """``fn(source, *args)`` in this (worker) thread for small documents, else in the
+        lint process (started on first use, restarted if it died; this thread if processes
+        cannot be started here)."""
+        if len(source) < PROCESS_THRESHOLD:
+            return fn(source, *args)
+        args = (source, *args)
+        for _attempt in range(2):
+            with self.lint_process_lock:
+                pool = self.lint_process
+                if pool is None:
+                    try:
+                        pool = self.lint_process = ProcessPoolExecutor(
+                            max_workers=1,
+                            mp_context=multiprocessing.get_context("spawn"),
+                            initializer=worker.start,
+                        )
+                    except (OSError, ImportError, NotImplementedError):
+                        return fn(*args)
+            try:
+                return pool.submit(fn, *args).result()
+            except BrokenProcessPool:
+                with self.lint_process_lock:  # killed or crashed: start a fresh one
+                    if self.lint_process is pool:
+                        self.lint_process = None
+        return fn(*args)
+
+    def stop_workers(self) -> None:
+        self.linter.shutdown(wait=False, cancel_futures=True)
+        if self.lint_process is not None:
+            self.lint_process.shutdown(wait=False, cancel_futures=True)
 
     async def lint_and_publish(self, uri: str, delay: float = 0.0) -> None:
         if delay:
             await asyncio.sleep(delay)
-        loop = asyncio.get_running_loop()
+        snap = self.snapshot(uri)
+        if snap is None:
+            return
         try:
-            version, found = await loop.run_in_executor(self.linter, self.lint_document, uri)
+            found = await self.in_worker(self.findings, snap)
         except Exception:
             self.log_error(f"linting {uri} failed")
             return
         doc = self.workspace.text_documents.get(uri)
-        if doc is None or doc.version != version:
+        if doc is None or doc.version != snap.version:
             return  # closed, or a newer edit is on its way
-        self.results[uri] = (version, found)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
-                uri=uri, version=version, diagnostics=[self.to_lsp(d, doc.lines) for d in found]
+                uri=uri, version=snap.version, diagnostics=[self.to_lsp(d, snap) for d in found]
             )
         )
 
@@ -132,52 +249,45 @@ class GilLintServer(LanguageServer):
             old.cancel()
         self.pending[uri] = asyncio.ensure_future(self.lint_and_publish(uri, delay))
 
-    async def diagnostics_for(self, uri: str) -> list[Diagnostic]:
-        """Findings for the document as it is now: cached per version, else linted in the
-        worker thread (never on the event loop)."""
-        doc = self.workspace.text_documents.get(uri)
-        if doc is None:
-            return []
-        cached = self.results.get(uri)
-        if cached is not None and cached[0] == doc.version:
-            return cached[1]
-        loop = asyncio.get_running_loop()
-        version, found = await loop.run_in_executor(self.linter, self.lint_document, uri)
-        self.results[uri] = (version, found)
-        return found
+    def forget(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.results.pop(uri, None)
 
     def last_diagnostics(self, uri: str) -> list[Diagnostic]:
-        """The latest published findings, even if an edit is pending (for hover)."""
+        """The latest findings, even if an edit is pending (for hover)."""
         cached = self.results.get(uri)
         return cached[1] if cached is not None else []
 
-    def to_lsp(self, d: Diagnostic, lines: list[str]) -> types.Diagnostic:
-        related = [
-            types.DiagnosticRelatedInformation(
-                location=types.Location(
-                    uri=from_fs_path(e.path) or e.path,
-                    range=types.Range(
-                        types.Position(max(e.row - 1, 0), max(e.col - 1, 0)),
-                        types.Position(max(e.row - 1, 0), max(e.col - 1, 0)),
-                    ),
-                ),
-                message=e.message,
-            )
-            for e in d.evidence
-        ]
-        uri = from_fs_path(d.path) or d.path
-        verdict = self.verdicts.get((uri, d.row, d.code))
-        if verdict is not None:
+    def to_lsp(self, d: Diagnostic, snap: Snapshot) -> types.Diagnostic:
+        enc = self.encoding
+        rng = to_lsp_range(snap.lines, d.row, d.col, d.end_row, d.end_col, enc)
+        related = []
+        for e in d.evidence:
+            # positions in this document are converted; other files are not open here
+            here = e.path == d.path
+            pos = to_lsp_range(snap.lines, e.row, e.col, e.row, e.col, enc) if here else None
+            start = types.Position(max(e.row - 1, 0), max(e.col - 1, 0))
             related.append(
                 types.DiagnosticRelatedInformation(
                     location=types.Location(
-                        uri=uri, range=to_lsp_range(lines, d.row, d.col, d.end_row, d.end_col)
+                        uri=snap.uri if here else (from_fs_path(e.path) or e.path),
+                        range=pos or types.Range(start, start),
                     ),
+                    message=e.message,
+                )
+            )
+        verdict = self.verdicts.get((snap.uri, d.row, d.code))
+        if verdict is not None:
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(uri=snap.uri, range=rng),
                     message=f"gil-lint verify: {verdict}",
                 )
             )
         return types.Diagnostic(
-            range=to_lsp_range(lines, d.row, d.col, d.end_row, d.end_col),
+            range=rng,
             message=d.message,
             severity=SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
             code=d.code,
@@ -195,7 +305,17 @@ class GilLintServer(LanguageServer):
         )
 
 
-server = GilLintServer()
+def _settings_section(raw: Any) -> dict[str, Any]:
+    """Our settings from a flat object or one nested under "gil-lint"/"gilLint"."""
+    if not isinstance(raw, dict):
+        return {}
+    for key in ("gil-lint", "gilLint", "gil_lint"):
+        if isinstance(raw.get(key), dict):
+            return dict(raw[key])
+    return dict(raw)
+
+
+server = GilLintServer("gil-lint", __version__)
 
 
 def guarded(default: Callable[[], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -230,13 +350,13 @@ def guarded(default: Callable[[], Any]) -> Callable[[Callable[..., Any]], Callab
 @server.feature(types.INITIALIZE)
 @guarded(lambda: None)
 def initialize(ls: GilLintServer, params: types.InitializeParams) -> None:
-    ls.set_options(params.initialization_options or {})
+    ls.set_options(params.initialization_options, initial=True)
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 @guarded(lambda: None)
 def did_change_configuration(ls: GilLintServer, params: types.DidChangeConfigurationParams) -> None:
-    ls.set_options(params.settings or {})
+    ls.set_options(params.settings)
     for uri in list(ls.workspace.text_documents):
         ls.schedule(uri, 0.0)
 
@@ -257,57 +377,25 @@ def did_change(ls: GilLintServer, params: types.DidChangeTextDocumentParams) -> 
 @guarded(lambda: None)
 def did_save(ls: GilLintServer, params: types.DidSaveTextDocumentParams) -> None:
     ls.settings_cache.clear()  # the saved file may be a pyproject.toml next to it
+    ls.results.pop(params.text_document.uri, None)
     ls.schedule(params.text_document.uri, 0.0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @guarded(lambda: None)
 def did_close(ls: GilLintServer, params: types.DidCloseTextDocumentParams) -> None:
-    uri = params.text_document.uri
-    task = ls.pending.pop(uri, None)
-    if task is not None:
-        task.cancel()
-    ls.results.pop(uri, None)
-    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-
-
-def _overlaps(d: Diagnostic, lines: list[str], rng: types.Range) -> bool:
-    r = to_lsp_range(lines, d.row, d.col, d.end_row, d.end_col)
-    start = (r.start.line, r.start.character)
-    end = (r.end.line, r.end.character)
-    return not (
-        end < (rng.start.line, rng.start.character) or (rng.end.line, rng.end.character) < start
+    ls.forget(params.text_document.uri)
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
 
 
-def _workspace_edit(
-    uri: str, lines: Sequence[str], edits: list[Edit], version: int | None
-) -> types.WorkspaceEdit:
-    text_edits = [to_lsp_text_edit(lines, e) for e in edits]
-    return types.WorkspaceEdit(
-        document_changes=[
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(
-                    uri=uri, version=version
-                ),
-                edits=text_edits,
-            )
-        ]
-    )
-
-
-def _noqa_edit(line_text: str, row: int, code: str) -> Edit:
-    end = len(line_text) + 1
-    m = _NOQA.search(line_text)
-    if m is None:
-        return Edit(row, end, row, end, f"  # noqa: {code}")
-    codes = m.group("codes")
-    if not codes:
-        return Edit(row, end, row, end, "")  # a bare noqa silences everything already
-    start = m.start("codes") + 1
-    stop = m.end("codes") + 1
-    merged = ", ".join([*(c.strip() for c in codes.split(",") if c.strip()), code])
-    return Edit(row, start, row, stop, merged)
+@server.feature(types.SHUTDOWN)
+@guarded(lambda: None)
+def shutdown(ls: GilLintServer, params: Any) -> None:
+    for uri in list(ls.pending):
+        ls.forget(uri)
+    ls.stop_workers()
 
 
 @server.feature(
@@ -320,81 +408,148 @@ def _noqa_edit(line_text: str, row: int, code: str) -> Edit:
 async def code_action(
     ls: GilLintServer, params: types.CodeActionParams
 ) -> list[types.CodeAction | types.Command]:
-    uri = params.text_document.uri
-    doc = ls.workspace.text_documents.get(uri)
-    if doc is None:
+    snap = ls.snapshot(params.text_document.uri)
+    if snap is None:
         return []
-    only = [
-        k.value if isinstance(k, types.CodeActionKind) else str(k)
-        for k in params.context.only or []
-    ]
+    return await ls.in_worker(code_actions, ls, snap, params.range, params.context.only or [])
+
+
+def code_actions(
+    ls: GilLintServer, snap: Snapshot, rng: types.Range, only: Sequence[str]
+) -> list[types.CodeAction | types.Command]:
+    """The actions for ``rng`` (runs in the worker). The findings are recomputed for this
+    version (or taken from its cache), so a client that sends no ``context.diagnostics``
+    (Neovim may not) or stale ones still gets the right actions."""
+    kinds = [str(getattr(k, "value", k)) for k in only]
     actions: list[types.CodeAction | types.Command] = []
-    lines = doc.lines
-    if not only or any(k.startswith("quickfix") for k in only):
-        for d in await ls.diagnostics_for(uri):
-            if d.code.startswith("GIL00") or not _overlaps(d, lines, params.range):
-                continue
-            lsp_diag = ls.to_lsp(d, lines)
-            if (
-                d.fix is not None
-                and d.fix.edits
-                and (d.fix.applicability == "safe" or ls.unsafe_fixes)
-            ):
-                title = f"gil-lint: {d.fix.message}"
-                if d.fix.applicability == "unsafe":
-                    title += " (unsafe)"
-                actions.append(
-                    types.CodeAction(
-                        title=title,
-                        kind=types.CodeActionKind.QuickFix,
-                        diagnostics=[lsp_diag],
-                        is_preferred=d.fix.applicability == "safe",
-                        edit=_workspace_edit(uri, lines, list(d.fix.edits), doc.version),
-                    )
-                )
-            if d.code in VERIFIABLE and doc.path:
-                # a bare Command: a CodeAction holding only a command is ambiguous to clients
-                actions.append(
-                    types.Command(
-                        title=f"gil-lint: Verify this finding ({d.code}) by measuring it",
-                        command=VERIFY_COMMAND,
-                        arguments=[{"uri": uri, "line": d.row, "code": d.code}],
-                    )
-                )
-            line_text = lines[d.row - 1].rstrip("\r\n") if d.row <= len(lines) else ""
-            actions.append(
-                types.CodeAction(
-                    title=f"gil-lint: Disable {d.code} for this line",
-                    kind=types.CodeActionKind.QuickFix,
-                    diagnostics=[lsp_diag],
-                    edit=_workspace_edit(
-                        uri, lines, [_noqa_edit(line_text, d.row, d.code)], doc.version
-                    ),
-                )
-            )
-    if not only or any(k in ("source", "source.fixAll", FIX_ALL_KIND) for k in only):
-        loop = asyncio.get_running_loop()
-        fix_all = await loop.run_in_executor(ls.linter, _fix_all, ls, uri)
+    if not kinds or any(k.startswith(types.CodeActionKind.QuickFix.value) for k in kinds):
+        for d in ls.findings(snap):
+            if not d.code.startswith("GIL00") and _overlaps(ls, d, snap, rng):
+                actions.extend(_quick_fixes(ls, d, snap))
+    wanted = ("source", types.CodeActionKind.SourceFixAll.value, FIX_ALL_KIND)
+    if not kinds or any(k in wanted for k in kinds):
+        fix_all = _fix_all(ls, snap)
         if fix_all is not None:
             actions.append(fix_all)
     return actions
 
 
-def _fix_all(ls: GilLintServer, uri: str) -> types.CodeAction | None:
-    from gil_lint.fixes import fix_source
+def _overlaps(ls: GilLintServer, d: Diagnostic, snap: Snapshot, rng: types.Range) -> bool:
+    r = to_lsp_range(snap.lines, d.row, d.col, d.end_row, d.end_col, ls.encoding)
+    start, end = (r.start.line, r.start.character), (r.end.line, r.end.character)
+    return not (
+        end < (rng.start.line, rng.start.character) or (rng.end.line, rng.end.character) < start
+    )
 
-    doc = ls.workspace.get_text_document(uri)
-    path = doc.path or uri
-    result = fix_source(doc.source, path, ls.settings_for(path))
-    if result.source == doc.source:
+
+def _quick_fixes(
+    ls: GilLintServer, d: Diagnostic, snap: Snapshot
+) -> list[types.CodeAction | types.Command]:
+    lsp_diag = ls.to_lsp(d, snap)
+    out: list[types.CodeAction | types.Command] = []
+    fix = d.fix
+    if fix is not None and fix.edits and (fix.applicability == "safe" or ls.unsafe_fixes):
+        unsafe = fix.applicability == "unsafe"
+        out.append(
+            types.CodeAction(
+                title=f"gil-lint: {fix.message}" + (" (unsafe)" if unsafe else ""),
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[lsp_diag],
+                is_preferred=not unsafe,
+                edit=_workspace_edit(ls, snap, list(fix.edits)),
+            )
+        )
+    if d.code in VERIFIABLE and snap.on_disk:
+        # a bare Command: a CodeAction holding only a command is ambiguous to clients
+        out.append(
+            types.Command(
+                title=f"gil-lint: Verify this finding ({d.code}) by measuring it",
+                command=VERIFY_COMMAND,
+                arguments=[{"uri": snap.uri, "line": d.row, "code": d.code}],
+            )
+        )
+    noqa = _noqa_edit(snap, d)
+    if noqa is not None:
+        out.append(
+            types.CodeAction(
+                title=f"gil-lint: Disable {d.code} for this line",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[lsp_diag],
+                edit=_workspace_edit(ls, snap, [noqa]),
+            )
+        )
+    return out
+
+
+def _workspace_edit(ls: GilLintServer, snap: Snapshot, edits: list[Edit]) -> types.WorkspaceEdit:
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=snap.uri, version=snap.version
+                ),
+                edits=[to_lsp_text_edit(snap.lines, e, ls.encoding) for e in edits],
+            )
+        ]
+    )
+
+
+def _noqa_edit(snap: Snapshot, d: Diagnostic) -> Edit | None:
+    """``  # noqa: CODE`` at the end of the finding's first line (its last line if the first
+    continues with a backslash or ends inside a string), or CODE added to a noqa there."""
+    for row in dict.fromkeys((d.row, d.end_row)):
+        if not 1 <= row <= len(snap.lines):
+            continue
+        text = snap.lines[row - 1].rstrip("\r\n")
+        if text.rstrip().endswith("\\"):
+            continue
+        m = _NOQA.search(text)
+        if m is None:
+            end = len(text) + 1
+            edit = Edit(row, end, row, end, f"  # noqa: {d.code}")
+        elif m.group("codes"):
+            codes = [c for c in re.split(r"[\s,]+", m.group("codes")) if c]
+            merged = ", ".join([*codes, d.code])
+            edit = Edit(row, m.start("codes") + 1, row, m.end("codes") + 1, merged)
+        else:
+            return None  # a bare noqa silences the line already
+        if ("'''" in text or '"""' in text or row != d.row) and not _parses_with(snap, edit):
+            continue
+        return edit
+    return None
+
+
+def _parses_with(snap: Snapshot, edit: Edit) -> bool:
+    line = snap.lines[edit.row - 1]
+    body = line.rstrip("\r\n")
+    new_line = body[: edit.col - 1] + edit.content + body[edit.end_col - 1 :] + line[len(body) :]
+    lines = [*snap.lines[: edit.row - 1], new_line, *snap.lines[edit.row :]]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _fix_all(ls: GilLintServer, snap: Snapshot) -> types.CodeAction | None:
+    fixed = ls.run_off_loop(worker.fix, snap.source, snap.path, ls.settings_for(snap.path))
+    if fixed == snap.source:
         return None
-    lines = doc.lines
-    end_row = len(lines) + 1
-    whole = Edit(1, 1, end_row, 1, result.source)
+    # one edit over the changed lines only: the editor keeps folds and the cursor elsewhere
+    old, new = snap.lines, split_lines(fixed)
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    edit = Edit(head + 1, 1, len(old) - tail + 1, 1, "".join(new[head : len(new) - tail]))
     return types.CodeAction(
         title="gil-lint: Fix all safe fixes",
         kind=FIX_ALL_KIND,
-        edit=_workspace_edit(uri, lines, [whole], doc.version),
+        edit=_workspace_edit(ls, snap, [edit]),
     )
 
 
@@ -484,35 +639,41 @@ async def verify_finding(ls: GilLintServer, *args: Any) -> dict[str, Any] | None
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded(lambda: None)
 def hover(ls: GilLintServer, params: types.HoverParams) -> types.Hover | None:
+    snap = ls.snapshot(params.text_document.uri)
+    if snap is None or params.position.line >= len(snap.lines):
+        return None
+    return _hover(ls, snap, from_lsp_position(snap.lines, params.position, ls.encoding))
+
+
+def _hover(ls: GilLintServer, snap: Snapshot, at: tuple[int, int]) -> types.Hover | None:
     from gil_lint.rules import rule_by_code
 
-    uri = params.text_document.uri
-    doc = ls.workspace.text_documents.get(uri)
-    if doc is None or params.position.line >= len(doc.lines):
-        return None
-    row, col = from_lsp_position(doc.lines, params.position)
-    parts = []
-    for d in ls.last_diagnostics(uri):
-        inside = (d.row, d.col) <= (row, col) <= (d.end_row, d.end_col)
+    parts, ranges = [], []
+    for d in ls.last_diagnostics(snap.uri):
         rule = rule_by_code(d.code)
-        if inside and rule is not None:
+        if rule is not None and (d.row, d.col) <= at <= (d.end_row, d.end_col):
             parts.append(f"**{rule.CODE} {rule.NAME}**\n\n{d.message}\n\n{rule.docs()}")
+            ranges.append(to_lsp_range(snap.lines, d.row, d.col, d.end_row, d.end_col, ls.encoding))
     if not parts:
         return None
     return types.Hover(
         contents=types.MarkupContent(
             kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
-        )
+        ),
+        range=ranges[0],
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
     p = argparse.ArgumentParser(
         prog="gil-lint server", description="Run the gil-lint language server on stdio."
     )
+    # editors' clients often pass --stdio; stdio is the only transport
+    p.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
     p.parse_args(argv or [])
     logging.basicConfig(level=logging.WARNING)
-    server.start_io()
+    try:
+        server.start_io()
+    finally:
+        server.stop_workers()
     return 0

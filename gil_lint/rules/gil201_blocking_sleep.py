@@ -59,7 +59,18 @@ class BlockingSleepInAsync(BlockingCallRule):
             "import time\nasync def f():\n    time.sleep(1)\n",
             fixed="import time\nimport asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         ),
-        "import time as t\nasync def f():\n    t.sleep(0.5)\n",
+        Example(
+            "import asyncio as aio\nimport time as t\nasync def f():\n    t.sleep(0.5)  # back off\n",
+            fixed="import asyncio as aio\nimport time as t\nasync def f():\n"
+            "    await aio.sleep(0.5)  # back off\n",
+        ),
+        Example(
+            '"""Poller."""\nfrom __future__ import annotations\n\nfrom time import sleep as nap\n\n'
+            "async def f(delay):\n    while True:\n        nap(\n            delay,\n        )\n",
+            fixed='"""Poller."""\nfrom __future__ import annotations\n\nfrom time import sleep as nap\n'
+            "import asyncio\n\nasync def f(delay):\n    while True:\n"
+            "        await asyncio.sleep(\n            delay,\n        )\n",
+        ),
         "from time import sleep as nap\nasync def f():\n    nap(2)\n",
         "from time import *\nasync def f():\n    sleep(2)\n",
         "async def f():\n    time.sleep(2)\n",

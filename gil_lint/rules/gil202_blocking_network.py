@@ -73,7 +73,12 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "import requests\nasync def f(url):\n    return requests.Session().get(url)\n",
         "import requests\nasync def f(url):\n    s = requests.Session()\n    return s.post(url)\n",
         "import requests\nasync def f(url):\n    with requests.Session() as s:\n        return s.get(url)\n",
-        "from urllib.request import urlopen\nasync def f(url):\n    return urlopen(url).read()\n",
+        Example(
+            "from urllib.request import urlopen\nasync def f(url):\n    return urlopen(url).read()\n",
+            fixed="from urllib.request import urlopen\nimport asyncio\nasync def f(url):\n"
+            "    return (await asyncio.to_thread(urlopen, url)).read()\n",
+            unsafe=True,
+        ),
         "import urllib.request\nasync def f(url):\n    return urllib.request.urlopen(url)\n",
         "import sqlite3\nasync def f():\n    conn = sqlite3.connect('x.db')\n",
         "import httpx\nasync def f(url):\n    with httpx.Client() as c:\n        return c.get(url)\n",

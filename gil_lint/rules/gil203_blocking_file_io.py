@@ -63,6 +63,11 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
         "from pathlib import Path\nasync def f(p):\n    return Path(p).read_text()\n",
         "from pathlib import Path\nasync def f(p):\n    return (Path(p) / 'x').write_bytes(b'')\n",
-        "import shutil\nasync def f(a, b):\n    shutil.copy(a, b)\n",
+        Example(
+            "import shutil\nasync def f(a, b):\n    shutil.copy(a, b)  # big file\n",
+            fixed="import shutil\nimport asyncio\nasync def f(a, b):\n"
+            "    await asyncio.to_thread(shutil.copy, a, b)  # big file\n",
+            unsafe=True,
+        ),
         "import os\nasync def f(p):\n    return os.listdir(p)\n",
     ]

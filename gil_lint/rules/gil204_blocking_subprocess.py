@@ -60,6 +60,14 @@ class BlockingSubprocessInAsync(BlockingCallRule):
             "    await (await asyncio.create_subprocess_exec('ls', '-l')).wait()\n",
             unsafe=True,
         ),
+        Example(
+            "import subprocess\nasync def f(d):\n"
+            "    subprocess.call(['make', 'all'], cwd=d, stdout=subprocess.DEVNULL)\n",
+            fixed="import subprocess\nimport asyncio\nasync def f(d):\n"
+            "    await (await asyncio.create_subprocess_exec('make', 'all', cwd=d, "
+            "stdout=subprocess.DEVNULL)).wait()\n",
+            unsafe=True,
+        ),
         "import subprocess\nasync def f():\n    subprocess.run(['ls'], check=True)\n",
         "import subprocess as sp\nasync def f():\n    return sp.check_output(['ls'])\n",
         "import os\nasync def f():\n    os.system('ls')\n",

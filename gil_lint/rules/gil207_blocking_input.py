@@ -47,6 +47,10 @@ class BlockingInputInAsync(BlockingCallRule):
             "async def f():\n    return input('x? ')\n",
             fixed="import asyncio\nasync def f():\n    return await asyncio.to_thread(input, 'x? ')\n",
         ),
-        "import sys\nasync def f():\n    return sys.stdin.readline()\n",
+        Example(
+            "import sys\nasync def f():\n    return sys.stdin.readline()\n",
+            fixed="import sys\nimport asyncio\nasync def f():\n"
+            "    return await asyncio.to_thread(sys.stdin.readline)\n",
+        ),
         "import getpass\nasync def f():\n    return getpass.getpass()\n",
     ]

@@ -70,7 +70,14 @@ class ProcessPoolWithoutMainGuard(Rule):
         ),
         "import concurrent.futures as cf\nwith cf.ProcessPoolExecutor() as ex:\n"
         "    ex.submit(print)\n",
-        "import multiprocessing as mp\np = mp.Process(target=print)\np.start()\n",
+        Example(
+            "import multiprocessing as mp\n\np = mp.Process(target=print)\n# run it\np.start()\n"
+            "p.join()\n\n\ndef helper():\n    pass\n",
+            fixed="import multiprocessing as mp\n\n"
+            'if __name__ == "__main__":\n    p = mp.Process(target=print)\n    # run it\n'
+            "    p.start()\n    p.join()\n\n\ndef helper():\n    pass\n",
+            unsafe=True,
+        ),
         "import multiprocessing as mp\npool = mp.get_context('spawn').Pool(2)\n",
     ]
 

@@ -77,8 +77,13 @@ class CoroutineNotAwaited(Rule):
             unsafe=True,
         ),
         "import asyncio\nasync def f():\n    asyncio.sleep(1)\n",
-        "class C:\n    async def save(self):\n        pass\n    async def run(self):\n"
-        "        self.save()\n",
+        Example(
+            "class C:\n    async def save(self):\n        pass\n    async def run(self):\n"
+            "        self.save()\n",
+            fixed="class C:\n    async def save(self):\n        pass\n    async def run(self):\n"
+            "        await self.save()\n",
+            unsafe=True,
+        ),
         "async def g():\n    pass\ndef f():\n    g()\n",
     ]
 

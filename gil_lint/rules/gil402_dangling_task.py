@@ -60,11 +60,21 @@ class DanglingTask(Rule):
             fixed="import asyncio\n\n\n_background_tasks = set()\n\n\ndef _keep_task(task):\n"
             "    # the event loop holds tasks weakly: keep a reference until the task is done\n"
             "    _background_tasks.add(task)\n"
-            "    task.add_done_callback(_background_tasks.discard)\n    return task\n\n"
+            "    task.add_done_callback(_background_tasks.discard)\n    return task\n\n\n"
             "async def f(c):\n    _keep_task(asyncio.create_task(c))\n",
             unsafe=True,
         ),
-        "import asyncio\nasync def f(c):\n    asyncio.ensure_future(c)\n",
+        Example(
+            "import asyncio\n\n\n_background_tasks = set()\n\n\ndef _keep_task(task):\n"
+            "    _background_tasks.add(task)\n"
+            "    task.add_done_callback(_background_tasks.discard)\n    return task\n\n\n"
+            "async def f(c):\n    asyncio.ensure_future(c)  # fire and forget\n",
+            fixed="import asyncio\n\n\n_background_tasks = set()\n\n\ndef _keep_task(task):\n"
+            "    _background_tasks.add(task)\n"
+            "    task.add_done_callback(_background_tasks.discard)\n    return task\n\n\n"
+            "async def f(c):\n    _keep_task(asyncio.ensure_future(c))  # fire and forget\n",
+            unsafe=True,
+        ),
         "import asyncio\nasync def f(c):\n    loop = asyncio.get_running_loop()\n"
         "    loop.create_task(c)\n",
         "def f(loop, c):\n    loop.create_task(c)\n",

@@ -56,8 +56,12 @@ class NestedEventLoop(Rule):
             "import asyncio\nasync def g():\n    pass\nasync def f():\n    asyncio.run(g())\n",
             fixed="import asyncio\nasync def g():\n    pass\nasync def f():\n    await g()\n",
         ),
-        "import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n"
-        "    return loop.run_until_complete(c)\n",
+        Example(
+            "import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n"
+            "    return loop.run_until_complete(c)\n",
+            fixed="import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n"
+            "    return await c\n",
+        ),
         "from asyncio import run\nasync def f(c):\n    run(c)\n",
     ]
 

@@ -1,0 +1,36 @@
+"""What the server's lint process runs.
+
+Linting holds the GIL for long stretches (``ast.parse`` of a 20,000-line file is one
+300 ms C call), so a lint *thread* would stall the event loop; a separate process keeps
+the server answering hover and code-action requests while it lints.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gil_lint.config import Settings
+    from gil_lint.diagnostics import Diagnostic
+
+
+def start() -> None:
+    """Initializer: nothing the process prints may reach the server's stdout (the LSP
+    stream), so fd 1 becomes stderr."""
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    import gil_lint.engine.lint  # noqa: F401  (warm: the first lint should not pay for it)
+
+
+def lint(source: str, path: str, settings: Settings) -> list[Diagnostic]:
+    from gil_lint.engine.lint import lint_source
+
+    return lint_source(source, path, settings)
+
+
+def fix(source: str, path: str, settings: Settings) -> str:
+    from gil_lint.fixes import fix_source
+
+    return fix_source(source, path, settings).source
