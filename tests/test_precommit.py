@@ -1,4 +1,5 @@
-"""The pre-commit hook, run by the real ``pre-commit try-repo`` against a temporary repo."""
+"""The pre-commit hooks (``gil-lint``, ``gil-lint-fix``), run by the real
+``pre-commit try-repo`` against a temporary repo."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ def git(repo: Path, *args: str) -> None:
     )
 
 
-def try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def try_repo(repo: Path, home: Path, hook: str = "gil-lint") -> subprocess.CompletedProcess[str]:
     pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")
     return subprocess.run(
-        [pre_commit, "try-repo", str(ROOT), "gil-lint", "--all-files", "--verbose"],
+        [pre_commit, "try-repo", str(ROOT), hook, "--all-files", "--verbose"],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -56,3 +57,49 @@ def test_pre_commit_hook_fails_on_bad_and_passes_on_clean(tmp_path):
     r = try_repo(repo, home)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Passed" in r.stdout
+
+
+BAD = "import time\n\nasync def f():\n    time.sleep(1)\n"
+CLEAN = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
+# GIL205 has no fix: --fix leaves it and gil-lint exits 1
+UNFIXABLE = (
+    "import threading\n\nlock = threading.Lock()\n\nasync def f():\n    with lock:\n        pass\n"
+)
+MODIFIED = "files were modified by this hook"
+
+
+@pytest.mark.slow
+def test_pre_commit_fix_hook_rewrites_fails_then_passes(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "bad.py").write_text(BAD)
+    (repo / "clean.py").write_text(CLEAN)
+    git(repo, "add", ".")
+    home = tmp_path / "pre-commit-home"
+
+    # all findings fixed: gil-lint exits 0, pre-commit fails the hook for the rewrite
+    r = try_repo(repo, home, "gil-lint-fix")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert MODIFIED in r.stdout, r.stdout
+    assert "1 fixed, 0 remaining" in r.stdout, r.stdout
+    assert (repo / "bad.py").read_text() == (
+        "import time\nimport asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
+    )
+    assert (repo / "clean.py").read_text() == CLEAN
+
+    # the fixed tree, staged, passes
+    git(repo, "add", ".")
+    r = try_repo(repo, home, "gil-lint-fix")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Passed" in r.stdout, r.stdout
+    assert MODIFIED not in r.stdout, r.stdout
+
+    # a finding without a fix: nothing rewritten, the hook fails on the finding
+    (repo / "locked.py").write_text(UNFIXABLE)
+    git(repo, "add", ".")
+    r = try_repo(repo, home, "gil-lint-fix")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "GIL205" in r.stdout, r.stdout
+    assert MODIFIED not in r.stdout, r.stdout
+    assert (repo / "locked.py").read_text() == UNFIXABLE
