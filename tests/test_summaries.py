@@ -108,3 +108,33 @@ def test_max_call_depth_is_configurable():
     deep = {d.row for d in lint_file(path, max_call_depth=5)}
     assert 21 in deep
     assert {d.row for d in lint_file(path, max_call_depth=0)} == set()
+
+
+def test_a_finished_lint_leaves_nothing_for_the_full_collector():
+    """The runner collects only the young generations after each file (full collections
+    over the project index cost 40% of a stdlib run), so a lint must leave no garbage
+    that survives into the old generation: the project forgets the linted module."""
+    import gc
+
+    from gil_lint.engine.context import ModuleContext
+    from gil_lint.engine.project import ModuleInfo
+
+    path = FIXTURES / "cpu_project" / "shop" / "service.py"
+    project = Project(load_knowledge(), [path.parent.parent])
+    settings = Settings(project_root=path.parent.parent, target_gil="enabled")
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        diags = lint_source(path.read_text(), str(path), settings, project=project)
+        assert any(d.code == "GIL101" for d in diags)  # summaries were used
+        gc.collect(1)
+        alive = [
+            o
+            for o in gc.get_objects()
+            if isinstance(o, ModuleContext) or (isinstance(o, ModuleInfo) and o.path == str(path))
+        ]
+    finally:
+        if enabled:
+            gc.enable()
+    assert alive == []

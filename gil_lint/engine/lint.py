@@ -26,7 +26,7 @@ from gil_lint.diagnostics import (
 )
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.knowledge import load_knowledge
-from gil_lint.engine.project import project_for
+from gil_lint.engine.project import Project, project_for
 from gil_lint.engine.scopes import ScopeBuilder, module_name_for
 from gil_lint.rules import Rule, all_rules
 
@@ -217,6 +217,8 @@ def _run_rules(
             inst.finish()
         except Exception as e:
             failed[inst.CODE] = _describe_crash(inst, e, tree)
+    if ctx._module_info is not None and isinstance(ctx.project, Project):
+        ctx.project.release(ctx._module_info)
     out = list(ctx.diagnostics)
     for code, message in failed.items():
         out = [d for d in out if d.code != code]

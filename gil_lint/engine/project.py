@@ -72,6 +72,12 @@ class Project:
         if root is not None:
             self.add_root(root)
 
+    def release(self, info: ModuleInfo) -> None:
+        """Forget the module registered for a lint that has finished, so that its tree
+        and scopes are freed as soon as the lint's own objects are."""
+        if self._by_name.get(info.name) is info:
+            del self._by_name[info.name]
+
     # -- modules -----------------------------------------------------------------
     def module(self, name: str) -> ModuleInfo | None:
         known = self._by_name.get(name)
