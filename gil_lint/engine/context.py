@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
-from gil_lint.engine.summaries import Summaries, Summary
+from gil_lint.engine.summaries import CONSUMERS, PASS_THROUGH, Summaries, Summary
 
 if TYPE_CHECKING:
     from gil_lint.config import Settings
@@ -167,6 +167,28 @@ class ModuleContext:
         if isinstance(parent, ast.withitem):
             return isinstance(self.parents.get(parent), ast.AsyncWith)
         return isinstance(parent, ast.AsyncFor) and parent.iter is node
+
+    def consumed_as(self, node: ast.Call) -> str | None:
+        """How a call's result is used at once: iterated (``for x in f()``,
+        ``list(f())``: "iter") or entered (``with f():``: "with"). A generator
+        function's body runs only then."""
+        parent = self.parents.get(node)
+        if isinstance(parent, ast.withitem) and parent.context_expr is node:
+            return "with" if isinstance(self.parents.get(parent), ast.With) else None
+        if isinstance(parent, ast.For) and parent.iter is node:
+            return "iter"
+        if isinstance(parent, ast.comprehension) and parent.iter is node and not parent.is_async:
+            return "iter"
+        if isinstance(parent, ast.Call) and node in parent.args:
+            func = parent.func
+            name = self.call_name(parent) if isinstance(func, ast.Name) else None
+            if name in CONSUMERS or (
+                isinstance(func, ast.Attribute) and func.attr in ("join", "extend")
+            ):
+                return "iter"
+            if name in PASS_THROUGH:  # `for i, x in enumerate(gen())`
+                return "iter" if self.consumed_as(parent) == "iter" else None
+        return None
 
     def is_module_level(self, scope: Scope | None = None) -> bool:
         return (scope or self.scope).kind == "module"

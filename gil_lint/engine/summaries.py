@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from gil_lint.engine.callforms import returns_immediately
@@ -63,6 +63,9 @@ class Summary:
     # CPU evidence that is heavy on its own: nested or `while` loops, a literal
     # range of at least cpu-loop-min-iterations, recursion, known CPU-heavy calls
     heavy: bool = False
+    # a generator function (also a @contextmanager one): calling it runs nothing; its
+    # body runs when the generator is iterated or the context is entered
+    generator: bool = False
 
     def explain(self) -> str:
         """``loop at line 34 → `is_prime` (line 35) → loop at line 26``."""
@@ -81,6 +84,8 @@ class _Facts:
     # calls outside loops to functions nothing is known about
     unknown_calls: int = 0
     recursive_calls: int = 0
+    # calls whose result is iterated or entered right away (see ``consumed_calls``)
+    consumed: frozenset[ast.Call] = frozenset()
 
 
 class Summaries:
@@ -139,16 +144,47 @@ class Summaries:
 
     # -- analysis ---------------------------------------------------------------------------
     def _compute(self, module: ModuleInfo, fn: FunctionNode, depth: int) -> Summary:
-        facts = _Facts()
+        facts = _Facts(consumed=consumed_calls(fn.body))
         for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=True):
             if isinstance(node, _LOOPS):
                 self._loop(node, scope, module, depth, facts)
             elif isinstance(node, ast.Call):
                 if self._call(node, scope, module, depth, facts) == "unknown":
                     facts.unknown_calls += 1
+            elif isinstance(node, ast.With):
+                self._with(node, scope, module, depth, facts)
             elif isinstance(node, _COMPREHENSIONS):
                 self._comprehension(node, scope, module, facts)
-        return _verdict(fn.name, facts)
+        summary = _verdict(fn.name, facts)
+        if is_generator(fn):
+            summary = replace(summary, generator=True)
+        return summary
+
+    def of_enter(
+        self, call: ast.Call, scope: Scope, module: ModuleInfo
+    ) -> tuple[Summary, Step] | None:
+        """``with Resource(...):`` runs ``Resource.__enter__``: its summary and a step
+        naming it, for a project class that defines one."""
+        name = module.resolver.qualname(call.func, scope)
+        if name is None:
+            return None
+        found = self._callee(f"{name}.__enter__", module)
+        if found is None or isinstance(found[1], ast.AsyncFunctionDef):
+            return None
+        enter_module, fn = found
+        shown = f"{name.rpartition('.')[2]}.__enter__"
+        step = Step(f"`{shown}` (line {fn.lineno})", enter_module.path, fn.lineno)
+        return self.of(enter_module, fn), step
+
+    def _with(
+        self, node: ast.With, scope: Scope, module: ModuleInfo, depth: int, facts: _Facts
+    ) -> None:
+        for item in node.items:
+            call = item.context_expr
+            if isinstance(call, ast.Call):
+                entered = self.of_enter(call, scope, module)
+                if entered is not None:
+                    self._absorb(entered[0], entered[1], facts)
 
     def _step(self, module: ModuleInfo, node: ast.AST, message: str) -> Step:
         return Step(message, module.path, getattr(node, "lineno", 1))
@@ -208,7 +244,16 @@ class Summaries:
             )
             return "cpu"
         sub = self.of(callee_module, callee_fn, depth + 1)
+        if sub.generator and call not in facts.consumed:
+            return "unknown"  # calling it only makes a generator: nothing runs yet
         link = self._step(module, call, f"`{shown}` (line {line})")
+        kind = self._absorb(sub, link, facts)
+        if kind is not None:
+            return kind
+        return "pure" if _is_pure_function(callee_fn) else "unknown"
+
+    def _absorb(self, sub: Summary, link: Step, facts: _Facts) -> str | None:
+        """Add what a callee's summary tells to the caller's facts, behind ``link``."""
         if facts.blocking is None and sub.blocking is not None:
             facts.blocking = (sub.blocking[0], (link, *sub.blocking[1]))
         if sub.kind == "cpu":
@@ -225,7 +270,7 @@ class Summaries:
             facts.io.append((link, *sub.chain))
             facts.cpu.append((link, *sub.chain))
             return "io"
-        return "pure" if _is_pure_function(callee_fn) else "unknown"
+        return None
 
     def _callee(self, name: str, module: ModuleInfo) -> tuple[ModuleInfo, FunctionNode] | None:
         fn = module.resolver.function_def(name)
@@ -257,6 +302,8 @@ class Summaries:
                 heavy = heavy or (isinstance(node, ast.For) and self._computed_range(node.iter))
             elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
                 awaits = True
+            elif isinstance(node, ast.With):
+                self._with(node, inner, module, depth, facts)
             elif isinstance(node, _COMPUTE):
                 compute = True
                 arithmetic = arithmetic or isinstance(node, (ast.BinOp, ast.AugAssign))
@@ -408,6 +455,55 @@ def _walk_no_nested(root: ast.AST) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
+
+
+def is_generator(fn: FunctionNode) -> bool:
+    """A ``yield`` in the function's own body (not in a nested def or lambda)."""
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _walk_no_nested(fn))
+
+
+# builtins that run an iterable they are given to the end (or, `next`, one step)
+_CONSUMER_NAMES = frozenset(
+    "list tuple set frozenset dict sorted sum min max any all next".split()  # noqa: SIM905
+)
+CONSUMERS = frozenset(f"builtins.{name}" for name in _CONSUMER_NAMES)
+# lazy wrappers: what they are given runs when they are consumed
+_PASS_THROUGH_NAMES = frozenset(["enumerate", "zip", "map", "filter", "iter"])
+PASS_THROUGH = frozenset(f"builtins.{name}" for name in _PASS_THROUGH_NAMES)
+
+
+def consumed_calls(body: Sequence[ast.AST]) -> frozenset[ast.Call]:
+    """Calls in ``body`` whose result is iterated or entered where it is made.
+
+    ``for x in gen()``, ``[... for x in gen()]``, ``with cm():``, ``list(gen())``,
+    ``", ".join(gen())``, ``for i, x in enumerate(gen())``: a generator
+    function's body runs there. (Builtins are matched by name here; a shadowed
+    ``list`` is rare enough.)
+    """
+    out: set[ast.Call] = set()
+    stack = list(reversed(body))
+    while stack:  # pre-order: a call is judged before the calls in its arguments
+        node = stack.pop()
+        candidates: list[ast.AST] = []
+        if isinstance(node, ast.For):
+            candidates = [node.iter]
+        elif isinstance(node, _COMPREHENSIONS):
+            candidates = [g.iter for g in node.generators if not g.is_async]  # type: ignore[attr-defined]
+        elif isinstance(node, ast.With):
+            candidates = [item.context_expr for item in node.items]
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else None
+            if (
+                name in _CONSUMER_NAMES
+                or (name in _PASS_THROUGH_NAMES and node in out)
+                or (isinstance(func, ast.Attribute) and func.attr in ("join", "extend"))
+            ):
+                candidates = list(node.args)
+        out.update(c for c in candidates if isinstance(c, ast.Call))
+        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED)]
+        stack.extend(reversed(children))
+    return frozenset(out)
 
 
 def _is_pure_function(fn: FunctionNode) -> bool:

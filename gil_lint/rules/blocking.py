@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -58,6 +59,19 @@ class BlockingCallRule(Rule):
         if depth <= 0:
             return
         summary = ctx.summary_of(node.func)
+        consumed = ctx.consumed_as(node)
+        if summary is not None and summary.generator and not consumed:
+            return  # `rows = read_rows(path)` only makes a generator: nothing runs yet
+        verb = "calls"
+        if summary is not None and summary.generator:
+            verb = "enters" if consumed == "with" else "iterates"
+        if (summary is None or summary.blocking is None) and consumed == "with":
+            verb = "enters"
+            # `with Resource(...):` runs `Resource.__enter__` on the event loop
+            entered = ctx.summaries.of_enter(node, ctx.scope, ctx.module_info)
+            if entered is not None and entered[0].blocking is not None:
+                category, chain = entered[0].blocking
+                summary = replace(entered[0], blocking=(category, (entered[1], *chain)))
         if summary is None or summary.blocking is None:
             return
         category, chain = summary.blocking
@@ -74,13 +88,23 @@ class BlockingCallRule(Rule):
         steps = [here, *(Evidence(_located(s), s.path, s.row) for s in chain)]
         blocked = chain[-1].message.split(" (")[0]
         helper = ctx.segment(node.func)
+        if verb == "calls":
+            advice = f"offload it with `await asyncio.to_thread({helper}, ...)`"
+            # the helper may touch state the caller relies on: running it in a thread is unsafe
+            fix = to_thread_fix(ctx, node, "unsafe")
+        elif verb == "iterates":
+            # a generator's body runs as it is iterated: offloading the call alone does nothing
+            advice = f"iterate it in a thread (`await asyncio.to_thread(list, {helper}(...))`)"
+            fix = None
+        else:
+            advice = "enter it in a thread or give it an async counterpart (`async with`)"
+            fix = None
         self.report(
             node,
-            f"`{fname}()` calls {' → '.join(e.message for e in steps)}; {blocked} blocks the "
-            f"event loop — offload it with `await asyncio.to_thread({helper}, ...)`",
+            f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
+            f"the event loop — {advice}",
             evidence=steps,
-            # the helper may touch state the caller relies on: running it in a thread is unsafe
-            fix=to_thread_fix(ctx, node, "unsafe"),
+            fix=fix,
         )
 
     def _receiver_reported(self, node: ast.Call) -> bool:

@@ -45,6 +45,8 @@ class BlockingSleepInAsync(BlockingCallRule):
     FIX = "safe"
     ADVICE = "use `await asyncio.sleep(...)`"
     VALID = [
+        "import time\nclass Throttle:\n    def __enter__(self):\n        time.sleep(1)\n    def __exit__(self, *a):\n        pass\nasync def f():\n    t = Throttle()\n    return t\n",
+        "import contextlib, time\n@contextlib.contextmanager\ndef slow():\n    time.sleep(1)\n    yield\nasync def f():\n    return slow()\n",
         "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         "import time\ndef f():\n    time.sleep(1)\n",
         "import time\nasync def f():\n    def inner():\n        time.sleep(1)\n    return inner\n",
@@ -55,6 +57,8 @@ class BlockingSleepInAsync(BlockingCallRule):
         "import trio\nasync def f():\n    await trio.sleep(1)\n",
     ]
     INVALID = [
+        "import time\nclass Throttle:\n    def __enter__(self):\n        time.sleep(1)\n    def __exit__(self, *a):\n        pass\nasync def f():\n    with Throttle():\n        pass\n",
+        "import contextlib, time\n@contextlib.contextmanager\ndef slow():\n    time.sleep(1)\n    yield\nasync def f():\n    with slow():\n        pass\n",
         Example(
             "import time\nasync def f():\n    time.sleep(1)\n",
             fixed="import time\nimport asyncio\nasync def f():\n    await asyncio.sleep(1)\n",

@@ -44,6 +44,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     FIX = "unsafe"
     ADVICE = "use `await asyncio.to_thread({call}, ...)` or aiofiles"
     VALID = [
+        "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return rows(p)\n",
         "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n"
         "        return await fh.read()\n",
         "import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
@@ -53,6 +54,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "from pathlib import Path\nasync def f(p):\n    return Path(p).name\n",
     ]
     INVALID = [
+        "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    for r in rows(p):\n        print(r)\n",
+        "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return list(rows(p))\n",
         Example(
             "import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
             "    return Path(p).read_text()\n",

@@ -47,6 +47,7 @@ class CpuBoundInAsync(Rule):
     )
     TRIGGERS = (b"async",)
     VALID = [
+        "def squares(n):\n    for i in range(n):\n        for j in range(i):\n            yield i * j\nasync def f(n):\n    return squares(n)\n",
         "import asyncio\ndef work(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
         "            t += i * j\n    return t\nasync def f(pool):\n"
         "    loop = asyncio.get_running_loop()\n    return await loop.run_in_executor(pool, work, 10)\n",
@@ -59,6 +60,7 @@ class CpuBoundInAsync(Rule):
         "def work(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
         "            t += i * j\n    return t\nasync def f():\n    return work(1000)\n",
         "async def f():\n    t = 0\n    for i in range(10_000_000):\n        t += i\n    return t\n",
+        "def squares(n):\n    for i in range(n):\n        for j in range(i):\n            yield i * j\nasync def f(n):\n    return sum(squares(n))\n",
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -68,6 +70,8 @@ class CpuBoundInAsync(Rule):
         summary = ctx.summary_of(node.func)
         if summary is None or summary.kind != "cpu" or not summary.heavy:
             return
+        if summary.generator and ctx.consumed_as(node) is None:
+            return  # only makes a generator: its work runs where it is iterated
         self.report(
             node,
             what=f"`{ctx.segment(node.func)}`",
