@@ -323,7 +323,17 @@ def _insertion_row(ctx: ModuleContext) -> int:
             last = stmt
             continue
         break
-    return 1 if last is None else (last.end_lineno or last.lineno) + 1
+    if last is None:
+        return 1
+    _, _, end_row, end_col = ctx.span(last)
+    lines = ctx.lines
+    rest = lines[end_row - 1][end_col - 1 :] if end_row <= len(lines) else ""
+    row = end_row + 1
+    # `import time \` continues onto the next line: a line inserted there would be part of it
+    while rest.strip(" \t;") == "\\" and row <= len(lines):
+        rest = lines[row - 1]
+        row += 1
+    return row
 
 
 def _is_import_block(stmt: ast.stmt) -> bool:
@@ -350,8 +360,10 @@ def _import_edit(ctx: ModuleContext, statement: str) -> Edit:
 
 
 def _await_allowed(ctx: ModuleContext, node: ast.AST) -> bool:
-    """``await`` is valid here and means the same: in ``async def``, not in a class body
-    or a generator expression (that would turn it into an async generator)."""
+    """``await`` is valid here and means the same: in ``async def``, not in a class body,
+    a generator expression (that would turn it into an async generator) or an annotation
+    (``await`` there is a SyntaxError under ``from __future__ import annotations``, and a
+    local variable's annotation is never evaluated anyway)."""
     if not ctx.in_async():
         return False
     scope = ctx.scope
@@ -359,11 +371,16 @@ def _await_allowed(ctx: ModuleContext, node: ast.AST) -> bool:
         if scope.kind == "class":
             return False
         scope = scope.parent  # type: ignore[assignment]
+    child: ast.AST = node
     parent = ctx.parent(node)
-    while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    while parent is not None:
         if isinstance(parent, (ast.GeneratorExp, ast.Lambda, ast.ClassDef)):
             return False
-        parent = ctx.parent(parent)
+        if isinstance(parent, (ast.arg, ast.AnnAssign)) and child is parent.annotation:
+            return False
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return child is not parent.returns
+        child, parent = parent, ctx.parent(parent)
     return True
 
 
