@@ -221,6 +221,41 @@ async def test_helper_chain_is_related_information(vscode: LanguageClient):
     assert "requests.get" in related[-1].message
 
 
+async def test_editing_a_helper_relints_its_callers(vscode: LanguageClient, tmp_path: Path):
+    """Findings drawn from a helper in another module follow that module's open buffer,
+    saved or not: a caller is linted again when its helper changes."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    blocking = "import time\n\n\ndef slow():\n    time.sleep(1)\n"
+    (pkg / "helpers.py").write_text(blocking)
+    service = "from .helpers import slow\n\n\nasync def handle():\n    slow()\n"
+    (pkg / "service.py").write_text(service)
+    service_uri = (pkg / "service.py").as_uri()
+    helpers_uri = (pkg / "helpers.py").as_uri()
+
+    diags = await open_doc(vscode, service, service_uri)
+    d = next(d for d in diags if d.code == "GIL201")
+    assert [(r.location.uri, r.location.range.start.line) for r in d.related_information] == [
+        (service_uri, 4),
+        (helpers_uri, 4),
+    ]
+    await open_doc(vscode, blocking, helpers_uri)
+    # the helper stops blocking in the (unsaved) buffer: the caller's finding goes
+    await change(vscode, "def slow():\n    return 1\n", 2, helpers_uri)
+    assert await eventually(lambda: published(vscode, service_uri) == [])
+    # and comes back when the buffer blocks again
+    await change(vscode, blocking.replace("time.sleep(1)", "time.sleep(2)"), 3, helpers_uri)
+    assert await eventually(lambda: published(vscode, service_uri) == ["GIL201"])
+    await change(vscode, "def slow():\n    return 1\n", 4, helpers_uri)
+    assert await eventually(lambda: published(vscode, service_uri) == [])
+    # closed without saving: the file on disk (which blocks) counts again
+    vscode.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(helpers_uri))
+    )
+    assert await eventually(lambda: published(vscode, service_uri) == ["GIL201"])
+
+
 # -- code actions: each one applied to the text, then the text re-linted -------------------
 async def test_quick_fix_applied_and_relinted(client: LanguageClient):
     diags = await open_doc(client, BAD)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
+import threading
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -52,9 +53,19 @@ class Project:
         self._modules: OrderedDict[tuple[str, int, int], ModuleInfo | None] = OrderedDict()
         self._by_name: dict[str, ModuleInfo] = {}
         self._found: dict[tuple[str, int], str | None] = {}
-        # (path, size, mtime) of every other module read since the last reset: a file's
-        # cached findings are valid only while these are unchanged
-        self.accessed: set[tuple[str, int, int]] = set()
+        # unsaved editor buffers, by absolute path: read instead of the file on disk
+        self.overlays: dict[str, str] = {}
+        self._local = threading.local()
+
+    @property
+    def accessed(self) -> set[tuple[str, int, int]]:
+        """(path, size, mtime) of every other module read by this thread since the last
+        ``clear()``: a file's findings are valid only while these are unchanged. Per
+        thread, because the language server lints two documents at once."""
+        found: set[tuple[str, int, int]] | None = getattr(self._local, "accessed", None)
+        if found is None:
+            found = self._local.accessed = set()
+        return found
 
     def add_root(self, root: Path) -> None:
         if root not in self.roots:
@@ -86,16 +97,21 @@ class Project:
         path = self._find(name)
         if path is None:
             return None
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        key = (path, st.st_size, st.st_mtime_ns)
+        overlay = self.overlays.get(os.path.abspath(path)) if self.overlays else None
+        if overlay is not None:
+            # an open, maybe unsaved, buffer: keyed by its content, not the file's stat
+            key = (path, -1, hash(overlay))
+        else:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            key = (path, st.st_size, st.st_mtime_ns)
         self.accessed.add(key)
         if key in self._modules:
             self._modules.move_to_end(key)
             return self._modules[key]
-        info = self._parse(name, path)
+        info = self._parse(name, path, overlay)
         self._modules[key] = info
         if len(self._modules) > _MAX_MODULES:
             self._modules.popitem(last=False)
@@ -118,10 +134,14 @@ class Project:
         self._found[key] = found
         return found
 
-    def _parse(self, name: str, path: str) -> ModuleInfo | None:
+    def _parse(self, name: str, path: str, overlay: str | None = None) -> ModuleInfo | None:
         try:
-            with open(path, "rb") as f:
-                data = f.read()
+            data: str | bytes
+            if overlay is not None:
+                data = overlay
+            else:
+                with open(path, "rb") as f:
+                    data = f.read()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree = ast.parse(data, filename=path)

@@ -18,6 +18,7 @@ import ast
 import asyncio
 import logging
 import multiprocessing
+import os
 import re
 import threading
 import traceback
@@ -31,7 +32,7 @@ from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 
 from gil_lint import __version__
 from gil_lint.config import ConfigError, Settings, load_settings, settings_from_table
@@ -98,6 +99,10 @@ class GilLintServer(LanguageServer):
         self.options: dict[str, Any] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.results: dict[str, tuple[int | None, list[Diagnostic]]] = {}
+        # other modules each document's findings were drawn from (helpers' summaries)
+        self.deps: dict[str, frozenset[str]] = {}
+        # open documents' text by absolute path: helpers are read from the buffer, not disk
+        self.overlays: dict[str, str] = {}
         self.settings_cache: dict[str, Settings] = {}
         self.reported: dict[str, str] = {}  # settings problems already shown, by source
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -187,9 +192,31 @@ class GilLintServer(LanguageServer):
         cached = self.results.get(snap.uri)
         if cached is not None and cached[0] == snap.version and snap.version is not None:
             return cached[1]
-        found = self.run_off_loop(worker.lint, snap.source, snap.path, self.settings_for(snap.path))
+        settings = self.settings_for(snap.path)
+        # a lint in this process shares the live buffers; the lint process gets a copy
+        overlays = self.overlays if len(snap.source) < PROCESS_THRESHOLD else dict(self.overlays)
+        found, deps = self.run_off_loop(worker.lint, snap.source, snap.path, settings, overlays)
         self.results[snap.uri] = (snap.version, found)
+        self.deps[snap.uri] = deps
         return found
+
+    def buffer_changed(self, uri: str, delay: float) -> None:
+        """A document changed (or was opened, saved, closed): lint it, and lint again the
+        open documents whose findings were drawn from it (a helper's summary)."""
+        snap = self.snapshot(uri)
+        path = os.path.abspath(snap.path) if snap is not None and snap.on_disk else None
+        if path is not None:
+            self.overlays[path] = snap.source  # type: ignore[union-attr]
+        if snap is not None:
+            self.schedule(uri, delay)
+        if path is not None:
+            self.relint_dependents(uri, path, delay)
+
+    def relint_dependents(self, uri: str, path: str, delay: float) -> None:
+        for other, deps in list(self.deps.items()):
+            if other != uri and path in deps and other in self.workspace.text_documents:
+                self.results.pop(other, None)
+                self.schedule(other, delay)
 
     def run_off_loop(self, fn: Callable[..., T], source: str, *args: Any) -> T:
         """``fn(source, *args)`` in this (worker) thread for small documents, else in the
@@ -254,6 +281,7 @@ class GilLintServer(LanguageServer):
         if task is not None:
             task.cancel()
         self.results.pop(uri, None)
+        self.deps.pop(uri, None)
 
     def last_diagnostics(self, uri: str) -> list[Diagnostic]:
         """The latest findings, even if an edit is pending (for hover)."""
@@ -364,13 +392,13 @@ def did_change_configuration(ls: GilLintServer, params: types.DidChangeConfigura
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @guarded(lambda: None)
 def did_open(ls: GilLintServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.schedule(params.text_document.uri, 0.0)
+    ls.buffer_changed(params.text_document.uri, 0.0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 @guarded(lambda: None)
 def did_change(ls: GilLintServer, params: types.DidChangeTextDocumentParams) -> None:
-    ls.schedule(params.text_document.uri, DEBOUNCE_SECONDS)
+    ls.buffer_changed(params.text_document.uri, DEBOUNCE_SECONDS)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -378,13 +406,17 @@ def did_change(ls: GilLintServer, params: types.DidChangeTextDocumentParams) -> 
 def did_save(ls: GilLintServer, params: types.DidSaveTextDocumentParams) -> None:
     ls.settings_cache.clear()  # the saved file may be a pyproject.toml next to it
     ls.results.pop(params.text_document.uri, None)
-    ls.schedule(params.text_document.uri, 0.0)
+    ls.buffer_changed(params.text_document.uri, 0.0)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @guarded(lambda: None)
 def did_close(ls: GilLintServer, params: types.DidCloseTextDocumentParams) -> None:
-    ls.forget(params.text_document.uri)
+    uri = params.text_document.uri
+    ls.forget(uri)
+    path = to_fs_path(uri)
+    if path is not None and ls.overlays.pop(os.path.abspath(path), None) is not None:
+        ls.relint_dependents(uri, os.path.abspath(path), 0.0)  # the file on disk counts again
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
