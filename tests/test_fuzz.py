@@ -475,14 +475,6 @@ def test_import_is_not_inserted_into_a_backslash_continuation():
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="engine bug (gil_lint/engine/scopes.py + lint.py, not fixed here): the scope "
-    "builder does not visit parameter annotations, so a lambda or comprehension there has no "
-    "scope and the walker's scopes[node] raises KeyError out of lint_source; the CLI run dies "
-    "with a traceback",
-)
 @pytest.mark.parametrize("annotation", ["(lambda: 0)", "[x for x in y]"])
 def test_lambda_or_comprehension_in_a_parameter_annotation(annotation):
     check(f"import time\nasync def f(a: {annotation}):\n    time.sleep(1)\n")

@@ -223,6 +223,11 @@ class ScopeBuilder(ast.NodeVisitor):
         for d in node.decorator_list:
             self.visit(d)
         self._visit_arguments_defaults(node.args)
+        args = node.args
+        for a in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg):
+            if a is not None and a.annotation is not None:
+                # evaluated in the enclosing scope; a lambda or comprehension there has one too
+                self.visit(a.annotation)
         if node.returns is not None:
             self.visit(node.returns)
         parent.bind(node.name, Binding("def", qualname=None, node=node))
