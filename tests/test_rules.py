@@ -77,3 +77,17 @@ def test_examples_trigger_the_prescan():
         for example in rule.INVALID:
             code = example.code if isinstance(example, Example) else example
             assert any(t in code.encode() for t in rule.TRIGGERS), (rule.CODE, code)
+
+
+def test_an_engine_bug_becomes_an_internal_error_for_that_file(monkeypatch):
+    """Outside any one rule (scope building, the walker), a crash must not escape
+    lint_source: the file gets GIL003 and the run goes on."""
+    from gil_lint.engine import lint as lint_module
+
+    def broken(self, tree):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(lint_module.ScopeBuilder, "build", broken)
+    diags = lint_module.lint_source("import time\nasync def f():\n    time.sleep(1)\n", "m.py")
+    assert [d.code for d in diags] == ["GIL003"]
+    assert "KeyError" in diags[0].message and "please report it" in diags[0].message

@@ -155,6 +155,11 @@ def lint_source(
                 INTERNAL_ERROR, "internal error: expression nested too deeply to analyse", path
             )
         ]
+    except Exception as e:  # an engine bug outside any one rule: this file only, never the run
+        frame = traceback.extract_tb(e.__traceback__)[-1]
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+        message = f"internal error: {type(e).__name__}: {e} ({where}); please report it"
+        return [engine_diagnostic(INTERNAL_ERROR, message, path)]
     return _apply_suppressions(diagnostics, text, settings, path)
 
 
