@@ -71,6 +71,23 @@ values of the options apply."
       (cons (cons gil-lint-modes #'gil-lint-eglot-contact)
             (cl-remove #'gil-lint-eglot-contact eglot-server-programs :key #'cdr)))
 
+;; "Verify this finding" runs the runtime verifier for seconds (up to its 120 s timeout)
+;; and the server answers when it is done.  Eglot sends workspace/executeCommand
+;; synchronously, which would freeze Emacs meanwhile and give up after
+;; `jsonrpc-default-request-timeout' (10 s); send this one asynchronously instead.  The
+;; verdict arrives as a message (window/showMessage) and on the diagnostic.  (Eglot
+;; 1.9-1.15 call `eglot-execute-command'; newer ones do not, and still wait.)
+(cl-defmethod eglot-execute-command (server (_command (eql 'gil-lint.verify)) arguments)
+  "Start gil-lint's verifier on SERVER with ARGUMENTS without blocking Emacs."
+  (jsonrpc-async-request
+   server :workspace/executeCommand
+   `(:command "gil-lint.verify" :arguments ,arguments)
+   :success-fn #'ignore
+   :error-fn (lambda (err) (message "gil-lint verify failed: %s" (plist-get err :message)))
+   :timeout-fn (lambda () (message "gil-lint verify: no answer within 300 s"))
+   :timeout 300)
+  (message "gil-lint: verifying in the background; the verdict will show as a message"))
+
 ;;;###autoload
 (defun gil-lint-fix-all ()
   "Apply all of gil-lint's safe fixes to the current buffer.

@@ -2,8 +2,9 @@
 
 ;; Run by tests/test_emacs.py: emacs --batch -Q -l eglot_check.el
 ;; Loads the shipped editors/emacs/gil-lint.el the way a user would, opens
-;; $GIL_LINT_FILE (a GIL201 finding), waits for the Flymake diagnostic, applies the
-;; quick fix through `eglot-code-actions' (the M-x path, picking the fix from the menu),
+;; $GIL_LINT_FILE (a GIL201 finding), waits for the Flymake diagnostic, starts "Verify
+;; this finding" (it must not block Emacs) and waits for its verdict, applies the quick
+;; fix through `eglot-code-actions' (the M-x path, picking the fix from the menu),
 ;; waits for the diagnostic to clear, then adds a second finding and saves with
 ;; `gil-lint-fix-on-save-mode' on.  Prints "OK" and exits 0, or "FAIL: <why>" plus the
 ;; tail of Eglot's events buffer and exits 1.
@@ -40,14 +41,35 @@ didChange and Flymake starts a check from them."
   (dolist (timer (copy-sequence timer-idle-list))
     (timer-event-handler timer)))
 
-(defun gil-test-wait (what pred)
+(defun gil-test-wait (what pred &optional timeout)
   "Poll PRED (with the process output and idle timers running) or fail naming WHAT."
-  (let ((deadline (+ (float-time) gil-test-timeout)))
+  (let* ((timeout (or timeout gil-test-timeout))
+         (deadline (+ (float-time) timeout)))
     (while (and (not (funcall pred)) (< (float-time) deadline))
       (accept-process-output nil 0.1)
       (gil-test--idle))
     (or (funcall pred)
-        (gil-test-fail "no %s within %d s" what gil-test-timeout))))
+        (gil-test-fail "no %s within %d s" what timeout))))
+
+(defun gil-test-choose-action (pos pattern)
+  "M-x eglot-code-actions at POS, picking the action whose title matches PATTERN.
+Returns the titles offered."
+  (let ((last-nonmenu-event 13)          ; a key, not a mouse click: no popup menu
+        offered)
+    (goto-char pos)
+    (cl-letf (((symbol-function 'completing-read)
+               (lambda (_prompt items &rest _)
+                 (setq offered (mapcar #'car items))
+                 (or (cl-find-if (lambda (title) (string-match-p pattern title)) offered)
+                     (gil-test-fail "no action matching %S offered: %S" pattern offered)))))
+      (eglot-code-actions pos nil nil t))
+    offered))
+
+(defvar gil-test-server-messages nil "window/showMessage texts, newest first.")
+(advice-add 'eglot-handle-notification :before
+            (lambda (_server method &rest params)
+              (when (eq method 'window/showMessage)
+                (push (plist-get params :message) gil-test-server-messages))))
 
 (defun gil-test-findings (code)
   "Flymake diagnostics of the current buffer whose text names CODE."
@@ -79,20 +101,21 @@ didChange and Flymake starts a check from them."
   (let* ((diag (car (gil-test-findings "GIL201")))
          (beg (flymake-diagnostic-beg diag))
          (found (buffer-substring-no-properties beg (flymake-diagnostic-end diag)))
-         offered)
+         (start (float-time)))
     (unless (equal found "time.sleep(1)")
       (gil-test-fail "diagnostic covers %S, not time.sleep(1)" found))
+    ;; "Verify this finding" runs in the background (gil-lint.el sends it asynchronously):
+    ;; Emacs is not blocked while the verifier measures; any verdict will do
+    (gil-test-choose-action beg "Verify this finding")
+    (when (> (- (float-time) start) 3)
+      (gil-test-fail "Verify blocked Emacs for %.1f s" (- (float-time) start)))
+    (gil-test-wait "verifier's message"
+                   (lambda () (cl-find-if (lambda (m) (string-prefix-p "gil-lint verify" m))
+                                          gil-test-server-messages))
+                   120)
+    (message "verify: %s" (car gil-test-server-messages))
     ;; M-x eglot-code-actions with point on the finding, choosing the quick fix
-    (goto-char beg)
-    (let ((last-nonmenu-event 13))      ; a key, not a mouse click: no popup menu
-      (cl-letf (((symbol-function 'completing-read)
-                 (lambda (_prompt items &rest _)
-                   (setq offered (mapcar #'car items))
-                   (or (cl-find-if (lambda (title) (string-match-p "asyncio\\.sleep" title))
-                                   offered)
-                       (gil-test-fail "no GIL201 quick fix offered: %S" offered)))))
-        (eglot-code-actions beg nil nil t)))
-    (message "offered: %S" offered))
+    (message "offered: %S" (gil-test-choose-action beg "asyncio\\.sleep")))
   (let ((text (buffer-string)))
     (unless (and (string-match-p "await asyncio\\.sleep(1)" text)
                  (string-match-p "^import asyncio$" text))
