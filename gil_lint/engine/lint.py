@@ -156,9 +156,7 @@ def lint_source(
             )
         ]
     except Exception as e:  # an engine bug outside any one rule: this file only, never the run
-        frame = traceback.extract_tb(e.__traceback__)[-1]
-        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
-        message = f"internal error: {type(e).__name__}: {e} ({where}); please report it"
+        message = f"internal error: {type(e).__name__}: {e} ({_where(e)}); please report it"
         return [engine_diagnostic(INTERNAL_ERROR, message, path)]
     return _apply_suppressions(diagnostics, text, settings, path)
 
@@ -231,12 +229,16 @@ def _run_rules(
     return out
 
 
-def _describe_crash(rule: Rule, e: Exception, node: ast.AST) -> str:
+def _where(e: Exception) -> str:
+    """``file.py:123`` of the innermost frame that raised ``e``."""
     frame = traceback.extract_tb(e.__traceback__)[-1]
-    where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+    return f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+
+
+def _describe_crash(rule: Rule, e: Exception, node: ast.AST) -> str:
     line = getattr(node, "lineno", "?")
     return (
-        f"internal error in {rule.CODE} at line {line}: {type(e).__name__}: {e} ({where}); "
+        f"internal error in {rule.CODE} at line {line}: {type(e).__name__}: {e} ({_where(e)}); "
         "please report it"
     )
 
