@@ -27,6 +27,8 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
 from __future__ import annotations
 
 import ast
+import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -39,6 +41,7 @@ from gil_lint.engine.scopes import FunctionNode, Scope
 Kind = Literal["cpu", "io", "releases-gil", "mixed", "unknown"]
 
 _LOOPS = (ast.For, ast.While)
+_LINE_REF = re.compile(r"line \d+")
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPUTE = (ast.BinOp, ast.AugAssign, ast.Compare, ast.Subscript, ast.UnaryOp)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -51,6 +54,12 @@ class Step:
     message: str
     path: str
     row: int
+
+    def located(self, here: str | None) -> str:
+        """The message, with "line N" as "file.py:N" when the step is in another file."""
+        if here is None or os.path.abspath(self.path) == os.path.abspath(here):
+            return self.message
+        return _LINE_REF.sub(f"{os.path.basename(self.path)}:{self.row}", self.message, count=1)
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,10 @@ class Summary:
     # body runs when the generator is iterated or the context is entered
     generator: bool = False
 
-    def explain(self) -> str:
-        """``loop at line 34 → `is_prime` (line 35) → loop at line 26``."""
-        return " → ".join(s.message for s in self.chain)
+    def explain(self, here: str | None = None) -> str:
+        """``loop at line 34 → `is_prime` (line 35) → loop at mathutils.py:26``: steps in
+        another file than ``here`` (the file being linted) name that file."""
+        return " → ".join(s.located(here) for s in self.chain)
 
 
 @dataclass

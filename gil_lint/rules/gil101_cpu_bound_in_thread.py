@@ -143,7 +143,7 @@ class CpuBoundInThread(Rule):
         self.report(
             node,
             name=name,
-            chain=summary.explain(),
+            chain=summary.explain(ctx.path),
             evidence=evidence_of(summary),
             fix=self._fix(node),
         )

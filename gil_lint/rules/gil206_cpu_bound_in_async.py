@@ -75,7 +75,7 @@ class CpuBoundInAsync(Rule):
         self.report(
             node,
             what=f"`{ctx.segment(node.func)}`",
-            chain=summary.explain(),
+            chain=summary.explain(ctx.path),
             evidence=evidence_of(summary),
         )
 
@@ -104,7 +104,7 @@ class CpuBoundInAsync(Rule):
         self.report(
             span,
             what=f"The loop at line {node.lineno}",
-            chain=summary.explain(),
+            chain=summary.explain(self.ctx.path),
             evidence=evidence_of(summary),
         )
 
