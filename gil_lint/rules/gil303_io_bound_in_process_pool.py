@@ -82,5 +82,8 @@ class IoBoundInProcessPool(Rule):
         if summary.blocking[0] not in _IO_CATEGORIES:
             return  # waiting on other processes or threads is orchestration, not I/O
         self.report(
-            node, name=ctx.segment(func), chain=summary.explain(ctx.path), evidence=evidence_of(summary)
+            node,
+            name=ctx.segment(func),
+            chain=summary.explain(ctx.path),
+            evidence=evidence_of(summary),
         )
