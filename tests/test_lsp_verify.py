@@ -85,3 +85,13 @@ async def test_verify_code_action_runs_the_verifier(client: LanguageClient, tmp_
             break
         await asyncio.sleep(0.05)
     assert has_note()
+
+    # verifying the same finding again reports its progress again (a fresh token each run)
+    first = len(client.progress_reports)
+    await asyncio.wait_for(
+        client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="gil-lint.verify", arguments=[args])
+        ),
+        120,
+    )
+    assert len(client.progress_reports) == first + 1

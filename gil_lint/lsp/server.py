@@ -22,6 +22,7 @@ import os
 import re
 import threading
 import traceback
+import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -613,20 +614,30 @@ async def verify_finding(ls: GilLintServer, *args: Any) -> dict[str, Any] | None
         return None
     from gil_lint.verify import VerifyError, verify_callable
 
-    token = f"gil-lint-verify-{uri}-{line}"
+    # a fresh token per run: pygls never forgets one, so a second verify of the same
+    # finding with a fixed token got no progress at all
+    token = f"gil-lint-verify-{uuid.uuid4().hex}"
     progress = ls.work_done_progress
-    try:
-        await progress.create_async(token)
-        progress.begin(
-            token,
-            types.WorkDoneProgressBegin(
-                title=f"gil-lint: verifying {code} at line {line}", cancellable=False
-            ),
-        )
-        started = True
-    except Exception:  # the client does not do progress: run without it
-        started = False
+    window = ls.client_capabilities.window if ls.client_capabilities else None
+    started = False
+    if window is not None and window.work_done_progress:  # only clients that asked for it
+        try:
+            await progress.create_async(token)
+            progress.begin(
+                token,
+                types.WorkDoneProgressBegin(
+                    title=f"gil-lint: verifying {code} at line {line}", cancellable=False
+                ),
+            )
+            started = True
+        except Exception:  # the client refused: run without progress
+            started = False
     loop = asyncio.get_running_loop()
+
+    def end_progress(message: str) -> None:
+        if started:
+            progress.end(token, types.WorkDoneProgressEnd(message=message))
+            progress.tokens.pop(token, None)
 
     def report_mode(mode: str) -> None:
         if started:
@@ -652,8 +663,7 @@ async def verify_finding(ls: GilLintServer, *args: Any) -> dict[str, Any] | None
         ls.window_show_message(
             types.ShowMessageParams(types.MessageType.Warning, f"gil-lint verify: {message}")
         )
-        if started:
-            progress.end(token, types.WorkDoneProgressEnd(message=message))
+        end_progress(message)
         return {"error": {"kind": getattr(e, "kind", "error"), "message": str(e)}}
     verdict = f"{report.verdict.label} — {report.verdict.detail}"
     ls.verdicts[(uri, line, code)] = verdict
@@ -662,8 +672,7 @@ async def verify_finding(ls: GilLintServer, *args: Any) -> dict[str, Any] | None
             types.MessageType.Info, f"gil-lint verify {code} (line {line}): {verdict}"
         )
     )
-    if started:
-        progress.end(token, types.WorkDoneProgressEnd(message=verdict))
+    end_progress(verdict)
     ls.schedule(uri, 0.0)  # re-publish with the verdict attached
     return report.to_dict()
 
