@@ -13,9 +13,12 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from gil_lint import __version__
+
+if TYPE_CHECKING:
+    from gil_lint.rules import Rule
 
 SUBCOMMANDS = ("check", "rule", "rules", "server", "verify")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -154,13 +157,23 @@ def _cmd_rule(args: list[str]) -> int:
     return EXIT_CLEAN
 
 
+def rules_table(rules: Sequence[type[Rule]]) -> str:
+    """The README's rule table (a test keeps the README equal to it)."""
+    lines = ["| code | name | flags | fix |", "|---|---|---|---|"]
+    lines += [f"| {r.CODE} | {r.NAME} | {r.BRIEF} | {r.FIX or '—'} |" for r in rules]
+    return "\n".join(lines)
+
+
 def _cmd_rules(args: list[str]) -> int:
     from gil_lint.rules import all_rules
 
     p = _Parser(prog="gil-lint rules", description="List all rules.")
-    p.add_argument("--output-format", choices=("text", "json"), default="text")
+    p.add_argument("--output-format", choices=("text", "json", "markdown"), default="text")
     ns = p.parse_args(args)
     rules = all_rules()
+    if ns.output_format == "markdown":
+        print(rules_table(rules))
+        return EXIT_CLEAN
     if ns.output_format == "json":
         out = [
             {

@@ -31,6 +31,8 @@ class Rule:
 
     CODE: ClassVar[str]
     NAME: ClassVar[str]
+    # what it flags in a few words: the README's rule table is generated from it
+    BRIEF: ClassVar[str]
     MESSAGE: ClassVar[str]
     SEVERITY: ClassVar[Severity] = "warning"
     FIX: ClassVar[Applicability | None] = None

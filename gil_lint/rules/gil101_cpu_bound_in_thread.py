@@ -72,6 +72,7 @@ class CpuBoundInThread(Rule):
 
     CODE = "GIL101"
     NAME = "cpu-bound-in-thread"
+    BRIEF = "a CPU-bound pure-Python callable run in a thread, thread pool, `asyncio.to_thread` or `run_in_executor(None, ...)` — with the evidence chain"
     MESSAGE = (
         "`{name}` is CPU-bound pure Python ({chain}); threads run it one at a time under "
         "the GIL — use ProcessPoolExecutor"

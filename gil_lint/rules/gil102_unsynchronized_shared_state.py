@@ -57,6 +57,7 @@ class UnsynchronizedSharedState(Rule):
 
     CODE = "GIL102"
     NAME = "unsynchronized-shared-state"
+    BRIEF = "`+=` on a global / nonlocal / shared object from a thread target with no lock held"
     MESSAGE = (
         "`{target}` is updated from a thread (`{function}`) without a lock; concurrent "
         "`+=` can lose updates — guard it with `with lock:`"

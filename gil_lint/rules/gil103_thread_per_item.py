@@ -40,6 +40,7 @@ class ThreadPerItem(Rule):
 
     CODE = "GIL103"
     NAME = "thread-per-item"
+    BRIEF = "`threading.Thread(...).start()` inside a loop over data"
     MESSAGE = (
         "A thread is started per item of `{source}`; use a ThreadPoolExecutor (or asyncio) "
         "to bound the number of threads"

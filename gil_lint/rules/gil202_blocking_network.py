@@ -46,6 +46,7 @@ class BlockingNetworkInAsync(BlockingCallRule):
 
     CODE = "GIL202"
     NAME = "blocking-network-in-async"
+    BRIEF = "sync HTTP/DB/socket clients (`requests`, sync `httpx`, `urllib`, `sqlite3`, `psycopg2`, `redis`, …) in `async def`"
     CATEGORY = "network"
     FIX = "unsafe"
     ADVICE = "use an async client or `await asyncio.to_thread({call}, ...)`"

@@ -40,6 +40,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
 
     CODE = "GIL203"
     NAME = "blocking-file-io-in-async"
+    BRIEF = "`open()`, `pathlib` reads/writes, `shutil`, blocking `os` file calls in `async def`"
     CATEGORY = "file"
     FIX = "unsafe"
     ADVICE = "use `await asyncio.to_thread({call}, ...)` or aiofiles"

@@ -42,6 +42,7 @@ class BlockingSubprocessInAsync(BlockingCallRule):
 
     CODE = "GIL204"
     NAME = "blocking-subprocess-in-async"
+    BRIEF = "`subprocess.*`, `os.system`, `os.popen`, `os.wait*` in `async def`"
     CATEGORY = "subprocess"
     FIX = "unsafe"
     ADVICE = "use `asyncio.create_subprocess_exec(...)`"

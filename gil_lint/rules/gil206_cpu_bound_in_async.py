@@ -41,6 +41,7 @@ class CpuBoundInAsync(Rule):
 
     CODE = "GIL206"
     NAME = "cpu-bound-in-async"
+    BRIEF = "heavy CPU-bound work (a call or a loop) run inline on the event loop"
     MESSAGE = (
         "{what} is CPU-bound ({chain}) and runs on the event loop, blocking every other task; "
         "offload it with `await loop.run_in_executor(process_pool, ...)`"

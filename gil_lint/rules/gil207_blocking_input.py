@@ -34,6 +34,7 @@ class BlockingInputInAsync(BlockingCallRule):
 
     CODE = "GIL207"
     NAME = "blocking-input-in-async"
+    BRIEF = "`input()`, `getpass`, `sys.stdin` reads in `async def`"
     CATEGORY = "input"
     FIX = "safe"
     ADVICE = "use `await asyncio.to_thread({call}, ...)`"

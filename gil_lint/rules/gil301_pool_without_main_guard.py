@@ -46,6 +46,9 @@ class ProcessPoolWithoutMainGuard(Rule):
 
     CODE = "GIL301"
     NAME = "process-pool-without-main-guard"
+    BRIEF = (
+        'a process pool or `Process` started at module level without `if __name__ == "__main__":`'
+    )
     MESSAGE = (
         '`{what}` is started at module level without `if __name__ == "__main__":`; '
         "with the spawn/forkserver start methods every worker re-imports this module"

@@ -71,6 +71,7 @@ class UnpicklableCallableToProcess(Rule):
 
     CODE = "GIL302"
     NAME = "unpicklable-callable-to-process"
+    BRIEF = "a lambda, nested function or bound method of an unpicklable object sent to a process"
     MESSAGE = (
         "{what} sent to `{api}` cannot be pickled{why}; move it to module level "
         "(since Python 3.14 the default start method on Linux is forkserver, so this "

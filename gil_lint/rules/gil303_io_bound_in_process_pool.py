@@ -46,6 +46,7 @@ class IoBoundInProcessPool(Rule):
 
     CODE = "GIL303"
     NAME = "io-bound-in-process-pool"
+    BRIEF = "an I/O-bound callable sent to a process pool"
     MESSAGE = (
         "`{name}` is I/O-bound ({chain}); a process pool only adds start-up and pickling "
         "cost — use ThreadPoolExecutor or asyncio"

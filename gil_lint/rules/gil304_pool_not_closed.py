@@ -43,6 +43,7 @@ class PoolNotClosed(Rule):
 
     CODE = "GIL304"
     NAME = "pool-not-closed"
+    BRIEF = "a pool or executor created in a function without `with` and never shut down"
     MESSAGE = (
         "`{what}` is created without `with` and never shut down; use `with {what}(...) as pool:`"
     )

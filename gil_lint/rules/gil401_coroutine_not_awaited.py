@@ -57,6 +57,7 @@ class CoroutineNotAwaited(Rule):
 
     CODE = "GIL401"
     NAME = "coroutine-not-awaited"
+    BRIEF = "calling an `async def` (or an asyncio coroutine API) as a statement without `await`"
     MESSAGE = "`{call}` returns a coroutine that is never awaited, so it never runs; add `await`"
     FIX = "unsafe"
     TRIGGERS = (b"async",)

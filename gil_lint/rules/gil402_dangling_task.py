@@ -44,6 +44,7 @@ class DanglingTask(Rule):
 
     CODE = "GIL402"
     NAME = "dangling-task"
+    BRIEF = "`asyncio.create_task` / `ensure_future` / `loop.create_task` result thrown away"
     MESSAGE = "The task from `{call}` is not kept; it may be garbage collected before it finishes"
     FIX = "unsafe"
     TRIGGERS = (b"create_task", b"ensure_future")

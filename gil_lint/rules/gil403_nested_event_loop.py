@@ -41,6 +41,7 @@ class NestedEventLoop(Rule):
 
     CODE = "GIL403"
     NAME = "nested-event-loop"
+    BRIEF = "`asyncio.run` / `loop.run_until_complete` inside `async def`"
     MESSAGE = (
         "`{call}` inside `async def` starts a nested event loop; `await` the coroutine instead"
     )

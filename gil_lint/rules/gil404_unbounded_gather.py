@@ -47,6 +47,7 @@ class UnboundedGather(Rule):
 
     CODE = "GIL404"
     NAME = "unbounded-gather"
+    BRIEF = "`asyncio.gather(*...)` over data of unknown size with no semaphore"
     MESSAGE = (
         "`asyncio.gather` starts one task per item of `{source}` with no limit; "
         "bound concurrency with an `asyncio.Semaphore` or batches"
