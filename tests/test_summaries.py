@@ -139,3 +139,17 @@ def test_a_finished_lint_leaves_nothing_for_the_full_collector():
         if enabled:
             gc.enable()
     assert alive == []
+
+
+def test_thread_start_is_not_blocking_even_when_its_code_is_in_the_project():
+    """Linting the stdlib, `threading.py` is a project module and `Thread.start` waits on
+    an Event (until the thread has started): known non-blocking, not a GIL205 chain."""
+    import sysconfig
+
+    std = Path(sysconfig.get_paths()["stdlib"])
+    path = std / "asyncio" / "base_events.py"
+    project = Project(load_knowledge(), [std])
+    settings = Settings(project_root=std, respect_gitignore=False)
+    diags = lint_source(path.read_text(), str(path), settings, project=project)
+    assert any(d.code == "GIL205" and "thread.join" in d.message for d in diags)
+    assert not any("thread.start" in d.message for d in diags)

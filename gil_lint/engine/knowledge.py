@@ -138,7 +138,9 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
     aio = conc_t["asyncio"]
     return Knowledge(
         blocking=blocking,
-        non_blocking=_NameSet(ext.get("non-blocking", ())),
+        non_blocking=_NameSet(
+            [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
+        ),
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
         cpu_bound=_NameSet(
             [*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]
