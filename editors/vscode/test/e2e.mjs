@@ -83,12 +83,24 @@ try {
   step('waiting for GIL201 in the Problems panel');
   await page.keyboard.press('Control+Shift+M');
   const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'GIL201' }).first();
-  try {
-    await problem.waitFor({ timeout: 90_000 });
-  } catch {
+  // the extension's or the client library's error when the server cannot start or dies
+  // at once: no need to wait 90 s
+  const startError = page
+    .locator('.notification-toast', {
+      hasText: /could not start the server|Server initialization failed|connection to server is erroring/,
+    })
+    .first();
+  const seen = await Promise.race([
+    problem.waitFor({ timeout: 90_000 }).then(() => 'problem', () => 'timeout'),
+    startError.waitFor({ timeout: 90_000 }).then(() => 'start error', () => 'timeout'),
+  ]);
+  if (seen === 'start error') {
+    throw new Failure(`the gil-lint server did not start: ${(await startError.innerText()).replace(/\s+/g, ' ')}`);
+  }
+  if (seen !== 'problem') {
     throw new Failure(
-      'no GIL201 row in the Problems panel after 90s: the server did not start or publish ' +
-        '(see the gil-lint output channel in the code-server logs)',
+      'no GIL201 row in the Problems panel after 90s: the server did not publish ' +
+        '(see the gil-lint output channel below)',
     );
   }
   step(`problem shown: ${(await problem.innerText()).replace(/\s+/g, ' ').trim()}`);
