@@ -354,7 +354,8 @@ async def test_hover_shows_rule_docs_on_findings_only(client: LanguageClient):
         )
     )
     assert hover is not None and hover.contents.kind == types.MarkupKind.Markdown
-    assert "GIL201" in hover.contents.value and "What it does" in hover.contents.value
+    assert "GIL201" in hover.contents.value and "**What it does**" in hover.contents.value
+    assert "\n## " not in hover.contents.value  # headings would render huge in a hover
     assert hover.range == diags[0].range
     nothing = await client.text_document_hover_async(
         types.HoverParams(
@@ -375,6 +376,30 @@ async def test_configuration_change_relints_open_documents(vscode: LanguageClien
         types.DidChangeConfigurationParams(settings={"gil-lint": {"select": ["GIL2"]}})
     )
     assert await eventually(lambda: published(vscode) == ["GIL201"]), vscode.diagnostics
+    # null unsets a setting (back to the project's configuration: everything selected)
+    vscode.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"gilLint": {"select": ["GIL4"]}})
+    )
+    assert await eventually(lambda: published(vscode) == []), vscode.diagnostics
+    vscode.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"gilLint": {"select": None}})
+    )
+    assert await eventually(lambda: published(vscode) == ["GIL201"]), vscode.diagnostics
+
+
+async def test_editor_extend_select_adds_to_the_projects(vscode: LanguageClient, tmp_path):
+    """Like `ignore`, the editor's extendSelect adds to [tool.gil-lint] extend-select."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.gil-lint]\nselect = ["GIL4"]\nextend-select = ["GIL201"]\n'
+    )
+    path = tmp_path / "mod.py"
+    text = "import asyncio, time\n\nasync def f():\n    time.sleep(1)\n    input()\n"
+    path.write_text(text)
+    vscode.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"gilLint": {"extendSelect": ["GIL207"]}})
+    )
+    diags = await open_doc(vscode, text, path.as_uri())
+    assert sorted(d.code for d in diags) == ["GIL201", "GIL207"]
 
 
 async def test_bad_pyproject_and_bad_settings_are_shown_once(vscode: LanguageClient, tmp_path):

@@ -74,6 +74,7 @@ EDITOR_KEYS = {
 _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
+_HEADING = re.compile(r"^#{2,6} +(.+)$", re.MULTILINE)
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -120,7 +121,8 @@ class GilLintServer(LanguageServer):
         section = _settings_section(raw)
         if initial:
             self.init_options = section
-        self.options = {**self.init_options, **section}
+        merged = {**self.init_options, **section}
+        self.options = {k: v for k, v in merged.items() if v is not None}  # null: unset
         self.settings_cache.clear()
         self.results.clear()  # findings depend on the settings
 
@@ -141,8 +143,11 @@ class GilLintServer(LanguageServer):
             self.report_once(folder, f"gil-lint: {e} (linting with the defaults)")
             base = Settings()
         table = {key: self.options[k] for k, key in EDITOR_KEYS.items() if k in self.options}
+        # like the CLI flags: the editor's ignore / extend-select add to the project's
         if isinstance(table.get("ignore"), list):
             table["ignore"] = [*base.ignore, *table["ignore"]]
+        if isinstance(table.get("extend-select"), list):
+            table["extend-select"] = [*base.extend_select, *table["extend-select"]]
         try:
             settings = settings_from_table(table, "editor settings", base)
             self.reported.pop("editor", None)
@@ -693,7 +698,9 @@ def _hover(ls: GilLintServer, snap: Snapshot, at: tuple[int, int]) -> types.Hove
     for d in ls.last_diagnostics(snap.uri):
         rule = rule_by_code(d.code)
         if rule is not None and (d.row, d.col) <= at <= (d.end_row, d.end_col):
-            parts.append(f"**{rule.CODE} {rule.NAME}**\n\n{d.message}\n\n{rule.docs()}")
+            # the docs' "## What it does" headings would render as large headings: bold lines
+            docs = _HEADING.sub(r"**\1**", rule.docs())
+            parts.append(f"**{rule.CODE} {rule.NAME}**\n\n{d.message}\n\n{docs}")
             ranges.append(to_lsp_range(snap.lines, d.row, d.col, d.end_row, d.end_col, ls.encoding))
     if not parts:
         return None
