@@ -48,3 +48,28 @@ def test_wheel_installs_into_a_fresh_venv(tmp_path):
     # the knowledge tables are package data: they must be inside the wheel
     r = subprocess.run([str(py), "-m", "gil_lint", "rules"], capture_output=True, text=True)
     assert "GIL404" in r.stdout
+    # and the installed language server answers the initialize handshake over stdio
+    assert _initialize(env / "bin" / "gil-lint")["serverInfo"]["name"] == "gil-lint"
+
+
+def _initialize(gil_lint) -> dict:  # type: ignore[no-untyped-def]
+    import json
+
+    def frame(payload: dict) -> bytes:
+        body = json.dumps(payload).encode()
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    requests = (
+        frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})
+        + frame({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        + frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+        + frame({"jsonrpc": "2.0", "method": "exit"})
+    )
+    r = subprocess.run(
+        [str(gil_lint), "server"], input=requests, capture_output=True, timeout=60, check=True
+    )
+    out = r.stdout
+    header, _, rest = out.partition(b"\r\n\r\n")
+    fields = dict(line.split(b":", 1) for line in header.split(b"\r\n"))
+    length = int(fields[b"Content-Length"])
+    return json.loads(rest[:length])["result"]
