@@ -12,10 +12,12 @@ file's bytes — encoding, BOM, line endings — outside the fixed spans.
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 import tempfile
 import warnings
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,6 +29,7 @@ from gil_lint.diagnostics import SYNTAX_ERROR, Applicability, Diagnostic, Edit, 
 if TYPE_CHECKING:
     from gil_lint.config import Settings
     from gil_lint.engine.context import ModuleContext
+    from gil_lint.engine.scopes import Scope
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 # Contexts where `await x` must be parenthesised to keep its meaning.
@@ -113,6 +116,32 @@ def _is_insertion(e: Edit) -> bool:
     return (e.row, e.col) == (e.end_row, e.end_col)
 
 
+Position = tuple[int, int]
+
+
+class _Spans:
+    """Disjoint (start, end) spans, sorted: a new one is checked against its neighbour in
+    O(log n), not against every span taken so far (a file with 10,000 fixes took seconds)."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[Position, Position]] = []
+        self.starts: list[Position] = []
+
+    def add(self, span: tuple[Position, Position]) -> bool:
+        """Take ``span`` unless it overlaps one taken (touching ends do not overlap; an
+        empty span overlaps a span strictly around it)."""
+        start, end = span
+        # sorted by start, disjoint spans have sorted ends too: of those starting before
+        # ``end``, the last reaches furthest
+        i = bisect.bisect_left(self.starts, end)
+        if i and self.spans[i - 1][1] > start:
+            return False
+        j = bisect.bisect_right(self.spans, span)
+        self.spans.insert(j, span)
+        self.starts.insert(j, start)
+        return True
+
+
 def apply_fixes(
     source: str, diagnostics: Sequence[Diagnostic], *, unsafe: bool = False
 ) -> FixResult:
@@ -123,7 +152,7 @@ def apply_fixes(
     """
     result = FixResult(source)
     chosen: list[Diagnostic] = []
-    taken: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    taken = _Spans()
     shared: set[Edit] = set()
     for d in sorted(diagnostics, key=lambda d: (d.row, d.col)):
         fix = d.fix
@@ -136,9 +165,8 @@ def apply_fixes(
         own = [e for e in fix.edits if e not in shared]
         body = [e for e in own if not _is_insertion(e)] or own
         span = _span(body)
-        if any(not (span[1] <= t[0] or t[1] <= span[0]) for t in taken):
+        if not taken.add(span):
             continue  # applied on the next pass
-        taken.append(span)
         shared.update(e for e in fix.edits if _is_insertion(e))
         chosen.append(d)
     if not chosen:
@@ -294,6 +322,25 @@ def _usable_global(ctx: ModuleContext, name: str) -> bool:
     return ctx.resolver.lookup(name, ctx.scope) is ctx.module_scope.bindings.get(name)
 
 
+# module scope -> {qualname: the module-level names an import binds to it, in order}
+_IMPORTS: weakref.WeakKeyDictionary[Scope, dict[str, list[str]]] = weakref.WeakKeyDictionary()
+
+
+def _imported_as(ctx: ModuleContext, qualname: str) -> list[str]:
+    """The module-level names bound by importing ``qualname``. Computed once per module:
+    scanning every binding for every fix made a module with 10,000 fixable calls take
+    minutes (quadratic)."""
+    scope = ctx.module_scope
+    table = _IMPORTS.get(scope)
+    if table is None:
+        table = {}
+        for name, binding in scope.bindings.items():
+            if binding.kind == "import" and binding.qualname:
+                table.setdefault(binding.qualname, []).append(name)
+        _IMPORTS[scope] = table
+    return table.get(qualname, [])
+
+
 def module_import(ctx: ModuleContext, module: str) -> tuple[str, Edit | None] | None:
     """The name to use for ``module`` here, and the import edit if one is needed.
 
@@ -301,9 +348,9 @@ def module_import(ctx: ModuleContext, module: str) -> tuple[str, Edit | None] | 
     something else (at module level or where the fix goes), None: no fix.
     """
     scope = ctx.module_scope
-    for name, binding in scope.bindings.items():
-        if binding.kind == "import" and binding.qualname == module:
-            return (name, None) if _usable_global(ctx, name) else None
+    existing = _imported_as(ctx, module)
+    if existing:
+        return (existing[0], None) if _usable_global(ctx, existing[0]) else None
     if module in scope.bindings or not _usable_global(ctx, module):
         return None
     return module, _import_edit(ctx, f"import {module}")
@@ -707,11 +754,7 @@ def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix |
     if isinstance(target, ast.Attribute):
         replacement = f"{ctx.segment(target.value)}.ProcessPoolExecutor"
     else:
-        existing = [
-            n
-            for n, b in ctx.module_scope.bindings.items()
-            if b.kind == "import" and b.qualname == "concurrent.futures.ProcessPoolExecutor"
-        ]
+        existing = _imported_as(ctx, "concurrent.futures.ProcessPoolExecutor")
         if existing:
             replacement = existing[0]
         elif "ProcessPoolExecutor" in ctx.module_scope.bindings:
