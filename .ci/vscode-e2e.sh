@@ -10,6 +10,9 @@
 #   VSCODE_E2E_DIR  cache and scratch folder (default: out/vscode-e2e, gitignored);
 #                   code-server is installed there once and reused
 set -euo pipefail
+# a relative gil-lint path is relative to where the script was called from
+if [ -n "${1:-}" ]; then set -- "$(realpath -m -- "$1")"; fi
+if [ -n "${GIL_LINT:-}" ]; then GIL_LINT=$(realpath -m -- "$GIL_LINT"); fi
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 EXT="$ROOT/editors/vscode"
