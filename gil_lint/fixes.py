@@ -22,7 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import libcst as cst
+from gil_lint.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import libcst as cst
+else:
+    # libcst takes ~0.1 s to import: only runs that build a fix should pay for it
+    cst = lazy_module("libcst")
 
 from gil_lint.diagnostics import SYNTAX_ERROR, Applicability, Diagnostic, Edit, Fix
 

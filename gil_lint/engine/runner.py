@@ -158,6 +158,23 @@ class ResultCache:
             pass  # a read-only checkout still lints; it just is not cached
 
 
+# Below this much source, starting worker processes (each imports the engine) costs more
+# than it saves: an editor save or a pre-commit run on a few files lints in-process.
+_POOL_MIN_BYTES = 512 * 1024
+
+
+def _worth_a_pool(paths: Sequence[str]) -> bool:
+    total = 0
+    for path in paths:
+        try:
+            total += os.path.getsize(path)
+        except OSError:
+            continue
+        if total >= _POOL_MIN_BYTES:
+            return True
+    return False
+
+
 def lint_paths(
     files: Iterable[str], settings: Settings, *, jobs: int = 1, use_cache: bool = True
 ) -> RunResult:
@@ -173,7 +190,7 @@ def lint_paths(
             result.diagnostics.extend(cached)
             result.from_cache += 1
 
-    if jobs > 1 and len(todo) > 1:
+    if jobs > 1 and len(todo) > 1 and _worth_a_pool(todo):
         # Chunks: few enough to keep pickling cheap, enough to balance the load.
         n_chunks = min(len(todo), jobs * 8)
         chunks = [todo[i::n_chunks] for i in range(n_chunks)]
