@@ -66,6 +66,10 @@ class Settings:
     cpu_loop_min_iterations: int = 1000
     # Issue #10: how many helper calls deep the async rules follow.
     max_call_depth: int = 3
+    # Issue #9: a file that needs parsing and is larger than this (bytes; 0 = no limit) is
+    # reported as GIL002 instead of linted: parsing cost and memory grow with size, and a
+    # generated 50 MB module would hold an editor or a commit hook for minutes.
+    max_file_size: int = 10_000_000
     knowledge: tuple[tuple[str, tuple[str, ...]], ...] = ()
     project_root: Path | None = field(default=None, compare=False)
     config_path: Path | None = field(default=None, compare=False)
@@ -110,6 +114,7 @@ class Settings:
                 self.gather_max_size,
                 self.cpu_loop_min_iterations,
                 self.max_call_depth,
+                self.max_file_size,
                 self.knowledge,
             )
         )
@@ -159,6 +164,29 @@ def _int(value: Any, where: str, minimum: int) -> int:
     return value
 
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?", re.IGNORECASE)
+_UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
+
+
+def _size(value: Any, where: str) -> int:
+    """Bytes from an integer or a string such as "10MB" (decimal units); 0 means no limit."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    m = _SIZE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        raise ConfigError(
+            f'{where}: expected a size in bytes or a string like "10MB", got {value!r}'
+        )
+    return int(float(m.group(1)) * _UNITS[(m.group(2) or "B").upper()])
+
+
+def format_size(size: int) -> str:
+    for unit in ("GB", "MB", "KB"):
+        if size >= _UNITS[unit]:
+            return f"{size / _UNITS[unit]:.1f} {unit}"
+    return f"{size} B"
+
+
 def settings_from_table(
     table: Mapping[str, Any], source: str, base: Settings | None = None
 ) -> Settings:
@@ -197,6 +225,8 @@ def settings_from_table(
             changes["cpu_loop_min_iterations"] = _int(value, where, 1)
         elif key == "max-call-depth":
             changes["max_call_depth"] = _int(value, where, 0)
+        elif key == "max-file-size":
+            changes["max_file_size"] = _size(value, where)
         elif key == "knowledge":
             changes["knowledge"] = _knowledge(value, where)
         else:

@@ -41,6 +41,9 @@ def test_defaults_without_config(tmp_path):
         ({"knowledge": {"blocking-net": ["x"]}}, "unknown knowledge key"),
         ({"knowledge": {"blocking-network": "x"}}, "expected a list of strings"),
         ({"per-file-ignores": ["x"]}, "expected a table"),
+        ({"max-file-size": "ten megabytes"}, 'a string like "10MB"'),
+        ({"max-file-size": -1}, 'a string like "10MB"'),
+        ({"max-file-size": True}, 'a string like "10MB"'),
     ],
 )
 def test_bad_values_name_file_and_key(table, fragment):
@@ -90,3 +93,21 @@ def test_noqa_forms():
     assert lint_source(base + "    time.sleep(1)  # noqa: GIL202,GIL201\n", "t.py") == []
     assert len(lint_source(base + "    time.sleep(1)  # noqa: GIL202\n", "t.py")) == 1
     assert lint_source("# gil-lint: noqa\n" + base + "    time.sleep(1)\n", "t.py") == []
+
+
+@pytest.mark.parametrize(
+    ("value", "size"), [(0, 0), (2048, 2048), ("10MB", 10_000_000), ("1.5 kb", 1500), ("7", 7)]
+)
+def test_max_file_size_units(value, size):
+    assert settings_from_table({"max-file-size": value}, "pyproject.toml").max_file_size == size
+
+
+def test_max_file_size_applies_only_to_files_that_need_parsing():
+    small = Settings(max_file_size=100)
+    bad = "import time\nasync def f():\n    time.sleep(1)\n" + "# padding\n" * 20
+    [d] = lint_source(bad, "big.py", small)
+    assert d.code == "GIL002" and "over max-file-size (100 B)" in d.message
+    # no concurrency code: the byte pre-scan skips it whatever its size
+    assert lint_source("x = 1\n" * 100, "data.py", small) == []
+    # 0 is no limit
+    assert [d.code for d in lint_source(bad, "big.py", Settings(max_file_size=0))] == ["GIL201"]

@@ -17,7 +17,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 
-from gil_lint.config import Settings
+from gil_lint.config import Settings, format_size
 from gil_lint.diagnostics import (
     FILE_ERROR,
     INTERNAL_ERROR,
@@ -132,6 +132,14 @@ def lint_source(
         active = list(rules)
     if not active:
         return []
+    if settings.max_file_size and len(data) > settings.max_file_size:
+        # only files that need parsing: a big data module with no concurrency code is fine
+        size, limit = format_size(len(data)), format_size(settings.max_file_size)
+        message = (
+            f"not linted: the file is {size}, over max-file-size ({limit}); "
+            "raise [tool.gil-lint] max-file-size (0 = no limit) to lint it"
+        )
+        return [engine_diagnostic(FILE_ERROR, message, path)]
 
     try:
         with warnings.catch_warnings():
