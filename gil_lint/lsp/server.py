@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 import threading
 import traceback
 import uuid
@@ -32,7 +33,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from gil_lint import __version__
@@ -75,6 +78,9 @@ _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
 _HEADING = re.compile(r"^#{2,6} +(.+)$", re.MULTILINE)
+_CONTENT_LENGTH = re.compile(rb"Content-Length: *(\d+)\r\n\Z")
+# a larger Content-Length is a framing error: reading it would allocate that much at once
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -92,11 +98,56 @@ class Snapshot:
     version: int | None
 
 
+class _Protocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """pygls drops a request whose params do not validate without answering it, so the
+        client waits for ever: answer it with the error (InvalidParams), then drop it."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as e:
+            msg_id, method = data.get("id"), data.get("method")
+            if isinstance(msg_id, (int, str)) and isinstance(method, str):
+                self._send_response(msg_id, None, e.to_response_error())
+            raise
+
+
+class _Framing:
+    """stdin for pygls' reader, which matches a header only at the start of a line: after
+    a body without a header, or with a bad Content-Length, every later header ended up
+    behind the stray bytes on its line and the server went deaf. Such a line is cut at
+    its last header (the stream resynchronises at the next message), and an absurd
+    Content-Length is dropped instead of crashing the server with a MemoryError."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def readline(self) -> bytes:
+        line: bytes = self.raw.readline()
+        at = line.rfind(b"Content-Length:")
+        if at > 0 and _CONTENT_LENGTH.match(line, at):
+            log.warning("gil-lint: %d stray bytes before a header skipped", at)
+            line = line[at:]
+        m = _CONTENT_LENGTH.match(line)
+        if m is not None and int(m.group(1)) > MAX_MESSAGE_BYTES:
+            log.warning("gil-lint: header dropped: %r", line)
+            return b"X-Dropped-Content-Length: too large\r\n"
+        return line
+
+    def read(self, n: int) -> bytes:
+        data: bytes = self.raw.read(n)
+        return data
+
+
 class GilLintServer(LanguageServer):
     def __init__(self, name: str, version: str) -> None:
         # Full sync: pygls applies incremental changes with str.splitlines, which also
         # breaks lines at \f and \u2028 and would corrupt such documents.
-        super().__init__(name, version, text_document_sync_kind=types.TextDocumentSyncKind.Full)
+        super().__init__(
+            name,
+            version,
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            protocol_cls=_Protocol,
+        )
         self.init_options: dict[str, Any] = {}
         self.options: dict[str, Any] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
@@ -721,7 +772,7 @@ def main(argv: list[str] | None = None) -> int:
     p.parse_args(argv or [])
     logging.basicConfig(level=logging.WARNING)
     try:
-        server.start_io()
+        server.start_io(stdin=_Framing(sys.stdin.buffer))  # type: ignore[arg-type]
     finally:
         server.stop_workers()
     return 0
