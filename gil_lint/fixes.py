@@ -513,18 +513,32 @@ def _parenthesize_generators(args: Sequence[cst.Arg]) -> list[cst.Arg]:
     return out
 
 
+_THREAD_AFFINE_METHODS = frozenset({"acquire", "release"})
+
+
 def to_thread_fix(
     ctx: ModuleContext, call: ast.Call, applicability: Applicability, func_text: str | None = None
 ) -> Fix | None:
     """``f(a, k=v)`` → ``await asyncio.to_thread(f, a, k=v)``.
 
     The call's own whitespace and comments are kept; ``urlopen(u).read()`` becomes
-    ``(await asyncio.to_thread(urlopen, u)).read()``.
+    ``(await asyncio.to_thread(urlopen, u)).read()``. No fix for ``x.acquire()`` /
+    ``x.release()``: many locks belong to the thread that holds them (``RLock``,
+    filelock's ``FileLock``): released in another thread, this thread's lock stays held.
     """
+    if isinstance(call.func, ast.Attribute) and call.func.attr in _THREAD_AFFINE_METHODS:
+        return None
 
     def build(aio: str, c: cst.Call) -> cst.BaseExpression:
         func = cst.parse_expression(func_text) if func_text else c.func
         first = cst.Arg(value=func)
+        if isinstance(c.whitespace_before_args, cst.ParenthesizedWhitespace) and c.args:
+            # one argument per line: the callable gets a line of its own, like the others
+            # (not `f(\n    requests.get, u,\n    timeout=5,\n)`)
+            layout = c.whitespace_before_args.with_changes(
+                first_line=cst.TrailingWhitespace(), empty_lines=[]
+            )
+            first = first.with_changes(comma=cst.Comma(whitespace_after=layout))
         return c.with_changes(
             func=_attr(aio, "to_thread"), args=[first, *_parenthesize_generators(c.args)]
         )

@@ -170,10 +170,42 @@ def test_multiline_call_keeps_layout_and_crlf():
     out = fix_source(src, "t.py", ALL, unsafe=True).source
     assert out == (
         "import requests\r\nimport asyncio\r\n\r\nasync def f(u):\r\n"
-        "    return await asyncio.to_thread(\r\n        requests.get, u,  # the url\r\n"
+        "    return await asyncio.to_thread(\r\n        requests.get,\r\n        u,  # the url\r\n"
         "        timeout=5,\r\n    )\r\n"
     )
     assert "\n" not in out.replace("\r\n", "")
+
+
+def test_multiline_call_gives_the_callable_its_own_line():
+    # found on real code (prefect, distributed): `f(\n    a,\n)` became
+    # `to_thread(\n    f, a,\n)`; a comment after `(` stays there, once
+    src = (
+        "import os\n\nasync def f(p):\n    os.unlink(  # why\n        p,\n    )\n"
+        "    os.unlink(p,\n              dir_fd=3)\n"
+    )
+    out = fix_source(src, "t.py", ALL, unsafe=True).source
+    assert out == (
+        "import os\nimport asyncio\n\nasync def f(p):\n"
+        "    await asyncio.to_thread(  # why\n        os.unlink,\n        p,\n    )\n"
+        "    await asyncio.to_thread(os.unlink, p,\n              dir_fd=3)\n"
+    )
+
+
+def test_no_to_thread_fix_for_a_lock_release():
+    # seen on prefect: `file_lock.release()` (its FileLock unlinks a file) became
+    # `await asyncio.to_thread(file_lock.release)`. Prefect's lock does not mind, but
+    # filelock.FileLock (thread-local by default) and RLock belong to the acquiring thread:
+    # released in a worker thread, the lock stays held
+    src = (
+        "import os\n\nclass FileLock:\n    def release(self):\n        os.unlink('x.lock')\n"
+        "    def acquire(self):\n        os.open('x.lock', os.O_CREAT | os.O_EXCL)\n\n"
+        "async def f():\n    lock = FileLock()\n    lock.acquire()\n    try:\n"
+        "        pass\n    finally:\n        lock.release()\n"
+    )
+    found = lint_source(src, "t.py", ALL)
+    assert sorted(d.code for d in found) == ["GIL203", "GIL203"]  # still reported
+    assert all(d.fix is None for d in found)
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src
 
 
 def test_import_goes_after_docstring_future_and_import_block():
