@@ -324,6 +324,11 @@ def test_malformed_traffic_is_answered_or_ignored_and_the_server_lives_on(server
     assert server.diagnostics_for(2) == []
     server.change(BLOCKING.replace("sleep(1)", "sleep(2)"), 3)
     assert codes_and_lines(server.diagnostics_for(3)) == [("GIL201", 2)]
+    # what could not be read went to the log, not into an error pop-up for the user
+    popups = [
+        m["params"]["message"] for m in server.messages if m.get("method") == "window/showMessage"
+    ]
+    assert not popups, popups
     assert server.shutdown() == 0
     total = sum(sent.values())
     print(f"\nabuse messages sent: {total} ({dict(sent)}); request {lost} may be lost")

@@ -110,6 +110,31 @@ class _Protocol(LanguageServerProtocol):
                 self._send_response(msg_id, None, e.to_response_error())
             raise
 
+    def _handle_notification(self, method_name: Any, params: Any) -> None:
+        """Ignore, with a log line rather than an error pop-up, a notification pygls would
+        trip over: a method that is not a string, or a change/save/close of a document
+        that was never opened (a client bug)."""
+        if not isinstance(method_name, str):
+            log.warning("gil-lint: notification with method %r ignored", method_name)
+            return
+        if method_name in _DOCUMENT_NOTIFICATIONS:
+            uri = getattr(getattr(params, "text_document", None), "uri", None)
+            if uri not in self.workspace.text_documents:
+                log.warning(
+                    "gil-lint: %s for a document never opened ignored: %s", method_name, uri
+                )
+                return
+        super()._handle_notification(method_name, params)
+
+
+_DOCUMENT_NOTIFICATIONS = frozenset(
+    {
+        types.TEXT_DOCUMENT_DID_CHANGE,
+        types.TEXT_DOCUMENT_DID_SAVE,
+        types.TEXT_DOCUMENT_DID_CLOSE,
+    }
+)
+
 
 class _Framing:
     """stdin for pygls' reader, which matches a header only at the start of a line: after
@@ -139,6 +164,15 @@ class _Framing:
 
 
 class GilLintServer(LanguageServer):
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """A message the server could not read (not JSON, not JSON-RPC, invalid params) is
+        the client's bug: it goes to the log (the editor's output panel), not into an error
+        pop-up in front of the user; errors in gil-lint's own handlers still pop up."""
+        if source is JsonRpcException:
+            log.warning("gil-lint: unreadable message ignored: %s", error)
+            return
+        super().report_server_error(error, source)
+
     def __init__(self, name: str, version: str) -> None:
         # Full sync: pygls applies incremental changes with str.splitlines, which also
         # breaks lines at \f and \u2028 and would corrupt such documents.
