@@ -41,21 +41,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Pinned: CI runs this list, and a new release must not change its verdict unseen; bump
+# the pins on purpose (docs/reliability.md has the numbers for these versions).
 DEFAULT_PACKAGES = [
-    "httpx",
-    "httpcore",
-    "anyio",
-    "starlette",
-    "uvicorn",
-    "tornado",
-    "celery",
-    "kombu",
-    "aiohttp",
-    "requests",
-    "urllib3",
-    "websockets",
-    "gunicorn",
-    "distributed",
+    "httpx==0.28.1",
+    "httpcore==1.0.9",
+    "anyio==4.16.0",
+    "starlette==1.10.0",
+    "uvicorn==0.54.0",
+    "tornado==6.6.1",
+    "celery==5.7.0",
+    "kombu==5.7.0",
+    "aiohttp==3.14.5",
+    "requests==2.34.2",
+    "urllib3==2.8.0",
+    "websockets==17.4",
+    "gunicorn==27.0.1",
+    "distributed==2026.8.0",
 ]
 # files gil-lint never walks into (its default excludes that occur in installed trees)
 SKIP_DIRS = {"__pycache__", "site-packages"}
@@ -204,7 +206,8 @@ def dist_version(target: Path, name: str) -> str:
 
 def install(work: Path, names: list[str]) -> list[tuple[str, Path]]:
     installed = []
-    for name in names:
+    for spec in names:
+        name = spec.split("==")[0]
         target = work / name
         if not (target.is_dir() and any(target.glob("*.dist-info"))):
             r = subprocess.run(
@@ -217,13 +220,13 @@ def install(work: Path, names: list[str]) -> list[tuple[str, Path]]:
                     "--no-deps",
                     "--target",
                     str(target),
-                    name,
+                    spec,
                 ],
                 capture_output=True,
                 text=True,
             )
             if r.returncode != 0:
-                print(f"skipping {name}: pip failed: {r.stderr.strip()[-200:]}", file=sys.stderr)
+                print(f"skipping {spec}: pip failed: {r.stderr.strip()[-200:]}", file=sys.stderr)
                 continue
         installed.append((name, target))
     return installed
