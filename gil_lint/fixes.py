@@ -513,7 +513,7 @@ def _parenthesize_generators(args: Sequence[cst.Arg]) -> list[cst.Arg]:
     return out
 
 
-_THREAD_AFFINE_METHODS = frozenset({"acquire", "release"})
+THREAD_AFFINE_METHODS = frozenset({"acquire", "release"})
 
 
 def to_thread_fix(
@@ -526,7 +526,7 @@ def to_thread_fix(
     ``x.release()``: many locks belong to the thread that holds them (``RLock``,
     filelock's ``FileLock``): released in another thread, this thread's lock stays held.
     """
-    if isinstance(call.func, ast.Attribute) and call.func.attr in _THREAD_AFFINE_METHODS:
+    if isinstance(call.func, ast.Attribute) and call.func.attr in THREAD_AFFINE_METHODS:
         return None
 
     def build(aio: str, c: cst.Call) -> cst.BaseExpression:

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from gil_lint.diagnostics import Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
-from gil_lint.fixes import to_thread_fix
+from gil_lint.fixes import THREAD_AFFINE_METHODS, to_thread_fix
 from gil_lint.rules.base import Rule
 
 _LINE = re.compile(r"\(line (\d+)\)$")
@@ -23,6 +23,22 @@ def _located(step) -> str:  # type: ignore[no-untyped-def]
 
 def display_name(qualname: str) -> str:
     return qualname.removeprefix("builtins.")
+
+
+# `lock.acquire()` / `lock.release()`: many locks belong to the thread that took them, so
+# offloading one of the two calls to a worker thread is wrong advice (and gets no fix)
+LOCK_ADVICE = (
+    "use an asyncio lock, or take and release it inside one function run with "
+    "`await asyncio.to_thread(...)` (a lock released by another thread may stay held)"
+)
+
+
+def _thread_affine(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in THREAD_AFFINE_METHODS
+    )
 
 
 class BlockingCallRule(Rule):
@@ -88,7 +104,10 @@ class BlockingCallRule(Rule):
         steps = [here, *(Evidence(_located(s), s.path, s.row) for s in chain)]
         blocked = chain[-1].message.split(" (")[0]
         helper = ctx.segment(node.func)
-        if verb == "calls":
+        if verb == "calls" and _thread_affine(node):
+            advice = LOCK_ADVICE
+            fix = None
+        elif verb == "calls":
             advice = f"offload it with `await asyncio.to_thread({helper}, ...)`"
             # the helper may touch state the caller relies on: running it in a thread is unsafe
             fix = to_thread_fix(ctx, node, "unsafe")
@@ -140,7 +159,9 @@ class BlockingCallRule(Rule):
             node,
             call=display_name(name),
             function=fname,
-            advice=advice or self.ADVICE.format(call=written or display_name(name)),
+            advice=advice
+            or (LOCK_ADVICE if _thread_affine(node) else None)
+            or self.ADVICE.format(call=written or display_name(name)),
             fix=fix,
         )
 
