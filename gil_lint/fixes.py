@@ -362,6 +362,36 @@ def module_import(ctx: ModuleContext, module: str) -> tuple[str, Edit | None] | 
     return module, _import_edit(ctx, f"import {module}")
 
 
+# module scope -> the event-loop library its fixes and advice use (None: more than one)
+_LIBRARY: weakref.WeakKeyDictionary[Scope, str | None] = weakref.WeakKeyDictionary()
+# how each library runs a blocking call in a worker thread
+THREAD_RUNNER = {
+    "asyncio": "to_thread",
+    "trio": "to_thread.run_sync",
+    "anyio": "to_thread.run_sync",
+}
+
+
+def async_library(ctx: ModuleContext) -> str | None:
+    """The event-loop library of the module: ``asyncio``, unless the module imports
+    ``trio`` or ``anyio`` (then that one: an ``await asyncio.sleep()`` in trio code fails
+    at run time). None when it imports more than one of the three: no fix guesses."""
+    scope = ctx.module_scope
+    if scope in _LIBRARY:
+        return _LIBRARY[scope]
+    roots = {
+        b.qualname.partition(".")[0]
+        for b in scope.bindings.values()
+        if b.kind == "import" and b.qualname
+    }
+    others = roots & {"trio", "anyio"}
+    library = "asyncio" if not others else None
+    if len(others) == 1 and "asyncio" not in roots:
+        library = others.pop()
+    _LIBRARY[scope] = library
+    return library
+
+
 def _insertion_row(ctx: ModuleContext) -> int:
     """The row after the module docstring, ``__future__`` imports and the top import block."""
     last = None
@@ -456,18 +486,22 @@ def replace_call_fix(
     message: str,
     applicability: Applicability,
     build: Callable[[str, cst.Call], cst.BaseExpression | None],
+    library: str = "asyncio",
 ) -> Fix | None:
-    """Replace ``call`` by ``await <build(asyncio_name, call)>``, importing asyncio once.
+    """Replace ``call`` by ``await <build(library_name, call)>``, importing the module's
+    event-loop library (``library``) once; no fix in a module that uses another one.
 
     No fix for the subject of ``with`` (``with open(p) as f:`` needs the file object in
     this thread, not a thread's result) or where ``await`` is not allowed.
     """
     if not _await_allowed(ctx, call) or isinstance(ctx.parent(call), ast.withitem):
         return None
+    if async_library(ctx) != library:
+        return None
     parsed = _parse_expr(ctx, call)
     if not isinstance(parsed, cst.Call):
         return None
-    imported = module_import(ctx, "asyncio")
+    imported = module_import(ctx, library)
     if imported is None:
         return None
     name, import_edit = imported
@@ -491,12 +525,14 @@ def sleep_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
     """
     if call.keywords or len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
         return None
+    library = async_library(ctx) or "asyncio"
     return replace_call_fix(
         ctx,
         call,
-        message="Replace with `await asyncio.sleep(...)`",
+        message=f"Replace with `await {library}.sleep(...)`",
         applicability="safe",
         build=lambda aio, c: c.with_changes(func=_attr(aio, "sleep")),
+        library=library,
     )
 
 
@@ -528,6 +564,11 @@ def to_thread_fix(
     """
     if isinstance(call.func, ast.Attribute) and call.func.attr in THREAD_AFFINE_METHODS:
         return None
+    library = async_library(ctx) or "asyncio"
+    # trio's and anyio's run_sync(fn, *args) take no keyword arguments for fn
+    if library != "asyncio" and call.keywords:
+        return None
+    runner = THREAD_RUNNER[library]
 
     def build(aio: str, c: cst.Call) -> cst.BaseExpression:
         func = cst.parse_expression(func_text) if func_text else c.func
@@ -540,15 +581,17 @@ def to_thread_fix(
             )
             first = first.with_changes(comma=cst.Comma(whitespace_after=layout))
         return c.with_changes(
-            func=_attr(aio, "to_thread"), args=[first, *_parenthesize_generators(c.args)]
+            func=cst.parse_expression(f"{aio}.{runner}"),
+            args=[first, *_parenthesize_generators(c.args)],
         )
 
     return replace_call_fix(
         ctx,
         call,
-        message="Run it in a thread: `await asyncio.to_thread(...)`",
+        message=f"Run it in a thread: `await {library}.{runner}(...)`",
         applicability=applicability,
         build=build,
+        library=library,
     )
 
 

@@ -423,3 +423,51 @@ def test_unsafe_fixes_over_stdlib_copy_keep_every_file_compiling(tmp_path):
         compile(p.read_bytes(), str(p), "exec")
     leftovers = [p for p in corpus.rglob("*") if p.name.startswith(".gil-lint-")]
     assert leftovers == []
+
+
+# -- trio and anyio: fixes and advice in the module's own event-loop library --------------
+@pytest.mark.parametrize(
+    ("source", "fixed", "advice"),
+    [
+        (
+            "import time\nimport trio\n\nasync def f():\n    time.sleep(1)\n",
+            "import time\nimport trio\n\nasync def f():\n    await trio.sleep(1)\n",
+            "use `await trio.sleep(...)`",
+        ),
+        (
+            "import anyio\nimport requests\n\nasync def f(u):\n    return requests.get(u).text\n",
+            "import anyio\nimport requests\n\nasync def f(u):\n"
+            "    return (await anyio.to_thread.run_sync(requests.get, u)).text\n",
+            "`await anyio.to_thread.run_sync(requests.get, ...)`",
+        ),
+        (  # `from trio import ...` is enough to know; trio itself gets imported for the fix
+            "import time\nfrom trio import open_nursery\n\nasync def f():\n    time.sleep(1)\n",
+            "import time\nfrom trio import open_nursery\nimport trio\n\nasync def f():\n"
+            "    await trio.sleep(1)\n",
+            "use `await trio.sleep(...)`",
+        ),
+    ],
+)
+def test_fixes_use_the_modules_async_library(source, fixed, advice):
+    # `await asyncio.sleep()` in trio code fails at run time: no asyncio in these modules
+    [d] = lint_source(source, "t.py", ALL)
+    assert advice in d.message and "asyncio" not in d.message
+    out = fix_source(source, "t.py", ALL, unsafe=True).source
+    assert out == fixed
+    ast.parse(out)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # run_sync passes no keyword arguments to the function
+        "import anyio\nimport requests\n\nasync def f(u):\n    return requests.get(u, timeout=3)\n",
+        # two libraries: no guess
+        "import asyncio\nimport time\nimport trio\n\nasync def f():\n    time.sleep(1)\n",
+        # no asyncio subprocess in trio code
+        "import subprocess\nimport trio\n\nasync def f():\n    subprocess.run(['ls'])\n",
+    ],
+)
+def test_no_fix_where_the_library_is_unclear_or_has_no_equivalent(source):
+    assert [d.code for d in lint_source(source, "t.py", ALL)]  # still reported
+    assert fix_source(source, "t.py", ALL, unsafe=True).source == source

@@ -10,7 +10,8 @@ from typing import ClassVar
 
 from gil_lint.diagnostics import Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
-from gil_lint.fixes import THREAD_AFFINE_METHODS, to_thread_fix
+from gil_lint.engine.context import ModuleContext
+from gil_lint.fixes import THREAD_AFFINE_METHODS, THREAD_RUNNER, async_library, to_thread_fix
 from gil_lint.rules.base import Rule
 
 _LINE = re.compile(r"\(line (\d+)\)$")
@@ -31,6 +32,20 @@ LOCK_ADVICE = (
     "use an asyncio lock, or take and release it inside one function run with "
     "`await asyncio.to_thread(...)` (a lock released by another thread may stay held)"
 )
+
+
+def for_library(ctx: ModuleContext, advice: str) -> str:
+    """Advice in the words of the module's event-loop library (trio, anyio)."""
+    library = async_library(ctx)
+    if library is None or library == "asyncio":
+        return advice
+    return (
+        advice.replace("asyncio.to_thread", f"{library}.{THREAD_RUNNER[library]}")
+        .replace("asyncio.create_subprocess_exec", f"{library}.run_process")
+        .replace("asyncio.sleep", f"{library}.sleep")
+        .replace("the asyncio equivalent", f"the {library} equivalent")
+        .replace("an asyncio lock", f"a {library} lock")
+    )
 
 
 def _thread_affine(node: ast.AST) -> bool:
@@ -121,7 +136,7 @@ class BlockingCallRule(Rule):
         self.report(
             node,
             f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
-            f"the event loop — {advice}",
+            f"the event loop — {for_library(ctx, advice)}",
             evidence=steps,
             fix=fix,
         )
@@ -159,9 +174,12 @@ class BlockingCallRule(Rule):
             node,
             call=display_name(name),
             function=fname,
-            advice=advice
-            or (LOCK_ADVICE if _thread_affine(node) else None)
-            or self.ADVICE.format(call=written or display_name(name)),
+            advice=for_library(
+                self.ctx,
+                advice
+                or (LOCK_ADVICE if _thread_affine(node) else None)
+                or self.ADVICE.format(call=written or display_name(name)),
+            ),
             fix=fix,
         )
 
