@@ -550,6 +550,38 @@ def _parenthesize_generators(args: Sequence[cst.Arg]) -> list[cst.Arg]:
 
 
 THREAD_AFFINE_METHODS = frozenset({"acquire", "release"})
+# calls that return a lazy iterator: the blocking I/O runs as it is iterated, so offloading
+# the call alone leaves the work on the event loop; the iteration must go to the thread
+LAZY_ITERATORS = frozenset(
+    {
+        "os.walk",
+        "os.fwalk",
+        "os.scandir",
+        "glob.iglob",
+        "pathlib.Path.iterdir",
+        "pathlib.Path.glob",
+        "pathlib.Path.rglob",
+        "pathlib.Path.walk",
+    }
+)
+# consumers for which a list is as good as the iterator
+_ITERATING_CALLS = frozenset(
+    {"list", "tuple", "set", "frozenset", "sorted", "sum", "any", "all", "min", "max"}
+)
+
+
+def iterated_here(ctx: ModuleContext, call: ast.Call) -> bool:
+    """``call`` is fully iterated where it stands: a ``for`` loop's or a comprehension's
+    iterable, or the argument of ``list()``, ``sorted()`` and the like."""
+    parent = ctx.parent(call)
+    if isinstance(parent, (ast.For, ast.comprehension)):
+        return parent.iter is call
+    return (
+        isinstance(parent, ast.Call)
+        and parent.args == [call]
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id in _ITERATING_CALLS
+    )
 
 
 def to_thread_fix(
@@ -564,6 +596,8 @@ def to_thread_fix(
     """
     if isinstance(call.func, ast.Attribute) and call.func.attr in THREAD_AFFINE_METHODS:
         return None
+    if func_text is None and ctx.call_name(call) in LAZY_ITERATORS:
+        return _iterate_in_thread_fix(ctx, call, applicability)
     library = async_library(ctx) or "asyncio"
     # trio's and anyio's run_sync(fn, *args) take no keyword arguments for fn
     if library != "asyncio" and call.keywords:
@@ -589,6 +623,29 @@ def to_thread_fix(
         ctx,
         call,
         message=f"Run it in a thread: `await {library}.{runner}(...)`",
+        applicability=applicability,
+        build=build,
+        library=library,
+    )
+
+
+def _iterate_in_thread_fix(
+    ctx: ModuleContext, call: ast.Call, applicability: Applicability
+) -> Fix | None:
+    """``for p in path.iterdir():`` → ``for p in await asyncio.to_thread(list,
+    path.iterdir()):``, only where the iterator is consumed whole (a list will do)."""
+    if not iterated_here(ctx, call):
+        return None
+    library = async_library(ctx) or "asyncio"
+    runner = THREAD_RUNNER[library]
+
+    def build(aio: str, c: cst.Call) -> cst.BaseExpression:
+        return cst.parse_expression(f"{aio}.{runner}(list, {_render(c)})")
+
+    return replace_call_fix(
+        ctx,
+        call,
+        message=f"Iterate it in a thread: `await {library}.{runner}(list, ...)`",
         applicability=applicability,
         build=build,
         library=library,

@@ -471,3 +471,24 @@ def test_fixes_use_the_modules_async_library(source, fixed, advice):
 def test_no_fix_where_the_library_is_unclear_or_has_no_equivalent(source):
     assert [d.code for d in lint_source(source, "t.py", ALL)]  # still reported
     assert fix_source(source, "t.py", ALL, unsafe=True).source == source
+
+
+def test_lazy_iterators_are_iterated_in_the_thread():
+    # `await asyncio.to_thread(p.iterdir)` returns a generator whose I/O then runs on the
+    # event loop: the fix moves the whole iteration to the thread, where a list will do
+    src = (
+        "import os\nfrom pathlib import Path\n\nasync def f(p: Path):\n"
+        "    for x in p.iterdir():\n        print(x)\n"
+        "    names = sorted(p.glob('*.py'))\n"
+        "    it = os.walk(p)\n"
+        "    return [e.name for e in os.scandir(p)], names, next(it)\n"
+    )
+    found = lint_source(src, "t.py", ALL)
+    assert [d.code for d in found] == ["GIL203"] * 4
+    assert all("iterate it in a thread" in d.message for d in found)
+    out = fix_source(src, "t.py", ALL, unsafe=True).source
+    assert "for x in await asyncio.to_thread(list, p.iterdir()):" in out
+    assert "sorted(await asyncio.to_thread(list, p.glob('*.py')))" in out
+    assert "[e.name for e in await asyncio.to_thread(list, os.scandir(p))]" in out
+    assert "    it = os.walk(p)\n" in out  # used as an iterator (next): a list would not do
+    ast.parse(out)

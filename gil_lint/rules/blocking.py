@@ -11,7 +11,13 @@ from typing import ClassVar
 from gil_lint.diagnostics import Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
-from gil_lint.fixes import THREAD_AFFINE_METHODS, THREAD_RUNNER, async_library, to_thread_fix
+from gil_lint.fixes import (
+    LAZY_ITERATORS,
+    THREAD_AFFINE_METHODS,
+    THREAD_RUNNER,
+    async_library,
+    to_thread_fix,
+)
 from gil_lint.rules.base import Rule
 
 _LINE = re.compile(r"\(line (\d+)\)$")
@@ -31,6 +37,13 @@ def display_name(qualname: str) -> str:
 LOCK_ADVICE = (
     "use an asyncio lock, or take and release it inside one function run with "
     "`await asyncio.to_thread(...)` (a lock released by another thread may stay held)"
+)
+
+
+# os.walk, Path.iterdir, ...: the I/O happens as the iterator is consumed
+LAZY_ADVICE = (
+    "it does its I/O as it is iterated, so iterate it in a thread "
+    "(`await asyncio.to_thread(list, {call}(...))`)"
 )
 
 
@@ -178,6 +191,7 @@ class BlockingCallRule(Rule):
                 self.ctx,
                 advice
                 or (LOCK_ADVICE if _thread_affine(node) else None)
+                or (LAZY_ADVICE.format(call=written) if name in LAZY_ITERATORS else None)
                 or self.ADVICE.format(call=written or display_name(name)),
             ),
             fix=fix,
