@@ -16,6 +16,7 @@ from pathlib import Path
 from conftest import run_cli
 
 from gil_lint.config import Settings
+from gil_lint.engine.lint import lint_source
 from gil_lint.fixes import fix_source
 
 ALL = Settings(select=("ALL",), target_gil="enabled")
@@ -130,3 +131,16 @@ def test_fix_killed_mid_run_leaves_every_file_old_or_new(tmp_path):
         assert all((folder / n).read_text(encoding="utf-8") == new[n] for n in old)
     # the kills must have landed mid-run, or the test proves nothing
     assert mixed_runs >= 1
+
+
+# -- long operator chains --------------------------------------------------------------------
+def test_a_2000_operand_expression_is_linted_not_an_internal_error():
+    # `x + x + ... + x` is a left-deep tree CPython compiles; the scope builder recursed
+    # once per operand and gave GIL003 (exit 2 on valid code) from about 500 operands
+    source = "import time\nasync def f(x):\n    time.sleep(1)\n    return " + " + ".join(
+        ["x"] * 2000
+    )
+    compile(source, "chain.py", "exec")
+    found = lint_source(source, "chain.py", ALL)
+    assert [d.code for d in found] == ["GIL201"]
+    assert "await asyncio.sleep(1)" in fix_source(source, "chain.py", ALL).source

@@ -118,15 +118,32 @@ class ScopeBuilder(ast.NodeVisitor):
         method(self, node)  # type: ignore[operator]
 
     def generic_visit(self, node: ast.AST) -> None:
+        """Pre-order, left to right, like NodeVisitor, but iterative over the nodes with no
+        visitor of their own (most expressions): a 600-operand ``a + b + ...`` exhausted
+        the stack here. Nodes with a visitor are handed to it in their turn."""
         AST = ast.AST
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, AST):
-                        self.visit(item)
-            elif isinstance(value, AST):
-                self.visit(value)
+        generic = ScopeBuilder.generic_visit
+        dispatch = self._dispatch
+        stack: list[ast.AST] = [node]
+        while stack:
+            current = stack.pop()
+            if current is not node:
+                cls = current.__class__
+                method = dispatch.get(cls)
+                if method is None:
+                    method = getattr(type(self), "visit_" + cls.__name__, None) or generic
+                    dispatch[cls] = method
+                if method is not generic:
+                    method(self, current)  # type: ignore[operator]
+                    continue
+            children: list[ast.AST] = []
+            for name in current._fields:
+                value = getattr(current, name, None)
+                if value.__class__ is list:
+                    children.extend(item for item in value if isinstance(item, AST))
+                elif isinstance(value, AST):
+                    children.append(value)
+            stack.extend(reversed(children))
 
     def visit_Constant(self, node: ast.Constant) -> None:
         """Nothing to bind (and NodeVisitor's own visit_Constant is slow and deprecated)."""
