@@ -4,6 +4,7 @@ nesting and odd bytes are in test_fuzz.py and test_cli.py."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from conftest import run_cli
 
 from gil_lint.config import Settings
 from gil_lint.engine.lint import lint_source
+from gil_lint.engine.scopes import ScopeBuilder, _DeepScopeBuilder
 from gil_lint.fixes import fix_source
 
 ALL = Settings(select=("ALL",), target_gil="enabled")
@@ -144,3 +146,30 @@ def test_a_2000_operand_expression_is_linted_not_an_internal_error():
     found = lint_source(source, "chain.py", ALL)
     assert [d.code for d in found] == ["GIL201"]
     assert "await asyncio.sleep(1)" in fix_source(source, "chain.py", ALL).source
+
+
+def test_the_deep_scope_builder_builds_the_same_scopes():
+    # the iterative builder used for too-deep trees must agree with the recursive one
+    def shape(scopes):
+        return [
+            (
+                type(node).__name__,
+                getattr(node, "lineno", 0),
+                scope.kind,
+                scope.qualname,
+                sorted(
+                    (n, b.kind, b.qualname, [(v.lineno, v.col_offset) for v in b.values])
+                    for n, b in scope.bindings.items()
+                ),
+            )
+            for node, scope in scopes.items()
+        ]
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("gil_lint/**/*.py"), *root.glob("tests/fixtures/**/*.py")]
+    assert len(files) > 50
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        fast = ScopeBuilder("m", False).build(tree)
+        deep = _DeepScopeBuilder("m", False)._build(tree)
+        assert shape(fast) == shape(deep), path

@@ -111,48 +111,37 @@ class ScopeBuilder(ast.NodeVisitor):
         cls = node.__class__
         method = self._dispatch.get(cls)
         if method is None:
-            method = (
-                getattr(type(self), "visit_" + cls.__name__, None) or ScopeBuilder.generic_visit
-            )
+            method = getattr(type(self), "visit_" + cls.__name__, None) or type(self).generic_visit
             self._dispatch[cls] = method
         method(self, node)  # type: ignore[operator]
 
     def generic_visit(self, node: ast.AST) -> None:
-        """Pre-order, left to right, like NodeVisitor, but iterative over the nodes with no
-        visitor of their own (most expressions): a 600-operand ``a + b + ...`` exhausted
-        the stack here. Nodes with a visitor are handed to it in their turn."""
         AST = ast.AST
-        generic = ScopeBuilder.generic_visit
-        dispatch = self._dispatch
-        stack: list[ast.AST] = [node]
-        while stack:
-            current = stack.pop()
-            if current is not node:
-                cls = current.__class__
-                method = dispatch.get(cls)
-                if method is None:
-                    method = getattr(type(self), "visit_" + cls.__name__, None) or generic
-                    dispatch[cls] = method
-                if method is not generic:
-                    method(self, current)  # type: ignore[operator]
-                    continue
-            children: list[ast.AST] = []
-            for name in current._fields:
-                value = getattr(current, name, None)
-                if value.__class__ is list:
-                    children.extend(item for item in value if isinstance(item, AST))
-                elif isinstance(value, AST):
-                    children.append(value)
-            stack.extend(reversed(children))
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        self.visit(item)
+            elif isinstance(value, AST):
+                self.visit(value)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         """Nothing to bind (and NodeVisitor's own visit_Constant is slow and deprecated)."""
 
     # -- helpers -----------------------------------------------------------
     def build(self, tree: ast.Module) -> dict[ast.AST, Scope]:
+        """Recursion is the fast path (3.11 inlines Python-to-Python calls) and real code is
+        shallow; a tree too deep for it (a 600-operand ``a + b + ...`` is valid Python) is
+        built again with the iterative walk instead of becoming an internal error."""
+        try:
+            return self._build(tree)
+        except RecursionError:
+            return _DeepScopeBuilder(self.module_name, self.is_package)._build(tree)
+
+    def _build(self, tree: ast.Module) -> dict[ast.AST, Scope]:
         self.scope = Scope("module", tree, None, self.module_name)
         self.scopes[tree] = self.scope
-        # Iterative over statements; expressions recurse but are shallow in practice.
         self._visit_body(tree.body)
         return self.scopes
 
@@ -435,6 +424,44 @@ class ScopeBuilder(ast.NodeVisitor):
 
     def visit_DictComp(self, node: ast.DictComp) -> None:
         self._comprehension(node, [node.key, node.value])
+
+
+class _DeepScopeBuilder(ScopeBuilder):
+    """The same pass for trees too deep to recurse over: iterative over the nodes with no
+    visitor of their own (most expressions), nodes with a visitor handed to it in turn."""
+
+    _dispatch: dict[type, object] = {}
+
+    def generic_visit(self, node: ast.AST) -> None:
+        """generic_visit's order without its recursion: over the nodes with no visitor of
+        their own it keeps a stack; nodes with a visitor are handed to it in their turn."""
+        AST = ast.AST
+        generic = _DeepScopeBuilder.generic_visit
+        dispatch = self._dispatch
+        stack: list[ast.AST] = []
+        push = stack.append
+        current = node
+        while True:
+            for name in reversed(current._fields):
+                value = getattr(current, name, None)
+                if value.__class__ is list:
+                    for item in reversed(value):
+                        if isinstance(item, AST):
+                            push(item)
+                elif isinstance(value, AST):
+                    push(value)
+            while True:
+                if not stack:
+                    return
+                current = stack.pop()
+                cls = current.__class__
+                method = dispatch.get(cls)
+                if method is None:
+                    method = getattr(type(self), "visit_" + cls.__name__, None) or generic
+                    dispatch[cls] = method
+                if method is generic:
+                    break  # expand its children
+                method(self, current)  # type: ignore[operator]
 
 
 class Resolver:
