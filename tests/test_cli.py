@@ -275,3 +275,14 @@ def test_shards_partition_the_files(project):
     key = lambda d: (d["filename"], d["location"]["row"])  # noqa: E731
     assert sorted(parts, key=key) == sorted(everything, key=key)
     assert run_cli("src", "--shard", "4/3", cwd=project).returncode == 2
+
+
+def test_module_entry_is_not_broken_by_a_project_module_shadowing_the_stdlib(project):
+    # `python -m` puts the working directory first on sys.path: a project's json.py killed
+    # the run while importing gil-lint (exit 1, as if there were findings)
+    (project / "json.py").write_text("raise SystemExit('the project json.py was imported')\n")
+    (project / "ast.py").write_text("raise SystemExit('the project ast.py was imported')\n")
+    r = run_cli("src", "--output-format", "json", "--no-cache", "--jobs", "2", cwd=project)
+    assert "was imported" not in r.stdout + r.stderr
+    assert r.returncode == 1
+    assert [d["code"] for d in json.loads(r.stdout)] == ["GIL201"]
