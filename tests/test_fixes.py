@@ -492,3 +492,21 @@ def test_lazy_iterators_are_iterated_in_the_thread():
     assert "[e.name for e in await asyncio.to_thread(list, os.scandir(p))]" in out
     assert "    it = os.walk(p)\n" in out  # used as an iterator (next): a list would not do
     ast.parse(out)
+
+
+@pytest.mark.parametrize(
+    ("library", "advice"),
+    [
+        ("asyncio", "`await loop.run_in_executor(process_pool, ...)`"),
+        ("trio", "`await trio_parallel.run_sync(...)`"),
+        ("anyio", "`await anyio.to_process.run_sync(...)`"),
+    ],
+)
+def test_cpu_bound_in_async_advice_speaks_the_modules_library(library, advice):
+    src = (
+        f"import {library}\n\ndef work(n):\n    t = 0\n    for i in range(n):\n"
+        "        for j in range(n):\n            t += i * j\n    return t\n\n"
+        "async def f():\n    return work(1000)\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert d.code == "GIL206" and advice in d.message

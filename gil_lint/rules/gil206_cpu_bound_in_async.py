@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import ast
+from typing import ClassVar
 
+from gil_lint.fixes import async_library
 from gil_lint.rules.base import Rule
 from gil_lint.rules.concurrency_apis import evidence_of
 
@@ -44,8 +46,14 @@ class CpuBoundInAsync(Rule):
     BRIEF = "heavy CPU-bound work (a call or a loop) run inline on the event loop"
     MESSAGE = (
         "{what} is CPU-bound ({chain}) and runs on the event loop, blocking every other task; "
-        "offload it with `await loop.run_in_executor(process_pool, ...)`"
+        "offload it {how}"
     )
+    # in the words of the module's event-loop library
+    HOW: ClassVar[dict[str | None, str]] = {
+        "asyncio": "with `await loop.run_in_executor(process_pool, ...)`",
+        "trio": "to a process with trio-parallel (`await trio_parallel.run_sync(...)`)",
+        "anyio": "with `await anyio.to_process.run_sync(...)`",
+    }
     TRIGGERS = (b"async",)
     VALID = [
         "def squares(n):\n    for i in range(n):\n        for j in range(i):\n            yield i * j\nasync def f(n):\n    return squares(n)\n",
@@ -77,6 +85,7 @@ class CpuBoundInAsync(Rule):
             node,
             what=f"`{ctx.segment(node.func)}`",
             chain=summary.explain(ctx.path),
+            how=self.HOW.get(async_library(ctx), self.HOW["asyncio"]),
             evidence=evidence_of(summary),
         )
 
@@ -106,6 +115,7 @@ class CpuBoundInAsync(Rule):
             span,
             what=f"The loop at line {node.lineno}",
             chain=summary.explain(self.ctx.path),
+            how=self.HOW.get(async_library(self.ctx), self.HOW["asyncio"]),
             evidence=evidence_of(summary),
         )
 
