@@ -35,30 +35,30 @@ def display_name(qualname: str) -> str:
 # `lock.acquire()` / `lock.release()`: many locks belong to the thread that took them, so
 # offloading one of the two calls to a worker thread is wrong advice (and gets no fix)
 LOCK_ADVICE = (
-    "use an asyncio lock, or take and release it inside one function run with "
-    "`await asyncio.to_thread(...)` (a lock released by another thread may stay held)"
+    "use {a_lock}, or take and release it inside one function run with "
+    "`await {to_thread}(...)` (a lock released by another thread may stay held)"
 )
 
 
 # os.walk, Path.iterdir, ...: the I/O happens as the iterator is consumed
 LAZY_ADVICE = (
     "it does its I/O as it is iterated, so iterate it in a thread "
-    "(`await asyncio.to_thread(list, {call}(...))`)"
+    "(`await {to_thread}(list, {call}(...))`)"
 )
 
 
-def for_library(ctx: ModuleContext, advice: str) -> str:
-    """Advice in the words of the module's event-loop library (trio, anyio)."""
-    library = async_library(ctx)
-    if library is None or library == "asyncio":
-        return advice
-    return (
-        advice.replace("asyncio.to_thread", f"{library}.{THREAD_RUNNER[library]}")
-        .replace("asyncio.create_subprocess_exec", f"{library}.run_process")
-        .replace("asyncio.sleep", f"{library}.sleep")
-        .replace("the asyncio equivalent", f"the {library} equivalent")
-        .replace("an asyncio lock", f"a {library} lock")
-    )
+def library_words(ctx: ModuleContext) -> dict[str, str]:
+    """The names the advice templates use (``{to_thread}``, ``{sleep}``, ...), in the words
+    of the module's event-loop library: asyncio unless it imports trio or anyio alone."""
+    library = async_library(ctx) or "asyncio"
+    asyncio = library == "asyncio"
+    return {
+        "library": library,
+        "to_thread": f"{library}.{THREAD_RUNNER[library]}",
+        "sleep": f"{library}.sleep",
+        "run_process": "asyncio.create_subprocess_exec" if asyncio else f"{library}.run_process",
+        "a_lock": "an asyncio lock" if asyncio else f"a {library} lock",
+    }
 
 
 def _thread_affine(node: ast.AST) -> bool:
@@ -73,6 +73,7 @@ class BlockingCallRule(Rule):
     """Reports calls whose qualified name is in one blocking category, made on the event loop."""
 
     CATEGORY: ClassVar[str]
+    # a template: {call} as written, and library_words' {to_thread}, {sleep}, ...
     ADVICE: ClassVar[str]
     TRIGGERS = (b"async",)
     MESSAGE = "`{call}` blocks the event loop inside `async def {function}`; {advice}"
@@ -132,16 +133,17 @@ class BlockingCallRule(Rule):
         steps = [here, *(Evidence(_located(s), s.path, s.row) for s in chain)]
         blocked = chain[-1].message.split(" (")[0]
         helper = ctx.segment(node.func)
+        words = library_words(ctx)
         if verb == "calls" and _thread_affine(node):
-            advice = LOCK_ADVICE
+            advice = LOCK_ADVICE.format(**words)
             fix = None
         elif verb == "calls":
-            advice = f"offload it with `await asyncio.to_thread({helper}, ...)`"
+            advice = f"offload it with `await {words['to_thread']}({helper}, ...)`"
             # the helper may touch state the caller relies on: running it in a thread is unsafe
             fix = to_thread_fix(ctx, node, "unsafe")
         elif verb == "iterates":
             # a generator's body runs as it is iterated: offloading the call alone does nothing
-            advice = f"iterate it in a thread (`await asyncio.to_thread(list, {helper}(...))`)"
+            advice = f"iterate it in a thread (`await {words['to_thread']}(list, {helper}(...))`)"
             fix = None
         else:
             advice = "enter it in a thread or give it an async counterpart (`async with`)"
@@ -149,7 +151,7 @@ class BlockingCallRule(Rule):
         self.report(
             node,
             f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
-            f"the event loop — {for_library(ctx, advice)}",
+            f"the event loop — {advice}",
             evidence=steps,
             fix=fix,
         )
@@ -178,6 +180,7 @@ class BlockingCallRule(Rule):
         return self.ctx.segment(func.value) if isinstance(func, ast.Attribute) else None
 
     def report_blocking(self, node: ast.AST, name: str, advice: str | None = None) -> None:
+        """``advice``, like ``ADVICE``, is a template filled with the call and library_words."""
         function = self.ctx.enclosing_function()
         fname = function.qualname.rpartition(".")[2] if function else "?"
         # advice shows the callee as written (`self._executor.shutdown`), not its type
@@ -187,13 +190,12 @@ class BlockingCallRule(Rule):
             node,
             call=display_name(name),
             function=fname,
-            advice=for_library(
-                self.ctx,
+            advice=(
                 advice
                 or (LOCK_ADVICE if _thread_affine(node) else None)
-                or (LAZY_ADVICE.format(call=written) if name in LAZY_ITERATORS else None)
-                or self.ADVICE.format(call=written or display_name(name)),
-            ),
+                or (LAZY_ADVICE if name in LAZY_ITERATORS else None)
+                or self.ADVICE
+            ).format(call=written or display_name(name), **library_words(self.ctx)),
             fix=fix,
         )
 

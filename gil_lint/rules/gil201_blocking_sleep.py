@@ -44,7 +44,7 @@ class BlockingSleepInAsync(BlockingCallRule):
     BRIEF = "`time.sleep()` in `async def`"
     CATEGORY = "sleep"
     FIX = "safe"
-    ADVICE = "use `await asyncio.sleep(...)`"
+    ADVICE = "use `await {sleep}(...)`"
     VALID = [
         "import time\nclass Throttle:\n    def __enter__(self):\n        time.sleep(1)\n    def __exit__(self, *a):\n        pass\nasync def f():\n    t = Throttle()\n    return t\n",
         "import contextlib, time\n@contextlib.contextmanager\ndef slow():\n    time.sleep(1)\n    yield\nasync def f():\n    return slow()\n",

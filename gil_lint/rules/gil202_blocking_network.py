@@ -49,7 +49,7 @@ class BlockingNetworkInAsync(BlockingCallRule):
     BRIEF = "sync HTTP/DB/socket clients (`requests`, sync `httpx`, `urllib`, `sqlite3`, `psycopg2`, `redis`, …) in `async def`"
     CATEGORY = "network"
     FIX = "unsafe"
-    ADVICE = "use an async client or `await asyncio.to_thread({call}, ...)`"
+    ADVICE = "use an async client or `await {to_thread}({call}, ...)`"
     VALID = [
         "import httpx\nasync def f(url):\n    async with httpx.AsyncClient() as c:\n"
         "        return await c.get(url)\n",

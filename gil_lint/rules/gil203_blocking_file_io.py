@@ -43,7 +43,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     BRIEF = "`open()`, `pathlib` reads/writes, `shutil`, blocking `os` file calls in `async def`"
     CATEGORY = "file"
     FIX = "unsafe"
-    ADVICE = "use `await asyncio.to_thread({call}, ...)` or aiofiles"
+    ADVICE = "use `await {to_thread}({call}, ...)` or aiofiles"
     VALID = [
         "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return rows(p)\n",
         "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n"

@@ -45,7 +45,7 @@ class BlockingSubprocessInAsync(BlockingCallRule):
     BRIEF = "`subprocess.*`, `os.system`, `os.popen`, `os.wait*` in `async def`"
     CATEGORY = "subprocess"
     FIX = "unsafe"
-    ADVICE = "use `asyncio.create_subprocess_exec(...)`"
+    ADVICE = "use `{run_process}(...)`"
     VALID = [
         "import asyncio\nasync def f():\n    p = await asyncio.create_subprocess_exec('ls')\n"
         "    await p.wait()\n",

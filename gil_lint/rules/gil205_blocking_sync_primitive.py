@@ -50,7 +50,7 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     NAME = "blocking-sync-primitive-in-async"
     BRIEF = "`threading` lock/event/condition waits, `queue.Queue.get/put`, `Future.result()`, `Thread.join()` in `async def`"
     CATEGORY = "sync"
-    ADVICE = "use the asyncio equivalent or `await asyncio.to_thread({call})`"
+    ADVICE = "use the {library} equivalent or `await {to_thread}({call})`"
     VALID = [
         "import asyncio\nasync def f(lock: asyncio.Lock):\n    async with lock:\n        pass\n",
         "import threading\nlock = threading.Lock()\nasync def f():\n"
@@ -94,5 +94,5 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
                 self.report_blocking(
                     item.context_expr,
                     name,
-                    advice="use an asyncio lock, or move the critical section into a thread",
+                    advice="use {a_lock}, or move the critical section into a thread",
                 )

@@ -37,7 +37,7 @@ class BlockingInputInAsync(BlockingCallRule):
     BRIEF = "`input()`, `getpass`, `sys.stdin` reads in `async def`"
     CATEGORY = "input"
     FIX = "safe"
-    ADVICE = "use `await asyncio.to_thread({call}, ...)`"
+    ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [
         "import asyncio\nasync def f():\n    return await asyncio.to_thread(input, 'x? ')\n",
         "def f():\n    return input('x? ')\n",
