@@ -31,6 +31,7 @@ else:
     cst = lazy_module("libcst")
 
 from gil_lint.diagnostics import SYNTAX_ERROR, Applicability, Diagnostic, Edit, Fix
+from gil_lint.engine.summaries import CONSUMER_NAMES
 
 if TYPE_CHECKING:
     from gil_lint.config import Settings
@@ -564,10 +565,9 @@ LAZY_ITERATORS = frozenset(
         "pathlib.Path.walk",
     }
 )
-# consumers for which a list is as good as the iterator
-_ITERATING_CALLS = frozenset(
-    {"list", "tuple", "set", "frozenset", "sorted", "sum", "any", "all", "min", "max"}
-)
+# the summaries' consumers for which a list is as good as the iterator (`next` needs an
+# iterator; `dict` is left out)
+_ITERATING_CALLS = CONSUMER_NAMES - {"next", "dict"}
 
 
 def iterated_here(ctx: ModuleContext, call: ast.Call) -> bool:

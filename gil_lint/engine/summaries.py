@@ -473,10 +473,10 @@ def is_generator(fn: FunctionNode) -> bool:
 
 
 # builtins that run an iterable they are given to the end (or, `next`, one step)
-_CONSUMER_NAMES = frozenset(
+CONSUMER_NAMES = frozenset(
     "list tuple set frozenset dict sorted sum min max any all next".split()  # noqa: SIM905
 )
-CONSUMERS = frozenset(f"builtins.{name}" for name in _CONSUMER_NAMES)
+CONSUMERS = frozenset(f"builtins.{name}" for name in CONSUMER_NAMES)
 # lazy wrappers: what they are given runs when they are consumed
 _PASS_THROUGH_NAMES = frozenset(["enumerate", "zip", "map", "filter", "iter"])
 PASS_THROUGH = frozenset(f"builtins.{name}" for name in _PASS_THROUGH_NAMES)
@@ -505,7 +505,7 @@ def consumed_calls(body: Sequence[ast.AST]) -> frozenset[ast.Call]:
             func = node.func
             name = func.id if isinstance(func, ast.Name) else None
             if (
-                name in _CONSUMER_NAMES
+                name in CONSUMER_NAMES
                 or (name in _PASS_THROUGH_NAMES and node in out)
                 or (isinstance(func, ast.Attribute) and func.attr in ("join", "extend"))
             ):
