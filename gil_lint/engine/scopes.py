@@ -109,11 +109,15 @@ class ScopeBuilder(ast.NodeVisitor):
 
     def visit(self, node: ast.AST) -> None:
         cls = node.__class__
-        method = self._dispatch.get(cls)
-        if method is None:
-            method = getattr(type(self), "visit_" + cls.__name__, None) or type(self).generic_visit
-            self._dispatch[cls] = method
+        method = self._dispatch.get(cls) or self._visitor_for(cls)
         method(self, node)  # type: ignore[operator]
+
+    @classmethod
+    def _visitor_for(cls, node_class: type) -> object:
+        """``visit_<Node>`` or generic_visit, remembered in the class's dispatch table."""
+        method = getattr(cls, "visit_" + node_class.__name__, None) or cls.generic_visit
+        cls._dispatch[node_class] = method
+        return method
 
     def generic_visit(self, node: ast.AST) -> None:
         AST = ast.AST
@@ -455,10 +459,7 @@ class _DeepScopeBuilder(ScopeBuilder):
                     return
                 current = stack.pop()
                 cls = current.__class__
-                method = dispatch.get(cls)
-                if method is None:
-                    method = getattr(type(self), "visit_" + cls.__name__, None) or generic
-                    dispatch[cls] = method
+                method = dispatch.get(cls) or self._visitor_for(cls)
                 if method is generic:
                     break  # expand its children
                 method(self, current)  # type: ignore[operator]
