@@ -49,7 +49,7 @@ class CpuBoundInAsync(Rule):
         "offload it {how}"
     )
     # in the words of the module's event-loop library
-    HOW: ClassVar[dict[str | None, str]] = {
+    HOW: ClassVar[dict[str, str]] = {
         "asyncio": "with `await loop.run_in_executor(process_pool, ...)`",
         "trio": "to a process with trio-parallel (`await trio_parallel.run_sync(...)`)",
         "anyio": "with `await anyio.to_process.run_sync(...)`",
@@ -72,6 +72,9 @@ class CpuBoundInAsync(Rule):
         "def squares(n):\n    for i in range(n):\n        for j in range(i):\n            yield i * j\nasync def f(n):\n    return sum(squares(n))\n",
     ]
 
+    def _how(self) -> str:
+        return self.HOW[async_library(self.ctx) or "asyncio"]
+
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         if not ctx.in_async() or ctx.is_awaited(node):
@@ -85,7 +88,7 @@ class CpuBoundInAsync(Rule):
             node,
             what=f"`{ctx.segment(node.func)}`",
             chain=summary.explain(ctx.path),
-            how=self.HOW.get(async_library(ctx), self.HOW["asyncio"]),
+            how=self._how(),
             evidence=evidence_of(summary),
         )
 
@@ -115,7 +118,7 @@ class CpuBoundInAsync(Rule):
             span,
             what=f"The loop at line {node.lineno}",
             chain=summary.explain(self.ctx.path),
-            how=self.HOW.get(async_library(self.ctx), self.HOW["asyncio"]),
+            how=self._how(),
             evidence=evidence_of(summary),
         )
 
