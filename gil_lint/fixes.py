@@ -801,6 +801,16 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.If) and _is_main_test(stmt.test)
 
 
+def _indent(line: str) -> str:
+    """``line`` one level deeper. Python counts a line's indentation from the last form
+    feed in it (``"   \\f x"`` is indented by one), so the spaces go after that."""
+    if not line.strip():
+        return line
+    lead = len(line) - len(line.lstrip(" \t\f"))
+    cut = line.rfind("\f", 0, lead) + 1
+    return line[:cut] + "    " + line[cut:]
+
+
 def main_guard_fix(ctx: ModuleContext, node: ast.AST) -> Fix | None:
     """GIL301: move the module-level statement under ``if __name__ == "__main__":``.
 
@@ -844,7 +854,7 @@ def main_guard_fix(ctx: ModuleContext, node: ast.AST) -> Fix | None:
     if lines[-1].rstrip().endswith("\\"):
         return None  # a continuation into the next statement
     nl = newline_of(ctx.source)
-    indented = nl.join(("    " + line) if line.strip() else line for line in lines)
+    indented = nl.join(_indent(line) for line in lines)
     content = f'if __name__ == "__main__":{nl}{indented}'
     edit = Edit(first, 1, last, len(ctx.lines[last - 1]) + 1, content)
     return _fix('Move it under `if __name__ == "__main__":`', "unsafe", edit)

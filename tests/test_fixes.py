@@ -236,6 +236,21 @@ def test_main_guard_moves_the_statements_that_use_the_pool():
     compile(out, "t.py", "exec")
 
 
+def test_main_guard_indents_after_a_form_feed():
+    # Python counts indentation from the last form feed: "   \f pool.map" is indented by
+    # one, so spaces put before the form feed would not indent it (found by the fuzzer)
+    src = (
+        "from multiprocessing import Pool\n\n\ndef work(x):\n    return x\n\n\n"
+        "with Pool() as pool:\n   \x0c pool.map(work, [1])\n"
+    )
+    (d,) = [d for d in lint_source(src, "t.py", ALL) if d.code == "GIL301"]
+    out = apply_edits(src, d.fix.edits)
+    assert out.endswith(
+        'if __name__ == "__main__":\n    with Pool() as pool:\n   \x0c     pool.map(work, [1])\n'
+    )
+    compile(out, "t.py", "exec")
+
+
 def test_thread_pool_fix_from_the_constructor():
     from gil_lint.config import Settings as S
     from gil_lint.engine.context import ModuleContext
