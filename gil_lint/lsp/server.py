@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import json
 import logging
 import multiprocessing
 import os
@@ -141,13 +142,23 @@ class _Framing:
     a body without a header, or with a bad Content-Length, every later header ended up
     behind the stray bytes on its line and the server went deaf. Such a line is cut at
     its last header (the stream resynchronises at the next message), and an absurd
-    Content-Length is dropped instead of crashing the server with a MemoryError."""
+    Content-Length is dropped instead of crashing the server with a MemoryError.
+
+    A Content-Length a few bytes too long is read as what it framed: the body ends where
+    its JSON does, either when the client stops sending (reading on would wait for bytes
+    that may never come, and the client waits for the answer) or where the bytes read
+    past it begin the next header (they are kept for it, so that message is not lost)."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        self.kept = b""  # bytes of the next message read past a body
 
     def readline(self) -> bytes:
-        line: bytes = self.raw.readline()
+        if b"\n" in self.kept:
+            cut = self.kept.index(b"\n") + 1
+            line, self.kept = self.kept[:cut], self.kept[cut:]
+        else:
+            line, self.kept = self.kept + self.raw.readline(), b""
         at = line.rfind(b"Content-Length:")
         if at > 0 and _CONTENT_LENGTH.match(line, at):
             log.warning("gil-lint: %d stray bytes before a header skipped", at)
@@ -159,8 +170,31 @@ class _Framing:
         return line
 
     def read(self, n: int) -> bytes:
-        data: bytes = self.raw.read(n)
+        data, self.kept = self.kept[:n], self.kept[n:]
+        while len(data) < n:
+            chunk: bytes = self.raw.read1(n - len(data))
+            if not chunk:
+                return data
+            data += chunk
+            if len(data) < n and data.rstrip().endswith(b"}") and _is_json(data):
+                log.warning("gil-lint: Content-Length %d for a body of %d bytes", n, len(data))
+                return data
+        if not data.rstrip().endswith(b"}"):
+            end = data.rfind(b"}") + 1
+            tail = data[end:].lstrip()
+            if end and tail and b"Content-Length:".startswith(tail[:15]) and _is_json(data[:end]):
+                log.warning("gil-lint: Content-Length %d for a body of %d bytes", n, end)
+                self.kept = tail + self.kept
+                return data[:end]
         return data
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True
 
 
 class GilLintServer(LanguageServer):
