@@ -56,6 +56,20 @@ def is_event_loop(ctx: ModuleContext, expr: ast.expr) -> bool:
     return tail in ctx.knowledge.event_loop_names
 
 
+def calls_loop_api(
+    ctx: ModuleContext, call: ast.Call, name: str | None, functions: frozenset[str], method: str
+) -> bool:
+    """``call`` (resolved to ``name``) is one of ``functions`` (``asyncio.create_task``...)
+    or the event-loop ``method`` on a loop (``loop.create_task``, also unresolved loops)."""
+    func = call.func
+    return name in functions or (
+        name is None
+        and isinstance(func, ast.Attribute)
+        and func.attr == method
+        and is_event_loop(ctx, func.value)
+    )
+
+
 def method_call(ctx: ModuleContext, call: ast.Call) -> tuple[str | None, str] | None:
     """For ``recv.method(...)``: (qualified type of ``recv`` or None, method)."""
     func = call.func

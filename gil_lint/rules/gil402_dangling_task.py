@@ -4,7 +4,7 @@ import ast
 
 from gil_lint.fixes import keep_task_fix
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import is_event_loop
+from gil_lint.rules.concurrency_apis import calls_loop_api
 
 
 class DanglingTask(Rule):
@@ -88,11 +88,7 @@ class DanglingTask(Rule):
             return
         ctx = self.ctx
         name = ctx.call_name(call)
-        func = call.func
-        if name in ctx.knowledge.task_creators or (
-            name is None
-            and isinstance(func, ast.Attribute)
-            and func.attr == "create_task"
-            and is_event_loop(ctx, func.value)
-        ):
-            self.report(call, call=ctx.segment(func) or str(name), fix=keep_task_fix(ctx, call))
+        if calls_loop_api(ctx, call, name, ctx.knowledge.task_creators, "create_task"):
+            self.report(
+                call, call=ctx.segment(call.func) or str(name), fix=keep_task_fix(ctx, call)
+            )

@@ -5,7 +5,7 @@ import ast
 from gil_lint.diagnostics import Fix
 from gil_lint.fixes import await_fix
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import is_event_loop
+from gil_lint.rules.concurrency_apis import calls_loop_api
 
 
 class NestedEventLoop(Rule):
@@ -71,14 +71,8 @@ class NestedEventLoop(Rule):
         if not ctx.in_async():
             return
         name = ctx.call_name(node)
-        func = node.func
-        if name in ctx.knowledge.loop_runners or (
-            name is None
-            and isinstance(func, ast.Attribute)
-            and func.attr == "run_until_complete"
-            and is_event_loop(ctx, func.value)
-        ):
-            self.report(node, call=ctx.segment(func) or str(name), fix=self._fix(node))
+        if calls_loop_api(ctx, node, name, ctx.knowledge.loop_runners, "run_until_complete"):
+            self.report(node, call=ctx.segment(node.func) or str(name), fix=self._fix(node))
 
     def _fix(self, node: ast.Call) -> Fix | None:
         # only `asyncio.run(coro)` / `loop.run_until_complete(coro)` with the coroutine alone
