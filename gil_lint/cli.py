@@ -197,7 +197,7 @@ def _cmd_rules(args: list[str]) -> int:
 
 
 def _settings_for(ns: argparse.Namespace, start: Path):  # type: ignore[no-untyped-def]
-    from gil_lint.config import load_settings
+    from gil_lint.config import check_selector, load_settings
 
     settings = load_settings(ns.config, start)
     changes: dict[str, Any] = {}
@@ -208,14 +208,14 @@ def _settings_for(ns: argparse.Namespace, start: Path):  # type: ignore[no-untyp
         changes["extend_select"] = (*settings.extend_select, *ns.extend_select)
     if ns.ignore:
         changes["ignore"] = (*settings.ignore, *ns.ignore)
-    for code in [*changes.get("select", ()), *(ns.extend_select or ()), *(ns.ignore or ())]:
-        if code != "ALL" and not re.fullmatch(r"GIL[0-9]{0,3}", code):
-            raise _UsageError(f"{code!r} is not a rule code or prefix (e.g. GIL201, GIL2)")
+    for option, codes in (
+        ("--select", ns.select),
+        ("--extend-select", ns.extend_select),
+        ("--ignore", ns.ignore),
+    ):
+        for code in codes or ():
+            check_selector(code, option)
     return replace(settings, **changes)
-
-
-class _UsageError(Exception):
-    pass
 
 
 def _cmd_check(args: list[str]) -> int:
@@ -229,7 +229,7 @@ def _cmd_check(args: list[str]) -> int:
     start = Path(ns.stdin_filename).parent if ns.stdin_filename else Path((ns.paths or ["."])[0])
     try:
         settings = _settings_for(ns, start if start.exists() else Path.cwd())
-    except (ConfigError, _UsageError) as e:
+    except ConfigError as e:
         print(f"gil-lint: error: {e}", file=sys.stderr)
         return EXIT_ERROR
 

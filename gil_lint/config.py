@@ -137,13 +137,26 @@ def _codes(value: Any, where: str) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of rule codes, got {value!r}")
-    out = []
-    for v in value:
-        v = v.strip().upper()
-        if not (v == "ALL" or _CODE_PREFIX.fullmatch(v)):
-            raise ConfigError(f"{where}: {v!r} is not a rule code or prefix (e.g. GIL201, GIL2)")
-        out.append(v)
-    return tuple(out)
+    return tuple(check_selector(v.strip().upper(), where) for v in value)
+
+
+def check_selector(selector: str, where: str) -> str:
+    """``selector`` if it is ALL or a code or prefix of at least one rule; else ConfigError
+    (a typo such as GIL2O1 or GIL9 would otherwise select or ignore nothing, silently)."""
+    if selector == "ALL":
+        return selector
+    if not _CODE_PREFIX.fullmatch(selector):
+        raise ConfigError(f"{where}: {selector!r} is not a rule code or prefix (e.g. GIL201, GIL2)")
+    if not any(code.startswith(selector) for code in _all_codes()):
+        raise ConfigError(f"{where}: {selector!r} matches no rule (see `gil-lint rules`)")
+    return selector
+
+
+def _all_codes() -> list[str]:
+    from gil_lint.diagnostics import FILE_ERROR, INTERNAL_ERROR, SYNTAX_ERROR
+    from gil_lint.rules import all_rules
+
+    return [SYNTAX_ERROR, FILE_ERROR, INTERNAL_ERROR, *(r.CODE for r in all_rules())]
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:

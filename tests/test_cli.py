@@ -69,6 +69,14 @@ def test_select_ignore_extend_select(project):
     assert r.returncode == 1
     r = run_cli("src", "--select", "XYZ1", cwd=project)
     assert r.returncode == 2 and "'XYZ1' is not a rule code" in r.stderr
+    # a typo that looks like a code: an error, not a selection of nothing
+    r = run_cli("src", "--ignore", "GIL2O1", cwd=project)
+    assert r.returncode == 2 and "--ignore: 'GIL2O1' is not a rule code" in r.stderr
+    r = run_cli("src", "--extend-select", "GIL5", cwd=project)
+    assert r.returncode == 2 and r.stderr == (
+        "gil-lint: error: --extend-select: 'GIL5' matches no rule (see `gil-lint rules`)\n"
+    )
+    assert run_cli("src", "--select", "gil0,gil201", cwd=project).returncode == 1
 
 
 def test_stdin_filename(project):

@@ -34,6 +34,8 @@ def test_defaults_without_config(tmp_path):
     [
         ({"selct": ["GIL2"]}, "unknown key [tool.gil-lint] 'selct'"),
         ({"select": "GIL2x"}, "'GIL2X' is not a rule code"),
+        ({"ignore": ["GIL201", "GIL9"]}, "ignore: 'GIL9' matches no rule"),
+        ({"per-file-ignores": {"t/*": ["GIL209"]}}, "'GIL209' matches no rule"),
         ({"select": [1]}, "expected a list of rule codes"),
         ({"respect-gitignore": "yes"}, "expected true or false"),
         ({"target-gil": "off"}, "expected one of auto, enabled, disabled"),

@@ -219,7 +219,7 @@ def test_unsupported_finding_code_is_a_usage_error(capsys: pytest.CaptureFixture
 def test_user_exception_is_one_clean_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert verify.main([f"{BAD}::boom", "--workers", "2", "--rounds", "1"]) == 2
     captured = capsys.readouterr()
-    assert captured.err == "error: user code raised ValueError: boom (in boom)\n"
+    assert captured.err == "gil-lint verify: error: user code raised ValueError: boom (in boom)\n"
     assert captured.out == ""
 
 
@@ -292,7 +292,7 @@ def test_bad_input_exits_2_with_one_line(
 ) -> None:
     assert verify.main(args) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1
+    assert err.startswith("gil-lint verify: error: ") and err.count("\n") == 1
     assert needle in err
 
 
@@ -339,7 +339,10 @@ def test_plot_without_matplotlib_exits_2() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=30
     )
     assert result.returncode == 2
-    assert result.stderr == "error: --plot needs matplotlib: pip install 'gil-lint[plot]'\n"
+    assert (
+        result.stderr
+        == "gil-lint verify: error: --plot needs matplotlib: pip install 'gil-lint[plot]'\n"
+    )
 
 
 def test_plot_is_written_when_matplotlib_is_installed(tmp_path: Path) -> None:

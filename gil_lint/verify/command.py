@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
     except VerifyError as e:
         if args.json:
             print(json.dumps({"error": e.to_dict()}, indent=2))
-        print(f"error: {e.message}", file=sys.stderr)
+        print(f"gil-lint verify: error: {e.message}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         # the sandbox has already killed the child's whole process tree
@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
         return EXIT_INTERRUPTED
     except Exception as e:  # a bug in gil-lint: one line, not a traceback
         print(
-            f"error: internal error in gil-lint verify: {type(e).__name__}: {e}; please report it",
+            f"gil-lint verify: error: internal error: {type(e).__name__}: {e}; please report it",
             file=sys.stderr,
         )
         return EXIT_ERROR
