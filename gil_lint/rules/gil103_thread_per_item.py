@@ -1,18 +1,24 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from gil_lint.rules.base import Rule
 
 _SMALL = 32  # a literal range or list up to this size is a fixed set of workers
+_WORKER_WORDS = re.compile(r"worker|thread|concurren|parallel|jobs|procs|cpus|cores", re.I)
+_CPU_COUNTS = frozenset({"os.cpu_count", "os.process_cpu_count", "multiprocessing.cpu_count"})
 
 
 class ThreadPerItem(Rule):
     """
     ## What it does
-    Flags `threading.Thread(...)` created and started inside a loop over data
-    (not a literal `range(N)` or list of at most 32 items): one new thread per
-    item.
+    Flags `threading.Thread(...)` created and started inside a loop over data:
+    one new thread per item. A loop over a fixed set of workers is fine: a
+    literal list, or a `range(N)` of at most 32 (also through a name assigned
+    that number), or `range()` of a worker count — a constant or setting named
+    like one (`NUM_WORKERS`, `self.thread_count`, `args.jobs`) or
+    `os.cpu_count()`.
 
     ## Why is this bad?
     Each thread costs a stack (8 MB of address space by default), creation
@@ -49,6 +55,11 @@ class ThreadPerItem(Rule):
     VALID = [
         "import threading\ndef main(work):\n    for _ in range(4):\n"
         "        threading.Thread(target=work).start()\n",
+        "import threading\nN = 8\ndef main(work):\n    for _ in range(N):\n"
+        "        threading.Thread(target=work).start()\n",
+        "import os, threading\ndef main(work, args):\n"
+        "    for _ in range(args.num_workers):\n        threading.Thread(target=work).start()\n"
+        "    for _ in range(os.cpu_count() or 4):\n        threading.Thread(target=work).start()\n",
         "from concurrent.futures import ThreadPoolExecutor\ndef main(f, urls):\n"
         "    with ThreadPoolExecutor(8) as ex:\n        ex.map(f, urls)\n",
         "import threading\ndef main(f, urls):\n    ts = [threading.Thread(target=f, args=(u,)) for u in urls]\n",
@@ -56,6 +67,10 @@ class ThreadPerItem(Rule):
     INVALID = [
         "import threading\ndef main(f, urls):\n    for u in urls:\n"
         "        threading.Thread(target=f, args=(u,)).start()\n",
+        "import threading\nN = 10_000\ndef main(f, urls):\n    for i in range(N):\n"
+        "        threading.Thread(target=f, args=(urls[i],)).start()\n",
+        "import threading\ndef main(f, urls):\n    for i in range(len(urls)):\n"
+        "        threading.Thread(target=f, args=(urls[i],)).start()\n",
         "import threading\ndef main(f, urls):\n    threads = []\n    for u in urls:\n"
         "        t = threading.Thread(target=f, args=(u,))\n        threads.append(t)\n"
         "        t.start()\n",
@@ -86,17 +101,43 @@ class ThreadPerItem(Rule):
     def _small(self, it: ast.expr) -> bool:
         if isinstance(it, (ast.List, ast.Tuple)):
             return len(it.elts) <= _SMALL
-        if (
+        if not (
             isinstance(it, ast.Call)
             and self.ctx.call_name(it) == "builtins.range"
             and it.args
-            and all(isinstance(a, ast.Constant) and type(a.value) is int for a in it.args)
+            and not it.keywords
         ):
+            return False
+        values = [self._int_value(a) for a in it.args]
+        if all(v is not None for v in values):
             try:
-                return len(range(*[a.value for a in it.args])) <= _SMALL  # type: ignore[attr-defined]
+                return len(range(*values)) <= _SMALL  # type: ignore[arg-type]
             except (ValueError, TypeError):
                 return True
-        return False
+        return len(it.args) == 1 and self._worker_count(it.args[0])
+
+    def _int_value(self, expr: ast.expr) -> int | None:
+        """An int literal, or a name assigned nothing but one int literal."""
+        if isinstance(expr, ast.Name):
+            binding = self.ctx.resolver.lookup(expr.id, self.ctx.scope)
+            if binding is None or binding.kind != "value" or len(binding.values) != 1:
+                return None
+            expr = binding.values[0]
+        if isinstance(expr, ast.Constant) and type(expr.value) is int:
+            return expr.value
+        return None
+
+    def _worker_count(self, expr: ast.expr) -> bool:
+        """``expr`` counts workers, not data: a setting named like one (``NUM_WORKERS``,
+        ``self.thread_count``, ``args.jobs``) or the number of CPUs."""
+        if isinstance(expr, ast.BinOp):
+            return self._worker_count(expr.left) or self._worker_count(expr.right)
+        if isinstance(expr, ast.BoolOp):
+            return any(self._worker_count(v) for v in expr.values)
+        if isinstance(expr, ast.Call):
+            return self.ctx.call_name(expr) in _CPU_COUNTS
+        name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+        return bool(name) and (name.isupper() or bool(_WORKER_WORDS.search(name)))
 
     def _started_in(self, loop: ast.For, call: ast.Call) -> bool:
         parent = self.ctx.parent(call)
