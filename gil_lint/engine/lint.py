@@ -203,15 +203,17 @@ def _run_rules(
         project=project,
     )
     instances = [r(ctx) for r in active]
-    handlers: dict[str, list[tuple[Rule, Callable[[ast.AST], None]]]] = {}
+    # by node class: the lookup runs for every node of the tree
+    handlers: dict[type, list[tuple[Rule, Callable[[ast.AST], None]]]] = {}
     for inst in instances:
         for attr in dir(type(inst)):
-            if attr.startswith("visit_"):
-                handlers.setdefault(attr[6:], []).append((inst, getattr(inst, attr)))
+            node_class = getattr(ast, attr[6:], None) if attr.startswith("visit_") else None
+            if isinstance(node_class, type):
+                handlers.setdefault(node_class, []).append((inst, getattr(inst, attr)))
     failed: dict[str, str] = {}
 
     for node in _walk(tree, ctx):
-        for inst, handler in handlers.get(type(node).__name__, ()):
+        for inst, handler in handlers.get(node.__class__, ()):
             if inst.CODE in failed:
                 continue
             try:
@@ -264,17 +266,22 @@ def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
     push = stack.append
     AST = ast.AST
     scope_types = _SCOPE_TYPES
+    child_fields = _CHILD_FIELDS
     while stack:
         node, scope = pop()
         ctx.scope = scope  # type: ignore[assignment]
         yield node
-        if node.__class__ in scope_types:
+        cls = node.__class__
+        if cls in scope_types:
             children = _scope_children(node, scope, scopes[node])
             for child, _ in children:
                 parents[child] = node
             stack.extend(reversed(children))
             continue
-        for name in reversed(node._fields):
+        fields = child_fields.get(cls)
+        if fields is None:
+            fields = _child_fields(cls)
+        for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in reversed(value):
@@ -284,6 +291,17 @@ def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
             elif isinstance(value, AST):
                 parents[value] = node
                 push((value, scope))
+
+
+# per node class, the fields a walk descends into, last first (it pushes on a stack); not
+# ``ctx``: a Load/Store context is a third of all nodes and no rule looks at one
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    fields = tuple(f for f in reversed(cls._fields) if f != "ctx")  # type: ignore[attr-defined]
+    _CHILD_FIELDS[cls] = fields
+    return fields
 
 
 def _scope_children(node: ast.AST, outer: object, inner: object) -> list[tuple[ast.AST, object]]:

@@ -95,6 +95,10 @@ def module_name_for(path: str) -> str:
     return ".".join(parts) or "__main__"
 
 
+# per node class, the fields that can hold nodes to visit: not ``ctx`` (nothing in a Load)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 class ScopeBuilder(ast.NodeVisitor):
     """One pass that creates a :class:`Scope` for every scope node and fills its bindings."""
 
@@ -121,7 +125,11 @@ class ScopeBuilder(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         AST = ast.AST
-        for name in node._fields:
+        cls = node.__class__
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            fields = _FIELDS[cls] = tuple(f for f in cls._fields if f != "ctx")
+        for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in value:
@@ -132,6 +140,15 @@ class ScopeBuilder(ast.NodeVisitor):
 
     def visit_Constant(self, node: ast.Constant) -> None:
         """Nothing to bind (and NodeVisitor's own visit_Constant is slow and deprecated)."""
+
+    def visit_Name(self, node: ast.Name) -> None:
+        """Nothing to bind: a target's names are bound by its statement (``_bind_target``).
+        Names and their Load/Store contexts are half the nodes of a tree."""
+
+    def visit_Load(self, node: ast.expr_context) -> None:
+        """The ``ctx`` of every Name, Attribute, Subscript...: nothing in it."""
+
+    visit_Store = visit_Del = visit_Load
 
     # -- helpers -----------------------------------------------------------
     def build(self, tree: ast.Module) -> dict[ast.AST, Scope]:
