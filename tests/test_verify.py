@@ -417,6 +417,18 @@ def test_free_threaded_interpreter_is_named() -> None:
     assert verdict.status == "not_confirmed" and "free-threaded" in verdict.detail
 
 
+def test_wall_clock_gain_of_threads_on_one_core_is_not_parallelism() -> None:
+    # seen on a loaded machine: the sequential run was slowed by other load, so threads
+    # looked 1.26x faster while using one core; that is no proof the work releases the GIL
+    slowed = thread_modes(sequential=(1.2, 1.2), threads=(0.95, 0.97), processes=(0.95, 1.0))
+    verdict = judge_threads("cpu-bound", slowed, cores=2, workers=2, gil_enabled=True)
+    assert verdict.status == "inconclusive", verdict.detail
+    # threads that really use both cores (the work releases the GIL) still say so
+    hashing = thread_modes(sequential=(1.9, 1.9), threads=(1.0, 1.9), processes=(1.0, 1.9))
+    verdict = judge_threads("cpu-bound", hashing, cores=2, workers=2, gil_enabled=True)
+    assert verdict.status == "not_confirmed" and "releases the GIL" in verdict.detail
+
+
 def test_io_bound_claim_of_gil303_is_judged_the_other_way() -> None:
     verdict = judge_threads("io-bound", SERIALISED, cores=2, workers=2, gil_enabled=True)
     assert verdict.status == "not_confirmed" and "keep the process pool" in verdict.detail

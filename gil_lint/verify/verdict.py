@@ -71,7 +71,11 @@ def judge_threads(
     assert thr.speedup is not None and proc.speedup is not None
     speeds = f"threads {thr.speedup:.2f}x, processes {proc.speedup:.2f}x on {cores} cores"
     cpu_bound = seq.utilisation >= CPU_BOUND_UTILISATION
-    threads_parallel = thr.speedup > THREADS_SERIAL_MAX
+    # CPU-bound threads that ran in parallel used more than one core: a wall-clock gain
+    # without that is the sequential run slowed down by other load, not parallelism
+    threads_parallel = thr.speedup > THREADS_SERIAL_MAX and (
+        not cpu_bound or thr.utilisation > THREADS_ONE_CORE_MAX
+    )
     processes_parallel = (
         proc.speedup >= PROCESSES_PARALLEL_MIN
         and proc.speedup >= thr.speedup + PROCESSES_OVER_THREADS
