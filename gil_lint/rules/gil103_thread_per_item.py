@@ -15,10 +15,10 @@ class ThreadPerItem(Rule):
     ## What it does
     Flags `threading.Thread(...)` created and started inside a loop over data:
     one new thread per item. A loop over a fixed set of workers is fine: a
-    literal list, or a `range(N)` of at most 32 (also through a name assigned
-    that number), or `range()` of a worker count — a constant or setting named
-    like one (`NUM_WORKERS`, `self.thread_count`, `args.jobs`) or
-    `os.cpu_count()`.
+    literal list or `range(N)` of at most 32 items (also through a name
+    assigned that number), or `range()` of a worker count — a constant or
+    setting named like one (`NUM_WORKERS`, `self.thread_count`, `args.jobs`)
+    or `os.cpu_count()`.
 
     ## Why is this bad?
     Each thread costs a stack (8 MB of address space by default), creation
