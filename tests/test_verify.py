@@ -47,14 +47,15 @@ needs_two_cores = pytest.mark.skipif(
 def measure_parallelism(run: Callable[[], VerifyReport]) -> VerifyReport:
     """``run()``, retried while other processes hog the cores (this machine is shared).
 
-    Only a verdict the verifier itself calls inconclusive *because it measured
-    background load* is retried; a wrong verdict still fails the test.
+    Only a verdict the verifier itself calls inconclusive is retried: it measured
+    background load, or timings that other load can explain (threads faster on one
+    core); a wrong verdict still fails the test.
     """
     for attempt in range(6):
         if attempt:
             time.sleep(3)  # let the other load pass before measuring again
         report = run()
-        if not (report.verdict.status == "inconclusive" and "busy" in report.verdict.detail):
+        if report.verdict.status != "inconclusive":
             return report
     pytest.fail(f"machine too busy to measure parallelism: {report.verdict.detail}")
 
