@@ -56,6 +56,18 @@ def test_bad_values_name_file_and_key(table, fragment):
     assert "\n" not in str(e.value)
 
 
+def test_selectors_are_checked_against_every_rule_without_importing_the_rules():
+    # the config reads the rule codes from the registry's file names: they must be the
+    # registry's codes, and every one of them (and only those) must be accepted
+    from gil_lint.config import _all_codes
+    from gil_lint.rules import all_rules
+
+    codes = {r.CODE for r in all_rules()}
+    assert set(_all_codes()) == codes | {"GIL001", "GIL002", "GIL003"}
+    for code in codes:
+        assert settings_from_table({"ignore": [code]}, "pyproject.toml").ignore == (code,)
+
+
 def test_invalid_toml_is_one_line(tmp_path):
     p = write(tmp_path / "pyproject.toml", "[tool.gil-lint\nselect = [")
     with pytest.raises(ConfigError) as e:
