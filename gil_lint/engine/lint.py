@@ -27,7 +27,7 @@ from gil_lint.diagnostics import (
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.knowledge import load_knowledge
 from gil_lint.engine.project import Project, project_for
-from gil_lint.engine.scopes import ScopeBuilder, module_name_for
+from gil_lint.engine.scopes import ScopeBuilder, child_fields, module_name_for
 from gil_lint.rules import Rule, all_rules
 
 _NOQA = re.compile(r"#\s*noqa(?::[\s]*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
@@ -293,14 +293,12 @@ def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
                 push((value, scope))
 
 
-# per node class, the fields a walk descends into, last first (it pushes on a stack); not
-# ``ctx``: a Load/Store context is a third of all nodes and no rule looks at one
+# per node class, the scope builder's child_fields last first (the walk pushes on a stack)
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _child_fields(cls: type) -> tuple[str, ...]:
-    fields = tuple(f for f in reversed(cls._fields) if f != "ctx")  # type: ignore[attr-defined]
-    _CHILD_FIELDS[cls] = fields
+    fields = _CHILD_FIELDS[cls] = child_fields(cls)[::-1]
     return fields
 
 

@@ -95,8 +95,15 @@ def module_name_for(path: str) -> str:
     return ".".join(parts) or "__main__"
 
 
-# per node class, the fields that can hold nodes to visit: not ``ctx`` (nothing in a Load)
+# per node class, the fields that can hold nodes to visit (see child_fields)
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(cls: type) -> tuple[str, ...]:
+    """The fields of node class ``cls`` a walk descends into: not ``ctx``, whose Load/Store
+    nodes are a third of a tree and hold nothing any pass looks at. Cached in _FIELDS."""
+    fields = _FIELDS[cls] = tuple(f for f in cls._fields if f != "ctx")  # type: ignore[attr-defined]
+    return fields
 
 
 class ScopeBuilder(ast.NodeVisitor):
@@ -128,7 +135,7 @@ class ScopeBuilder(ast.NodeVisitor):
         cls = node.__class__
         fields = _FIELDS.get(cls)
         if fields is None:
-            fields = _FIELDS[cls] = tuple(f for f in cls._fields if f != "ctx")
+            fields = child_fields(cls)
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
@@ -463,7 +470,11 @@ class _DeepScopeBuilder(ScopeBuilder):
         push = stack.append
         current = node
         while True:
-            for name in reversed(current._fields):
+            cls = current.__class__
+            fields = _FIELDS.get(cls)
+            if fields is None:
+                fields = child_fields(cls)
+            for name in reversed(fields):
                 value = getattr(current, name, None)
                 if value.__class__ is list:
                     for item in reversed(value):
