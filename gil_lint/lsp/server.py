@@ -79,6 +79,7 @@ _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
 _HEADING = re.compile(r"^#{2,6} +(.+)$", re.MULTILINE)
+_HEADER = b"Content-Length:"
 _CONTENT_LENGTH = re.compile(rb"Content-Length: *(\d+)\r\n\Z")
 # a larger Content-Length is a framing error: reading it would allocate that much at once
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
@@ -159,7 +160,7 @@ class _Framing:
             line, self.kept = self.kept[:cut], self.kept[cut:]
         else:
             line, self.kept = self.kept + self.raw.readline(), b""
-        at = line.rfind(b"Content-Length:")
+        at = line.rfind(_HEADER)
         if at > 0 and _CONTENT_LENGTH.match(line, at):
             log.warning("gil-lint: %d stray bytes before a header skipped", at)
             line = line[at:]
@@ -182,7 +183,7 @@ class _Framing:
         if not data.rstrip().endswith(b"}"):
             end = data.rfind(b"}") + 1
             tail = data[end:].lstrip()
-            if end and tail and b"Content-Length:".startswith(tail[:15]) and _is_json(data[:end]):
+            if end and tail and _HEADER.startswith(tail[: len(_HEADER)]) and _is_json(data[:end]):
                 log.warning("gil-lint: Content-Length %d for a body of %d bytes", n, end)
                 self.kept = tail + self.kept
                 return data[:end]
