@@ -66,10 +66,10 @@ async def test_verify_code_action_runs_the_verifier(client: LanguageClient, tmp_
         ),
         120,
     )
-    # the plumbing is what this tests: one round of a 0.3 s workload is too short for a
-    # verdict to be stable on a loaded 2-core CI machine (it came out not_confirmed there
-    # once); tests/test_verify.py checks the verdicts themselves with real workloads
-    assert result["verdict"]["status"] in ("confirmed", "inconclusive", "not_confirmed"), result
+    # one round of a 0.3 s workload on a loaded machine may be inconclusive, never wrong
+    # (it once came out not_confirmed, "threads 1.2x on one core": the verifier now calls
+    # that inconclusive); tests/test_verify.py checks the verdicts with retries
+    assert result["verdict"]["status"] in ("confirmed", "inconclusive"), result
     assert result["claim"] == "cpu-bound" and result["target"]["function"] == "work", result
     assert [m["name"] for m in result["modes"]] == ["sequential", "threads", "processes"]
     assert any("gil-lint verify GIL101" in m.message for m in client.messages)
