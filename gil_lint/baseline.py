@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gil_lint.diagnostics import Diagnostic
+from gil_lint.text import split_lines, write_atomically
 
 VERSION = 1
-_LINES = re.compile(r"\r\n|\r|\n")
 
 
 class BaselineError(Exception):
@@ -43,7 +40,7 @@ def _line_reader(get_source: Callable[[str], str | None]) -> Callable[[str], lis
     def lines_of(path: str) -> list[str] | None:
         if path not in cache:
             text = get_source(path)
-            cache[path] = _LINES.split(text) if text is not None else None
+            cache[path] = split_lines(text) if text is not None else None
         return cache[path]
 
     return lines_of
@@ -66,10 +63,7 @@ def write_baseline(
         key=lambda e: (e["file"], e["code"], e["line_hash"]),
     )
     data = json.dumps({"version": VERSION, "findings": entries}, indent=1) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=".gil-lint-baseline-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    write_atomically(path, data.encode("utf-8"))
     return len(entries)
 
 

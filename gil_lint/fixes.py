@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import os
-import re
-import tempfile
 import warnings
 import weakref
 from collections.abc import Callable, Sequence
@@ -32,13 +29,13 @@ else:
 
 from gil_lint.diagnostics import SYNTAX_ERROR, Applicability, Diagnostic, Edit, Fix
 from gil_lint.engine.summaries import CONSUMER_NAMES
+from gil_lint.text import LINE_END
 
 if TYPE_CHECKING:
     from gil_lint.config import Settings
     from gil_lint.engine.context import ModuleContext
     from gil_lint.engine.scopes import Scope
 
-_LINE_END = re.compile(r"\r\n|\r|\n")
 # Contexts where `await x` must be parenthesised to keep its meaning.
 _NEEDS_PARENS = (ast.Attribute, ast.Subscript, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Await)
 
@@ -57,7 +54,7 @@ class FixResult:
 # -- applying ------------------------------------------------------------------------------
 def _line_starts(source: str) -> list[int]:
     starts = [0]
-    for m in _LINE_END.finditer(source):
+    for m in LINE_END.finditer(source):
         starts.append(m.end())
     return starts
 
@@ -252,37 +249,10 @@ def fix_source(
     return total
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old or the new file.
-
-    The file keeps its permissions; a symlink keeps pointing at the (rewritten) target.
-    """
-    path = os.path.realpath(path)
-    directory = os.path.dirname(path)
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".gil-lint-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 # -- building -------------------------------------------------------------------------------
 def newline_of(source: str) -> str:
     """The file's newline style (its first line ending), used for every inserted line."""
-    m = _LINE_END.search(source)
+    m = LINE_END.search(source)
     return m.group(0) if m else "\n"
 
 
@@ -291,7 +261,7 @@ def _node_edit(ctx: ModuleContext, node: ast.AST, content: str) -> Edit:
     # ctx.segment joins lines with "\n": a multi-line replacement gets the file's own newlines
     nl = newline_of(ctx.source)
     if nl != "\n":
-        content = _LINE_END.sub(nl, content)
+        content = LINE_END.sub(nl, content)
     return Edit(row, col, end_row, end_col, content)
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from gil_lint.config import Settings
 from gil_lint.diagnostics import Diagnostic
-from gil_lint.fixes import fix_source, write_atomically
+from gil_lint.fixes import fix_source
+from gil_lint.text import write_atomically
 
 
 @dataclass

@@ -16,8 +16,9 @@ from conftest import run_cli
 from gil_lint.config import Settings
 from gil_lint.diagnostics import Diagnostic, Edit, Fix
 from gil_lint.engine.lint import lint_source
-from gil_lint.fixes import apply_edits, apply_fixes, fix_source, write_atomically
+from gil_lint.fixes import apply_edits, apply_fixes, fix_source
 from gil_lint.rules import Example, all_rules
+from gil_lint.text import write_atomically
 
 ALL = Settings(select=("ALL",), target_gil="enabled")
 

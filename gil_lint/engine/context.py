@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -11,13 +10,12 @@ from gil_lint.diagnostics import Diagnostic, Evidence, Fix
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
 from gil_lint.engine.summaries import CONSUMERS, PASS_THROUGH, Summaries, Summary
+from gil_lint.text import split_lines
 
 if TYPE_CHECKING:
     from gil_lint.config import Settings
     from gil_lint.engine.knowledge import Knowledge
     from gil_lint.rules.base import Rule
-
-_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 
 
 class ModuleContext:
@@ -89,7 +87,7 @@ class ModuleContext:
     @property
     def lines(self) -> list[str]:
         if self._lines is None:
-            self._lines = _LINE_SPLIT.split(self.source)
+            self._lines = split_lines(self.source)
         return self._lines
 
     def char_col(self, row: int, byte_col: int) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import functools
 import io
-import re
 import tokenize
 import traceback
 import warnings
@@ -29,9 +28,8 @@ from gil_lint.engine.knowledge import load_knowledge
 from gil_lint.engine.project import Project, project_for
 from gil_lint.engine.scopes import ScopeBuilder, child_fields, module_name_for
 from gil_lint.rules import Rule, all_rules
+from gil_lint.text import FILE_NOQA, NOQA, noqa_codes, split_lines
 
-_NOQA = re.compile(r"#\s*noqa(?::[\s]*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
-_FILE_NOQA = re.compile(rb"#\s*gil-lint:\s*noqa\b(?!:)", re.I)
 _ENGINE_NAMES = {
     SYNTAX_ERROR: "syntax-error",
     FILE_ERROR: "file-error",
@@ -123,7 +121,7 @@ def lint_source(
         text = source
         data = source.encode("utf-8", errors="surrogatepass")
 
-    if _FILE_NOQA.search(data):
+    if FILE_NOQA.search(data):
         return []
     if prescan:
         present = {t for t in _all_triggers(rules) if t in data}
@@ -344,7 +342,7 @@ def _apply_suppressions(
             continue
         if d.code != INTERNAL_ERROR:
             if lines is None:
-                lines = re.split(r"\r\n|\r|\n", text)
+                lines = split_lines(text)
             if _suppressed(d, lines):
                 continue
         out.append(d)
@@ -360,13 +358,13 @@ def _suppressed(d: Diagnostic, lines: list[str]) -> bool:
         line = lines[row - 1]
         if "#" not in line:
             continue
-        m = _NOQA.search(line)
+        m = NOQA.search(line)
         if m is None:
             continue
         codes = m.group("codes")
         if not codes:
             return True
-        if d.code in {c.upper() for c in re.split(r"[\s,]+", codes) if c}:
+        if d.code in {c.upper() for c in noqa_codes(codes)}:
             return True
     return False
 

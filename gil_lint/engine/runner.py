@@ -13,7 +13,6 @@ import gc
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from gil_lint import __version__
 from gil_lint.config import Settings
 from gil_lint.diagnostics import FILE_ERROR, Diagnostic, diagnostic_from_dict
+from gil_lint.text import write_atomically
 
 CACHE_DIR_NAME = ".gil_lint_cache"
 
@@ -149,10 +149,8 @@ class ResultCache:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("# created by gil-lint\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.entries, f, separators=(",", ":"))
-            os.replace(tmp, self.path)
+            data = json.dumps(self.entries, separators=(",", ":")).encode("utf-8")
+            write_atomically(self.path, data)
         except OSError:
             pass  # a read-only checkout still lints; it just is not cached
 

@@ -19,7 +19,7 @@ UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-def split_lines(source: str) -> list[str]:
+def lines_with_ends(source: str) -> list[str]:
     """The document's lines as LSP counts them, each with its line ending."""
     return _LINE.findall(source)
 

@@ -46,10 +46,11 @@ from gil_lint.lsp import worker
 from gil_lint.lsp.convert import (
     UTF16,
     from_lsp_position,
-    split_lines,
+    lines_with_ends,
     to_lsp_range,
     to_lsp_text_edit,
 )
+from gil_lint.text import NOQA, noqa_codes
 
 DEBOUNCE_SECONDS = 0.25
 # Documents this large are linted in a separate process: a lint thread would hold the GIL
@@ -74,10 +75,6 @@ EDITOR_KEYS = {
     "extendSelect": "extend-select",
     "targetGil": "target-gil",
 }
-# the engine's own pattern (gil_lint/engine/lint.py): what the "disable" action must extend
-_NOQA = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
-)
 _HEADING = re.compile(r"^#{2,6} +(.+)$", re.MULTILINE)
 _HEADER = b"Content-Length:"
 _CONTENT_LENGTH = re.compile(rb"Content-Length: *(\d+)\r\n\Z")
@@ -305,7 +302,7 @@ class GilLintServer(LanguageServer):
             return None
         source = doc.source
         return Snapshot(
-            uri, doc.path or uri, bool(doc.path), source, split_lines(source), doc.version
+            uri, doc.path or uri, bool(doc.path), source, lines_with_ends(source), doc.version
         )
 
     async def in_worker(self, fn: Callable[..., T], *args: Any) -> T:
@@ -661,12 +658,12 @@ def _noqa_edit(snap: Snapshot, d: Diagnostic) -> Edit | None:
         text = snap.lines[row - 1].rstrip("\r\n")
         if text.rstrip().endswith("\\"):
             continue
-        m = _NOQA.search(text)
+        m = NOQA.search(text)
         if m is None:
             end = len(text) + 1
             edit = Edit(row, end, row, end, f"  # noqa: {d.code}")
         elif m.group("codes"):
-            codes = [c for c in re.split(r"[\s,]+", m.group("codes")) if c]
+            codes = noqa_codes(m.group("codes"))
             merged = ", ".join([*codes, d.code])
             edit = Edit(row, m.start("codes") + 1, row, m.end("codes") + 1, merged)
         else:
@@ -696,7 +693,7 @@ def _fix_all(ls: GilLintServer, snap: Snapshot) -> types.CodeAction | None:
     if fixed == snap.source:
         return None
     # one edit over the changed lines only: the editor keeps folds and the cursor elsewhere
-    old, new = snap.lines, split_lines(fixed)
+    old, new = snap.lines, lines_with_ends(fixed)
     head = 0
     while head < min(len(old), len(new)) and old[head] == new[head]:
         head += 1

@@ -3,7 +3,6 @@ offer (``help:``) and the chain of evidence that led to the finding (``= note:``
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TextIO
@@ -11,9 +10,8 @@ from typing import TextIO
 from gil_lint.diagnostics import Diagnostic
 from gil_lint.output.concise import headline
 from gil_lint.output.style import one_line, paint, printable
+from gil_lint.text import split_lines
 
-# Python's own line breaks (not str.splitlines, which also splits on \f, \x1c, U+2028...).
-_LINES = re.compile(r"\r\n|\r|\n")
 MAX_FRAME_LINES = 5
 TAB_WIDTH = 4
 
@@ -35,7 +33,7 @@ def write_full(
 
 def render(d: Diagnostic, lines: list[str] | None, color: bool) -> list[str]:
     """The lines of one finding; ``lines`` is the file's source, or None when unavailable."""
-    first, *rest = _LINES.split(d.message.strip("\r\n"))
+    first, *rest = split_lines(d.message.strip("\r\n"))
     block = [headline(d, first, color)]
     block += [f"  {printable(line)}" for line in rest]
     if lines is not None:
@@ -98,7 +96,7 @@ def _read_lines(get_source: Callable[[str], str | None], path: str) -> list[str]
         text = get_source(path)
     except (OSError, UnicodeError, ValueError):
         return None
-    return _LINES.split(text) if text is not None else None
+    return split_lines(text) if text is not None else None
 
 
 def _layout(text: str) -> tuple[str, list[int]]:
