@@ -13,7 +13,7 @@ import tempfile
 
 LINE_END = re.compile(r"\r\n|\r|\n")
 
-# ``# noqa`` and ``# noqa: GIL201, GIL202``; a file-wide ``# gil-lint: noqa``.
+# A line's noqa comment, bare or with codes (GIL201, GIL202); the file-wide gil-lint form.
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
 FILE_NOQA = re.compile(rb"#\s*gil-lint:\s*noqa\b(?!:)", re.I)
 _CODE_SEP = re.compile(r"[\s,]+")
