@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from gil_lint.engine.scopes import Scope
-from gil_lint.rules.base import Rule
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import submission, unwrap_partial
 
 # Objects that cannot be pickled: a bound method of an object holding one fails too.
@@ -87,16 +87,28 @@ class UnpicklableCallableToProcess(Rule):
         "def main(xs):\n    with Pool() as p:\n        return p.map(functools.partial(add, 1), xs)\n",
     ]
     INVALID = [
-        "from concurrent.futures import ProcessPoolExecutor\ndef main(xs):\n"
-        "    with ProcessPoolExecutor() as p:\n        return list(p.map(lambda x: x * x, xs))\n",
-        "import multiprocessing as mp\ndef main():\n    def work():\n        pass\n"
-        "    mp.Process(target=work).start()\n",
-        "import functools\nfrom multiprocessing import Pool\ndef main(xs):\n    with Pool() as p:\n"
-        "        return p.map(functools.partial(lambda a, b: a + b, 1), xs)\n",
-        "import threading\nfrom concurrent.futures import ProcessPoolExecutor\nclass Job:\n"
-        "    def __init__(self):\n        self.lock = threading.Lock()\n"
-        "    def work(self):\n        pass\n    def run(self):\n"
-        "        with ProcessPoolExecutor() as p:\n            p.submit(self.work)\n",
+        Example(
+            "from concurrent.futures import ProcessPoolExecutor\ndef main(xs):\n"
+            "    with ProcessPoolExecutor() as p:\n        return list(p.map(lambda x: x * x, xs))\n",
+            at="4:27-4:42",
+        ),
+        Example(
+            "import multiprocessing as mp\ndef main():\n    def work():\n        pass\n"
+            "    mp.Process(target=work).start()\n",
+            at="5:23-5:27",
+        ),
+        Example(
+            "import functools\nfrom multiprocessing import Pool\ndef main(xs):\n    with Pool() as p:\n"
+            "        return p.map(functools.partial(lambda a, b: a + b, 1), xs)\n",
+            at="5:40-5:58",
+        ),
+        Example(
+            "import threading\nfrom concurrent.futures import ProcessPoolExecutor\nclass Job:\n"
+            "    def __init__(self):\n        self.lock = threading.Lock()\n"
+            "    def work(self):\n        pass\n    def run(self):\n"
+            "        with ProcessPoolExecutor() as p:\n            p.submit(self.work)\n",
+            at="10:22-10:31",
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
