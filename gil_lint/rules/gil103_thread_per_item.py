@@ -7,7 +7,6 @@ from gil_lint.rules.base import Example, Rule
 
 _SMALL = 32  # a literal range or list up to this size is a fixed set of workers
 _WORKER_WORDS = re.compile(r"worker|thread|concurren|parallel|jobs|procs|cpus|cores", re.I)
-_CPU_COUNTS = frozenset({"os.cpu_count", "os.process_cpu_count", "multiprocessing.cpu_count"})
 
 
 class ThreadPerItem(Rule):
@@ -147,7 +146,7 @@ class ThreadPerItem(Rule):
         if isinstance(expr, ast.BoolOp):
             return any(self._worker_count(v) for v in expr.values)
         if isinstance(expr, ast.Call):
-            return self.ctx.call_name(expr) in _CPU_COUNTS
+            return self.ctx.call_name(expr) in self.ctx.knowledge.cpu_counts
         name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
         return bool(name) and (name.isupper() or bool(_WORKER_WORDS.search(name)))
 

@@ -6,28 +6,6 @@ from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import submission, unwrap_partial
 
-# Objects that cannot be pickled: a bound method of an object holding one fails too.
-_UNPICKLABLE_TYPES = frozenset(
-    {
-        "threading.Lock",
-        "threading.RLock",
-        "threading.Event",
-        "threading.Condition",
-        "threading.Semaphore",
-        "threading.BoundedSemaphore",
-        "threading.Thread",
-        "concurrent.futures.ThreadPoolExecutor",
-        "concurrent.futures.ProcessPoolExecutor",
-        "multiprocessing.pool.Pool",
-        "multiprocessing.pool.ThreadPool",
-        "socket.socket",
-        "io.TextIOWrapper",
-        "sqlite3.Connection",
-        "sqlite3.Cursor",
-        "asyncio.AbstractEventLoop",
-    }
-)
-
 
 class UnpicklableCallableToProcess(Rule):
     """
@@ -153,6 +131,6 @@ class UnpicklableCallableToProcess(Rule):
         for attr, assigned in scope.self_attributes.items():
             for value, where in assigned:
                 t = ctx.qualname(value, where)
-                if t in _UNPICKLABLE_TYPES:
+                if t in ctx.knowledge.unpicklable_types:
                     return attr, t
         return None
