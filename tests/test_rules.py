@@ -20,8 +20,21 @@ SETTINGS = Settings(select=("ALL",), target_gil="enabled")
 def _cases(kind: str):
     for rule in RULES:
         for i, example in enumerate(getattr(rule, kind)):
-            code = example.code if isinstance(example, Example) else example
-            yield pytest.param(rule, code, id=f"{rule.CODE}-{kind.lower()}-{i}")
+            yield pytest.param(rule, example, id=f"{rule.CODE}-{kind.lower()}-{i}")
+
+
+def _underlined(code: str, ranges: list[tuple[int, int, int, int]]) -> str:
+    """``code`` with each range marked by carets under it, for failure messages."""
+    lines = code.splitlines()
+    out = []
+    for number, line in enumerate(lines, 1):
+        out.append(f"{number:3}| {line}")
+        for row, col, end_row, end_col in ranges:
+            if row <= number <= end_row:
+                start = col if number == row else 1
+                end = end_col if number == end_row else len(line) + 1
+                out.append("   | " + " " * (start - 1) + "^" * max(1, end - start))
+    return "\n".join(out)
 
 
 @pytest.mark.parametrize(("rule", "code"), list(_cases("VALID")))
@@ -30,12 +43,30 @@ def test_valid_examples_are_silent(rule, code):
     assert found == [], f"{rule.CODE} fired on a VALID example:\n{code}"
 
 
-@pytest.mark.parametrize(("rule", "code"), list(_cases("INVALID")))
-def test_invalid_examples_are_reported_once(rule, code):
-    found = lint_source(code, "example.py", SETTINGS)
-    mine = [d for d in found if d.code == rule.CODE]
-    assert len(mine) == 1, f"{rule.CODE}: expected one finding, got {found}\n{code}"
+@pytest.mark.parametrize(("rule", "example"), list(_cases("INVALID")))
+def test_invalid_examples_are_reported_once_at_their_range(rule, example):
+    """The range is a contract (editors underline it, JSON and SARIF carry it):
+    each INVALID example names it, and the one finding must cover exactly that."""
+    assert isinstance(example, Example), (
+        f"{rule.CODE}: write INVALID examples as Example(code, at=...), with the range"
+    )
+    expected = example.span
+    found = lint_source(example.code, "example.py", SETTINGS)
+    mine = [(d.row, d.col, d.end_row, d.end_col) for d in found if d.code == rule.CODE]
+    assert mine == [expected], (
+        f"{rule.CODE}: expected one finding at {example.at}, got "
+        f"{[f'{r}:{c}-{er}:{ec}' for r, c, er, ec in mine]}\n"
+        f"expected:\n{_underlined(example.code, [expected])}\n"
+        f"found:\n{_underlined(example.code, mine)}"
+    )
     assert not [d for d in found if d.code.startswith("GIL00")], found
+
+
+def test_an_example_range_must_be_well_formed():
+    assert Example("x", at="3:5-3:18").span == (3, 5, 3, 18)
+    for bad in ("", "3:5", "3-5", "3:5-3", "3:5-3:18:2", "a:5-3:18"):
+        with pytest.raises(ValueError):
+            _ = Example("x", at=bad).span
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.CODE for r in RULES])

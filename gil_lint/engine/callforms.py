@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-_WAIT_FUNCTIONS = frozenset({"os.waitpid", "os.wait3", "os.wait4", "os.waitid"})
+from gil_lint.engine.knowledge import load_knowledge
 
 
 def _is_false(expr: ast.expr) -> bool:
@@ -18,7 +18,7 @@ def _is_false(expr: ast.expr) -> bool:
 
 def returns_immediately(name: str, call: ast.Call) -> bool:
     """Whether this call of the blocking function ``name`` cannot wait."""
-    if name in _WAIT_FUNCTIONS:
+    if name in load_knowledge().wait_functions:
         # os.waitpid(pid, os.WNOHANG) polls
         return any(
             isinstance(n, (ast.Name, ast.Attribute))

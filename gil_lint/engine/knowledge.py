@@ -60,6 +60,8 @@ class Knowledge:
     blocking: Mapping[str, _NameSet]
     non_blocking: _NameSet
     sync_context_managers: frozenset[str]
+    # os.waitpid and kin: os.WNOHANG makes them poll (engine/callforms.py)
+    wait_functions: frozenset[str]
     cpu_bound: _NameSet
     gil_releasing: _NameSet
     returns: Mapping[str, str]
@@ -70,6 +72,8 @@ class Knowledge:
     close_methods: frozenset[str]
     process_starters: frozenset[str]
     threads: frozenset[str]
+    cpu_counts: frozenset[str]
+    unpicklable_types: frozenset[str]
     event_loops: frozenset[str]
     event_loop_names: frozenset[str]
     task_creators: frozenset[str]
@@ -142,6 +146,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
         ),
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
+        wait_functions=frozenset(blocking_t["subprocess"]["wait_functions"]),
         cpu_bound=_NameSet(
             [*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]
         ),
@@ -156,6 +161,8 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         close_methods=frozenset(ex["close_methods"]),
         process_starters=frozenset(ex["process_starters"]),
         threads=frozenset(ex["threads"]),
+        cpu_counts=frozenset(conc_t["workers"]["cpu_counts"]),
+        unpicklable_types=frozenset(conc_t["pickling"]["unpicklable_types"]),
         event_loops=frozenset(aio["event_loops"]),
         event_loop_names=frozenset(aio["event_loop_names"]),
         task_creators=frozenset(aio["task_creators"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from gil_lint.diagnostics import Applicability, Evidence, Fix, Severity
@@ -13,11 +13,27 @@ from gil_lint.engine.context import ModuleContext
 
 @dataclass(frozen=True)
 class Example:
-    """An INVALID example; ``fixed`` is the expected source after its fix, if any."""
+    """An INVALID example and the range its one finding must underline.
+
+    ``at`` is ``"row:col-end_row:end_col"`` as the JSON output reports it: rows
+    and columns 1-based, the end exclusive (``"3:5-3:18"`` is ``time.sleep(1)``
+    indented by four). It lives beside the code, not in it, so the code stays
+    what a reader of the rule sees. ``fixed`` is the expected source after the
+    fix, if the rule has one.
+    """
 
     code: str
+    at: str = field(kw_only=True)
     fixed: str | None = None
     unsafe: bool = False
+
+    @property
+    def span(self) -> tuple[int, int, int, int]:
+        """``at`` as (row, col, end_row, end_col); ValueError if it is malformed."""
+        start, _, end = self.at.partition("-")
+        row, _, col = start.partition(":")
+        end_row, _, end_col = end.partition(":")
+        return int(row), int(col), int(end_row), int(end_col)
 
 
 class Rule:

@@ -100,27 +100,43 @@ class CpuBoundInThread(Rule):
             "from concurrent.futures import ThreadPoolExecutor\ndef work(n):\n    t = 0\n"
             "    for i in range(n):\n        t += i * i\n    return t\n"
             "def main(xs):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(work, xs))\n",
+            at="9:21-9:37",
             fixed="from concurrent.futures import ThreadPoolExecutor\n"
             "from concurrent.futures import ProcessPoolExecutor\ndef work(n):\n    t = 0\n"
             "    for i in range(n):\n        t += i * i\n    return t\n"
             "def main(xs):\n    with ProcessPoolExecutor() as ex:\n        return list(ex.map(work, xs))\n",
             unsafe=True,
         ),
-        "import threading\ndef work():\n    total = 0\n    for i in range(10_000_000):\n"
-        "        total += i ** 2\n    return total\n"
-        "def main():\n    threading.Thread(target=work).start()\n",
-        "import concurrent.futures as cf\ndef work(n):\n    t = 0\n    for i in range(n):\n"
-        "        t += i * i\n    return t\n"
-        "def main():\n    with cf.ThreadPoolExecutor() as ex:\n        return ex.submit(work, 10**6)\n",
-        "import asyncio\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
-        "async def main():\n    return await asyncio.to_thread(fib, 30)\n",
-        "import asyncio, functools\ndef work(n, k):\n    t = 0\n    while n > 0:\n"
-        "        t += n % k\n        n -= 1\n    return t\n"
-        "async def main():\n    loop = asyncio.get_running_loop()\n"
-        "    return await loop.run_in_executor(None, functools.partial(work, 10**6, 7))\n",
-        "import threading\nclass Worker(threading.Thread):\n    def run(self):\n"
-        "        n = 0\n        while n < 10**7:\n            n += 1\n"
-        "def main():\n    Worker().start()\n",
+        Example(
+            "import threading\ndef work():\n    total = 0\n    for i in range(10_000_000):\n"
+            "        total += i ** 2\n    return total\n"
+            "def main():\n    threading.Thread(target=work).start()\n",
+            at="8:5-8:34",
+        ),
+        Example(
+            "import concurrent.futures as cf\ndef work(n):\n    t = 0\n    for i in range(n):\n"
+            "        t += i * i\n    return t\n"
+            "def main():\n    with cf.ThreadPoolExecutor() as ex:\n        return ex.submit(work, 10**6)\n",
+            at="9:16-9:38",
+        ),
+        Example(
+            "import asyncio\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+            "async def main():\n    return await asyncio.to_thread(fib, 30)\n",
+            at="5:18-5:44",
+        ),
+        Example(
+            "import asyncio, functools\ndef work(n, k):\n    t = 0\n    while n > 0:\n"
+            "        t += n % k\n        n -= 1\n    return t\n"
+            "async def main():\n    loop = asyncio.get_running_loop()\n"
+            "    return await loop.run_in_executor(None, functools.partial(work, 10**6, 7))\n",
+            at="10:18-10:79",
+        ),
+        Example(
+            "import threading\nclass Worker(threading.Thread):\n    def run(self):\n"
+            "        n = 0\n        while n < 10**7:\n            n += 1\n"
+            "def main():\n    Worker().start()\n",
+            at="8:5-8:13",
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from gil_lint.engine.scopes import Scope
-from gil_lint.rules.base import Rule
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import submission, thread_subclass_run, unwrap_partial
 
 
@@ -74,11 +74,17 @@ class UnsynchronizedSharedState(Rule):
         "def main():\n    threading.Thread(target=work).start()\n",
     ]
     INVALID = [
-        "import threading\ncounter = 0\ndef work():\n    global counter\n    counter += 1\n"
-        "def main():\n    threading.Thread(target=work).start()\n",
-        "from concurrent.futures import ThreadPoolExecutor\ntotals = {}\ndef add(k):\n"
-        "    totals[k] += 1\ndef main(keys):\n    with ThreadPoolExecutor() as ex:\n"
-        "        ex.map(add, keys)\n",
+        Example(
+            "import threading\ncounter = 0\ndef work():\n    global counter\n    counter += 1\n"
+            "def main():\n    threading.Thread(target=work).start()\n",
+            at="5:5-5:17",
+        ),
+        Example(
+            "from concurrent.futures import ThreadPoolExecutor\ntotals = {}\ndef add(k):\n"
+            "    totals[k] += 1\ndef main(keys):\n    with ThreadPoolExecutor() as ex:\n"
+            "        ex.map(add, keys)\n",
+            at="4:5-4:19",
+        ),
     ]
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]

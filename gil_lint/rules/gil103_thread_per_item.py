@@ -3,11 +3,10 @@ from __future__ import annotations
 import ast
 import re
 
-from gil_lint.rules.base import Rule
+from gil_lint.rules.base import Example, Rule
 
 _SMALL = 32  # a literal range or list up to this size is a fixed set of workers
 _WORKER_WORDS = re.compile(r"worker|thread|concurren|parallel|jobs|procs|cpus|cores", re.I)
-_CPU_COUNTS = frozenset({"os.cpu_count", "os.process_cpu_count", "multiprocessing.cpu_count"})
 
 
 class ThreadPerItem(Rule):
@@ -65,15 +64,27 @@ class ThreadPerItem(Rule):
         "import threading\ndef main(f, urls):\n    ts = [threading.Thread(target=f, args=(u,)) for u in urls]\n",
     ]
     INVALID = [
-        "import threading\ndef main(f, urls):\n    for u in urls:\n"
-        "        threading.Thread(target=f, args=(u,)).start()\n",
-        "import threading\nN = 10_000\ndef main(f, urls):\n    for i in range(N):\n"
-        "        threading.Thread(target=f, args=(urls[i],)).start()\n",
-        "import threading\ndef main(f, urls):\n    for i in range(len(urls)):\n"
-        "        threading.Thread(target=f, args=(urls[i],)).start()\n",
-        "import threading\ndef main(f, urls):\n    threads = []\n    for u in urls:\n"
-        "        t = threading.Thread(target=f, args=(u,))\n        threads.append(t)\n"
-        "        t.start()\n",
+        Example(
+            "import threading\ndef main(f, urls):\n    for u in urls:\n"
+            "        threading.Thread(target=f, args=(u,)).start()\n",
+            at="4:9-4:46",
+        ),
+        Example(
+            "import threading\nN = 10_000\ndef main(f, urls):\n    for i in range(N):\n"
+            "        threading.Thread(target=f, args=(urls[i],)).start()\n",
+            at="5:9-5:52",
+        ),
+        Example(
+            "import threading\ndef main(f, urls):\n    for i in range(len(urls)):\n"
+            "        threading.Thread(target=f, args=(urls[i],)).start()\n",
+            at="4:9-4:52",
+        ),
+        Example(
+            "import threading\ndef main(f, urls):\n    threads = []\n    for u in urls:\n"
+            "        t = threading.Thread(target=f, args=(u,))\n        threads.append(t)\n"
+            "        t.start()\n",
+            at="5:13-5:50",
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -135,7 +146,7 @@ class ThreadPerItem(Rule):
         if isinstance(expr, ast.BoolOp):
             return any(self._worker_count(v) for v in expr.values)
         if isinstance(expr, ast.Call):
-            return self.ctx.call_name(expr) in _CPU_COUNTS
+            return self.ctx.call_name(expr) in self.ctx.knowledge.cpu_counts
         name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
         return bool(name) and (name.isupper() or bool(_WORKER_WORDS.search(name)))
 

@@ -58,29 +58,43 @@ class BlockingSleepInAsync(BlockingCallRule):
         "import trio\nasync def f():\n    await trio.sleep(1)\n",
     ]
     INVALID = [
-        "import time\nclass Throttle:\n    def __enter__(self):\n        time.sleep(1)\n    def __exit__(self, *a):\n        pass\nasync def f():\n    with Throttle():\n        pass\n",
-        "import contextlib, time\n@contextlib.contextmanager\ndef slow():\n    time.sleep(1)\n    yield\nasync def f():\n    with slow():\n        pass\n",
+        Example(
+            "import time\nclass Throttle:\n    def __enter__(self):\n        time.sleep(1)\n    def __exit__(self, *a):\n        pass\nasync def f():\n    with Throttle():\n        pass\n",
+            at="8:10-8:20",
+        ),
+        Example(
+            "import contextlib, time\n@contextlib.contextmanager\ndef slow():\n    time.sleep(1)\n    yield\nasync def f():\n    with slow():\n        pass\n",
+            at="7:10-7:16",
+        ),
         Example(
             "import time\nasync def f():\n    time.sleep(1)\n",
+            at="3:5-3:18",
             fixed="import time\nimport asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         ),
         Example(
             "import asyncio as aio\nimport time as t\nasync def f():\n    t.sleep(0.5)  # back off\n",
+            at="4:5-4:17",
             fixed="import asyncio as aio\nimport time as t\nasync def f():\n"
             "    await aio.sleep(0.5)  # back off\n",
         ),
         Example(
             '"""Poller."""\nfrom __future__ import annotations\n\nfrom time import sleep as nap\n\n'
             "async def f(delay):\n    while True:\n        nap(\n            delay,\n        )\n",
+            at="8:9-10:10",
             fixed='"""Poller."""\nfrom __future__ import annotations\n\nfrom time import sleep as nap\n'
             "import asyncio\n\nasync def f(delay):\n    while True:\n"
             "        await asyncio.sleep(\n            delay,\n        )\n",
         ),
-        "from time import sleep as nap\nasync def f():\n    nap(2)\n",
-        "from time import *\nasync def f():\n    sleep(2)\n",
-        "async def f():\n    time.sleep(2)\n",
-        "import time\nasync def f():\n    def inner():\n        pass\n    time.sleep(1)\n",
-        "import time\nclass C:\n    async def m(self):\n        time.sleep(1)\n",
+        Example("from time import sleep as nap\nasync def f():\n    nap(2)\n", at="3:5-3:11"),
+        Example("from time import *\nasync def f():\n    sleep(2)\n", at="3:5-3:13"),
+        Example("async def f():\n    time.sleep(2)\n", at="2:5-2:18"),
+        Example(
+            "import time\nasync def f():\n    def inner():\n        pass\n    time.sleep(1)\n",
+            at="5:5-5:18",
+        ),
+        Example(
+            "import time\nclass C:\n    async def m(self):\n        time.sleep(1)\n", at="4:9-4:22"
+        ),
     ]
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:

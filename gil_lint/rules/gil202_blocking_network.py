@@ -67,25 +67,50 @@ class BlockingNetworkInAsync(BlockingCallRule):
     INVALID = [
         Example(
             "import requests\nasync def f(url):\n    return requests.get(url, timeout=5)\n",
+            at="3:12-3:40",
             fixed="import requests\nimport asyncio\nasync def f(url):\n"
             "    return await asyncio.to_thread(requests.get, url, timeout=5)\n",
             unsafe=True,
         ),
-        "import requests\nasync def f(url):\n    return requests.Session().get(url)\n",
-        "import requests\nasync def f(url):\n    s = requests.Session()\n    return s.post(url)\n",
-        "import requests\nasync def f(url):\n    with requests.Session() as s:\n        return s.get(url)\n",
+        Example(
+            "import requests\nasync def f(url):\n    return requests.Session().get(url)\n",
+            at="3:12-3:39",
+        ),
+        Example(
+            "import requests\nasync def f(url):\n    s = requests.Session()\n    return s.post(url)\n",
+            at="4:12-4:23",
+        ),
+        Example(
+            "import requests\nasync def f(url):\n    with requests.Session() as s:\n        return s.get(url)\n",
+            at="4:16-4:26",
+        ),
         Example(
             "from urllib.request import urlopen\nasync def f(url):\n    return urlopen(url).read()\n",
+            at="3:12-3:24",
             fixed="from urllib.request import urlopen\nimport asyncio\nasync def f(url):\n"
             "    return (await asyncio.to_thread(urlopen, url)).read()\n",
             unsafe=True,
         ),
-        "import urllib.request\nasync def f(url):\n    return urllib.request.urlopen(url)\n",
-        "import sqlite3\nasync def f():\n    conn = sqlite3.connect('x.db')\n",
-        "import httpx\nasync def f(url):\n    with httpx.Client() as c:\n        return c.get(url)\n",
-        "import requests\nclass Api:\n    def __init__(self):\n        self.session = requests.Session()\n"
-        "    async def get(self, url):\n        return self.session.get(url)\n",
-        "import requests\nasync def f(url, session: requests.Session):\n    return session.get(url)\n",
+        Example(
+            "import urllib.request\nasync def f(url):\n    return urllib.request.urlopen(url)\n",
+            at="3:12-3:39",
+        ),
+        Example(
+            "import sqlite3\nasync def f():\n    conn = sqlite3.connect('x.db')\n", at="3:12-3:35"
+        ),
+        Example(
+            "import httpx\nasync def f(url):\n    with httpx.Client() as c:\n        return c.get(url)\n",
+            at="4:16-4:26",
+        ),
+        Example(
+            "import requests\nclass Api:\n    def __init__(self):\n        self.session = requests.Session()\n"
+            "    async def get(self, url):\n        return self.session.get(url)\n",
+            at="6:16-6:37",
+        ),
+        Example(
+            "import requests\nasync def f(url, session: requests.Session):\n    return session.get(url)\n",
+            at="3:12-3:28",
+        ),
     ]
 
     def blocks(self, node: ast.Call, name: str) -> bool:

@@ -55,23 +55,39 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "from pathlib import Path\nasync def f(p):\n    return Path(p).name\n",
     ]
     INVALID = [
-        "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    for r in rows(p):\n        print(r)\n",
-        "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return list(rows(p))\n",
+        Example(
+            "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    for r in rows(p):\n        print(r)\n",
+            at="5:14-5:21",
+        ),
+        Example(
+            "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return list(rows(p))\n",
+            at="5:17-5:24",
+        ),
         Example(
             "import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
             "    return Path(p).read_text()\n",
+            at="4:12-4:31",
             fixed="import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
             "    return await asyncio.to_thread(Path(p).read_text)\n",
             unsafe=True,
         ),
-        "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
-        "from pathlib import Path\nasync def f(p):\n    return Path(p).read_text()\n",
-        "from pathlib import Path\nasync def f(p):\n    return (Path(p) / 'x').write_bytes(b'')\n",
+        Example(
+            "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n", at="2:10-2:17"
+        ),
+        Example(
+            "from pathlib import Path\nasync def f(p):\n    return Path(p).read_text()\n",
+            at="3:12-3:31",
+        ),
+        Example(
+            "from pathlib import Path\nasync def f(p):\n    return (Path(p) / 'x').write_bytes(b'')\n",
+            at="3:12-3:44",
+        ),
         Example(
             "import shutil\nasync def f(a, b):\n    shutil.copy(a, b)  # big file\n",
+            at="3:5-3:22",
             fixed="import shutil\nimport asyncio\nasync def f(a, b):\n"
             "    await asyncio.to_thread(shutil.copy, a, b)  # big file\n",
             unsafe=True,
         ),
-        "import os\nasync def f(p):\n    return os.listdir(p)\n",
+        Example("import os\nasync def f(p):\n    return os.listdir(p)\n", at="3:12-3:25"),
     ]

@@ -57,6 +57,7 @@ class BlockingSubprocessInAsync(BlockingCallRule):
     INVALID = [
         Example(
             "import asyncio, subprocess\nasync def f():\n    subprocess.run(['ls', '-l'])\n",
+            at="3:5-3:33",
             fixed="import asyncio, subprocess\nasync def f():\n"
             "    await (await asyncio.create_subprocess_exec('ls', '-l')).wait()\n",
             unsafe=True,
@@ -64,15 +65,25 @@ class BlockingSubprocessInAsync(BlockingCallRule):
         Example(
             "import subprocess\nasync def f(d):\n"
             "    subprocess.call(['make', 'all'], cwd=d, stdout=subprocess.DEVNULL)\n",
+            at="3:5-3:71",
             fixed="import subprocess\nimport asyncio\nasync def f(d):\n"
             "    await (await asyncio.create_subprocess_exec('make', 'all', cwd=d, "
             "stdout=subprocess.DEVNULL)).wait()\n",
             unsafe=True,
         ),
-        "import subprocess\nasync def f():\n    subprocess.run(['ls'], check=True)\n",
-        "import subprocess as sp\nasync def f():\n    return sp.check_output(['ls'])\n",
-        "import os\nasync def f():\n    os.system('ls')\n",
-        "from subprocess import Popen\nasync def f():\n    Popen(['ls']).wait()\n",
+        Example(
+            "import subprocess\nasync def f():\n    subprocess.run(['ls'], check=True)\n",
+            at="3:5-3:39",
+        ),
+        Example(
+            "import subprocess as sp\nasync def f():\n    return sp.check_output(['ls'])\n",
+            at="3:12-3:35",
+        ),
+        Example("import os\nasync def f():\n    os.system('ls')\n", at="3:5-3:20"),
+        Example(
+            "from subprocess import Popen\nasync def f():\n    Popen(['ls']).wait()\n",
+            at="3:5-3:18",
+        ),
     ]
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule
 
 
@@ -64,13 +65,27 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "    if fut.done():\n        return fut.result()\n",
     ]
     INVALID = [
-        "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n        pass\n",
-        "import threading\nev = threading.Event()\nasync def f():\n    ev.wait()\n",
-        "import queue\nq = queue.Queue()\nasync def f():\n    return q.get()\n",
-        "from concurrent.futures import ThreadPoolExecutor\nasync def f(ex: ThreadPoolExecutor):\n"
-        "    fut = ex.submit(print)\n    return fut.result()\n",
-        "import threading\nasync def f():\n    t = threading.Thread(target=print)\n    t.start()\n"
-        "    t.join()\n",
+        Example(
+            "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n        pass\n",
+            at="4:10-4:14",
+        ),
+        Example(
+            "import threading\nev = threading.Event()\nasync def f():\n    ev.wait()\n",
+            at="4:5-4:14",
+        ),
+        Example(
+            "import queue\nq = queue.Queue()\nasync def f():\n    return q.get()\n", at="4:12-4:19"
+        ),
+        Example(
+            "from concurrent.futures import ThreadPoolExecutor\nasync def f(ex: ThreadPoolExecutor):\n"
+            "    fut = ex.submit(print)\n    return fut.result()\n",
+            at="4:12-4:24",
+        ),
+        Example(
+            "import threading\nasync def f():\n    t = threading.Thread(target=print)\n    t.start()\n"
+            "    t.join()\n",
+            at="5:5-5:13",
+        ),
     ]
 
     def blocks(self, node: ast.Call, name: str) -> bool:

@@ -4,7 +4,7 @@ import ast
 from typing import ClassVar
 
 from gil_lint.fixes import async_library
-from gil_lint.rules.base import Rule
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import evidence_of
 
 
@@ -66,10 +66,19 @@ class CpuBoundInAsync(Rule):
         "        item += 1\n",
     ]
     INVALID = [
-        "def work(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
-        "            t += i * j\n    return t\nasync def f():\n    return work(1000)\n",
-        "async def f():\n    t = 0\n    for i in range(10_000_000):\n        t += i\n    return t\n",
-        "def squares(n):\n    for i in range(n):\n        for j in range(i):\n            yield i * j\nasync def f(n):\n    return sum(squares(n))\n",
+        Example(
+            "def work(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
+            "            t += i * j\n    return t\nasync def f():\n    return work(1000)\n",
+            at="8:12-8:22",
+        ),
+        Example(
+            "async def f():\n    t = 0\n    for i in range(10_000_000):\n        t += i\n    return t\n",
+            at="3:5-3:31",
+        ),
+        Example(
+            "def squares(n):\n    for i in range(n):\n        for j in range(i):\n            yield i * j\nasync def f(n):\n    return sum(squares(n))\n",
+            at="6:16-6:26",
+        ),
     ]
 
     def _how(self) -> str:

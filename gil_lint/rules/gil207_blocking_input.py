@@ -46,12 +46,14 @@ class BlockingInputInAsync(BlockingCallRule):
     INVALID = [
         Example(
             "async def f():\n    return input('x? ')\n",
+            at="2:12-2:24",
             fixed="import asyncio\nasync def f():\n    return await asyncio.to_thread(input, 'x? ')\n",
         ),
         Example(
             "import sys\nasync def f():\n    return sys.stdin.readline()\n",
+            at="3:12-3:32",
             fixed="import sys\nimport asyncio\nasync def f():\n"
             "    return await asyncio.to_thread(sys.stdin.readline)\n",
         ),
-        "import getpass\nasync def f():\n    return getpass.getpass()\n",
+        Example("import getpass\nasync def f():\n    return getpass.getpass()\n", at="3:12-3:29"),
     ]

@@ -67,21 +67,28 @@ class ProcessPoolWithoutMainGuard(Rule):
     INVALID = [
         Example(
             "from multiprocessing import Pool\nwith Pool() as p:\n    p.map(abs, [1])\n",
+            at="2:6-2:10",
             fixed='from multiprocessing import Pool\nif __name__ == "__main__":\n'
             "    with Pool() as p:\n        p.map(abs, [1])\n",
             unsafe=True,
         ),
-        "import concurrent.futures as cf\nwith cf.ProcessPoolExecutor() as ex:\n"
-        "    ex.submit(print)\n",
+        Example(
+            "import concurrent.futures as cf\nwith cf.ProcessPoolExecutor() as ex:\n"
+            "    ex.submit(print)\n",
+            at="2:6-2:28",
+        ),
         Example(
             "import multiprocessing as mp\n\np = mp.Process(target=print)\n# run it\np.start()\n"
             "p.join()\n\n\ndef helper():\n    pass\n",
+            at="3:5-3:15",
             fixed="import multiprocessing as mp\n\n"
             'if __name__ == "__main__":\n    p = mp.Process(target=print)\n    # run it\n'
             "    p.start()\n    p.join()\n\n\ndef helper():\n    pass\n",
             unsafe=True,
         ),
-        "import multiprocessing as mp\npool = mp.get_context('spawn').Pool(2)\n",
+        Example(
+            "import multiprocessing as mp\npool = mp.get_context('spawn').Pool(2)\n", at="2:8-2:36"
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

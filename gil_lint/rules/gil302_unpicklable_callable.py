@@ -3,30 +3,8 @@ from __future__ import annotations
 import ast
 
 from gil_lint.engine.scopes import Scope
-from gil_lint.rules.base import Rule
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import submission, unwrap_partial
-
-# Objects that cannot be pickled: a bound method of an object holding one fails too.
-_UNPICKLABLE_TYPES = frozenset(
-    {
-        "threading.Lock",
-        "threading.RLock",
-        "threading.Event",
-        "threading.Condition",
-        "threading.Semaphore",
-        "threading.BoundedSemaphore",
-        "threading.Thread",
-        "concurrent.futures.ThreadPoolExecutor",
-        "concurrent.futures.ProcessPoolExecutor",
-        "multiprocessing.pool.Pool",
-        "multiprocessing.pool.ThreadPool",
-        "socket.socket",
-        "io.TextIOWrapper",
-        "sqlite3.Connection",
-        "sqlite3.Cursor",
-        "asyncio.AbstractEventLoop",
-    }
-)
 
 
 class UnpicklableCallableToProcess(Rule):
@@ -87,16 +65,28 @@ class UnpicklableCallableToProcess(Rule):
         "def main(xs):\n    with Pool() as p:\n        return p.map(functools.partial(add, 1), xs)\n",
     ]
     INVALID = [
-        "from concurrent.futures import ProcessPoolExecutor\ndef main(xs):\n"
-        "    with ProcessPoolExecutor() as p:\n        return list(p.map(lambda x: x * x, xs))\n",
-        "import multiprocessing as mp\ndef main():\n    def work():\n        pass\n"
-        "    mp.Process(target=work).start()\n",
-        "import functools\nfrom multiprocessing import Pool\ndef main(xs):\n    with Pool() as p:\n"
-        "        return p.map(functools.partial(lambda a, b: a + b, 1), xs)\n",
-        "import threading\nfrom concurrent.futures import ProcessPoolExecutor\nclass Job:\n"
-        "    def __init__(self):\n        self.lock = threading.Lock()\n"
-        "    def work(self):\n        pass\n    def run(self):\n"
-        "        with ProcessPoolExecutor() as p:\n            p.submit(self.work)\n",
+        Example(
+            "from concurrent.futures import ProcessPoolExecutor\ndef main(xs):\n"
+            "    with ProcessPoolExecutor() as p:\n        return list(p.map(lambda x: x * x, xs))\n",
+            at="4:27-4:42",
+        ),
+        Example(
+            "import multiprocessing as mp\ndef main():\n    def work():\n        pass\n"
+            "    mp.Process(target=work).start()\n",
+            at="5:23-5:27",
+        ),
+        Example(
+            "import functools\nfrom multiprocessing import Pool\ndef main(xs):\n    with Pool() as p:\n"
+            "        return p.map(functools.partial(lambda a, b: a + b, 1), xs)\n",
+            at="5:40-5:58",
+        ),
+        Example(
+            "import threading\nfrom concurrent.futures import ProcessPoolExecutor\nclass Job:\n"
+            "    def __init__(self):\n        self.lock = threading.Lock()\n"
+            "    def work(self):\n        pass\n    def run(self):\n"
+            "        with ProcessPoolExecutor() as p:\n            p.submit(self.work)\n",
+            at="10:22-10:31",
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -141,6 +131,6 @@ class UnpicklableCallableToProcess(Rule):
         for attr, assigned in scope.self_attributes.items():
             for value, where in assigned:
                 t = ctx.qualname(value, where)
-                if t in _UNPICKLABLE_TYPES:
+                if t in ctx.knowledge.unpicklable_types:
                     return attr, t
         return None

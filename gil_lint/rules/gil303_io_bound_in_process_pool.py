@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.rules.base import Rule
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import evidence_of, submission, unwrap_partial
 
 _IO_CATEGORIES = frozenset({"network", "file", "sleep", "subprocess", "input"})
@@ -61,11 +61,17 @@ class IoBoundInProcessPool(Rule):
         "def main(us):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(fetch, us))\n",
     ]
     INVALID = [
-        "import requests\nfrom concurrent.futures import ProcessPoolExecutor\n"
-        "def fetch(u):\n    return requests.get(u).status_code\n"
-        "def main(us):\n    with ProcessPoolExecutor() as ex:\n        return list(ex.map(fetch, us))\n",
-        "import time\nimport multiprocessing as mp\ndef nap(x):\n    time.sleep(x)\n"
-        "def main():\n    with mp.Pool() as p:\n        p.map(nap, [1, 2])\n",
+        Example(
+            "import requests\nfrom concurrent.futures import ProcessPoolExecutor\n"
+            "def fetch(u):\n    return requests.get(u).status_code\n"
+            "def main(us):\n    with ProcessPoolExecutor() as ex:\n        return list(ex.map(fetch, us))\n",
+            at="7:21-7:38",
+        ),
+        Example(
+            "import time\nimport multiprocessing as mp\ndef nap(x):\n    time.sleep(x)\n"
+            "def main():\n    with mp.Pool() as p:\n        p.map(nap, [1, 2])\n",
+            at="7:9-7:27",
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from gil_lint.engine.scopes import Scope
-from gil_lint.rules.base import Rule
+from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import constructed_pool
 
 
@@ -62,12 +62,21 @@ class PoolNotClosed(Rule):
         "    atexit.register(p.terminate)\n",
     ]
     INVALID = [
-        "from concurrent.futures import ThreadPoolExecutor\ndef f(xs):\n"
-        "    ex = ThreadPoolExecutor(4)\n    return list(ex.map(abs, xs))\n",
-        "import multiprocessing\ndef f(xs):\n    pool = multiprocessing.Pool()\n"
-        "    return pool.map(abs, xs)\n",
-        "from concurrent.futures import ProcessPoolExecutor\ndef f():\n"
-        "    return ProcessPoolExecutor().submit(print)\n",
+        Example(
+            "from concurrent.futures import ThreadPoolExecutor\ndef f(xs):\n"
+            "    ex = ThreadPoolExecutor(4)\n    return list(ex.map(abs, xs))\n",
+            at="3:10-3:31",
+        ),
+        Example(
+            "import multiprocessing\ndef f(xs):\n    pool = multiprocessing.Pool()\n"
+            "    return pool.map(abs, xs)\n",
+            at="3:12-3:34",
+        ),
+        Example(
+            "from concurrent.futures import ProcessPoolExecutor\ndef f():\n"
+            "    return ProcessPoolExecutor().submit(print)\n",
+            at="3:12-3:33",
+        ),
     ]
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]

@@ -74,18 +74,20 @@ class CoroutineNotAwaited(Rule):
     INVALID = [
         Example(
             "async def g():\n    pass\nasync def f():\n    g()\n",
+            at="4:5-4:8",
             fixed="async def g():\n    pass\nasync def f():\n    await g()\n",
             unsafe=True,
         ),
-        "import asyncio\nasync def f():\n    asyncio.sleep(1)\n",
+        Example("import asyncio\nasync def f():\n    asyncio.sleep(1)\n", at="3:5-3:21"),
         Example(
             "class C:\n    async def save(self):\n        pass\n    async def run(self):\n"
             "        self.save()\n",
+            at="5:9-5:20",
             fixed="class C:\n    async def save(self):\n        pass\n    async def run(self):\n"
             "        await self.save()\n",
             unsafe=True,
         ),
-        "async def g():\n    pass\ndef f():\n    g()\n",
+        Example("async def g():\n    pass\ndef f():\n    g()\n", at="4:5-4:8"),
     ]
 
     def visit_Expr(self, node: ast.Expr) -> None:

@@ -58,6 +58,7 @@ class DanglingTask(Rule):
     INVALID = [
         Example(
             "import asyncio\nasync def f(c):\n    asyncio.create_task(c)\n",
+            at="3:5-3:27",
             fixed="import asyncio\n\n\n_background_tasks = set()\n\n\ndef _keep_task(task):\n"
             "    # the event loop holds tasks weakly: keep a reference until the task is done\n"
             "    _background_tasks.add(task)\n"
@@ -70,16 +71,23 @@ class DanglingTask(Rule):
             "    _background_tasks.add(task)\n"
             "    task.add_done_callback(_background_tasks.discard)\n    return task\n\n\n"
             "async def f(c):\n    asyncio.ensure_future(c)  # fire and forget\n",
+            at="14:5-14:29",
             fixed="import asyncio\n\n\n_background_tasks = set()\n\n\ndef _keep_task(task):\n"
             "    _background_tasks.add(task)\n"
             "    task.add_done_callback(_background_tasks.discard)\n    return task\n\n\n"
             "async def f(c):\n    _keep_task(asyncio.ensure_future(c))  # fire and forget\n",
             unsafe=True,
         ),
-        "import asyncio\nasync def f(c):\n    loop = asyncio.get_running_loop()\n"
-        "    loop.create_task(c)\n",
-        "def f(loop, c):\n    loop.create_task(c)\n",
-        "from asyncio import create_task as spawn\nasync def f(c):\n    spawn(c)\n",
+        Example(
+            "import asyncio\nasync def f(c):\n    loop = asyncio.get_running_loop()\n"
+            "    loop.create_task(c)\n",
+            at="4:5-4:24",
+        ),
+        Example("def f(loop, c):\n    loop.create_task(c)\n", at="2:5-2:24"),
+        Example(
+            "from asyncio import create_task as spawn\nasync def f(c):\n    spawn(c)\n",
+            at="3:5-3:13",
+        ),
     ]
 
     def visit_Expr(self, node: ast.Expr) -> None:

@@ -55,15 +55,17 @@ class NestedEventLoop(Rule):
     INVALID = [
         Example(
             "import asyncio\nasync def g():\n    pass\nasync def f():\n    asyncio.run(g())\n",
+            at="5:5-5:21",
             fixed="import asyncio\nasync def g():\n    pass\nasync def f():\n    await g()\n",
         ),
         Example(
             "import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n"
             "    return loop.run_until_complete(c)\n",
+            at="4:12-4:38",
             fixed="import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n"
             "    return await c\n",
         ),
-        "from asyncio import run\nasync def f(c):\n    run(c)\n",
+        Example("from asyncio import run\nasync def f(c):\n    run(c)\n", at="3:5-3:11"),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.rules.base import Rule
+from gil_lint.rules.base import Example, Rule
 
 _COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.SetComp)
 
@@ -61,12 +61,24 @@ class UnboundedGather(Rule):
         "    return await asyncio.gather(*[one(u) for u in urls])\n",
     ]
     INVALID = [
-        "import asyncio\nasync def f(g, urls):\n    return await asyncio.gather(*[g(u) for u in urls])\n",
-        "import asyncio\nasync def f(g, urls):\n    return await asyncio.gather(*map(g, urls))\n",
-        "import asyncio\nasync def f(g, urls):\n    tasks = []\n    for u in urls:\n"
-        "        tasks.append(g(u))\n    return await asyncio.gather(*tasks)\n",
-        "import asyncio\nasync def f(g, urls):\n    tasks = [g(u) for u in urls]\n"
-        "    return await asyncio.gather(*tasks)\n",
+        Example(
+            "import asyncio\nasync def f(g, urls):\n    return await asyncio.gather(*[g(u) for u in urls])\n",
+            at="3:18-3:55",
+        ),
+        Example(
+            "import asyncio\nasync def f(g, urls):\n    return await asyncio.gather(*map(g, urls))\n",
+            at="3:18-3:47",
+        ),
+        Example(
+            "import asyncio\nasync def f(g, urls):\n    tasks = []\n    for u in urls:\n"
+            "        tasks.append(g(u))\n    return await asyncio.gather(*tasks)\n",
+            at="6:18-6:40",
+        ),
+        Example(
+            "import asyncio\nasync def f(g, urls):\n    tasks = [g(u) for u in urls]\n"
+            "    return await asyncio.gather(*tasks)\n",
+            at="4:18-4:40",
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
