@@ -59,7 +59,9 @@ function knownError(error) {
 }
 
 function describe(error) {
-  return `${error.text.slice(0, 300)}${error.url ? ` (${error.url})` : ''}`;
+  // the forwarded extension host messages carry console styling: %c markers
+  const text = error.text.replace(/%c/g, '').trim();
+  return `${text.slice(0, 300)}${error.url ? ` (${error.url})` : ''}`;
 }
 
 /** Wait for `check` to return a truthy value, or fail with `what`. */
