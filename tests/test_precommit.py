@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, system_program
 
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(
-        ["git", *args],
+        [str(system_program("git", "git")), *args],
         cwd=repo,
         check=True,
         capture_output=True,
