@@ -1,9 +1,10 @@
 """docs/rules/ is generated from the rule registry and every diagnostic links to a page that
-exists."""
+exists; the README promises nothing the checkout does not hold."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from types import ModuleType
 
@@ -80,3 +81,13 @@ def test_examples_tolerate_extra_fields():
 def test_code_fences_survive_backticks_in_a_snippet():
     block = _rule_pages()._code_block('s = """```"""\n')
     assert block.startswith("````python\n") and block.endswith("\n````")
+
+
+def test_readme_promises_only_what_exists():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "readthedocs" not in readme
+    assert not re.search(r"""pip install ['"]?gil-lint\b""", readme), "gil-lint is not on PyPI"
+    links = re.findall(r"\]\((?![a-z]+:)([^)#]+)", readme)  # relative links
+    assert "docs/rules/README.md" in links and "docs/architecture.md" in links
+    for link in links:
+        assert (ROOT / link).exists(), f"README links to missing {link}"
