@@ -165,6 +165,7 @@ def rules_table(rules: Sequence[type[Rule]]) -> str:
 
 
 def _cmd_rules(args: list[str]) -> int:
+    from gil_lint.diagnostics import rule_url
     from gil_lint.rules import all_rules
 
     p = _Parser(prog="gil-lint rules", description="List all rules.")
@@ -182,7 +183,7 @@ def _cmd_rules(args: list[str]) -> int:
                 "summary": r.summary(),
                 "fix": r.FIX,
                 "severity": r.SEVERITY,
-                "url": f"https://gil-lint.readthedocs.io/en/latest/rules/{r.CODE}/",
+                "url": rule_url(r.CODE),
                 "explanation": r.docs(),
             }
             for r in rules
@@ -389,6 +390,7 @@ def _exit_code(diagnostics, exit_zero: bool) -> int:  # type: ignore[no-untyped-
 
 
 def _rule_infos():  # type: ignore[no-untyped-def]
+    from gil_lint.diagnostics import rule_url
     from gil_lint.output import RuleInfo
     from gil_lint.rules import all_rules
 
@@ -398,7 +400,7 @@ def _rule_infos():  # type: ignore[no-untyped-def]
             name=r.NAME,
             short_description=r.summary(),
             full_description=r.docs(),
-            url=f"https://gil-lint.readthedocs.io/en/latest/rules/{r.CODE}/",
+            url=rule_url(r.CODE),
             severity=r.SEVERITY,
         )
         for r in all_rules()

@@ -13,7 +13,14 @@ from typing import Any, Literal
 Applicability = Literal["safe", "unsafe"]
 Severity = Literal["error", "warning", "info"]
 
-URL_BASE = "https://gil-lint.readthedocs.io/en/latest/rules/"
+# Each rule's page: docs/rules/GILNNN.md, generated from the registry by tools/rule_pages.py.
+URL_BASE = "https://github.com/gil-lint/gil-lint/blob/main/docs/rules/"
+
+
+def rule_url(code: str) -> str:
+    """The documentation page of the rule ``code`` (every front end links here)."""
+    return f"{URL_BASE}{code}.md"
+
 
 # Engine diagnostics: not rules, but reported like them so every front end shows them.
 SYNTAX_ERROR = "GIL001"
@@ -88,7 +95,7 @@ class Diagnostic:
     def url(self) -> str | None:
         if self.code in (SYNTAX_ERROR, FILE_ERROR, INTERNAL_ERROR):
             return None
-        return f"{URL_BASE}{self.code}/"
+        return rule_url(self.code)
 
     @property
     def is_internal_error(self) -> bool:

@@ -51,7 +51,7 @@ def test_json_output_contract(project):
     assert d["filename"].endswith("bad.py")
     assert d["location"] == {"row": 4, "column": 5}
     assert d["end_location"] == {"row": 4, "column": 18}
-    assert d["url"].endswith("/GIL201/")
+    assert d["url"].endswith("/docs/rules/GIL201.md")
     assert "fix" in d and "message" in d
 
 

@@ -154,7 +154,7 @@ async def test_diagnostics_codes_ranges_and_links(client: LanguageClient):
     d = diags[0]
     assert d.source == "gil-lint"
     assert d.severity == types.DiagnosticSeverity.Warning
-    assert d.code_description.href.endswith("/GIL201/")
+    assert d.code_description.href.endswith("/docs/rules/GIL201.md")
     assert d.data["code"] == "GIL201" and d.data["fix"]["applicability"] == "safe"
     # 🐍 and é before the finding: 2/1 UTF-16 units, 4/2 UTF-8 bytes, 1/1 code points
     line = "    x = '🐍é'; time.sleep(1)"

@@ -101,7 +101,7 @@ RULES = [
         "blocking-sleep-in-async",
         "Flags `time.sleep` in `async def`",
         "## What it does\n\nFlags `time.sleep`.",
-        "https://gil-lint.readthedocs.io/en/latest/rules/GIL201/",
+        "https://github.com/gil-lint/gil-lint/blob/main/docs/rules/GIL201.md",
         "warning",
     ),
     RuleInfo("GIL101", "cpu-bound-in-thread", "CPU-bound work in threads", "# docs", None),
@@ -243,7 +243,7 @@ def test_json_is_sorted_ruff_compatible_and_round_trips():
     assert sleep["end_location"] == {"row": 4, "column": 18}
     assert sleep["fix"]["applicability"] == "safe"
     assert sleep["fix"]["edits"][0]["content"] == "await asyncio.sleep(1)"
-    assert sleep["url"] == "https://gil-lint.readthedocs.io/en/latest/rules/GIL201/"
+    assert sleep["url"] == "https://github.com/gil-lint/gil-lint/blob/main/docs/rules/GIL201.md"
     assert data[0]["url"] is None and data[0]["fix"] is None
     assert data[4]["evidence"][1] == {
         "message": "`requests.get` is a blocking network call",
@@ -311,7 +311,7 @@ def test_junit_structure():
         "help: Wrap in `await asyncio.to_thread(...)` (unsafe fix)\n"
         "note: pkg/sub/mod.py:6:9: `fetch` calls `requests.get`\n"
         "note: pkg/net.py:9:1: `requests.get` is a blocking network call\n"
-        "https://gil-lint.readthedocs.io/en/latest/rules/GIL202/"
+        "https://github.com/gil-lint/gil-lint/blob/main/docs/rules/GIL202.md"
     )
 
 
@@ -419,7 +419,7 @@ def test_sarif_content():
             "markdown": "## What it does\n\nFlags `time.sleep`.",
         },
         "defaultConfiguration": {"level": "warning"},
-        "helpUri": "https://gil-lint.readthedocs.io/en/latest/rules/GIL201/",
+        "helpUri": "https://github.com/gil-lint/gil-lint/blob/main/docs/rules/GIL201.md",
     }
     assert "helpUri" not in rules[1] and "helpUri" not in rules[2]
     assert rules[2]["defaultConfiguration"] == {"level": "error"}

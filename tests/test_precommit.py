@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+import tomllib
+from conftest import ROOT, system_program
 
 
 def git(repo: Path, *args: str) -> None:
     subprocess.run(
-        ["git", *args],
+        [str(system_program("git", "git")), *args],
         cwd=repo,
         check=True,
         capture_output=True,
@@ -103,3 +105,58 @@ def test_pre_commit_fix_hook_rewrites_fails_then_passes(tmp_path):
     assert "GIL205" in r.stdout, r.stdout
     assert MODIFIED not in r.stdout, r.stdout
     assert (repo / "locked.py").read_text() == UNFIXABLE
+
+
+def _config_hooks() -> dict[str, dict]:
+    import yaml  # pre-commit's own dependency
+
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    return {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+
+
+def test_contributor_hooks_pin_what_pyproject_pins():
+    """The repository's own hooks run the lint extra's ruff and mypy, and mypy and gil-lint
+    get the runtime dependencies: they drift apart only with this test failing."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lint = project["optional-dependencies"]["lint"]
+    runtime = project["dependencies"]
+    hooks = _config_hooks()
+    ruff = next(p for p in lint if p.startswith("ruff=="))
+    mypy = next(p for p in lint if p.startswith("mypy=="))
+    assert hooks["ruff-check"]["additional_dependencies"] == [ruff]
+    assert hooks["ruff-format"]["additional_dependencies"] == [ruff]
+    assert hooks["mypy"]["additional_dependencies"] == [mypy, *runtime]
+    assert hooks["gil-lint"]["additional_dependencies"] == runtime
+
+
+@pytest.mark.slow
+def test_contributor_hooks_pass_on_this_tree(tmp_path):
+    """`pre-commit run --all-files` with the repository's own config, on a copy of the
+    working tree (committed and new files): ruff, mypy and gil-lint on itself all pass."""
+    system_program("git", "git")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    repo = tmp_path / "repo"
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")
+    r = subprocess.run(
+        [pre_commit, "run", "--all-files", "--show-diff-on-failure"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")},
+    )
+    assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-3000:]
+    for hook in _config_hooks().values():  # each ran (not "(no files to check)Skipped")
+        assert re.search(rf"^{re.escape(hook['name'])}\.+Passed$", r.stdout, re.M), r.stdout

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,9 +30,10 @@ USER_KEYS = {f"blocking-{c}": c for c in BLOCKING_CATEGORIES} | {
 }
 
 
-def _load(name: str) -> dict:
+def _load(name: str) -> dict[str, Any]:
     with open(KNOWLEDGE_DIR / name, "rb") as f:
-        return tomllib.load(f)
+        table: dict[str, Any] = tomllib.load(f)  # tomli (3.10) is untyped
+    return table
 
 
 class _NameSet:
@@ -120,7 +122,7 @@ class Knowledge:
 
 
 @lru_cache(maxsize=1)
-def _base_tables() -> tuple[dict, dict, dict, dict]:
+def _base_tables() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
     return (
         _load("blocking.toml"),
         _load("types.toml"),

@@ -498,7 +498,7 @@ def consumed_calls(body: Sequence[ast.AST]) -> frozenset[ast.Call]:
         if isinstance(node, ast.For):
             candidates = [node.iter]
         elif isinstance(node, _COMPREHENSIONS):
-            candidates = [g.iter for g in node.generators if not g.is_async]  # type: ignore[attr-defined]
+            candidates = [g.iter for g in node.generators if not g.is_async]
         elif isinstance(node, ast.With):
             candidates = [item.context_expr for item in node.items]
         elif isinstance(node, ast.Call):

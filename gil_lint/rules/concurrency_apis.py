@@ -10,7 +10,9 @@ import ast
 from dataclasses import dataclass
 from typing import Literal
 
+from gil_lint.diagnostics import Evidence
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.summaries import Summary
 
 PoolKind = Literal["thread", "process"]
 
@@ -202,10 +204,8 @@ def _is_main_test(test: ast.expr) -> bool:
     return has_name and has_main
 
 
-def evidence_of(summary) -> tuple:  # type: ignore[no-untyped-def]
+def evidence_of(summary: Summary) -> tuple[Evidence, ...]:
     """A summary's chain as Diagnostic evidence."""
-    from gil_lint.diagnostics import Evidence
-
     return tuple(Evidence(step.message, step.path, step.row) for step in summary.chain)
 
 

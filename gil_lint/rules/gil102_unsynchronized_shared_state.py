@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator, Sequence
 
+from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import submission, thread_subclass_run, unwrap_partial
@@ -143,14 +145,18 @@ class UnsynchronizedSharedState(Rule):
         return text
 
 
-def _aug_assigns(body, ctx, scope):  # type: ignore[no-untyped-def]
+def _aug_assigns(
+    body: Sequence[ast.stmt], ctx: ModuleContext, scope: Scope
+) -> Iterator[tuple[ast.AugAssign, bool]]:
     """(AugAssign, lock held?) for the statements of a function, not entering nested defs."""
     acquired: set[str] = set()
     for stmt in body:
         yield from _stmt(stmt, ctx, scope, False, acquired)
 
 
-def _stmt(stmt, ctx, scope, locked, acquired):  # type: ignore[no-untyped-def]
+def _stmt(
+    stmt: ast.stmt, ctx: ModuleContext, scope: Scope, locked: bool, acquired: set[str]
+) -> Iterator[tuple[ast.AugAssign, bool]]:
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
@@ -179,7 +185,7 @@ def _stmt(stmt, ctx, scope, locked, acquired):  # type: ignore[no-untyped-def]
                 yield from _stmt(s, ctx, scope, locked, acquired)
 
 
-def _is_lock(ctx, expr: ast.expr, scope) -> bool:  # type: ignore[no-untyped-def]
+def _is_lock(ctx: ModuleContext, expr: ast.expr, scope: Scope) -> bool:
     q = ctx.qualname(expr, scope)
     if q in ctx.knowledge.sync_context_managers:
         return True
