@@ -16,7 +16,7 @@ from conftest import run_cli
 from gil_lint.config import Settings
 from gil_lint.diagnostics import Diagnostic, Edit, Fix
 from gil_lint.engine.lint import lint_source
-from gil_lint.fixes import apply_edits, apply_fixes, fix_source
+from gil_lint.fix.apply import apply_edits, apply_fixes, fix_source
 from gil_lint.rules import Example, all_rules
 from gil_lint.text import write_atomically
 
@@ -257,7 +257,7 @@ def test_thread_pool_fix_from_the_constructor():
     from gil_lint.engine.context import ModuleContext
     from gil_lint.engine.knowledge import load_knowledge
     from gil_lint.engine.scopes import ScopeBuilder
-    from gil_lint.fixes import thread_pool_to_process_pool_fix
+    from gil_lint.rules.gil101_cpu_bound_in_thread import thread_pool_to_process_pool_fix
 
     src = "import concurrent.futures as cf\nex = cf.ThreadPoolExecutor(max_workers=2)\n"
     tree = ast.parse(src)

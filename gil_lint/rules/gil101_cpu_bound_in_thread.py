@@ -3,8 +3,9 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
+from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.summaries import Summary
-from gil_lint.fixes import thread_pool_to_process_pool_fix
+from gil_lint.fix.edits import fix_from, import_edit, imported_as, node_edit
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import (
     evidence_of,
@@ -151,3 +152,68 @@ class CpuBoundInThread(Rule):
 
     def _fix(self, node: ast.Call) -> Fix | None:
         return thread_pool_to_process_pool_fix(self.ctx, node)
+
+
+_THREAD_ONLY_KEYWORDS = frozenset({"thread_name_prefix"})
+
+
+def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
+    """GIL101: ``ThreadPoolExecutor(...)`` → ``ProcessPoolExecutor(...)``, adding the import.
+
+    ``call`` is the constructor itself, or a ``pool.submit/map`` call whose pool was built
+    by one (then only when the submitted callable is a module-level function: it must be
+    picklable). Unsafe: every callable and argument sent to the pool must then pickle, and
+    the workers no longer share the caller's memory.
+    """
+    if ctx.qualname(call.func) == "concurrent.futures.ThreadPoolExecutor":
+        ctor = call
+    else:
+        ctor = _pool_constructor(ctx, call)  # type: ignore[assignment]
+        if ctor is None:
+            return None
+    if any(kw.arg is None or kw.arg in _THREAD_ONLY_KEYWORDS for kw in ctor.keywords):
+        return None
+    target = ctor.func
+    added_import = None
+    if isinstance(target, ast.Attribute):
+        replacement = f"{ctx.segment(target.value)}.ProcessPoolExecutor"
+    else:
+        existing = imported_as(ctx, "concurrent.futures.ProcessPoolExecutor")
+        if existing:
+            replacement = existing[0]
+        elif "ProcessPoolExecutor" in ctx.module_scope.bindings:
+            return None
+        else:
+            replacement = "ProcessPoolExecutor"
+            added_import = import_edit(ctx, "from concurrent.futures import ProcessPoolExecutor")
+    return fix_from(
+        "Use `ProcessPoolExecutor`: processes run Python in parallel",
+        "unsafe",
+        node_edit(ctx, target, replacement),
+        added_import,
+    )
+
+
+def _pool_constructor(ctx: ModuleContext, call: ast.Call) -> ast.Call | None:
+    """The ``ThreadPoolExecutor(...)`` call that built the pool ``call`` submits to."""
+    sub = submission(ctx, call)
+    if sub is None or not isinstance(call.func, ast.Attribute):
+        return None
+    func = unwrap_partial(ctx, sub.func)
+    if not isinstance(func, ast.Name):
+        return None
+    binding = ctx.resolver.lookup(func.id, ctx.scope)
+    if binding is None or binding.kind != "def" or func.id not in ctx.module_scope.bindings:
+        return None
+    receiver = call.func.value
+    if not isinstance(receiver, ast.Name):
+        return None
+    pool = ctx.resolver.lookup(receiver.id, ctx.scope)
+    if pool is None or pool.kind != "value" or len(pool.values) != 1:
+        return None
+    ctor = pool.values[0]
+    if not isinstance(ctor, ast.Call):
+        return None
+    if ctx.qualname(ctor.func) != "concurrent.futures.ThreadPoolExecutor":
+        return None
+    return ctor
