@@ -60,6 +60,7 @@ class Knowledge:
     blocking: Mapping[str, _NameSet]
     non_blocking: _NameSet
     sync_context_managers: frozenset[str]
+    lazy_iterators: frozenset[str]
     cpu_bound: _NameSet
     gil_releasing: _NameSet
     returns: Mapping[str, str]
@@ -142,6 +143,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
         ),
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
+        lazy_iterators=frozenset(blocking_t["lazy_iterators"]["calls"]),
         cpu_bound=_NameSet(
             [*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]
         ),

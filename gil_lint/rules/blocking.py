@@ -31,20 +31,6 @@ def display_name(qualname: str) -> str:
 # `lock.acquire()` / `lock.release()`: many locks belong to the thread that took them, so
 # offloading one of the two calls to a worker thread is wrong advice (and gets no fix)
 THREAD_AFFINE_METHODS = frozenset({"acquire", "release"})
-# calls that return a lazy iterator: the blocking I/O runs as it is iterated, so offloading
-# the call alone leaves the work on the event loop; the iteration must go to the thread
-LAZY_ITERATORS = frozenset(
-    {
-        "os.walk",
-        "os.fwalk",
-        "os.scandir",
-        "glob.iglob",
-        "pathlib.Path.iterdir",
-        "pathlib.Path.glob",
-        "pathlib.Path.rglob",
-        "pathlib.Path.walk",
-    }
-)
 LOCK_ADVICE = (
     "use {a_lock}, or take and release it inside one function run with "
     "`await {to_thread}(...)` (a lock released by another thread may stay held)"
@@ -204,7 +190,7 @@ class BlockingCallRule(Rule):
             advice=(
                 advice
                 or (LOCK_ADVICE if _thread_affine(node) else None)
-                or (LAZY_ADVICE if name in LAZY_ITERATORS else None)
+                or (LAZY_ADVICE if name in self.ctx.knowledge.lazy_iterators else None)
                 or self.ADVICE
             ).format(call=written or display_name(name), **library_words(self.ctx)),
             fix=fix,
@@ -249,7 +235,7 @@ def to_thread_fix(
     """
     if isinstance(call.func, ast.Attribute) and call.func.attr in THREAD_AFFINE_METHODS:
         return None
-    if func_text is None and ctx.call_name(call) in LAZY_ITERATORS:
+    if func_text is None and ctx.call_name(call) in ctx.knowledge.lazy_iterators:
         return _iterate_in_thread_fix(ctx, call, applicability)
     library = async_library(ctx) or "asyncio"
     # trio's and anyio's run_sync(fn, *args) take no keyword arguments for fn
