@@ -52,9 +52,9 @@ def node_edit(ctx: ModuleContext, node: ast.AST, content: str) -> Edit:
     return Edit(row, col, end_row, end_col, content)
 
 
-def render(expr: cst.BaseExpression) -> str:
-    """A libcst expression's source text."""
-    return cst.Module([]).code_for_node(expr)
+def render(node: cst.CSTNode) -> str:
+    """A libcst node's source text."""
+    return cst.Module([]).code_for_node(node)
 
 
 def checked_segment(ctx: ModuleContext, node: ast.AST) -> str | None:
