@@ -248,7 +248,7 @@ def _check_stdin(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
     diagnostics = lint_source(data, path, settings)
     sources = {path: data.decode("utf-8", errors="replace")}
     if ns.fix or ns.diff:
-        from gil_lint.fixing import fix_file_bytes
+        from gil_lint.fix.apply import fix_file_bytes
 
         outcome = fix_file_bytes(data, path, settings, unsafe=ns.unsafe_fixes)
         if ns.diff:
@@ -301,7 +301,7 @@ def _check_paths(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-un
     diagnostics = result.diagnostics
     fixed = unsafe_left = 0
     if ns.fix or ns.diff:
-        from gil_lint.fixing import fix_paths
+        from gil_lint.fix.apply import fix_paths
 
         outcome = fix_paths(diagnostics, settings, unsafe=ns.unsafe_fixes, write=not ns.diff)
         if ns.diff:

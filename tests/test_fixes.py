@@ -16,7 +16,7 @@ from conftest import run_cli
 from gil_lint.config import Settings
 from gil_lint.diagnostics import Diagnostic, Edit, Fix
 from gil_lint.engine.lint import lint_source
-from gil_lint.fixes import apply_edits, apply_fixes, fix_source
+from gil_lint.fix.apply import apply_edits, apply_fixes, fix_source
 from gil_lint.rules import Example, all_rules
 from gil_lint.text import write_atomically
 
@@ -257,7 +257,7 @@ def test_thread_pool_fix_from_the_constructor():
     from gil_lint.engine.context import ModuleContext
     from gil_lint.engine.knowledge import load_knowledge
     from gil_lint.engine.scopes import ScopeBuilder
-    from gil_lint.fixes import thread_pool_to_process_pool_fix
+    from gil_lint.rules.gil101_cpu_bound_in_thread import thread_pool_to_process_pool_fix
 
     src = "import concurrent.futures as cf\nex = cf.ThreadPoolExecutor(max_workers=2)\n"
     tree = ast.parse(src)
@@ -274,6 +274,182 @@ def test_thread_pool_fix_from_the_constructor():
     fix = thread_pool_to_process_pool_fix(ctx, call)
     assert fix is not None and fix.applicability == "unsafe"
     assert apply_edits(src, fix.edits).endswith("ex = cf.ProcessPoolExecutor(max_workers=2)\n")
+
+
+_WORK = "def work(n):\n    t = 0\n    for i in range(n):\n        t += i * i\n    return t\n"
+
+
+def _unsafe_fixed(src: str) -> str:
+    """The --unsafe-fixes result, checked to compile and to be a fixed point."""
+    out = fix_source(src, "t.py", ALL, unsafe=True).source
+    compile(out, "t.py", "exec")
+    assert fix_source(out, "t.py", ALL, unsafe=True).source == out
+    return out
+
+
+@pytest.mark.parametrize(
+    ("imports", "pool", "fixed_imports", "fixed_pool"),
+    [
+        pytest.param(
+            "from concurrent.futures import ThreadPoolExecutor\n",
+            "ThreadPoolExecutor()",
+            "from concurrent.futures import ProcessPoolExecutor\n",
+            "ProcessPoolExecutor()",
+            id="rewritten-in-place",
+        ),
+        pytest.param(
+            "from concurrent.futures import ThreadPoolExecutor as TPE\n",
+            "TPE(max_workers=4)",
+            "from concurrent.futures import ProcessPoolExecutor\n",
+            "ProcessPoolExecutor(max_workers=4)",
+            id="alias-rewritten",
+        ),
+        pytest.param(
+            "from concurrent.futures import ThreadPoolExecutor, as_completed  # pools\n",
+            "ThreadPoolExecutor()",
+            "from concurrent.futures import ProcessPoolExecutor, as_completed  # pools\n",
+            "ProcessPoolExecutor()",
+            id="among-other-names",
+        ),
+        pytest.param(
+            "from concurrent.futures import (\n"
+            "    Future,\n    ThreadPoolExecutor,\n    wait,\n)\n",
+            "ThreadPoolExecutor()",
+            "from concurrent.futures import (\n"
+            "    Future,\n    ProcessPoolExecutor,\n    wait,\n)\n",
+            "ProcessPoolExecutor()",
+            id="parenthesised",
+        ),
+        pytest.param(
+            "import concurrent.futures as cf\n",
+            "cf.ThreadPoolExecutor()",
+            "import concurrent.futures as cf\n",
+            "cf.ProcessPoolExecutor()",
+            id="module-alias",
+        ),
+        pytest.param(
+            "import concurrent.futures\n",
+            "concurrent.futures.ThreadPoolExecutor()",
+            "import concurrent.futures\n",
+            "concurrent.futures.ProcessPoolExecutor()",
+            id="module",
+        ),
+    ],
+)
+def test_thread_pool_fix_rewrites_the_existing_import(imports, pool, fixed_imports, fixed_pool):
+    body = f"def main(xs):\n    with {pool} as ex:\n        return list(ex.map(work, xs))\n"
+    fixed_body = body.replace(pool, fixed_pool)
+    assert _unsafe_fixed(imports + _WORK + body) == fixed_imports + _WORK + fixed_body
+
+
+@pytest.mark.parametrize(
+    ("imports", "fixed_imports", "other_use"),
+    [
+        pytest.param(
+            "from concurrent.futures import ThreadPoolExecutor\n",
+            "from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor\n",
+            "def io(urls):\n"
+            "    with ThreadPoolExecutor() as ex:\n        return list(ex.map(len, urls))\n",
+            id="another-pool",
+        ),
+        pytest.param(
+            "from concurrent.futures import ThreadPoolExecutor as TPE\n",
+            "from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor as TPE\n",
+            "def is_pool(x):\n    return isinstance(x, TPE)\n",
+            id="alias-in-isinstance",
+        ),
+        pytest.param(
+            "from concurrent.futures import wait, ThreadPoolExecutor\n",
+            "from concurrent.futures import wait, ProcessPoolExecutor, ThreadPoolExecutor\n",
+            "__all__ = ['ThreadPoolExecutor', 'wait']\n",
+            id="unsorted-and-re-exported",
+        ),
+        pytest.param(
+            "from concurrent.futures import (\n    ThreadPoolExecutor,\n)\n",
+            "from concurrent.futures import (\n"
+            "    ProcessPoolExecutor,\n    ThreadPoolExecutor,\n)\n",
+            "def annotated(ex: 'ThreadPoolExecutor'):\n    return ex\n",
+            id="parenthesised-quoted-annotation",
+        ),
+    ],
+)
+def test_thread_pool_fix_imports_beside_a_thread_pool_still_used(imports, fixed_imports, other_use):
+    pool = imports.rpartition(" ")[2].strip(" ()\n,")  # the name the import binds
+    body = f"def main(xs):\n    with {pool}() as ex:\n        return list(ex.map(work, xs))\n"
+    fixed_body = body.replace(f"{pool}()", "ProcessPoolExecutor()")
+    src = imports + _WORK + body + other_use
+    assert _unsafe_fixed(src) == fixed_imports + _WORK + fixed_body + other_use
+
+
+def test_thread_pool_fix_on_three_pools_leaves_no_thread_pool_import():
+    # the first fix imports beside the others' ThreadPoolExecutor; the next ones, a pass
+    # each, find ProcessPoolExecutor imported, and the last drops the thread pool
+    body = (
+        "def main(xs):\n    with ThreadPoolExecutor() as ex:\n"
+        "        return list(ex.map(work, xs))\n"
+        "def again(xs):\n    with ThreadPoolExecutor(2) as ex:\n"
+        "        return ex.submit(work, 10)\n"
+        "def last(xs):\n    with ThreadPoolExecutor(3) as ex:\n"
+        "        return ex.submit(work, 20)\n"
+    )
+    src = "from concurrent.futures import ThreadPoolExecutor, wait\n" + _WORK + body
+    assert _unsafe_fixed(src) == (
+        "from concurrent.futures import ProcessPoolExecutor, wait\n"
+        + _WORK
+        + body.replace("ThreadPoolExecutor", "ProcessPoolExecutor")
+    )
+
+
+@pytest.mark.parametrize(
+    ("imports", "fixed_imports"),
+    [
+        pytest.param(
+            "from concurrent.futures import ProcessPoolExecutor\n"
+            "from concurrent.futures import ThreadPoolExecutor\n",
+            "from concurrent.futures import ProcessPoolExecutor\n",
+            id="statement-deleted",
+        ),
+        pytest.param(
+            "from concurrent.futures import (\n"
+            "    ProcessPoolExecutor,\n    ThreadPoolExecutor,\n)\n",
+            "from concurrent.futures import (\n    ProcessPoolExecutor,\n)\n",
+            id="name-dropped",
+        ),
+        pytest.param(
+            "from concurrent.futures import ProcessPoolExecutor\n"
+            "from concurrent.futures import ThreadPoolExecutor  # noqa: F401\n",
+            "from concurrent.futures import ProcessPoolExecutor\n"
+            "from concurrent.futures import ThreadPoolExecutor  # noqa: F401\n",
+            id="commented-statement-kept",
+        ),
+    ],
+)
+def test_thread_pool_fix_drops_the_thread_pool_when_process_pool_is_imported(
+    imports, fixed_imports
+):
+    body = (
+        "def main(xs):\n    with ThreadPoolExecutor() as ex:\n"
+        "        return list(ex.map(work, xs))\n"
+    )
+    fixed_body = body.replace("ThreadPoolExecutor", "ProcessPoolExecutor")
+    assert _unsafe_fixed(imports + _WORK + body) == fixed_imports + _WORK + fixed_body
+
+
+def test_thread_pool_fix_adds_an_import_only_when_there_is_none_to_extend():
+    # imported under `if`: no module-level statement to rewrite; one is added below the block
+    imports = (
+        "import sys\nif sys.platform:\n    from concurrent.futures import ThreadPoolExecutor\n"
+    )
+    body = (
+        "def main(xs):\n    with ThreadPoolExecutor() as ex:\n"
+        "        return list(ex.map(work, xs))\n"
+    )
+    assert _unsafe_fixed(imports + _WORK + body) == (
+        imports
+        + "from concurrent.futures import ProcessPoolExecutor\n"
+        + _WORK
+        + body.replace("ThreadPoolExecutor", "ProcessPoolExecutor")
+    )
 
 
 def test_write_atomically_keeps_mode_and_leaves_no_temp_files(tmp_path):

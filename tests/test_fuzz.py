@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 
 from gil_lint.config import Settings
 from gil_lint.engine.lint import lint_source
-from gil_lint.fixes import apply_edits, fix_source
+from gil_lint.fix.apply import apply_edits, fix_source
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET = int(os.environ.get("GIL_LINT_FUZZ_EXAMPLES", "1000"))

@@ -19,7 +19,7 @@ from conftest import run_cli
 from gil_lint.config import Settings
 from gil_lint.engine.lint import lint_source
 from gil_lint.engine.scopes import ScopeBuilder, _DeepScopeBuilder
-from gil_lint.fixes import fix_source
+from gil_lint.fix.apply import fix_source
 
 ALL = Settings(select=("ALL",), target_gil="enabled")
 

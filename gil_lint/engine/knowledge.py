@@ -64,6 +64,7 @@ class Knowledge:
     sync_context_managers: frozenset[str]
     # os.waitpid and kin: os.WNOHANG makes them poll (engine/callforms.py)
     wait_functions: frozenset[str]
+    lazy_iterators: frozenset[str]
     cpu_bound: _NameSet
     gil_releasing: _NameSet
     returns: Mapping[str, str]
@@ -149,6 +150,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         ),
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
         wait_functions=frozenset(blocking_t["subprocess"]["wait_functions"]),
+        lazy_iterators=frozenset(blocking_t["lazy_iterators"]["calls"]),
         cpu_bound=_NameSet(
             [*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]
         ),

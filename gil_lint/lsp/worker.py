@@ -45,6 +45,6 @@ def lint(
 
 
 def fix(source: str, path: str, settings: Settings) -> str:
-    from gil_lint.fixes import fix_source
+    from gil_lint.fix.apply import fix_source
 
     return fix_source(source, path, settings).source

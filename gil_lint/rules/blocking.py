@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
-from gil_lint.diagnostics import Evidence, Fix
+from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
-from gil_lint.fixes import (
-    LAZY_ITERATORS,
-    THREAD_AFFINE_METHODS,
-    THREAD_RUNNER,
-    async_library,
-    to_thread_fix,
-)
+from gil_lint.engine.summaries import CONSUMER_NAMES
+from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
 from gil_lint.rules.base import Rule
 
 _LINE = re.compile(r"\(line (\d+)\)$")
@@ -34,6 +30,7 @@ def display_name(qualname: str) -> str:
 
 # `lock.acquire()` / `lock.release()`: many locks belong to the thread that took them, so
 # offloading one of the two calls to a worker thread is wrong advice (and gets no fix)
+THREAD_AFFINE_METHODS = frozenset({"acquire", "release"})
 LOCK_ADVICE = (
     "use {a_lock}, or take and release it inside one function run with "
     "`await {to_thread}(...)` (a lock released by another thread may stay held)"
@@ -193,7 +190,7 @@ class BlockingCallRule(Rule):
             advice=(
                 advice
                 or (LOCK_ADVICE if _thread_affine(node) else None)
-                or (LAZY_ADVICE if name in LAZY_ITERATORS else None)
+                or (LAZY_ADVICE if name in self.ctx.knowledge.lazy_iterators else None)
                 or self.ADVICE
             ).format(call=written or display_name(name), **library_words(self.ctx)),
             fix=fix,
@@ -204,3 +201,104 @@ class BlockingCallRule(Rule):
         if self.FIX is None:
             return None
         return to_thread_fix(self.ctx, node, self.FIX)
+
+
+# -- the fix: run the call in a worker thread ------------------------------------------------
+# the summaries' consumers for which a list is as good as the iterator (`next` needs an
+# iterator; `dict` is left out)
+_ITERATING_CALLS = CONSUMER_NAMES - {"next", "dict"}
+
+
+def iterated_here(ctx: ModuleContext, call: ast.Call) -> bool:
+    """``call`` is fully iterated where it stands: a ``for`` loop's or a comprehension's
+    iterable, or the argument of ``list()``, ``sorted()`` and the like."""
+    parent = ctx.parent(call)
+    if isinstance(parent, (ast.For, ast.comprehension)):
+        return parent.iter is call
+    return (
+        isinstance(parent, ast.Call)
+        and parent.args == [call]
+        and isinstance(parent.func, ast.Name)
+        and parent.func.id in _ITERATING_CALLS
+    )
+
+
+def to_thread_fix(
+    ctx: ModuleContext, call: ast.Call, applicability: Applicability, func_text: str | None = None
+) -> Fix | None:
+    """``f(a, k=v)`` → ``await asyncio.to_thread(f, a, k=v)``.
+
+    The call's own whitespace and comments are kept; ``urlopen(u).read()`` becomes
+    ``(await asyncio.to_thread(urlopen, u)).read()``. No fix for ``x.acquire()`` /
+    ``x.release()``: many locks belong to the thread that holds them (``RLock``,
+    filelock's ``FileLock``): released in another thread, this thread's lock stays held.
+    """
+    if isinstance(call.func, ast.Attribute) and call.func.attr in THREAD_AFFINE_METHODS:
+        return None
+    if func_text is None and ctx.call_name(call) in ctx.knowledge.lazy_iterators:
+        return _iterate_in_thread_fix(ctx, call, applicability)
+    library = async_library(ctx) or "asyncio"
+    # trio's and anyio's run_sync(fn, *args) take no keyword arguments for fn
+    if library != "asyncio" and call.keywords:
+        return None
+    runner = THREAD_RUNNER[library]
+
+    def build(aio: str, c: cst.Call) -> cst.BaseExpression:
+        func = cst.parse_expression(func_text) if func_text else c.func
+        first = cst.Arg(value=func)
+        if isinstance(c.whitespace_before_args, cst.ParenthesizedWhitespace) and c.args:
+            # one argument per line: the callable gets a line of its own, like the others
+            # (not `f(\n    requests.get, u,\n    timeout=5,\n)`)
+            layout = c.whitespace_before_args.with_changes(
+                first_line=cst.TrailingWhitespace(), empty_lines=[]
+            )
+            first = first.with_changes(comma=cst.Comma(whitespace_after=layout))
+        return c.with_changes(
+            func=cst.parse_expression(f"{aio}.{runner}"),
+            args=[first, *_parenthesize_generators(c.args)],
+        )
+
+    return replace_call_fix(
+        ctx,
+        call,
+        message=f"Run it in a thread: `await {library}.{runner}(...)`",
+        applicability=applicability,
+        build=build,
+        library=library,
+    )
+
+
+def _iterate_in_thread_fix(
+    ctx: ModuleContext, call: ast.Call, applicability: Applicability
+) -> Fix | None:
+    """``for p in path.iterdir():`` → ``for p in await asyncio.to_thread(list,
+    path.iterdir()):``, only where the iterator is consumed whole (a list will do)."""
+    if not iterated_here(ctx, call):
+        return None
+    library = async_library(ctx) or "asyncio"
+    runner = THREAD_RUNNER[library]
+
+    def build(aio: str, c: cst.Call) -> cst.BaseExpression:
+        return cst.parse_expression(f"{aio}.{runner}(list, {render(c)})")
+
+    return replace_call_fix(
+        ctx,
+        call,
+        message=f"Iterate it in a thread: `await {library}.{runner}(list, ...)`",
+        applicability=applicability,
+        build=build,
+        library=library,
+    )
+
+
+def _parenthesize_generators(args: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """``f(x for x in y)`` has the call's parentheses; as a second argument it needs its own."""
+    out = []
+    for arg in args:
+        value = arg.value
+        if isinstance(value, cst.GeneratorExp) and not value.lpar:
+            arg = arg.with_changes(
+                value=value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            )
+        out.append(arg)
+    return out

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import ast
+import re
+import weakref
+from collections import Counter
+from collections.abc import Sequence
 
-from gil_lint.diagnostics import Fix
+from gil_lint.diagnostics import Edit, Fix
+from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.scopes import Scope
 from gil_lint.engine.summaries import Summary
-from gil_lint.fixes import thread_pool_to_process_pool_fix
+from gil_lint.fix.edits import cst, fix_from, import_edit, imported_as, node_edit, render
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import (
     evidence_of,
@@ -101,8 +107,7 @@ class CpuBoundInThread(Rule):
             "    for i in range(n):\n        t += i * i\n    return t\n"
             "def main(xs):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(work, xs))\n",
             at="9:21-9:37",
-            fixed="from concurrent.futures import ThreadPoolExecutor\n"
-            "from concurrent.futures import ProcessPoolExecutor\ndef work(n):\n    t = 0\n"
+            fixed="from concurrent.futures import ProcessPoolExecutor\ndef work(n):\n    t = 0\n"
             "    for i in range(n):\n        t += i * i\n    return t\n"
             "def main(xs):\n    with ProcessPoolExecutor() as ex:\n        return list(ex.map(work, xs))\n",
             unsafe=True,
@@ -167,3 +172,208 @@ class CpuBoundInThread(Rule):
 
     def _fix(self, node: ast.Call) -> Fix | None:
         return thread_pool_to_process_pool_fix(self.ctx, node)
+
+
+_THREAD_ONLY_KEYWORDS = frozenset({"thread_name_prefix"})
+
+
+def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
+    """GIL101: ``ThreadPoolExecutor(...)`` → ``ProcessPoolExecutor(...)``, and the import.
+
+    ``call`` is the constructor itself, or a ``pool.submit/map`` call whose pool was built
+    by one (then only when the submitted callable is a module-level function: it must be
+    picklable). Unsafe: every callable and argument sent to the pool must then pickle, and
+    the workers no longer share the caller's memory.
+    """
+    if ctx.qualname(call.func) == "concurrent.futures.ThreadPoolExecutor":
+        ctor = call
+    else:
+        ctor = _pool_constructor(ctx, call)  # type: ignore[assignment]
+        if ctor is None:
+            return None
+    if any(kw.arg is None or kw.arg in _THREAD_ONLY_KEYWORDS for kw in ctor.keywords):
+        return None
+    target = ctor.func
+    added_import = None
+    if isinstance(target, ast.Attribute):
+        replacement = f"{ctx.segment(target.value)}.ProcessPoolExecutor"
+    else:
+        imported = _process_pool_import(ctx, target)
+        if imported is None:
+            return None
+        replacement, added_import = imported
+    return fix_from(
+        "Use `ProcessPoolExecutor`: processes run Python in parallel",
+        "unsafe",
+        node_edit(ctx, target, replacement),
+        added_import,
+    )
+
+
+def _process_pool_import(ctx: ModuleContext, target: ast.expr) -> tuple[str, Edit | None] | None:
+    """The name to call ``ProcessPoolExecutor`` by where ``target`` (``ThreadPoolExecutor``
+    or its alias) stands, and the edit to the imports (None: none needed).
+
+    The module's ``from concurrent.futures import ThreadPoolExecutor`` imports
+    ``ProcessPoolExecutor`` instead if the thread pool is used nowhere else (or drops it,
+    when ``ProcessPoolExecutor`` is imported already), or beside it; a new import only when
+    there is no such statement. None: the name is taken, or the statement's text is not
+    what its tree says (no fix).
+    """
+    existing = imported_as(ctx, "concurrent.futures.ProcessPoolExecutor")
+    if existing:
+        name = existing[0]
+    elif "ProcessPoolExecutor" in ctx.module_scope.bindings:
+        return None
+    else:
+        name = "ProcessPoolExecutor"
+    found = _thread_pool_import(ctx, target.id) if isinstance(target, ast.Name) else None
+    if not isinstance(target, ast.Name) or found is None:
+        if existing:
+            return name, None
+        return name, import_edit(ctx, "from concurrent.futures import ProcessPoolExecutor")
+    stmt, index = found
+    used = _used_elsewhere(ctx, target)
+    parsed = _parse_import(ctx, stmt)
+    if parsed is None:
+        return None
+    node, names = parsed
+    if existing and used:
+        # the statement stays as it is, but the fix claims it (an edit to the same text):
+        # fixes on two pools then apply one per pass, and the last one, alone with the
+        # statement, drops the thread pool that nothing uses any more
+        return name, node_edit(ctx, stmt, render(node))
+    process_pool = cst.Name("ProcessPoolExecutor")
+    if existing and len(names) == 1:
+        return name, _delete_statement(ctx, stmt)
+    if existing:
+        dropped = names.pop(index)
+        if index == len(names):  # the last name: the one before it ends the list now
+            names[-1] = names[-1].with_changes(comma=dropped.comma)
+    elif used:
+        # where a sorted list keeps it sorted, else right before the thread pool
+        spelled = [a.name for a in stmt.names]
+        at = index
+        if spelled == sorted(spelled):
+            at = next(i for i, n in enumerate(spelled) if n > "ProcessPoolExecutor")
+        comma = _separator(names, node.lpar, at)
+        names.insert(at, cst.ImportAlias(name=process_pool, comma=comma))
+    else:
+        names[index] = names[index].with_changes(name=process_pool, asname=None)
+    return name, node_edit(ctx, stmt, render(node.with_changes(names=names)))
+
+
+def _thread_pool_import(ctx: ModuleContext, name: str) -> tuple[ast.ImportFrom, int] | None:
+    """The module-level ``from concurrent.futures import ThreadPoolExecutor [as name]``
+    that binds ``name``, and the alias's index in it."""
+    for stmt in ctx.tree.body:
+        if (
+            not isinstance(stmt, ast.ImportFrom)
+            or stmt.level
+            or stmt.module != "concurrent.futures"
+        ):
+            continue
+        for i, alias in enumerate(stmt.names):
+            if alias.name == "ThreadPoolExecutor" and (alias.asname or alias.name) == name:
+                return stmt, i
+    return None
+
+
+def _parse_import(
+    ctx: ModuleContext, stmt: ast.ImportFrom
+) -> tuple[cst.ImportFrom, list[cst.ImportAlias]] | None:
+    """``stmt`` as a libcst node and its names, if its text parses to the same names."""
+    try:
+        parsed = cst.parse_statement(ctx.segment(stmt))
+    except Exception:  # libcst raises its own ParserSyntaxError and others
+        return None
+    node = parsed.body[0] if isinstance(parsed, cst.SimpleStatementLine) else None
+    if not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
+        return None
+    names = list(node.names)
+    if [a.evaluated_name for a in names] != [a.name for a in stmt.names]:
+        return None
+    return node, names
+
+
+def _delete_statement(ctx: ModuleContext, stmt: ast.stmt) -> Edit | None:
+    """Remove ``stmt``'s lines, if it stands alone on them (else None: it stays)."""
+    row, col, end_row, end_col = ctx.span(stmt)
+    if col != 1 or ctx.lines[end_row - 1][end_col - 1 :].strip():
+        return None
+    return Edit(row, 1, end_row + 1, 1, "")
+
+
+# module scope -> the names used in it (how often) and the words in its non-docstring strings
+_USES: weakref.WeakKeyDictionary[Scope, tuple[Counter[str], set[str]]] = weakref.WeakKeyDictionary()
+
+
+def _used_elsewhere(ctx: ModuleContext, target: ast.Name) -> bool:
+    """``target``'s name appears elsewhere in the module: as a name, or in a string that is
+    not a docstring (``__all__``, a quoted annotation). A comment does not count. Computed
+    once per module: a walk per fix would make a module with many findings quadratic."""
+    uses = _USES.get(ctx.module_scope)
+    if uses is None:
+        docstrings = set()
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = node.body[0] if node.body else None
+                if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                    docstrings.add(first.value)
+        names: Counter[str] = Counter()
+        words: set[str] = set()
+        for node in ast.walk(ctx.tree):
+            if isinstance(node, ast.Name):
+                names[node.id] += 1
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node not in docstrings
+            ):
+                words.update(re.findall(r"\w+", node.value))
+        uses = _USES[ctx.module_scope] = (names, words)
+    names, words = uses
+    return names[target.id] > 1 or target.id in words
+
+
+def _separator(names: Sequence[cst.ImportAlias], lpar: cst.LeftParen | None, at: int) -> cst.Comma:
+    """The comma after a name inserted at ``at``, laid out like the list's other separators:
+    on a line of its own where the names are one per line."""
+    layout: cst.BaseParenthesizableWhitespace | None = None
+    before = names[at - 1].comma if at > 0 else None
+    first = names[0].comma if len(names) > 1 else None
+    if isinstance(before, cst.Comma):
+        layout = before.whitespace_after
+    elif isinstance(first, cst.Comma):
+        layout = first.whitespace_after
+    elif lpar is not None:
+        layout = lpar.whitespace_after
+    if isinstance(layout, cst.ParenthesizedWhitespace):
+        # the new line carries no comment of the line it was copied from
+        return cst.Comma(whitespace_after=layout.with_changes(first_line=cst.TrailingWhitespace()))
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+def _pool_constructor(ctx: ModuleContext, call: ast.Call) -> ast.Call | None:
+    """The ``ThreadPoolExecutor(...)`` call that built the pool ``call`` submits to."""
+    sub = submission(ctx, call)
+    if sub is None or not isinstance(call.func, ast.Attribute):
+        return None
+    func = unwrap_partial(ctx, sub.func)
+    if not isinstance(func, ast.Name):
+        return None
+    binding = ctx.resolver.lookup(func.id, ctx.scope)
+    if binding is None or binding.kind != "def" or func.id not in ctx.module_scope.bindings:
+        return None
+    receiver = call.func.value
+    if not isinstance(receiver, ast.Name):
+        return None
+    pool = ctx.resolver.lookup(receiver.id, ctx.scope)
+    if pool is None or pool.kind != "value" or len(pool.values) != 1:
+        return None
+    ctor = pool.values[0]
+    if not isinstance(ctor, ast.Call):
+        return None
+    if ctx.qualname(ctor.func) != "concurrent.futures.ThreadPoolExecutor":
+        return None
+    return ctor

@@ -3,7 +3,8 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
-from gil_lint.fixes import sleep_fix
+from gil_lint.engine.context import ModuleContext
+from gil_lint.fix.edits import async_library, cst, replace_call_fix
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule
 
@@ -99,3 +100,25 @@ class BlockingSleepInAsync(BlockingCallRule):
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:
         return sleep_fix(self.ctx, node)
+
+
+def _attr(name: str, attr: str) -> cst.Attribute:
+    return cst.Attribute(value=cst.Name(name), attr=cst.Name(attr))
+
+
+def sleep_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
+    """GIL201: ``time.sleep(x)`` → ``await asyncio.sleep(x)``.
+
+    Safe: it waits the same time, and lets other tasks run meanwhile.
+    """
+    if call.keywords or len(call.args) != 1 or isinstance(call.args[0], ast.Starred):
+        return None
+    library = async_library(ctx) or "asyncio"
+    return replace_call_fix(
+        ctx,
+        call,
+        message=f"Replace with `await {library}.sleep(...)`",
+        applicability="safe",
+        build=lambda aio, c: c.with_changes(func=_attr(aio, "sleep")),
+        library=library,
+    )

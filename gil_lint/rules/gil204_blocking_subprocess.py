@@ -3,7 +3,8 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
-from gil_lint.fixes import subprocess_fix
+from gil_lint.engine.context import ModuleContext
+from gil_lint.fix.edits import cst, replace_call_fix
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule
 
@@ -88,3 +89,54 @@ class BlockingSubprocessInAsync(BlockingCallRule):
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:
         return subprocess_fix(self.ctx, node)
+
+
+# keyword arguments of subprocess.run/call that mean the same to create_subprocess_exec
+_SUBPROCESS_KEYWORDS = frozenset({"cwd", "env", "stdin", "stdout", "stderr"})
+_STD_STREAMS = frozenset({"stdin", "stdout", "stderr"})
+
+
+def subprocess_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
+    """GIL204, where mechanical: a statement ``subprocess.run([...])`` with a literal argv.
+
+    → ``await (await asyncio.create_subprocess_exec(...)).wait()``. ``cwd``/``env`` carry
+    over, streams only as ``DEVNULL``/``None`` (a PIPE nobody reads can deadlock
+    ``wait()``); ``check=``, ``timeout=``, ``capture_output=`` and the like have no
+    one-line equivalent, so no fix then.
+    """
+    if not isinstance(ctx.parent(call), ast.Expr) or len(call.args) != 1:
+        return None
+    if ctx.call_name(call) not in ("subprocess.run", "subprocess.call"):
+        return None
+    argv = call.args[0]
+    if (
+        not isinstance(argv, (ast.List, ast.Tuple))
+        or not argv.elts
+        or any(isinstance(e, ast.Starred) for e in argv.elts)
+    ):
+        return None
+    keywords = []
+    for kw in call.keywords:
+        if kw.arg not in _SUBPROCESS_KEYWORDS:
+            return None
+        if kw.arg in _STD_STREAMS and not (
+            (isinstance(kw.value, ast.Constant) and kw.value.value is None)
+            or ctx.qualname(kw.value) in ("subprocess.DEVNULL", "asyncio.subprocess.DEVNULL")
+        ):
+            return None
+        keywords.append(f"{kw.arg}={ctx.segment(kw.value)}")
+    args = ", ".join([*(ctx.segment(e) for e in argv.elts), *keywords])
+
+    def build(aio: str, c: cst.Call) -> cst.BaseExpression | None:
+        try:
+            return cst.parse_expression(f"(await {aio}.create_subprocess_exec({args})).wait()")
+        except Exception:  # an element's text that is not an expression on its own
+            return None
+
+    return replace_call_fix(
+        ctx,
+        call,
+        message="Use `asyncio.create_subprocess_exec(...)`",
+        applicability="unsafe",
+        build=build,
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
-from gil_lint.fixes import async_library
+from gil_lint.fix.edits import async_library
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import evidence_of
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.fixes import await_fix
+from gil_lint.fix.edits import await_fix
 from gil_lint.rules.base import Example, Rule
 
 # Decorators that keep an `async def` a coroutine function.

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.fixes import keep_task_fix
+from gil_lint.diagnostics import Edit, Fix
+from gil_lint.engine.context import ModuleContext
+from gil_lint.fix.edits import (
+    checked_segment,
+    fix_from,
+    import_edit,
+    insertion_row,
+    newline_of,
+    node_edit,
+    usable_global,
+)
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import calls_loop_api
 
@@ -100,3 +110,51 @@ class DanglingTask(Rule):
             self.report(
                 call, call=ctx.segment(call.func) or str(name), fix=keep_task_fix(ctx, call)
             )
+
+
+_TASKS_SET = "_background_tasks"
+_KEEP_TASK_FUNC = "_keep_task"
+_KEEP_TASK = (
+    f"{_TASKS_SET} = set()",
+    "",
+    "",
+    f"def {_KEEP_TASK_FUNC}(task):",
+    "    # the event loop holds tasks weakly: keep a reference until the task is done",
+    f"    {_TASKS_SET}.add(task)",
+    f"    task.add_done_callback({_TASKS_SET}.discard)",
+    "    return task",
+)
+
+
+def keep_task_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
+    """GIL402: ``asyncio.create_task(c)`` → ``_keep_task(asyncio.create_task(c))``.
+
+    The module-level helper (added once, after the imports) keeps the task in a set
+    and discards it when done: the documented idiom for fire-and-forget tasks. Unsafe:
+    the task now outlives a cancelled caller's reference until it finishes.
+    """
+    scope = ctx.module_scope
+    helper = scope.bindings.get(_KEEP_TASK_FUNC)
+    if helper is not None and helper.kind != "def":
+        return None
+    if helper is None and _TASKS_SET in scope.bindings:
+        return None  # the set's name is taken by something else
+    if not usable_global(ctx, _KEEP_TASK_FUNC):
+        return None
+    text = checked_segment(ctx, call)
+    if text is None:
+        return None
+    edits: list[Edit | None] = [node_edit(ctx, call, f"{_KEEP_TASK_FUNC}({text})")]
+    if helper is None:
+        nl = newline_of(ctx.source)
+        row = insertion_row(ctx)
+        following = ctx.lines[row - 1 : row + 1] if row <= len(ctx.lines) else []
+        blank = 0
+        for line in following:
+            if line.strip():
+                break
+            blank += 1
+        # two blank lines around a top-level def, counting those already below the imports
+        after = nl * max(0, 2 - blank) if row <= len(ctx.lines) else ""
+        edits.append(import_edit(ctx, f"{nl}{nl}{nl.join(_KEEP_TASK)}{after}"))
+    return fix_from("Keep a reference to the task until it is done", "unsafe", *edits)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
-from gil_lint.fixes import await_fix
+from gil_lint.fix.edits import await_fix
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import calls_loop_api
 
