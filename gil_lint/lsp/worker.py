@@ -27,21 +27,13 @@ def start() -> None:
 def lint(
     source: str, path: str, settings: Settings, overlays: dict[str, str] | None = None
 ) -> tuple[list[Diagnostic], frozenset[str]]:
-    """Findings, and the paths of the other modules they were drawn from (helpers whose
-    summaries were used): when one of those changes, this document is linted again.
-    ``overlays`` are the editor's open buffers, read instead of the files on disk."""
-    from gil_lint.engine.knowledge import load_knowledge
-    from gil_lint.engine.lint import lint_source
-    from gil_lint.engine.project import project_for
+    """Findings, and the absolute paths of the other modules they were drawn from: when
+    one of those changes, this document is linted again. ``overlays`` are the editor's
+    open buffers, read instead of the files on disk."""
+    from gil_lint.engine.lint import lint_with_dependencies
 
-    project = project_for(settings.project_root, load_knowledge(settings.knowledge))
-    if overlays is not None:
-        project.overlays = overlays
-    project.accessed.clear()
-    found = lint_source(source, path, settings, project=project)
-    own = os.path.abspath(path)
-    deps = frozenset(os.path.abspath(p) for p, _, _ in project.accessed) - {own}
-    return found, deps
+    result = lint_with_dependencies(source, path, settings, overlays=overlays)
+    return result.diagnostics, frozenset(os.path.abspath(p) for p, _, _ in result.dependencies)
 
 
 def fix(source: str, path: str, settings: Settings) -> str:
