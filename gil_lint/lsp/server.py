@@ -58,10 +58,6 @@ DEBOUNCE_SECONDS = 0.25
 # which spares every server a second interpreter.
 PROCESS_THRESHOLD = 100_000  # characters, ~2,500 lines
 VERIFY_COMMAND = "gil-lint.verify"
-# findings the runtime verifier can measure
-VERIFIABLE = frozenset(
-    {"GIL101", "GIL206", "GIL303", "GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL207"}
-)
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.gil-lint"
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -614,7 +610,7 @@ def _quick_fixes(
                 edit=_workspace_edit(ls, snap, list(fix.edits)),
             )
         )
-    if d.code in VERIFIABLE and snap.on_disk:
+    if snap.on_disk and verifiable(d.code):
         # a bare Command: a CodeAction holding only a command is ambiguous to clients
         out.append(
             types.Command(
@@ -706,6 +702,14 @@ def _fix_all(ls: GilLintServer, snap: Snapshot) -> types.CodeAction | None:
         kind=FIX_ALL_KIND,
         edit=_workspace_edit(ls, snap, [edit]),
     )
+
+
+def verifiable(code: str) -> bool:
+    """Whether the runtime verifier can measure a finding of ``code`` (``Rule.VERIFY``)."""
+    from gil_lint.rules import rule_by_code  # loaded already: the finding came from a lint
+
+    rule = rule_by_code(code)
+    return rule is not None and rule.VERIFY is not None
 
 
 @server.command(VERIFY_COMMAND)
