@@ -1,8 +1,10 @@
-"""What the server's lint process runs.
+"""What the server runs off the event loop: in its lint thread, or for a large document
+in its lint process.
 
 Linting holds the GIL for long stretches (``ast.parse`` of a 20,000-line file is one
-300 ms C call), so a lint *thread* would stall the event loop; a separate process keeps
-the server answering hover and code-action requests while it lints.
+300 ms C call), so a large document linted in a thread would stall the event loop; a
+separate process keeps the server answering hover and code-action requests while it
+lints. These functions take and return only what can be pickled.
 """
 
 from __future__ import annotations
