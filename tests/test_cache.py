@@ -84,3 +84,19 @@ def test_fresh_and_cached_files_print_alike_in_one_run(tmp_path):
     assert names == ["./a.py", "./b.py"]
     # and a second run, all cached, the same again
     assert sorted(d["filename"] for d in _json(".", cwd=project)) == names
+
+
+def test_a_damaged_cache_entry_means_linting_again(tmp_path):
+    project = _project(tmp_path)
+    (project / "a.py").write_text(BLOCKING)
+    first = _json("a.py", cwd=project)
+    [cache_file] = (project / ".gil_lint_cache").glob("results-*.json")
+    entries = json.loads(cache_file.read_text())
+    for entry in entries.values():
+        # the shape an older gil-lint wrote: (path, size, mtime) per helper
+        entry["deps"] = [["helpers.py", 10, 20]]
+        entry["diagnostics"] = [{"code": "GIL201"}]
+    cache_file.write_text(json.dumps(entries))
+    r = run_cli("a.py", "--output-format", "json", cwd=project)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert json.loads(r.stdout) == first

@@ -154,14 +154,17 @@ class ResultCache:
         """The cached findings for ``path``, reported under ``path`` as given in this run
         (the run that cached them may have named the file differently)."""
         entry = self.entries.get(os.path.abspath(path))
-        if not isinstance(entry, dict) or "sha256" not in entry:
+        if entry is None:
             return None
-        if self._digest(os.path.abspath(path)) != entry["sha256"]:
-            return None
-        for dep_path, digest in entry.get("deps", ()):
-            if digest is None or self._digest(dep_path) != digest:
+        try:
+            if entry["sha256"] != self._digest(os.path.abspath(path)):
                 return None
-        return [_as_path(diagnostic_from_dict(d), path) for d in entry["diagnostics"]]
+            for dep_path, digest in entry["deps"]:
+                if digest is None or self._digest(dep_path) != digest:
+                    return None
+            return [_as_path(diagnostic_from_dict(d), path) for d in entry["diagnostics"]]
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return None  # an entry of another shape (a damaged or foreign file): lint again
 
     def store(self, linted: _Linted) -> None:
         self.entries[os.path.abspath(linted.path)] = {
