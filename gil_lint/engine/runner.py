@@ -126,7 +126,8 @@ class ResultCache:
 
     The content decides, not the stat: a file rewritten with the same size and its mtime
     put back (``os.utime``, some checkouts and build tools) must not get stale findings.
-    Hashing costs a read of each file on a warm run; see ``lint_paths`` for numbers.
+    Hashing costs a read of each file on a warm run: about 90 ms of CPU for 5,000 files
+    (60 MB), next to 155 ms for the rest of such a run.
     """
 
     def __init__(self, root: Path, settings: Settings) -> None:
