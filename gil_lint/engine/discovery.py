@@ -1,9 +1,10 @@
 """Paths on the command line → the Python files to lint.
 
 Directories are walked (symlinks are not followed into directories, so a
-symlink loop cannot trap us), `exclude`/`extend-exclude` globs and
-`.gitignore` files (via pathspec) are honoured for files found by walking;
-a file named explicitly on the command line is always linted, like ruff.
+symlink loop cannot trap us); `exclude`/`extend-exclude` globs and `.gitignore`
+files (git's precedence and negation, patterns parsed by pathspec) are honoured
+for files found by walking; a file named explicitly on the command line is
+always linted, like ruff.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gil_lint.config import Settings
 
@@ -62,10 +64,18 @@ class _Excludes:
 
 
 class _GitIgnores:
-    """The .gitignore rules that apply below a root, loaded per directory as we walk."""
+    """The .gitignore files that apply below a root, loaded per directory as we walk.
+
+    Git's rules: every .gitignore from the repository root down to a path's folder
+    applies; a deeper file's patterns take precedence over a shallower one's, and within
+    a file the last matching pattern wins; ``!pattern`` re-includes. A pattern is
+    relative to its .gitignore's folder. An excluded directory is not entered, so
+    nothing inside it can be re-included (the walk asks about a folder before its files).
+    """
 
     def __init__(self) -> None:
-        self.specs: list[tuple[str, object]] = []
+        # (folder + "/", its patterns last first), root first
+        self.specs: list[tuple[str, list[Any]]] = []
 
     def push_dir(self, d: str) -> int:
         gi = os.path.join(d, ".gitignore")
@@ -78,8 +88,9 @@ class _GitIgnores:
             return 0
         import pathspec  # only when a .gitignore exists: it is a noticeable import
 
+        patterns = pathspec.PathSpec.from_lines("gitwildmatch", lines).patterns
         self.specs.append(
-            (d.rstrip("/") + "/", pathspec.PathSpec.from_lines("gitwildmatch", lines))
+            (d.rstrip("/") + "/", [p for p in reversed(patterns) if p.include is not None])
         )
         return 1
 
@@ -88,12 +99,14 @@ class _GitIgnores:
             self.specs.pop()
 
     def ignored(self, path: str, is_dir: bool) -> bool:
-        for base, spec in self.specs:
+        """Whether git ignores ``path`` (absolute), given that its parent is not ignored."""
+        for base, patterns in reversed(self.specs):
             if not path.startswith(base):
                 continue
-            rel = path[len(base) :]
-            if spec.match_file(rel + ("/" if is_dir else "")):  # type: ignore[attr-defined]
-                return True
+            rel = path[len(base) :] + ("/" if is_dir else "")
+            for pattern in patterns:
+                if pattern.match_file(rel) is not None:
+                    return bool(pattern.include)
         return False
 
 
@@ -134,68 +147,108 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
 def _walk(
     top: Path, root: Path, patterns: tuple[str, ...], gitignore: bool, errors: list[tuple[str, str]]
 ) -> Iterator[str]:
-    excludes = _Excludes(patterns)
-    ignores = _GitIgnores()
     real_top = str(top.resolve())
-    if gitignore:
-        # .gitignore files between the repository root and `top` apply too
-        git_root = _git_root(Path(real_top))
-        if git_root is not None:
-            chain = [
-                p
-                for p in (Path(real_top), *Path(real_top).parents)
-                if p == git_root or git_root in p.parents
-            ]
-            for d in reversed(chain):
-                ignores.push_dir(str(d))
-            if any(ignores.ignored(str(p), True) for p in chain if p != git_root):
-                # the user named an ignored folder explicitly: lint it, keep only its own rules
-                ignores.pop(len(ignores.specs))
-                ignores.push_dir(real_top)
-    try:
-        top_rel = str(Path(real_top).relative_to(root.resolve()).as_posix())
-    except ValueError:
-        top_rel = ""
-    visited: set[tuple[int, int]] = set()
+    ignores = _gitignores_above(real_top) if gitignore else None
+    walk = _Walk(_Excludes(patterns), ignores, errors)
+    yield from walk.directory(str(top), real_top, _relative_to(real_top, root), is_top=True)
 
-    def walk_dir(shown: str, real: str, rel: str, is_top: bool) -> Iterator[str]:
-        try:
-            st = os.stat(real)
-        except OSError as e:
-            errors.append((shown, f"cannot read directory: {e.strerror}"))
+
+def _gitignores_above(real_top: str) -> _GitIgnores:
+    """The .gitignore files from the repository root down to ``top``, which apply to it.
+
+    A folder the user names is linted even when git ignores it (like a named file):
+    then only its own .gitignore applies.
+    """
+    ignores = _GitIgnores()
+    git_root = _git_root(Path(real_top))
+    if git_root is None:
+        return ignores
+    chain = [
+        p
+        for p in reversed((Path(real_top), *Path(real_top).parents))
+        if p == git_root or git_root in p.parents
+    ]
+    for d in chain:
+        ignores.push_dir(str(d))
+    if any(ignores.ignored(str(p), True) for p in chain if p != git_root):
+        ignores = _GitIgnores()
+        ignores.push_dir(real_top)
+    return ignores
+
+
+def _relative_to(real_top: str, root: Path) -> str:
+    """``top`` relative to the project root, which ``exclude`` globs are written against."""
+    try:
+        return str(Path(real_top).relative_to(root.resolve()).as_posix())
+    except ValueError:
+        return ""
+
+
+class _Walk:
+    """One walk below a folder: yields the Python files that no exclude or .gitignore
+    rule drops, visiting each real directory once (symlink loops)."""
+
+    def __init__(
+        self, excludes: _Excludes, ignores: _GitIgnores | None, errors: list[tuple[str, str]]
+    ) -> None:
+        self.excludes = excludes
+        self.ignores = ignores
+        self.errors = errors
+        self.visited: set[tuple[int, int]] = set()
+
+    def directory(self, shown: str, real: str, rel: str, is_top: bool = False) -> Iterator[str]:
+        """``shown`` is the path as the user will see it, ``real`` the resolved one,
+        ``rel`` the path relative to the project root."""
+        if not self._first_visit(shown, real):
             return
-        key = (st.st_dev, st.st_ino)
-        if key in visited:
-            return
-        visited.add(key)
-        pushed = ignores.push_dir(real) if gitignore and not is_top else 0
+        pushed = self.ignores.push_dir(real) if self.ignores is not None and not is_top else 0
         try:
-            try:
-                entries = sorted(os.scandir(real), key=lambda e: e.name)
-            except OSError as e:
-                errors.append((shown, f"cannot read directory: {e.strerror}"))
-                return
-            for entry in entries:
-                name = entry.name
-                try:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                    is_file = not is_dir and entry.is_file()
-                except OSError:
-                    continue
-                if not is_dir and not (is_file and name.endswith(PYTHON_SUFFIXES)):
-                    continue
+            for name, is_dir in self._entries(shown, real):
                 entry_rel = f"{rel}/{name}" if rel else name
-                if excludes.excluded(entry_rel, name):
-                    continue
-                entry_real = f"{real}/{name}"
-                if gitignore and ignores.specs and ignores.ignored(entry_real, is_dir):
+                if self._dropped(entry_rel, name, f"{real}/{name}", is_dir):
                     continue
                 entry_shown = os.path.join(shown, name)
                 if is_dir:
-                    yield from walk_dir(entry_shown, entry_real, entry_rel, False)
+                    yield from self.directory(entry_shown, f"{real}/{name}", entry_rel)
                 else:
                     yield entry_shown
         finally:
-            ignores.pop(pushed)
+            if self.ignores is not None:
+                self.ignores.pop(pushed)
 
-    yield from walk_dir(str(top), real_top, top_rel, True)
+    def _first_visit(self, shown: str, real: str) -> bool:
+        try:
+            st = os.stat(real)
+        except OSError as e:
+            self.errors.append((shown, f"cannot read directory: {e.strerror}"))
+            return False
+        key = (st.st_dev, st.st_ino)
+        if key in self.visited:
+            return False
+        self.visited.add(key)
+        return True
+
+    def _entries(self, shown: str, real: str) -> list[tuple[str, bool]]:
+        """(name, is a directory) of the subfolders and Python files, sorted by name;
+        symlinks to folders are not followed."""
+        try:
+            scanned = sorted(os.scandir(real), key=lambda e: e.name)
+        except OSError as e:
+            self.errors.append((shown, f"cannot read directory: {e.strerror}"))
+            return []
+        out = []
+        for entry in scanned:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                continue
+            if is_dir or (is_file and entry.name.endswith(PYTHON_SUFFIXES)):
+                out.append((entry.name, is_dir))
+        return out
+
+    def _dropped(self, rel: str, name: str, real: str, is_dir: bool) -> bool:
+        if self.excludes.excluded(rel, name):
+            return True
+        ignores = self.ignores
+        return ignores is not None and bool(ignores.specs) and ignores.ignored(real, is_dir)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import ast
 import functools
 import io
+import os
 import tokenize
 import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from gil_lint.config import Settings, format_size
 from gil_lint.diagnostics import (
@@ -382,3 +384,34 @@ def read_and_lint(
     except OSError as e:
         return [engine_diagnostic(FILE_ERROR, f"cannot read file: {e.strerror or e}", path)]
     return lint_source(data, path, settings, rules=rules, project=project)
+
+
+@dataclass(frozen=True)
+class LintResult:
+    """A file's findings and the other modules they were drawn from (helpers whose
+    summaries were used), as ``(path, size, mtime_ns)`` when read: the findings hold
+    only while those files are unchanged. The CLI's cache and the server's re-lint of
+    dependent documents both key on ``dependencies``."""
+
+    diagnostics: list[Diagnostic]
+    dependencies: tuple[tuple[str, int, int], ...]
+
+
+def lint_with_dependencies(
+    source: str | bytes,
+    path: str,
+    settings: Settings,
+    *,
+    overlays: dict[str, str] | None = None,
+) -> LintResult:
+    """Lint one module with the process's shared project index and record what else it
+    read. ``overlays`` are an editor's open buffers (absolute path -> text), read instead
+    of the files on disk."""
+    project = project_for(settings.project_root, load_knowledge(settings.knowledge))
+    if overlays is not None:
+        project.overlays = overlays
+    project.accessed.clear()
+    diagnostics = lint_source(source, path, settings, project=project)
+    own = os.path.abspath(path)
+    dependencies = tuple(sorted(d for d in project.accessed if os.path.abspath(d[0]) != own))
+    return LintResult(diagnostics, dependencies)

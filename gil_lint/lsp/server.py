@@ -2,8 +2,9 @@
 
 Diagnostics are pushed on open and save at once and on change after a 250 ms
 pause (a newer edit cancels the pending run); a snapshot of the document is linted
-in a separate process (see ``worker.py``), so the server keeps answering. Quick fixes, "disable
-for this line" and ``source.fixAll.gil-lint`` come from the same engine as the CLI.
+off the event loop (in a lint thread, or for a large document a separate process: see
+``run_off_loop``), so the server keeps answering. Quick fixes, "disable for this line" and
+``source.fixAll.gil-lint`` come from the same engine as the CLI.
 
 Settings (``initializationOptions`` and ``workspace/didChangeConfiguration``, flat or
 under ``"gil-lint"``/``"gilLint"``): ``select``, ``ignore``, ``extendSelect``,
@@ -58,10 +59,6 @@ DEBOUNCE_SECONDS = 0.25
 # which spares every server a second interpreter.
 PROCESS_THRESHOLD = 100_000  # characters, ~2,500 lines
 VERIFY_COMMAND = "gil-lint.verify"
-# findings the runtime verifier can measure
-VERIFIABLE = frozenset(
-    {"GIL101", "GIL206", "GIL303", "GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL207"}
-)
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.gil-lint"
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -225,7 +222,8 @@ class GilLintServer(LanguageServer):
         self.settings_cache: dict[str, Settings] = {}
         self.reported: dict[str, str] = {}  # settings problems already shown, by source
         self.loop: asyncio.AbstractEventLoop | None = None
-        # actions are built in a thread; linting and fixing happen in the lint process
+        # lints, fixes and code actions run in these threads; a large document's lint and
+        # fix in the lint process (run_off_loop)
         self.linter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gil-lint")
         self.lint_process: Executor | None = None
         self.lint_process_lock = threading.Lock()
@@ -614,7 +612,7 @@ def _quick_fixes(
                 edit=_workspace_edit(ls, snap, list(fix.edits)),
             )
         )
-    if d.code in VERIFIABLE and snap.on_disk:
+    if snap.on_disk and verifiable(d.code):
         # a bare Command: a CodeAction holding only a command is ambiguous to clients
         out.append(
             types.Command(
@@ -708,6 +706,14 @@ def _fix_all(ls: GilLintServer, snap: Snapshot) -> types.CodeAction | None:
     )
 
 
+def verifiable(code: str) -> bool:
+    """Whether the runtime verifier can measure a finding of ``code`` (``Rule.VERIFY``)."""
+    from gil_lint.rules import rule_by_code  # loaded already: the finding came from a lint
+
+    rule = rule_by_code(code)
+    return rule is not None and rule.VERIFY is not None
+
+
 @server.command(VERIFY_COMMAND)
 async def verify_finding(ls: GilLintServer, *args: Any) -> dict[str, Any] | None:
     """Run the runtime verifier on a finding in the background, with ``$/progress``.
@@ -716,6 +722,62 @@ async def verify_finding(ls: GilLintServer, *args: Any) -> dict[str, Any] | None
     The verdict is shown with ``window/showMessage`` and attached to the diagnostic as
     related information; the full report (the ``gil-lint verify --json`` shape) is returned.
     """
+    request = _verify_request(ls, args)
+    if request is None:
+        ls.window_show_message(
+            types.ShowMessageParams(
+                types.MessageType.Error, "gil-lint verify: needs an open file, a line and a code"
+            )
+        )
+        return None
+    from gil_lint.verify import VerifyError
+
+    progress = _VerifyProgress(ls)
+    await progress.begin(f"gil-lint: verifying {request.code} at line {request.line}")
+    try:
+        # in the verifier thread: the measurement runs for seconds (its workloads run in
+        # child processes of their own)
+        report = await progress.loop.run_in_executor(ls.verifier, request.run, progress.report)
+    except VerifyError as e:
+        message = f"could not verify {request.code} at line {request.line}: {e}"
+        ls.window_show_message(
+            types.ShowMessageParams(types.MessageType.Warning, f"gil-lint verify: {message}")
+        )
+        progress.end(message)
+        return {"error": {"kind": getattr(e, "kind", "error"), "message": str(e)}}
+    verdict = f"{report.verdict.label} — {report.verdict.detail}"
+    _publish_verdict(ls, request, verdict)
+    progress.end(verdict)
+    return report.to_dict()
+
+
+@dataclass(frozen=True)
+class _VerifyRequest:
+    """A checked ``gil-lint.verify`` command: which finding of which open file."""
+
+    uri: str
+    path: str
+    line: int
+    code: str
+    spec: dict[str, Any]
+
+    def run(self, progress: Callable[[str], None]) -> Any:
+        from gil_lint.verify import verify_callable
+
+        return verify_callable(
+            self.path,
+            finding=self.code,
+            line=self.line,
+            rounds=int(self.spec.get("rounds", 3)),
+            workers=self.spec.get("workers"),
+            timeout=float(self.spec.get("timeout", 120)),
+            progress=progress,
+        )
+
+
+def _verify_request(ls: GilLintServer, args: Sequence[Any]) -> _VerifyRequest | None:
+    """The command's argument (an object, or a list holding one), if it names a line and
+    a code in an open file on disk."""
     spec = args[0] if args and isinstance(args[0], dict) else {}
     if args and isinstance(args[0], list) and args[0] and isinstance(args[0][0], dict):
         spec = args[0][0]
@@ -728,75 +790,60 @@ async def verify_finding(ls: GilLintServer, *args: Any) -> dict[str, Any] | None
         or not isinstance(line, int)
         or not isinstance(code, str)
     ):
-        ls.window_show_message(
-            types.ShowMessageParams(
-                types.MessageType.Error, "gil-lint verify: needs an open file, a line and a code"
-            )
-        )
         return None
-    from gil_lint.verify import VerifyError, verify_callable
+    return _VerifyRequest(uri, doc.path, line, code, spec)
 
-    # a fresh token per run: pygls never forgets one, so a second verify of the same
-    # finding with a fixed token got no progress at all
-    token = f"gil-lint-verify-{uuid.uuid4().hex}"
-    progress = ls.work_done_progress
-    window = ls.client_capabilities.window if ls.client_capabilities else None
-    started = False
-    if window is not None and window.work_done_progress:  # only clients that asked for it
+
+class _VerifyProgress:
+    """``$/progress`` for one verify run, for clients that asked for it; silent otherwise."""
+
+    def __init__(self, ls: GilLintServer) -> None:
+        self.progress = ls.work_done_progress
+        window = ls.client_capabilities.window if ls.client_capabilities else None
+        self.wanted = window is not None and bool(window.work_done_progress)
+        # a fresh token per run: pygls never forgets one, so a second verify of the same
+        # finding with a fixed token got no progress at all
+        self.token = f"gil-lint-verify-{uuid.uuid4().hex}"
+        self.started = False
+        self.loop = asyncio.get_running_loop()
+
+    async def begin(self, title: str) -> None:
+        if not self.wanted:
+            return
         try:
-            await progress.create_async(token)
-            progress.begin(
-                token,
-                types.WorkDoneProgressBegin(
-                    title=f"gil-lint: verifying {code} at line {line}", cancellable=False
-                ),
+            await self.progress.create_async(self.token)
+            self.progress.begin(
+                self.token, types.WorkDoneProgressBegin(title=title, cancellable=False)
             )
-            started = True
+            self.started = True
         except Exception:  # the client refused: run without progress
-            started = False
-    loop = asyncio.get_running_loop()
+            self.started = False
 
-    def end_progress(message: str) -> None:
-        if started:
-            progress.end(token, types.WorkDoneProgressEnd(message=message))
-            progress.tokens.pop(token, None)
-
-    def report_mode(mode: str) -> None:
-        if started:
-            loop.call_soon_threadsafe(
-                progress.report, token, types.WorkDoneProgressReport(message=f"running {mode}")
+    def report(self, mode: str) -> None:
+        """From the verifier thread: which mode is being measured."""
+        if self.started:
+            self.loop.call_soon_threadsafe(
+                self.progress.report,
+                self.token,
+                types.WorkDoneProgressReport(message=f"running {mode}"),
             )
 
-    def run() -> Any:
-        return verify_callable(
-            doc.path,
-            finding=code,
-            line=line,
-            rounds=int(spec.get("rounds", 3)),
-            workers=spec.get("workers"),
-            timeout=float(spec.get("timeout", 120)),
-            progress=report_mode,
-        )
+    def end(self, message: str) -> None:
+        if self.started:
+            self.progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.progress.tokens.pop(self.token, None)
 
-    try:
-        report = await loop.run_in_executor(ls.verifier, run)
-    except VerifyError as e:
-        message = f"could not verify {code} at line {line}: {e}"
-        ls.window_show_message(
-            types.ShowMessageParams(types.MessageType.Warning, f"gil-lint verify: {message}")
-        )
-        end_progress(message)
-        return {"error": {"kind": getattr(e, "kind", "error"), "message": str(e)}}
-    verdict = f"{report.verdict.label} — {report.verdict.detail}"
-    ls.verdicts[(uri, line, code)] = verdict
+
+def _publish_verdict(ls: GilLintServer, request: _VerifyRequest, verdict: str) -> None:
+    """Show the verdict and attach it to the finding (re-published with the diagnostics)."""
+    ls.verdicts[(request.uri, request.line, request.code)] = verdict
     ls.window_show_message(
         types.ShowMessageParams(
-            types.MessageType.Info, f"gil-lint verify {code} (line {line}): {verdict}"
+            types.MessageType.Info,
+            f"gil-lint verify {request.code} (line {request.line}): {verdict}",
         )
     )
-    end_progress(verdict)
-    ls.schedule(uri, 0.0)  # re-publish with the verdict attached
-    return report.to_dict()
+    ls.schedule(request.uri, 0.0)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)

@@ -1,8 +1,10 @@
-"""What the server's lint process runs.
+"""What the server runs off the event loop: in its lint thread, or for a large document
+in its lint process.
 
 Linting holds the GIL for long stretches (``ast.parse`` of a 20,000-line file is one
-300 ms C call), so a lint *thread* would stall the event loop; a separate process keeps
-the server answering hover and code-action requests while it lints.
+300 ms C call), so a large document linted in a thread would stall the event loop; a
+separate process keeps the server answering hover and code-action requests while it
+lints. These functions take and return only what can be pickled.
 """
 
 from __future__ import annotations
@@ -27,21 +29,13 @@ def start() -> None:
 def lint(
     source: str, path: str, settings: Settings, overlays: dict[str, str] | None = None
 ) -> tuple[list[Diagnostic], frozenset[str]]:
-    """Findings, and the paths of the other modules they were drawn from (helpers whose
-    summaries were used): when one of those changes, this document is linted again.
-    ``overlays`` are the editor's open buffers, read instead of the files on disk."""
-    from gil_lint.engine.knowledge import load_knowledge
-    from gil_lint.engine.lint import lint_source
-    from gil_lint.engine.project import project_for
+    """Findings, and the absolute paths of the other modules they were drawn from: when
+    one of those changes, this document is linted again. ``overlays`` are the editor's
+    open buffers, read instead of the files on disk."""
+    from gil_lint.engine.lint import lint_with_dependencies
 
-    project = project_for(settings.project_root, load_knowledge(settings.knowledge))
-    if overlays is not None:
-        project.overlays = overlays
-    project.accessed.clear()
-    found = lint_source(source, path, settings, project=project)
-    own = os.path.abspath(path)
-    deps = frozenset(os.path.abspath(p) for p, _, _ in project.accessed) - {own}
-    return found, deps
+    result = lint_with_dependencies(source, path, settings, overlays=overlays)
+    return result.diagnostics, frozenset(os.path.abspath(p) for p, _, _ in result.dependencies)
 
 
 def fix(source: str, path: str, settings: Settings) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from gil_lint.diagnostics import Applicability, Evidence, Fix, Severity
 from gil_lint.engine.context import ModuleContext
@@ -54,6 +54,9 @@ class Rule:
     FIX: ClassVar[Applicability | None] = None
     # The file is analysed for this rule only if one of these byte strings occurs in it.
     TRIGGERS: ClassVar[tuple[bytes, ...]] = ()
+    # What `gil-lint verify` times for a finding: "submission", the callable handed to a
+    # thread or pool; "coroutine", the enclosing `async def`. None: not measurable.
+    VERIFY: ClassVar[Literal["submission", "coroutine"] | None] = None
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[str | Example]] = []
 

@@ -1,7 +1,8 @@
 """Recognising the concurrency APIs rules reason about: pools, threads, event loops.
 
-Shared by the multiprocessing, asyncio and (later) CPU-bound rules so that
-"what is a process pool" is decided in one place, from the knowledge base.
+Shared by the thread (GIL101, GIL102), multiprocessing (GIL301-GIL304) and asyncio
+(GIL206, GIL402, GIL403) rules so that "what is a process pool" is decided in one
+place, from the knowledge base.
 """
 
 from __future__ import annotations

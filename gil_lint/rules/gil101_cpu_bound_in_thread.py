@@ -77,6 +77,7 @@ class CpuBoundInThread(Rule):
     """
 
     CODE = "GIL101"
+    VERIFY = "submission"
     NAME = "cpu-bound-in-thread"
     BRIEF = "a CPU-bound pure-Python callable run in a thread, thread pool, `asyncio.to_thread` or `run_in_executor(None, ...)` — with the evidence chain"
     MESSAGE = (

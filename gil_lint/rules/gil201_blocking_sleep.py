@@ -41,6 +41,7 @@ class BlockingSleepInAsync(BlockingCallRule):
     """
 
     CODE = "GIL201"
+    VERIFY = "coroutine"
     NAME = "blocking-sleep-in-async"
     BRIEF = "`time.sleep()` in `async def`"
     CATEGORY = "sleep"

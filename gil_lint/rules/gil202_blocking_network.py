@@ -45,6 +45,7 @@ class BlockingNetworkInAsync(BlockingCallRule):
     """
 
     CODE = "GIL202"
+    VERIFY = "coroutine"
     NAME = "blocking-network-in-async"
     BRIEF = "sync HTTP/DB/socket clients (`requests`, sync `httpx`, `urllib`, `sqlite3`, `psycopg2`, `redis`, …) in `async def`"
     CATEGORY = "network"

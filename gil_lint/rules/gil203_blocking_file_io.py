@@ -39,6 +39,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     """
 
     CODE = "GIL203"
+    VERIFY = "coroutine"
     NAME = "blocking-file-io-in-async"
     BRIEF = "`open()`, `pathlib` reads/writes, `shutil`, blocking `os` file calls in `async def`"
     CATEGORY = "file"

@@ -42,6 +42,7 @@ class BlockingSubprocessInAsync(BlockingCallRule):
     """
 
     CODE = "GIL204"
+    VERIFY = "coroutine"
     NAME = "blocking-subprocess-in-async"
     BRIEF = "`subprocess.*`, `os.system`, `os.popen`, `os.wait*` in `async def`"
     CATEGORY = "subprocess"

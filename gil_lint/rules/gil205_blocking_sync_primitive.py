@@ -48,6 +48,7 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     """
 
     CODE = "GIL205"
+    VERIFY = "coroutine"
     NAME = "blocking-sync-primitive-in-async"
     BRIEF = "`threading` lock/event/condition waits, `queue.Queue.get/put`, `Future.result()`, `Thread.join()` in `async def`"
     CATEGORY = "sync"

@@ -42,6 +42,7 @@ class CpuBoundInAsync(Rule):
     """
 
     CODE = "GIL206"
+    VERIFY = "coroutine"
     NAME = "cpu-bound-in-async"
     BRIEF = "heavy CPU-bound work (a call or a loop) run inline on the event loop"
     MESSAGE = (

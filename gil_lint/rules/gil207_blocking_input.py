@@ -33,6 +33,7 @@ class BlockingInputInAsync(BlockingCallRule):
     """
 
     CODE = "GIL207"
+    VERIFY = "coroutine"
     NAME = "blocking-input-in-async"
     BRIEF = "`input()`, `getpass`, `sys.stdin` reads in `async def`"
     CATEGORY = "input"

@@ -45,6 +45,7 @@ class IoBoundInProcessPool(Rule):
     """
 
     CODE = "GIL303"
+    VERIFY = "submission"
     NAME = "io-bound-in-process-pool"
     BRIEF = "an I/O-bound callable sent to a process pool"
     MESSAGE = (

@@ -27,9 +27,6 @@ from gil_lint.verify.report import VerifyError
 
 KindHint = Literal["auto", "thread", "async"]
 
-SUBMISSION_FINDINGS = frozenset({"GIL101", "GIL303"})
-ASYNC_FINDINGS = frozenset({"GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL206", "GIL207"})
-VERIFIABLE_FINDINGS = SUBMISSION_FINDINGS | ASYNC_FINDINGS
 _FINDING_CODE = re.compile(r"GIL\d{3}")
 _MAP_METHODS = frozenset({"map", "imap", "imap_unordered", "map_async"})
 _STARMAP_METHODS = frozenset({"starmap", "starmap_async"})
@@ -47,6 +44,17 @@ class Target:
     kind: KindHint
     finding: str | None = None
     line: int | None = None
+
+
+def verifiable_findings() -> dict[str, str]:
+    """Code -> how it is verified (``Rule.VERIFY``: "submission" or "coroutine").
+
+    Imports every rule (~35 ms), so only a ``--finding`` request asks: that run then
+    spends seconds measuring, and a plain ``PATH::function`` run never pays.
+    """
+    from gil_lint.rules import all_rules
+
+    return {r.CODE: r.VERIFY for r in all_rules() if r.VERIFY is not None}
 
 
 class _CannotDerive(Exception):
@@ -81,15 +89,14 @@ def resolve_target(
         finding = finding.upper()
         if not _FINDING_CODE.fullmatch(finding):
             raise VerifyError("bad-input", f"not a finding code: {finding!r} (like GIL101)")
-        if finding not in VERIFIABLE_FINDINGS:
-            raise VerifyError(
-                "bad-input",
-                f"verify checks GIL101, GIL201-GIL207 and GIL303 findings, not {finding}",
-            )
+        verifiable = verifiable_findings()
+        if finding not in verifiable:
+            codes = ", ".join(sorted(verifiable))
+            raise VerifyError("bad-input", f"verify checks {codes} findings, not {finding}")
         if line is None:
             raise VerifyError("bad-input", "--finding needs --line N")
         if function is None:
-            function, call, kind = _derive(file, path, finding, line, call)
+            function, call, kind = _derive(file, path, finding, verifiable[finding], line, call)
     if function is None:
         raise VerifyError(
             "bad-input", f"what should run? use {path}::function or --finding CODE --line N"
@@ -111,8 +118,9 @@ def _callee_name(expr: ast.expr) -> str | None:
 
 
 def _derive(
-    file: Path, display: str, code: str, line: int, call: str | None
+    file: Path, display: str, code: str, how: str, line: int, call: str | None
 ) -> tuple[str, str | None, KindHint]:
+    """``how``: the rule's ``VERIFY``, what to time for its finding."""
     try:
         source = decode_source(file.read_bytes(), display)
         tree = ast.parse(source, filename=display)
@@ -125,7 +133,7 @@ def _derive(
     parsed = _ParsedFile(tree, source, _module_names(tree))
     where = f"{display}:{line}"
     try:
-        if code in SUBMISSION_FINDINGS:
+        if how == "submission":
             function, derived = _submitted_call(parsed, line)
             return function, call or derived, "thread"
         if code == "GIL206":

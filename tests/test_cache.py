@@ -1,0 +1,102 @@
+"""The CLI's result cache: the content decides whether findings are reused, and reused
+findings are reported under the path given in this run."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from conftest import run_cli
+
+# the same size: a cache that trusts size + mtime cannot tell them apart
+QUIET = "import time\n\nasync def f():\n    time.ctime(1)\n"
+BLOCKING = "import time\n\nasync def f():\n    time.sleep(1)\n"
+
+
+def _rewrite_keeping_stat(path: Path, text: str) -> None:
+    """New content, same size, the old mtime put back (as ``os.utime`` or a tool may)."""
+    st = path.stat()
+    assert len(text.encode()) == st.st_size
+    path.write_text(text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_mtime_ns == st.st_mtime_ns
+
+
+def _json(*args: str, cwd: Path) -> list[dict]:
+    r = run_cli(*args, "--output-format", "json", cwd=cwd)
+    assert r.returncode in (0, 1), r.stderr
+    return json.loads(r.stdout)
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    return tmp_path
+
+
+def test_same_size_and_restored_mtime_is_linted_again(tmp_path):
+    project = _project(tmp_path)
+    target = project / "a.py"
+    target.write_text(QUIET)
+    assert _json("a.py", cwd=project) == []
+    _rewrite_keeping_stat(target, BLOCKING)
+    assert [d["code"] for d in _json("a.py", cwd=project)] == ["GIL201"]
+    # and back: the cached entry is for the content, so the clean file is clean again
+    _rewrite_keeping_stat(target, QUIET)
+    assert _json("a.py", cwd=project) == []
+
+
+def test_helper_rewritten_with_same_size_and_mtime_relints_callers(tmp_path):
+    project = _project(tmp_path)
+    pkg = project / "svc"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    helper = pkg / "helpers.py"
+    helper.write_text("import requests\n\ndef fetch(url):\n    return requests.gex(url)\n")
+    (pkg / "app.py").write_text(
+        "from .helpers import fetch\n\nasync def handle(url):\n    return fetch(url)\n"
+    )
+    assert _json("svc", cwd=project) == []
+    _rewrite_keeping_stat(
+        helper, "import requests\n\ndef fetch(url):\n    return requests.get(url)\n"
+    )
+    found = [(Path(d["filename"]).name, d["code"]) for d in _json("svc", cwd=project)]
+    assert found == [("app.py", "GIL202")]
+
+
+def test_cached_findings_carry_the_path_given_in_this_run(tmp_path):
+    project = _project(tmp_path)
+    (project / "a.py").write_text(BLOCKING)
+    assert [d["filename"] for d in _json("a.py", cwd=project)] == ["a.py"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    absolute = str(project / "a.py")
+    again = _json(absolute, cwd=elsewhere)
+    assert [(d["filename"], d["location"]["row"]) for d in again] == [(absolute, 4)]
+
+
+def test_fresh_and_cached_files_print_alike_in_one_run(tmp_path):
+    project = _project(tmp_path)
+    (project / "a.py").write_text(BLOCKING)
+    (project / "b.py").write_text(BLOCKING.replace("f()", "g()"))
+    _json("a.py", cwd=project)  # a.py is cached as "a.py", b.py is not cached yet
+    names = sorted(d["filename"] for d in _json(".", cwd=project))
+    assert names == ["./a.py", "./b.py"]
+    # and a second run, all cached, the same again
+    assert sorted(d["filename"] for d in _json(".", cwd=project)) == names
+
+
+def test_a_damaged_cache_entry_means_linting_again(tmp_path):
+    project = _project(tmp_path)
+    (project / "a.py").write_text(BLOCKING)
+    first = _json("a.py", cwd=project)
+    [cache_file] = (project / ".gil_lint_cache").glob("results-*.json")
+    entries = json.loads(cache_file.read_text())
+    for entry in entries.values():
+        # the shape an older gil-lint wrote: (path, size, mtime) per helper
+        entry["deps"] = [["helpers.py", 10, 20]]
+        entry["diagnostics"] = [{"code": "GIL201"}]
+    cache_file.write_text(json.dumps(entries))
+    r = run_cli("a.py", "--output-format", "json", cwd=project)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert json.loads(r.stdout) == first
