@@ -88,7 +88,7 @@ class _GitIgnores:
             return 0
         import pathspec  # only when a .gitignore exists: it is a noticeable import
 
-        patterns = pathspec.PathSpec.from_lines("gitwildmatch", lines).patterns
+        patterns = pathspec.PathSpec.from_lines("gitignore", lines).patterns
         self.specs.append(
             (d.rstrip("/") + "/", [p for p in reversed(patterns) if p.include is not None])
         )
