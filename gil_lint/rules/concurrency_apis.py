@@ -202,11 +202,9 @@ def _is_main_test(test: ast.expr) -> bool:
     return has_name and has_main
 
 
-def evidence_of(summary) -> tuple:  # type: ignore[no-untyped-def]
+def evidence_of(summary, ctx: ModuleContext) -> tuple:  # type: ignore[no-untyped-def]
     """A summary's chain as Diagnostic evidence."""
-    from gil_lint.diagnostics import Evidence
-
-    return tuple(Evidence(step.message, step.path, step.row) for step in summary.chain)
+    return tuple(ctx.evidence(step) for step in summary.chain)
 
 
 def thread_subclass_run(ctx: ModuleContext, call: ast.Call) -> ast.FunctionDef | None:
