@@ -159,6 +159,27 @@ def test_syntax_error_and_bad_files_are_per_file(project):
     assert ("bad.py", "GIL201") in codes
 
 
+@pytest.mark.parametrize(
+    ("data", "row", "col"),
+    [
+        # past the first two lines: the declared (default) encoding fails
+        (b"import os\n\n# caf\xe9 = 1\n", 3, 6),
+        # in the first two lines, where tokenize's cookie search fails first
+        (b"a = '\xc3\xa9' ; \xff\n", 1, 11),
+        # columns count characters, after a BOM; lines end in \r\n or a lone \r too
+        (b"\xef\xbb\xbfa = 1\r\nb = 2\rc = '\xc3\xa9\xff'\n", 3, 7),
+    ],
+)
+def test_undecodable_file_names_line_and_column(tmp_path, data, row, col):
+    (tmp_path / "latin.py").write_bytes(data)
+    r = run_cli("latin.py", "--output-format", "json", "--no-cache", cwd=tmp_path)
+    [d] = json.loads(r.stdout)
+    assert d["code"] == "GIL002"
+    assert f"at line {row}, column {col}:" in d["message"] and "position" not in d["message"]
+    assert d["location"] == {"row": row, "column": col}
+    assert d["end_location"] == {"row": row, "column": col + 1}
+
+
 def test_broken_symlink_named_explicitly_is_a_file_error(project):
     (project / "src" / "dangling.py").symlink_to(project / "nowhere.py")
     r = run_cli(
