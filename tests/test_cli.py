@@ -129,6 +129,25 @@ def test_cache_gives_same_results_and_notices_changes(project):
     assert json.loads(third.stdout) == []
 
 
+def test_check_help_describes_check_and_bare_paths_still_lint(project):
+    r = run_cli("check", "--help", cwd=project)
+    assert r.returncode == 0
+    assert r.stdout.startswith("usage: gil-lint check [options] [PATHS ...]\n")
+    assert "--output-format" in r.stdout
+    r = run_cli("--help", cwd=project)
+    assert r.stdout.startswith(
+        "usage: gil-lint [check] [options] [PATHS ...]\n"
+        "       gil-lint {rule,rules,server,verify} ...\n"
+    )
+    r = run_cli("check", "--bogus", cwd=project)
+    assert r.returncode == 2 and "see `gil-lint check --help`" in r.stderr
+    # the subcommand is optional: both forms lint the same way
+    bare = run_cli("src", "--output-format", "json", "--no-cache", cwd=project)
+    named = run_cli("check", "src", "--output-format", "json", "--no-cache", cwd=project)
+    assert bare.returncode == named.returncode == 1
+    assert json.loads(bare.stdout) == json.loads(named.stdout) != []
+
+
 def test_usage_errors(project):
     r = run_cli("does-not-exist.py", cwd=project)
     assert r.returncode == 2 and "does-not-exist.py: no such file or directory" in r.stderr
