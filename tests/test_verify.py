@@ -401,7 +401,11 @@ def test_terminal_table_plain_and_coloured() -> None:
     # bars scale with wall time: the slowest mode gets the full bar, processes half
     assert lines[3].endswith(" " + "█" * 20)
     assert lines[4].count("█") == 10
-    assert "\033[" in render_text(report, colour=True)
+    coloured = render_text(report, colour=True)
+    # the linter's colour helper: same escapes as the linter's own output
+    assert coloured.splitlines()[-1].startswith("verdict: \033[1;31mconfirmed\033[0m — ")
+    assert coloured.startswith("\033[1mgil-lint verify examples/verify/cpu.py::cpu_intensive_task")
+    assert "\033[32m" + "█" * 10 in coloured  # processes' bar in green
 
 
 # -- verdict rules on given measurements -------------------------------------------------
