@@ -540,7 +540,24 @@ def test_sarif_clean_run_and_fix_without_edits():
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_handles_no_findings(fmt):
-    render(fmt, [])
+    """Nothing found is still a well-formed report of nothing, in each format's own way."""
+    text = render(fmt, [])
+    if fmt in ("full", "concise", "json-lines", "github"):
+        assert text == ""  # text reports and streams: no lines (the CLI adds the summary)
+    elif fmt == "json":
+        assert json.loads(text) == []
+    elif fmt == "sarif":
+        doc = json.loads(text)
+        assert doc["runs"][0]["results"] == []
+        assert list(Draft4Validator(_schema()).iter_errors(doc)) == []
+    else:
+        assert fmt == "junit", "a new format needs its empty report checked here"
+        # CI dashboards treat a report with no test cases as a broken run: one passing case
+        suites = ET.fromstring(text)
+        counts = (suites.get("tests"), suites.get("failures"), suites.get("errors"))
+        assert counts == ("1", "0", "0")
+        [case] = suites.iter("testcase")
+        assert case.get("name") == "no findings" and case.find("failure") is None
 
 
 def test_colour_only_for_a_terminal_without_no_color(monkeypatch):
