@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -437,6 +438,59 @@ def test_wall_clock_gain_of_threads_on_one_core_is_not_parallelism() -> None:
 def test_io_bound_claim_of_gil303_is_judged_the_other_way() -> None:
     verdict = judge_threads("io-bound", SERIALISED, cores=2, workers=2, gil_enabled=True)
     assert verdict.status == "not_confirmed" and "keep the process pool" in verdict.detail
+
+
+def noisy_modes() -> dict[str, ModeResult]:
+    modes = dict(SERIALISED)
+    thr = modes["threads"]
+    modes["threads"] = ModeResult("threads", 1.95, 1.96, 1.0, 0.98, (1.0, 1.95, 3.2), 0.0)
+    assert modes["threads"].spread > 0.5 and thr.spread == 0
+    return modes
+
+
+def busy(modes: dict[str, ModeResult], cores: float) -> dict[str, ModeResult]:
+    return {k: replace(m, background_cores=cores) for k, m in modes.items()}
+
+
+# (sequential, threads, processes) as (wall, cpu): one row per way judge_threads can answer
+WAITS = thread_modes(sequential=(1.0, 0.05), threads=(0.5, 0.05), processes=(0.55, 0.1))
+WAITS_SERIALLY = thread_modes(sequential=(1.0, 0.1), threads=(1.0, 0.1), processes=(1.0, 0.2))
+ONE_CORE_SLOW_START = thread_modes(sequential=(1.9, 1.9), threads=(1.9, 1.9), processes=(1.5, 3.4))
+NOTHING_PARALLEL = thread_modes(sequential=(1.9, 1.9), threads=(1.9, 1.9), processes=(1.6, 2.0))
+RELEASES = thread_modes(sequential=(1.9, 1.9), threads=(1.0, 1.9), processes=(1.0, 1.9))
+
+
+@pytest.mark.parametrize(
+    ("claim", "modes", "settings", "status", "needle"),
+    [
+        ("cpu-bound", SERIALISED, {"workers": 1}, "inconclusive", "use --workers 2"),
+        (
+            "cpu-bound",
+            thread_modes(sequential=(0.02, 0.02), threads=(0.02, 0.02), processes=(0.01, 0.02)),
+            {},
+            "inconclusive",
+            "too short: the sequential run took 20 ms (< 50 ms)",
+        ),
+        ("cpu-bound", noisy_modes(), {}, "inconclusive", "noisy: threads took 1.00-3.20 s"),
+        ("cpu-bound", WAITS, {}, "not_confirmed", "the work waits (CPU utilisation 0.05)"),
+        ("cpu-bound", RELEASES, {}, "not_confirmed", "threads used 1.90 cores: the work releases"),
+        ("cpu-bound", WAITS_SERIALLY, {}, "not_confirmed", "not CPU-bound (CPU utilisation 0.10)"),
+        ("cpu-bound", SERIALISED, {}, "confirmed", "processes 1.94x on 2 cores: CPU-bound"),
+        ("cpu-bound", ONE_CORE_SLOW_START, {}, "confirmed", "threads used 1.00 cores, processes"),
+        ("cpu-bound", NOTHING_PARALLEL, {}, "inconclusive", "neither threads nor processes"),
+        ("cpu-bound", busy(NOTHING_PARALLEL, 0.5), {}, "inconclusive", "kept 0.5 cores busy"),
+        ("io-bound", WAITS, {}, "confirmed", "I/O-bound, threads do as well as processes"),
+        ("io-bound", RELEASES, {}, "confirmed", "the work releases the GIL, threads do as well"),
+        ("io-bound", ONE_CORE_SLOW_START, {}, "not_confirmed", "keep the process pool"),
+        ("io-bound", NOTHING_PARALLEL, {}, "inconclusive", "neither threads nor processes"),
+    ],
+)
+def test_each_thread_verdict(
+    claim: str, modes: dict[str, ModeResult], settings: dict, status: str, needle: str
+) -> None:
+    kwargs = {"cores": 2, "workers": 2, "gil_enabled": True, **settings}
+    verdict = judge_threads(claim, modes, **kwargs)  # type: ignore[arg-type]
+    assert verdict.status == status and needle in verdict.detail, verdict
 
 
 def test_loop_stall_that_offloading_does_not_cure_is_inconclusive() -> None:
