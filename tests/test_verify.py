@@ -275,6 +275,60 @@ def test_ctrl_c_kills_the_sandbox_and_exits_130(run_tag: str) -> None:
     assert_nothing_survives(run_tag)
 
 
+POOL_ON_IMPORT = """\
+from multiprocessing import Pool
+
+pool = Pool(2){noqa}
+
+
+def count(n=200_000):
+    return sum(i * i for i in range(n))
+
+
+async def handler():
+    return count()
+"""
+
+
+def test_module_starting_a_pool_on_import_is_refused_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], run_tag: str
+) -> None:
+    module = tmp_path / "pool_on_import.py"
+    module.write_text(POOL_ON_IMPORT.format(noqa=""))
+    started = time.monotonic()
+    assert verify.main([f"{module}::count", "--workers", "2", "--rounds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"gil-lint verify: error: {module}:3: the module starts a process pool on import "
+        "(GIL301), so each processes-mode worker would start one too; put `pool = Pool(2)` "
+        'under `if __name__ == "__main__":`\n'
+    )
+    assert time.monotonic() - started < 5  # GIL301 found it: nothing was run
+    assert_nothing_survives(run_tag)
+
+
+def test_pool_on_import_hidden_from_gil301_is_named_when_workers_fail(
+    tmp_path: Path, run_tag: str
+) -> None:
+    module = tmp_path / "pool_on_import.py"
+    module.write_text(POOL_ON_IMPORT.format(noqa="  # noqa: GIL301"))
+    with pytest.raises(VerifyError) as info:
+        verify_callable(str(module), "count", **FAST)
+    assert info.value.kind == "bad-input"
+    assert info.value.message.startswith(f"{module}:3: the module starts a process pool on import")
+    assert "`pool = Pool(2)  # noqa: GIL301` under `if __name__" in info.value.message
+    assert "daemonic" not in info.value.message
+    assert_nothing_survives(run_tag)
+
+
+def test_pool_on_import_does_not_stop_a_coroutine_run(tmp_path: Path) -> None:
+    # the event-loop modes start no worker processes: nothing to refuse
+    module = tmp_path / "pool_on_import.py"
+    module.write_text(POOL_ON_IMPORT.format(noqa=""))
+    report = verify_callable(str(module), "handler", rounds=1)
+    assert report.kind == "async"
+
+
 # -- bad input ---------------------------------------------------------------------------
 
 
