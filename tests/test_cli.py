@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -90,9 +91,15 @@ def test_stdin_filename(project):
 
 
 def test_statistics(project):
-    r = run_cli("src", "--statistics", cwd=project)
+    (project / "src" / "bad_too.py").write_text(BAD)
+    r = run_cli("src", "--statistics", "--no-cache", cwd=project)
     assert r.returncode == 1
-    assert "GIL201" in r.stdout and "1" in r.stdout
+    # count, code, fixable mark, name: one finding per bad file, both safely fixable
+    assert r.stdout == "2\tGIL201\t[*] blocking-sleep-in-async\n"
+    r = run_cli("src", "--statistics", "--output-format", "json", "--no-cache", cwd=project)
+    assert json.loads(r.stdout) == [
+        {"code": "GIL201", "name": "blocking-sleep-in-async", "count": 2, "fixable": 2}
+    ]
 
 
 def test_config_flag_and_bad_config(project, tmp_path):
@@ -268,7 +275,16 @@ def test_readme_example_folder_has_findings():
         "GIL302",
         "GIL304",
     } <= codes
-    assert sys.executable
+    # the installed console script is the same program as `python -m gil_lint`
+    script = Path(sys.executable).with_name("gil-lint")
+    installed = subprocess.run(
+        [script, str(ROOT / "examples"), "--no-cache", "--output-format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert installed.returncode == 1, installed.stderr
+    assert json.loads(installed.stdout) == json.loads(r.stdout)
 
 
 def test_cache_relints_callers_when_a_helper_module_changes(tmp_path):
