@@ -489,6 +489,21 @@ def test_wall_clock_gain_of_threads_on_one_core_is_not_parallelism() -> None:
     assert verdict.status == "not_confirmed" and "releases the GIL" in verdict.detail
 
 
+def test_cpu_starved_by_other_load_is_not_read_as_waiting() -> None:
+    # seen on a shared 2-core machine at load 6: the CPU-bound loop got a third of a core
+    # (utilisation 0.33) and read as "not CPU-bound"; it is the machine that is busy
+    starved = busy(
+        thread_modes(sequential=(1.9, 0.63), threads=(2.0, 0.66), processes=(2.07, 0.7)), 5.0
+    )
+    verdict = judge_threads("cpu-bound", starved, cores=2, workers=2, gil_enabled=True)
+    assert verdict.status == "inconclusive", verdict.detail
+    assert "other processes kept 5.0 cores busy" in verdict.detail
+    # waiting work stays waiting however busy the machine is
+    waits = busy(WAITS_SERIALLY, 5.0)
+    verdict = judge_threads("cpu-bound", waits, cores=2, workers=2, gil_enabled=True)
+    assert verdict.status == "not_confirmed" and "not CPU-bound" in verdict.detail
+
+
 def test_io_bound_claim_of_gil303_is_judged_the_other_way() -> None:
     verdict = judge_threads("io-bound", SERIALISED, cores=2, workers=2, gil_enabled=True)
     assert verdict.status == "not_confirmed" and "keep the process pool" in verdict.detail
