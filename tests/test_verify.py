@@ -489,19 +489,32 @@ def test_wall_clock_gain_of_threads_on_one_core_is_not_parallelism() -> None:
     assert verdict.status == "not_confirmed" and "releases the GIL" in verdict.detail
 
 
-def test_cpu_starved_by_other_load_is_not_read_as_waiting() -> None:
-    # seen on a shared 2-core machine at load 6: the CPU-bound loop got a third of a core
-    # (utilisation 0.33) and read as "not CPU-bound"; it is the machine that is busy
-    starved = busy(
-        thread_modes(sequential=(1.9, 0.63), threads=(2.0, 0.66), processes=(2.07, 0.7)), 5.0
-    )
-    verdict = judge_threads("cpu-bound", starved, cores=2, workers=2, gil_enabled=True)
+@pytest.mark.parametrize(
+    ("modes", "load"),
+    [
+        # seen on this shared 2-core machine at load 6: the CPU-bound loop got a third of
+        # a core and read as "not CPU-bound" (not_confirmed)
+        (thread_modes(sequential=(1.9, 0.63), threads=(2.0, 0.66), processes=(2.07, 0.7)), 5.0),
+        # and hashlib, one core taken while threads ran, read as serialised (confirmed)
+        (thread_modes(sequential=(0.46, 0.46), threads=(0.38, 0.46), processes=(0.23, 0.46)), 1.0),
+    ],
+)
+def test_no_verdict_when_other_load_leaves_no_free_core(
+    modes: dict[str, ModeResult], load: float
+) -> None:
+    verdict = judge_threads("cpu-bound", busy(modes, load), **ON_TWO_CORES)
     assert verdict.status == "inconclusive", verdict.detail
-    assert "other processes kept 5.0 cores busy" in verdict.detail
-    # waiting work stays waiting however busy the machine is
-    waits = busy(WAITS_SERIALLY, 5.0)
-    verdict = judge_threads("cpu-bound", waits, cores=2, workers=2, gil_enabled=True)
-    assert verdict.status == "not_confirmed" and "not CPU-bound" in verdict.detail
+    assert f"other processes kept {load:.1f} of 2 cores busy" in verdict.detail
+    # work that waits needs no free core to run in parallel: judged as usual
+    waits = busy(WAITS, 5.0)
+    assert judge_threads("cpu-bound", waits, **ON_TWO_CORES).status == "not_confirmed"
+    # one core free of other load: judged as usual
+    assert judge_threads("cpu-bound", busy(SERIALISED, 0.9), **ON_TWO_CORES).status == "confirmed"
+    assert judge_threads("cpu-bound", busy(SERIALISED, 6.9), **ON_EIGHT).status == "confirmed"
+
+
+ON_TWO_CORES = {"cores": 2, "workers": 2, "gil_enabled": True}
+ON_EIGHT = {"cores": 8, "workers": 2, "gil_enabled": True}
 
 
 def test_io_bound_claim_of_gil303_is_judged_the_other_way() -> None:

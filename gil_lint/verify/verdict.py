@@ -52,7 +52,12 @@ def judge_threads(
     (``Readings``), then the claim judged on those readings.
     """
     seq, thr, proc = modes["sequential"], modes["threads"], modes["processes"]
-    unusable = _unusable_setup(cores, workers) or _too_short(seq) or _noisy((seq, thr, proc))
+    unusable = (
+        _unusable_setup(cores, workers)
+        or _too_short(seq)
+        or _noisy((seq, thr, proc))
+        or _starved((seq, thr, proc), cores)
+    )
     if unusable is not None:
         return unusable
     readings = Readings.of(seq, thr, proc, cores)
@@ -99,6 +104,29 @@ def _noisy(modes: tuple[ModeResult, ...]) -> Verdict | None:
     )
 
 
+def _starved(modes: tuple[ModeResult, ...], cores: int) -> Verdict | None:
+    """Other processes kept all cores but one busy during a mode, and the work may be
+    CPU-bound.
+
+    Then nothing CPU-bound of ours could run in parallel, and even one thread got only
+    a share of a core: CPU-bound work reads as waiting (utilisation 0.33 on 2 cores at
+    load 6) and any speed-up is the other load coming and going. Work that waits even
+    for the share it could get is judged as usual: its threads need no free core.
+    """
+    m = max(modes, key=lambda m: m.background_cores)
+    if m.background_cores < cores - 1:
+        return None
+    share = min(1.0, cores / (1.0 + m.background_cores))
+    if modes[0].utilisation < CPU_BOUND_UTILISATION * share:
+        return None
+    return Verdict(
+        "inconclusive",
+        f"too busy: other processes kept {m.background_cores:.1f} of {cores} cores busy "
+        f"during the {m.name} run, leaving no core for a second worker; "
+        "retry on a quieter machine",
+    )
+
+
 # -- what the measurements say ----------------------------------------------------------
 
 
@@ -115,7 +143,7 @@ class Readings:
     @classmethod
     def of(cls, seq: ModeResult, thr: ModeResult, proc: ModeResult, cores: int) -> Readings:
         assert thr.speedup is not None and proc.speedup is not None
-        cpu_bound = is_cpu_bound(seq, cores)
+        cpu_bound = is_cpu_bound(seq)
         return cls(
             speeds=f"threads {thr.speedup:.2f}x, processes {proc.speedup:.2f}x on {cores} cores",
             cpu_bound=cpu_bound,
@@ -125,15 +153,9 @@ class Readings:
         )
 
 
-def is_cpu_bound(seq: ModeResult, cores: int) -> bool:
-    """The sequential run kept at least half of the core it could get busy.
-
-    On a machine other processes keep busy, one thread gets only a share of a core
-    (2 cores, 5 cores' worth of other load: a third), so CPU-bound work shows a low
-    utilisation there; judged against a whole core it would read as waiting.
-    """
-    share = min(1.0, cores / (1.0 + seq.background_cores))
-    return seq.utilisation >= CPU_BOUND_UTILISATION * share
+def is_cpu_bound(seq: ModeResult) -> bool:
+    """The sequential run kept at least half a core busy."""
+    return seq.utilisation >= CPU_BOUND_UTILISATION
 
 
 def threads_ran_in_parallel(thr: ModeResult, *, cpu_bound: bool) -> bool:
