@@ -194,6 +194,8 @@ def test_syntax_error_and_bad_files_are_per_file(project):
         (b"a = '\xc3\xa9' ; \xff\n", 1, 11),
         # columns count characters, after a BOM; lines end in \r\n or a lone \r too
         (b"\xef\xbb\xbfa = 1\r\nb = 2\rc = '\xc3\xa9\xff'\n", 3, 7),
+        # a character cut short by the end of the file
+        (b"x = 1\n# \xe2\x82", 2, 3),
     ],
 )
 def test_undecodable_file_names_line_and_column(tmp_path, data, row, col):

@@ -87,9 +87,10 @@ def _decode_error(encoding: str, e: UnicodeDecodeError) -> UndecodableSource:
     if row == 1:
         prefix = prefix.removeprefix("\ufeff")
     col = len(prefix) + 1
-    bad = e.object[e.start : e.end].hex(" ")
+    bad = e.object[e.start : e.end]
+    what = f"byte{'s' if len(bad) > 1 else ''} {bad.hex(' ')}"
     return UndecodableSource(
-        f"cannot decode as {encoding} at line {row}, column {col}: {e.reason} (byte {bad})",
+        f"cannot decode as {encoding} at line {row}, column {col}: {e.reason} ({what})",
         row,
         col,
     )
