@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gil_lint import __version__
 
@@ -54,10 +54,17 @@ def in_shard(path: str, shard: tuple[int, int], root: Path) -> bool:
 
 
 def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
+    """The parser of ``gil-lint check``; ``prog="gil-lint"`` for the bare ``gil-lint PATHS``
+    form, whose usage also names ``check`` and the other commands."""
     from gil_lint.output import FORMATS
 
+    usage = "%(prog)s [options] [PATHS ...]"
+    if prog == "gil-lint":
+        others = ",".join(c for c in SUBCOMMANDS if c != "check")
+        usage = f"%(prog)s [check] [options] [PATHS ...]\n       %(prog)s {{{others}}} ..."
     p = _Parser(
         prog=prog,
+        usage=usage,
         description=(
             "Find Python concurrency mistakes: CPU-bound work in threads, blocking calls in "
             "async def, multiprocessing and asyncio pitfalls. "
@@ -65,7 +72,9 @@ def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
             "`gil-lint verify`."
         ),
     )
-    p.add_argument("paths", nargs="*", help="files or directories to lint (default: .)")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATHS", help="files or directories to lint (default: .)"
+    )
     p.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
     p.add_argument("--extend-select", type=_codes, help="codes or prefixes to enable in addition")
     p.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
@@ -139,7 +148,9 @@ def _dispatch(args: list[str]) -> int:
         from gil_lint.verify import main as verify_main
 
         return verify_main(rest)
-    return _cmd_check(rest)
+    # `gil-lint check --help` describes check; bare `gil-lint PATHS` is the same command
+    explicit = bool(args) and args[0] == "check"
+    return _cmd_check(rest, prog="gil-lint check" if explicit else "gil-lint")
 
 
 def _cmd_rule(args: list[str]) -> int:
@@ -219,10 +230,10 @@ def _settings_for(ns: argparse.Namespace, start: Path):  # type: ignore[no-untyp
     return replace(settings, **changes)
 
 
-def _cmd_check(args: list[str]) -> int:
+def _cmd_check(args: list[str], prog: str = "gil-lint") -> int:
     from gil_lint.config import ConfigError
 
-    parser = build_check_parser()
+    parser = build_check_parser(prog)
     ns = parser.parse_args(args)
     if ns.jobs is not None and ns.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -328,10 +339,6 @@ def _read_source(path: str) -> str | None:
         return None
 
 
-def _use_color(stream: TextIO) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
-
-
 def _apply_baseline(ns: argparse.Namespace, diagnostics, get_source, root: Path):  # type: ignore[no-untyped-def]
     """--write-baseline records and stops; --baseline drops the known findings."""
     from gil_lint.baseline import filter_baseline, read_baseline, write_baseline
@@ -354,6 +361,7 @@ def _report(
 ) -> int:
     from gil_lint.baseline import BaselineError
     from gil_lint.output import summary, write_report, write_statistics
+    from gil_lint.output.style import use_color
 
     if ns.baseline is not None or ns.write_baseline is not None:
         root = getattr(ns, "project_root", None) or Path.cwd()
@@ -367,7 +375,7 @@ def _report(
 
     fmt = ns.output_format or "full"
     out = sys.stdout
-    color = _use_color(out)
+    color = use_color(out)
     if ns.statistics:
         write_statistics(diagnostics, out, fmt=fmt)
     else:

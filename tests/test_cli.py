@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -90,9 +91,15 @@ def test_stdin_filename(project):
 
 
 def test_statistics(project):
-    r = run_cli("src", "--statistics", cwd=project)
+    (project / "src" / "bad_too.py").write_text(BAD)
+    r = run_cli("src", "--statistics", "--no-cache", cwd=project)
     assert r.returncode == 1
-    assert "GIL201" in r.stdout and "1" in r.stdout
+    # count, code, fixable mark, name: one finding per bad file, both safely fixable
+    assert r.stdout == "2\tGIL201\t[*] blocking-sleep-in-async\n"
+    r = run_cli("src", "--statistics", "--output-format", "json", "--no-cache", cwd=project)
+    assert json.loads(r.stdout) == [
+        {"code": "GIL201", "name": "blocking-sleep-in-async", "count": 2, "fixable": 2}
+    ]
 
 
 def test_config_flag_and_bad_config(project, tmp_path):
@@ -129,6 +136,25 @@ def test_cache_gives_same_results_and_notices_changes(project):
     assert json.loads(third.stdout) == []
 
 
+def test_check_help_describes_check_and_bare_paths_still_lint(project):
+    r = run_cli("check", "--help", cwd=project)
+    assert r.returncode == 0
+    assert r.stdout.startswith("usage: gil-lint check [options] [PATHS ...]\n")
+    assert "--output-format" in r.stdout
+    r = run_cli("--help", cwd=project)
+    assert r.stdout.startswith(
+        "usage: gil-lint [check] [options] [PATHS ...]\n"
+        "       gil-lint {rule,rules,server,verify} ...\n"
+    )
+    r = run_cli("check", "--bogus", cwd=project)
+    assert r.returncode == 2 and "see `gil-lint check --help`" in r.stderr
+    # the subcommand is optional: both forms lint the same way
+    bare = run_cli("src", "--output-format", "json", "--no-cache", cwd=project)
+    named = run_cli("check", "src", "--output-format", "json", "--no-cache", cwd=project)
+    assert bare.returncode == named.returncode == 1
+    assert json.loads(bare.stdout) == json.loads(named.stdout) != []
+
+
 def test_usage_errors(project):
     r = run_cli("does-not-exist.py", cwd=project)
     assert r.returncode == 2 and "does-not-exist.py: no such file or directory" in r.stderr
@@ -157,6 +183,29 @@ def test_syntax_error_and_bad_files_are_per_file(project):
     assert ("binary.py", "GIL002") in codes
     assert ("latin.py", "GIL002") in codes
     assert ("bad.py", "GIL201") in codes
+
+
+@pytest.mark.parametrize(
+    ("data", "row", "col"),
+    [
+        # past the first two lines: the declared (default) encoding fails
+        (b"import os\n\n# caf\xe9 = 1\n", 3, 6),
+        # in the first two lines, where tokenize's cookie search fails first
+        (b"a = '\xc3\xa9' ; \xff\n", 1, 11),
+        # columns count characters, after a BOM; lines end in \r\n or a lone \r too
+        (b"\xef\xbb\xbfa = 1\r\nb = 2\rc = '\xc3\xa9\xff'\n", 3, 7),
+        # a character cut short by the end of the file
+        (b"x = 1\n# \xe2\x82", 2, 3),
+    ],
+)
+def test_undecodable_file_names_line_and_column(tmp_path, data, row, col):
+    (tmp_path / "latin.py").write_bytes(data)
+    r = run_cli("latin.py", "--output-format", "json", "--no-cache", cwd=tmp_path)
+    [d] = json.loads(r.stdout)
+    assert d["code"] == "GIL002"
+    assert f"at line {row}, column {col}:" in d["message"] and "position" not in d["message"]
+    assert d["location"] == {"row": row, "column": col}
+    assert d["end_location"] == {"row": row, "column": col + 1}
 
 
 def test_broken_symlink_named_explicitly_is_a_file_error(project):
@@ -228,7 +277,16 @@ def test_readme_example_folder_has_findings():
         "GIL302",
         "GIL304",
     } <= codes
-    assert sys.executable
+    # the installed console script is the same program as `python -m gil_lint`
+    script = Path(sys.executable).with_name("gil-lint")
+    installed = subprocess.run(
+        [script, str(ROOT / "examples"), "--no-cache", "--output-format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert installed.returncode == 1, installed.stderr
+    assert json.loads(installed.stdout) == json.loads(r.stdout)
 
 
 def test_cache_relints_callers_when_a_helper_module_changes(tmp_path):

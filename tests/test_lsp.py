@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -424,32 +426,78 @@ def _frame(message: dict) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
+def _read_messages(stream, into: queue.Queue) -> None:  # type: ignore[no-untyped-def]
+    """Every framed message the server writes, then None at end of stream."""
+    while True:
+        length = None
+        while (header := stream.readline()) not in (b"\r\n", b""):
+            name, _, value = header.decode("ascii").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        if header == b"" or length is None:
+            into.put(None)
+            return
+        into.put(json.loads(stream.read(length)))
+
+
+def _next_message(messages: queue.Queue, wanted: Callable[[dict], bool]) -> dict:
+    deadline = time.monotonic() + 15
+    while (left := deadline - time.monotonic()) > 0:
+        message = messages.get(timeout=left)
+        assert message is not None, "the server closed its output early"
+        if wanted(message):
+            return message
+    raise AssertionError("no such message from the server")
+
+
 @pytest.mark.parametrize("how", ["shutdown-exit", "stdin-closed"])
 def test_server_exits_cleanly(how: str, tmp_path: Path):
-    proc = subprocess.Popen(SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert proc.stdin is not None
+    proc = subprocess.Popen(
+        SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    messages: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=_read_messages, args=(proc.stdout, messages), daemon=True)
+    reader.start()
     init = {"processId": None, "rootUri": None, "capabilities": {}}
     item = {"uri": URI, "languageId": "python", "version": 1, "text": BAD}
-    messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init},
-        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
-        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}},
-    ]
-    if how == "shutdown-exit":
-        messages += [
-            {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
-            {"jsonrpc": "2.0", "method": "exit"},
-        ]
-    proc.stdin.write(b"".join(_frame(m) for m in messages))
-    proc.stdin.flush()
-    time.sleep(0.5)
-    proc.stdin.close()  # for "stdin-closed": the editor died
+
+    def send(*batch: dict) -> None:
+        assert proc.stdin is not None
+        proc.stdin.write(b"".join(_frame(m) for m in batch))
+        proc.stdin.flush()
+
     try:
+        send(
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init},
+            {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+            {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}},
+        )
+        # it answers, and lints the document, before it is asked to go
+        answer = _next_message(messages, lambda m: m.get("id") == 1)
+        assert answer["result"]["serverInfo"]["name"] == "gil-lint"
+        published = _next_message(
+            messages, lambda m: m.get("method") == "textDocument/publishDiagnostics"
+        )
+        assert published["params"]["uri"] == URI
+        assert [d["code"] for d in published["params"]["diagnostics"]] == ["GIL201"]
+        if how == "shutdown-exit":
+            send({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+            shutdown = _next_message(messages, lambda m: m.get("id") == 2)
+            assert shutdown.get("result") is None and "error" not in shutdown
+            send({"jsonrpc": "2.0", "method": "exit"})
+        proc.stdin.close()  # for "stdin-closed": the editor died
         assert proc.wait(15) == 0
+        reader.join(5)
+        rest = [messages.get_nowait() for _ in range(messages.qsize())]
+        assert rest[-1:] == [None]  # the output ended with the process
+        assert not [m for m in rest[:-1] if "error" in m], rest
+        err = proc.stderr.read().decode("utf-8", "replace")
+        assert "Traceback" not in err, err
     finally:
         proc.kill()
-        assert proc.stdout is not None
         proc.stdout.close()
+        proc.stderr.close()
 
 
 async def test_large_document_is_linted_without_stalling_the_server(vscode: LanguageClient):

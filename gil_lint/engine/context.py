@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
-from gil_lint.engine.summaries import CONSUMERS, PASS_THROUGH, Summaries, Summary
+from gil_lint.engine.summaries import CONSUMERS, PASS_THROUGH, Step, Summaries, Summary
 from gil_lint.text import split_lines
 
 if TYPE_CHECKING:
@@ -99,6 +100,17 @@ class ModuleContext:
         if line.isascii():
             return min(byte_col, len(line)) + 1
         return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="replace")) + 1
+
+    def evidence(self, step: Step, message: str | None = None) -> Evidence:
+        """A summary's step as Evidence at the step's own line and column.
+
+        The byte offset becomes a code-point column exactly in this file; another file's
+        text is not at hand, so there the offset counts bytes (the same unless non-ASCII
+        text precedes the node on its line).
+        """
+        here = os.path.abspath(step.path) == os.path.abspath(self.path)
+        col = self.char_col(step.row, step.col_offset) if here else step.col_offset + 1
+        return Evidence(step.message if message is None else message, step.path, step.row, col)
 
     def span(self, node: ast.AST) -> tuple[int, int, int, int]:
         row = node.lineno  # type: ignore[attr-defined]

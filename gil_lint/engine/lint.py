@@ -70,17 +70,53 @@ def engine_diagnostic(
     )
 
 
+class UndecodableSource(ValueError):
+    """Bytes that the file's encoding cannot decode, at a 1-based line and column."""
+
+    def __init__(self, message: str, row: int, col: int) -> None:
+        super().__init__(message)
+        self.row, self.col = row, col
+
+
+def _decode_error(encoding: str, e: UnicodeDecodeError) -> UndecodableSource:
+    """Where the decoder stopped, as line and column: a byte offset means nothing in an editor."""
+    # the bytes the codec saw: utf-8-sig has already dropped the BOM
+    before = e.object[: e.start]
+    line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+    row = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    # the line's text up to the bad byte decoded, so the column counts characters
+    prefix = before[line_start:].decode(encoding, errors="replace")
+    if row == 1:
+        prefix = prefix.removeprefix("\ufeff")
+    col = len(prefix) + 1
+    bad = e.object[e.start : e.end]
+    what = f"byte{'s' if len(bad) > 1 else ''} {bad.hex(' ')}"
+    return UndecodableSource(
+        f"cannot decode as {encoding} at line {row}, column {col}: {e.reason} ({what})",
+        row,
+        col,
+    )
+
+
 def decode_source(data: bytes, path: str) -> str:
-    """Decode like Python does (BOM, PEP 263 cookie); raise ValueError with a reason."""
+    """Decode like Python does (BOM, PEP 263 cookie); raise ValueError with a reason
+    (an ``UndecodableSource`` with its position for bytes the encoding rejects)."""
     if b"\x00" in data:
         raise ValueError("file contains NUL bytes (binary file?)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as e:
+        # raised for undecodable bytes in the first two lines, where a cookie may be
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise _decode_error("utf-8", bad) from None
         raise ValueError(str(e)) from None
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as e:
+    except UnicodeDecodeError as e:
+        raise _decode_error(encoding, e) from None
+    except LookupError as e:
         raise ValueError(f"cannot decode as {encoding}: {e}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -117,6 +153,9 @@ def lint_source(
         data = source
         try:
             text = decode_source(source, path)
+        except UndecodableSource as e:
+            message = f"cannot lint: {e}"
+            return [engine_diagnostic(FILE_ERROR, message, path, e.row, e.col, e.col + 1)]
         except ValueError as e:
             return [engine_diagnostic(FILE_ERROR, f"cannot lint: {e}", path)]
     else:

@@ -54,6 +54,8 @@ class Step:
     message: str
     path: str
     row: int
+    # ast's col_offset: a UTF-8 byte offset; ModuleContext.evidence makes it a column
+    col_offset: int = 0
 
     def located(self, here: str | None) -> str:
         """The message, with "line N" as "file.py:N" when the step is in another file."""
@@ -183,7 +185,7 @@ class Summaries:
             return None
         enter_module, fn = found
         shown = f"{name.rpartition('.')[2]}.__enter__"
-        step = Step(f"`{shown}` (line {fn.lineno})", enter_module.path, fn.lineno)
+        step = Step(f"`{shown}` (line {fn.lineno})", enter_module.path, fn.lineno, fn.col_offset)
         return self.of(enter_module, fn), step
 
     def _with(
@@ -197,7 +199,9 @@ class Summaries:
                     self._absorb(entered[0], entered[1], facts)
 
     def _step(self, module: ModuleInfo, node: ast.AST, message: str) -> Step:
-        return Step(message, module.path, getattr(node, "lineno", 1))
+        return Step(
+            message, module.path, getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+        )
 
     def _call(
         self,

@@ -1,4 +1,5 @@
-"""Text helpers shared by the formatters: ANSI colour only when asked, and text made safe.
+"""Text helpers shared by the formatters and the verifier's report: ANSI colour only when
+asked (``use_color`` decides for a stream), and text made safe.
 
 Findings quote user data (paths, source lines, messages). That data can hold an ESC that
 would drive the terminal, or a lone surrogate (an undecodable byte in a file name) that a
@@ -7,7 +8,9 @@ strict output stream refuses to encode, so it is cleaned before it is printed.
 
 from __future__ import annotations
 
+import os
 import re
+from typing import TextIO
 
 _CODES = {
     "bold": "1",
@@ -28,9 +31,14 @@ _LINE_BREAKS = re.compile(r"\s*(?:\r\n|\r|\n)\s*")
 REPLACEMENT = "\ufffd"
 
 
+def use_color(stream: TextIO) -> bool:
+    """Colour for a terminal only, and never when NO_COLOR is set (https://no-color.org)."""
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
 def paint(text: str, style: str, color: bool) -> str:
-    """Wrap ``text`` in an ANSI style; a no-op unless the CLI asked for colour."""
-    if not color:
+    """Wrap ``text`` in an ANSI style (``"bold red"``); a no-op unless colour was asked for."""
+    if not color or not style:
         return text
     return f"\x1b[{';'.join(_CODES[s] for s in style.split())}m{text}\x1b[0m"
 

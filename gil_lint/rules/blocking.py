@@ -127,7 +127,7 @@ class BlockingCallRule(Rule):
             node.lineno,
             ctx.char_col(node.lineno, node.col_offset),
         )
-        steps = [here, *(Evidence(_located(s), s.path, s.row) for s in chain)]
+        steps = [here, *(ctx.evidence(s, _located(s)) for s in chain)]
         blocked = chain[-1].message.split(" (")[0]
         helper = ctx.segment(node.func)
         words = library_words(ctx)

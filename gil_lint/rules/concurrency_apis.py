@@ -205,9 +205,9 @@ def _is_main_test(test: ast.expr) -> bool:
     return has_name and has_main
 
 
-def evidence_of(summary: Summary) -> tuple[Evidence, ...]:
-    """A summary's chain as Diagnostic evidence."""
-    return tuple(Evidence(step.message, step.path, step.row) for step in summary.chain)
+def evidence_of(summary: Summary, ctx: ModuleContext) -> tuple[Evidence, ...]:
+    """A summary's chain as Diagnostic evidence, each step at its node's column."""
+    return tuple(ctx.evidence(step) for step in summary.chain)
 
 
 def thread_subclass_run(ctx: ModuleContext, call: ast.Call) -> ast.FunctionDef | None:

@@ -167,7 +167,7 @@ class CpuBoundInThread(Rule):
             node,
             name=name,
             chain=summary.explain(ctx.path),
-            evidence=evidence_of(summary),
+            evidence=evidence_of(summary, ctx),
             fix=self._fix(node),
         )
 

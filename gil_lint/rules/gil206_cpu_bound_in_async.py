@@ -99,7 +99,7 @@ class CpuBoundInAsync(Rule):
             what=f"`{ctx.segment(node.func)}`",
             chain=summary.explain(ctx.path),
             how=self._how(),
-            evidence=evidence_of(summary),
+            evidence=evidence_of(summary, ctx),
         )
 
     def visit_For(self, node: ast.For) -> None:
@@ -129,7 +129,7 @@ class CpuBoundInAsync(Rule):
             what=f"The loop at line {node.lineno}",
             chain=summary.explain(self.ctx.path),
             how=self._how(),
-            evidence=evidence_of(summary),
+            evidence=evidence_of(summary, self.ctx),
         )
 
     def _inside_loop(self, node: ast.AST) -> bool:

@@ -93,5 +93,5 @@ class IoBoundInProcessPool(Rule):
             node,
             name=ctx.segment(func),
             chain=summary.explain(ctx.path),
-            evidence=evidence_of(summary),
+            evidence=evidence_of(summary, ctx),
         )

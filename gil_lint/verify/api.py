@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import statistics
 from collections.abc import Callable
 
@@ -9,6 +10,7 @@ from gil_lint.verify.report import Claim, ModeResult, VerifyError, VerifyReport
 from gil_lint.verify.sandbox import run_child
 from gil_lint.verify.target import KindHint, Target, resolve_target
 from gil_lint.verify.verdict import judge_event_loop, judge_threads
+from gil_lint.verify.workloads import pool_on_import_message
 
 DEFAULT_ROUNDS = 3
 DEFAULT_TIMEOUT_S = 60.0
@@ -52,7 +54,42 @@ def verify_callable(
             "bad-input", f"--memory-limit must be 0 (none) or more MB, not {memory_limit_mb}"
         )
     target = resolve_target(path, function, call, kind=kind, finding=finding, line=line)
+    _refuse_pool_on_import(target)
     return _run(target, workers, rounds, timeout, memory_limit_mb, progress)
+
+
+def _refuse_pool_on_import(target: Target) -> None:
+    """Say before running that a module starting a process pool on import cannot be
+    verified: GIL301 finds it, and the processes mode would fail on it in every worker.
+
+    Only a thread-mode run has worker processes; a coroutine runs on the event loop.
+    A pool hidden from GIL301 (behind a noqa, or built in a helper) is still caught
+    when a worker fails on it.
+    """
+    if target.kind == "async":
+        return
+    from gil_lint.engine.lint import lint_source
+    from gil_lint.rules import rule_by_code
+
+    try:
+        data = target.path.read_bytes()
+        tree = ast.parse(data)
+    except (OSError, SyntaxError, ValueError):
+        return  # the sandbox reports these in its own words
+    if any(
+        isinstance(node, ast.AsyncFunctionDef) and node.name == target.function
+        for node in tree.body
+    ):
+        return
+    rule = rule_by_code("GIL301")
+    assert rule is not None
+    found = lint_source(data, str(target.path), rules=[rule])
+    unguarded = [d for d in found if d.code == rule.CODE]
+    if unguarded:
+        d = unguarded[0]
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        code = lines[d.row - 1].strip() if d.row == d.end_row and d.row <= len(lines) else None
+        raise VerifyError("bad-input", pool_on_import_message(target.display_path, d.row, code))
 
 
 def _run(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable
 
+from gil_lint.output.style import use_color
 from gil_lint.verify.api import (
     DEFAULT_MEMORY_LIMIT_MB,
     DEFAULT_ROUNDS,
@@ -114,8 +114,7 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(render_text(report, colour=colour))
+        sys.stdout.write(render_text(report, colour=use_color(sys.stdout)))
     if args.plot:
         save_plot(report, args.plot)
     return EXIT_OK

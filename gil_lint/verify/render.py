@@ -1,4 +1,5 @@
-"""The terminal report: a table with bar charts, ANSI colour only on a terminal.
+"""The terminal report: a table with bar charts, ANSI colour only on a terminal (the
+linter's own colour helper, so both commands colour alike).
 
 Written by hand (no ``rich``): gil-lint's only runtime dependencies are the
 ones the linter needs.
@@ -6,38 +7,33 @@ ones the linter needs.
 
 from __future__ import annotations
 
+from gil_lint.output.style import paint
 from gil_lint.verify.report import ModeResult, VerifyReport
 
 BAR_WIDTH = 20
 _EIGHTHS = " ▏▎▍▌▋▊▉"
-_RESET = "\033[0m"
-_BOLD = "\033[1m"
-_STATUS_COLOUR = {
+_STATUS_STYLE = {
     # a confirmed finding is a real problem in the user's code
-    "confirmed": "\033[1;31m",
-    "not_confirmed": "\033[1;32m",
-    "inconclusive": "\033[1;33m",
+    "confirmed": "bold red",
+    "not_confirmed": "bold green",
+    "inconclusive": "bold yellow",
 }
-_MODE_COLOUR = {
-    "sequential": "\033[34m",
-    "threads": "\033[33m",
-    "processes": "\033[32m",
-    "event loop": "\033[31m",
-    "offloaded": "\033[32m",
+_MODE_STYLE = {
+    "sequential": "blue",
+    "threads": "yellow",
+    "processes": "green",
+    "event loop": "red",
+    "offloaded": "green",
 }
 
 
 def render_text(report: VerifyReport, *, colour: bool = False) -> str:
     """The whole report as printed by ``gil-lint verify`` (trailing newline included)."""
-
-    def paint(text: str, code: str) -> str:
-        return f"{code}{text}{_RESET}" if colour and code else text
-
     is_async = report.kind == "async"
     how = "event loop" if is_async else f"{plural(report.workers, 'worker')}"
     gil = "GIL enabled" if report.gil_enabled else "GIL disabled (free-threaded)"
     lines = [
-        paint(f"gil-lint verify {report.path}::{report.function}", _BOLD)
+        paint(f"gil-lint verify {report.path}::{report.function}", "bold", colour)
         + f"  ({how}, {plural(report.rounds, 'round')}, {report.python}, {gil})"
     ]
     if report.finding is not None:
@@ -50,12 +46,12 @@ def render_text(report: VerifyReport, *, colour: bool = False) -> str:
     scale = max((_bar_value(m, is_async) for m in report.modes), default=0.0)
     for m in report.modes:
         figure = f"{m.worst_stall_ms or 0.0:.1f} ms" if is_async else f"{m.speedup or 0.0:.2f}x"
-        bar = paint(_bar(_bar_value(m, is_async), scale), _MODE_COLOUR.get(m.name, ""))
+        bar = paint(_bar(_bar_value(m, is_async), scale), _MODE_STYLE.get(m.name, ""), colour)
         lines.append(
             f"{m.name:<12}{_seconds(m.wall_s):>8}{_seconds(m.cpu_s):>9}"
             f"{m.utilisation:>7.2f}{figure:>12}  {bar}".rstrip()
         )
-    status = paint(report.verdict.label, _STATUS_COLOUR[report.verdict.status])
+    status = paint(report.verdict.label, _STATUS_STYLE[report.verdict.status], colour)
     lines.append(f"verdict: {status} — {report.verdict.detail}")
     return "\n".join(lines) + "\n"
 

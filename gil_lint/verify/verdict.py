@@ -15,6 +15,8 @@ Thresholds are deliberately coarse: the verdict should survive a busy laptop.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gil_lint.verify.report import Claim, ModeResult, Verdict
 
 # below this a run is dominated by start-up, scheduling and timer noise
@@ -44,8 +46,31 @@ BUSY_CORES = 0.3
 def judge_threads(
     claim: Claim, modes: dict[str, ModeResult], *, cores: int, workers: int, gil_enabled: bool
 ) -> Verdict:
-    """Verdict for the sequential / threads / processes measurements."""
+    """Verdict for the sequential / threads / processes measurements.
+
+    First whether the run can show anything at all, then what the measurements say
+    (``Readings``), then the claim judged on those readings.
+    """
     seq, thr, proc = modes["sequential"], modes["threads"], modes["processes"]
+    unusable = (
+        _unusable_setup(cores, workers)
+        or _too_short(seq)
+        or _noisy((seq, thr, proc))
+        or _starved((seq, thr, proc), cores)
+    )
+    if unusable is not None:
+        return unusable
+    readings = Readings.of(seq, thr, proc, cores)
+    if claim == "io-bound":
+        return _judge_io_bound(readings, thr, proc)
+    return _judge_cpu_bound(readings, seq, thr, proc, gil_enabled=gil_enabled)
+
+
+# -- can this run show anything? ------------------------------------------------------
+
+
+def _unusable_setup(cores: int, workers: int) -> Verdict | None:
+    """Nothing can run in parallel with one core or one worker."""
     if cores < 2:
         return Verdict(
             "inconclusive", "only 1 CPU core available: nothing can run in parallel here"
@@ -54,73 +79,162 @@ def judge_threads(
         return Verdict(
             "inconclusive", "1 worker: nothing runs in parallel; use --workers 2 or more"
         )
-    if seq.wall_s < MIN_SEQUENTIAL_S:
-        return Verdict(
-            "inconclusive",
-            f"too short: the sequential run took {seq.wall_s * 1000:.0f} ms "
-            f"(< {MIN_SEQUENTIAL_S * 1000:.0f} ms); pass a bigger --call",
+    return None
+
+
+def _too_short(seq: ModeResult) -> Verdict | None:
+    if seq.wall_s >= MIN_SEQUENTIAL_S:
+        return None
+    return Verdict(
+        "inconclusive",
+        f"too short: the sequential run took {seq.wall_s * 1000:.0f} ms "
+        f"(< {MIN_SEQUENTIAL_S * 1000:.0f} ms); pass a bigger --call",
+    )
+
+
+def _noisy(modes: tuple[ModeResult, ...]) -> Verdict | None:
+    """A mode whose rounds disagree too much to trust its median."""
+    m = next((m for m in modes if m.spread > MAX_SPREAD), None)
+    if m is None:
+        return None
+    return Verdict(
+        "inconclusive",
+        f"noisy: {m.name} took {min(m.rounds_wall_s):.2f}-{max(m.rounds_wall_s):.2f} s "
+        "across rounds; retry on a quieter machine or with more --rounds",
+    )
+
+
+def _starved(modes: tuple[ModeResult, ...], cores: int) -> Verdict | None:
+    """Other processes kept all cores but one busy during a mode, and the work may be
+    CPU-bound.
+
+    Then nothing CPU-bound of ours could run in parallel, and even one thread got only
+    a share of a core: CPU-bound work reads as waiting (utilisation 0.33 on 2 cores at
+    load 6) and any speed-up is the other load coming and going. Work that waits even
+    for the share it could get is judged as usual: its threads need no free core.
+    """
+    m = max(modes, key=lambda m: m.background_cores)
+    if m.background_cores < cores - 1:
+        return None
+    share = min(1.0, cores / (1.0 + m.background_cores))
+    if modes[0].utilisation < CPU_BOUND_UTILISATION * share:
+        return None
+    return Verdict(
+        "inconclusive",
+        f"too busy: other processes kept {m.background_cores:.1f} of {cores} cores busy "
+        f"during the {m.name} run, leaving no core for a second worker; "
+        "retry on a quieter machine",
+    )
+
+
+# -- what the measurements say ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The four questions every thread verdict is built from."""
+
+    speeds: str  # "threads 0.98x, processes 1.94x on 2 cores", quoted in every verdict
+    cpu_bound: bool
+    threads_parallel: bool
+    processes_parallel: bool
+    threads_on_one_core: bool
+
+    @classmethod
+    def of(cls, seq: ModeResult, thr: ModeResult, proc: ModeResult, cores: int) -> Readings:
+        assert thr.speedup is not None and proc.speedup is not None
+        cpu_bound = is_cpu_bound(seq)
+        return cls(
+            speeds=f"threads {thr.speedup:.2f}x, processes {proc.speedup:.2f}x on {cores} cores",
+            cpu_bound=cpu_bound,
+            threads_parallel=threads_ran_in_parallel(thr, cpu_bound=cpu_bound),
+            processes_parallel=processes_ran_in_parallel(thr, proc),
+            threads_on_one_core=threads_held_to_one_core(thr, proc),
         )
-    noisy = [m for m in (seq, thr, proc) if m.spread > MAX_SPREAD]
-    if noisy:
-        m = noisy[0]
-        return Verdict(
-            "inconclusive",
-            f"noisy: {m.name} took {min(m.rounds_wall_s):.2f}-{max(m.rounds_wall_s):.2f} s "
-            "across rounds; retry on a quieter machine or with more --rounds",
-        )
-    assert thr.speedup is not None and proc.speedup is not None
-    speeds = f"threads {thr.speedup:.2f}x, processes {proc.speedup:.2f}x on {cores} cores"
-    cpu_bound = seq.utilisation >= CPU_BOUND_UTILISATION
-    # CPU-bound threads that ran in parallel used more than one core: a wall-clock gain
-    # without that is the sequential run slowed down by other load, not parallelism
-    threads_parallel = thr.speedup > THREADS_SERIAL_MAX and (
+
+
+def is_cpu_bound(seq: ModeResult) -> bool:
+    """The sequential run kept at least half a core busy."""
+    return seq.utilisation >= CPU_BOUND_UTILISATION
+
+
+def threads_ran_in_parallel(thr: ModeResult, *, cpu_bound: bool) -> bool:
+    """Threads gave a speed-up; CPU-bound threads also used more than one core to get it.
+
+    A wall-clock gain without the cores is the sequential run slowed down by other
+    load, not parallelism.
+    """
+    assert thr.speedup is not None
+    return thr.speedup > THREADS_SERIAL_MAX and (
         not cpu_bound or thr.utilisation > THREADS_ONE_CORE_MAX
     )
-    processes_parallel = (
+
+
+def processes_ran_in_parallel(thr: ModeResult, proc: ModeResult) -> bool:
+    """Processes gave a real speed-up, clearly more than threads did."""
+    assert thr.speedup is not None and proc.speedup is not None
+    return (
         proc.speedup >= PROCESSES_PARALLEL_MIN
         and proc.speedup >= thr.speedup + PROCESSES_OVER_THREADS
     )
-    # wall-clock speed-ups can hide behind slow worker start or memory bandwidth;
-    # CPU use cannot: threads stuck near one core while processes use several
-    threads_on_one_core = (
-        thr.utilisation <= THREADS_ONE_CORE_MAX and proc.utilisation >= PROCESSES_MULTI_CORE_MIN
-    )
-    if claim == "io-bound":
-        if threads_parallel and thr.speedup >= THREADS_AS_GOOD * proc.speedup:
-            why = "I/O-bound" if not cpu_bound else "the work releases the GIL"
-            return Verdict("confirmed", f"{speeds}: {why}, threads do as well as processes")
-        if cpu_bound and not threads_parallel and (processes_parallel or threads_on_one_core):
-            return Verdict(
-                "not_confirmed",
-                f"{speeds}: CPU-bound and serialised by the GIL in threads, keep the process pool",
-            )
-        return Verdict("inconclusive", f"{speeds}: {_busy_hint(thr, proc)}")
-    if threads_parallel:
+
+
+def threads_held_to_one_core(thr: ModeResult, proc: ModeResult) -> bool:
+    """Threads stayed near one core while processes used several.
+
+    Wall-clock speed-ups can hide behind slow worker start or memory bandwidth; CPU
+    use cannot.
+    """
+    return thr.utilisation <= THREADS_ONE_CORE_MAX and proc.utilisation >= PROCESSES_MULTI_CORE_MIN
+
+
+# -- the claims -------------------------------------------------------------------------
+
+
+def _judge_io_bound(r: Readings, thr: ModeResult, proc: ModeResult) -> Verdict:
+    """GIL303's claim: threads would do as well as the process pool."""
+    assert thr.speedup is not None and proc.speedup is not None
+    if r.threads_parallel and thr.speedup >= THREADS_AS_GOOD * proc.speedup:
+        why = "I/O-bound" if not r.cpu_bound else "the work releases the GIL"
+        return Verdict("confirmed", f"{r.speeds}: {why}, threads do as well as processes")
+    if r.cpu_bound and not r.threads_parallel and (r.processes_parallel or r.threads_on_one_core):
+        return Verdict(
+            "not_confirmed",
+            f"{r.speeds}: CPU-bound and serialised by the GIL in threads, keep the process pool",
+        )
+    return Verdict("inconclusive", f"{r.speeds}: {_busy_hint(thr, proc)}")
+
+
+def _judge_cpu_bound(
+    r: Readings, seq: ModeResult, thr: ModeResult, proc: ModeResult, *, gil_enabled: bool
+) -> Verdict:
+    """The thread findings' claim: CPU-bound work the GIL serialises."""
+    if r.threads_parallel:
         if not gil_enabled:
             why = "threads run in parallel on this free-threaded interpreter (GIL disabled)"
-        elif not cpu_bound:
+        elif not r.cpu_bound:
             why = (
                 f"the work waits (CPU utilisation {seq.utilisation:.2f}): "
                 "I/O-bound, threads are fine"
             )
         else:
             why = f"threads used {thr.utilisation:.2f} cores: the work releases the GIL"
-        return Verdict("not_confirmed", f"{speeds}: {why}")
-    if not cpu_bound:
+        return Verdict("not_confirmed", f"{r.speeds}: {why}")
+    if not r.cpu_bound:
         return Verdict(
             "not_confirmed",
-            f"{speeds}: not CPU-bound (CPU utilisation {seq.utilisation:.2f}); "
+            f"{r.speeds}: not CPU-bound (CPU utilisation {seq.utilisation:.2f}); "
             "something else serialises it",
         )
-    if processes_parallel:
-        return Verdict("confirmed", f"{speeds}: CPU-bound, serialised by the GIL")
-    if threads_on_one_core:
+    if r.processes_parallel:
+        return Verdict("confirmed", f"{r.speeds}: CPU-bound, serialised by the GIL")
+    if r.threads_on_one_core:
         return Verdict(
             "confirmed",
-            f"{speeds}: threads used {thr.utilisation:.2f} cores, processes "
+            f"{r.speeds}: threads used {thr.utilisation:.2f} cores, processes "
             f"{proc.utilisation:.2f}: CPU-bound, serialised by the GIL",
         )
-    return Verdict("inconclusive", f"{speeds}: {_busy_hint(thr, proc)}")
+    return Verdict("inconclusive", f"{r.speeds}: {_busy_hint(thr, proc)}")
 
 
 def _busy_hint(thr: ModeResult, proc: ModeResult) -> str:

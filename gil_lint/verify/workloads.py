@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import importlib.util
 import inspect
+import linecache
 import multiprocessing
 import os
 import sys
@@ -86,6 +87,11 @@ def load_target(spec: dict[str, Any]) -> LoadedTarget:
     try:
         module_spec.loader.exec_module(module)
     except BaseException as e:
+        if _is_pool_on_import(e):
+            line = _user_line(e, path)
+            code = linecache.getline(path, line).strip() if line is not None else None
+            message = pool_on_import_message(display, line, code)
+            raise UserCodeFailure("bad-input", message) from None
         failure = describe_failure(e, path, "<module>")
         raise UserCodeFailure(
             failure.kind, failure.message.replace("user code", f"importing {display}", 1)
@@ -110,6 +116,35 @@ def load_target(spec: dict[str, Any]) -> LoadedTarget:
         call_code=compile(call_source, "<--call>", "eval"),
         is_async=inspect.iscoroutinefunction(func),
     )
+
+
+def pool_on_import_message(display: str, line: int | None, code: str | None = None) -> str:
+    """Why a module that starts processes when imported cannot be verified, and the cure.
+
+    The processes mode imports the module in each worker; the workers are daemonic
+    and may not start processes of their own.
+    """
+    where = f"{display}:{line}" if line is not None else display
+    what = f"`{code}`" if code else "it"
+    return (
+        f"{where}: the module starts a process pool on import (GIL301), so each "
+        f"processes-mode worker would start one too; put {what} under "
+        '`if __name__ == "__main__":`'
+    )
+
+
+def _is_pool_on_import(e: BaseException) -> bool:
+    # multiprocessing's own assertion in a daemonic process that starts a child
+    return isinstance(e, AssertionError) and "daemonic processes are not allowed" in str(e)
+
+
+def _user_line(e: BaseException, path: str) -> int | None:
+    """The module-level line of the user's file the exception came through (the
+    outermost frame in it: the statement to guard), or None."""
+    for frame, line in traceback.walk_tb(e.__traceback__):
+        if frame.f_code.co_filename == path:
+            return line
+    return None
 
 
 def _required_parameters(func: Callable[..., Any]) -> list[str]:
