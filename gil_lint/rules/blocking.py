@@ -12,14 +12,14 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.summaries import CONSUMER_NAMES
+from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
 from gil_lint.rules.base import Rule
 
 _LINE = re.compile(r"\(line (\d+)\)$")
 
 
-def _located(step) -> str:  # type: ignore[no-untyped-def]
+def _located(step: Step) -> str:
     """ "`f` (line 3)" becomes "`f` (pricing.py:3)": the chain crosses files."""
     return _LINE.sub(f"({Path(step.path).name}:{step.row})", step.message)
 
@@ -97,13 +97,38 @@ class BlockingCallRule(Rule):
         ctx = self.ctx
         if name in ctx.knowledge.non_blocking or name.startswith("builtins."):
             return
-        depth = ctx.settings.max_call_depth
-        if depth <= 0:
+        found = self._blocking_helper(node)
+        if found is None:
             return
+        summary, verb = found
+        assert summary.blocking is not None
+        category, chain = summary.blocking
+        if category != self.CATEGORY or len(chain) > ctx.settings.max_call_depth:
+            return  # chain: the helpers + the blocking call
+        function = ctx.enclosing_function()
+        fname = function.qualname.rpartition(".")[2] if function else "?"
+        steps = self._chain_evidence(node, chain)
+        blocked = chain[-1].message.split(" (")[0]
+        advice, fix = self._helper_advice(node, verb)
+        self.report(
+            node,
+            f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
+            f"the event loop — {advice}",
+            evidence=steps,
+            fix=fix,
+        )
+
+    def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
+        """The summary that blocks when ``node`` runs here, and how this code runs it:
+        "calls", "iterates" (a generator's body runs as it is consumed) or "enters" (a
+        ``with`` runs ``__enter__``). None when nothing blocks, or nothing runs yet."""
+        ctx = self.ctx
+        if ctx.settings.max_call_depth <= 0:
+            return None
         summary = ctx.summary_of(node.func)
         consumed = ctx.consumed_as(node)
         if summary is not None and summary.generator and not consumed:
-            return  # `rows = read_rows(path)` only makes a generator: nothing runs yet
+            return None  # `rows = read_rows(path)` only makes a generator: nothing runs yet
         verb = "calls"
         if summary is not None and summary.generator:
             verb = "enters" if consumed == "with" else "iterates"
@@ -115,43 +140,36 @@ class BlockingCallRule(Rule):
                 category, chain = entered[0].blocking
                 summary = replace(entered[0], blocking=(category, (entered[1], *chain)))
         if summary is None or summary.blocking is None:
-            return
-        category, chain = summary.blocking
-        if category != self.CATEGORY or len(chain) > depth:  # chain: helpers + the call
-            return
-        function = ctx.enclosing_function()
-        fname = function.qualname.rpartition(".")[2] if function else "?"
+            return None
+        return summary, verb
+
+    def _chain_evidence(self, node: ast.Call, chain: Sequence[Step]) -> list[Evidence]:
+        """This call, then each helper down to the blocking call, located by file."""
+        ctx = self.ctx
         here = Evidence(
             f"`{ctx.segment(node.func)}` ({Path(ctx.path).name}:{node.lineno})",
             ctx.path,
             node.lineno,
             ctx.char_col(node.lineno, node.col_offset),
         )
-        steps = [here, *(ctx.evidence(s, _located(s)) for s in chain)]
-        blocked = chain[-1].message.split(" (")[0]
+        return [here, *(ctx.evidence(s, _located(s)) for s in chain)]
+
+    def _helper_advice(self, node: ast.Call, verb: str) -> tuple[str, Fix | None]:
+        """What to do about a blocking helper, and the fix when one is safe enough to offer."""
+        ctx = self.ctx
         helper = ctx.segment(node.func)
         words = library_words(ctx)
         if verb == "calls" and _thread_affine(node):
-            advice = LOCK_ADVICE.format(**words)
-            fix = None
-        elif verb == "calls":
-            advice = f"offload it with `await {words['to_thread']}({helper}, ...)`"
+            return LOCK_ADVICE.format(**words), None
+        if verb == "calls":
             # the helper may touch state the caller relies on: running it in a thread is unsafe
             fix = to_thread_fix(ctx, node, "unsafe")
-        elif verb == "iterates":
+            return f"offload it with `await {words['to_thread']}({helper}, ...)`", fix
+        if verb == "iterates":
             # a generator's body runs as it is iterated: offloading the call alone does nothing
-            advice = f"iterate it in a thread (`await {words['to_thread']}(list, {helper}(...))`)"
-            fix = None
-        else:
-            advice = "enter it in a thread or give it an async counterpart (`async with`)"
-            fix = None
-        self.report(
-            node,
-            f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
-            f"the event loop — {advice}",
-            evidence=steps,
-            fix=fix,
-        )
+            to_thread = words["to_thread"]
+            return f"iterate it in a thread (`await {to_thread}(list, {helper}(...))`)", None
+        return "enter it in a thread or give it an async counterpart (`async with`)", None
 
     def _receiver_reported(self, node: ast.Call) -> bool:
         """``Popen(...).wait()``: the inner call is reported already; once is enough."""
