@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from gil_lint.diagnostics import Diagnostic, Evidence, Fix
+from gil_lint.diagnostics import Diagnostic, Evidence, Fix, Severity
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
 from gil_lint.engine.summaries import CONSUMERS, PASS_THROUGH, Step, Summaries, Summary
@@ -16,7 +16,18 @@ from gil_lint.text import split_lines
 if TYPE_CHECKING:
     from gil_lint.config import Settings
     from gil_lint.engine.knowledge import Knowledge
-    from gil_lint.rules.base import Rule
+
+
+class Reporter(Protocol):
+    """What a finding needs of the rule that reports it (``rules.base.Rule`` has these):
+    the engine does not depend on the rules layer above it."""
+
+    @property
+    def CODE(self) -> str: ...
+    @property
+    def NAME(self) -> str: ...
+    @property
+    def SEVERITY(self) -> Severity: ...
 
 
 class ModuleContext:
@@ -206,7 +217,7 @@ class ModuleContext:
     # -- reporting ---------------------------------------------------------------------
     def report(
         self,
-        rule: Rule,
+        rule: Reporter,
         node: ast.AST,
         message: str,
         *,
