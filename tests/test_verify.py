@@ -497,6 +497,11 @@ def test_wall_clock_gain_of_threads_on_one_core_is_not_parallelism() -> None:
         (thread_modes(sequential=(1.9, 0.63), threads=(2.0, 0.66), processes=(2.07, 0.7)), 5.0),
         # and hashlib, one core taken while threads ran, read as serialised (confirmed)
         (thread_modes(sequential=(0.46, 0.46), threads=(0.38, 0.46), processes=(0.23, 0.46)), 1.0),
+        # the same loop at load 6, where the others' measured use is capped by the cores
+        # left over: 1.7 of 2 cores, and the loop got 0.33 of a core (read as waiting)
+        (thread_modes(sequential=(1.9, 0.63), threads=(2.0, 0.66), processes=(2.07, 0.7)), 1.7),
+        # hashlib at load 6: 0.28 of a core, threads 1.04x
+        (thread_modes(sequential=(0.82, 0.23), threads=(0.79, 0.22), processes=(0.72, 0.3)), 1.7),
     ],
 )
 def test_no_verdict_when_other_load_leaves_no_free_core(

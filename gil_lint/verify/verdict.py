@@ -41,6 +41,9 @@ MIN_STALL_MS = 50.0
 STALL_RATIO = 3.0
 # other processes using this many cores make a failed parallel run unsurprising
 BUSY_CORES = 0.3
+# a sequential run this far below one core waits, whatever other load there is: even a
+# third of a core, which CPU-bound work gets at load 6 on 2 cores, is well above it
+CLEARLY_WAITS_UTILISATION = 0.15
 
 
 def judge_threads(
@@ -110,14 +113,16 @@ def _starved(modes: tuple[ModeResult, ...], cores: int) -> Verdict | None:
 
     Then nothing CPU-bound of ours could run in parallel, and even one thread got only
     a share of a core: CPU-bound work reads as waiting (utilisation 0.33 on 2 cores at
-    load 6) and any speed-up is the other load coming and going. Work that waits even
-    for the share it could get is judged as usual: its threads need no free core.
+    load 6) and any speed-up is the other load coming and going. The share cannot be
+    computed from the other processes' CPU use: on a saturated machine that use is
+    capped by the cores left over (1.7 of 2 cores measured at load 6, where the loop
+    got a third of a core), so only work that clearly waits — a small fraction of a
+    core, whatever the load — is judged as usual: its threads need no free core.
     """
     m = max(modes, key=lambda m: m.background_cores)
     if m.background_cores < cores - 1:
         return None
-    share = min(1.0, cores / (1.0 + m.background_cores))
-    if modes[0].utilisation < CPU_BOUND_UTILISATION * share:
+    if modes[0].utilisation < CLEARLY_WAITS_UTILISATION:
         return None
     return Verdict(
         "inconclusive",
