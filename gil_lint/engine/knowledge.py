@@ -178,3 +178,46 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
     )
+
+
+@dataclass(frozen=True)
+class PeerCode:
+    """Another linter's code for a problem gil-lint reports (``knowledge/peers.toml``)."""
+
+    code: str
+    linters: str
+    flags: str
+    gil: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def peer_codes() -> Mapping[str, PeerCode]:
+    """Peer codes by upper-case code. Loaded on first use: only a ``# noqa`` naming a code
+    that is not the finding's own pays for it."""
+    table = _load("peers.toml")["codes"]
+    return {
+        code.upper(): PeerCode(code, row["linters"], row["flags"], tuple(row["gil"]))
+        for code, row in table.items()
+    }
+
+
+def noqa_covers(code: str, written: Iterable[str]) -> bool:
+    """Whether a ``# noqa`` naming the ``written`` codes (upper case) suppresses ``code``:
+    it names ``code`` or a peer code that maps to it."""
+    written = set(written)
+    if code in written:
+        return True
+    if all(c.startswith("GIL") for c in written):
+        return False
+    peers = peer_codes()
+    return any(p is not None and code in p.gil for p in map(peers.get, written))
+
+
+def peer_codes_table() -> str:
+    """The README's table of equivalent ``noqa`` codes (a test keeps the README equal to it)."""
+    lines = ["| noqa code | linter | flags | suppresses |", "|---|---|---|---|"]
+    lines += [
+        f"| {p.code} | {p.linters} | {p.flags} | {', '.join(p.gil)} |"
+        for p in peer_codes().values()
+    ]
+    return "\n".join(lines)
