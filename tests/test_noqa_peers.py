@@ -11,7 +11,7 @@ import pytest
 
 from gil_lint.config import Settings
 from gil_lint.engine import knowledge
-from gil_lint.engine.knowledge import noqa_covers, peer_codes, peer_codes_table
+from gil_lint.engine.knowledge import noqa_covers, peer_codes, peer_codes_table, peer_table
 from gil_lint.engine.lint import lint_source
 from gil_lint.rules import all_rules
 
@@ -59,23 +59,27 @@ def codes(line: str, comment: str = "") -> list[str]:
 def test_peer_code_suppresses_the_matching_finding(peer: str, line: str) -> None:
     found = codes(line)
     assert found, "the case must produce a finding to suppress"
-    assert set(found) <= set(peer_codes()[peer].gil), (peer, found)
+    row = peer_codes()[peer]
+    assert set(found) <= set(row.gil), (peer, found)
     assert codes(line, f"# noqa: {peer}") == []
     assert codes(line, f"# NOQA: {peer.lower()}") == []  # case-insensitive like GIL codes
     assert codes(line, f"# noqa: E501, {peer}") == []
     assert codes(line, f"# noqa:{peer},F401") == []
+    for former in row.formerly:  # flake8-trio's name for the same check
+        assert codes(line, f"# noqa: {former}") == [], former
 
 
 @pytest.mark.parametrize(("peer", "line"), CASES, ids=[f"{p}:{line}" for p, line in CASES])
 def test_a_peer_code_for_another_problem_does_not_suppress(peer: str, line: str) -> None:
     found = codes(line)
-    for other in peer_codes().values():
-        if not set(found) & set(other.gil):
-            assert codes(line, f"# noqa: {other.code}") == found, other.code
+    for other, row in peer_codes().items():
+        if not set(found) & set(row.gil):
+            assert codes(line, f"# noqa: {other}") == found, other
 
 
 def test_every_peer_code_has_a_case() -> None:
-    assert {p for p, _ in CASES} == set(peer_codes())
+    assert {p for p, _ in CASES} == {row.code for row in peer_table()}
+    assert set(peer_codes()) == {c for row in peer_table() for c in (row.code, *row.formerly)}
 
 
 def test_unknown_and_unrelated_codes_still_do_not_suppress() -> None:
@@ -101,18 +105,19 @@ def test_one_peer_code_suppresses_only_its_own_finding_on_a_shared_line() -> Non
 
 def test_peer_codes_are_loaded_only_for_a_noqa_naming_other_codes() -> None:
     peer_codes.cache_clear()
+    peer_table.cache_clear()
     codes("time.sleep(1)")
     codes("time.sleep(1)", "# noqa: GIL201")
     codes("time.sleep(1)", "# noqa: GIL202")
     codes("time.sleep(1)", "# noqa")
-    assert peer_codes.cache_info().currsize == 0
+    assert peer_table.cache_info().currsize == 0
     codes("time.sleep(1)", "# noqa: ASYNC251")
-    assert peer_codes.cache_info().currsize == 1
+    assert peer_table.cache_info().currsize == 1
 
 
 def test_peer_targets_are_gil_codes() -> None:
     registered = {r.CODE for r in all_rules()}
-    targets = {t for p in peer_codes().values() for t in p.gil}
+    targets = {t for row in peer_table() for t in row.gil}
     assert all(re.fullmatch(r"GIL\d{3}", t) for t in targets), targets
     # GIL208 (filesystem metadata) comes with the cost-model work of issue #14; until it is
     # registered, ASYNC240 suppresses its GIL203 half only. Empty this set once it lands.

@@ -188,17 +188,25 @@ class PeerCode:
     linters: str
     flags: str
     gil: tuple[str, ...]
+    formerly: tuple[str, ...] = ()  # the same check's older codes (flake8-trio's TRIOxxx)
+
+
+@lru_cache(maxsize=1)
+def peer_table() -> tuple[PeerCode, ...]:
+    """The rows of ``knowledge/peers.toml``, in file order."""
+    return tuple(
+        PeerCode(
+            code, row["linters"], row["flags"], tuple(row["gil"]), tuple(row.get("formerly", ()))
+        )
+        for code, row in _load("peers.toml")["codes"].items()
+    )
 
 
 @lru_cache(maxsize=1)
 def peer_codes() -> Mapping[str, PeerCode]:
-    """Peer codes by upper-case code. Loaded on first use: only a ``# noqa`` naming a code
-    that is not the finding's own pays for it."""
-    table = _load("peers.toml")["codes"]
-    return {
-        code.upper(): PeerCode(code, row["linters"], row["flags"], tuple(row["gil"]))
-        for code, row in table.items()
-    }
+    """Peer codes (and their former codes) by upper-case code. Loaded on first use: only a
+    ``# noqa`` naming a code that is not a GIL code pays for it."""
+    return {c.upper(): p for p in peer_table() for c in (p.code, *p.formerly)}
 
 
 def noqa_covers(code: str, written: Iterable[str]) -> bool:
@@ -216,8 +224,7 @@ def noqa_covers(code: str, written: Iterable[str]) -> bool:
 def peer_codes_table() -> str:
     """The README's table of equivalent ``noqa`` codes (a test keeps the README equal to it)."""
     lines = ["| noqa code | linter | flags | suppresses |", "|---|---|---|---|"]
-    lines += [
-        f"| {p.code} | {p.linters} | {p.flags} | {', '.join(p.gil)} |"
-        for p in peer_codes().values()
-    ]
+    for p in peer_table():
+        code = p.code + (f" ({', '.join(p.formerly)})" if p.formerly else "")
+        lines.append(f"| {code} | {p.linters} | {p.flags} | {', '.join(p.gil)} |")
     return "\n".join(lines)
