@@ -178,3 +178,53 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
     )
+
+
+@dataclass(frozen=True)
+class PeerCode:
+    """Another linter's code for a problem gil-lint reports (``knowledge/peers.toml``)."""
+
+    code: str
+    linters: str
+    flags: str
+    gil: tuple[str, ...]
+    formerly: tuple[str, ...] = ()  # the same check's older codes (flake8-trio's TRIOxxx)
+
+
+@lru_cache(maxsize=1)
+def peer_table() -> tuple[PeerCode, ...]:
+    """The rows of ``knowledge/peers.toml``, in file order."""
+    return tuple(
+        PeerCode(
+            code, row["linters"], row["flags"], tuple(row["gil"]), tuple(row.get("formerly", ()))
+        )
+        for code, row in _load("peers.toml")["codes"].items()
+    )
+
+
+@lru_cache(maxsize=1)
+def peer_codes() -> Mapping[str, PeerCode]:
+    """Peer codes (and their former codes) by upper-case code. Loaded on first use: only a
+    ``# noqa`` naming a code that is not a GIL code pays for it."""
+    return {c.upper(): p for p in peer_table() for c in (p.code, *p.formerly)}
+
+
+def noqa_covers(code: str, written: Iterable[str]) -> bool:
+    """Whether a ``# noqa`` naming the ``written`` codes (upper case) suppresses ``code``:
+    it names ``code`` or a peer code that maps to it."""
+    written = set(written)
+    if code in written:
+        return True
+    if all(c.startswith("GIL") for c in written):
+        return False
+    peers = peer_codes()
+    return any(p is not None and code in p.gil for p in map(peers.get, written))
+
+
+def peer_codes_table() -> str:
+    """The README's table of equivalent ``noqa`` codes (a test keeps the README equal to it)."""
+    lines = ["| noqa code | linter | flags | suppresses |", "|---|---|---|---|"]
+    for p in peer_table():
+        code = p.code + (f" ({', '.join(p.formerly)})" if p.formerly else "")
+        lines.append(f"| {code} | {p.linters} | {p.flags} | {', '.join(p.gil)} |")
+    return "\n".join(lines)

@@ -26,7 +26,7 @@ from gil_lint.diagnostics import (
     Diagnostic,
 )
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.knowledge import load_knowledge
+from gil_lint.engine.knowledge import load_knowledge, noqa_covers
 from gil_lint.engine.project import Project, project_for
 from gil_lint.engine.scopes import ScopeBuilder, child_fields, module_name_for
 from gil_lint.rules import Rule, all_rules
@@ -392,7 +392,8 @@ def _apply_suppressions(
 
 
 def _suppressed(d: Diagnostic, lines: list[str]) -> bool:
-    """``# noqa`` on the first or last line of the reported range."""
+    """``# noqa`` on the first or last line of the reported range: bare, naming the code, or
+    naming a peer linter's code for it (``# noqa: ASYNC251`` for GIL201)."""
     for row in {d.row, d.end_row}:
         if not 1 <= row <= len(lines):
             continue
@@ -405,7 +406,7 @@ def _suppressed(d: Diagnostic, lines: list[str]) -> bool:
         codes = m.group("codes")
         if not codes:
             return True
-        if d.code in {c.upper() for c in noqa_codes(codes)}:
+        if noqa_covers(d.code, [c.upper() for c in noqa_codes(codes)]):
             return True
     return False
 
