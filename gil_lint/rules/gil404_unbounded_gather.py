@@ -210,6 +210,14 @@ class UnboundedGather(Rule):
             "    return await asyncio.gather(*(session.get(u) for u in urls))\n",
             at="4:18-4:65",
         ),
+        # `limit` in a call is no semaphore
+        Example(
+            "import asyncio\nasync def fetch(session, u, limit_s):\n"
+            "    async with session.get(u, timeout=limit_s) as r:\n        return await r.read()\n"
+            "async def crawl(session, urls):\n"
+            "    return await asyncio.gather(*(fetch(session, u, 5) for u in urls))\n",
+            at="6:18-6:71",
+        ),
         # a helper that does more than close the item it is given
         Example(
             "import asyncio\nasync def restart(w):\n    await w.close()\n    await w.start()\n"
@@ -466,7 +474,8 @@ class UnboundedGather(Rule):
     def _only_releases(self, module: ModuleInfo, fn: FunctionNode) -> bool:
         """Every ``await`` in the helper waits for, cancels or closes one of its parameters."""
         args = fn.args
-        params = frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
+        params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        params -= {"self", "cls"}  # the item is passed in; what the object owns is not it
         scope = module.scopes.get(fn)
         if scope is None:
             return False
@@ -475,7 +484,7 @@ class UnboundedGather(Rule):
             if isinstance(node, (ast.AsyncWith, ast.AsyncFor)):
                 return False
             if isinstance(node, ast.Await):
-                if not self._releases(node.value, params, module, scope, follow=False):
+                if not self._releases(node.value, frozenset(params), module, scope, follow=False):
                     return False
                 awaits += 1
         return awaits > 0
@@ -567,7 +576,10 @@ class UnboundedGather(Rule):
     def _is_semaphore(self, expr: ast.expr, module: ModuleInfo, scope: Scope) -> bool:
         if module.resolver.qualname(expr, scope) in self.ctx.knowledge.semaphores:
             return True
-        # a semaphore passed in (`sem`, `self._limiter`): its type is not written down
+        # a semaphore passed in (`sem`, `self._limiter`): its type is not written down.
+        # Only a name: `session.get(u, timeout=limit)` is no semaphore
+        if not _is_name_chain(expr):
+            return False
         text = ast.unparse(expr).lower()
         return "sem" in text or "limit" in text
 
@@ -782,3 +794,10 @@ def _argument(fn: FunctionNode, call: ast.Call, param: ast.expr) -> ast.expr | N
     if index < len(args) and not any(isinstance(a, ast.Starred) for a in args[: index + 1]):
         return args[index]
     return None
+
+
+def _is_name_chain(expr: ast.expr) -> bool:
+    """``sem``, ``self._limiter``: a name or attributes of one, no call."""
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return isinstance(expr, ast.Name)
