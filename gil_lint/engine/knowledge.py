@@ -58,6 +58,16 @@ class _NameSet:
 
 
 @dataclass(frozen=True)
+class GatherBounds:
+    """What bounds the items of an ``asyncio.gather`` (concurrency.toml ``[gather_bounds]``)."""
+
+    executor_calls: frozenset[str]
+    release_methods: frozenset[str]
+    wait_wrappers: frozenset[str]
+    connection_limits: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Knowledge:
     blocking: Mapping[str, _NameSet]
     non_blocking: _NameSet
@@ -84,6 +94,7 @@ class Knowledge:
     offloaders: frozenset[str]
     gathers: frozenset[str]
     semaphores: frozenset[str]
+    gather_bounds: GatherBounds
     coroutine_functions: frozenset[str]
     pure: _NameSet
     pure_methods: frozenset[str]
@@ -174,6 +185,9 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         offloaders=frozenset(aio["offloaders"]),
         gathers=frozenset(aio["gathers"]),
         semaphores=frozenset(aio["semaphores"]),
+        gather_bounds=GatherBounds(
+            **{key: frozenset(names) for key, names in conc_t["gather_bounds"].items()}
+        ),
         coroutine_functions=frozenset(aio["coroutine_functions"]),
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
