@@ -702,3 +702,70 @@ def test_cpu_bound_in_async_advice_speaks_the_modules_library(library, advice):
     )
     [d] = lint_source(src, "t.py", ALL)
     assert d.code == "GIL206" and advice in d.message
+
+
+# -- safe advice: no `to_thread` for a helper that touches event-loop objects ---------------
+LOOP_TOUCHING_HELPERS = {
+    "cancels a task of unknown type": (
+        "self.consumers[pid].cancel()",
+        "`self.consumers[pid].cancel` (t.py:9)",
+    ),
+    "creates a task": (
+        "self.task = asyncio.create_task(asyncio.sleep(pid))",
+        "`asyncio.create_task` (t.py:9)",
+    ),
+    "sets a future's result": (
+        "asyncio.get_running_loop().create_future().set_result(pid)",
+        "`asyncio.get_running_loop().create_future().set_result` (t.py:9)",
+    ),
+    "schedules a callback": (
+        "loop = asyncio.get_event_loop()\n        loop.call_soon(print)",
+        "`asyncio.AbstractEventLoop.call_soon` (t.py:10)",
+    ),
+    "sets an asyncio event": ("self.done.set()", "`asyncio.Event.set` (t.py:9)"),
+}
+
+
+@pytest.mark.parametrize(
+    ("touch", "cited"), list(LOOP_TOUCHING_HELPERS.values()), ids=list(LOOP_TOUCHING_HELPERS)
+)
+def test_no_to_thread_for_a_helper_that_touches_the_loop(touch, cited):
+    # gunicorn's `kill_worker` cancels a consumer task and unlinks a socket file:
+    # `to_thread(self.kill_worker)` would cancel the task off the loop's thread
+    src = (
+        "import asyncio\nimport os\n\nclass Arbiter:\n"
+        "    def __init__(self):\n        self.consumers = {}\n"
+        "        self.done = asyncio.Event()\n"
+        "    def kill_worker(self, pid):\n"
+        f"        {touch}\n        self._cleanup(pid)\n"
+        "    def _cleanup(self, pid):\n        os.unlink(f'/tmp/{pid}.sock')\n"
+        "    async def stop(self):\n        self.kill_worker(1)\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert d.code == "GIL203" and d.fix is None
+    assert "to_thread(self.kill_worker" not in d.message
+    assert "move `os.unlink(...)` (t.py:" in d.message
+    stays = f"`self.kill_worker` also calls {cited}, which must stay on the event loop's thread"
+    assert stays in d.message
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src
+
+
+def test_loop_touching_helper_beyond_the_depth_limit_still_gets_to_thread():
+    # the loop-touching call is searched as deep as blocking chains are (max-call-depth)
+    deep = "".join(f"def h{i}():\n    h{i + 1}()\n" for i in range(6))
+    src = (
+        "import asyncio\nimport os\n\n" + deep + "def h6():\n    return asyncio.current_task()\n"
+        "def helper():\n    h0()\n    os.unlink('x')\n\nasync def f():\n    helper()\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert "to_thread(helper, ...)" in d.message and d.fix is not None
+
+
+def test_call_soon_threadsafe_and_lambdas_do_not_tie_a_helper_to_the_loop():
+    src = (
+        "import asyncio\nimport os\n\ndef helper(loop):\n"
+        "    loop.call_soon_threadsafe(lambda: asyncio.create_task(asyncio.sleep(0)))\n"
+        "    os.unlink('x')\n\nasync def f(loop):\n    helper(loop)\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert "to_thread(helper, ...)" in d.message and d.fix is not None

@@ -85,6 +85,10 @@ class Knowledge:
     gathers: frozenset[str]
     semaphores: frozenset[str]
     coroutine_functions: frozenset[str]
+    # calls that must run on the event loop's thread, and method names taken to be such
+    # calls on a receiver of unknown type (`self.tasks[k].cancel()`)
+    loop_affine: frozenset[str]
+    loop_affine_methods: frozenset[str]
     pure: _NameSet
     pure_methods: frozenset[str]
 
@@ -175,6 +179,8 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         gathers=frozenset(aio["gathers"]),
         semaphores=frozenset(aio["semaphores"]),
         coroutine_functions=frozenset(aio["coroutine_functions"]),
+        loop_affine=frozenset(conc_t["loop_affine"]["calls"]),
+        loop_affine_methods=frozenset(conc_t["loop_affine"]["methods"]),
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
     )

@@ -44,6 +44,17 @@ LAZY_ADVICE = (
 )
 
 
+def move_blocking_call_advice(helper: str, blocking: Step, loop_contact: Sequence[Step]) -> str:
+    """ "move `os.unlink(...)` (arbiter.py:1050) into a thread; `self.kill_worker` also calls
+    `self.tasks[pid].cancel` (arbiter.py:1029), which must stay on the event loop's thread"."""
+    blocked = _located(blocking).replace("` (", "(...)` (", 1)
+    touched = _located(loop_contact[-1])
+    return (
+        f"move {blocked} into a thread; `{helper}` also calls {touched}, "
+        "which must stay on the event loop's thread"
+    )
+
+
 def library_words(ctx: ModuleContext) -> dict[str, str]:
     """The names the advice templates use (``{to_thread}``, ``{sleep}``, ...), in the words
     of the module's event-loop library: asyncio unless it imports trio or anyio alone."""
@@ -109,7 +120,7 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
-        advice, fix = self._helper_advice(node, verb)
+        advice, fix = self._helper_advice(node, verb, chain)
         self.report(
             node,
             f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
@@ -154,11 +165,20 @@ class BlockingCallRule(Rule):
         )
         return [here, *(ctx.evidence(s, _located(s)) for s in chain)]
 
-    def _helper_advice(self, node: ast.Call, verb: str) -> tuple[str, Fix | None]:
+    def _helper_advice(
+        self, node: ast.Call, verb: str, chain: Sequence[Step]
+    ) -> tuple[str, Fix | None]:
         """What to do about a blocking helper, and the fix when one is safe enough to offer."""
         ctx = self.ctx
         helper = ctx.segment(node.func)
         words = library_words(ctx)
+        loop_contact = ctx.summaries.touches_loop(
+            node.func, ctx.scope, ctx.module_info, ctx.settings.max_call_depth
+        )
+        if loop_contact is not None:
+            # run in a thread, the helper would cancel tasks / set futures off the loop's
+            # thread (not thread-safe): only the blocking call itself may move
+            return move_blocking_call_advice(helper, chain[-1], loop_contact), None
         if verb == "calls" and _thread_affine(node):
             return LOCK_ADVICE.format(**words), None
         if verb == "calls":
