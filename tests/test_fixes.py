@@ -769,3 +769,113 @@ def test_call_soon_threadsafe_and_lambdas_do_not_tie_a_helper_to_the_loop():
     )
     [d] = lint_source(src, "t.py", ALL)
     assert "to_thread(helper, ...)" in d.message and d.fix is not None
+
+
+# -- GIL205: an asyncio counterpart only where one exists and only coroutines use the object --
+def _advice(src: str) -> list[str]:
+    return [d.message.partition("; ")[2] for d in lint_source(src, "t.py", ALL)]
+
+
+SYNC_PRIMITIVE_ADVICE = {
+    "executor shutdown keeps its keyword": (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "async def f(ex: ThreadPoolExecutor):\n    ex.shutdown(cancel_futures=True)\n",
+        "offload the wait: `await asyncio.to_thread(ex.shutdown, cancel_futures=True)`",
+    ),
+    "multiprocessing queue has no counterpart": (
+        "import multiprocessing\nasync def f(q: multiprocessing.Queue, *items):\n"
+        "    q.put(*items, block=True)\n",
+        "offload the wait: `await asyncio.to_thread(q.put, *items, block=True)`",
+    ),
+    "thread join": (
+        "import threading\nasync def f(t: threading.Thread):\n    t.join(5)\n",
+        "offload the wait: `await asyncio.to_thread(t.join, 5)`",
+    ),
+    "long arguments are elided, not dropped": (
+        "import threading\n"
+        "async def f(t: threading.Thread, a_rather_long_timeout_name_to_show_here):\n"
+        "    t.join(timeout=a_rather_long_timeout_name_to_show_here)\n",
+        "offload the wait: `await asyncio.to_thread(t.join, ...)`",
+    ),
+    "trio passes keywords through functools.partial": (
+        "import trio\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "async def f(ex: ThreadPoolExecutor):\n    ex.shutdown(cancel_futures=True)\n",
+        "offload the wait: `await trio.to_thread.run_sync("
+        "functools.partial(ex.shutdown, cancel_futures=True))`",
+    ),
+    "a concurrent future is wrapped": (
+        "from concurrent.futures import Future\nasync def f(fut: Future):\n"
+        "    return fut.result(timeout=3)\n",
+        "use `await asyncio.wrap_future(fut)`, or `await asyncio.to_thread(fut.result, timeout=3)`",
+    ),
+    "a lock only coroutines use": (
+        "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n"
+        "        pass\nasync def g():\n    with lock:\n        pass\n",
+        "only coroutines use it: make it `asyncio.Lock()` and use `async with lock:`",
+        2,
+    ),
+    "a lock a thread target uses": (
+        "import threading\nlock = threading.Lock()\ndef work():\n    with lock:\n        pass\n"
+        "threading.Thread(target=work).start()\nasync def f():\n    with lock:\n        pass\n",
+        "threads use it too (`work` uses it at line 4), so an asyncio lock would not exclude "
+        "them: acquire it with `await asyncio.to_thread(lock.acquire)` and release it in a "
+        "`finally`, or restructure so the event loop never waits for it",
+    ),
+    "a lock passed to a thread": (
+        "import threading\nasync def f(work):\n    lock = threading.Lock()\n"
+        "    threading.Thread(target=work, args=(lock,)).start()\n    lock.acquire()\n",
+        "threads use it too (it is passed to `threading.Thread(...)` at line 4), so an asyncio "
+        "lock would not exclude them: acquire it with `await asyncio.to_thread(lock.acquire)` "
+        "and release it in a `finally`, or restructure so the event loop never waits for it",
+    ),
+    "an RLock a sync method of the class uses": (
+        "import threading\nclass C:\n    def __init__(self):\n"
+        "        self.lock = threading.RLock()\n"
+        "    def sync(self):\n        with self.lock:\n            pass\n"
+        "    async def f(self):\n        with self.lock:\n            pass\n",
+        "threads use it too (`sync` uses it at line 6), so an asyncio lock would not exclude "
+        "them: take and release it inside one function run with `await asyncio.to_thread(...)` "
+        "(it belongs to the thread that acquired it), or restructure so the event loop never "
+        "waits for it",
+    ),
+    "a lock from a parameter: both ways, the asyncio one conditional": (
+        "import threading\nasync def f(lock: threading.Lock):\n    with lock:\n        pass\n",
+        "if only coroutines use it, make it `asyncio.Lock()` and use `async with lock:`; if "
+        "threads do too, acquire it with `await asyncio.to_thread(lock.acquire)` and release "
+        "it in a `finally`",
+    ),
+    "a queue a lambda uses": (
+        "import queue\nq = queue.Queue()\ncallback = lambda item: q.put(item)\n"
+        "async def f():\n    return q.get()\n",
+        "threads use it too (a lambda uses it at line 3), so it must stay a thread primitive: "
+        "offload the wait: `await asyncio.to_thread(q.get)`",
+    ),
+    "a condition waited on with a thread sharing it": (
+        "import threading\ncond = threading.Condition()\ndef notify():\n    with cond:\n"
+        "        cond.notify()\nasync def f():\n    cond.wait()\n",
+        "threads use it too (`notify` uses it at line 4), so it must stay a thread primitive: "
+        "run the whole `with cond: cond.wait(...)` block in one function with "
+        "`await asyncio.to_thread(...)` (a condition is waited on by the thread that holds it)",
+    ),
+    "an event with no asyncio counterpart in anyio terms is still an Event": (
+        "import anyio\nimport threading\nev = threading.Event()\nasync def f():\n    ev.wait()\n",
+        "only coroutines use it: make it `anyio.Event()` and `await ev.wait(...)`",
+    ),
+    "no trio queue class: offload": (
+        "import trio\nimport queue\nq = queue.Queue()\nasync def f():\n    q.get()\n",
+        "offload the wait: `await trio.to_thread.run_sync(q.get)`",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("src", "advice", "count"),
+    [(*case, 1)[:3] for case in SYNC_PRIMITIVE_ADVICE.values()],
+    ids=list(SYNC_PRIMITIVE_ADVICE),
+)
+def test_sync_primitive_advice(src, advice, count):
+    # "use the asyncio equivalent" was wrong for shutdown and multiprocessing queues (there is
+    # none), `to_thread(self._executor.shutdown)` dropped `cancel_futures=True`, and "use an
+    # asyncio lock" does not exclude the threads a lock is shared with
+    assert _advice(src) == [advice] * count
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src  # advice only
