@@ -879,3 +879,49 @@ def test_sync_primitive_advice(src, advice, count):
     # asyncio lock" does not exclude the threads a lock is shared with
     assert _advice(src) == [advice] * count
     assert fix_source(src, "t.py", ALL, unsafe=True).source == src  # advice only
+
+
+# -- GIL203: `open` gets whole-file advice and no fix; async file APIs only where they exist --
+FILE_ADVICE = {
+    "open: no fix that leaves the reads on the loop": (
+        "async def f(p):\n    fh = open(p, 'rb')\n    return fh.read()\n",
+        "do all the file work in one function run with `await asyncio.to_thread(...)` "
+        "(offloading `open` alone leaves the reads and writes on the event loop), or use "
+        "`aiofiles.open`",
+    ),
+    "a gzip file: no aiofiles counterpart": (
+        "import gzip\nasync def f(p):\n    with gzip.open(p) as fh:\n        return fh.read()\n",
+        "do all the file work in one function run with `await asyncio.to_thread(...)` "
+        "(offloading `gzip.open` alone leaves the reads and writes on the event loop)",
+    ),
+    "open in trio code": (
+        "import trio\nasync def f(p):\n    return open(p).read()\n",
+        "do all the file work in one function run with `await trio.to_thread.run_sync(...)` "
+        "(offloading `open` alone leaves the reads and writes on the event loop), or use "
+        "`trio.open_file`",
+    ),
+    "no aiofiles rmtree": (
+        "import shutil\nasync def f(p):\n    shutil.rmtree(p)\n",
+        "use `await asyncio.to_thread(shutil.rmtree, ...)`",
+    ),
+    "aiofiles.os has unlink": (
+        "import os\nasync def f(p):\n    os.unlink(p)\n",
+        "use `await asyncio.to_thread(os.unlink, ...)` or `aiofiles.os.unlink`",
+    ),
+    "anyio has an async Path": (
+        "import anyio\nfrom pathlib import Path\nasync def f(p: Path):\n    p.unlink()\n",
+        "use `await anyio.to_thread.run_sync(p.unlink, ...)` or `anyio.Path`",
+    ),
+}
+
+
+@pytest.mark.parametrize(("src", "advice"), list(FILE_ADVICE.values()), ids=list(FILE_ADVICE))
+def test_file_io_advice(src, advice):
+    assert _advice(src) == [advice]
+
+
+def test_no_fix_only_offloads_open():
+    # `(await asyncio.to_thread(open, p)).read()` reads on the event loop all the same
+    src = "async def f(p):\n    data = open(p).read()\n    fh = open(p)\n    return data, fh\n"
+    assert [d.code for d in lint_source(src, "t.py", ALL)] == ["GIL203", "GIL203"]
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src

@@ -65,6 +65,8 @@ class Knowledge:
     # os.waitpid and kin: os.WNOHANG makes them poll (engine/callforms.py)
     wait_functions: frozenset[str]
     lazy_iterators: frozenset[str]
+    # open() and kin: they return a file whose reads and writes block too
+    file_openers: frozenset[str]
     cpu_bound: _NameSet
     gil_releasing: _NameSet
     returns: Mapping[str, str]
@@ -155,6 +157,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
         wait_functions=frozenset(blocking_t["subprocess"]["wait_functions"]),
         lazy_iterators=frozenset(blocking_t["lazy_iterators"]["calls"]),
+        file_openers=frozenset(blocking_t["file"]["openers"]),
         cpu_bound=_NameSet(
             [*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]
         ),
