@@ -925,3 +925,60 @@ def test_no_fix_only_offloads_open():
     src = "async def f(p):\n    data = open(p).read()\n    fh = open(p)\n    return data, fh\n"
     assert [d.code for d in lint_source(src, "t.py", ALL)] == ["GIL203", "GIL203"]
     assert fix_source(src, "t.py", ALL, unsafe=True).source == src
+
+
+# -- GIL204: asyncio's subprocess API only for what it can replace ------------------------
+SUBPROCESS_ADVICE = {
+    "waitpid: asyncio cannot wait for a process it did not start": (
+        "import os\nasync def f(pid):\n    os.waitpid(pid, 0)\n",
+        "offload the wait: `await asyncio.to_thread(os.waitpid, pid, 0)`, or poll with "
+        "`os.WNOHANG`",
+    ),
+    "a running Popen": (
+        "import subprocess\nasync def f(p: subprocess.Popen):\n    p.wait(timeout=3)\n",
+        "start the process with `asyncio.create_subprocess_exec(...)` and await it, or offload "
+        "the wait: `await asyncio.to_thread(p.wait, timeout=3)`",
+    ),
+    "a shell command": (
+        "import os\nasync def f():\n    os.system('make')\n",
+        "use `asyncio.create_subprocess_shell(...)`",
+    ),
+    "shell=True": (
+        "import subprocess\nasync def f(cmd):\n    subprocess.run(cmd, shell=True)\n",
+        "use `asyncio.create_subprocess_shell(...)`",
+    ),
+    "an argv": (
+        "import subprocess\nasync def f(cmd):\n    subprocess.run(cmd)\n",
+        "use `asyncio.create_subprocess_exec(...)`",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("src", "advice"), list(SUBPROCESS_ADVICE.values()), ids=list(SUBPROCESS_ADVICE)
+)
+def test_subprocess_advice(src, advice):
+    assert _advice(src) == [advice]
+
+
+NETWORK_ADVICE = {
+    "getaddrinfo: the loop's own": (
+        "import socket\nasync def f(h):\n    return socket.getaddrinfo(h, 80)\n",
+        "use `await asyncio.get_running_loop().getaddrinfo(...)` or "
+        "`await asyncio.to_thread(socket.getaddrinfo, h, 80)`",
+    ),
+    "getaddrinfo in anyio code": (
+        "import anyio\nimport socket\nasync def f(h):\n    return socket.getaddrinfo(h, 80)\n",
+        "use `await anyio.getaddrinfo(...)` or "
+        "`await anyio.to_thread.run_sync(socket.getaddrinfo, h, 80)`",
+    ),
+    "getfqdn: no async client for it": (
+        "import socket\nasync def f():\n    return socket.getfqdn()\n",
+        "offload it: `await asyncio.to_thread(socket.getfqdn)`",
+    ),
+}
+
+
+@pytest.mark.parametrize(("src", "advice"), list(NETWORK_ADVICE.values()), ids=list(NETWORK_ADVICE))
+def test_network_advice(src, advice):
+    assert _advice(src) == [advice]
