@@ -982,3 +982,51 @@ NETWORK_ADVICE = {
 @pytest.mark.parametrize(("src", "advice"), list(NETWORK_ADVICE.values()), ids=list(NETWORK_ADVICE))
 def test_network_advice(src, advice):
     assert _advice(src) == [advice]
+
+
+# -- every argument survives a fix: positional, starred, keyword, double-starred ----------
+KEEPS_ARGUMENTS = {
+    "direct call": (
+        "import requests\nasync def f(u, *a, **kw):\n    requests.get(u, *a, timeout=5, **kw)\n",
+        "import requests\nimport asyncio\nasync def f(u, *a, **kw):\n"
+        "    await asyncio.to_thread(requests.get, u, *a, timeout=5, **kw)\n",
+    ),
+    "blocking helper": (
+        "import os\ndef drop(p, *, missing_ok=False):\n    os.unlink(p)\n"
+        "async def f(p):\n    drop(p, missing_ok=True)\n",
+        "import os\nimport asyncio\ndef drop(p, *, missing_ok=False):\n    os.unlink(p)\n"
+        "async def f(p):\n    await asyncio.to_thread(drop, p, missing_ok=True)\n",
+    ),
+    "trio: starred arguments pass through run_sync": (
+        "import trio\nimport shutil\nasync def f(*paths):\n    shutil.copy(*paths)\n",
+        "import trio\nimport shutil\nasync def f(*paths):\n"
+        "    await trio.to_thread.run_sync(shutil.copy, *paths)\n",
+    ),
+    "subprocess keywords carried over": (
+        "import subprocess\nasync def f(d, e):\n    subprocess.call(['ls'], cwd=d, env=e)\n",
+        "import subprocess\nimport asyncio\nasync def f(d, e):\n"
+        "    await (await asyncio.create_subprocess_exec('ls', cwd=d, env=e)).wait()\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("src", "fixed"), list(KEEPS_ARGUMENTS.values()), ids=list(KEEPS_ARGUMENTS)
+)
+def test_fixes_keep_every_argument(src, fixed):
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == fixed
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # a starred argv or a `**options` could hold anything create_subprocess_exec rejects
+        "import subprocess\nasync def f(ts):\n    subprocess.run(['make', *ts])\n",
+        "import subprocess\nasync def f(o):\n    subprocess.run(['make'], **o)\n",
+        # time.sleep's argument spelled as a keyword or starred: no guess
+        "import time\nasync def f(a):\n    time.sleep(*a)\n",
+    ],
+)
+def test_fixes_that_cannot_keep_an_argument_are_not_offered(src):
+    assert lint_source(src, "t.py", ALL)
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src
