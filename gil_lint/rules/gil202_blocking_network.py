@@ -55,6 +55,12 @@ class BlockingNetworkInAsync(BlockingCallRule):
     The fix (`await asyncio.to_thread(func, *args)`) is unsafe: the call then
     runs in another thread, which matters if the client object is not
     thread-safe or the code relies on thread-local state.
+
+    A project helper that blocks a few calls down gets the same fix, run in a
+    thread whole, unless it (or a helper it calls) touches event-loop objects:
+    cancels a task, sets a future's result, schedules a callback on the loop,
+    sets an asyncio event. Those are not thread-safe, so there is no fix and the
+    advice names the blocking call to move into a thread instead.
     """
 
     CODE = "GIL202"

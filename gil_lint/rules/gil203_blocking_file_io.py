@@ -57,6 +57,12 @@ class BlockingFileIOInAsync(BlockingCallRule):
     a worker thread. `open()` and the other calls that return a file get no fix:
     `await asyncio.to_thread(open, path)` would leave every read and write on
     the event loop.
+
+    A project helper that blocks a few calls down gets the same fix, run in a
+    thread whole, unless it (or a helper it calls) touches event-loop objects:
+    cancels a task, sets a future's result, schedules a callback on the loop,
+    sets an asyncio event. Those are not thread-safe, so there is no fix and the
+    advice names the blocking call to move into a thread instead.
     """
 
     CODE = "GIL203"
