@@ -1030,3 +1030,21 @@ def test_fixes_keep_every_argument(src, fixed):
 def test_fixes_that_cannot_keep_an_argument_are_not_offered(src):
     assert lint_source(src, "t.py", ALL)
     assert fix_source(src, "t.py", ALL, unsafe=True).source == src
+
+
+def test_a_lock_attribute_read_from_outside_its_class_is_not_called_coroutine_only():
+    # `c.lock` in another function may be the same lock, used from a thread
+    src = (
+        "import threading\nclass C:\n    def __init__(self):\n"
+        "        self.lock = threading.Lock()\n"
+        "    async def f(self):\n        with self.lock:\n            pass\n"
+        "class D:\n    def __init__(self):\n        self.lock = threading.Lock()\n"
+        "    def g(self):\n        with self.lock:\n            pass\n"
+        "def h(c: C):\n    return c.lock.locked()\n"
+    )
+    [advice] = _advice(src)
+    assert advice.startswith("if only coroutines use it, make it `asyncio.Lock()`")
+    # D's own `self.lock` in a sync method is another object: without `h`, C's is
+    # coroutine-only
+    [advice] = _advice(src.rpartition("def h")[0])
+    assert advice.startswith("only coroutines use it")

@@ -156,7 +156,7 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             if not isinstance(node.func, ast.Attribute):
                 return f"offload the wait: {offload}"  # `wait(futures)`: no object to swap
             cls, method, obj = name.rpartition(".")[0], node.func.attr, node.func.value
-        elif isinstance(node, ast.expr):  # `with lock:`
+        elif isinstance(node, ast.expr) and name in _SHARED_PRIMITIVES:  # `with lock:`
             cls, method, obj, offload = name, "__enter__", node, ""
         else:
             return None
@@ -312,6 +312,7 @@ def _classify_uses(ctx: ModuleContext, target: tuple[str, object, str]) -> tuple
     kind, owner, attr = target
     scopes = ctx.scopes
     parents: dict[ast.AST, ast.AST] = {}
+    foreign = False
     # (node, its scope, the function it runs in: None at module or class level)
     stack: list[tuple[ast.AST, Scope, ast.AST | None]] = [(ctx.tree, ctx.module_scope, None)]
     while stack:
@@ -325,18 +326,23 @@ def _classify_uses(ctx: ModuleContext, target: tuple[str, object, str]) -> tuple
             ):
                 inner = scopes[child]
                 inner_function = None if isinstance(child, ast.ClassDef) else child
-            if _is_use(ctx, child, scope, kind, owner, attr):
+            use = _is_use(ctx, child, scope, kind, owner, attr)
+            if use:
                 where = _thread_use(ctx, child, parents, function)
                 if where is not None:
                     return "threads", where
+            foreign = foreign or use is None
             children.append((child, inner, inner_function))
         stack.extend(reversed(children))  # the first use in source order is the one cited
-    return "coroutines", ""
+    # `other.lock` may be this object, used by code we cannot place
+    return ("unknown" if foreign else "coroutines"), ""
 
 
 def _is_use(
     ctx: ModuleContext, node: ast.AST, scope: Scope, kind: str, owner: object, attr: str
-) -> bool:
+) -> bool | None:
+    """Whether ``node`` is a use of the object; None for ``x.attr`` on another receiver,
+    which may be the object too."""
     if kind == "name":
         return (
             isinstance(node, ast.Name)
@@ -344,15 +350,15 @@ def _is_use(
             and isinstance(node.ctx, ast.Load)
             and ctx.resolver.lookup(attr, scope) is owner
         )
-    if not (
-        isinstance(node, ast.Attribute)
-        and node.attr == attr
-        and isinstance(node.ctx, ast.Load)
-        and isinstance(node.value, ast.Name)
-    ):
+    if not (isinstance(node, ast.Attribute) and node.attr == attr):
         return False
+    if not isinstance(node.value, ast.Name):
+        return None
     binding = ctx.resolver.lookup(node.value.id, scope)
-    return binding is not None and binding.kind == "self" and _class_of(scope) is owner
+    if binding is None or binding.kind != "self":
+        return None
+    # another class's `self.lock` is another object
+    return _class_of(scope) is owner and isinstance(node.ctx, ast.Load)
 
 
 def _class_of(scope: Scope) -> Scope | None:
