@@ -702,3 +702,349 @@ def test_cpu_bound_in_async_advice_speaks_the_modules_library(library, advice):
     )
     [d] = lint_source(src, "t.py", ALL)
     assert d.code == "GIL206" and advice in d.message
+
+
+# -- safe advice: no `to_thread` for a helper that touches event-loop objects ---------------
+LOOP_TOUCHING_HELPERS = {
+    "cancels a task of unknown type": (
+        "self.consumers[pid].cancel()",
+        "`self.consumers[pid].cancel` (t.py:9)",
+    ),
+    "creates a task": (
+        "self.task = asyncio.create_task(asyncio.sleep(pid))",
+        "`asyncio.create_task` (t.py:9)",
+    ),
+    "sets a future's result": (
+        "asyncio.get_running_loop().create_future().set_result(pid)",
+        "`asyncio.get_running_loop().create_future().set_result` (t.py:9)",
+    ),
+    "schedules a callback": (
+        "loop = asyncio.get_event_loop()\n        loop.call_soon(print)",
+        "`asyncio.AbstractEventLoop.call_soon` (t.py:10)",
+    ),
+    "sets an asyncio event": ("self.done.set()", "`asyncio.Event.set` (t.py:9)"),
+}
+
+
+@pytest.mark.parametrize(
+    ("touch", "cited"), list(LOOP_TOUCHING_HELPERS.values()), ids=list(LOOP_TOUCHING_HELPERS)
+)
+def test_no_to_thread_for_a_helper_that_touches_the_loop(touch, cited):
+    # gunicorn's `kill_worker` cancels a consumer task and unlinks a socket file:
+    # `to_thread(self.kill_worker)` would cancel the task off the loop's thread
+    src = (
+        "import asyncio\nimport os\n\nclass Arbiter:\n"
+        "    def __init__(self):\n        self.consumers = {}\n"
+        "        self.done = asyncio.Event()\n"
+        "    def kill_worker(self, pid):\n"
+        f"        {touch}\n        self._cleanup(pid)\n"
+        "    def _cleanup(self, pid):\n        os.unlink(f'/tmp/{pid}.sock')\n"
+        "    async def stop(self):\n        self.kill_worker(1)\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert d.code == "GIL203" and d.fix is None
+    assert "to_thread(self.kill_worker" not in d.message
+    assert "move `os.unlink(...)` (t.py:" in d.message
+    stays = f"`self.kill_worker` also calls {cited}, which must stay on the event loop's thread"
+    assert stays in d.message
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src
+
+
+def test_loop_touching_helper_beyond_the_depth_limit_still_gets_to_thread():
+    # the loop-touching call is searched as deep as blocking chains are (max-call-depth)
+    deep = "".join(f"def h{i}():\n    h{i + 1}()\n" for i in range(6))
+    src = (
+        "import asyncio\nimport os\n\n" + deep + "def h6():\n    return asyncio.current_task()\n"
+        "def helper():\n    h0()\n    os.unlink('x')\n\nasync def f():\n    helper()\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert "to_thread(helper, ...)" in d.message and d.fix is not None
+
+
+def test_call_soon_threadsafe_and_lambdas_do_not_tie_a_helper_to_the_loop():
+    src = (
+        "import asyncio\nimport os\n\ndef helper(loop):\n"
+        "    loop.call_soon_threadsafe(lambda: asyncio.create_task(asyncio.sleep(0)))\n"
+        "    os.unlink('x')\n\nasync def f(loop):\n    helper(loop)\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert "to_thread(helper, ...)" in d.message and d.fix is not None
+
+
+# -- GIL205: an asyncio counterpart only where one exists and only coroutines use the object --
+def _advice(src: str) -> list[str]:
+    return [d.message.partition("; ")[2] for d in lint_source(src, "t.py", ALL)]
+
+
+SYNC_PRIMITIVE_ADVICE = {
+    "executor shutdown keeps its keyword": (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "async def f(ex: ThreadPoolExecutor):\n    ex.shutdown(cancel_futures=True)\n",
+        "offload the wait: `await asyncio.to_thread(ex.shutdown, cancel_futures=True)`",
+    ),
+    "multiprocessing queue has no counterpart": (
+        "import multiprocessing\nasync def f(q: multiprocessing.Queue, *items):\n"
+        "    q.put(*items, block=True)\n",
+        "offload the wait: `await asyncio.to_thread(q.put, *items, block=True)`",
+    ),
+    "thread join": (
+        "import threading\nasync def f(t: threading.Thread):\n    t.join(5)\n",
+        "offload the wait: `await asyncio.to_thread(t.join, 5)`",
+    ),
+    "long arguments are elided, not dropped": (
+        "import threading\n"
+        "async def f(t: threading.Thread, a_rather_long_timeout_name_to_show_here):\n"
+        "    t.join(timeout=a_rather_long_timeout_name_to_show_here)\n",
+        "offload the wait: `await asyncio.to_thread(t.join, ...)`",
+    ),
+    "trio passes keywords through functools.partial": (
+        "import trio\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "async def f(ex: ThreadPoolExecutor):\n    ex.shutdown(cancel_futures=True)\n",
+        "offload the wait: `await trio.to_thread.run_sync("
+        "functools.partial(ex.shutdown, cancel_futures=True))`",
+    ),
+    "a concurrent future is wrapped": (
+        "from concurrent.futures import Future\nasync def f(fut: Future):\n"
+        "    return fut.result(timeout=3)\n",
+        "use `await asyncio.wrap_future(fut)`, or `await asyncio.to_thread(fut.result, timeout=3)`",
+    ),
+    "a lock only coroutines use": (
+        "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n"
+        "        pass\nasync def g():\n    with lock:\n        pass\n",
+        "only coroutines use it: make it `asyncio.Lock()` and use `async with lock:`",
+        2,
+    ),
+    "a lock a thread target uses": (
+        "import threading\nlock = threading.Lock()\ndef work():\n    with lock:\n        pass\n"
+        "threading.Thread(target=work).start()\nasync def f():\n    with lock:\n        pass\n",
+        "threads use it too (`work` uses it at line 4), so an asyncio lock would not exclude "
+        "them: acquire it with `await asyncio.to_thread(lock.acquire)` and release it in a "
+        "`finally`, or restructure so the event loop never waits for it",
+    ),
+    "a lock passed to a thread": (
+        "import threading\nasync def f(work):\n    lock = threading.Lock()\n"
+        "    threading.Thread(target=work, args=(lock,)).start()\n    lock.acquire()\n",
+        "threads use it too (it is passed to `threading.Thread(...)` at line 4), so an asyncio "
+        "lock would not exclude them: acquire it with `await asyncio.to_thread(lock.acquire)` "
+        "and release it in a `finally`, or restructure so the event loop never waits for it",
+    ),
+    "an RLock a sync method of the class uses": (
+        "import threading\nclass C:\n    def __init__(self):\n"
+        "        self.lock = threading.RLock()\n"
+        "    def sync(self):\n        with self.lock:\n            pass\n"
+        "    async def f(self):\n        with self.lock:\n            pass\n",
+        "threads use it too (`sync` uses it at line 6), so an asyncio lock would not exclude "
+        "them: take and release it inside one function run with `await asyncio.to_thread(...)` "
+        "(it belongs to the thread that acquired it), or restructure so the event loop never "
+        "waits for it",
+    ),
+    "a lock from a parameter: both ways, the asyncio one conditional": (
+        "import threading\nasync def f(lock: threading.Lock):\n    with lock:\n        pass\n",
+        "if only coroutines use it, make it `asyncio.Lock()` and use `async with lock:`; if "
+        "threads do too, acquire it with `await asyncio.to_thread(lock.acquire)` and release "
+        "it in a `finally`",
+    ),
+    "a queue a lambda uses": (
+        "import queue\nq = queue.Queue()\ncallback = lambda item: q.put(item)\n"
+        "async def f():\n    return q.get()\n",
+        "threads use it too (a lambda uses it at line 3), so it must stay a thread primitive: "
+        "offload the wait: `await asyncio.to_thread(q.get)`",
+    ),
+    "a condition waited on with a thread sharing it": (
+        "import threading\ncond = threading.Condition()\ndef notify():\n    with cond:\n"
+        "        cond.notify()\nasync def f():\n    cond.wait()\n",
+        "threads use it too (`notify` uses it at line 4), so it must stay a thread primitive: "
+        "run the whole `with cond: cond.wait(...)` block in one function with "
+        "`await asyncio.to_thread(...)` (a condition is waited on by the thread that holds it)",
+    ),
+    "an event with no asyncio counterpart in anyio terms is still an Event": (
+        "import anyio\nimport threading\nev = threading.Event()\nasync def f():\n    ev.wait()\n",
+        "only coroutines use it: make it `anyio.Event()` and `await ev.wait(...)`",
+    ),
+    "no trio queue class: offload": (
+        "import trio\nimport queue\nq = queue.Queue()\nasync def f():\n    q.get()\n",
+        "offload the wait: `await trio.to_thread.run_sync(q.get)`",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("src", "advice", "count"),
+    [(*case, 1)[:3] for case in SYNC_PRIMITIVE_ADVICE.values()],
+    ids=list(SYNC_PRIMITIVE_ADVICE),
+)
+def test_sync_primitive_advice(src, advice, count):
+    # "use the asyncio equivalent" was wrong for shutdown and multiprocessing queues (there is
+    # none), `to_thread(self._executor.shutdown)` dropped `cancel_futures=True`, and "use an
+    # asyncio lock" does not exclude the threads a lock is shared with
+    assert _advice(src) == [advice] * count
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src  # advice only
+
+
+# -- GIL203: `open` gets whole-file advice and no fix; async file APIs only where they exist --
+FILE_ADVICE = {
+    "open: no fix that leaves the reads on the loop": (
+        "async def f(p):\n    fh = open(p, 'rb')\n    return fh.read()\n",
+        "do all the file work in one function run with `await asyncio.to_thread(...)` "
+        "(offloading `open` alone leaves the reads and writes on the event loop), or use "
+        "`aiofiles.open`",
+    ),
+    "a gzip file: no aiofiles counterpart": (
+        "import gzip\nasync def f(p):\n    with gzip.open(p) as fh:\n        return fh.read()\n",
+        "do all the file work in one function run with `await asyncio.to_thread(...)` "
+        "(offloading `gzip.open` alone leaves the reads and writes on the event loop)",
+    ),
+    "open in trio code": (
+        "import trio\nasync def f(p):\n    return open(p).read()\n",
+        "do all the file work in one function run with `await trio.to_thread.run_sync(...)` "
+        "(offloading `open` alone leaves the reads and writes on the event loop), or use "
+        "`trio.open_file`",
+    ),
+    "no aiofiles rmtree": (
+        "import shutil\nasync def f(p):\n    shutil.rmtree(p)\n",
+        "use `await asyncio.to_thread(shutil.rmtree, ...)`",
+    ),
+    "aiofiles.os has unlink": (
+        "import os\nasync def f(p):\n    os.unlink(p)\n",
+        "use `await asyncio.to_thread(os.unlink, ...)` or `aiofiles.os.unlink`",
+    ),
+    "anyio has an async Path": (
+        "import anyio\nfrom pathlib import Path\nasync def f(p: Path):\n    p.unlink()\n",
+        "use `await anyio.to_thread.run_sync(p.unlink, ...)` or `anyio.Path`",
+    ),
+}
+
+
+@pytest.mark.parametrize(("src", "advice"), list(FILE_ADVICE.values()), ids=list(FILE_ADVICE))
+def test_file_io_advice(src, advice):
+    assert _advice(src) == [advice]
+
+
+def test_no_fix_only_offloads_open():
+    # `(await asyncio.to_thread(open, p)).read()` reads on the event loop all the same
+    src = "async def f(p):\n    data = open(p).read()\n    fh = open(p)\n    return data, fh\n"
+    assert [d.code for d in lint_source(src, "t.py", ALL)] == ["GIL203", "GIL203"]
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src
+
+
+# -- GIL204: asyncio's subprocess API only for what it can replace ------------------------
+SUBPROCESS_ADVICE = {
+    "waitpid: asyncio cannot wait for a process it did not start": (
+        "import os\nasync def f(pid):\n    os.waitpid(pid, 0)\n",
+        "offload the wait: `await asyncio.to_thread(os.waitpid, pid, 0)`, or poll with "
+        "`os.WNOHANG`",
+    ),
+    "a running Popen": (
+        "import subprocess\nasync def f(p: subprocess.Popen):\n    p.wait(timeout=3)\n",
+        "start the process with `asyncio.create_subprocess_exec(...)` and await it, or offload "
+        "the wait: `await asyncio.to_thread(p.wait, timeout=3)`",
+    ),
+    "a shell command": (
+        "import os\nasync def f():\n    os.system('make')\n",
+        "use `asyncio.create_subprocess_shell(...)`",
+    ),
+    "shell=True": (
+        "import subprocess\nasync def f(cmd):\n    subprocess.run(cmd, shell=True)\n",
+        "use `asyncio.create_subprocess_shell(...)`",
+    ),
+    "an argv": (
+        "import subprocess\nasync def f(cmd):\n    subprocess.run(cmd)\n",
+        "use `asyncio.create_subprocess_exec(...)`",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("src", "advice"), list(SUBPROCESS_ADVICE.values()), ids=list(SUBPROCESS_ADVICE)
+)
+def test_subprocess_advice(src, advice):
+    assert _advice(src) == [advice]
+
+
+NETWORK_ADVICE = {
+    "getaddrinfo: the loop's own": (
+        "import socket\nasync def f(h):\n    return socket.getaddrinfo(h, 80)\n",
+        "use `await asyncio.get_running_loop().getaddrinfo(...)` or "
+        "`await asyncio.to_thread(socket.getaddrinfo, h, 80)`",
+    ),
+    "getaddrinfo in anyio code": (
+        "import anyio\nimport socket\nasync def f(h):\n    return socket.getaddrinfo(h, 80)\n",
+        "use `await anyio.getaddrinfo(...)` or "
+        "`await anyio.to_thread.run_sync(socket.getaddrinfo, h, 80)`",
+    ),
+    "getfqdn: no async client for it": (
+        "import socket\nasync def f():\n    return socket.getfqdn()\n",
+        "offload it: `await asyncio.to_thread(socket.getfqdn)`",
+    ),
+}
+
+
+@pytest.mark.parametrize(("src", "advice"), list(NETWORK_ADVICE.values()), ids=list(NETWORK_ADVICE))
+def test_network_advice(src, advice):
+    assert _advice(src) == [advice]
+
+
+# -- every argument survives a fix: positional, starred, keyword, double-starred ----------
+KEEPS_ARGUMENTS = {
+    "direct call": (
+        "import requests\nasync def f(u, *a, **kw):\n    requests.get(u, *a, timeout=5, **kw)\n",
+        "import requests\nimport asyncio\nasync def f(u, *a, **kw):\n"
+        "    await asyncio.to_thread(requests.get, u, *a, timeout=5, **kw)\n",
+    ),
+    "blocking helper": (
+        "import os\ndef drop(p, *, missing_ok=False):\n    os.unlink(p)\n"
+        "async def f(p):\n    drop(p, missing_ok=True)\n",
+        "import os\nimport asyncio\ndef drop(p, *, missing_ok=False):\n    os.unlink(p)\n"
+        "async def f(p):\n    await asyncio.to_thread(drop, p, missing_ok=True)\n",
+    ),
+    "trio: starred arguments pass through run_sync": (
+        "import trio\nimport shutil\nasync def f(*paths):\n    shutil.copy(*paths)\n",
+        "import trio\nimport shutil\nasync def f(*paths):\n"
+        "    await trio.to_thread.run_sync(shutil.copy, *paths)\n",
+    ),
+    "subprocess keywords carried over": (
+        "import subprocess\nasync def f(d, e):\n    subprocess.call(['ls'], cwd=d, env=e)\n",
+        "import subprocess\nimport asyncio\nasync def f(d, e):\n"
+        "    await (await asyncio.create_subprocess_exec('ls', cwd=d, env=e)).wait()\n",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("src", "fixed"), list(KEEPS_ARGUMENTS.values()), ids=list(KEEPS_ARGUMENTS)
+)
+def test_fixes_keep_every_argument(src, fixed):
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == fixed
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        # a starred argv or a `**options` could hold anything create_subprocess_exec rejects
+        "import subprocess\nasync def f(ts):\n    subprocess.run(['make', *ts])\n",
+        "import subprocess\nasync def f(o):\n    subprocess.run(['make'], **o)\n",
+        # time.sleep's argument spelled as a keyword or starred: no guess
+        "import time\nasync def f(a):\n    time.sleep(*a)\n",
+    ],
+)
+def test_fixes_that_cannot_keep_an_argument_are_not_offered(src):
+    assert lint_source(src, "t.py", ALL)
+    assert fix_source(src, "t.py", ALL, unsafe=True).source == src
+
+
+def test_a_lock_attribute_read_from_outside_its_class_is_not_called_coroutine_only():
+    # `c.lock` in another function may be the same lock, used from a thread
+    src = (
+        "import threading\nclass C:\n    def __init__(self):\n"
+        "        self.lock = threading.Lock()\n"
+        "    async def f(self):\n        with self.lock:\n            pass\n"
+        "class D:\n    def __init__(self):\n        self.lock = threading.Lock()\n"
+        "    def g(self):\n        with self.lock:\n            pass\n"
+        "def h(c: C):\n    return c.lock.locked()\n"
+    )
+    [advice] = _advice(src)
+    assert advice.startswith("if only coroutines use it, make it `asyncio.Lock()`")
+    # D's own `self.lock` in a sync method is another object: without `h`, C's is
+    # coroutine-only
+    [advice] = _advice(src.rpartition("def h")[0])
+    assert advice.startswith("only coroutines use it")

@@ -212,3 +212,24 @@ def test_evidence_in_another_module_has_its_column():
         called = re.search(r"`(?:[\w.]+\.)?(\w+)`", e.message)
         start = called.group(1) if called else ("for ", "while ")
         assert line[e.col - 1 :].startswith(start), (e, line)
+
+
+def test_a_helper_in_another_module_that_cancels_tasks_is_not_offloaded(tmp_path):
+    # the loop-touching call is found through the project like the blocking one
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helpers.py").write_text(
+        "import asyncio, os\n\ndef stop_all(tasks):\n    for t in tasks:\n        t.cancel()\n"
+        "    os.remove('x.pid')\n"
+    )
+    app = pkg / "app.py"
+    app.write_text(
+        "from pkg.helpers import stop_all\n\nasync def shutdown(ts):\n    stop_all(ts)\n"
+    )
+    [d] = lint_file(app)
+    assert d.fix is None
+    assert d.message.endswith(
+        "move `os.remove(...)` (helpers.py:6) into a thread; `stop_all` also calls "
+        "`t.cancel` (helpers.py:5), which must stay on the event loop's thread"
+    )

@@ -75,6 +75,8 @@ class Knowledge:
     # os.waitpid and kin: os.WNOHANG makes them poll (engine/callforms.py)
     wait_functions: frozenset[str]
     lazy_iterators: frozenset[str]
+    # open() and kin: they return a file whose reads and writes block too
+    file_openers: frozenset[str]
     cpu_bound: _NameSet
     gil_releasing: _NameSet
     returns: Mapping[str, str]
@@ -96,6 +98,10 @@ class Knowledge:
     semaphores: frozenset[str]
     gather_bounds: GatherBounds
     coroutine_functions: frozenset[str]
+    # calls that must run on the event loop's thread, and method names taken to be such
+    # calls on a receiver of unknown type (`self.tasks[k].cancel()`)
+    loop_affine: frozenset[str]
+    loop_affine_methods: frozenset[str]
     pure: _NameSet
     pure_methods: frozenset[str]
 
@@ -162,6 +168,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
         wait_functions=frozenset(blocking_t["subprocess"]["wait_functions"]),
         lazy_iterators=frozenset(blocking_t["lazy_iterators"]["calls"]),
+        file_openers=frozenset(blocking_t["file"]["openers"]),
         cpu_bound=_NameSet(
             [*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]
         ),
@@ -189,6 +196,8 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             **{key: frozenset(names) for key, names in conc_t["gather_bounds"].items()}
         ),
         coroutine_functions=frozenset(aio["coroutine_functions"]),
+        loop_affine=frozenset(conc_t["loop_affine"]["calls"]),
+        loop_affine_methods=frozenset(conc_t["loop_affine"]["methods"]),
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
     )

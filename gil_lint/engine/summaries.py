@@ -115,6 +115,7 @@ class Summaries:
         self.max_depth = max_depth
         self._memo: dict[tuple[str, int, int], Summary] = {}
         self._in_progress: set[tuple[str, int, int]] = set()
+        self._loop_memo: dict[tuple[str, int, int, int], tuple[Step, ...] | None] = {}
 
     # -- entry points -----------------------------------------------------------------
     def of_qualname(self, qualname: str, module: ModuleInfo) -> Summary | None:
@@ -153,6 +154,67 @@ class Summaries:
         if qual is None:
             return None
         return self.of_qualname(qual, module)
+
+    def touches_loop(
+        self, expr: ast.expr, scope: Scope, module: ModuleInfo, max_steps: int
+    ) -> tuple[Step, ...] | None:
+        """Whether the project function ``expr`` names touches event-loop objects (cancels a
+        task, sets a future's result, schedules a callback, ...), itself or through its
+        helpers: the chain to the first such call, at most ``max_steps`` long, or None.
+
+        Such a function must stay on the loop's thread: running it with ``to_thread`` to get
+        its blocking call off the loop would move that call too. Computed only when asked
+        (for the advice on a blocking helper), with its own memo."""
+        qual = module.resolver.qualname(expr, scope)
+        if qual is None:
+            return None
+        fn = module.resolver.function_def(qual)
+        found = (module, fn) if fn is not None else self.project.function(qual)
+        if found is None or isinstance(found[1], ast.AsyncFunctionDef):
+            return None
+        return self._touches_loop(*found, max_steps)
+
+    def _touches_loop(
+        self, module: ModuleInfo, fn: FunctionNode, max_steps: int
+    ) -> tuple[Step, ...] | None:
+        # keyed by the steps left too: max_steps falls with each call, so recursion ends
+        key = (module.path, fn.lineno, fn.col_offset, max_steps)
+        if key in self._loop_memo:
+            return self._loop_memo[key]
+        if max_steps <= 0:
+            return None
+        k = self.knowledge
+        chain: tuple[Step, ...] | None = None
+        deeper: list[tuple[ast.Call, ModuleInfo, FunctionNode, str]] = []
+        for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=False):
+            if not isinstance(node, ast.Call):
+                continue
+            name = module.resolver.qualname(node.func, scope)
+            func = node.func
+            if (name is not None and name in k.loop_affine) or (
+                name is None
+                and isinstance(func, ast.Attribute)
+                and func.attr in k.loop_affine_methods
+                and _imports_asyncio(module)
+            ):
+                shown = (name or "").removeprefix(f"{module.name}.") or _written(func)
+                chain = (self._step(module, node, f"`{shown}` (line {node.lineno})"),)
+                break
+            if name is not None and name not in k.loop_affine:
+                callee = self._callee(name, module)
+                if callee is not None and not isinstance(callee[1], ast.AsyncFunctionDef):
+                    shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
+                    deeper.append((node, *callee, shown))
+        if chain is None:
+            # the function's own calls first: the nearest loop-touching call explains best
+            for node, callee_module, callee_fn, shown in deeper:
+                sub = self._touches_loop(callee_module, callee_fn, max_steps - 1)
+                if sub is not None:
+                    link = self._step(module, node, f"`{shown}` (line {node.lineno})")
+                    chain = (link, *sub)
+                    break
+        self._loop_memo[key] = chain
+        return chain
 
     # -- analysis ---------------------------------------------------------------------------
     def _compute(self, module: ModuleInfo, fn: FunctionNode, depth: int) -> Summary:
@@ -518,6 +580,21 @@ def consumed_calls(body: Sequence[ast.AST]) -> frozenset[ast.Call]:
         children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED)]
         stack.extend(reversed(children))
     return frozenset(out)
+
+
+def _imports_asyncio(module: ModuleInfo) -> bool:
+    return any(
+        b.kind == "import" and (b.qualname or "").partition(".")[0] == "asyncio"
+        for b in module.module_scope.bindings.values()
+    )
+
+
+def _written(expr: ast.expr) -> str:
+    """``self.tasks[pid].cancel``: the callee as written, for a step's message."""
+    try:
+        return ast.unparse(expr)
+    except Exception:  # an AST ast.unparse cannot handle: show the method alone
+        return expr.attr if isinstance(expr, ast.Attribute) else "?"
 
 
 def _is_pure_function(fn: FunctionNode) -> bool:

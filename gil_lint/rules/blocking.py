@@ -44,6 +44,17 @@ LAZY_ADVICE = (
 )
 
 
+def move_blocking_call_advice(helper: str, blocking: Step, loop_contact: Sequence[Step]) -> str:
+    """ "move `os.unlink(...)` (arbiter.py:1050) into a thread; `self.kill_worker` also calls
+    `self.tasks[pid].cancel` (arbiter.py:1029), which must stay on the event loop's thread"."""
+    blocked = _located(blocking).replace("` (", "(...)` (", 1)
+    touched = _located(loop_contact[-1])
+    return (
+        f"move {blocked} into a thread; `{helper}` also calls {touched}, "
+        "which must stay on the event loop's thread"
+    )
+
+
 def library_words(ctx: ModuleContext) -> dict[str, str]:
     """The names the advice templates use (``{to_thread}``, ``{sleep}``, ...), in the words
     of the module's event-loop library: asyncio unless it imports trio or anyio alone."""
@@ -109,7 +120,7 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
-        advice, fix = self._helper_advice(node, verb)
+        advice, fix = self._helper_advice(node, verb, chain)
         self.report(
             node,
             f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
@@ -154,11 +165,20 @@ class BlockingCallRule(Rule):
         )
         return [here, *(ctx.evidence(s, _located(s)) for s in chain)]
 
-    def _helper_advice(self, node: ast.Call, verb: str) -> tuple[str, Fix | None]:
+    def _helper_advice(
+        self, node: ast.Call, verb: str, chain: Sequence[Step]
+    ) -> tuple[str, Fix | None]:
         """What to do about a blocking helper, and the fix when one is safe enough to offer."""
         ctx = self.ctx
         helper = ctx.segment(node.func)
         words = library_words(ctx)
+        loop_contact = ctx.summaries.touches_loop(
+            node.func, ctx.scope, ctx.module_info, ctx.settings.max_call_depth
+        )
+        if loop_contact is not None:
+            # run in a thread, the helper would cancel tasks / set futures off the loop's
+            # thread (not thread-safe): only the blocking call itself may move
+            return move_blocking_call_advice(helper, chain[-1], loop_contact), None
         if verb == "calls" and _thread_affine(node):
             return LOCK_ADVICE.format(**words), None
         if verb == "calls":
@@ -195,30 +215,58 @@ class BlockingCallRule(Rule):
         return self.ctx.segment(func.value) if isinstance(func, ast.Attribute) else None
 
     def report_blocking(self, node: ast.AST, name: str, advice: str | None = None) -> None:
-        """``advice``, like ``ADVICE``, is a template filled with the call and library_words."""
+        """``advice``, like ``ADVICE``, is a template filled with the call and library_words;
+        without one, the rule's ``advice_for`` speaks first."""
         function = self.ctx.enclosing_function()
         fname = function.qualname.rpartition(".")[2] if function else "?"
         # advice shows the callee as written (`self._executor.shutdown`), not its type
         written = self.ctx.segment(node.func) if isinstance(node, ast.Call) else ""
         fix = self.make_fix(node, name) if isinstance(node, ast.Call) else None
-        self.report(
-            node,
-            call=display_name(name),
-            function=fname,
-            advice=(
+        words = library_words(self.ctx)
+        text = None if advice is not None else self.advice_for(node, name, words)
+        if text is None:
+            text = (
                 advice
                 or (LOCK_ADVICE if _thread_affine(node) else None)
                 or (LAZY_ADVICE if name in self.ctx.knowledge.lazy_iterators else None)
                 or self.ADVICE
-            ).format(call=written or display_name(name), **library_words(self.ctx)),
-            fix=fix,
-        )
+            ).format(call=written or display_name(name), **words)
+        self.report(node, call=display_name(name), function=fname, advice=text, fix=fix)
+
+    def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
+        """Hook: the advice for this API, final text (no template), or None for ADVICE."""
+        return None
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:
         """The rule's fix for a direct blocking call; by default run it in a thread."""
         if self.FIX is None:
             return None
         return to_thread_fix(self.ctx, node, self.FIX)
+
+
+# arguments longer than this are shown as `...` in advice (a message is one line)
+_SHOWN_ARGUMENTS = 40
+
+
+def offload_text(ctx: ModuleContext, call: ast.Call, words: dict[str, str]) -> str:
+    """``await asyncio.to_thread(ex.shutdown, cancel_futures=True)``: the call run in a
+    thread, every argument kept (``...`` when they are too long to show). trio's and
+    anyio's ``run_sync`` pass no keywords: there the call goes in a ``functools.partial``."""
+    func = ctx.segment(call.func)
+    args = [ctx.segment(a) for a in call.args]
+    args += [
+        f"{k.arg}={ctx.segment(k.value)}" if k.arg else f"**{ctx.segment(k.value)}"
+        for k in call.keywords
+    ]
+    shown = ", ".join(args)
+    to_thread = words["to_thread"]
+    if not args:
+        return f"await {to_thread}({func})"
+    if len(shown) > _SHOWN_ARGUMENTS or "\n" in shown:
+        shown = "..."
+    if call.keywords and words["library"] != "asyncio":
+        return f"await {to_thread}(functools.partial({func}, {shown}))"
+    return f"await {to_thread}({func}, {shown})"
 
 
 # -- the fix: run the call in a worker thread ------------------------------------------------

@@ -3,7 +3,18 @@ from __future__ import annotations
 import ast
 
 from gil_lint.rules.base import Example
-from gil_lint.rules.blocking import BlockingCallRule
+from gil_lint.rules.blocking import BlockingCallRule, offload_text
+
+# name lookups each library does without blocking (anyio's and trio's take the same arguments)
+_ASYNC_GETADDRINFO = {
+    "asyncio": "asyncio.get_running_loop().getaddrinfo",
+    "trio": "trio.socket.getaddrinfo",
+    "anyio": "anyio.getaddrinfo",
+}
+# lookups with no async counterpart whose arguments match: only a thread will do
+_DNS_WITHOUT_COUNTERPART = frozenset(
+    {"socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.getfqdn"}
+)
 
 
 class BlockingNetworkInAsync(BlockingCallRule):
@@ -28,7 +39,9 @@ class BlockingNetworkInAsync(BlockingCallRule):
     ```
 
     ## Use instead
-    An async client (`httpx.AsyncClient`, `aiohttp`, `asyncpg`), or offload:
+    An async client (`httpx.AsyncClient`, `aiohttp`, `asyncpg`); for a name
+    lookup, `await loop.getaddrinfo(...)` (`trio.socket.getaddrinfo`,
+    `anyio.getaddrinfo`). Or offload:
     ```python
     import asyncio
     import requests
@@ -42,6 +55,12 @@ class BlockingNetworkInAsync(BlockingCallRule):
     The fix (`await asyncio.to_thread(func, *args)`) is unsafe: the call then
     runs in another thread, which matters if the client object is not
     thread-safe or the code relies on thread-local state.
+
+    A project helper that blocks a few calls down gets the same fix, run in a
+    thread whole, unless it (or a helper it calls) touches event-loop objects:
+    cancels a task, sets a future's result, schedules a callback on the loop,
+    sets an asyncio event. Those are not thread-safe, so there is no fix and the
+    advice names the blocking call to move into a thread instead.
     """
 
     CODE = "GIL202"
@@ -113,6 +132,18 @@ class BlockingNetworkInAsync(BlockingCallRule):
             at="3:12-3:28",
         ),
     ]
+
+    def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
+        """A name lookup is not a client: the loop's own ``getaddrinfo`` where the library
+        has one with the same arguments, a thread otherwise."""
+        if not isinstance(node, ast.Call):
+            return None
+        offload = f"`{offload_text(self.ctx, node, words)}`"
+        if name == "socket.getaddrinfo":
+            return f"use `await {_ASYNC_GETADDRINFO[words['library']]}(...)` or {offload}"
+        if name in _DNS_WITHOUT_COUNTERPART:
+            return f"offload it: {offload}"
+        return None
 
     def blocks(self, node: ast.Call, name: str) -> bool:
         # a socket switched to non-blocking mode in the same function does not wait

@@ -1,7 +1,21 @@
 from __future__ import annotations
 
+import ast
+
+from gil_lint.diagnostics import Fix
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule
+
+# what each library offers besides a thread: asyncio has aiofiles (a file, and `aiofiles.os`),
+# trio and anyio `open_file` and an async `Path`
+_ASYNC_OPEN = frozenset({"builtins.open", "io.open", "pathlib.Path.open"})
+_AIOFILES_OS = frozenset(
+    f"os.{name}"
+    for name in (
+        "remove", "unlink", "rename", "renames", "replace", "mkdir", "makedirs", "rmdir",
+        "removedirs", "listdir", "scandir", "stat", "link", "symlink", "readlink",
+    )
+)  # fmt: skip
 
 
 class BlockingFileIOInAsync(BlockingCallRule):
@@ -24,6 +38,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
     ```
 
     ## Use instead
+    Do the whole file work — opening, reading, writing, closing — in one
+    function run in a thread:
     ```python
     import asyncio
     from pathlib import Path
@@ -31,11 +47,22 @@ class BlockingFileIOInAsync(BlockingCallRule):
     async def load(path):
         return await asyncio.to_thread(Path(path).read_text)
     ```
-    or `aiofiles` / `anyio.Path`.
+    or an async file API: `aiofiles.open` / `aiofiles.os` with asyncio,
+    `trio.open_file` / `anyio.open_file` and `trio.Path` / `anyio.Path`. The
+    advice names one only where it covers the call (there is no async
+    `shutil.rmtree`).
 
     ## Fix safety
     The fix (`await asyncio.to_thread(func, *args)`) is unsafe: the call runs in
-    a worker thread, and a file opened that way must be used from there too.
+    a worker thread. `open()` and the other calls that return a file get no fix:
+    `await asyncio.to_thread(open, path)` would leave every read and write on
+    the event loop.
+
+    A project helper that blocks a few calls down gets the same fix, run in a
+    thread whole, unless it (or a helper it calls) touches event-loop objects:
+    cancels a task, sets a future's result, schedules a callback on the loop,
+    sets an asyncio event. Those are not thread-safe, so there is no fix and the
+    advice names the blocking call to move into a thread instead.
     """
 
     CODE = "GIL203"
@@ -44,7 +71,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     BRIEF = "`open()`, `pathlib` reads/writes, `shutil`, blocking `os` file calls in `async def`"
     CATEGORY = "file"
     FIX = "unsafe"
-    ADVICE = "use `await {to_thread}({call}, ...)` or aiofiles"
+    ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [
         "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return rows(p)\n",
         "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n"
@@ -92,3 +119,32 @@ class BlockingFileIOInAsync(BlockingCallRule):
         ),
         Example("import os\nasync def f(p):\n    return os.listdir(p)\n", at="3:12-3:25"),
     ]
+
+    def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
+        """An async file API only where one covers the call; ``open`` and kin: the whole
+        file work in one thread call (offloading the opening alone leaves the reads)."""
+        library, to_thread = words["library"], words["to_thread"]
+        call = self.ctx.segment(node.func) if isinstance(node, ast.Call) else name
+        if name in self.ctx.knowledge.file_openers:
+            advice = (
+                "do all the file work in one function run with "
+                f"`await {to_thread}(...)` (offloading `{call}` alone leaves the reads and "
+                "writes on the event loop)"
+            )
+            if name in _ASYNC_OPEN:
+                async_open = "`aiofiles.open`" if library == "asyncio" else f"`{library}.open_file`"
+                advice += f", or use {async_open}"
+            return advice
+        if name in self.ctx.knowledge.lazy_iterators:
+            return None
+        offload = f"use `await {to_thread}({call}, ...)`"
+        if library == "asyncio" and name in _AIOFILES_OS:
+            return f"{offload} or `aiofiles.{name}`"
+        if library != "asyncio" and name.startswith("pathlib.Path."):
+            return f"{offload} or `{library}.Path`"
+        return offload
+
+    def make_fix(self, node: ast.Call, name: str) -> Fix | None:
+        if name in self.ctx.knowledge.file_openers:
+            return None  # `to_thread(open, p)` leaves the reads on the event loop
+        return super().make_fix(node, name)

@@ -6,7 +6,14 @@ from gil_lint.diagnostics import Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.fix.edits import cst, replace_call_fix
 from gil_lint.rules.base import Example
-from gil_lint.rules.blocking import BlockingCallRule
+from gil_lint.rules.blocking import BlockingCallRule, offload_text
+
+# a command line run by the shell: asyncio's counterpart is create_subprocess_shell
+_SHELL_COMMANDS = frozenset(
+    {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
+)
+# waits on a process that already exists: nothing to start differently
+_PROCESS_WAITS = frozenset({"subprocess.Popen.wait", "subprocess.Popen.communicate"})
 
 
 class BlockingSubprocessInAsync(BlockingCallRule):
@@ -35,6 +42,12 @@ class BlockingSubprocessInAsync(BlockingCallRule):
         proc = await asyncio.create_subprocess_exec("make")
         await proc.wait()
     ```
+
+    A shell command (`os.system`, `shell=True`) becomes
+    `asyncio.create_subprocess_shell`. asyncio cannot wait for a process it did
+    not start: for `os.waitpid` and kin, or a `Popen` already running, offload
+    the wait (`await asyncio.to_thread(os.waitpid, pid, 0)`) or poll with
+    `os.WNOHANG`.
 
     ## Fix safety
     The fix is unsafe: `asyncio.create_subprocess_exec` returns a process
@@ -87,6 +100,29 @@ class BlockingSubprocessInAsync(BlockingCallRule):
             at="3:5-3:18",
         ),
     ]
+
+    def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
+        """asyncio's subprocess API only for what it can replace: it cannot wait for a
+        process it did not start (``os.waitpid``, a ``Popen``'s ``wait``)."""
+        if not isinstance(node, ast.Call):
+            return None
+        offload = f"`{offload_text(self.ctx, node, words)}`"
+        if name == "os.wait":
+            return f"offload the wait: {offload}, or poll with `os.waitpid(-1, os.WNOHANG)`"
+        if name in self.ctx.knowledge.wait_functions:
+            return f"offload the wait: {offload}, or poll with `os.WNOHANG`"
+        if name in _PROCESS_WAITS:
+            return (
+                f"start the process with `{words['run_process']}(...)` and await it, or "
+                f"offload the wait: {offload}"
+            )
+        shell = name in _SHELL_COMMANDS or any(
+            k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in node.keywords
+        )
+        if shell and words["library"] == "asyncio":
+            return "use `asyncio.create_subprocess_shell(...)`"
+        return None
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:
         return subprocess_fix(self.ctx, node)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
-from gil_lint.rules.blocking import BlockingCallRule
+from gil_lint.rules.blocking import BlockingCallRule, offload_text
 
 
 class BlockingSyncPrimitiveInAsync(BlockingCallRule):
@@ -34,17 +36,36 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     ```
 
     ## Use instead
-    `asyncio.Queue`, `asyncio.Lock`, `asyncio.Event`, `asyncio.wrap_future()`,
-    or offload the wait:
+    What to use depends on who else uses the object. If only coroutines in
+    the module do, its asyncio counterpart (`asyncio.Lock`, `asyncio.Event`,
+    `asyncio.Queue`, ...; `await asyncio.wrap_future(fut)` for a
+    `concurrent.futures.Future`):
     ```python
     import asyncio
 
+    jobs = asyncio.Queue()
+
+    async def consume():
+        job = await jobs.get()
+    ```
+    If threads use it too (a sync function or lambda uses it, or it is passed
+    to a call such as `threading.Thread(args=...)`), an asyncio primitive would
+    not exclude or wake them: wait for it in a thread instead. A `Lock` or
+    `Semaphore` is acquired with `await asyncio.to_thread(lock.acquire)` and
+    released in a `finally`; an `RLock` or `Condition` belongs to the thread
+    that acquired it, so the whole critical section goes into one function run
+    with `asyncio.to_thread`:
+    ```python
     async def consume():
         job = await asyncio.to_thread(jobs.get)
     ```
+    APIs with no asyncio counterpart (`Thread.join`, `multiprocessing` queues
+    and pools, `Executor.shutdown`, `concurrent.futures.wait`) are offloaded
+    the same way; the advice keeps every argument of the call.
 
     ## Fix safety
-    No automatic fix: the right asyncio primitive depends on who else uses it.
+    No automatic fix: the right replacement depends on who else uses the
+    object, which the advice names when the module shows it.
     """
 
     CODE = "GIL205"
@@ -52,7 +73,8 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     NAME = "blocking-sync-primitive-in-async"
     BRIEF = "`threading` lock/event/condition waits, `queue.Queue.get/put`, `Future.result()`, `Thread.join()` in `async def`"
     CATEGORY = "sync"
-    ADVICE = "use the {library} equivalent or `await {to_thread}({call})`"
+    # the fallback: advice_for names the equivalent where one exists
+    ADVICE = "offload the wait: `await {to_thread}({call}, ...)`"
     VALID = [
         "import asyncio\nasync def f(lock: asyncio.Lock):\n    async with lock:\n        pass\n",
         "import threading\nlock = threading.Lock()\nasync def f():\n"
@@ -69,6 +91,21 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         Example(
             "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n        pass\n",
             at="4:10-4:14",
+        ),
+        # shared with a thread: advice to acquire it in a thread, not an asyncio lock
+        Example(
+            "import threading\nlock = threading.Lock()\ndef work():\n    with lock:\n"
+            "        pass\nasync def f():\n    with lock:\n        pass\n",
+            at="7:10-7:14",
+        ),
+        Example(
+            "from concurrent.futures import ThreadPoolExecutor\nasync def f(ex: ThreadPoolExecutor):\n"
+            "    ex.shutdown(cancel_futures=True)\n",
+            at="3:5-3:37",
+        ),
+        Example(
+            "import multiprocessing\nasync def f(q: multiprocessing.Queue):\n    return q.get()\n",
+            at="3:12-3:19",
         ),
         Example(
             "import threading\nev = threading.Event()\nasync def f():\n    ev.wait()\n",
@@ -107,8 +144,251 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         for item in node.items:
             name = ctx.qualname(item.context_expr)
             if name in ctx.knowledge.sync_context_managers:
-                self.report_blocking(
-                    item.context_expr,
-                    name,
-                    advice="use {a_lock}, or move the critical section into a thread",
-                )
+                self.report_blocking(item.context_expr, name)
+
+    def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
+        """Name an equivalent only where the event-loop library has one and only coroutines
+        use the object; a primitive shared with threads, or one with no counterpart
+        (``Thread.join``, multiprocessing, ``Executor.shutdown``), is waited for in a thread."""
+        ctx = self.ctx
+        if isinstance(node, ast.Call):
+            offload = f"`{offload_text(ctx, node, words)}`"
+            if not isinstance(node.func, ast.Attribute):
+                return f"offload the wait: {offload}"  # `wait(futures)`: no object to swap
+            cls, method, obj = name.rpartition(".")[0], node.func.attr, node.func.value
+        elif isinstance(node, ast.expr) and name in _SHARED_PRIMITIVES:  # `with lock:`
+            cls, method, obj, offload = name, "__enter__", node, ""
+        else:
+            return None
+        shown = ctx.segment(obj)
+        future = cls == "concurrent.futures.Future" and method == "result"
+        if future and offload and words["library"] == "asyncio":
+            return f"use `await asyncio.wrap_future({shown})`, or {offload}"
+        if cls not in _SHARED_PRIMITIVES:
+            # no counterpart on the loop (a thread, a process, a pool, a future): wait in a
+            # thread
+            return f"offload the wait: {offload}"
+        equivalent = _equivalent(cls, words["library"])
+        users, where = primitive_users(ctx, obj)
+        if cls in _LOCKS and method in ("__enter__", "acquire"):
+            return _lock_advice(cls, method, users, where, shown, equivalent, words)
+        if method in ("wait", "wait_for") and cls == "threading.Condition":
+            in_thread = (
+                f"run the whole `with {shown}: {shown}.{method}(...)` block in one function "
+                f"with `await {words['to_thread']}(...)` (a condition is waited on by the "
+                "thread that holds it)"
+            )
+        else:
+            in_thread = f"offload the wait: {offload}"
+        if users == "threads":
+            return f"threads use it too ({where}), so it must stay a thread primitive: {in_thread}"
+        if equivalent is None:
+            return in_thread
+        if users == "coroutines":
+            return f"only coroutines use it: {_swap(equivalent, shown, method)}"
+        return (
+            f"if only coroutines use it, {_swap(equivalent, shown, method)}; "
+            f"if threads do too, {in_thread}"
+        )
+
+
+# thread primitives with a counterpart for coroutines: which one, by library
+_ASYNCIO_EQUIVALENTS = {
+    "threading.Lock": "Lock",
+    "threading.RLock": "Lock",
+    "threading.Semaphore": "Semaphore",
+    "threading.BoundedSemaphore": "BoundedSemaphore",
+    "threading.Condition": "Condition",
+    "threading.Event": "Event",
+    "threading.Barrier": "Barrier",
+    "queue.Queue": "Queue",
+    "queue.LifoQueue": "LifoQueue",
+    "queue.PriorityQueue": "PriorityQueue",
+    "queue.SimpleQueue": "Queue",
+}
+# trio and anyio have these under the same names (their queues are memory channels)
+_EVERYWHERE = frozenset({"Lock", "Semaphore", "Condition", "Event"})
+_SHARED_PRIMITIVES = frozenset(_ASYNCIO_EQUIVALENTS)
+_LOCKS = frozenset(
+    {
+        "threading.Lock",
+        "threading.RLock",
+        "threading.Semaphore",
+        "threading.BoundedSemaphore",
+        "threading.Condition",
+    }
+)
+# these belong to the thread that acquired them: released by another one, they raise
+_OWNED_LOCKS = frozenset({"threading.RLock", "threading.Condition"})
+
+
+def _swap(equivalent: str, shown: str, method: str) -> str:
+    """ "make it `asyncio.Queue()` and `await q.get()`": the counterpart, and how it is used."""
+    if method == "__enter__":
+        return f"make it `{equivalent}()` and use `async with {shown}:`"
+    return f"make it `{equivalent}()` and `await {shown}.{method}(...)`"
+
+
+def _equivalent(cls: str, library: str) -> str | None:
+    short = _ASYNCIO_EQUIVALENTS.get(cls)
+    if short is None or (library != "asyncio" and short not in _EVERYWHERE):
+        return None
+    return f"{library}.{short}"
+
+
+def _lock_advice(
+    cls: str,
+    method: str,
+    users: str,
+    where: str,
+    shown: str,
+    equivalent: str | None,
+    words: dict[str, str],
+) -> str:
+    to_thread = words["to_thread"]
+    if cls in _OWNED_LOCKS:
+        in_thread = (
+            f"take and release it inside one function run with `await {to_thread}(...)` "
+            "(it belongs to the thread that acquired it)"
+        )
+    else:
+        in_thread = (
+            f"acquire it with `await {to_thread}({shown}.acquire)` and release it in a `finally`"
+        )
+    restructure = ", or restructure so the event loop never waits for it"
+    if users == "threads":
+        return (
+            f"threads use it too ({where}), so {words['a_lock']} would not exclude them: "
+            f"{in_thread}{restructure}"
+        )
+    reentrant = " (not reentrant)" if cls == "threading.RLock" else ""
+    if users == "coroutines" and equivalent is not None:
+        return f"only coroutines use it: {_swap(equivalent, shown, method)}{reentrant}"
+    if equivalent is None:
+        return in_thread + restructure
+    return (
+        f"if only coroutines use it, {_swap(equivalent, shown, method)}{reentrant}; "
+        f"if threads do too, {in_thread}"
+    )
+
+
+# -- who uses a primitive: only coroutines, or threads too ----------------------------------
+_NEUTRAL_PARENTS = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.If, ast.IfExp, ast.Assert)
+
+
+def primitive_users(ctx: ModuleContext, obj: ast.expr) -> tuple[str, str]:
+    """Who uses the lock / event / queue ``obj`` in this module: "coroutines" (every use is
+    in an ``async def``), "threads" (and where: a sync function or lambda that uses it, or a
+    call it is passed to) or "unknown" (a parameter, another object's attribute: its
+    other users are out of sight)."""
+    target = _target(ctx, obj)
+    if target is None:
+        return "unknown", ""
+    cache: dict[object, tuple[str, str]] = ctx.cache.setdefault("primitive_users", {})
+    key = (target[0], id(target[1]), target[2])
+    if key not in cache:
+        cache[key] = _classify_uses(ctx, target)
+    return cache[key]
+
+
+def _target(ctx: ModuleContext, obj: ast.expr) -> tuple[str, object, str] | None:
+    """("name", binding, id) for a module or local variable; ("self", class scope, attr)
+    for ``self.attr``; None for anything else."""
+    if isinstance(obj, ast.Name):
+        binding = ctx.resolver.lookup(obj.id, ctx.scope)
+        if binding is None or binding.kind != "value":
+            return None  # a parameter, an import: used from elsewhere too
+        return "name", binding, obj.id
+    if isinstance(obj, ast.Attribute) and isinstance(obj.value, ast.Name):
+        binding = ctx.resolver.lookup(obj.value.id, ctx.scope)
+        function = ctx.enclosing_function()
+        cls = function.enclosing_class() if function is not None else None
+        if binding is not None and binding.kind == "self" and cls is not None:
+            return "self", cls, obj.attr
+    return None
+
+
+def _classify_uses(ctx: ModuleContext, target: tuple[str, object, str]) -> tuple[str, str]:
+    kind, owner, attr = target
+    scopes = ctx.scopes
+    parents: dict[ast.AST, ast.AST] = {}
+    foreign = False
+    # (node, its scope, the function it runs in: None at module or class level)
+    stack: list[tuple[ast.AST, Scope, ast.AST | None]] = [(ctx.tree, ctx.module_scope, None)]
+    while stack:
+        node, scope, function = stack.pop()
+        children = []
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+            inner, inner_function = scope, function
+            if child in scopes and isinstance(
+                child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+            ):
+                inner = scopes[child]
+                inner_function = None if isinstance(child, ast.ClassDef) else child
+            use = _is_use(ctx, child, scope, kind, owner, attr)
+            if use:
+                where = _thread_use(ctx, child, parents, function)
+                if where is not None:
+                    return "threads", where
+            foreign = foreign or use is None
+            children.append((child, inner, inner_function))
+        stack.extend(reversed(children))  # the first use in source order is the one cited
+    # `other.lock` may be this object, used by code we cannot place
+    return ("unknown" if foreign else "coroutines"), ""
+
+
+def _is_use(
+    ctx: ModuleContext, node: ast.AST, scope: Scope, kind: str, owner: object, attr: str
+) -> bool | None:
+    """Whether ``node`` is a use of the object; None for ``x.attr`` on another receiver,
+    which may be the object too."""
+    if kind == "name":
+        return (
+            isinstance(node, ast.Name)
+            and node.id == attr
+            and isinstance(node.ctx, ast.Load)
+            and ctx.resolver.lookup(attr, scope) is owner
+        )
+    if not (isinstance(node, ast.Attribute) and node.attr == attr):
+        return False
+    if not isinstance(node.value, ast.Name):
+        return None
+    binding = ctx.resolver.lookup(node.value.id, scope)
+    if binding is None or binding.kind != "self":
+        return None
+    # another class's `self.lock` is another object
+    return _class_of(scope) is owner and isinstance(node.ctx, ast.Load)
+
+
+def _class_of(scope: Scope) -> Scope | None:
+    s: Scope | None = scope
+    while s is not None and s.kind in ("lambda", "comprehension"):
+        s = s.parent
+    return s.enclosing_class() if s is not None else None
+
+
+def _thread_use(
+    ctx: ModuleContext, use: ast.AST, parents: dict[ast.AST, ast.AST], function: ast.AST | None
+) -> str | None:
+    """Where ``use`` shows the object is used off the loop, or None (a coroutine's use, a
+    module-level one, a test like ``if lock is None``)."""
+    parent = parents.get(use)
+    line = getattr(use, "lineno", 0)
+    if isinstance(parent, ast.Attribute) or (
+        isinstance(parent, ast.withitem) and parent.context_expr is use
+    ):
+        if function is None or isinstance(function, ast.AsyncFunctionDef):
+            return None
+        if isinstance(function, ast.Lambda):
+            return f"a lambda uses it at line {line}"
+        return f"`{getattr(function, 'name', '?')}` uses it at line {line}"
+    if isinstance(parent, _NEUTRAL_PARENTS) or parent is None:
+        return None
+    # an argument, an element of the arguments, a value stored or returned: passed on
+    node: ast.AST = use
+    while isinstance(parent, (ast.Tuple, ast.List, ast.Starred, ast.keyword)):
+        node, parent = parent, parents.get(parent)
+    if isinstance(parent, ast.Call) and node is not parent.func:
+        return f"it is passed to `{ctx.segment(parent.func)}(...)` at line {line}"
+    return f"it is handed on at line {line}"
