@@ -100,6 +100,17 @@ def test_knowledge_extension_by_qualified_name():
     assert lint_source("import time\nasync def f():\n    time.sleep(1)\n", "t.py", quiet) == []
 
 
+def test_knowledge_extends_the_cost_model():
+    # issue #14: a user's own metadata call is GIL208 where written and nothing through a
+    # helper
+    s = settings_from_table({"knowledge": {"blocking-metadata": ["mycorp.fs.exists"]}}, "p")
+    code = (
+        "from mycorp.fs import exists\ndef check(p):\n    return exists(p)\n"
+        "async def f(p):\n    check(p)\n    return exists(p)\n"
+    )
+    assert [(d.row, d.code) for d in lint_source(code, "t.py", s)] == [(6, "GIL208")]
+
+
 def test_noqa_forms():
     base = "import time\nasync def f():\n"
     assert lint_source(base + "    time.sleep(1)  # noqa\n", "t.py") == []

@@ -198,7 +198,9 @@ def test_no_to_thread_fix_for_a_lock_release():
     # filelock.FileLock (thread-local by default) and RLock belong to the acquiring thread:
     # released in a worker thread, the lock stays held
     src = (
-        "import os\n\nclass FileLock:\n    def release(self):\n        os.unlink('x.lock')\n"
+        # (it writes too: a chain to the unlink alone is metadata, not reported at all)
+        "import os\n\nclass FileLock:\n    def release(self):\n        os.write(3, b'')\n"
+        "        os.unlink('x.lock')\n"
         "    def acquire(self):\n        os.open('x.lock', os.O_CREAT | os.O_EXCL)\n\n"
         "async def f():\n    lock = FileLock()\n    lock.acquire()\n    try:\n"
         "        pass\n    finally:\n        lock.release()\n"
@@ -676,7 +678,8 @@ def test_lazy_iterators_are_iterated_in_the_thread():
         "    return [e.name for e in os.scandir(p)], names, next(it)\n"
     )
     found = lint_source(src, "t.py", ALL)
-    assert [d.code for d in found] == ["GIL203"] * 4
+    # iterdir and scandir list one directory (metadata); glob and walk may visit a tree
+    assert [d.code for d in found] == ["GIL208", "GIL203", "GIL203", "GIL208"]
     assert all("iterate it in a thread" in d.message for d in found)
     out = fix_source(src, "t.py", ALL, unsafe=True).source
     assert "for x in await asyncio.to_thread(list, p.iterdir()):" in out

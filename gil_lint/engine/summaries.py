@@ -15,6 +15,9 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   calls to known CPU-heavy functions or CPU-bound project functions.
 - I/O evidence: calls in the blocking knowledge (network, files, subprocess,
   sleep, thread waits, input), directly or in a callee.
+- Blocking reach (``Summary.blocking``, for the async rules), by the cost model of
+  ``blocking.toml``: only the wait classes reported through helpers (unbounded waits and
+  content I/O, not a metadata syscall).
 - GIL-releasing evidence: calls in the GIL-releasing knowledge (hashlib,
   zlib/bz2/lzma, numpy/scipy/pandas, ...), including inside loops.
 - Unknown library calls are neither: a loop that calls one is not evidence.
@@ -69,7 +72,8 @@ class Summary:
     name: str
     kind: Kind
     chain: tuple[Step, ...] = ()
-    # the first blocking call reached (category, chain to it), for the async rules
+    # the first blocking call reached (category, chain to it) that the async rules report
+    # through helpers
     blocking: tuple[str, tuple[Step, ...]] | None = None
     # CPU evidence that is heavy on its own: nested or `while` loops, a literal
     # range of at least cpu-loop-min-iterations, recursion, known CPU-heavy calls
@@ -227,7 +231,7 @@ class Summaries:
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
-            if facts.blocking is None:
+            if facts.blocking is None and k.follows_helpers(category):
                 facts.blocking = (category, chain)
             return "io"
         if name in k.gil_releasing:

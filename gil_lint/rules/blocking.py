@@ -1,4 +1,5 @@
-"""Shared logic of the "blocking call inside ``async def``" rules (GIL201-GIL205, GIL207)."""
+"""Shared logic of the "blocking call inside ``async def``" rules (GIL201-GIL205, GIL207,
+GIL208)."""
 
 from __future__ import annotations
 
@@ -97,6 +98,8 @@ class BlockingCallRule(Rule):
         ctx = self.ctx
         if name in ctx.knowledge.non_blocking or name.startswith("builtins."):
             return
+        if not ctx.knowledge.follows_helpers(self.CATEGORY):
+            return  # the cost model: a metadata syscall is reported only where it is written
         found = self._blocking_helper(node)
         if found is None:
             return

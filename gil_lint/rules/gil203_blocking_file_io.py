@@ -7,10 +7,16 @@ from gil_lint.rules.blocking import BlockingCallRule
 class BlockingFileIOInAsync(BlockingCallRule):
     """
     ## What it does
-    Flags blocking file-system calls inside an `async def`: `open()`,
-    `pathlib.Path.read_text/write_text/read_bytes/write_bytes/open`, `shutil`
-    copies and removals, and blocking `os` file calls (`os.listdir`,
-    `os.walk`, `os.remove`, ...).
+    Flags blocking file I/O inside an `async def`, content I/O in gil-lint's cost
+    model: `open()`, `pathlib.Path.read_text/write_text/read_bytes/write_bytes/open`,
+    `os.read`/`os.write`, serialisers on files (`json.load`, `pickle.dump`), `shutil`
+    copies and tree removals, and tree walks (`os.walk`, `Path.rglob`). A helper
+    function that does such I/O a few calls down is reported at the call in the
+    `async def`, with the chain.
+
+    Metadata calls that move no file data (`os.stat`, `os.path.exists`,
+    `os.remove`, `os.makedirs`, `os.listdir`, `Path.unlink`, ...) are GIL208, and
+    only where they are written in the `async def`, never through a helper.
 
     ## Why is this bad?
     Disk I/O can take milliseconds (seconds on a network file system or a busy
@@ -54,6 +60,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
         "import asyncio\nasync def f(p):\n    return await asyncio.to_thread(lambda: open(p).read())\n",
         "from pathlib import Path\nasync def f(p):\n    return Path(p).name\n",
+        # metadata, not content: GIL208 (and not through a helper at all)
+        "import os\nasync def f(p):\n    os.remove(p)\n",
+        "import os\ndef clean(p):\n    if os.path.exists(p):\n        os.remove(p)\n"
+        "async def f(p):\n    clean(p)\n",
     ]
     INVALID = [
         Example(
@@ -90,5 +100,11 @@ class BlockingFileIOInAsync(BlockingCallRule):
             "    await asyncio.to_thread(shutil.copy, a, b)  # big file\n",
             unsafe=True,
         ),
-        Example("import os\nasync def f(p):\n    return os.listdir(p)\n", at="3:12-3:25"),
+        Example("import os\nasync def f(fd):\n    return os.read(fd, 1024)\n", at="3:12-3:29"),
+        Example(
+            "import os\ndef save(p, data):\n    os.makedirs(p, exist_ok=True)\n"
+            "    with open(p + '/x', 'w') as f:\n        f.write(data)\n"
+            "async def f(p, data):\n    save(p, data)\n",
+            at="7:5-7:18",
+        ),
     ]
