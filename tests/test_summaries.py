@@ -212,3 +212,18 @@ def test_evidence_in_another_module_has_its_column():
         called = re.search(r"`(?:[\w.]+\.)?(\w+)`", e.message)
         start = called.group(1) if called else ("for ", "while ")
         assert line[e.col - 1 :].startswith(start), (e, line)
+
+
+def test_cost_model_across_modules():
+    # issue #14: a memoized helper in another module fed only the defaults of its wrapper
+    # blocks once (distributed's get_ip); a helper that only unlinks is not worth a finding
+    path = FIXTURES / "async_project" / "svc" / "probes.py"
+    found = {(d.row, d.code) for d in lint_file(path)}
+    expected = expected_findings(path.read_text())
+    assert found == expected, (sorted(expected - found), sorted(found - expected))
+    d = next(d for d in lint_file(path) if d.row == 6)
+    assert [(Path(e.path).name, e.row) for e in d.evidence] == [
+        ("probes.py", 6),
+        ("netinfo.py", 13),
+        ("netinfo.py", 8),
+    ]

@@ -31,6 +31,7 @@ THROUGH_HELPERS = frozenset({"unbounded", "content"})
 # Keys accepted in [tool.gil-lint.knowledge] and what each extends.
 USER_KEYS = {f"blocking-{c}": c for c in BLOCKING_CATEGORIES} | {
     "non-blocking": "non-blocking",
+    "memoizing-decorators": "memoizing-decorators",
     "cpu-bound": "cpu-bound",
     "gil-releasing": "gil-releasing",
 }
@@ -71,6 +72,8 @@ class Knowledge:
     # the categories THROUGH_HELPERS lets through helper chains
     helper_categories: frozenset[str]
     non_blocking: _NameSet
+    # functools.lru_cache and kin: a helper under one blocks once per argument tuple
+    memoizers: _NameSet
     sync_context_managers: frozenset[str]
     # os.waitpid and kin: os.WNOHANG makes them poll (engine/callforms.py)
     wait_functions: frozenset[str]
@@ -168,6 +171,9 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         blocking=blocking,
         wait_classes=wait_classes,
         helper_categories=frozenset(c for c, w in wait_classes.items() if w in THROUGH_HELPERS),
+        memoizers=_NameSet(
+            [*blocking_t["memoized"]["decorators"], *ext.get("memoizing-decorators", ())]
+        ),
         non_blocking=_NameSet(
             [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
         ),

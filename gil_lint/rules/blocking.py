@@ -129,6 +129,8 @@ class BlockingCallRule(Rule):
         if ctx.settings.max_call_depth <= 0:
             return None
         summary = ctx.summary_of(node.func)
+        if summary is not None:  # what blocks at this call (a memoized helper may not)
+            summary = ctx.summaries.at_call(summary, node, ctx.scope, ctx.module_info)
         consumed = ctx.consumed_as(node)
         if summary is not None and summary.generator and not consumed:
             return None  # `rows = read_rows(path)` only makes a generator: nothing runs yet

@@ -64,6 +64,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "import os\nasync def f(p):\n    os.remove(p)\n",
         "import os\ndef clean(p):\n    if os.path.exists(p):\n        os.remove(p)\n"
         "async def f(p):\n    clean(p)\n",
+        # memoized and called with constants: it reads the file once, not on every call
+        "import functools, json\n@functools.lru_cache(maxsize=None)\ndef settings(path):\n"
+        "    with open(path) as f:\n        return json.load(f)\n"
+        "async def f():\n    return settings('settings.json')['port']\n",
     ]
     INVALID = [
         Example(
