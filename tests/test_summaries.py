@@ -227,3 +227,28 @@ def test_cost_model_across_modules():
         ("netinfo.py", 13),
         ("netinfo.py", 8),
     ]
+
+
+def test_a_nested_def_runs_only_when_called():
+    # issue #14, distributed worker.py:1300: a fallback defined first inside the helper was
+    # read as the helper's own code, so the chain cited the fallback's getaddrinfo, not the
+    # connect by host name that runs on every call
+    code = (
+        "import socket\n"
+        "def local_ip(host):\n"
+        "    def fallback():\n"
+        "        return socket.getaddrinfo(socket.gethostname(), 80)[0][4][0]\n"
+        "    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "    sock.connect((host, 80))\n"
+        "    return sock.getsockname()[0] or fallback()\n"
+        "def unused_fallback():\n"
+        "    def fallback():\n"
+        "        return socket.gethostbyname('x')\n"
+        "    return fallback\n"
+        "async def f(host):\n"
+        "    unused_fallback()\n"
+        "    return local_ip(host)\n"
+    )
+    found = lint_source(code, "t.py", Settings())
+    assert [(d.row, d.code) for d in found] == [(14, "GIL202")]
+    assert [e.row for e in found[0].evidence] == [14, 6]

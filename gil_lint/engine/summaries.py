@@ -591,7 +591,10 @@ def _walk_scoped(
     With ``stop_at_loops`` a loop is yielded but its inside is not: the loop is
     judged as a whole by its caller.
     """
-    stack: list[tuple[ast.AST, Scope]] = [(r, scope) for r in reversed(roots)]
+    # a nested def among the roots (a statement of the body) runs only when it is called
+    stack: list[tuple[ast.AST, Scope]] = [
+        (r, scope) for r in reversed(roots) if not isinstance(r, _NESTED)
+    ]
     scopes = module.scopes
     while stack:
         node, s = stack.pop()
