@@ -100,6 +100,31 @@ def test_knowledge_extension_by_qualified_name():
     assert lint_source("import time\nasync def f():\n    time.sleep(1)\n", "t.py", quiet) == []
 
 
+def test_knowledge_extends_the_cost_model():
+    # issue #14: a user's own metadata call is GIL208 where written and nothing through a
+    # helper; a user's own memoizing decorator makes a constant-argument call block once
+    s = settings_from_table(
+        {
+            "knowledge": {
+                "blocking-metadata": ["mycorp.fs.exists"],
+                "memoizing-decorators": ["mycorp.cache.memo"],
+            }
+        },
+        "p",
+    )
+    code = (
+        "from mycorp.fs import exists\ndef check(p):\n    return exists(p)\n"
+        "async def f(p):\n    check(p)\n    return exists(p)\n"
+    )
+    assert [(d.row, d.code) for d in lint_source(code, "t.py", s)] == [(6, "GIL208")]
+    memo = (
+        "import requests\nfrom mycorp.cache import memo\n@memo\ndef token():\n"
+        "    return requests.get('https://auth')\nasync def f():\n    return token()\n"
+    )
+    assert lint_source(memo, "t.py", s) == []
+    assert [d.code for d in lint_source(memo, "t.py")] == ["GIL202"]
+
+
 def test_noqa_forms():
     base = "import time\nasync def f():\n"
     assert lint_source(base + "    time.sleep(1)  # noqa\n", "t.py") == []

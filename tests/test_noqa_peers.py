@@ -119,9 +119,7 @@ def test_peer_targets_are_gil_codes() -> None:
     registered = {r.CODE for r in all_rules()}
     targets = {t for row in peer_table() for t in row.gil}
     assert all(re.fullmatch(r"GIL\d{3}", t) for t in targets), targets
-    # GIL208 (filesystem metadata) comes with the cost-model work of issue #14; until it is
-    # registered, ASYNC240 suppresses its GIL203 half only. Empty this set once it lands.
-    assert targets - registered <= {"GIL208"}
+    assert targets <= registered, targets - registered
 
 
 def test_a_target_no_rule_registers_suppresses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,3 +156,10 @@ def test_lsp_disable_action_extends_a_noqa_with_peer_codes() -> None:
     assert new.endswith("# noqa: ASYNC230, GIL202")
     fixed = "".join([*lines[: edit.row - 1], new + "\n", *lines[edit.row :]])
     assert lint_source(fixed, "t.py") == []
+
+
+def test_async240_suppresses_the_metadata_rule() -> None:
+    code = "import os\nasync def f(p):\n    return os.path.exists(p)  # noqa: ASYNC240\n"
+    assert lint_source(code, "t.py", Settings()) == []
+    bare = code.replace("  # noqa: ASYNC240", "")
+    assert [d.code for d in lint_source(bare, "t.py", Settings())] == ["GIL208"]

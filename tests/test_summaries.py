@@ -220,8 +220,8 @@ def test_a_helper_in_another_module_that_cancels_tasks_is_not_offloaded(tmp_path
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     (pkg / "helpers.py").write_text(
-        "import asyncio, os\n\ndef stop_all(tasks):\n    for t in tasks:\n        t.cancel()\n"
-        "    os.remove('x.pid')\n"
+        "import asyncio, shutil\n\ndef stop_all(tasks):\n    for t in tasks:\n        t.cancel()\n"
+        "    shutil.rmtree('run')\n"
     )
     app = pkg / "app.py"
     app.write_text(
@@ -230,6 +230,46 @@ def test_a_helper_in_another_module_that_cancels_tasks_is_not_offloaded(tmp_path
     [d] = lint_file(app)
     assert d.fix is None
     assert d.message.endswith(
-        "move `os.remove(...)` (helpers.py:6) into a thread; `stop_all` also calls "
+        "move `shutil.rmtree(...)` (helpers.py:6) into a thread; `stop_all` also calls "
         "`t.cancel` (helpers.py:5), which must stay on the event loop's thread"
     )
+
+
+def test_cost_model_across_modules():
+    # issue #14: a memoized helper in another module fed only the defaults of its wrapper
+    # blocks once (distributed's get_ip); a helper that only unlinks is not worth a finding
+    path = FIXTURES / "async_project" / "svc" / "probes.py"
+    found = {(d.row, d.code) for d in lint_file(path)}
+    expected = expected_findings(path.read_text())
+    assert found == expected, (sorted(expected - found), sorted(found - expected))
+    d = next(d for d in lint_file(path) if d.row == 6)
+    assert [(Path(e.path).name, e.row) for e in d.evidence] == [
+        ("probes.py", 6),
+        ("netinfo.py", 13),
+        ("netinfo.py", 8),
+    ]
+
+
+def test_a_nested_def_runs_only_when_called():
+    # issue #14, distributed worker.py:1300: a fallback defined first inside the helper was
+    # read as the helper's own code, so the chain cited the fallback's getaddrinfo, not the
+    # connect by host name that runs on every call
+    code = (
+        "import socket\n"
+        "def local_ip(host):\n"
+        "    def fallback():\n"
+        "        return socket.getaddrinfo(socket.gethostname(), 80)[0][4][0]\n"
+        "    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "    sock.connect((host, 80))\n"
+        "    return sock.getsockname()[0] or fallback()\n"
+        "def unused_fallback():\n"
+        "    def fallback():\n"
+        "        return socket.gethostbyname('x')\n"
+        "    return fallback\n"
+        "async def f(host):\n"
+        "    unused_fallback()\n"
+        "    return local_ip(host)\n"
+    )
+    found = lint_source(code, "t.py", Settings())
+    assert [(d.row, d.code) for d in found] == [(14, "GIL202")]
+    assert [e.row for e in found[0].evidence] == [14, 6]

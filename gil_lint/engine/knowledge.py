@@ -20,11 +20,18 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
-BLOCKING_CATEGORIES = ("sleep", "network", "file", "subprocess", "sync", "input")
+BLOCKING_CATEGORIES = ("sleep", "network", "file", "metadata", "subprocess", "sync", "input")
+
+# The cost model (blocking.toml gives each category one of these wait classes): which
+# classes are still worth a finding when the call is a few helpers down. A metadata
+# syscall is reported only where it is written, inside the `async def` itself.
+WAIT_CLASSES = ("unbounded", "content", "metadata")
+THROUGH_HELPERS = frozenset({"unbounded", "content"})
 
 # Keys accepted in [tool.gil-lint.knowledge] and what each extends.
 USER_KEYS = {f"blocking-{c}": c for c in BLOCKING_CATEGORIES} | {
     "non-blocking": "non-blocking",
+    "memoizing-decorators": "memoizing-decorators",
     "cpu-bound": "cpu-bound",
     "gil-releasing": "gil-releasing",
 }
@@ -70,7 +77,13 @@ class GatherBounds:
 @dataclass(frozen=True)
 class Knowledge:
     blocking: Mapping[str, _NameSet]
+    # category → wait class ("unbounded", "content" or "metadata")
+    wait_classes: Mapping[str, str]
+    # the categories THROUGH_HELPERS lets through helper chains
+    helper_categories: frozenset[str]
     non_blocking: _NameSet
+    # functools.lru_cache and kin: a helper under one blocks once per argument tuple
+    memoizers: _NameSet
     sync_context_managers: frozenset[str]
     # os.waitpid and kin: os.WNOHANG makes them poll (engine/callforms.py)
     wait_functions: frozenset[str]
@@ -113,6 +126,14 @@ class Knowledge:
             if name in names:
                 return category
         return None
+
+    def wait_class(self, category: str) -> str:
+        """The cost model's class of a blocking category: unbounded, content or metadata."""
+        return self.wait_classes[category]
+
+    def follows_helpers(self, category: str) -> bool:
+        """Whether a call of this category is reported through helper chains."""
+        return category in self.helper_categories
 
     def canonical(self, name: str) -> str:
         """Map alternative spellings (``requests.sessions.Session``) to one name."""
@@ -158,10 +179,18 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         c: _NameSet([*blocking_t[c]["calls"], *ext.get(f"blocking-{c}", ())])
         for c in BLOCKING_CATEGORIES
     }
+    wait_classes = {c: blocking_t[c]["wait"] for c in BLOCKING_CATEGORIES}
+    unknown = set(wait_classes.values()) - set(WAIT_CLASSES)
+    assert not unknown, f"blocking.toml: unknown wait class {unknown}"
     ex = conc_t["executors"]
     aio = conc_t["asyncio"]
     return Knowledge(
         blocking=blocking,
+        wait_classes=wait_classes,
+        helper_categories=frozenset(c for c, w in wait_classes.items() if w in THROUGH_HELPERS),
+        memoizers=_NameSet(
+            [*blocking_t["memoized"]["decorators"], *ext.get("memoizing-decorators", ())]
+        ),
         non_blocking=_NameSet(
             [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
         ),

@@ -15,6 +15,13 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   calls to known CPU-heavy functions or CPU-bound project functions.
 - I/O evidence: calls in the blocking knowledge (network, files, subprocess,
   sleep, thread waits, input), directly or in a callee.
+- Blocking reach (``Summary.blocking``, for the async rules), by the cost model of
+  ``blocking.toml``: only the wait classes reported through helpers (unbounded waits and
+  content I/O, not a metadata syscall), and not through a memoized helper
+  (``functools.lru_cache``, ``toolz.memoize``, ...) called with constant arguments: it
+  blocks once. A memoized helper called with the caller's own parameters blocks as often as
+  the caller is called with varying values for them: ``Summary.blocking_when`` keeps those
+  chains with the parameters they hang on, and each call site decides (``at_call``).
 - GIL-releasing evidence: calls in the GIL-releasing knowledge (hashlib,
   zlib/bz2/lzma, numpy/scipy/pandas, ...), including inside loops.
 - Unknown library calls are neither: a loop that calls one is not evidence.
@@ -39,6 +46,13 @@ from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import FunctionNode, Scope
 
 Kind = Literal["cpu", "io", "releases-gil", "mixed", "unknown"]
+# a blocking call reached: its category and the chain of steps to it
+Blocking = tuple[str, tuple["Step", ...]]
+# how often an argument changes, seen from the caller: None when it varies, else the
+# caller's parameters it is taken from (empty: a constant, or the parameter's default)
+_Varies = frozenset[str] | None
+# a chain of conditional blockings is kept per function only up to this many
+_MAX_CONDITIONAL = 4
 
 _LOOPS = (ast.For, ast.While)
 _LINE_REF = re.compile(r"line \d+")
@@ -69,14 +83,24 @@ class Summary:
     name: str
     kind: Kind
     chain: tuple[Step, ...] = ()
-    # the first blocking call reached (category, chain to it), for the async rules
-    blocking: tuple[str, tuple[Step, ...]] | None = None
+    # the first blocking call reached (category, chain to it) that the async rules report
+    # through helpers, whatever the arguments
+    blocking: Blocking | None = None
     # CPU evidence that is heavy on its own: nested or `while` loops, a literal
     # range of at least cpu-loop-min-iterations, recursion, known CPU-heavy calls
     heavy: bool = False
     # a generator function (also a @contextmanager one): calling it runs nothing; its
     # body runs when the generator is iterated or the context is entered
     generator: bool = False
+    # blocking reached only through memoized helpers fed from these parameters: it happens
+    # again only when a caller passes varying values for one of them
+    blocking_when: tuple[tuple[frozenset[str], Blocking], ...] = ()
+    # under a memoizing decorator (functools.lru_cache, ...)
+    memoized: bool = False
+    # the signature, to match a call's arguments to parameters (``method``: bound, the
+    # first parameter is the instance)
+    arguments: ast.arguments | None = field(default=None, compare=False)
+    method: bool = False
 
     def explain(self, here: str | None = None) -> str:
         """``loop at line 34 → `is_prime` (line 35) → loop at mathutils.py:26``: steps in
@@ -89,7 +113,11 @@ class _Facts:
     cpu: list[tuple[Step, ...]] = field(default_factory=list)
     io: list[tuple[Step, ...]] = field(default_factory=list)
     releases: list[tuple[Step, ...]] = field(default_factory=list)
-    blocking: tuple[str, tuple[Step, ...]] | None = None
+    blocking: Blocking | None = None
+    blocking_when: list[tuple[frozenset[str], Blocking]] = field(default_factory=list)
+    # the function's parameters, and its scope (to tell a parameter from a local of that name)
+    params: frozenset[str] = frozenset()
+    scope: Scope | None = None
     heavy: bool = False
     # CPU evidence seen in the function itself, not only in callees
     own_cpu: bool = False
@@ -218,7 +246,8 @@ class Summaries:
 
     # -- analysis ---------------------------------------------------------------------------
     def _compute(self, module: ModuleInfo, fn: FunctionNode, depth: int) -> Summary:
-        facts = _Facts(consumed=consumed_calls(fn.body))
+        fn_scope = module.scopes[fn]
+        facts = _Facts(consumed=consumed_calls(fn.body), params=_parameters(fn), scope=fn_scope)
         for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=True):
             if isinstance(node, _LOOPS):
                 self._loop(node, scope, module, depth, facts)
@@ -229,10 +258,135 @@ class Summaries:
                 self._with(node, scope, module, depth, facts)
             elif isinstance(node, _COMPREHENSIONS):
                 self._comprehension(node, scope, module, facts)
-        summary = _verdict(fn.name, facts)
+        summary = replace(
+            _verdict(fn.name, facts),
+            blocking_when=tuple(facts.blocking_when),
+            memoized=self._memoized(fn, fn_scope, module),
+            arguments=fn.args,
+            method=_is_method(fn, fn_scope),
+        )
         if is_generator(fn):
             summary = replace(summary, generator=True)
         return summary
+
+    def _memoized(self, fn: FunctionNode, fn_scope: Scope, module: ModuleInfo) -> bool:
+        """Under a decorator of the memoized knowledge (``@lru_cache``, ``@lru_cache(8)``)."""
+        if not fn.decorator_list:
+            return False
+        outer = fn_scope.parent or module.module_scope
+        for decorator in fn.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = module.resolver.qualname(target, outer)
+            if name is not None and name in self.knowledge.memoizers:
+                return True
+        return False
+
+    # -- the cost of a call, at its call site -------------------------------------------------
+    def at_call(self, sub: Summary, call: ast.Call, scope: Scope, module: ModuleInfo) -> Summary:
+        """``sub`` as it blocks when ``call`` runs it from an ``async def``: ``blocking`` is
+        what blocks there (a chain through a memoized helper that this call feeds only
+        constants is dropped; one fed anything else blocks)."""
+        if not sub.memoized and not sub.blocking_when:
+            return sub
+        facts = _Facts(scope=scope)
+        self._absorb_blocking(sub, None, facts, call, scope, module)
+        blocking = facts.blocking or next((b for _, b in facts.blocking_when), None)
+        return replace(sub, blocking=blocking, blocking_when=())
+
+    def _absorb_blocking(
+        self,
+        sub: Summary,
+        link: Step | None,
+        facts: _Facts,
+        call: ast.Call | None,
+        scope: Scope,
+        module: ModuleInfo,
+    ) -> None:
+        """Add the blocking ``sub`` does when ``call`` runs it (``link`` leads to it)."""
+
+        def behind(b: Blocking) -> Blocking:
+            return b if link is None else (b[0], (link, *b[1]))
+
+        # (parameters of sub it hangs on, or None: always, whatever the arguments; blocking)
+        conditions: list[tuple[frozenset[str] | None, Blocking]] = []
+        if sub.memoized:
+            first = sub.blocking or next((b for _, b in sub.blocking_when), None)
+            if first is not None:
+                conditions.append((_all_parameters(sub), first))
+        else:
+            if sub.blocking is not None:
+                conditions.append((None, sub.blocking))
+            conditions.extend(sub.blocking_when)
+        if not conditions:
+            return
+        values = self._argument_values(sub, call, scope, module, facts) if call else None
+        for needs, blocking in conditions:
+            on: frozenset[str] = frozenset()
+            varies = needs is None or values is None
+            for param in () if varies or needs is None else needs:
+                assert values is not None
+                value = values.get(param, frozenset())  # left out: the default, a constant
+                if value is None:
+                    varies = True
+                    break
+                on |= value
+            if varies:
+                if facts.blocking is None:
+                    facts.blocking = behind(blocking)
+            elif (
+                on
+                and len(facts.blocking_when) < _MAX_CONDITIONAL
+                and all(seen != on for seen, _ in facts.blocking_when)
+            ):
+                facts.blocking_when.append((on, behind(blocking)))
+            # else: constants only, into a memoized helper: it blocks once, not here
+
+    def _argument_values(
+        self, sub: Summary, call: ast.Call, scope: Scope, module: ModuleInfo, facts: _Facts
+    ) -> dict[str, _Varies] | None:
+        """How each of ``sub``'s parameters varies at ``call``; None if it cannot be told."""
+        args = sub.arguments
+        if args is None:
+            return None
+        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
+        if sub.method:
+            positional = positional[1:]
+        named = {*positional, *(a.arg for a in args.kwonlyargs)}
+        values: dict[str, _Varies] = {}
+
+        def add(param: str, value: _Varies) -> None:
+            old = values.get(param, frozenset())
+            values[param] = None if old is None or value is None else old | value
+
+        for i, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred):
+                return None
+            if i < len(positional):
+                add(positional[i], self._varies(arg, scope, module, facts))
+            elif args.vararg is not None:
+                add(args.vararg.arg, self._varies(arg, scope, module, facts))
+            else:
+                return None  # more arguments than the definition takes: not this function
+        for kw in call.keywords:
+            if kw.arg is None:
+                return None  # **kwargs: any parameter may be given anything
+            if kw.arg in named:
+                add(kw.arg, self._varies(kw.value, scope, module, facts))
+            elif args.kwarg is not None:
+                add(args.kwarg.arg, self._varies(kw.value, scope, module, facts))
+        return values
+
+    def _varies(self, expr: ast.expr, scope: Scope, module: ModuleInfo, facts: _Facts) -> _Varies:
+        if is_constant(expr):
+            return frozenset()
+        if (
+            isinstance(expr, ast.Name)
+            and expr.id in facts.params
+            and facts.scope is not None
+            and module.resolver.lookup(expr.id, scope) is facts.scope.bindings.get(expr.id)
+        ):
+            return frozenset({expr.id})
+        return None
 
     def of_enter(
         self, call: ast.Call, scope: Scope, module: ModuleInfo
@@ -259,6 +413,8 @@ class Summaries:
                 entered = self.of_enter(call, scope, module)
                 if entered is not None:
                     self._absorb(entered[0], entered[1], facts)
+                    # `__enter__(self)` takes no arguments from the `with` line
+                    self._absorb_blocking(entered[0], entered[1], facts, None, scope, module)
 
     def _step(self, module: ModuleInfo, node: ast.AST, message: str) -> Step:
         return Step(
@@ -289,7 +445,7 @@ class Summaries:
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
-            if facts.blocking is None:
+            if facts.blocking is None and k.follows_helpers(category):
                 facts.blocking = (category, chain)
             return "io"
         if name in k.gil_releasing:
@@ -324,14 +480,14 @@ class Summaries:
             return "unknown"  # calling it only makes a generator: nothing runs yet
         link = self._step(module, call, f"`{shown}` (line {line})")
         kind = self._absorb(sub, link, facts)
+        self._absorb_blocking(sub, link, facts, call, scope, module)
         if kind is not None:
             return kind
         return "pure" if _is_pure_function(callee_fn) else "unknown"
 
     def _absorb(self, sub: Summary, link: Step, facts: _Facts) -> str | None:
-        """Add what a callee's summary tells to the caller's facts, behind ``link``."""
-        if facts.blocking is None and sub.blocking is not None:
-            facts.blocking = (sub.blocking[0], (link, *sub.blocking[1]))
+        """Add what a callee's summary tells to the caller's facts, behind ``link`` (what
+        blocks is ``_absorb_blocking``'s)."""
         if sub.kind == "cpu":
             facts.cpu.append((link, *sub.chain))
             facts.heavy = facts.heavy or sub.heavy
@@ -497,7 +653,10 @@ def _walk_scoped(
     With ``stop_at_loops`` a loop is yielded but its inside is not: the loop is
     judged as a whole by its caller.
     """
-    stack: list[tuple[ast.AST, Scope]] = [(r, scope) for r in reversed(roots)]
+    # a nested def among the roots (a statement of the body) runs only when it is called
+    stack: list[tuple[ast.AST, Scope]] = [
+        (r, scope) for r in reversed(roots) if not isinstance(r, _NESTED)
+    ]
     scopes = module.scopes
     while stack:
         node, s = stack.pop()
@@ -595,6 +754,46 @@ def _written(expr: ast.expr) -> str:
         return ast.unparse(expr)
     except Exception:  # an AST ast.unparse cannot handle: show the method alone
         return expr.attr if isinstance(expr, ast.Attribute) else "?"
+
+
+def is_constant(expr: ast.expr) -> bool:
+    """The same value on every call: a literal (``-1``, ``("a", 2)`` too) or a name in
+    upper case, a constant by convention (``socket.AF_INET``, ``DEFAULT_PORT``)."""
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, ast.UnaryOp):
+        return is_constant(expr.operand)
+    if isinstance(expr, ast.Tuple):
+        return all(is_constant(e) for e in expr.elts)
+    if isinstance(expr, ast.Name):
+        return expr.id.isupper()
+    return isinstance(expr, ast.Attribute) and expr.attr.isupper()
+
+
+def _parameters(fn: FunctionNode) -> frozenset[str]:
+    a = fn.args
+    every = (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg)
+    return frozenset(p.arg for p in every if p is not None)
+
+
+def _all_parameters(sub: Summary) -> frozenset[str]:
+    """What a memoized function's cache is keyed on: every parameter but the instance."""
+    a = sub.arguments
+    if a is None:
+        return frozenset()
+    positional = [*a.posonlyargs, *a.args][1 if sub.method else 0 :]
+    every = (*positional, a.vararg, *a.kwonlyargs, a.kwarg)
+    return frozenset(p.arg for p in every if p is not None)
+
+
+def _is_method(fn: FunctionNode, fn_scope: Scope) -> bool:
+    """Defined in a class and bound when called (not a staticmethod)."""
+    if fn_scope.enclosing_class() is None:
+        return False
+    return not any(
+        (d.id if isinstance(d, ast.Name) else getattr(d, "attr", None)) == "staticmethod"
+        for d in fn.decorator_list
+    )
 
 
 def _is_pure_function(fn: FunctionNode) -> bool:

@@ -1,4 +1,5 @@
-"""Shared logic of the "blocking call inside ``async def``" rules (GIL201-GIL205, GIL207)."""
+"""Shared logic of the "blocking call inside ``async def``" rules (GIL201-GIL205, GIL207,
+GIL208)."""
 
 from __future__ import annotations
 
@@ -108,6 +109,8 @@ class BlockingCallRule(Rule):
         ctx = self.ctx
         if name in ctx.knowledge.non_blocking or name.startswith("builtins."):
             return
+        if not ctx.knowledge.follows_helpers(self.CATEGORY):
+            return  # the cost model: a metadata syscall is reported only where it is written
         found = self._blocking_helper(node)
         if found is None:
             return
@@ -137,6 +140,8 @@ class BlockingCallRule(Rule):
         if ctx.settings.max_call_depth <= 0:
             return None
         summary = ctx.summary_of(node.func)
+        if summary is not None:  # what blocks at this call (a memoized helper may not)
+            summary = ctx.summaries.at_call(summary, node, ctx.scope, ctx.module_info)
         consumed = ctx.consumed_as(node)
         if summary is not None and summary.generator and not consumed:
             return None  # `rows = read_rows(path)` only makes a generator: nothing runs yet
@@ -368,3 +373,32 @@ def _parenthesize_generators(args: Sequence[cst.Arg]) -> list[cst.Arg]:
             )
         out.append(arg)
     return out
+
+
+# the `os` functions aiofiles has an async twin of in `aiofiles.os`
+_AIOFILES_OS = frozenset(
+    f"os.{name}"
+    for name in (
+        "remove", "unlink", "rename", "renames", "replace", "mkdir", "makedirs", "rmdir",
+        "removedirs", "listdir", "scandir", "stat", "link", "symlink", "readlink",
+    )
+)  # fmt: skip
+
+
+def file_api_advice(
+    ctx: ModuleContext, node: ast.AST, name: str, words: dict[str, str]
+) -> str | None:
+    """Advice for a filesystem call (GIL203's content I/O, GIL208's metadata): offload it,
+    and name an async API only where the module's library has one for this call
+    (``aiofiles.os.unlink`` with asyncio, ``trio.Path``/``anyio.Path`` for ``pathlib``).
+    None for a lazy iterator, whose iterate-in-a-thread advice is the rule's default."""
+    if name in ctx.knowledge.lazy_iterators:
+        return None
+    library, to_thread = words["library"], words["to_thread"]
+    call = ctx.segment(node.func) if isinstance(node, ast.Call) else name
+    offload = f"use `await {to_thread}({call}, ...)`"
+    if library == "asyncio" and name in _AIOFILES_OS:
+        return f"{offload} or `aiofiles.{name}`"
+    if library != "asyncio" and name.startswith("pathlib.Path."):
+        return f"{offload} or `{library}.Path`"
+    return offload

@@ -4,27 +4,26 @@ import ast
 
 from gil_lint.diagnostics import Fix
 from gil_lint.rules.base import Example
-from gil_lint.rules.blocking import BlockingCallRule
+from gil_lint.rules.blocking import BlockingCallRule, file_api_advice
 
-# what each library offers besides a thread: asyncio has aiofiles (a file, and `aiofiles.os`),
-# trio and anyio `open_file` and an async `Path`
+# what each library offers besides a thread for a file: asyncio has `aiofiles.open`, trio and
+# anyio `open_file` (for the rest: blocking.file_api_advice)
 _ASYNC_OPEN = frozenset({"builtins.open", "io.open", "pathlib.Path.open"})
-_AIOFILES_OS = frozenset(
-    f"os.{name}"
-    for name in (
-        "remove", "unlink", "rename", "renames", "replace", "mkdir", "makedirs", "rmdir",
-        "removedirs", "listdir", "scandir", "stat", "link", "symlink", "readlink",
-    )
-)  # fmt: skip
 
 
 class BlockingFileIOInAsync(BlockingCallRule):
     """
     ## What it does
-    Flags blocking file-system calls inside an `async def`: `open()`,
-    `pathlib.Path.read_text/write_text/read_bytes/write_bytes/open`, `shutil`
-    copies and removals, and blocking `os` file calls (`os.listdir`,
-    `os.walk`, `os.remove`, ...).
+    Flags blocking file I/O inside an `async def`, content I/O in gil-lint's cost
+    model: `open()`, `pathlib.Path.read_text/write_text/read_bytes/write_bytes/open`,
+    `os.read`/`os.write`, serialisers on files (`json.load`, `pickle.dump`), `shutil`
+    copies and tree removals, and tree walks (`os.walk`, `Path.rglob`). A helper
+    function that does such I/O a few calls down is reported at the call in the
+    `async def`, with the chain.
+
+    Metadata calls that move no file data (`os.stat`, `os.path.exists`,
+    `os.remove`, `os.makedirs`, `os.listdir`, `Path.unlink`, ...) are GIL208, and
+    only where they are written in the `async def`, never through a helper.
 
     ## Why is this bad?
     Disk I/O can take milliseconds (seconds on a network file system or a busy
@@ -81,6 +80,14 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
         "import asyncio\nasync def f(p):\n    return await asyncio.to_thread(lambda: open(p).read())\n",
         "from pathlib import Path\nasync def f(p):\n    return Path(p).name\n",
+        # metadata, not content: GIL208 (and not through a helper at all)
+        "import os\nasync def f(p):\n    os.remove(p)\n",
+        "import os\ndef clean(p):\n    if os.path.exists(p):\n        os.remove(p)\n"
+        "async def f(p):\n    clean(p)\n",
+        # memoized and called with constants: it reads the file once, not on every call
+        "import functools, json\n@functools.lru_cache(maxsize=None)\ndef settings(path):\n"
+        "    with open(path) as f:\n        return json.load(f)\n"
+        "async def f():\n    return settings('settings.json')['port']\n",
     ]
     INVALID = [
         Example(
@@ -117,7 +124,13 @@ class BlockingFileIOInAsync(BlockingCallRule):
             "    await asyncio.to_thread(shutil.copy, a, b)  # big file\n",
             unsafe=True,
         ),
-        Example("import os\nasync def f(p):\n    return os.listdir(p)\n", at="3:12-3:25"),
+        Example("import os\nasync def f(fd):\n    return os.read(fd, 1024)\n", at="3:12-3:29"),
+        Example(
+            "import os\ndef save(p, data):\n    os.makedirs(p, exist_ok=True)\n"
+            "    with open(p + '/x', 'w') as f:\n        f.write(data)\n"
+            "async def f(p, data):\n    save(p, data)\n",
+            at="7:5-7:18",
+        ),
     ]
 
     def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
@@ -135,14 +148,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
                 async_open = "`aiofiles.open`" if library == "asyncio" else f"`{library}.open_file`"
                 advice += f", or use {async_open}"
             return advice
-        if name in self.ctx.knowledge.lazy_iterators:
-            return None
-        offload = f"use `await {to_thread}({call}, ...)`"
-        if library == "asyncio" and name in _AIOFILES_OS:
-            return f"{offload} or `aiofiles.{name}`"
-        if library != "asyncio" and name.startswith("pathlib.Path."):
-            return f"{offload} or `{library}.Path`"
-        return offload
+        return file_api_advice(self.ctx, node, name, words)
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:
         if name in self.ctx.knowledge.file_openers:

@@ -58,7 +58,7 @@ async def files(path):
         f.read()
     Path(path).read_text()  # error: GIL203
     shutil.rmtree(path)  # error: GIL203
-    os.listdir(path)  # error: GIL203
+    os.listdir(path)  # error: GIL208
     async with aiofiles.open(path) as af:
         await af.read()
     await asyncio.to_thread(Path(path).read_text)

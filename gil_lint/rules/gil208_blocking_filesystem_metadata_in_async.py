@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.rules.base import Example
+from gil_lint.rules.blocking import BlockingCallRule, file_api_advice
+
+
+class BlockingFilesystemMetadataInAsync(BlockingCallRule):
+    """
+    ## What it does
+    Flags file-system metadata calls written inside an `async def`: `os.stat`,
+    `os.path.exists`/`isfile`/`isdir`/`getsize`, `os.remove`/`unlink`,
+    `os.mkdir`/`makedirs`, `os.rename`/`replace`, `os.chmod`, `os.listdir`/`scandir`
+    and their `pathlib.Path` equivalents (`exists()`, `unlink()`, `mkdir()`,
+    `iterdir()`, ...). These calls move no file data: reading and writing it is
+    GIL203.
+
+    Only a call written in the `async def` itself is reported, not one a few
+    helpers down (where GIL203 follows content I/O): in gil-lint's cost model a
+    metadata syscall is cheap enough that a chain to one is not worth a finding.
+    The list is `[metadata]` in the blocking knowledge; add your own with
+    `blocking-metadata = [...]` in `[tool.gil-lint.knowledge]`.
+
+    ## Why is this bad?
+    Each call is one syscall: microseconds on a local disk, but it still holds
+    the event loop, and on a network file system, a slow or busy disk or a large
+    directory (`listdir`) it can take milliseconds or more. It gets its own code
+    so that a project can ignore it alone (`ignore = ["GIL208"]`) and keep GIL203,
+    as ruff separates ASYNC240 from ASYNC230.
+
+    ## Example
+    ```python
+    import os
+
+    async def save(path, data):
+        if not os.path.exists(path):
+            os.makedirs(path)
+        ...
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+    import os
+
+    async def save(path, data):
+        await asyncio.to_thread(os.makedirs, path, exist_ok=True)
+        ...
+    ```
+    or `anyio.Path` / `aiofiles.os`. Better still, do the whole file work, metadata
+    and data, in one function run with `asyncio.to_thread`.
+
+    ## Fix safety
+    The fix (`await asyncio.to_thread(func, *args)`) is unsafe: the call then runs
+    in a worker thread, after other tasks have had a chance to run, so a check
+    such as `exists()` may see a different file system than the code around it.
+    `os.scandir` and `Path.iterdir` do their I/O as they are iterated: the fix
+    iterates them in the thread (`await asyncio.to_thread(list, p.iterdir())`).
+    """
+
+    CODE = "GIL208"
+    VERIFY = "coroutine"
+    NAME = "blocking-filesystem-metadata-in-async"
+    BRIEF = (
+        "`os.stat`, `os.path.exists`, `os.remove`, `os.makedirs`, `os.listdir` and "
+        "`pathlib` metadata calls in `async def`"
+    )
+    CATEGORY = "metadata"
+    FIX = "unsafe"
+    ADVICE = "use `await {to_thread}({call}, ...)`"
+    VALID = [
+        # a helper whose only blocking call is a metadata syscall: not worth a finding
+        "import os\ndef cleanup(p):\n    os.unlink(p)\nasync def f(p):\n    cleanup(p)\n",
+        "import asyncio, os\nasync def f(p):\n    await asyncio.to_thread(os.makedirs, p)\n",
+        "import os\ndef f(p):\n    return os.path.exists(p)\n",
+        "import os\nasync def f(p):\n    return os.path.join(p, 'x')\n",
+        "from pathlib import Path\nasync def f(p):\n    return Path(p).with_suffix('.txt')\n",
+    ]
+    INVALID = [
+        Example(
+            "import os\nasync def f(p):\n    os.unlink(p)\n",
+            at="3:5-3:17",
+            fixed="import os\nimport asyncio\nasync def f(p):\n"
+            "    await asyncio.to_thread(os.unlink, p)\n",
+            unsafe=True,
+        ),
+        Example("import os\nasync def f(p):\n    return os.path.exists(p)\n", at="3:12-3:29"),
+        Example("import os\nasync def f(p):\n    return os.listdir(p)\n", at="3:12-3:25"),
+        Example(
+            "from pathlib import Path\nasync def f(p):\n    Path(p).mkdir(parents=True)\n",
+            at="3:5-3:32",
+        ),
+        Example(
+            "from pathlib import Path\nasync def f(p: Path):\n"
+            "    for child in p.iterdir():\n        print(child)\n",
+            at="3:18-3:29",
+            fixed="from pathlib import Path\nimport asyncio\nasync def f(p: Path):\n"
+            "    for child in await asyncio.to_thread(list, p.iterdir()):\n        print(child)\n",
+            unsafe=True,
+        ),
+    ]
+
+    def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
+        return file_api_advice(self.ctx, node, name, words)
