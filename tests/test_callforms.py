@@ -217,6 +217,18 @@ def test_a_queue_parameter_stays_blocking():
         ("x = fut.result()\nif not fut.done():\n    return\nreturn x", True),
         ("if fut.done():\n    pass\nelse:\n    return fut.result()", True),
         ("if fut.done() or ready:\n    return fut.result()", True),
+        # a done callback, then an await for its signal (anyio's from_thread)
+        (
+            "ev = asyncio.Event()\nfut.add_done_callback(lambda _: ev.set())\n"
+            "try:\n    await ev.wait()\nexcept asyncio.CancelledError:\n"
+            "    if not fut.cancelled():\n        fut.result()\n    raise\n"
+            "return fut.result()",
+            False,
+        ),
+        # ... but a callback with no await after it says nothing
+        ("fut.add_done_callback(print)\nreturn fut.result()", True),
+        ("fut.add_done_callback(print)\nx = fut.result()\nawait asyncio.sleep(0)", True),
+        ("other.add_done_callback(print)\nawait asyncio.sleep(0)\nreturn fut.result()", True),
     ],
 )
 def test_done_guards(body, reported):

@@ -21,7 +21,7 @@ from gil_lint.engine.scopes import Resolver, Scope
 
 # flag expressions followed through module constants at most this deep (`A = B | C`)
 _MAX_FLAG_DEPTH = 4
-_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers")
+_STATEMENT_LISTS = ("body", "orelse", "finalbody")
 _EXITS = (ast.Return, ast.Continue, ast.Break, ast.Raise)
 
 
@@ -198,8 +198,9 @@ def done_checked(call: ast.Call, function: ast.AST) -> bool:
     """``fut.result()`` where ``fut.done()`` (or ``cancelled()``) is known true: inside
     ``if fut.done():`` (``and`` other conditions), in the ``else`` of ``if not
     fut.done():``, or after ``if not fut.done(): return`` / a ``while not fut.done():``
-    loop with no ``break``, earlier in an enclosing block. Nothing else counts (a
-    ``done()`` mentioned elsewhere says nothing about this call)."""
+    loop with no ``break``, earlier in an enclosing block; or after
+    ``fut.add_done_callback(...)`` and an ``await`` (see ``_callback_awaited``). Nothing
+    else counts (a ``done()`` mentioned elsewhere says nothing about this call)."""
     func = call.func
     if not isinstance(func, ast.Attribute):
         return False
@@ -218,7 +219,50 @@ def done_checked(call: ast.Call, function: ast.AST) -> bool:
                 earlier = block[: block.index(child)]
                 if any(_guards(stmt, receiver) for stmt in earlier):
                     return True
+                if _callback_awaited(earlier, child, call, receiver):
+                    return True
     return False
+
+
+def _callback_awaited(
+    earlier: Sequence[ast.AST], child: ast.AST, call: ast.Call, receiver: str
+) -> bool:
+    """``fut.add_done_callback(cb)``, then an ``await`` before the call: the coroutine
+    waits for the callback's signal (anyio's ``from_thread``), so the future is done."""
+    for i, stmt in enumerate(earlier):
+        if _adds_done_callback(stmt, receiver):
+            after = [*earlier[i + 1 :], child]
+            return any(
+                isinstance(n, ast.Await)
+                and (n.lineno, n.col_offset) < (call.lineno, call.col_offset)
+                for root in after
+                for n in _walk_own(root)
+            )
+    return False
+
+
+def _adds_done_callback(stmt: ast.AST, receiver: str) -> bool:
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    func = stmt.value.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "add_done_callback"
+        and ast.dump(func.value) == receiver
+    )
+
+
+def _walk_own(root: ast.AST) -> Iterator[ast.AST]:
+    """``root`` and what it holds, not entering nested functions, lambdas or classes."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(
+            c
+            for c in ast.iter_child_nodes(node)
+            if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+        )
 
 
 def _blocks(node: ast.AST) -> Iterator[Sequence[ast.AST]]:

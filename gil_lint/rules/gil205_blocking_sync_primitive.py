@@ -25,8 +25,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     — a queue passed in as a parameter may be bounded and still counts); and
     `fut.result()` / `fut.exception()` once `fut.done()` was checked: inside
     `if fut.done():`, or after `if not fut.done(): return` (or `continue`, `break`,
-    `raise`) or a `while not fut.done():` loop with no `break`. A `done()` anywhere
-    else in the function says nothing about the call. Which argument of which call
+    `raise`) or a `while not fut.done():` loop with no `break`, or after
+    `fut.add_done_callback(...)` and an `await` (waiting for the callback's signal).
+    A `done()` anywhere else in the function says nothing about the call. Which argument of which call
     does it is data: `[non_blocking_forms]` in `knowledge/blocking.toml`.
 
     ## Why is this bad?
@@ -84,6 +85,10 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "        self.results = multiprocessing.Queue()\n"
         "    async def report(self, item):\n        self.results.put(item)\n",
         "import queue\nq = queue.Queue(1)\nasync def f(item):\n    q.put_nowait(item)\n",
+        "import asyncio\nfrom concurrent.futures import Future\nasync def f(fut: Future):\n"
+        "    done = asyncio.Event()\n    loop = asyncio.get_running_loop()\n"
+        "    fut.add_done_callback(lambda _: loop.call_soon_threadsafe(done.set))\n"
+        "    await done.wait()\n    return fut.result()\n",
         "import threading\nt = threading.Thread(target=print)\nasync def f():\n"
         "    t.join(timeout=0)\n",
     ]
