@@ -183,6 +183,25 @@ def test_a_queue_made_in_init_is_found_through_self():
     assert codes(source) == [(12, "GIL205")]
 
 
+def test_a_global_queue_made_again_elsewhere():
+    """Every assignment counts, also one in a function that declares the name global."""
+    source = """
+        import queue
+        events = queue.Queue()
+        jobs = queue.Queue()
+        def configure(size):
+            global jobs
+            jobs = queue.Queue(size)
+        def reset():
+            global events
+            events = queue.Queue()
+        async def emit(event):
+            events.put(event)
+            jobs.put(event)
+        """
+    assert codes(source) == [(13, "GIL205")]
+
+
 def test_a_queue_parameter_stays_blocking():
     """Its constructor is not in sight: it may be bounded."""
     source = """

@@ -155,6 +155,14 @@ def constructions(
         if binding is None or binding.kind != "value":
             return None
         values = [(v, scope) for v in binding.values]
+        if resolver.module.bindings.get(receiver.id) is binding:
+            # a function that declares it `global` may assign it too
+            values += [
+                (v, s)
+                for s in resolver.scopes.values()
+                if receiver.id in s.globals and receiver.id in s.bindings
+                for v in s.bindings[receiver.id].values or [receiver]
+            ]
     elif isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
         binding = resolver.lookup(receiver.value.id, scope)
         if binding is None or binding.kind != "self":
