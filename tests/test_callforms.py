@@ -47,6 +47,11 @@ NON_BLOCKING = {
         "BASE = AI_NUMERICHOST\nFLAGS = BASE | AI_PASSIVE",
         "getaddrinfo(host, 0, flags=FLAGS)",
     ),
+    # `|` only adds bits: whatever `flags` holds, AI_NUMERICHOST is set
+    "numerichost-or-parameter": (
+        "import socket",
+        "socket.getaddrinfo(host, 0, flags=host.flags | socket.AI_NUMERICHOST)",
+    ),
     "getnameinfo-numeric": (
         "import socket",
         "socket.getnameinfo(host, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)",
@@ -100,6 +105,10 @@ BLOCKING = {
         "socket.getaddrinfo(host, 0, socket.AI_NUMERICHOST)",
     ),
     "flags-from-a-call": ("import socket", "socket.getaddrinfo(host, 0, flags=flags())"),
+    "flag-masked-out": (
+        "import socket",
+        "socket.getaddrinfo(host, 0, flags=host.flags & ~socket.AI_NUMERICHOST)",
+    ),
     "constant-assigned-twice": (
         "import socket\nF = socket.AI_NUMERICHOST\nF = socket.AI_PASSIVE",
         "socket.getaddrinfo(host, 0, flags=F)",

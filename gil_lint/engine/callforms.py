@@ -83,7 +83,7 @@ def _holds(
         if resolver is None or scope is None:
             return False
         named = flag_names(arg, resolver, scope)
-        return named is not None and all(flag in named for flag in form.flags)
+        return all(flag in named for flag in form.flags)
     return False
 
 
@@ -102,32 +102,28 @@ def argument(call: ast.Call, keyword: str | None, position: int | None) -> ast.e
 
 
 # -- flags: `socket.AI_NUMERICHOST | socket.AI_PASSIVE`, through module constants ----------
-def flag_names(
-    expr: ast.expr, resolver: Resolver, scope: Scope, depth: int = 0
-) -> frozenset[str] | None:
-    """The qualified names of the flags ``expr`` ors together, or None if any part of it is
-    not a named flag (a parameter, a call, a number)."""
+def flag_names(expr: ast.expr, resolver: Resolver, scope: Scope, depth: int = 0) -> frozenset[str]:
+    """The qualified names of the flags ``expr`` surely sets. ``|`` only adds bits, so the
+    parts that cannot be told (a parameter, a call, a number) add nothing, and the rest
+    still count: ``flags | AI_NUMERICHOST`` sets ``AI_NUMERICHOST`` whatever ``flags`` is."""
     if depth > _MAX_FLAG_DEPTH:
-        return None
+        return frozenset()
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
         left = flag_names(expr.left, resolver, scope, depth + 1)
-        right = flag_names(expr.right, resolver, scope, depth + 1)
-        return None if left is None or right is None else left | right
+        return left | flag_names(expr.right, resolver, scope, depth + 1)
     if isinstance(expr, ast.Name):
         binding = resolver.lookup(expr.id, scope)
         if binding is not None and binding.kind == "value":
             # a constant assigned once (`_NUMERIC_ONLY = socket.AI_NUMERICHOST | ...`)
             if len(binding.values) != 1:
-                return None
+                return frozenset()
             return flag_names(binding.values[0], resolver, scope, depth + 1)
-        if binding is None or binding.kind == "import":
-            name = resolver.qualname(expr, scope)
-            return frozenset([name]) if name else None
-        return None  # a parameter, a loop variable...
-    if isinstance(expr, ast.Attribute):
+        if binding is not None and binding.kind != "import":
+            return frozenset()  # a parameter, a loop variable...
+    if isinstance(expr, (ast.Name, ast.Attribute)):
         name = resolver.qualname(expr, scope)
-        return frozenset([name]) if name else None
-    return None
+        return frozenset([name]) if name else frozenset()
+    return frozenset()
 
 
 # -- receivers: a queue constructed without a bound ----------------------------------------

@@ -18,8 +18,9 @@ class BlockingNetworkInAsync(BlockingCallRule):
     `flags` (by keyword or sixth argument) include `socket.AI_NUMERICHOST` — written
     directly, or-ed with other flags, or through a constant the module assigns once —
     and `socket.getnameinfo` with `NI_NUMERICHOST | NI_NUMERICSERV`. Flags that come
-    from a parameter may be anything, and are taken to block. The same holds when the
-    call is a few helpers down.
+    from a parameter may be anything, and are taken to block (`flags |
+    socket.AI_NUMERICHOST` is not: `|` only adds bits). The same holds when the call
+    is a few helpers down.
 
     ## Why is this bad?
     A synchronous client waits for the network on the event loop's thread. For
