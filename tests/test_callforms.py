@@ -319,3 +319,39 @@ def test_every_form_names_a_blocking_call():
             assert form.values or form.flags or form.unbounded or form.done_guard, name
             if form.values or form.flags:
                 assert form.keyword is not None or form.position is not None, name
+
+
+def test_forms_hold_across_modules(tmp_path):
+    """A helper in another module of the project resolves its own constants and queues."""
+    from gil_lint.engine.project import Project
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "net.py").write_text(
+        "import queue, socket\n"
+        "NUMERIC = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV\n"
+        "events = queue.Queue()\n"
+        "jobs = queue.Queue(maxsize=4)\n"
+        "def is_ip(host):\n"
+        "    return bool(socket.getaddrinfo(host, 0, flags=NUMERIC))\n"
+        "def resolve(host):\n"
+        "    return socket.getaddrinfo(host, 0)\n"
+        "def emit(event):\n"
+        "    events.put(event)\n"
+        "def submit(job):\n"
+        "    jobs.put(job)\n"
+    )
+    app = pkg / "app.py"
+    app.write_text(
+        "from pkg.net import emit, is_ip, resolve, submit\n"
+        "async def handle(host):\n"
+        "    is_ip(host)\n"
+        "    resolve(host)\n"
+        "    emit(host)\n"
+        "    submit(host)\n"
+    )
+    project = Project(load_knowledge(), [tmp_path])
+    settings = Settings(select=("ALL",), target_gil="enabled", project_root=tmp_path)
+    found = lint_source(app.read_text(), str(app), settings, project=project)
+    assert sorted((d.row, d.code) for d in found) == [(4, "GIL202"), (6, "GIL205")]
