@@ -1,40 +1,339 @@
 """Argument forms that make an otherwise blocking call return at once.
 
 Shared by the async rules (a direct call) and the function summaries (a call
-inside a helper), so that `lock.acquire(blocking=False)` or
-`os.waitpid(pid, os.WNOHANG)` is never reported, directly or through a chain.
+inside a helper), so that `lock.acquire(blocking=False)`,
+`os.waitpid(pid, os.WNOHANG)`, `getaddrinfo(..., flags=AI_NUMERICHOST)` or `put()`
+on an unbounded queue is never reported, directly or through a chain.
+
+Which argument of which call does it is data: ``[non_blocking_forms]`` in
+``knowledge/blocking.toml`` (an ``ArgumentForm`` each). The code here reads
+arguments, resolves flag expressions and receivers, and finds ``done()`` guards.
 """
 
 from __future__ import annotations
 
 import ast
+import itertools
+from collections.abc import Iterator, Sequence
 
-from gil_lint.engine.knowledge import load_knowledge
+from gil_lint.engine.knowledge import ArgumentForm, BoundArgument, Knowledge, load_knowledge
+from gil_lint.engine.scopes import Resolver, Scope
+
+# flag expressions followed through module constants at most this deep (`A = B | C`)
+_MAX_FLAG_DEPTH = 4
+_STATEMENT_LISTS = ("body", "orelse", "finalbody")
+_EXITS = (ast.Return, ast.Continue, ast.Break, ast.Raise)
 
 
-def _is_false(expr: ast.expr) -> bool:
-    return isinstance(expr, ast.Constant) and expr.value in (False, 0)
+def returns_immediately(
+    name: str,
+    call: ast.Call,
+    resolver: Resolver | None = None,
+    scope: Scope | None = None,
+    knowledge: Knowledge | None = None,
+) -> bool:
+    """Whether this call of the blocking function ``name`` cannot wait.
 
-
-def returns_immediately(name: str, call: ast.Call) -> bool:
-    """Whether this call of the blocking function ``name`` cannot wait."""
-    if name in load_knowledge().wait_functions:
+    ``resolver`` and ``scope`` (where the call is) let flags and receivers be resolved
+    through assignments, and a ``done()`` guard be found in the enclosing function.
+    Without them those forms count as blocking.
+    """
+    k = knowledge or load_knowledge()
+    if name in k.wait_functions:
         # os.waitpid(pid, os.WNOHANG) polls
         return any(
             isinstance(n, (ast.Name, ast.Attribute))
             and (getattr(n, "attr", None) or getattr(n, "id", None)) == "WNOHANG"
-            for arg in (*call.args, *(k.value for k in call.keywords))
+            for arg in (*call.args, *(kw.value for kw in call.keywords))
             for n in ast.walk(arg)
         )
-    method = name.rpartition(".")[2]
+    forms = k.non_blocking_forms.get(name, ())
+    function = _enclosing_function(scope)
+    return any(_holds(form, call, resolver, scope, function, k) for form in forms)
+
+
+def _enclosing_function(scope: Scope | None) -> ast.AST | None:
+    while scope is not None:
+        if scope.kind in ("function", "lambda"):
+            return scope.node
+        scope = scope.parent
+    return None
+
+
+def _holds(
+    form: ArgumentForm,
+    call: ast.Call,
+    resolver: Resolver | None,
+    scope: Scope | None,
+    function: ast.AST | None,
+    k: Knowledge,
+) -> bool:
+    if form.done_guard:
+        return function is not None and done_checked(call, function)
+    if form.unbounded:
+        return resolver is not None and scope is not None and _unbounded(call, resolver, scope, k)
+    arg = argument(call, form.keyword, form.position)
+    if arg is None:
+        return False
+    if form.values:
+        return isinstance(arg, ast.Constant) and any(
+            type(arg.value) in (bool, int, float) and arg.value == v for v in form.values
+        )
+    if form.flags:
+        if resolver is None or scope is None:
+            return False
+        named = flag_names(arg, resolver, scope)
+        return all(flag in named for flag in form.flags)
+    return False
+
+
+def argument(call: ast.Call, keyword: str | None, position: int | None) -> ast.expr | None:
+    """The argument passed as ``keyword=`` or at ``position``; None when not passed (or
+    when ``*args`` / ``**kwargs`` hide where it went)."""
     for kw in call.keywords:
-        if kw.arg in ("blocking", "block") and _is_false(kw.value):
+        if keyword is not None and kw.arg == keyword:
+            return kw.value
+    if position is None:
+        return None
+    before = call.args[: position + 1]
+    if any(isinstance(a, ast.Starred) for a in before):
+        return None
+    return call.args[position] if len(call.args) > position else None
+
+
+# -- flags: `socket.AI_NUMERICHOST | socket.AI_PASSIVE`, through module constants ----------
+def flag_names(expr: ast.expr, resolver: Resolver, scope: Scope, depth: int = 0) -> frozenset[str]:
+    """The qualified names of the flags ``expr`` surely sets. ``|`` only adds bits, so the
+    parts that cannot be told (a parameter, a call, a number) add nothing, and the rest
+    still count: ``flags | AI_NUMERICHOST`` sets ``AI_NUMERICHOST`` whatever ``flags`` is."""
+    if depth > _MAX_FLAG_DEPTH:
+        return frozenset()
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.BitOr):
+        left = flag_names(expr.left, resolver, scope, depth + 1)
+        return left | flag_names(expr.right, resolver, scope, depth + 1)
+    if isinstance(expr, ast.Name):
+        binding = resolver.lookup(expr.id, scope)
+        if binding is not None and binding.kind == "value":
+            # a constant assigned once (`_NUMERIC_ONLY = socket.AI_NUMERICHOST | ...`)
+            if len(binding.values) != 1:
+                return frozenset()
+            return flag_names(binding.values[0], resolver, scope, depth + 1)
+        if binding is not None and binding.kind != "import":
+            return frozenset()  # a parameter, a loop variable...
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        name = resolver.qualname(expr, scope)
+        return frozenset([name]) if name else frozenset()
+    return frozenset()
+
+
+# -- receivers: a queue constructed without a bound ----------------------------------------
+def _unbounded(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowledge) -> bool:
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    made = constructions(func.value, resolver, scope)
+    return made is not None and all(
+        _unbounded_construction(value, value_scope, resolver, k) for value, value_scope in made
+    )
+
+
+def constructions(
+    receiver: ast.expr, resolver: Resolver, scope: Scope
+) -> list[tuple[ast.Call, Scope]] | None:
+    """The calls that made ``receiver`` — every assignment of the local or global name, or
+    of ``self.x`` in the class — or None when any assignment is not a call (``None``
+    assignments aside), or where it comes from cannot be told (a parameter)."""
+    if isinstance(receiver, ast.Call):
+        return [(receiver, scope)]
+    values: list[tuple[ast.expr, Scope]] = []
+    if isinstance(receiver, ast.Name):
+        binding = resolver.lookup(receiver.id, scope)
+        if binding is None or binding.kind != "value":
+            return None
+        values = [(v, scope) for v in binding.values]
+        if resolver.module.bindings.get(receiver.id) is binding:
+            # a function that declares it `global` may assign it too
+            values += [
+                (v, s)
+                for s in resolver.scopes.values()
+                if receiver.id in s.globals and receiver.id in s.bindings
+                for v in s.bindings[receiver.id].values or [receiver]
+            ]
+    elif isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
+        binding = resolver.lookup(receiver.value.id, scope)
+        if binding is None or binding.kind != "self":
+            return None
+        cls = resolver.class_scope(binding.qualname)
+        if cls is None:
+            return None
+        values = list(cls.self_attributes.get(receiver.attr, ()))
+    made = [(v, s) for v, s in values if not (isinstance(v, ast.Constant) and v.value is None)]
+    if not made or not all(isinstance(v, ast.Call) for v, _ in made):
+        return None
+    return [(v, s) for v, s in made if isinstance(v, ast.Call)]
+
+
+def _unbounded_construction(
+    value: ast.Call, scope: Scope, resolver: Resolver, k: Knowledge
+) -> bool:
+    made = resolver.call_result_type(value, scope)
+    bound = k.unbounded_constructors.get(made or "")
+    if bound is None:
+        return False
+    return _no_bound(value, bound)
+
+
+def _no_bound(value: ast.Call, bound: BoundArgument) -> bool:
+    if bound.keyword is None and bound.position is None:
+        return True  # SimpleQueue
+    if any(kw.arg is None for kw in value.keywords):
+        return False  # **kwargs may hold the bound
+    arg = argument(value, bound.keyword, bound.position)
+    if arg is None:
+        return not any(isinstance(a, ast.Starred) for a in value.args)
+    if isinstance(arg, ast.UnaryOp) and isinstance(arg.op, ast.USub):
+        arg = arg.operand
+        return isinstance(arg, ast.Constant) and type(arg.value) is int
+    return isinstance(arg, ast.Constant) and type(arg.value) is int and arg.value <= 0
+
+
+# -- done() guards ---------------------------------------------------------------------------
+def done_checked(call: ast.Call, function: ast.AST) -> bool:
+    """``fut.result()`` where ``fut.done()`` (or ``cancelled()``) is known true: inside
+    ``if fut.done():`` (``and`` other conditions), in the ``else`` of ``if not
+    fut.done():``, or after ``if not fut.done(): return`` / a ``while not fut.done():``
+    loop with no ``break``, earlier in an enclosing block; or after
+    ``fut.add_done_callback(...)`` and an ``await`` (see ``_callback_awaited``). Nothing
+    else counts (a ``done()`` mentioned elsewhere says nothing about this call)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    receiver = ast.dump(func.value)
+    path = _path_to(function, call)
+    if path is None:
+        return False
+    for parent, child in itertools.pairwise(path):
+        if isinstance(parent, ast.If):
+            if child in parent.body and _checks_done(parent.test, receiver, positive=True):
+                return True
+            if child in parent.orelse and _checks_done(parent.test, receiver, positive=False):
+                return True
+        for block in _blocks(parent):
+            if child in block:
+                earlier = block[: block.index(child)]
+                if any(_guards(stmt, receiver) for stmt in earlier):
+                    return True
+                if _callback_awaited(earlier, child, call, receiver):
+                    return True
+    return False
+
+
+def _callback_awaited(
+    earlier: Sequence[ast.AST], child: ast.AST, call: ast.Call, receiver: str
+) -> bool:
+    """``fut.add_done_callback(cb)``, then an ``await`` before the call: the coroutine
+    waits for the callback's signal (anyio's ``from_thread``), so the future is done."""
+    for i, stmt in enumerate(earlier):
+        if _adds_done_callback(stmt, receiver):
+            after = [*earlier[i + 1 :], child]
+            return any(
+                isinstance(n, ast.Await)
+                and (n.lineno, n.col_offset) < (call.lineno, call.col_offset)
+                for root in after
+                for n in _walk_own(root)
+            )
+    return False
+
+
+def _adds_done_callback(stmt: ast.AST, receiver: str) -> bool:
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    func = stmt.value.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "add_done_callback"
+        and ast.dump(func.value) == receiver
+    )
+
+
+def _walk_own(root: ast.AST) -> Iterator[ast.AST]:
+    """``root`` and what it holds, not entering nested functions, lambdas or classes."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(
+            c
+            for c in ast.iter_child_nodes(node)
+            if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+        )
+
+
+def _blocks(node: ast.AST) -> Iterator[Sequence[ast.AST]]:
+    for name in _STATEMENT_LISTS:
+        block = getattr(node, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
+
+
+def _path_to(root: ast.AST, target: ast.AST) -> list[ast.AST] | None:
+    """The nodes from ``root`` down to ``target``, both included."""
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(root, [root])]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, [*path, child]))
+    return None
+
+
+def _is_done_call(expr: ast.expr, receiver: str) -> bool:
+    return (
+        isinstance(expr, ast.Call)
+        and not expr.args
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in ("done", "cancelled")
+        and ast.dump(expr.func.value) == receiver
+    )
+
+
+def _checks_done(test: ast.expr, receiver: str, *, positive: bool) -> bool:
+    """``test`` true (``positive``) or false implies the future is done."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _checks_done(test.operand, receiver, positive=not positive)
+    if positive:
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            return any(_checks_done(v, receiver, positive=True) for v in test.values)
+        return _is_done_call(test, receiver)
+    # `not (a or not done)` style is left alone: only `not fut.done()` itself
+    return False
+
+
+def _guards(stmt: ast.AST, receiver: str) -> bool:
+    """``if not fut.done(): return`` or ``while not fut.done(): ...`` (no ``break``)."""
+    if isinstance(stmt, ast.If) and not stmt.orelse:
+        return (
+            _checks_done(stmt.test, receiver, positive=False)
+            and bool(stmt.body)
+            and isinstance(stmt.body[-1], _EXITS)
+        )
+    if isinstance(stmt, ast.While) and not stmt.orelse:
+        return _checks_done(stmt.test, receiver, positive=False) and not _breaks(stmt)
+    return False
+
+
+def _breaks(loop: ast.While) -> bool:
+    """A ``break`` of this loop (not of a loop nested in it)."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Break):
             return True
-        if kw.arg == "timeout" and isinstance(kw.value, ast.Constant) and kw.value.value == 0:
-            return True
-    if method in ("acquire", "get", "put") and call.args:
-        # acquire(False), get(False), put(item, False)
-        index = 1 if method == "put" else 0
-        if len(call.args) > index and _is_false(call.args[index]):
-            return True
+        if isinstance(node, (ast.For, ast.While, ast.AsyncFor)):
+            stack.extend(node.orelse)  # a break in the nested loop's else ends ours
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
     return False

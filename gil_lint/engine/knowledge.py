@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,50 @@ class GatherBounds:
 
 
 @dataclass(frozen=True)
+class ArgumentForm:
+    """One condition of ``[non_blocking_forms]`` under which a blocking call returns at once
+    (engine/callforms.py says how each is checked)."""
+
+    # the argument, by keyword or position (after ``self``)
+    keyword: str | None = None
+    position: int | None = None
+    # ... is a constant among these
+    values: tuple[object, ...] = ()
+    # ... or is a `|` of flags that includes all of these qualified names
+    flags: tuple[str, ...] = ()
+    # the receiver was constructed with no bound ([unbounded_constructors])
+    unbounded: bool = False
+    # `fut.done()` was checked before the call
+    done_guard: bool = False
+
+
+@dataclass(frozen=True)
+class BoundArgument:
+    """The constructor argument that bounds a queue ([unbounded_constructors]); neither
+    set: the class has no bound."""
+
+    keyword: str | None = None
+    position: int | None = None
+
+
+def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
+    return {
+        name: tuple(
+            ArgumentForm(
+                keyword=c.get("keyword"),
+                position=c.get("position"),
+                values=tuple(c.get("values", ())),
+                flags=tuple(c.get("flags", ())),
+                unbounded=bool(c.get("unbounded", False)),
+                done_guard=bool(c.get("done_guard", False)),
+            )
+            for c in conditions
+        )
+        for name, conditions in table.items()
+    }
+
+
+@dataclass(frozen=True)
 class Knowledge:
     blocking: Mapping[str, _NameSet]
     # category → wait class ("unbounded", "content" or "metadata")
@@ -117,6 +161,9 @@ class Knowledge:
     loop_affine_methods: frozenset[str]
     pure: _NameSet
     pure_methods: frozenset[str]
+    # argument forms that make a blocking call return at once (engine/callforms.py)
+    non_blocking_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
+    unbounded_constructors: Mapping[str, BoundArgument] = field(default_factory=dict)
 
     def blocking_category(self, name: str) -> str | None:
         """The blocking category of a qualified call name, or None."""
@@ -229,6 +276,11 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         loop_affine_methods=frozenset(conc_t["loop_affine"]["methods"]),
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
+        non_blocking_forms=_forms(blocking_t.get("non_blocking_forms", {})),
+        unbounded_constructors={
+            name: BoundArgument(bound.get("keyword"), bound.get("position"))
+            for name, bound in blocking_t.get("unbounded_constructors", {}).items()
+        },
     )
 
 

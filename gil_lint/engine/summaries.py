@@ -440,7 +440,7 @@ class Summaries:
             return "unknown"
         shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
         category = k.blocking_category(name)
-        if category is not None and returns_immediately(name, call):
+        if category is not None and returns_immediately(name, call, module.resolver, scope, k):
             return "pure"  # lock.acquire(False), os.waitpid(pid, os.WNOHANG): polls
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)

@@ -98,11 +98,17 @@ class BlockingCallRule(Rule):
         if category is None:
             self._through_helper(node, name)
             return
-        if category != self.CATEGORY or returns_immediately(name, node):
+        if category != self.CATEGORY or self._returns_immediately(node, name):
             return
         if not self.blocks(node, name) or self._receiver_reported(node):
             return
         self.report_blocking(node, name)
+
+    def _returns_immediately(self, node: ast.Call, name: str) -> bool:
+        """``lock.acquire(blocking=False)``, ``put()`` on an unbounded queue...: see
+        engine/callforms.py and ``[non_blocking_forms]`` in the knowledge."""
+        ctx = self.ctx
+        return returns_immediately(name, node, ctx.resolver, ctx.scope, ctx.knowledge)
 
     def _through_helper(self, node: ast.Call, name: str) -> None:
         """A project function that blocks a few calls down is as blocking as the call itself."""

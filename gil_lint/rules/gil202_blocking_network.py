@@ -25,6 +25,14 @@ class BlockingNetworkInAsync(BlockingCallRule):
     `urllib.request.urlopen`, `urllib3`, `http.client`, blocking `socket`
     methods, `sqlite3`, `psycopg2`, `pymysql`, sync `redis`, `smtplib`, `ftplib`.
 
+    Name resolution that cannot wait is not reported: `socket.getaddrinfo` whose
+    `flags` (by keyword or sixth argument) include `socket.AI_NUMERICHOST` — written
+    directly, or-ed with other flags, or through a constant the module assigns once —
+    and `socket.getnameinfo` with `NI_NUMERICHOST | NI_NUMERICSERV`. Flags that come
+    from a parameter may be anything, and are taken to block (`flags |
+    socket.AI_NUMERICHOST` is not: `|` only adds bits). The same holds when the call
+    is a few helpers down.
+
     ## Why is this bad?
     A synchronous client waits for the network on the event loop's thread. For
     the whole round trip — often hundreds of milliseconds — every other task
@@ -83,6 +91,16 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "import requests\nasync def f(url):\n    return requests.Request('GET', url)\n",
         "import socket\nasync def f(path):\n    s = socket.socket(socket.AF_UNIX)\n"
         "    s.setblocking(False)\n    s.connect(path)\n",
+        # a numeric host is parsed, never looked up
+        "import socket\nasync def f(ip):\n"
+        "    return socket.getaddrinfo(ip, 0, flags=socket.AI_NUMERICHOST)\n",
+        "import socket\nNUMERIC = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV\n"
+        "async def f(ip, port):\n    return socket.getaddrinfo(ip, port, flags=NUMERIC)\n",
+        "import socket\ndef is_ip(ip):\n"
+        "    return bool(socket.getaddrinfo(ip, 0, 0, 0, 0, socket.AI_NUMERICHOST))\n"
+        "async def f(host):\n    return is_ip(host)\n",
+        "import asyncio\nasync def f(host):\n"
+        "    return await asyncio.get_running_loop().getaddrinfo(host, 80)\n",
     ]
     INVALID = [
         Example(
@@ -130,6 +148,16 @@ class BlockingNetworkInAsync(BlockingCallRule):
         Example(
             "import requests\nasync def f(url, session: requests.Session):\n    return session.get(url)\n",
             at="3:12-3:28",
+        ),
+        Example(
+            "import socket\nasync def f(host):\n"
+            "    return socket.getaddrinfo(host, 80, flags=socket.AI_PASSIVE)\n",
+            at="3:12-3:65",
+        ),
+        Example(
+            "import socket\nasync def f(host, flags):\n"
+            "    return socket.getaddrinfo(host, 80, flags=flags)\n",
+            at="3:12-3:53",
         ),
     ]
 

@@ -17,8 +17,20 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     `queue.Queue.get()/put()`, `concurrent.futures.Future.result()`,
     `multiprocessing` queue and pool-result waits.
 
-    A call that cannot wait — `acquire(blocking=False)`, `acquire(False)`,
-    `get(block=False)`, `timeout=0` — is not reported.
+    A call that cannot wait is not reported, directly or a few helpers down:
+    `acquire(blocking=False)` / `acquire(False)` / `acquire(timeout=0)`,
+    `get(block=False)` / `get(False)` / `put(item, block=False)`, `timeout=0` on
+    `get`, `put`, `join`, `wait` and `Future.result`, `shutdown(wait=False)`,
+    `get_nowait()` / `put_nowait()`; `put()` on a queue made without a bound
+    (`queue.Queue()`, `Queue(maxsize=0)`, `SimpleQueue()`, `multiprocessing.Queue()`),
+    where the code assigns it (a local, a module global, `self.q = ...` in the class
+    — a queue passed in as a parameter may be bounded and still counts); and
+    `fut.result()` / `fut.exception()` once `fut.done()` was checked: inside
+    `if fut.done():`, or after `if not fut.done(): return` (or `continue`, `break`,
+    `raise`) or a `while not fut.done():` loop with no `break`, or after
+    `fut.add_done_callback(...)` and an `await` (waiting for the callback's signal).
+    A `done()` anywhere else in the function says nothing about the call. Which argument of which call
+    does it is data: `[non_blocking_forms]` in `knowledge/blocking.toml`.
 
     ## Why is this bad?
     These block the event loop's thread until another thread acts. If that
@@ -86,6 +98,21 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "import threading\nlock = threading.Lock()\ndef f():\n    with lock:\n        pass\n",
         "from concurrent.futures import Future\nasync def f(fut: Future):\n"
         "    if fut.done():\n        return fut.result()\n",
+        "from concurrent.futures import Future\nasync def f(futs: list[Future]):\n"
+        "    for fut in futs:\n        if not fut.done():\n            continue\n"
+        "        print(fut.exception())\n",
+        # an unbounded queue never makes put() wait
+        "import queue\nq = queue.Queue()\nasync def f(item):\n    q.put(item)\n",
+        "import multiprocessing\nclass Parent:\n    def __init__(self):\n"
+        "        self.results = multiprocessing.Queue()\n"
+        "    async def report(self, item):\n        self.results.put(item)\n",
+        "import queue\nq = queue.Queue(1)\nasync def f(item):\n    q.put_nowait(item)\n",
+        "import asyncio\nfrom concurrent.futures import Future\nasync def f(fut: Future):\n"
+        "    done = asyncio.Event()\n    loop = asyncio.get_running_loop()\n"
+        "    fut.add_done_callback(lambda _: loop.call_soon_threadsafe(done.set))\n"
+        "    await done.wait()\n    return fut.result()\n",
+        "import threading\nt = threading.Thread(target=print)\nasync def f():\n"
+        "    t.join(timeout=0)\n",
     ]
     INVALID = [
         Example(
@@ -124,18 +151,16 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             "    t.join()\n",
             at="5:5-5:13",
         ),
+        Example(
+            "import queue\nq = queue.Queue(maxsize=100)\nasync def f(item):\n    q.put(item)\n",
+            at="4:5-4:16",
+        ),
+        Example(
+            "from concurrent.futures import Future\nasync def f(fut: Future):\n"
+            "    if not fut.done():\n        print('waiting')\n    return fut.result()\n",
+            at="5:12-5:24",
+        ),
     ]
-
-    def blocks(self, node: ast.Call, name: str) -> bool:
-        if name in ("concurrent.futures.Future.result", "concurrent.futures.Future.exception"):
-            # `if fut.done(): fut.result()` / after add_done_callback: the result is there
-            receiver = self.receiver_text(node)
-            text = self.function_text()
-            if receiver and any(
-                f"{receiver}.{check}" in text for check in ("done()", "cancelled()")
-            ):
-                return False
-        return True
 
     def visit_With(self, node: ast.With) -> None:
         ctx = self.ctx

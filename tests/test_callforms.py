@@ -1,0 +1,357 @@
+"""Argument forms that make a blocking call return at once (engine/callforms.py and
+``[non_blocking_forms]`` in the knowledge): not reported directly, nor through a helper;
+the blocking forms next to them still are."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from gil_lint.config import Settings
+from gil_lint.engine.callforms import argument, done_checked
+from gil_lint.engine.knowledge import load_knowledge
+from gil_lint.engine.lint import lint_source
+
+SETTINGS = Settings(select=("ALL",), target_gil="enabled")
+
+
+def codes(source: str) -> list[tuple[int, str]]:
+    found = lint_source(textwrap.dedent(source), "mod.py", SETTINGS)
+    return sorted((d.row, d.code) for d in found if d.code.startswith("GIL2"))
+
+
+# Each case: a module whose last line is the call (inside `async def f`); the call must
+# not be reported, and neither a sync helper holding it and called from `async def g`.
+NON_BLOCKING = {
+    "numerichost-keyword": (
+        "import socket",
+        "socket.getaddrinfo(host, 0, flags=socket.AI_NUMERICHOST)",
+    ),
+    "numerichost-positional": (
+        "import socket",
+        "socket.getaddrinfo(host, 0, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, "
+        "socket.AI_NUMERICHOST)",
+    ),
+    "numerichost-or-passive": (
+        "import socket",
+        "socket.getaddrinfo(host, 0, flags=socket.AI_PASSIVE | socket.AI_NUMERICHOST)",
+    ),
+    "numerichost-module-constant": (
+        "import socket\nNUMERIC = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV",
+        "socket.getaddrinfo(host, 0, flags=NUMERIC)",
+    ),
+    "numerichost-constant-of-constants": (
+        "from socket import AI_NUMERICHOST, AI_PASSIVE, getaddrinfo\n"
+        "BASE = AI_NUMERICHOST\nFLAGS = BASE | AI_PASSIVE",
+        "getaddrinfo(host, 0, flags=FLAGS)",
+    ),
+    # `|` only adds bits: whatever `flags` holds, AI_NUMERICHOST is set
+    "numerichost-or-parameter": (
+        "import socket",
+        "socket.getaddrinfo(host, 0, flags=host.flags | socket.AI_NUMERICHOST)",
+    ),
+    "getnameinfo-numeric": (
+        "import socket",
+        "socket.getnameinfo(host, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)",
+    ),
+    "queue-put-unbounded-global": ("import queue\nq = queue.Queue()", "q.put(host)"),
+    "queue-put-maxsize-0": ("import queue\nq = queue.Queue(maxsize=0)", "q.put(host)"),
+    "queue-put-negative": ("import queue\nq = queue.LifoQueue(-1)", "q.put(host)"),
+    "queue-put-priority": ("from queue import PriorityQueue\nq = PriorityQueue()", "q.put(host)"),
+    "queue-put-block-false": ("import queue\nq = queue.Queue(10)", "q.put(host, block=False)"),
+    "queue-put-false-positional": ("import queue\nq = queue.Queue(10)", "q.put(host, False)"),
+    "queue-put-timeout-0": ("import queue\nq = queue.Queue(10)", "q.put(host, True, 0)"),
+    "mp-queue-put-unbounded": (
+        "import multiprocessing\nq = multiprocessing.Queue()",
+        "q.put(host)",
+    ),
+    "mp-context-queue-put": (
+        "import multiprocessing\nq = multiprocessing.get_context('spawn').Queue()",
+        "q.put(host)",
+    ),
+    "queue-get-nowait": ("import queue\nq = queue.Queue()", "q.get_nowait()"),
+    "queue-put-nowait": ("import queue\nq = queue.Queue(1)", "q.put_nowait(host)"),
+    "queue-get-false": ("import queue\nq = queue.Queue()", "q.get(False)"),
+    "queue-get-timeout-0": ("import queue\nq = queue.Queue()", "q.get(timeout=0)"),
+    "simple-queue-get-false": ("import queue\nq = queue.SimpleQueue()", "q.get(block=False)"),
+    "acquire-false": ("import threading\nlock = threading.Lock()", "lock.acquire(False)"),
+    "acquire-timeout-0": (
+        "import threading\nlock = threading.Semaphore()",
+        "lock.acquire(timeout=0)",
+    ),
+    "thread-join-0": ("import threading\nt = threading.Thread()", "t.join(timeout=0)"),
+    "process-join-0": ("import multiprocessing\np = multiprocessing.Process()", "p.join(0)"),
+    "event-wait-0": ("import threading\nev = threading.Event()", "ev.wait(0)"),
+    "event-wait-timeout-0": ("import threading\nev = threading.Event()", "ev.wait(timeout=0.0)"),
+    "future-result-0": (
+        "from concurrent.futures import Future\nfut = Future()",
+        "fut.result(timeout=0)",
+    ),
+    "shutdown-no-wait": (
+        "from concurrent.futures import ThreadPoolExecutor\nex = ThreadPoolExecutor()",
+        "ex.shutdown(wait=False)",
+    ),
+}
+
+BLOCKING = {
+    "no-flags": ("import socket", "socket.getaddrinfo(host, 0)"),
+    # a timeout of 0 does not skip the name lookup (only the listed calls' timeouts count)
+    "create-connection-timeout-0": ("import socket", "socket.create_connection(host, timeout=0)"),
+    "other-flags": ("import socket", "socket.getaddrinfo(host, 0, flags=socket.AI_PASSIVE)"),
+    "flag-in-wrong-position": (
+        "import socket",
+        "socket.getaddrinfo(host, 0, socket.AI_NUMERICHOST)",
+    ),
+    "flags-from-a-call": ("import socket", "socket.getaddrinfo(host, 0, flags=flags())"),
+    "flag-masked-out": (
+        "import socket",
+        "socket.getaddrinfo(host, 0, flags=host.flags & ~socket.AI_NUMERICHOST)",
+    ),
+    "constant-assigned-twice": (
+        "import socket\nF = socket.AI_NUMERICHOST\nF = socket.AI_PASSIVE",
+        "socket.getaddrinfo(host, 0, flags=F)",
+    ),
+    "getnameinfo-host-only": (
+        "import socket",
+        "socket.getnameinfo(host, socket.NI_NUMERICHOST)",
+    ),
+    "queue-put-bounded": ("import queue\nq = queue.Queue(10)", "q.put(host)"),
+    "queue-put-bounded-keyword": ("import queue\nq = queue.Queue(maxsize=10)", "q.put(host)"),
+    "queue-put-unknown-bound": ("import queue\nq = queue.Queue(size())", "q.put(host)"),
+    "queue-put-kwargs-bound": ("import queue\nq = queue.Queue(**opts)", "q.put(host)"),
+    "queue-put-one-bounded-assignment": (
+        "import queue\nq = queue.Queue()\nq = queue.Queue(5)",
+        "q.put(host)",
+    ),
+    "mp-queue-put-bounded": ("import multiprocessing\nq = multiprocessing.Queue(4)", "q.put(host)"),
+    "queue-get-unbounded": ("import queue\nq = queue.Queue()", "q.get()"),
+    "queue-get-block-true": ("import queue\nq = queue.Queue()", "q.get(True)"),
+    "queue-get-timeout-1": ("import queue\nq = queue.Queue()", "q.get(timeout=1)"),
+    "acquire": ("import threading\nlock = threading.Lock()", "lock.acquire()"),
+    "acquire-timeout-1": ("import threading\nlock = threading.Lock()", "lock.acquire(True, 1)"),
+    "join": ("import threading\nt = threading.Thread()", "t.join()"),
+    "event-wait-1": ("import threading\nev = threading.Event()", "ev.wait(1)"),
+    "future-result": ("from concurrent.futures import Future\nfut = Future()", "fut.result()"),
+    "shutdown": (
+        "from concurrent.futures import ThreadPoolExecutor\nex = ThreadPoolExecutor()",
+        "ex.shutdown()",
+    ),
+}
+
+
+def _direct(setup: str, call: str) -> str:
+    return f"{setup}\nasync def f(host):\n    return {call}\n"
+
+
+def _through_helper(setup: str, call: str) -> str:
+    return f"{setup}\ndef helper(host):\n    return {call}\nasync def g(host):\n    helper(host)\n"
+
+
+@pytest.mark.parametrize(("setup", "call"), NON_BLOCKING.values(), ids=NON_BLOCKING.keys())
+def test_non_blocking_forms_are_not_reported(setup, call):
+    assert codes(_direct(setup, call)) == []
+    assert codes(_through_helper(setup, call)) == []
+
+
+@pytest.mark.parametrize(("setup", "call"), BLOCKING.values(), ids=BLOCKING.keys())
+def test_blocking_forms_still_are(setup, call):
+    direct = codes(_direct(setup, call))
+    helper = codes(_through_helper(setup, call))
+    last = len(setup.splitlines()) + 2
+    assert len(direct) == 1 and direct[0][0] == last, direct
+    assert len(helper) == 1 and helper[0][0] == last + 2, helper
+
+
+def test_a_flags_parameter_stays_blocking():
+    """A flag passed in by the caller could be anything: tornado's bind_sockets(flags=...)."""
+    assert codes(
+        """
+        import socket
+        async def f(host, flags):
+            return socket.getaddrinfo(host, 0, flags=flags)
+        """
+    ) == [(4, "GIL202")]
+
+
+def test_a_queue_made_in_init_is_found_through_self():
+    source = """
+        import queue
+        class Feed:
+            def __init__(self, bounded):
+                self.events = queue.Queue()
+                self.jobs = queue.Queue(maxsize=8)
+                self.closed = None
+            def close(self):
+                self.events = None
+            async def emit(self, event):
+                self.events.put(event)
+                self.jobs.put(event)
+        """
+    assert codes(source) == [(12, "GIL205")]
+
+
+def test_a_global_queue_made_again_elsewhere():
+    """Every assignment counts, also one in a function that declares the name global."""
+    source = """
+        import queue
+        events = queue.Queue()
+        jobs = queue.Queue()
+        def configure(size):
+            global jobs
+            jobs = queue.Queue(size)
+        def reset():
+            global events
+            events = queue.Queue()
+        async def emit(event):
+            events.put(event)
+            jobs.put(event)
+        """
+    assert codes(source) == [(13, "GIL205")]
+
+
+def test_a_queue_parameter_stays_blocking():
+    """Its constructor is not in sight: it may be bounded."""
+    source = """
+        import queue
+        async def f(q: queue.Queue, item):
+            q.put(item)
+        """
+    assert codes(source) == [(4, "GIL205")]
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        ("if fut.done():\n    return fut.result()", False),
+        ("if fut.done() and ready:\n    return fut.exception()", False),
+        ("if fut.cancelled():\n    return fut.result()", False),
+        ("if not fut.done():\n    return None\nreturn fut.result()", False),
+        ("if not fut.done():\n    raise RuntimeError\nelse:\n    pass\nreturn fut.result()", True),
+        ("if not fut.done():\n    pass\nelse:\n    return fut.result()", False),
+        ("for f in fs:\n    if not f.done():\n        continue\n    print(f.result())", False),
+        ("while not fut.done():\n    await asyncio.sleep(0.1)\nreturn fut.result()", False),
+        # a `break` leaves the loop with the future perhaps not done
+        (
+            "while not fut.done():\n    if late:\n        break\n"
+            "    await asyncio.sleep(0.1)\nreturn fut.result()",
+            True,
+        ),
+        # done() of another future, done() not as the condition, a later check
+        ("if other.done():\n    return fut.result()", True),
+        ("ok = fut.done()\nreturn fut.result()", True),
+        ("if not fut.done():\n    log()\nreturn fut.result()", True),
+        ("x = fut.result()\nif not fut.done():\n    return\nreturn x", True),
+        ("if fut.done():\n    pass\nelse:\n    return fut.result()", True),
+        ("if fut.done() or ready:\n    return fut.result()", True),
+        # a done callback, then an await for its signal (anyio's from_thread)
+        (
+            "ev = asyncio.Event()\nfut.add_done_callback(lambda _: ev.set())\n"
+            "try:\n    await ev.wait()\nexcept asyncio.CancelledError:\n"
+            "    if not fut.cancelled():\n        fut.result()\n    raise\n"
+            "return fut.result()",
+            False,
+        ),
+        # ... but a callback with no await after it says nothing
+        ("fut.add_done_callback(print)\nreturn fut.result()", True),
+        ("fut.add_done_callback(print)\nx = fut.result()\nawait asyncio.sleep(0)", True),
+        ("other.add_done_callback(print)\nawait asyncio.sleep(0)\nreturn fut.result()", True),
+    ],
+)
+def test_done_guards(body, reported):
+    inner = textwrap.indent(body, "    ")
+    direct = (
+        "import asyncio\nfrom concurrent.futures import Future\n"
+        f"async def f(fut: Future, other: Future, fs: list[Future], ready, late):\n{inner}\n"
+    )
+    found = lint_source(direct, "mod.py", SETTINGS)
+    assert bool([d for d in found if d.code == "GIL205"]) is reported, direct
+
+
+def test_done_guard_in_a_helper():
+    source = """
+        from concurrent.futures import Future
+        def peek(fut: Future):
+            if fut.done():
+                return fut.result()
+            return None
+        def wait(fut: Future):
+            return fut.result()
+        async def f(fut: Future):
+            peek(fut)
+            wait(fut)
+        """
+    assert codes(source) == [(11, "GIL205")]
+
+
+def test_loop_getaddrinfo_is_async_already():
+    source = """
+        import asyncio
+        async def f(host):
+            loop = asyncio.get_running_loop()
+            return await loop.getaddrinfo(host, 80)
+        """
+    assert codes(source) == []
+
+
+def test_argument_by_keyword_or_position():
+    call = ast.parse("f(a, b, *rest, flags=c)").body[0].value  # type: ignore[attr-defined]
+    assert ast.unparse(argument(call, "flags", 5)) == "c"  # type: ignore[arg-type]
+    assert ast.unparse(argument(call, "block", 1)) == "b"  # type: ignore[arg-type]
+    assert argument(call, "block", 3) is None  # behind *rest: unknown
+    assert argument(call, None, None) is None
+
+
+def test_done_checked_needs_the_call_inside_the_function():
+    tree = ast.parse("def f(fut):\n    if fut.done():\n        fut.result()\n")
+    call = tree.body[0].body[0].body[0].value  # type: ignore[attr-defined]
+    assert done_checked(call, tree.body[0])
+    assert not done_checked(call, ast.parse("pass"))
+
+
+def test_every_form_names_a_blocking_call():
+    """A form for a call no category lists would never be consulted: a typo in the data."""
+    k = load_knowledge()
+    for name, forms in k.non_blocking_forms.items():
+        assert k.blocking_category(name) is not None, name
+        for form in forms:
+            assert form.values or form.flags or form.unbounded or form.done_guard, name
+            if form.values or form.flags:
+                assert form.keyword is not None or form.position is not None, name
+
+
+def test_forms_hold_across_modules(tmp_path):
+    """A helper in another module of the project resolves its own constants and queues."""
+    from gil_lint.engine.project import Project
+
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "net.py").write_text(
+        "import queue, socket\n"
+        "NUMERIC = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV\n"
+        "events = queue.Queue()\n"
+        "jobs = queue.Queue(maxsize=4)\n"
+        "def is_ip(host):\n"
+        "    return bool(socket.getaddrinfo(host, 0, flags=NUMERIC))\n"
+        "def resolve(host):\n"
+        "    return socket.getaddrinfo(host, 0)\n"
+        "def emit(event):\n"
+        "    events.put(event)\n"
+        "def submit(job):\n"
+        "    jobs.put(job)\n"
+    )
+    app = pkg / "app.py"
+    app.write_text(
+        "from pkg.net import emit, is_ip, resolve, submit\n"
+        "async def handle(host):\n"
+        "    is_ip(host)\n"
+        "    resolve(host)\n"
+        "    emit(host)\n"
+        "    submit(host)\n"
+    )
+    project = Project(load_knowledge(), [tmp_path])
+    settings = Settings(select=("ALL",), target_gil="enabled", project_root=tmp_path)
+    found = lint_source(app.read_text(), str(app), settings, project=project)
+    assert sorted((d.row, d.code) for d in found) == [(4, "GIL202"), (6, "GIL205")]
