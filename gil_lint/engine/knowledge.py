@@ -27,6 +27,7 @@ USER_KEYS = {f"blocking-{c}": c for c in BLOCKING_CATEGORIES} | {
     "non-blocking": "non-blocking",
     "cpu-bound": "cpu-bound",
     "gil-releasing": "gil-releasing",
+    "offloading-decorators": "offloading-decorators",
 }
 
 
@@ -87,6 +88,11 @@ class Knowledge:
     coroutine_functions: frozenset[str]
     pure: _NameSet
     pure_methods: frozenset[str]
+    # decorators that run the function in a worker thread or process (calls return at once)
+    offloading_decorators: _NameSet
+    # io.BytesIO and kin: a file API over one does no I/O
+    in_memory_files: frozenset[str]
+    two_file_calls: frozenset[str]
 
     def blocking_category(self, name: str) -> str | None:
         """The blocking category of a qualified call name, or None."""
@@ -177,4 +183,9 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         coroutine_functions=frozenset(aio["coroutine_functions"]),
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
+        offloading_decorators=_NameSet(
+            [*conc_t["offloading"]["decorators"], *ext.get("offloading-decorators", ())]
+        ),
+        in_memory_files=frozenset(blocking_t["file_objects"]["in_memory"]),
+        two_file_calls=frozenset(blocking_t["file_objects"]["two_file_calls"]),
     )

@@ -12,7 +12,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary
+from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary, in_memory_file_call
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
 from gil_lint.rules.base import Rule
 
@@ -86,11 +86,19 @@ class BlockingCallRule(Rule):
         if category is None:
             self._through_helper(node, name)
             return
-        if category != self.CATEGORY or returns_immediately(name, node):
-            return
-        if not self.blocks(node, name) or self._receiver_reported(node):
+        if not self._blocks_here(node, name, category) or self._receiver_reported(node):
             return
         self.report_blocking(node, name)
+
+    def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
+        """A call in this rule's category that waits in this form, on a real file."""
+        ctx = self.ctx
+        return (
+            category == self.CATEGORY
+            and not returns_immediately(name, node)
+            and not in_memory_file_call(node, name, ctx.scope, ctx.resolver, ctx.knowledge)
+            and self.blocks(node, name)
+        )
 
     def _through_helper(self, node: ast.Call, name: str) -> None:
         """A project function that blocks a few calls down is as blocking as the call itself."""

@@ -12,6 +12,13 @@ class BlockingFileIOInAsync(BlockingCallRule):
     copies and removals, and blocking `os` file calls (`os.listdir`,
     `os.walk`, `os.remove`, ...).
 
+    File APIs over in-memory files are not reported: an `io.BytesIO` /
+    `io.StringIO` argument (`zipfile.ZipFile(io.BytesIO(data))`,
+    `json.load(io.StringIO(text))`, `tarfile.open(fileobj=buf)`), directly or
+    in a helper, touches no disk. Neither is a helper decorated to run in a
+    worker thread or process (`@run_on_executor`, `@sync_to_async`; the
+    `offloading-decorators` knowledge list): calling it returns at once.
+
     ## Why is this bad?
     Disk I/O can take milliseconds (seconds on a network file system or a busy
     disk). The event loop cannot run anything else meanwhile.
@@ -54,6 +61,18 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
         "import asyncio\nasync def f(p):\n    return await asyncio.to_thread(lambda: open(p).read())\n",
         "from pathlib import Path\nasync def f(p):\n    return Path(p).name\n",
+        # in-memory files: no disk I/O
+        "import io, zipfile\nasync def f(data):\n    return zipfile.ZipFile(io.BytesIO(data))\n",
+        "import io, json\nasync def f(s):\n    buf = io.StringIO(s)\n    return json.load(buf)\n",
+        "import io, tarfile\nasync def f(b):\n    return tarfile.open(fileobj=io.BytesIO(b))\n",
+        "import io, json\ndef parse(b):\n    return json.load(io.BytesIO(b))\n"
+        "async def f(b):\n    return parse(b)\n",
+        # a helper decorated to run in an executor: the call returns a future
+        "from tornado.concurrent import run_on_executor\nclass Store:\n"
+        "    @run_on_executor\n    def save(self, p, data):\n"
+        "        with open(p, 'w') as f:\n            f.write(data)\n"
+        "    async def put(self, p, data):\n        fut = self.save(p, data)\n"
+        "        return await fut\n",
     ]
     INVALID = [
         Example(
@@ -91,4 +110,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
             unsafe=True,
         ),
         Example("import os\nasync def f(p):\n    return os.listdir(p)\n", at="3:12-3:25"),
+        # an in-memory source does not make the real destination free
+        Example(
+            "import io, shutil\nasync def f(data, dst):\n"
+            "    shutil.copyfileobj(io.BytesIO(data), dst)\n",
+            at="3:5-3:46",
+        ),
     ]
