@@ -1,5 +1,6 @@
-"""Findings about no wait at all (issue #14): file APIs over in-memory files, and helpers an
-offloading decorator runs in a worker thread or process."""
+"""One finding per root cause (issue #14): a file opened and used is one finding, a fallback
+that repeats a call is not a second one, in-memory files and offloading decorators do not
+block."""
 
 from __future__ import annotations
 
@@ -22,6 +23,208 @@ def where(found: list[Diagnostic]) -> list[tuple[int, str]]:
 
 def notes(d: Diagnostic) -> list[tuple[int, str]]:
     return [(e.row, e.message) for e in d.evidence]
+
+
+# -- a file opened and used in one function ---------------------------------------------------
+def test_open_then_json_load_is_one_finding_on_the_open_with_the_read_as_evidence():
+    found = lint(
+        """\
+        import json
+        async def start(path):
+            with open(path) as f:
+                cfg = json.load(f)
+            return cfg
+        """
+    )
+    assert where(found) == [(3, "GIL203")]
+    assert found[0].col == 10  # the `open`, not the `json.load`
+    assert notes(found[0]) == [(4, "`json.load` on `f` (app.py:4)")]
+    assert (found[0].evidence[0].row, found[0].evidence[0].col) == (4, 15)
+
+
+def test_every_use_of_the_handle_after_the_open_is_evidence_in_source_order():
+    found = lint(
+        """\
+        import pickle
+        async def copy(path, obj):
+            f = open(path, "rb+")
+            head = f.read(10)
+            for line in f:
+                print(line)
+            pickle.dump(obj, f)
+            rows = [r for r in f]
+            return head, rows
+        """
+    )
+    assert where(found) == [(3, "GIL203")]
+    assert notes(found[0]) == [
+        (4, "`f.read` (app.py:4)"),
+        (5, "`for … in f` (app.py:5)"),
+        (7, "`pickle.dump` on `f` (app.py:7)"),
+        (8, "`for … in f` (app.py:8)"),
+    ]
+
+
+def test_a_file_opened_inline_is_one_finding():
+    found = lint("import json\nasync def f(p):\n    return json.load(open(p))\n")
+    assert where(found) == [(3, "GIL203")]
+    assert found[0].col == 22
+    assert notes(found[0]) == [(3, "`json.load` on the file (app.py:3)")]
+
+
+def test_a_method_on_the_opened_file_is_evidence():
+    found = lint("async def f(p):\n    return open(p).read()\n")
+    assert where(found) == [(2, "GIL203")]
+    assert notes(found[0]) == [(2, "`.read` on the file (app.py:2)")]
+
+
+def test_path_open_then_json_load_is_one_finding():
+    found = lint(
+        """\
+        import json
+        from pathlib import Path
+        async def start(path):
+            with Path(path).open(mode="r") as f:
+                return json.load(f)
+        """
+    )
+    assert where(found) == [(4, "GIL203")]
+    assert notes(found[0]) == [(5, "`json.load` on `f` (app.py:5)")]
+
+
+def test_two_files_copied_into_each_other_are_two_findings_on_the_opens():
+    found = lint(
+        """\
+        import shutil
+        async def copy(a, b):
+            with open(a, "rb") as src, open(b, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        """
+    )
+    assert [(d.row, d.col) for d in found] == [(3, 10), (3, 32)]
+    for d, handle in zip(found, ("src", "dst"), strict=True):
+        assert notes(d) == [(4, f"`shutil.copyfileobj` on `{handle}` (app.py:4)")]
+
+
+def test_a_handle_not_opened_in_this_function_is_reported_where_it_is_read():
+    found = lint(
+        """\
+        import json
+        async def load(f):
+            return json.load(f)
+        class C:
+            async def load(self):
+                return json.load(self.fh)
+        """
+    )
+    assert where(found) == [(3, "GIL203"), (6, "GIL203")]
+
+
+def test_a_file_opened_in_a_thread_is_still_read_on_the_event_loop():
+    found = lint(
+        """\
+        import asyncio, json
+        async def load(p):
+            f = await asyncio.to_thread(open, p)
+            return json.load(f)
+        """
+    )
+    assert where(found) == [(4, "GIL203")]
+
+
+def test_a_handle_also_bound_to_something_else_keeps_its_reads_reported():
+    found = lint(
+        """\
+        import json, sys
+        async def load(p):
+            f = open(p) if p else sys.stdin
+            return json.load(f)
+        """
+    )
+    assert where(found) == [(3, "GIL203"), (4, "GIL203")]
+
+
+def test_the_result_of_a_read_is_not_a_file():
+    found = lint(
+        """\
+        import json, pickle
+        async def convert(a, out):
+            data = json.load(a)
+            pickle.dump(data, out)
+        """
+    )
+    assert where(found) == [(3, "GIL203"), (4, "GIL203")]
+
+
+# -- a fallback that repeats the call ---------------------------------------------------------
+def test_an_except_fallback_repeating_the_call_is_evidence_not_a_second_finding():
+    found = lint(
+        """\
+        import socket
+        async def resolve(host):
+            try:
+                return socket.getaddrinfo(host, 80)
+            except OSError:
+                return socket.getaddrinfo("localhost", 80)
+        """
+    )
+    assert where(found) == [(4, "GIL202")]
+    assert notes(found[0]) == [
+        (6, "`socket.getaddrinfo` again in the `except` fallback (app.py:6)")
+    ]
+
+
+def test_a_fallback_in_the_else_of_the_try_is_one_finding():
+    found = lint(
+        """\
+        import shutil
+        async def clean(p, q):
+            try:
+                shutil.rmtree(p)
+            except FileNotFoundError:
+                pass
+            else:
+                shutil.rmtree(q)
+        """
+    )
+    assert where(found) == [(4, "GIL203")]
+
+
+def test_a_helper_repeated_in_the_fallback_is_one_finding():
+    found = lint(
+        """\
+        import time
+        def wait(s):
+            time.sleep(s)
+        async def main():
+            try:
+                wait(1)
+            except ValueError:
+                wait(2)
+        """
+    )
+    assert where(found) == [(6, "GIL201")]
+    assert notes(found[0])[-1] == (8, "`wait` again in the `except` fallback (app.py:8)")
+
+
+def test_calls_in_one_try_body_or_different_callees_are_separate_findings():
+    found = lint(
+        """\
+        import os
+        async def clean(a, b):
+            try:
+                os.remove(a)
+                os.remove(b)
+                try:
+                    prepare()
+                except OSError:
+                    os.remove(a)
+            except OSError:
+                os.rmdir(a)
+        """
+    )
+    # the inner handler's `os.remove` repeats nothing of the inner `try`'s body
+    assert where(found) == [(4, "GIL203"), (5, "GIL203"), (9, "GIL203"), (11, "GIL203")]
 
 
 # -- in-memory files ----------------------------------------------------------------------

@@ -90,7 +90,8 @@ class Knowledge:
     pure_methods: frozenset[str]
     # decorators that run the function in a worker thread or process (calls return at once)
     offloading_decorators: _NameSet
-    # io.BytesIO and kin: a file API over one does no I/O
+    # calls returning a file object; io.BytesIO and kin: a file API over one does no I/O
+    file_openers: frozenset[str]
     in_memory_files: frozenset[str]
     two_file_calls: frozenset[str]
 
@@ -186,6 +187,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         offloading_decorators=_NameSet(
             [*conc_t["offloading"]["decorators"], *ext.get("offloading-decorators", ())]
         ),
+        file_openers=frozenset(blocking_t["file_objects"]["openers"]),
         in_memory_files=frozenset(blocking_t["file_objects"]["in_memory"]),
         two_file_calls=frozenset(blocking_t["file_objects"]["two_file_calls"]),
     )

@@ -12,6 +12,13 @@ class BlockingFileIOInAsync(BlockingCallRule):
     copies and removals, and blocking `os` file calls (`os.listdir`,
     `os.walk`, `os.remove`, ...).
 
+    One file is one finding: a file opened in the function and then read or
+    written there (`json.load(f)`, `f.read()`, `for line in f`) is reported on
+    the `open`, with those uses as related information. A file handle that
+    comes from elsewhere (a parameter, an attribute) is reported where it is
+    read. A fallback that repeats the call in the `except` (or `else`) of its
+    `try` is related information on the first call, not a second finding.
+
     File APIs over in-memory files are not reported: an `io.BytesIO` /
     `io.StringIO` argument (`zipfile.ZipFile(io.BytesIO(data))`,
     `json.load(io.StringIO(text))`, `tarfile.open(fileobj=buf)`), directly or
@@ -110,6 +117,20 @@ class BlockingFileIOInAsync(BlockingCallRule):
             unsafe=True,
         ),
         Example("import os\nasync def f(p):\n    return os.listdir(p)\n", at="3:12-3:25"),
+        # one file, one finding: the read through the handle is evidence on the `open`
+        Example(
+            "import json\nasync def f(p):\n    with open(p) as fh:\n        return json.load(fh)\n",
+            at="3:10-3:17",
+        ),
+        Example("import json\nasync def f(p):\n    return json.load(open(p))\n", at="3:22-3:29"),
+        # a handle from elsewhere is read here
+        Example("import json\nasync def f(fh):\n    return json.load(fh)\n", at="3:12-3:25"),
+        # the fallback repeats the same call: one finding
+        Example(
+            "import shutil\nasync def f(p):\n    try:\n        shutil.rmtree(p)\n"
+            "    except OSError:\n        shutil.rmtree(p, ignore_errors=True)\n",
+            at="4:9-4:25",
+        ),
         # an in-memory source does not make the real destination free
         Example(
             "import io, shutil\nasync def f(data, dst):\n"
