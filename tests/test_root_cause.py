@@ -1,6 +1,6 @@
 """One finding per root cause (issue #14): a file opened and used is one finding, a fallback
 that repeats a call is not a second one, in-memory files and offloading decorators do not
-block."""
+block, and call sites of one blocking helper share the same root-cause evidence."""
 
 from __future__ import annotations
 
@@ -362,3 +362,29 @@ def test_offloading_decorators_are_user_extendable():
     assert where(lint(code)) == [(7, "GIL201")]
     mine = Settings(knowledge=(("offloading-decorators", ("mycorp.jobs.in_thread",)),))
     assert lint(code, mine) == []
+
+
+# -- one root cause, several call sites ---------------------------------------------------
+def test_call_sites_of_one_blocking_helper_share_the_root_cause_evidence():
+    found = lint(
+        """\
+        import os
+        class Arbiter:
+            def cleanup(self, w):
+                os.unlink(w.path)
+            def kill(self, w):
+                self.cleanup(w)
+            async def stop(self):
+                self.kill(1)
+                self.kill(2)
+            async def reap(self):
+                self.cleanup(3)
+        """
+    )
+    # each call site is a place a maintainer would change: all are reported ...
+    assert where(found) == [(8, "GIL203"), (9, "GIL203"), (11, "GIL203")]
+    # ... and the last evidence, the blocking call itself, is the same for every one
+    roots = {d.evidence[-1] for d in found}
+    assert len(roots) == 1
+    root = roots.pop()
+    assert (root.row, root.col, root.message) == (4, 9, "`os.unlink` (app.py:4)")
