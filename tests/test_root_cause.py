@@ -65,6 +65,22 @@ def test_every_use_of_the_handle_after_the_open_is_evidence_in_source_order():
     ]
 
 
+def test_a_nested_function_using_its_own_file_is_not_evidence():
+    found = lint(
+        """\
+        async def upload(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            def dump(target):
+                with open(target, "wb") as f:
+                    f.write(data)
+            return dump
+        """
+    )
+    assert where(found) == [(2, "GIL203")]
+    assert notes(found[0]) == [(3, "`f.read` (app.py:3)")]
+
+
 def test_a_file_opened_inline_is_one_finding():
     found = lint("import json\nasync def f(p):\n    return json.load(open(p))\n")
     assert where(found) == [(3, "GIL203")]

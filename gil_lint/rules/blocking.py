@@ -397,7 +397,8 @@ def _handle_uses(function: ast.AST, handle: str) -> list[ast.Call | ast.For | as
     """The calls given ``handle`` (``json.load(f)``, ``f.read()``) and the loops over it
     (``for line in f``) in ``function``'s own body, in source order."""
     uses: list[ast.Call | ast.For | ast.comprehension] = []
-    stack: list[ast.AST] = list(getattr(function, "body", []))
+    body = getattr(function, "body", [])
+    stack: list[ast.AST] = [s for s in body if not isinstance(s, _SCOPE_NODES)]
     while stack:
         node = stack.pop()
         if isinstance(node, ast.Call):
