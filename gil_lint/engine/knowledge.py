@@ -34,6 +34,7 @@ USER_KEYS = {f"blocking-{c}": c for c in BLOCKING_CATEGORIES} | {
     "memoizing-decorators": "memoizing-decorators",
     "cpu-bound": "cpu-bound",
     "gil-releasing": "gil-releasing",
+    "offloading-decorators": "offloading-decorators",
 }
 
 
@@ -161,6 +162,11 @@ class Knowledge:
     loop_affine_methods: frozenset[str]
     pure: _NameSet
     pure_methods: frozenset[str]
+    # decorators that run the function in a worker thread or process (calls return at once)
+    offloading_decorators: _NameSet
+    # io.BytesIO and kin: a file API over one does no I/O
+    in_memory_files: frozenset[str]
+    two_file_calls: frozenset[str]
     # argument forms that make a blocking call return at once (engine/callforms.py)
     non_blocking_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
     unbounded_constructors: Mapping[str, BoundArgument] = field(default_factory=dict)
@@ -281,6 +287,11 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             name: BoundArgument(bound.get("keyword"), bound.get("position"))
             for name, bound in blocking_t.get("unbounded_constructors", {}).items()
         },
+        offloading_decorators=_NameSet(
+            [*conc_t["offloading"]["decorators"], *ext.get("offloading-decorators", ())]
+        ),
+        in_memory_files=frozenset(blocking_t["file_objects"]["in_memory"]),
+        two_file_calls=frozenset(blocking_t["file_objects"]["two_file_calls"]),
     )
 
 

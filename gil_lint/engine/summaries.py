@@ -43,7 +43,7 @@ from typing import Literal
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.project import ModuleInfo, Project
-from gil_lint.engine.scopes import FunctionNode, Scope
+from gil_lint.engine.scopes import FunctionNode, Resolver, Scope
 
 Kind = Literal["cpu", "io", "releases-gil", "mixed", "unknown"]
 # a blocking call reached: its category and the chain of steps to it
@@ -153,6 +153,8 @@ class Summaries:
         if found is None or isinstance(found[1], ast.AsyncFunctionDef):
             # calling an `async def` only creates a coroutine: nothing runs yet
             return None
+        if is_offloaded(*found, self.knowledge):
+            return None  # `@run_on_executor`: the call hands the body to a worker
         return self.of(*found)
 
     def of(self, module: ModuleInfo, fn: FunctionNode, depth: int = 0) -> Summary:
@@ -442,6 +444,8 @@ class Summaries:
         category = k.blocking_category(name)
         if category is not None and returns_immediately(name, call, module.resolver, scope, k):
             return "pure"  # lock.acquire(False), os.waitpid(pid, os.WNOHANG): polls
+        if category is not None and in_memory_file_call(call, name, scope, module.resolver, k):
+            return "pure"  # zipfile.ZipFile(io.BytesIO(data)): memory, not a disk
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
@@ -463,6 +467,8 @@ class Summaries:
         callee_module, callee_fn = callee
         if isinstance(callee_fn, ast.AsyncFunctionDef):
             return "unknown"  # calling it only makes a coroutine
+        if is_offloaded(callee_module, callee_fn, k):
+            return "unknown"  # it runs in a worker thread or process: the call returns a future
         key = (callee_module.path, callee_fn.lineno, callee_fn.col_offset)
         if key in self._in_progress:
             step = self._step(module, call, f"recursive call to `{shown}` at line {line}")
@@ -799,3 +805,41 @@ def _is_method(fn: FunctionNode, fn_scope: Scope) -> bool:
 def _is_pure_function(fn: FunctionNode) -> bool:
     """A small helper with no calls at all (``def square(x): return x * x``)."""
     return not any(isinstance(n, ast.Call) for n in _walk_no_nested(fn))
+
+
+def is_offloaded(module: ModuleInfo, fn: FunctionNode, knowledge: Knowledge) -> bool:
+    """``fn`` carries a decorator that runs it in a worker thread or process
+    (``@run_on_executor``, ``@sync_to_async(thread_sensitive=False)``): calling it returns
+    a future at once, and its body never runs on the caller's thread."""
+    if not fn.decorator_list:
+        return False
+    own = module.scopes.get(fn)
+    # decorators are evaluated where the `def` stands, not inside the function
+    scope = own.parent if own is not None and own.parent is not None else None
+    if scope is None:
+        return False
+    for decorator in fn.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = module.resolver.qualname(target, scope)
+        if name is not None and name in knowledge.offloading_decorators:
+            return True
+    return False
+
+
+def in_memory_file_call(
+    call: ast.Call, name: str, scope: Scope, resolver: Resolver, knowledge: Knowledge
+) -> bool:
+    """A file API over an in-memory file (``zipfile.ZipFile(io.BytesIO(data))``,
+    ``json.load(buf)`` after ``buf = io.StringIO(text)``): no disk is touched. A call that
+    moves data between two file objects (``shutil.copyfileobj``) needs both in memory."""
+    in_memory = knowledge.in_memory_files
+    if not in_memory:
+        return False
+    args = [*call.args, *(k.value for k in call.keywords)]
+    found = sum(
+        1
+        for a in args
+        if isinstance(a, (ast.Name, ast.Call, ast.Attribute))
+        and resolver.qualname(a, scope) in in_memory
+    )
+    return found >= (2 if name in knowledge.two_file_calls else 1)

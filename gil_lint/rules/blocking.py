@@ -13,7 +13,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary
+from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary, in_memory_file_call
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
 from gil_lint.rules.base import Rule
 
@@ -87,6 +87,12 @@ class BlockingCallRule(Rule):
     TRIGGERS = (b"async",)
     MESSAGE = "`{call}` blocks the event loop inside `async def {function}`; {advice}"
 
+    def __init__(self, ctx: ModuleContext) -> None:
+        super().__init__(ctx)
+        # (callee, call, index of its diagnostic) of each call reported in this module: a
+        # fallback that repeats one in an `except` is evidence on it, not a second finding
+        self._reported: list[tuple[str, ast.AST, int]] = []
+
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         if not ctx.in_async() or ctx.is_awaited(node):
@@ -98,11 +104,24 @@ class BlockingCallRule(Rule):
         if category is None:
             self._through_helper(node, name)
             return
-        if category != self.CATEGORY or self._returns_immediately(node, name):
+        if not self._blocks_here(node, name, category):
             return
-        if not self.blocks(node, name) or self._receiver_reported(node):
+        if self._receiver_reported(node) or self._uses_file_opened_here(node):
+            return
+        if self._repeats_reported_call(node, name):
             return
         self.report_blocking(node, name)
+        self._remember(node, name)
+
+    def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
+        """A call in this rule's category that waits in this form, on a real file."""
+        ctx = self.ctx
+        return (
+            category == self.CATEGORY
+            and not self._returns_immediately(node, name)
+            and not in_memory_file_call(node, name, ctx.scope, ctx.resolver, ctx.knowledge)
+            and self.blocks(node, name)
+        )
 
     def _returns_immediately(self, node: ast.Call, name: str) -> bool:
         """``lock.acquire(blocking=False)``, ``put()`` on an unbounded queue...: see
@@ -129,6 +148,8 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
+        if self._repeats_reported_call(node, name):
+            return
         advice, fix = self._helper_advice(node, verb, chain)
         self.report(
             node,
@@ -137,6 +158,7 @@ class BlockingCallRule(Rule):
             evidence=steps,
             fix=fix,
         )
+        self._remember(node, name)
 
     def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
         """The summary that blocks when ``node`` runs here, and how this code runs it:
@@ -202,6 +224,110 @@ class BlockingCallRule(Rule):
             return f"iterate it in a thread (`await {to_thread}(list, {helper}(...))`)", None
         return "enter it in a thread or give it an async counterpart (`async with`)", None
 
+    # -- one finding per root cause ---------------------------------------------------------
+    def _remember(self, node: ast.Call, name: str) -> None:
+        """Note the finding just reported on ``node``, a call of ``name``."""
+        self._reported.append((name, node, len(self.ctx.diagnostics) - 1))
+
+    def _repeats_reported_call(self, node: ast.Call, name: str) -> bool:
+        """``try: X(a) except E: X(b)``: the fallback is the same wait as the call it
+        replaces; it becomes evidence on that finding instead of a second one. (Also for
+        the ``else`` of the ``try``.)"""
+        ctx = self.ctx
+        parts = _try_parts(ctx, node)
+        fallback_in = {t: part for t, part in parts.items() if part in ("except", "else")}
+        if not fallback_in:
+            return False
+        for earlier_name, earlier, index in self._reported:
+            if earlier_name != name:
+                continue
+            earlier_parts = _try_parts(ctx, earlier)
+            matched = [t for t in fallback_in if earlier_parts.get(t) == "body"]
+            if not matched:
+                continue
+            message = (
+                f"`{ctx.segment(node.func)}` again in the `{fallback_in[matched[0]]}` "
+                f"fallback ({Path(ctx.path).name}:{node.lineno})"
+            )
+            column = ctx.char_col(node.lineno, node.col_offset)
+            found = ctx.diagnostics[index]
+            ctx.diagnostics[index] = replace(
+                found, evidence=(*found.evidence, Evidence(message, ctx.path, node.lineno, column))
+            )
+            return True
+        return False
+
+    def _opens_file(self, node: ast.AST) -> bool:
+        """``open(p)``, ``path.open()``, ``gzip.open(p)``: a call this rule reports that
+        returns a file object."""
+        if not isinstance(node, ast.Call):
+            return False
+        name = self.ctx.call_name(node)
+        if name is None or name not in self.ctx.knowledge.file_openers:
+            return False
+        return self._blocks_here(node, name, self.ctx.knowledge.blocking_category(name))
+
+    def _opened_here(self, name: str) -> bool:
+        """``name`` is only ever bound, in this function, to a file opened by a reported call."""
+        function = self.ctx.enclosing_function()
+        binding = function.bindings.get(name) if function is not None else None
+        return (
+            binding is not None
+            and binding.kind == "value"
+            and bool(binding.values)
+            and all(self._opens_file(v) for v in binding.values)
+        )
+
+    def _uses_file_opened_here(self, node: ast.Call) -> bool:
+        """``json.load(f)`` after ``with open(p) as f:``, or ``json.load(open(p))``: the read
+        is part of the ``open``'s finding (as evidence), not a finding of its own. A handle
+        that comes from elsewhere (a parameter, an attribute) is still reported."""
+        for value in _operands(node):
+            if self._opens_file(value):
+                return True
+            if isinstance(value, ast.Name) and self._opened_here(value.id):
+                return True
+        return False
+
+    def _file_uses(self, node: ast.AST) -> list[Evidence]:
+        """For a reported ``open``: what this function does with the file it opens (the
+        reads and writes), as evidence."""
+        ctx = self.ctx
+        if not self._opens_file(node):
+            return []
+        parent = ctx.parent(node)
+        if isinstance(parent, ast.Attribute):  # `open(p).read()`
+            parent = ctx.parent(parent)
+        if isinstance(parent, ast.Call) and any(node is o for o in _operands(parent)):
+            return [self._use_evidence(parent, "the file")]  # `json.load(open(p))`
+        handle = _bound_name(parent, node)
+        function = ctx.enclosing_function()
+        if handle is None or function is None or not self._opened_here(handle):
+            return []
+        after = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        return [
+            self._use_evidence(use, f"`{handle}`")
+            for use in _handle_uses(function.node, handle)
+            if _position(use) > after
+        ]
+
+    def _use_evidence(self, use: ast.Call | ast.For | ast.comprehension, file: str) -> Evidence:
+        """``json.load` on `f` (app.py:6)``, ```f.read` (app.py:7)``, ```for … in f```."""
+        ctx = self.ctx
+        if isinstance(use, ast.Call):
+            func = use.func
+            if isinstance(func, ast.Attribute) and f"`{ctx.segment(func.value)}`" == file:
+                shown = f"`{ctx.segment(func)}`"  # `f.read`
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+                shown = f"`.{func.attr}` on {file}"  # `open(p).read()`
+            else:
+                shown = f"`{ctx.segment(func)}` on {file}"
+            at: ast.expr | ast.stmt = use
+        else:
+            shown, at = f"`for … in {ctx.segment(use.iter)}`", use.iter
+        row, col = at.lineno, ctx.char_col(at.lineno, at.col_offset)
+        return Evidence(f"{shown} ({Path(ctx.path).name}:{row})", ctx.path, row, col)
+
     def _receiver_reported(self, node: ast.Call) -> bool:
         """``Popen(...).wait()``: the inner call is reported already; once is enough."""
         func = node.func
@@ -242,7 +368,14 @@ class BlockingCallRule(Rule):
                 or (LAZY_ADVICE if name in self.ctx.knowledge.lazy_iterators else None)
                 or self.ADVICE
             ).format(call=written or display_name(name), **words)
-        self.report(node, call=display_name(name), function=fname, advice=text, fix=fix)
+        self.report(
+            node,
+            call=display_name(name),
+            function=fname,
+            advice=text,
+            fix=fix,
+            evidence=self._file_uses(node),
+        )
 
     def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
         """Hook: the advice for this API, final text (no template), or None for ADVICE."""
@@ -278,6 +411,76 @@ def offload_text(ctx: ModuleContext, call: ast.Call, words: dict[str, str]) -> s
     if call.keywords and words["library"] != "asyncio":
         return f"await {to_thread}(functools.partial({func}, {shown}))"
     return f"await {to_thread}({func}, {shown})"
+
+
+# -- where a call stands -----------------------------------------------------------------
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
+_TRY_NODES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
+
+
+def _try_parts(ctx: ModuleContext, node: ast.AST) -> dict[int, str]:
+    """For each ``try`` around ``node`` in its function (by ``id``): the part holding it,
+    "body", "except", "else" or "finally"."""
+    parts: dict[int, str] = {}
+    child, parent = node, ctx.parent(node)
+    while parent is not None and not isinstance(parent, _SCOPE_NODES):
+        if isinstance(parent, _TRY_NODES):
+            if isinstance(child, ast.ExceptHandler):
+                part = "except"
+            elif any(child is s for s in parent.body):
+                part = "body"
+            elif any(child is s for s in parent.orelse):
+                part = "else"
+            else:
+                part = "finally"
+            parts[id(parent)] = part
+        child, parent = parent, ctx.parent(parent)
+    return parts
+
+
+def _operands(call: ast.Call) -> list[ast.expr]:
+    """What a call works on: its arguments and, for a method, its receiver."""
+    out = [*call.args, *(k.value for k in call.keywords)]
+    if isinstance(call.func, ast.Attribute):
+        out.append(call.func.value)
+    return [a.value if isinstance(a, ast.Starred) else a for a in out]
+
+
+def _bound_name(parent: ast.AST | None, value: ast.AST) -> str | None:
+    """The plain name ``value`` is bound to: ``with value as f``, ``f = value``."""
+    target: ast.AST | None = None
+    if isinstance(parent, ast.withitem) and parent.context_expr is value:
+        target = parent.optional_vars
+    elif isinstance(parent, ast.Assign) and parent.value is value and len(parent.targets) == 1:
+        target = parent.targets[0]
+    elif isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
+        target = parent.target
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _handle_uses(function: ast.AST, handle: str) -> list[ast.Call | ast.For | ast.comprehension]:
+    """The calls given ``handle`` (``json.load(f)``, ``f.read()``) and the loops over it
+    (``for line in f``) in ``function``'s own body, in source order."""
+    uses: list[ast.Call | ast.For | ast.comprehension] = []
+    body = getattr(function, "body", [])
+    stack: list[ast.AST] = [s for s in body if not isinstance(s, _SCOPE_NODES)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            operands = _operands(node)
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            operands = [node.iter]
+        else:
+            operands = []
+        if any(isinstance(o, ast.Name) and o.id == handle for o in operands):
+            uses.append(node)  # type: ignore[arg-type]
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _SCOPE_NODES))
+    return sorted(uses, key=_position)
+
+
+def _position(node: ast.Call | ast.For | ast.comprehension) -> tuple[int, int]:
+    at = node.iter if isinstance(node, ast.comprehension) else node
+    return at.lineno, at.col_offset
 
 
 # -- the fix: run the call in a worker thread ------------------------------------------------

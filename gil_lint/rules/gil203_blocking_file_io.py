@@ -25,6 +25,20 @@ class BlockingFileIOInAsync(BlockingCallRule):
     `os.remove`, `os.makedirs`, `os.listdir`, `Path.unlink`, ...) are GIL208, and
     only where they are written in the `async def`, never through a helper.
 
+    One file is one finding: a file opened in the function and then read or
+    written there (`json.load(f)`, `f.read()`, `for line in f`) is reported on
+    the `open`, with those uses as related information. A file handle that
+    comes from elsewhere (a parameter, an attribute) is reported where it is
+    read. A fallback that repeats the call in the `except` (or `else`) of its
+    `try` is related information on the first call, not a second finding.
+
+    File APIs over in-memory files are not reported: an `io.BytesIO` /
+    `io.StringIO` argument (`zipfile.ZipFile(io.BytesIO(data))`,
+    `json.load(io.StringIO(text))`, `tarfile.open(fileobj=buf)`), directly or
+    in a helper, touches no disk. Neither is a helper decorated to run in a
+    worker thread or process (`@run_on_executor`, `@sync_to_async`; the
+    `offloading-decorators` knowledge list): calling it returns at once.
+
     ## Why is this bad?
     Disk I/O can take milliseconds (seconds on a network file system or a busy
     disk). The event loop cannot run anything else meanwhile.
@@ -88,6 +102,18 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "import functools, json\n@functools.lru_cache(maxsize=None)\ndef settings(path):\n"
         "    with open(path) as f:\n        return json.load(f)\n"
         "async def f():\n    return settings('settings.json')['port']\n",
+        # in-memory files: no disk I/O
+        "import io, zipfile\nasync def f(data):\n    return zipfile.ZipFile(io.BytesIO(data))\n",
+        "import io, json\nasync def f(s):\n    buf = io.StringIO(s)\n    return json.load(buf)\n",
+        "import io, tarfile\nasync def f(b):\n    return tarfile.open(fileobj=io.BytesIO(b))\n",
+        "import io, json\ndef parse(b):\n    return json.load(io.BytesIO(b))\n"
+        "async def f(b):\n    return parse(b)\n",
+        # a helper decorated to run in an executor: the call returns a future
+        "from tornado.concurrent import run_on_executor\nclass Store:\n"
+        "    @run_on_executor\n    def save(self, p, data):\n"
+        "        with open(p, 'w') as f:\n            f.write(data)\n"
+        "    async def put(self, p, data):\n        fut = self.save(p, data)\n"
+        "        return await fut\n",
     ]
     INVALID = [
         Example(
@@ -130,6 +156,26 @@ class BlockingFileIOInAsync(BlockingCallRule):
             "    with open(p + '/x', 'w') as f:\n        f.write(data)\n"
             "async def f(p, data):\n    save(p, data)\n",
             at="7:5-7:18",
+        ),
+        # one file, one finding: the read through the handle is evidence on the `open`
+        Example(
+            "import json\nasync def f(p):\n    with open(p) as fh:\n        return json.load(fh)\n",
+            at="3:10-3:17",
+        ),
+        Example("import json\nasync def f(p):\n    return json.load(open(p))\n", at="3:22-3:29"),
+        # a handle from elsewhere is read here
+        Example("import json\nasync def f(fh):\n    return json.load(fh)\n", at="3:12-3:25"),
+        # the fallback repeats the same call: one finding
+        Example(
+            "import shutil\nasync def f(p):\n    try:\n        shutil.rmtree(p)\n"
+            "    except OSError:\n        shutil.rmtree(p, ignore_errors=True)\n",
+            at="4:9-4:25",
+        ),
+        # an in-memory source does not make the real destination free
+        Example(
+            "import io, shutil\nasync def f(data, dst):\n"
+            "    shutil.copyfileobj(io.BytesIO(data), dst)\n",
+            at="3:5-3:46",
         ),
     ]
 

@@ -1,0 +1,406 @@
+"""One finding per root cause (issue #14): a file opened and used is one finding, a fallback
+that repeats a call is not a second one, in-memory files and offloading decorators do not
+block, and call sites of one blocking helper share the same root-cause evidence."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+from gil_lint.config import Settings
+from gil_lint.diagnostics import Diagnostic
+from gil_lint.engine.lint import lint_source
+
+
+def lint(code: str, settings: Settings | None = None) -> list[Diagnostic]:
+    found = lint_source(dedent(code), "app.py", settings or Settings())
+    # the async rules, and engine errors (an internal error must fail the test)
+    return [d for d in found if d.code.startswith(("GIL2", "GIL0"))]
+
+
+def where(found: list[Diagnostic]) -> list[tuple[int, str]]:
+    return sorted((d.row, d.code) for d in found)
+
+
+def notes(d: Diagnostic) -> list[tuple[int, str]]:
+    return [(e.row, e.message) for e in d.evidence]
+
+
+# -- a file opened and used in one function ---------------------------------------------------
+def test_open_then_json_load_is_one_finding_on_the_open_with_the_read_as_evidence():
+    found = lint(
+        """\
+        import json
+        async def start(path):
+            with open(path) as f:
+                cfg = json.load(f)
+            return cfg
+        """
+    )
+    assert where(found) == [(3, "GIL203")]
+    assert found[0].col == 10  # the `open`, not the `json.load`
+    assert notes(found[0]) == [(4, "`json.load` on `f` (app.py:4)")]
+    assert (found[0].evidence[0].row, found[0].evidence[0].col) == (4, 15)
+
+
+def test_every_use_of_the_handle_after_the_open_is_evidence_in_source_order():
+    found = lint(
+        """\
+        import pickle
+        async def copy(path, obj):
+            f = open(path, "rb+")
+            head = f.read(10)
+            for line in f:
+                print(line)
+            pickle.dump(obj, f)
+            rows = [r for r in f]
+            return head, rows
+        """
+    )
+    assert where(found) == [(3, "GIL203")]
+    assert notes(found[0]) == [
+        (4, "`f.read` (app.py:4)"),
+        (5, "`for … in f` (app.py:5)"),
+        (7, "`pickle.dump` on `f` (app.py:7)"),
+        (8, "`for … in f` (app.py:8)"),
+    ]
+
+
+def test_a_nested_function_using_its_own_file_is_not_evidence():
+    found = lint(
+        """\
+        async def upload(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            def dump(target):
+                with open(target, "wb") as f:
+                    f.write(data)
+            return dump
+        """
+    )
+    assert where(found) == [(2, "GIL203")]
+    assert notes(found[0]) == [(3, "`f.read` (app.py:3)")]
+
+
+def test_a_file_opened_inline_is_one_finding():
+    found = lint("import json\nasync def f(p):\n    return json.load(open(p))\n")
+    assert where(found) == [(3, "GIL203")]
+    assert found[0].col == 22
+    assert notes(found[0]) == [(3, "`json.load` on the file (app.py:3)")]
+
+
+def test_a_method_on_the_opened_file_is_evidence():
+    found = lint("async def f(p):\n    return open(p).read()\n")
+    assert where(found) == [(2, "GIL203")]
+    assert notes(found[0]) == [(2, "`.read` on the file (app.py:2)")]
+
+
+def test_path_open_then_json_load_is_one_finding():
+    found = lint(
+        """\
+        import json
+        from pathlib import Path
+        async def start(path):
+            with Path(path).open(mode="r") as f:
+                return json.load(f)
+        """
+    )
+    assert where(found) == [(4, "GIL203")]
+    assert notes(found[0]) == [(5, "`json.load` on `f` (app.py:5)")]
+
+
+def test_two_files_copied_into_each_other_are_two_findings_on_the_opens():
+    found = lint(
+        """\
+        import shutil
+        async def copy(a, b):
+            with open(a, "rb") as src, open(b, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        """
+    )
+    assert [(d.row, d.col) for d in found] == [(3, 10), (3, 32)]
+    for d, handle in zip(found, ("src", "dst"), strict=True):
+        assert notes(d) == [(4, f"`shutil.copyfileobj` on `{handle}` (app.py:4)")]
+
+
+def test_a_handle_not_opened_in_this_function_is_reported_where_it_is_read():
+    found = lint(
+        """\
+        import json
+        async def load(f):
+            return json.load(f)
+        class C:
+            async def load(self):
+                return json.load(self.fh)
+        """
+    )
+    assert where(found) == [(3, "GIL203"), (6, "GIL203")]
+
+
+def test_a_file_opened_in_a_thread_is_still_read_on_the_event_loop():
+    found = lint(
+        """\
+        import asyncio, json
+        async def load(p):
+            f = await asyncio.to_thread(open, p)
+            return json.load(f)
+        """
+    )
+    assert where(found) == [(4, "GIL203")]
+
+
+def test_a_handle_also_bound_to_something_else_keeps_its_reads_reported():
+    found = lint(
+        """\
+        import json, sys
+        async def load(p):
+            f = open(p) if p else sys.stdin
+            return json.load(f)
+        """
+    )
+    assert where(found) == [(3, "GIL203"), (4, "GIL203")]
+
+
+def test_the_result_of_a_read_is_not_a_file():
+    found = lint(
+        """\
+        import json, pickle
+        async def convert(a, out):
+            data = json.load(a)
+            pickle.dump(data, out)
+        """
+    )
+    assert where(found) == [(3, "GIL203"), (4, "GIL203")]
+
+
+# -- a fallback that repeats the call ---------------------------------------------------------
+def test_an_except_fallback_repeating_the_call_is_evidence_not_a_second_finding():
+    found = lint(
+        """\
+        import socket
+        async def resolve(host):
+            try:
+                return socket.getaddrinfo(host, 80)
+            except OSError:
+                return socket.getaddrinfo("localhost", 80)
+        """
+    )
+    assert where(found) == [(4, "GIL202")]
+    assert notes(found[0]) == [
+        (6, "`socket.getaddrinfo` again in the `except` fallback (app.py:6)")
+    ]
+
+
+def test_a_fallback_in_the_else_of_the_try_is_one_finding():
+    found = lint(
+        """\
+        import shutil
+        async def clean(p, q):
+            try:
+                shutil.rmtree(p)
+            except FileNotFoundError:
+                pass
+            else:
+                shutil.rmtree(q)
+        """
+    )
+    assert where(found) == [(4, "GIL203")]
+
+
+def test_a_helper_repeated_in_the_fallback_is_one_finding():
+    found = lint(
+        """\
+        import time
+        def wait(s):
+            time.sleep(s)
+        async def main():
+            try:
+                wait(1)
+            except ValueError:
+                wait(2)
+        """
+    )
+    assert where(found) == [(6, "GIL201")]
+    assert notes(found[0])[-1] == (8, "`wait` again in the `except` fallback (app.py:8)")
+
+
+def test_calls_in_one_try_body_or_different_callees_are_separate_findings():
+    found = lint(
+        """\
+        import os
+        async def clean(a, b):
+            try:
+                os.remove(a)
+                os.remove(b)
+                try:
+                    prepare()
+                except OSError:
+                    os.remove(a)
+            except OSError:
+                os.rmdir(a)
+        """
+    )
+    # the inner handler's `os.remove` repeats nothing of the inner `try`'s body
+    assert where(found) == [(4, "GIL208"), (5, "GIL208"), (9, "GIL208"), (11, "GIL208")]
+
+
+# -- in-memory files ----------------------------------------------------------------------
+def test_file_apis_over_in_memory_files_are_not_file_io():
+    found = lint(
+        """\
+        import gzip, io, json, pickle, shutil, tarfile, zipfile
+        from io import BytesIO
+        async def unpack(blob, text):
+            z = zipfile.ZipFile(io.BytesIO(blob))
+            t = tarfile.open(fileobj=BytesIO(blob), mode="r:*")
+            g = gzip.open(BytesIO(blob))
+            cfg = json.load(io.StringIO(text))
+            buf = BytesIO()
+            pickle.dump(cfg, buf)
+            shutil.copyfileobj(BytesIO(blob), buf)
+            return z, t, g, pickle.load(buf)
+        """
+    )
+    assert found == []
+
+
+def test_a_copy_between_memory_and_a_real_file_is_still_file_io():
+    found = lint(
+        """\
+        import io, shutil
+        async def save(blob, dst):
+            shutil.copyfileobj(io.BytesIO(blob), dst)
+        """
+    )
+    assert where(found) == [(3, "GIL203")]
+
+
+def test_a_helper_over_an_in_memory_file_does_not_block():
+    found = lint(
+        """\
+        import io, json, zipfile
+        def names(blob):
+            return zipfile.ZipFile(io.BytesIO(blob)).namelist()
+        def parse(text):
+            buf = io.StringIO(text)
+            return json.load(buf)
+        async def main(blob, text):
+            return names(blob), parse(text)
+        """
+    )
+    assert found == []
+
+
+def test_a_user_file_api_over_an_in_memory_file_is_not_file_io():
+    code = """\
+        from io import BytesIO
+        from PIL import Image
+        async def thumbnail(blob, path):
+            small = Image.open(BytesIO(blob))
+            big = Image.open(path)
+            return small, big
+        """
+    mine = Settings(knowledge=(("blocking-file", ("PIL.Image.open",)),))
+    assert where(lint(code, mine)) == [(5, "GIL203")]
+
+
+# -- offloading decorators ----------------------------------------------------------------
+def test_a_helper_an_offloading_decorator_runs_in_a_thread_does_not_block_the_caller():
+    found = lint(
+        """\
+        import time
+        from asgiref.sync import sync_to_async
+        from tornado.concurrent import run_on_executor
+
+        class Resolver:
+            @run_on_executor
+            def resolve(self, host):
+                time.sleep(1)
+
+            @run_on_executor(executor="_pool")
+            def resolve_other(self, host):
+                time.sleep(1)
+
+            def plain(self):
+                time.sleep(1)
+
+            async def go(self):
+                a = self.resolve("h")
+                b = self.resolve_other("h")
+                self.plain()
+                return await a, await b
+
+        @sync_to_async(thread_sensitive=False)
+        def load(p):
+            with open(p) as f:
+                return f.read()
+
+        def outer(p):
+            return load(p)
+
+        async def main(p):
+            pending = load(p)
+            outer(p)
+            return await pending
+        """
+    )
+    assert where(found) == [(20, "GIL201")]  # only `self.plain()`
+
+
+def test_an_unknown_decorator_does_not_stop_the_chain():
+    found = lint(
+        """\
+        import functools, time
+        def traced(fn):
+            @functools.wraps(fn)
+            def inner(*a):
+                return fn(*a)
+            return inner
+        @traced
+        def work():
+            time.sleep(1)
+        async def main():
+            work()
+        """
+    )
+    assert where(found) == [(11, "GIL201")]
+
+
+def test_offloading_decorators_are_user_extendable():
+    code = """\
+        import time
+        from mycorp.jobs import in_thread
+        @in_thread
+        def work():
+            time.sleep(1)
+        async def main():
+            return work()
+        """
+    assert where(lint(code)) == [(7, "GIL201")]
+    mine = Settings(knowledge=(("offloading-decorators", ("mycorp.jobs.in_thread",)),))
+    assert lint(code, mine) == []
+
+
+# -- one root cause, several call sites ---------------------------------------------------
+def test_call_sites_of_one_blocking_helper_share_the_root_cause_evidence():
+    found = lint(
+        """\
+        import shutil
+        class Arbiter:
+            def cleanup(self, w):
+                shutil.rmtree(w.path)
+            def kill(self, w):
+                self.cleanup(w)
+            async def stop(self):
+                self.kill(1)
+                self.kill(2)
+            async def reap(self):
+                self.cleanup(3)
+        """
+    )
+    # each call site is a place a maintainer would change: all are reported ...
+    assert where(found) == [(8, "GIL203"), (9, "GIL203"), (11, "GIL203")]
+    # ... and the last evidence, the blocking call itself, is the same for every one
+    roots = {d.evidence[-1] for d in found}
+    assert len(roots) == 1
+    root = roots.pop()
+    assert (root.row, root.col, root.message) == (4, 9, "`shutil.rmtree` (app.py:4)")
