@@ -100,3 +100,22 @@ def test_a_damaged_cache_entry_means_linting_again(tmp_path):
     r = run_cli("a.py", "--output-format", "json", cwd=project)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert json.loads(r.stdout) == first
+
+
+def test_a_touched_file_with_the_same_content_is_served_from_the_cache(tmp_path):
+    # the stamp (size, mtime, ctime, inode) spares the read; when it moves, the content
+    # hash decides: a touch or a copy of the tree does not re-lint
+    from gil_lint.config import Settings
+    from gil_lint.engine.runner import lint_paths
+
+    project = _project(tmp_path)
+    target = project / "a.py"
+    target.write_text(BLOCKING)
+    settings = Settings(project_root=project)
+    first = lint_paths([str(target)], settings)
+    assert (first.from_cache, [d.code for d in first.diagnostics]) == (0, ["GIL201"])
+    assert lint_paths([str(target)], settings).from_cache == 1
+    st = target.stat()
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    again = lint_paths([str(target)], settings)
+    assert (again.from_cache, [d.code for d in again.diagnostics]) == (1, ["GIL201"])
