@@ -355,3 +355,17 @@ def test_forms_hold_across_modules(tmp_path):
     settings = Settings(select=("ALL",), target_gil="enabled", project_root=tmp_path)
     found = lint_source(app.read_text(), str(app), settings, project=project)
     assert sorted((d.row, d.code) for d in found) == [(4, "GIL202"), (6, "GIL205")]
+
+
+def test_sleep_zero_yields_and_returns_directly_and_through_a_helper():
+    # review of issue #14: `time.sleep(0)` lets other threads take the GIL; it does not wait
+    from gil_lint.config import Settings
+    from gil_lint.engine.lint import lint_source
+
+    for code in (
+        "import time\nasync def f():\n    time.sleep(0)\n",
+        "import time\ndef pause():\n    time.sleep(0)\nasync def f():\n    pause()\n",
+    ):
+        assert lint_source(code, "t.py", Settings()) == [], code
+    waits = "import time\nasync def f():\n    time.sleep(0.001)\n"
+    assert [d.code for d in lint_source(waits, "t.py", Settings())] == ["GIL201"]

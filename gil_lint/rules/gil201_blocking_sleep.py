@@ -12,7 +12,8 @@ from gil_lint.rules.blocking import BlockingCallRule
 class BlockingSleepInAsync(BlockingCallRule):
     """
     ## What it does
-    Flags `time.sleep()` called inside an `async def`.
+    Flags `time.sleep()` called inside an `async def`. `time.sleep(0)`, which only
+    lets other threads take the GIL and returns, is not reported.
 
     ## Why is this bad?
     `time.sleep()` blocks the thread that runs the event loop. While it sleeps,
@@ -51,6 +52,9 @@ class BlockingSleepInAsync(BlockingCallRule):
         "import time\nclass Throttle:\n    def __enter__(self):\n        time.sleep(1)\n    def __exit__(self, *a):\n        pass\nasync def f():\n    t = Throttle()\n    return t\n",
         "import contextlib, time\n@contextlib.contextmanager\ndef slow():\n    time.sleep(1)\n    yield\nasync def f():\n    return slow()\n",
         "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
+        # sleep(0) yields the GIL to other threads and returns at once
+        "import time\nasync def f():\n    time.sleep(0)\n",
+        "import time\nasync def f():\n    time.sleep(0.0)\n",
         "import time\ndef f():\n    time.sleep(1)\n",
         "import time\nasync def f():\n    def inner():\n        time.sleep(1)\n    return inner\n",
         "import asyncio, time\nasync def f():\n    await asyncio.to_thread(time.sleep, 1)\n",
