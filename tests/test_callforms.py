@@ -316,7 +316,9 @@ def test_every_form_names_a_blocking_call():
     for name, forms in k.non_blocking_forms.items():
         assert k.blocking_category(name) is not None, name
         for form in forms:
-            assert form.values or form.flags or form.unbounded or form.done_guard, name
+            assert (
+                form.values or form.flags or form.unbounded or form.done_guard or form.empty_guard
+            ), name
             if form.values or form.flags:
                 assert form.keyword is not None or form.position is not None, name
 
@@ -369,3 +371,48 @@ def test_sleep_zero_yields_and_returns_directly_and_through_a_helper():
         assert lint_source(code, "t.py", Settings()) == [], code
     waits = "import time\nasync def f():\n    time.sleep(0.001)\n"
     assert [d.code for d in lint_source(waits, "t.py", Settings())] == ["GIL201"]
+
+
+EMPTY_GUARDED = {
+    "after a while-empty poll": "    while q.empty():\n        await asyncio.sleep(0.1)\n"
+    "    return q.get()\n",
+    "inside if-not-empty": "    if not q.empty():\n        return q.get()\n",
+    "after if-empty-return": "    if q.empty():\n        return None\n    return q.get()\n",
+}
+EMPTY_NOT_GUARDED = {
+    "no check": "    return q.get()\n",
+    "a poll loop that can break": "    while q.empty():\n        if done():\n            break\n"
+    "        await asyncio.sleep(0.1)\n    return q.get()\n",
+    "another queue checked": "    while r.empty():\n        await asyncio.sleep(0.1)\n"
+    "    return q.get()\n",
+    "inside if-empty": "    if q.empty():\n        return q.get()\n",
+}
+QUEUES = "import asyncio, queue\nq = queue.Queue(5)\nr = queue.Queue(5)\nasync def f():\n"
+
+
+@pytest.mark.parametrize("body", EMPTY_GUARDED.values(), ids=list(EMPTY_GUARDED))
+def test_get_on_a_queue_seen_holding_an_item_does_not_wait(body):
+    # review of issue #14: `while q.empty(): await sleep(...)` then `q.get()` never blocks
+    from gil_lint.config import Settings
+    from gil_lint.engine.lint import lint_source
+
+    assert lint_source(QUEUES + body, "t.py", Settings()) == []
+    if "await" in body:
+        return  # a poll loop needs an await: through a sync helper it would sleep, and block
+    sync_body = body.replace("q.", "self.q.")
+    helper = (
+        "import queue\nclass C:\n    def __init__(self):\n        self.q = queue.Queue(5)\n"
+        "    def take(self):\n"
+        + "".join("    " + line + "\n" for line in sync_body.splitlines())
+        + "    async def run(self):\n        return self.take()\n"
+    )
+    assert lint_source(helper, "t.py", Settings()) == [], helper
+
+
+@pytest.mark.parametrize("body", EMPTY_NOT_GUARDED.values(), ids=list(EMPTY_NOT_GUARDED))
+def test_get_without_an_empty_guard_still_blocks(body):
+    from gil_lint.config import Settings
+    from gil_lint.engine.lint import lint_source
+
+    found = lint_source(QUEUES + body, "t.py", Settings())
+    assert [d.code for d in found] == ["GIL205"]

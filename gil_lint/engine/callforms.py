@@ -70,6 +70,8 @@ def _holds(
 ) -> bool:
     if form.done_guard:
         return function is not None and done_checked(call, function)
+    if form.empty_guard:
+        return function is not None and done_checked(call, function, ready=_NONEMPTY)
     if form.unbounded:
         return resolver is not None and scope is not None and _unbounded(call, resolver, scope, k)
     arg = argument(call, form.keyword, form.position)
@@ -198,7 +200,16 @@ def _no_bound(value: ast.Call, bound: BoundArgument) -> bool:
 
 
 # -- done() guards ---------------------------------------------------------------------------
-def done_checked(call: ast.Call, function: ast.AST) -> bool:
+# What makes a receiver "ready" (its wait returns at once): the methods whose result says
+# so, and whether that result must be true or false. A future is done when `done()` or
+# `cancelled()` is true; a queue holds an item when `empty()` is false.
+_DONE = (frozenset({"done", "cancelled"}), True)
+_NONEMPTY = (frozenset({"empty"}), False)
+
+
+def done_checked(
+    call: ast.Call, function: ast.AST, ready: tuple[frozenset[str], bool] = _DONE
+) -> bool:
     """``fut.result()`` where ``fut.done()`` (or ``cancelled()``) is known true: inside
     ``if fut.done():`` (``and`` other conditions), in the ``else`` of ``if not
     fut.done():``, or after ``if not fut.done(): return`` / a ``while not fut.done():``
@@ -214,16 +225,20 @@ def done_checked(call: ast.Call, function: ast.AST) -> bool:
         return False
     for parent, child in itertools.pairwise(path):
         if isinstance(parent, ast.If):
-            if child in parent.body and _checks_done(parent.test, receiver, positive=True):
+            if child in parent.body and _checks_done(
+                parent.test, receiver, positive=True, ready=ready
+            ):
                 return True
-            if child in parent.orelse and _checks_done(parent.test, receiver, positive=False):
+            if child in parent.orelse and _checks_done(
+                parent.test, receiver, positive=False, ready=ready
+            ):
                 return True
         for block in _blocks(parent):
             if child in block:
                 earlier = block[: block.index(child)]
-                if any(_guards(stmt, receiver) for stmt in earlier):
+                if any(_guards(stmt, receiver, ready) for stmt in earlier):
                     return True
-                if _callback_awaited(earlier, child, call, receiver):
+                if ready is _DONE and _callback_awaited(earlier, child, call, receiver):
                     return True
     return False
 
@@ -288,38 +303,44 @@ def _path_to(root: ast.AST, target: ast.AST) -> list[ast.AST] | None:
     return None
 
 
-def _is_done_call(expr: ast.expr, receiver: str) -> bool:
-    return (
+def _ready_when(expr: ast.expr, receiver: str, ready: tuple[frozenset[str], bool]) -> bool | None:
+    """For ``fut.done()`` / ``q.empty()`` on ``receiver``: the truth value of ``expr`` that
+    means the receiver is ready; None for any other expression."""
+    methods, when = ready
+    if (
         isinstance(expr, ast.Call)
         and not expr.args
         and isinstance(expr.func, ast.Attribute)
-        and expr.func.attr in ("done", "cancelled")
+        and expr.func.attr in methods
         and ast.dump(expr.func.value) == receiver
-    )
+    ):
+        return when
+    return None
 
 
-def _checks_done(test: ast.expr, receiver: str, *, positive: bool) -> bool:
-    """``test`` true (``positive``) or false implies the future is done."""
+def _checks_done(
+    test: ast.expr, receiver: str, *, positive: bool, ready: tuple[frozenset[str], bool] = _DONE
+) -> bool:
+    """``test`` true (``positive``) or false implies the receiver is ready."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        return _checks_done(test.operand, receiver, positive=not positive)
-    if positive:
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            return any(_checks_done(v, receiver, positive=True) for v in test.values)
-        return _is_done_call(test, receiver)
-    # `not (a or not done)` style is left alone: only `not fut.done()` itself
-    return False
+        return _checks_done(test.operand, receiver, positive=not positive, ready=ready)
+    if positive and isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_checks_done(v, receiver, positive=True, ready=ready) for v in test.values)
+    # `not (a or not done)` style is left alone: only the check itself, or its negation
+    return _ready_when(test, receiver, ready) is positive
 
 
-def _guards(stmt: ast.AST, receiver: str) -> bool:
-    """``if not fut.done(): return`` or ``while not fut.done(): ...`` (no ``break``)."""
+def _guards(stmt: ast.AST, receiver: str, ready: tuple[frozenset[str], bool]) -> bool:
+    """``if not fut.done(): return`` or ``while not fut.done(): ...`` (no ``break``); for a
+    queue ``if q.empty(): return`` or ``while q.empty(): ...``."""
     if isinstance(stmt, ast.If) and not stmt.orelse:
         return (
-            _checks_done(stmt.test, receiver, positive=False)
+            _checks_done(stmt.test, receiver, positive=False, ready=ready)
             and bool(stmt.body)
             and isinstance(stmt.body[-1], _EXITS)
         )
     if isinstance(stmt, ast.While) and not stmt.orelse:
-        return _checks_done(stmt.test, receiver, positive=False) and not _breaks(stmt)
+        return _checks_done(stmt.test, receiver, positive=False, ready=ready) and not _breaks(stmt)
     return False
 
 

@@ -91,6 +91,8 @@ class ArgumentForm:
     unbounded: bool = False
     # `fut.done()` was checked before the call
     done_guard: bool = False
+    # `q.empty()` was checked false: the queue holds an item
+    empty_guard: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 flags=tuple(c.get("flags", ())),
                 unbounded=bool(c.get("unbounded", False)),
                 done_guard=bool(c.get("done_guard", False)),
+                empty_guard=bool(c.get("empty_guard", False)),
             )
             for c in conditions
         )

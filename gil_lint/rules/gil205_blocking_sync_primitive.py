@@ -29,6 +29,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     `if fut.done():`, or after `if not fut.done(): return` (or `continue`, `break`,
     `raise`) or a `while not fut.done():` loop with no `break`, or after
     `fut.add_done_callback(...)` and an `await` (waiting for the callback's signal).
+    The same guards count for a queue seen holding an item: `q.get()` inside
+    `if not q.empty():`, or after `if q.empty(): return` or a `while q.empty():` poll
+    loop with no `break`.
     A `done()` anywhere else in the function says nothing about the call. Which argument of which call
     does it is data: `[non_blocking_forms]` in `knowledge/blocking.toml`.
 
@@ -101,6 +104,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "from concurrent.futures import Future\nasync def f(futs: list[Future]):\n"
         "    for fut in futs:\n        if not fut.done():\n            continue\n"
         "        print(fut.exception())\n",
+        # polled until it holds an item: get() returns at once
+        "import asyncio, queue\nq = queue.Queue(5)\nasync def f():\n"
+        "    while q.empty():\n        await asyncio.sleep(0.1)\n    return q.get()\n",
         # an unbounded queue never makes put() wait
         "import queue\nq = queue.Queue()\nasync def f(item):\n    q.put(item)\n",
         "import multiprocessing\nclass Parent:\n    def __init__(self):\n"
