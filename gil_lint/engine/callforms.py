@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 
 from gil_lint.engine.knowledge import ArgumentForm, BoundArgument, Knowledge, load_knowledge
-from gil_lint.engine.scopes import Resolver, Scope
+from gil_lint.engine.scopes import Resolver, Scope, walk_own
 
 # flag expressions followed through module constants at most this deep (`A = B | C`)
 _MAX_FLAG_DEPTH = 4
@@ -48,16 +48,9 @@ def returns_immediately(
             for n in ast.walk(arg)
         )
     forms = k.non_blocking_forms.get(name, ())
-    function = _enclosing_function(scope)
+    fn_scope = scope.function() if scope is not None else None
+    function = fn_scope.node if fn_scope is not None else None
     return any(_holds(form, call, resolver, scope, function, k) for form in forms)
-
-
-def _enclosing_function(scope: Scope | None) -> ast.AST | None:
-    while scope is not None:
-        if scope.kind in ("function", "lambda"):
-            return scope.node
-        scope = scope.parent
-    return None
 
 
 def _holds(
@@ -255,7 +248,7 @@ def _callback_awaited(
                 isinstance(n, ast.Await)
                 and (n.lineno, n.col_offset) < (call.lineno, call.col_offset)
                 for root in after
-                for n in _walk_own(root)
+                for n in walk_own(root)
             )
     return False
 
@@ -269,19 +262,6 @@ def _adds_done_callback(stmt: ast.AST, receiver: str) -> bool:
         and func.attr == "add_done_callback"
         and ast.dump(func.value) == receiver
     )
-
-
-def _walk_own(root: ast.AST) -> Iterator[ast.AST]:
-    """``root`` and what it holds, not entering nested functions, lambdas or classes."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(
-            c
-            for c in ast.iter_child_nodes(node)
-            if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
-        )
 
 
 def _blocks(node: ast.AST) -> Iterator[Sequence[ast.AST]]:

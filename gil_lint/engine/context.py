@@ -170,12 +170,7 @@ class ModuleContext:
         return False
 
     def enclosing_function(self, scope: Scope | None = None) -> Scope | None:
-        s: Scope | None = scope or self.scope
-        while s is not None:
-            if s.kind in ("function", "lambda"):
-                return s
-            s = s.parent
-        return None
+        return (scope or self.scope).function()
 
     def parent(self, node: ast.AST) -> ast.AST | None:
         return self.parents.get(node)

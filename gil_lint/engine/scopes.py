@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,16 @@ class Scope:
                 return  # `try: import x / except: def x` keeps the local fallback
             self.bindings[name] = Binding("unknown")
 
+    def function(self) -> Scope | None:
+        """The innermost function or lambda this scope runs in (itself, if it is one):
+        class bodies and comprehensions run in their enclosing function."""
+        s: Scope | None = self
+        while s is not None:
+            if s.kind in ("function", "lambda"):
+                return s
+            s = s.parent
+        return None
+
     def enclosing_class(self) -> Scope | None:
         """For a method's scope, the class scope that holds it."""
         p = self.parent
@@ -98,6 +109,20 @@ def module_name_for(path: str) -> str:
 
 # per node class, the fields that can hold nodes to visit (see child_fields)
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+# nodes whose body runs when called or defined, not with the code around them
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def walk_own(root: ast.AST) -> Iterator[ast.AST]:
+    """``root`` and the nodes under it that run with it: nested functions, lambdas and
+    classes are not entered (``root`` itself may be one)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, NESTED_SCOPES))
 
 
 def child_fields(cls: type) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ from typing import Literal
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.project import ModuleInfo, Project
-from gil_lint.engine.scopes import FunctionNode, Resolver, Scope
+from gil_lint.engine.scopes import NESTED_SCOPES, FunctionNode, Resolver, Scope, walk_own
 
 Kind = Literal["cpu", "io", "releases-gil", "mixed", "unknown"]
 # a blocking call reached: its category and the chain of steps to it
@@ -56,7 +56,7 @@ _MAX_CONDITIONAL = 4
 
 _LOOPS = (ast.For, ast.While)
 _LINE_REF = re.compile(r"line \d+")
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_NESTED = NESTED_SCOPES
 _COMPUTE = (ast.BinOp, ast.AugAssign, ast.Compare, ast.Subscript, ast.UnaryOp)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -686,21 +686,13 @@ def _counter_driven(loop: ast.While) -> bool:
         and isinstance(n.op, (ast.Add, ast.Mult))  # counting up towards a bound
         and isinstance(n.target, ast.Name)
         and n.target.id in tested
-        for n in _walk_no_nested(loop)
+        for n in walk_own(loop)
     )
-
-
-def _walk_no_nested(root: ast.AST) -> Iterator[ast.AST]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED))
 
 
 def is_generator(fn: FunctionNode) -> bool:
     """A ``yield`` in the function's own body (not in a nested def or lambda)."""
-    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _walk_no_nested(fn))
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_own(fn))
 
 
 # builtins that run an iterable they are given to the end (or, `next`, one step)
@@ -804,7 +796,7 @@ def _is_method(fn: FunctionNode, fn_scope: Scope) -> bool:
 
 def _is_pure_function(fn: FunctionNode) -> bool:
     """A small helper with no calls at all (``def square(x): return x * x``)."""
-    return not any(isinstance(n, ast.Call) for n in _walk_no_nested(fn))
+    return not any(isinstance(n, ast.Call) for n in walk_own(fn))
 
 
 def is_offloaded(module: ModuleInfo, fn: FunctionNode, knowledge: Knowledge) -> bool:

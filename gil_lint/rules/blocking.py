@@ -13,6 +13,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary, in_memory_file_call
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
 from gil_lint.rules.base import Rule
@@ -463,9 +464,8 @@ def _handle_uses(function: ast.AST, handle: str) -> list[ast.Call | ast.For | as
     (``for line in f``) in ``function``'s own body, in source order."""
     uses: list[ast.Call | ast.For | ast.comprehension] = []
     body = getattr(function, "body", [])
-    stack: list[ast.AST] = [s for s in body if not isinstance(s, _SCOPE_NODES)]
-    while stack:
-        node = stack.pop()
+    own = (n for s in body if not isinstance(s, NESTED_SCOPES) for n in walk_own(s))
+    for node in own:
         if isinstance(node, ast.Call):
             operands = _operands(node)
         elif isinstance(node, (ast.For, ast.comprehension)):
@@ -474,7 +474,6 @@ def _handle_uses(function: ast.AST, handle: str) -> list[ast.Call | ast.For | as
             operands = []
         if any(isinstance(o, ast.Name) and o.id == handle for o in operands):
             uses.append(node)  # type: ignore[arg-type]
-        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _SCOPE_NODES))
     return sorted(uses, key=_position)
 
 
