@@ -49,6 +49,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -486,14 +487,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    if args.work is None:
-        work = Path(tempfile.mkdtemp(prefix="gil-lint-corpora-"))
+    return in_work_dir(args.work, "gil-lint-corpora-", lambda work: run(args, work))
+
+
+def in_work_dir(work: Path | None, prefix: str, job: Callable[[Path], int]) -> int:
+    """``job(work)``: in ``work`` (made if missing, kept: its installs are reused), or
+    without one in a fresh temporary folder that is removed afterwards."""
+    if work is None:
+        temp = Path(tempfile.mkdtemp(prefix=prefix))
         try:
-            return run(args, work)
+            return job(temp)
         finally:
-            shutil.rmtree(work, ignore_errors=True)
-    args.work.mkdir(parents=True, exist_ok=True)
-    return run(args, args.work)
+            shutil.rmtree(temp, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    return job(work)
 
 
 def run(args: argparse.Namespace, work: Path) -> int:

@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpora import count, dist_version, install, lint
+from corpora import count, dist_version, in_work_dir, install, lint
 
 
 @dataclass(frozen=True)
@@ -177,14 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample < 0 or args.context < 0:
         ap.error("--sample and --context take a number >= 0")
 
-    if args.work is None:
-        work = Path(tempfile.mkdtemp(prefix="gil-lint-review-"))
-        try:
-            return run(args, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    args.work.mkdir(parents=True, exist_ok=True)
-    return run(args, args.work)
+    return in_work_dir(args.work, "gil-lint-review-", lambda work: run(args, work))
 
 
 def run(args: argparse.Namespace, work: Path) -> int:
