@@ -15,8 +15,10 @@ import os
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.scopes import FunctionNode, Resolver, Scope, ScopeBuilder
@@ -24,6 +26,7 @@ from gil_lint.engine.scopes import FunctionNode, Resolver, Scope, ScopeBuilder
 _MAX_MODULES = 128
 # Re-exports followed through __init__.py files (`from .impl import helper`).
 _MAX_REEXPORT_HOPS = 4
+_D = TypeVar("_D")
 
 
 @dataclass(eq=False)
@@ -152,14 +155,25 @@ class Project:
     # -- functions -------------------------------------------------------------------
     def function(self, qualname: str) -> tuple[ModuleInfo, FunctionNode] | None:
         """The definition of ``pkg.mod.func`` / ``pkg.mod.Class.method`` in the project."""
+        return self._definition(qualname, lambda info, name: info.resolver.function_def(name))
+
+    def class_scope(self, qualname: str) -> tuple[ModuleInfo, Scope] | None:
+        """The scope of the class ``pkg.mod.Class`` in the project."""
+        return self._definition(qualname, lambda info, name: info.resolver.class_scope(name))
+
+    def _definition(
+        self, qualname: str, find: Callable[[ModuleInfo, str], _D | None]
+    ) -> tuple[ModuleInfo, _D] | None:
+        """What ``find`` finds for ``qualname`` in the module that defines it, following
+        re-exports (``from .impl import helper`` in a package's ``__init__``)."""
         for _ in range(_MAX_REEXPORT_HOPS):
             found = self._split(qualname)
             if found is None:
                 return None
             info, attrs = found
-            fn = info.resolver.function_def(f"{info.name}.{attrs}")
-            if fn is not None:
-                return info, fn
+            definition = find(info, f"{info.name}.{attrs}")
+            if definition is not None:
+                return info, definition
             # `from .impl import helper` in the module: follow the re-export
             head = attrs.partition(".")[0]
             binding = info.module_scope.bindings.get(head)

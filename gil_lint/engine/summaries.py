@@ -148,8 +148,7 @@ class Summaries:
     # -- entry points -----------------------------------------------------------------
     def of_qualname(self, qualname: str, module: ModuleInfo) -> Summary | None:
         """Summary of a function by qualified name, in ``module`` or elsewhere in the project."""
-        fn = module.resolver.function_def(qualname)
-        found = (module, fn) if fn is not None else self.project.function(qualname)
+        found = self.callee(qualname, module)
         if found is None or isinstance(found[1], ast.AsyncFunctionDef):
             # calling an `async def` only creates a coroutine: nothing runs yet
             return None
@@ -198,8 +197,7 @@ class Summaries:
         qual = module.resolver.qualname(expr, scope)
         if qual is None:
             return None
-        fn = module.resolver.function_def(qual)
-        found = (module, fn) if fn is not None else self.project.function(qual)
+        found = self.callee(qual, module)
         if found is None or isinstance(found[1], ast.AsyncFunctionDef):
             return None
         return self._touches_loop(*found, max_steps)
@@ -231,7 +229,7 @@ class Summaries:
                 chain = (self._step(module, node, f"`{shown}` (line {node.lineno})"),)
                 break
             if name is not None and name not in k.loop_affine:
-                callee = self._callee(name, module)
+                callee = self.callee(name, module)
                 if callee is not None and not isinstance(callee[1], ast.AsyncFunctionDef):
                     shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
                     deeper.append((node, *callee, shown))
@@ -398,7 +396,7 @@ class Summaries:
         name = module.resolver.qualname(call.func, scope)
         if name is None:
             return None
-        found = self._callee(f"{name}.__enter__", module)
+        found = self.callee(f"{name}.__enter__", module)
         if found is None or isinstance(found[1], ast.AsyncFunctionDef):
             return None
         enter_module, fn = found
@@ -461,7 +459,7 @@ class Summaries:
             return "cpu"
         if name in k.pure:
             return "pure"
-        callee = self._callee(name, module)
+        callee = self.callee(name, module)
         if callee is None:
             return "unknown"
         callee_module, callee_fn = callee
@@ -510,7 +508,9 @@ class Summaries:
             return "io"
         return None
 
-    def _callee(self, name: str, module: ModuleInfo) -> tuple[ModuleInfo, FunctionNode] | None:
+    def callee(self, name: str, module: ModuleInfo) -> tuple[ModuleInfo, FunctionNode] | None:
+        """The project function ``name`` as called from ``module``: defined there, or
+        elsewhere in the project (re-exports followed)."""
         fn = module.resolver.function_def(name)
         if fn is not None:
             return module, fn

@@ -735,28 +735,11 @@ class UnboundedGather(Rule):
         return out
 
     def _find_class(self, name: str, module: ModuleInfo) -> tuple[ModuleInfo, Scope] | None:
-        """The class ``pkg.mod.Class`` in this module or another of the project, following
-        re-exports (``from .core import Server`` in a package's ``__init__``)."""
+        """The class ``pkg.mod.Class`` in this module or another of the project."""
         cls = module.resolver.class_scope(name)
         if cls is not None:
             return module, cls
-        project = self.ctx.summaries.project
-        for _ in range(_MAX_DEPTH):
-            parts = name.split(".")
-            for i in range(len(parts) - 1, 0, -1):
-                info = project.module(".".join(parts[:i]))
-                if info is not None:
-                    break
-            else:
-                return None
-            cls = info.resolver.class_scope(name)
-            if cls is not None:
-                return info, cls
-            binding = info.module_scope.bindings.get(parts[i])
-            if binding is None or binding.kind != "import" or not binding.qualname:
-                return None
-            name = ".".join([binding.qualname, *parts[i + 1 :]])
-        return None
+        return self.ctx.summaries.project.class_scope(name)
 
     def _project_function(
         self, func: ast.expr, scope: Scope
@@ -764,10 +747,7 @@ class UnboundedGather(Rule):
         name = self.ctx.resolver.qualname(func, scope)
         if name is None:
             return None
-        fn = self.ctx.resolver.function_def(name)
-        if fn is not None:
-            return self.ctx.module_info, fn
-        return self.ctx.summaries.project.function(name)
+        return self.ctx.summaries.callee(name, self.ctx.module_info)
 
 
 def _is_item(expr: ast.expr, items: frozenset[str]) -> bool:
