@@ -6,6 +6,7 @@ import ast
 import statistics
 from collections.abc import Callable
 
+from gil_lint.text import split_lines
 from gil_lint.verify.report import Claim, ModeResult, VerifyError, VerifyReport
 from gil_lint.verify.sandbox import run_child
 from gil_lint.verify.target import KindHint, Target, resolve_target
@@ -87,7 +88,7 @@ def _refuse_pool_on_import(target: Target) -> None:
     unguarded = [d for d in found if d.code == rule.CODE]
     if unguarded:
         d = unguarded[0]
-        lines = data.decode("utf-8", errors="replace").splitlines()
+        lines = split_lines(data.decode("utf-8", errors="replace"))
         code = lines[d.row - 1].strip() if d.row == d.end_row and d.row <= len(lines) else None
         raise VerifyError("bad-input", pool_on_import_message(target.display_path, d.row, code))
 
