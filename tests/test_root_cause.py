@@ -381,7 +381,7 @@ def test_offloading_decorators_are_user_extendable():
 
 
 # -- one root cause, several call sites ---------------------------------------------------
-def test_call_sites_of_one_blocking_helper_share_the_root_cause_evidence():
+def test_call_sites_of_one_blocking_helper_are_one_finding_per_module():
     found = lint(
         """\
         import shutil
@@ -397,10 +397,50 @@ def test_call_sites_of_one_blocking_helper_share_the_root_cause_evidence():
                 self.cleanup(3)
         """
     )
-    # each call site is a place a maintainer would change: all are reported ...
-    assert where(found) == [(8, "GIL203"), (9, "GIL203"), (11, "GIL203")]
-    # ... and the last evidence, the blocking call itself, is the same for every one
-    roots = {d.evidence[-1] for d in found}
-    assert len(roots) == 1
-    root = roots.pop()
-    assert (root.row, root.col, root.message) == (4, 9, "`shutil.rmtree` (app.py:4)")
+    # one root cause (the rmtree), one fix: the first call site is the finding ...
+    assert where(found) == [(8, "GIL203")]
+    (finding,) = found
+    assert finding.message.endswith("(2 more call sites in this module reach it)")
+    # ... the chain down to the blocking call, then the other call sites as evidence
+    assert notes(finding) == [
+        (8, "`self.kill` (app.py:8)"),
+        (6, "`Arbiter.cleanup` (app.py:6)"),
+        (4, "`shutil.rmtree` (app.py:4)"),
+        (9, "also reached from `stop()` through `self.kill` (app.py:9)"),
+        (11, "also reached from `reap()` through `self.cleanup` (app.py:11)"),
+    ]
+
+
+def test_helpers_that_block_on_different_calls_stay_separate_findings():
+    found = lint(
+        """\
+        import shutil, time
+        def wipe(p):
+            shutil.rmtree(p)
+        def nap():
+            time.sleep(1)
+        async def stop(p):
+            wipe(p)
+            nap()
+        async def again(p):
+            wipe(p)
+        """
+    )
+    assert where(found) == [(7, "GIL203"), (8, "GIL201")]
+    assert found[0].message.endswith("(1 more call site in this module reaches it)")
+    assert "more call site" not in found[1].message
+
+
+def test_a_noqa_on_the_reported_call_site_covers_the_root_cause():
+    found = lint(
+        """\
+        import shutil
+        def wipe(p):
+            shutil.rmtree(p)
+        async def stop(p):
+            wipe(p)  # noqa: GIL203
+        async def again(p):
+            wipe(p)
+        """
+    )
+    assert found == []

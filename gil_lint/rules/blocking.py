@@ -93,6 +93,9 @@ class BlockingCallRule(Rule):
         # (callee, call, index of its diagnostic) of each call reported in this module: a
         # fallback that repeats one in an `except` is evidence on it, not a second finding
         self._reported: list[tuple[str, ast.AST, int]] = []
+        # the blocking call at the end of a helper chain → the finding reported for it here
+        # and its message as first written: one root cause is one finding per module
+        self._roots: dict[tuple[str, int, int], tuple[int, str]] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -149,17 +152,17 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
-        if self._repeats_reported_call(node, name):
+        if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return
         advice, fix = self._helper_advice(node, verb, chain)
-        self.report(
-            node,
+        message = (
             f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
-            f"the event loop — {advice}",
-            evidence=steps,
-            fix=fix,
+            f"the event loop — {advice}"
         )
+        self.report(node, message, evidence=steps, fix=fix)
         self._remember(node, name)
+        root = chain[-1]
+        self._roots[(root.path, root.row, root.col_offset)] = (len(ctx.diagnostics) - 1, message)
 
     def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
         """The summary that blocks when ``node`` runs here, and how this code runs it:
@@ -226,6 +229,38 @@ class BlockingCallRule(Rule):
         return "enter it in a thread or give it an async counterpart (`async with`)", None
 
     # -- one finding per root cause ---------------------------------------------------------
+    def _joins_root_cause(self, node: ast.Call, chain: Sequence[Step]) -> bool:
+        """Twenty coroutines that call one helper which reads a file are one problem with one
+        fix (in the helper, or an async counterpart of it): the first call site in the module
+        is the finding; later ones become its evidence and are counted in its message."""
+        ctx = self.ctx
+        root = chain[-1]
+        found = self._roots.get((root.path, root.row, root.col_offset))
+        if found is None:
+            return False
+        index, message = found
+        function = ctx.enclosing_function()
+        fname = function.qualname.rpartition(".")[2] if function else "?"
+        also = Evidence(
+            f"also reached from `{fname}()` through `{ctx.segment(node.func)}` "
+            f"({Path(ctx.path).name}:{node.lineno})",
+            ctx.path,
+            node.lineno,
+            ctx.char_col(node.lineno, node.col_offset),
+        )
+        diagnostic = ctx.diagnostics[index]
+        evidence = (*diagnostic.evidence, also)
+        more = sum(e.message.startswith("also reached from ") for e in evidence)
+        sites = (
+            "call site in this module reaches" if more == 1 else "call sites in this module reach"
+        )
+        ctx.diagnostics[index] = replace(
+            diagnostic,
+            message=f"{message} ({more} more {sites} it)",
+            evidence=evidence,
+        )
+        return True
+
     def _remember(self, node: ast.Call, name: str) -> None:
         """Note the finding just reported on ``node``, a call of ``name``."""
         self._reported.append((name, node, len(self.ctx.diagnostics) - 1))
