@@ -444,3 +444,83 @@ def test_a_noqa_on_the_reported_call_site_covers_the_root_cause():
         """
     )
     assert found == []
+
+
+# -- lazy initialisation: it blocks the first time only ----------------------------------------
+def test_a_lazily_initialised_attribute_blocks_once_directly_and_through_helpers():
+    found = lint(
+        """\
+        import json, pickle, socket
+        from pathlib import Path
+        _settings = None
+        def load(path):
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        class Persistence:
+            async def get_user_data(self):
+                if self.user_data:
+                    pass
+                elif not self.single_file:
+                    data = load(self.path)
+                    self.user_data = data or {}
+                else:
+                    self._load_everything()
+                return self.user_data
+            async def config(self):
+                if self._config is None:
+                    self._config = json.loads(Path(self.path).read_text())
+                return self._config
+            async def address(self):
+                if self._address is not None:
+                    return self._address
+                self._address = socket.gethostbyname(self.host)
+                return self._address
+        async def settings(path):
+            global _settings
+            if not _settings:
+                _settings = load(path)
+            return _settings
+        """
+    )
+    assert where(found) == []
+
+
+def test_a_guard_that_does_not_keep_the_value_still_blocks():
+    found = lint(
+        """\
+        import pickle
+        def load(path):
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        class Store:
+            async def get(self, path):
+                if self.data is None:
+                    data = load(path)  # a local: loaded again on every call
+                    return data
+                cached = None
+                if cached is None:
+                    cached = load(path)  # a local guard: every call
+                if self.closed:
+                    return None
+                return load(path)  # the guard exits, but nothing fills `self.closed`
+        """
+    )
+    assert where(found) == [(8, "GIL203")]
+    assert "(2 more call sites in this module reach it)" in found[0].message
+
+
+def test_a_helper_that_initialises_lazily_does_not_block_its_callers():
+    found = lint(
+        """\
+        import json
+        class Client:
+            def settings(self):
+                if self._settings is None:
+                    with open(self.path) as f:
+                        self._settings = json.load(f)
+                return self._settings
+            async def request(self):
+                return self.settings()["url"]
+        """
+    )
+    assert where(found) == []

@@ -13,6 +13,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.once import runs_once
 from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary, in_memory_file_call
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
@@ -99,7 +100,7 @@ class BlockingCallRule(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
-        if not ctx.in_async() or ctx.is_awaited(node):
+        if not ctx.in_async() or ctx.is_awaited(node) or self._runs_once(node):
             return
         name = ctx.call_name(node)
         if name is None:
@@ -116,6 +117,12 @@ class BlockingCallRule(Rule):
             return
         self.report_blocking(node, name)
         self._remember(node, name)
+
+    def _runs_once(self, node: ast.Call) -> bool:
+        """Lazy initialisation (``if self._cfg is None: self._cfg = load()``): it blocks the
+        first time only, like a memoized helper (engine/once.py)."""
+        function = self.ctx.enclosing_function()
+        return function is not None and runs_once(function.node, node)
 
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""
