@@ -24,14 +24,13 @@ def expected_findings(text: str) -> set[tuple[int, str]]:
 
 
 def reported_sites(diagnostics) -> set[tuple[int, str]]:
-    """Where each finding is, and the other call sites of a root cause reported once per
-    module (its "also reached from" evidence): every place a marker names."""
+    """Where each finding is, and the places joined to it as evidence: the other call sites
+    of a root cause reported once per module ("also reached from ...") and the other blocking
+    calls of one coroutine ("also `...`"): every place a marker names."""
     found = set()
     for d in diagnostics:
         found.add((d.row, d.code))
-        found.update(
-            (e.row, d.code) for e in d.evidence if e.message.startswith("also reached from ")
-        )
+        found.update((e.row, d.code) for e in d.evidence if e.message.startswith("also "))
     return found
 
 

@@ -108,7 +108,7 @@ def test_path_open_then_json_load_is_one_finding():
     assert notes(found[0]) == [(5, "`json.load` on `f` (app.py:5)")]
 
 
-def test_two_files_copied_into_each_other_are_two_findings_on_the_opens():
+def test_two_files_copied_into_each_other_are_one_finding_on_the_first_open():
     found = lint(
         """\
         import shutil
@@ -117,9 +117,35 @@ def test_two_files_copied_into_each_other_are_two_findings_on_the_opens():
                 shutil.copyfileobj(src, dst)
         """
     )
-    assert [(d.row, d.col) for d in found] == [(3, 10), (3, 32)]
-    for d, handle in zip(found, ("src", "dst"), strict=True):
-        assert notes(d) == [(4, f"`shutil.copyfileobj` on `{handle}` (app.py:4)")]
+    assert [(d.row, d.col) for d in found] == [(3, 10)]
+    assert found[0].message.endswith("(1 more blocking call in this function)")
+    assert notes(found[0]) == [
+        (4, "`shutil.copyfileobj` on `src` (app.py:4)"),
+        (3, "also `open` (app.py:3)"),
+    ]
+
+
+def test_the_blocking_calls_of_one_coroutine_are_one_finding_per_code():
+    found = lint(
+        """\
+        import shutil, time
+        from pathlib import Path
+        async def download(src, dst, data):
+            if data is None:
+                data = Path(src).read_bytes()
+            Path(dst).write_bytes(data)
+            time.sleep(1)
+            shutil.copyfile(dst, dst + ".bak")
+        async def other(p):
+            return Path(p).read_bytes()
+        """
+    )
+    assert where(found) == [(5, "GIL203"), (7, "GIL201"), (10, "GIL203")]
+    assert found[0].message.endswith("(2 more blocking calls in this function)")
+    assert notes(found[0]) == [
+        (6, "also `pathlib.Path.write_bytes` (app.py:6)"),
+        (8, "also `shutil.copyfile` (app.py:8)"),
+    ]
 
 
 def test_a_handle_not_opened_in_this_function_is_reported_where_it_is_read():
@@ -157,7 +183,10 @@ def test_a_handle_also_bound_to_something_else_keeps_its_reads_reported():
             return json.load(f)
         """
     )
-    assert where(found) == [(3, "GIL203"), (4, "GIL203")]
+    # the read is not the open's own evidence (`f` may be stdin), but the same coroutine's
+    # file work all the same: one finding
+    assert where(found) == [(3, "GIL203")]
+    assert notes(found[0]) == [(4, "also `json.load` (app.py:4)")]
 
 
 def test_the_result_of_a_read_is_not_a_file():
@@ -169,7 +198,8 @@ def test_the_result_of_a_read_is_not_a_file():
             pickle.dump(data, out)
         """
     )
-    assert where(found) == [(3, "GIL203"), (4, "GIL203")]
+    assert where(found) == [(3, "GIL203")]
+    assert notes(found[0]) == [(4, "also `pickle.dump` (app.py:4)")]
 
 
 # -- a fallback that repeats the call ---------------------------------------------------------
@@ -223,7 +253,7 @@ def test_a_helper_repeated_in_the_fallback_is_one_finding():
     assert notes(found[0])[-1] == (8, "`wait` again in the `except` fallback (app.py:8)")
 
 
-def test_calls_in_one_try_body_or_different_callees_are_separate_findings():
+def test_calls_in_one_try_body_or_different_callees_are_one_coroutines_file_work():
     found = lint(
         """\
         import os
@@ -239,8 +269,14 @@ def test_calls_in_one_try_body_or_different_callees_are_separate_findings():
                 os.rmdir(a)
         """
     )
-    # the inner handler's `os.remove` repeats nothing of the inner `try`'s body
-    assert where(found) == [(4, "GIL208"), (5, "GIL208"), (9, "GIL208"), (11, "GIL208")]
+    # the inner handler's `os.remove` repeats nothing of the inner `try`'s body: not a
+    # fallback, but more file work of the same coroutine, like the others
+    assert where(found) == [(4, "GIL208")]
+    assert notes(found[0]) == [
+        (5, "also `os.remove` (app.py:5)"),
+        (9, "also `os.remove` (app.py:9)"),
+        (11, "also `os.rmdir` (app.py:11)"),
+    ]
 
 
 # -- in-memory files ----------------------------------------------------------------------

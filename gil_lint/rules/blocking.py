@@ -88,6 +88,10 @@ class BlockingCallRule(Rule):
     ADVICE: ClassVar[str]
     TRIGGERS = (b"async",)
     MESSAGE = "`{call}` blocks the event loop inside `async def {function}`; {advice}"
+    # file work: a coroutine's file calls are one finding (the first), the rest its evidence,
+    # because the fix is one: do the whole file work in one thread call. A sleep or a
+    # subprocess call has an async counterpart of its own, so each stays its own finding.
+    ONE_PER_FUNCTION: ClassVar[bool] = False
 
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__(ctx)
@@ -97,6 +101,9 @@ class BlockingCallRule(Rule):
         # the blocking call at the end of a helper chain → the finding reported for it here
         # and its message as first written: one root cause is one finding per module
         self._roots: dict[tuple[str, int, int], tuple[int, str]] = {}
+        # each coroutine's direct finding of this rule, and its message as first written: one
+        # coroutine doing its file (or network, ...) work on the loop is one problem
+        self._in_function: dict[int, tuple[int, str]] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -109,14 +116,29 @@ class BlockingCallRule(Rule):
         if category is None:
             self._through_helper(node, name)
             return
-        if not self._blocks_here(node, name, category):
+        if not self._blocks_here(node, name, category) or self._iterated_in_thread(node, name):
             return
         if self._receiver_reported(node) or self._uses_file_opened_here(node):
             return
-        if self._repeats_reported_call(node, name):
+        if self._repeats_reported_call(node, name) or self._joins_function_finding(node, name):
             return
         self.report_blocking(node, name)
         self._remember(node, name)
+        function = ctx.enclosing_function()
+        if function is not None:
+            found = ctx.diagnostics[-1]
+            self._in_function[id(function.node)] = (len(ctx.diagnostics) - 1, found.message)
+
+    def _iterated_in_thread(self, node: ast.Call, name: str) -> bool:
+        """``await asyncio.to_thread(list, p.iterdir())``: a lazy iterator handed to a thread,
+        where it does its I/O as it is consumed."""
+        ctx = self.ctx
+        if name not in ctx.knowledge.lazy_iterators:
+            return False
+        parent = ctx.parent(node)
+        if not isinstance(parent, ast.Call) or not any(a is node for a in parent.args):
+            return False
+        return ctx.call_name(parent) in ctx.knowledge.offloaders
 
     def _runs_once(self, node: ast.Call) -> bool:
         """Lazy initialisation (``if self._cfg is None: self._cfg = load()``): it blocks the
@@ -255,18 +277,44 @@ class BlockingCallRule(Rule):
             node.lineno,
             ctx.char_col(node.lineno, node.col_offset),
         )
-        diagnostic = ctx.diagnostics[index]
-        evidence = (*diagnostic.evidence, also)
-        more = sum(e.message.startswith("also reached from ") for e in evidence)
-        sites = (
-            "call site in this module reaches" if more == 1 else "call sites in this module reach"
-        )
-        ctx.diagnostics[index] = replace(
-            diagnostic,
-            message=f"{message} ({more} more {sites} it)",
-            evidence=evidence,
+        self._join(
+            index, message, also, "also reached from ", "call site{s} in this module reach{es} it"
         )
         return True
+
+    def _joins_function_finding(self, node: ast.Call, name: str) -> bool:
+        """A coroutine that reads a file, writes another and copies a third on the loop does
+        its file work on the loop: one finding (the first call), the others its evidence;
+        moving that work into one thread call fixes them all."""
+        ctx = self.ctx
+        function = ctx.enclosing_function()
+        if not self.ONE_PER_FUNCTION or function is None:
+            return False
+        found = self._in_function.get(id(function.node))
+        if found is None:
+            return False
+        index, message = found
+        also = Evidence(
+            f"also `{display_name(name)}` ({Path(ctx.path).name}:{node.lineno})",
+            ctx.path,
+            node.lineno,
+            ctx.char_col(node.lineno, node.col_offset),
+        )
+        self._join(index, message, also, "also `", "blocking call{s} in this function")
+        return True
+
+    def _join(self, index: int, message: str, also: Evidence, prefix: str, what: str) -> None:
+        """Add ``also`` to the finding at ``index``; its message counts the joined places."""
+        ctx = self.ctx
+        diagnostic = ctx.diagnostics[index]
+        evidence = (*diagnostic.evidence, also)
+        more = sum(e.message.startswith(prefix) for e in evidence)
+        plural = {"s": "" if more == 1 else "s", "es": "es" if more == 1 else ""}
+        ctx.diagnostics[index] = replace(
+            diagnostic,
+            message=f"{message} ({more} more {what.format(**plural)})",
+            evidence=evidence,
+        )
 
     def _remember(self, node: ast.Call, name: str) -> None:
         """Note the finding just reported on ``node``, a call of ``name``."""

@@ -67,12 +67,17 @@ class BlockingFilesystemMetadataInAsync(BlockingCallRule):
         "`pathlib` metadata calls in `async def`"
     )
     CATEGORY = "metadata"
+    ONE_PER_FUNCTION = True
     FIX = "unsafe"
     ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [
         # a helper whose only blocking call is a metadata syscall: not worth a finding
         "import os\ndef cleanup(p):\n    os.unlink(p)\nasync def f(p):\n    cleanup(p)\n",
         "import asyncio, os\nasync def f(p):\n    await asyncio.to_thread(os.makedirs, p)\n",
+        # a lazy iterator handed to a thread does its I/O there, as it is consumed
+        "import asyncio\nfrom pathlib import Path\nasync def f(p: Path):\n"
+        "    return await asyncio.to_thread(list, p.iterdir())\n",
+        "import anyio, os\nasync def f(p):\n    return await anyio.to_thread.run_sync(list, os.scandir(p))\n",
         "import os\ndef f(p):\n    return os.path.exists(p)\n",
         "import os\nasync def f(p):\n    return os.path.join(p, 'x')\n",
         "from pathlib import Path\nasync def f(p):\n    return Path(p).with_suffix('.txt')\n",
