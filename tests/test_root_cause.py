@@ -12,7 +12,8 @@ from gil_lint.engine.lint import lint_source
 
 
 def lint(code: str, settings: Settings | None = None) -> list[Diagnostic]:
-    found = lint_source(dedent(code), "app.py", settings or Settings())
+    # GIL208 (metadata) is opt-in: these tests look at every blocking rule
+    found = lint_source(dedent(code), "app.py", settings or Settings(select=("ALL",)))
     # the async rules, and engine errors (an internal error must fail the test)
     return [d for d in found if d.code.startswith(("GIL2", "GIL0"))]
 
