@@ -144,7 +144,8 @@ class BlockingCallRule(Rule):
         """Lazy initialisation (``if self._cfg is None: self._cfg = load()``): it blocks the
         first time only, like a memoized helper (engine/once.py)."""
         function = self.ctx.enclosing_function()
-        return function is not None and runs_once(function.node, node)
+        fn = function.node if function is not None else None
+        return isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and runs_once(fn, node)
 
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""
