@@ -164,14 +164,28 @@ def _cmd_rule(args: list[str]) -> int:
         print(f"gil-lint: error: unknown rule {ns.code!r} (see `gil-lint rules`)", file=sys.stderr)
         return EXIT_ERROR
     fix = f"Fix: {rule.FIX}" if rule.FIX else "Fix: none"
-    print(f"# {rule.NAME} ({rule.CODE})\n\n{fix}\n\n{rule.docs()}")
+    print(f"# {rule.NAME} ({rule.CODE})\n\n{fix}\n{default_text(rule)}\n\n{rule.docs()}")
     return EXIT_CLEAN
+
+
+def default_text(rule: type[Rule]) -> str:
+    """Whether the default selection runs the rule."""
+    if rule.DEFAULT:
+        return "On by default"
+    return (
+        f'Off by default: `extend-select = ["{rule.CODE}"]` '
+        f"(or `--extend-select {rule.CODE}`) turns it on"
+    )
 
 
 def rules_table(rules: Sequence[type[Rule]]) -> str:
     """The README's rule table (a test keeps the README equal to it)."""
     lines = ["| code | name | flags | fix |", "|---|---|---|---|"]
-    lines += [f"| {r.CODE} | {r.NAME} | {r.BRIEF} | {r.FIX or '—'} |" for r in rules]
+    lines += [
+        f"| {r.CODE} | {r.NAME} | {r.BRIEF}{'' if r.DEFAULT else ' (off by default)'} "
+        f"| {r.FIX or '—'} |"
+        for r in rules
+    ]
     return "\n".join(lines)
 
 
@@ -193,6 +207,7 @@ def _cmd_rules(args: list[str]) -> int:
                 "name": r.NAME,
                 "summary": r.summary(),
                 "fix": r.FIX,
+                "default": r.DEFAULT,
                 "severity": r.SEVERITY,
                 "url": rule_url(r.CODE),
                 "explanation": r.docs(),

@@ -75,10 +75,15 @@ class Settings:
     project_root: Path | None = field(default=None, compare=False)
     config_path: Path | None = field(default=None, compare=False)
 
-    def is_enabled(self, code: str) -> bool:
-        """Ruff-style prefix selection: the longest matching prefix wins."""
+    def is_enabled(self, code: str, *, opt_in: bool = False) -> bool:
+        """Ruff-style prefix selection: the longest matching prefix wins. An ``opt_in`` rule
+        (not on by default) needs a selector that names its full code, or ``ALL``."""
         best_sel = max(
-            (len(p) for p in (*self.select, *self.extend_select) if _matches(code, p)),
+            (
+                len(p)
+                for p in (*self.select, *self.extend_select)
+                if _matches(code, p) and (not opt_in or p in (code, "ALL"))
+            ),
             default=-1,
         )
         best_ign = max((len(p) for p in self.ignore if _matches(code, p)), default=-1)

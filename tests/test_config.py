@@ -108,7 +108,8 @@ def test_knowledge_extends_the_cost_model():
             "knowledge": {
                 "blocking-metadata": ["mycorp.fs.exists"],
                 "memoizing-decorators": ["mycorp.cache.memo"],
-            }
+            },
+            "extend-select": ["GIL208"],
         },
         "p",
     )
@@ -150,3 +151,22 @@ def test_max_file_size_applies_only_to_files_that_need_parsing():
     assert lint_source("x = 1\n" * 100, "data.py", small) == []
     # 0 is no limit
     assert [d.code for d in lint_source(bad, "big.py", Settings(max_file_size=0))] == ["GIL201"]
+
+
+def test_an_opt_in_rule_runs_only_when_its_code_is_selected():
+    # GIL208 (metadata syscalls) is off by default: prefixes do not turn it on, its code does
+    code = "import os\nasync def f(p):\n    return os.path.exists(p)\n"
+    selections = [
+        {},
+        {"select": ("GIL2",)},
+        {"extend_select": ("GIL20",)},
+        {"extend_select": ("GIL208",)},
+        {"select": ("GIL208",)},
+        {"select": ("ALL",)},
+        {"select": ("ALL",), "ignore": ("GIL208",)},
+    ]
+    codes = {
+        repr(selection): [d.code for d in lint_source(code, "t.py", Settings(**selection))]
+        for selection in selections
+    }
+    assert list(codes.values()) == [[], [], [], ["GIL208"], ["GIL208"], ["GIL208"], []]

@@ -47,7 +47,7 @@ CASES = [
 ]
 
 # os.fdopen is not in the default blocking table; a project can add it
-SETTINGS = replace(Settings(), knowledge=(("blocking-file", ("os.fdopen",)),))
+SETTINGS = replace(Settings(select=("ALL",)), knowledge=(("blocking-file", ("os.fdopen",)),))
 
 
 def codes(line: str, comment: str = "") -> list[str]:
@@ -160,6 +160,7 @@ def test_lsp_disable_action_extends_a_noqa_with_peer_codes() -> None:
 
 def test_async240_suppresses_the_metadata_rule() -> None:
     code = "import os\nasync def f(p):\n    return os.path.exists(p)  # noqa: ASYNC240\n"
-    assert lint_source(code, "t.py", Settings()) == []
+    on = Settings(extend_select=("GIL208",))
+    assert lint_source(code, "t.py", on) == []
     bare = code.replace("  # noqa: ASYNC240", "")
-    assert [d.code for d in lint_source(bare, "t.py", Settings())] == ["GIL208"]
+    assert [d.code for d in lint_source(bare, "t.py", on)] == ["GIL208"]

@@ -24,6 +24,7 @@ GENERATED = f"<!-- Generated from the rule registry by `{COMMAND}`: do not edit.
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
+from gil_lint.cli import default_text  # noqa: E402
 from gil_lint.diagnostics import FILE_ERROR, INTERNAL_ERROR, SYNTAX_ERROR  # noqa: E402
 from gil_lint.rules import Rule, all_rules  # noqa: E402
 
@@ -82,6 +83,7 @@ def rule_page(rule: type[Rule]) -> str:
             [
                 f"- **Flags**: {rule.BRIEF}",
                 f"- **Fix**: {FIX_TEXT[rule.FIX]}",
+                f"- **Default**: {default_text(rule)}",
                 f"- **Severity**: {rule.SEVERITY}",
                 f"- **Message** (`{{...}}` filled in per finding): {rule.MESSAGE}",
                 f"- **Disable**: `# noqa: {rule.CODE}` on the line, or "
@@ -96,7 +98,11 @@ def rule_page(rule: type[Rule]) -> str:
 
 def index_page(rules: Iterable[type[Rule]]) -> str:
     rows = ["| code | name | flags | fix |", "|---|---|---|---|"]
-    rows += [f"| [{r.CODE}]({r.CODE}.md) | {r.NAME} | {r.BRIEF} | {r.FIX or '—'} |" for r in rules]
+    rows += [
+        f"| [{r.CODE}]({r.CODE}.md) | {r.NAME} | {r.BRIEF}"
+        f"{'' if r.DEFAULT else ' (off by default)'} | {r.FIX or '—'} |"
+        for r in rules
+    ]
     parts = [
         GENERATED,
         "# gil-lint rules",

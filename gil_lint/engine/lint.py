@@ -129,7 +129,7 @@ def _all_triggers(rules: tuple[type[Rule], ...]) -> frozenset[bytes]:
 
 
 def enabled_rules(settings: Settings) -> list[type[Rule]]:
-    return [r for r in all_rules() if settings.is_enabled(r.CODE)]
+    return [r for r in all_rules() if settings.is_enabled(r.CODE, opt_in=not r.DEFAULT)]
 
 
 def lint_source(

@@ -42,6 +42,7 @@ from typing import Literal
 
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.knowledge import Knowledge
+from gil_lint.engine.once import once_nodes
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import NESTED_SCOPES, FunctionNode, Resolver, Scope, walk_own
 
@@ -126,6 +127,8 @@ class _Facts:
     recursive_calls: int = 0
     # calls whose result is iterated or entered right away (see ``consumed_calls``)
     consumed: frozenset[ast.Call] = frozenset()
+    # nodes in lazy-initialisation regions (engine/once.py): what blocks there blocks once
+    once: frozenset[int] = frozenset()
 
 
 class Summaries:
@@ -247,7 +250,12 @@ class Summaries:
     # -- analysis ---------------------------------------------------------------------------
     def _compute(self, module: ModuleInfo, fn: FunctionNode, depth: int) -> Summary:
         fn_scope = module.scopes[fn]
-        facts = _Facts(consumed=consumed_calls(fn.body), params=_parameters(fn), scope=fn_scope)
+        facts = _Facts(
+            consumed=consumed_calls(fn.body),
+            params=_parameters(fn),
+            scope=fn_scope,
+            once=once_nodes(fn),
+        )
         for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=True):
             if isinstance(node, _LOOPS):
                 self._loop(node, scope, module, depth, facts)
@@ -447,7 +455,8 @@ class Summaries:
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
-            if facts.blocking is None and k.follows_helpers(category):
+            once = id(call) in facts.once  # lazy initialisation: it blocks the first time only
+            if facts.blocking is None and k.follows_helpers(category) and not once:
                 facts.blocking = (category, chain)
             return "io"
         if name in k.gil_releasing:
@@ -484,7 +493,8 @@ class Summaries:
             return "unknown"  # calling it only makes a generator: nothing runs yet
         link = self._step(module, call, f"`{shown}` (line {line})")
         kind = self._absorb(sub, link, facts)
-        self._absorb_blocking(sub, link, facts, call, scope, module)
+        if id(call) not in facts.once:
+            self._absorb_blocking(sub, link, facts, call, scope, module)
         if kind is not None:
             return kind
         return "pure" if _is_pure_function(callee_fn) else "unknown"

@@ -52,6 +52,9 @@ class Rule:
     MESSAGE: ClassVar[str]
     SEVERITY: ClassVar[Severity] = "warning"
     FIX: ClassVar[Applicability | None] = None
+    # False: an opt-in rule, run only when a selector names its code (`extend-select =
+    # ["GIL208"]`); the default `select = ["GIL"]` leaves it out.
+    DEFAULT: ClassVar[bool] = True
     # The file is analysed for this rule only if one of these byte strings occurs in it.
     TRIGGERS: ClassVar[tuple[bytes, ...]] = ()
     # What `gil-lint verify` times for a finding: "submission", the callable handed to a

@@ -13,6 +13,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.once import runs_once
 from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary, in_memory_file_call
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
@@ -87,16 +88,26 @@ class BlockingCallRule(Rule):
     ADVICE: ClassVar[str]
     TRIGGERS = (b"async",)
     MESSAGE = "`{call}` blocks the event loop inside `async def {function}`; {advice}"
+    # file work: a coroutine's file calls are one finding (the first), the rest its evidence,
+    # because the fix is one: do the whole file work in one thread call. A sleep or a
+    # subprocess call has an async counterpart of its own, so each stays its own finding.
+    ONE_PER_FUNCTION: ClassVar[bool] = False
 
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__(ctx)
         # (callee, call, index of its diagnostic) of each call reported in this module: a
         # fallback that repeats one in an `except` is evidence on it, not a second finding
         self._reported: list[tuple[str, ast.AST, int]] = []
+        # the blocking call at the end of a helper chain → the finding reported for it here
+        # and its message as first written: one root cause is one finding per module
+        self._roots: dict[tuple[str, int, int], tuple[int, str]] = {}
+        # each coroutine's direct finding of this rule, and its message as first written: one
+        # coroutine doing its file (or network, ...) work on the loop is one problem
+        self._in_function: dict[int, tuple[int, str]] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
-        if not ctx.in_async() or ctx.is_awaited(node):
+        if not ctx.in_async() or ctx.is_awaited(node) or self._runs_once(node):
             return
         name = ctx.call_name(node)
         if name is None:
@@ -105,14 +116,36 @@ class BlockingCallRule(Rule):
         if category is None:
             self._through_helper(node, name)
             return
-        if not self._blocks_here(node, name, category):
+        if not self._blocks_here(node, name, category) or self._iterated_in_thread(node, name):
             return
         if self._receiver_reported(node) or self._uses_file_opened_here(node):
             return
-        if self._repeats_reported_call(node, name):
+        if self._repeats_reported_call(node, name) or self._joins_function_finding(node, name):
             return
         self.report_blocking(node, name)
         self._remember(node, name)
+        function = ctx.enclosing_function()
+        if function is not None:
+            found = ctx.diagnostics[-1]
+            self._in_function[id(function.node)] = (len(ctx.diagnostics) - 1, found.message)
+
+    def _iterated_in_thread(self, node: ast.Call, name: str) -> bool:
+        """``await asyncio.to_thread(list, p.iterdir())``: a lazy iterator handed to a thread,
+        where it does its I/O as it is consumed."""
+        ctx = self.ctx
+        if name not in ctx.knowledge.lazy_iterators:
+            return False
+        parent = ctx.parent(node)
+        if not isinstance(parent, ast.Call) or not any(a is node for a in parent.args):
+            return False
+        return ctx.call_name(parent) in ctx.knowledge.offloaders
+
+    def _runs_once(self, node: ast.Call) -> bool:
+        """Lazy initialisation (``if self._cfg is None: self._cfg = load()``): it blocks the
+        first time only, like a memoized helper (engine/once.py)."""
+        function = self.ctx.enclosing_function()
+        fn = function.node if function is not None else None
+        return isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and runs_once(fn, node)
 
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""
@@ -149,17 +182,17 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
-        if self._repeats_reported_call(node, name):
+        if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return
         advice, fix = self._helper_advice(node, verb, chain)
-        self.report(
-            node,
+        message = (
             f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
-            f"the event loop — {advice}",
-            evidence=steps,
-            fix=fix,
+            f"the event loop — {advice}"
         )
+        self.report(node, message, evidence=steps, fix=fix)
         self._remember(node, name)
+        root = chain[-1]
+        self._roots[(root.path, root.row, root.col_offset)] = (len(ctx.diagnostics) - 1, message)
 
     def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
         """The summary that blocks when ``node`` runs here, and how this code runs it:
@@ -226,6 +259,64 @@ class BlockingCallRule(Rule):
         return "enter it in a thread or give it an async counterpart (`async with`)", None
 
     # -- one finding per root cause ---------------------------------------------------------
+    def _joins_root_cause(self, node: ast.Call, chain: Sequence[Step]) -> bool:
+        """Twenty coroutines that call one helper which reads a file are one problem with one
+        fix (in the helper, or an async counterpart of it): the first call site in the module
+        is the finding; later ones become its evidence and are counted in its message."""
+        ctx = self.ctx
+        root = chain[-1]
+        found = self._roots.get((root.path, root.row, root.col_offset))
+        if found is None:
+            return False
+        index, message = found
+        function = ctx.enclosing_function()
+        fname = function.qualname.rpartition(".")[2] if function else "?"
+        also = Evidence(
+            f"also reached from `{fname}()` through `{ctx.segment(node.func)}` "
+            f"({Path(ctx.path).name}:{node.lineno})",
+            ctx.path,
+            node.lineno,
+            ctx.char_col(node.lineno, node.col_offset),
+        )
+        self._join(
+            index, message, also, "also reached from ", "call site{s} in this module reach{es} it"
+        )
+        return True
+
+    def _joins_function_finding(self, node: ast.Call, name: str) -> bool:
+        """A coroutine that reads a file, writes another and copies a third on the loop does
+        its file work on the loop: one finding (the first call), the others its evidence;
+        moving that work into one thread call fixes them all."""
+        ctx = self.ctx
+        function = ctx.enclosing_function()
+        if not self.ONE_PER_FUNCTION or function is None:
+            return False
+        found = self._in_function.get(id(function.node))
+        if found is None:
+            return False
+        index, message = found
+        also = Evidence(
+            f"also `{display_name(name)}` ({Path(ctx.path).name}:{node.lineno})",
+            ctx.path,
+            node.lineno,
+            ctx.char_col(node.lineno, node.col_offset),
+        )
+        self._join(index, message, also, "also `", "blocking call{s} in this function")
+        return True
+
+    def _join(self, index: int, message: str, also: Evidence, prefix: str, what: str) -> None:
+        """Add ``also`` to the finding at ``index``; its message counts the joined places."""
+        ctx = self.ctx
+        diagnostic = ctx.diagnostics[index]
+        evidence = (*diagnostic.evidence, also)
+        more = sum(e.message.startswith(prefix) for e in evidence)
+        plural = {"s": "" if more == 1 else "s", "es": "es" if more == 1 else ""}
+        ctx.diagnostics[index] = replace(
+            diagnostic,
+            message=f"{message} ({more} more {what.format(**plural)})",
+            evidence=evidence,
+        )
+
     def _remember(self, node: ast.Call, name: str) -> None:
         """Note the finding just reported on ``node``, a call of ``name``."""
         self._reported.append((name, node, len(self.ctx.diagnostics) - 1))

@@ -83,6 +83,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     NAME = "blocking-file-io-in-async"
     BRIEF = "`open()`, `pathlib` reads/writes, `shutil`, blocking `os` file calls in `async def`"
     CATEGORY = "file"
+    ONE_PER_FUNCTION = True
     FIX = "unsafe"
     ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [

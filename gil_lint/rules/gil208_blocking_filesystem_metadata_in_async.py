@@ -22,12 +22,16 @@ class BlockingFilesystemMetadataInAsync(BlockingCallRule):
     The list is `[metadata]` in the blocking knowledge; add your own with
     `blocking-metadata = [...]` in `[tool.gil-lint.knowledge]`.
 
+    **Off by default**: turn it on with `extend-select = ["GIL208"]`. On mature
+    async projects its findings were one `stat` per request or a socket file
+    removed at start-up — true, but rarely worth a maintainer's time; a project
+    that serves files from network storage, or that wants a strict loop, selects it.
+
     ## Why is this bad?
     Each call is one syscall: microseconds on a local disk, but it still holds
     the event loop, and on a network file system, a slow or busy disk or a large
-    directory (`listdir`) it can take milliseconds or more. It gets its own code
-    so that a project can ignore it alone (`ignore = ["GIL208"]`) and keep GIL203,
-    as ruff separates ASYNC240 from ASYNC230.
+    directory (`listdir`) it can take milliseconds or more. It has its own code,
+    apart from GIL203's file data, as ruff separates ASYNC240 from ASYNC230.
 
     ## Example
     ```python
@@ -67,12 +71,18 @@ class BlockingFilesystemMetadataInAsync(BlockingCallRule):
         "`pathlib` metadata calls in `async def`"
     )
     CATEGORY = "metadata"
+    ONE_PER_FUNCTION = True
+    DEFAULT = False
     FIX = "unsafe"
     ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [
         # a helper whose only blocking call is a metadata syscall: not worth a finding
         "import os\ndef cleanup(p):\n    os.unlink(p)\nasync def f(p):\n    cleanup(p)\n",
         "import asyncio, os\nasync def f(p):\n    await asyncio.to_thread(os.makedirs, p)\n",
+        # a lazy iterator handed to a thread does its I/O there, as it is consumed
+        "import asyncio\nfrom pathlib import Path\nasync def f(p: Path):\n"
+        "    return await asyncio.to_thread(list, p.iterdir())\n",
+        "import anyio, os\nasync def f(p):\n    return await anyio.to_thread.run_sync(list, os.scandir(p))\n",
         "import os\ndef f(p):\n    return os.path.exists(p)\n",
         "import os\nasync def f(p):\n    return os.path.join(p, 'x')\n",
         "from pathlib import Path\nasync def f(p):\n    return Path(p).with_suffix('.txt')\n",
