@@ -71,8 +71,15 @@ class GatherBounds:
 
     executor_calls: frozenset[str]
     release_methods: frozenset[str]
+    release_prefixes: frozenset[str]
+    held_calls: frozenset[str]
     wait_wrappers: frozenset[str]
     connection_limits: frozenset[str]
+    pool_keywords: frozenset[str]
+
+    def releases(self, method: str) -> bool:
+        """``method`` only waits for, cancels or closes its receiver."""
+        return method in self.release_methods or method.startswith(tuple(self.release_prefixes))
 
 
 @dataclass(frozen=True)
