@@ -33,6 +33,12 @@ class BlockingNetworkInAsync(BlockingCallRule):
     socket.AI_NUMERICHOST` is not: `|` only adds bits). The same holds when the call
     is a few helpers down.
 
+    Nor is a helper whose blocking call sits under `if host and port:` (or
+    `if host:`, `if host == "x":`) on its own parameters, called with one of them
+    left at a falsy default (`get_node(node_name=n)` with `host=None`) or given a
+    falsy constant: that branch never runs from this call. (All the blocking
+    rules follow helpers this way.)
+
     ## Why is this bad?
     A synchronous client waits for the network on the event loop's thread. For
     the whole round trip — often hundreds of milliseconds — every other task
@@ -101,6 +107,11 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "async def f(host):\n    return is_ip(host)\n",
         "import asyncio\nasync def f(host):\n"
         "    return await asyncio.get_running_loop().getaddrinfo(host, 80)\n",
+        # the blocking branch needs `host` and `port`, which the call leaves at `None`
+        "import socket\ndef get_node(cache, host=None, port=None, name=None):\n"
+        "    if host and port:\n        host = socket.gethostbyname(host)\n"
+        "        return cache.get((host, port))\n    return cache.get(name)\n"
+        "async def f(cache, name):\n    return get_node(cache, name=name)\n",
     ]
     INVALID = [
         Example(
