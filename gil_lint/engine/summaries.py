@@ -944,8 +944,9 @@ def _is_pure_function(fn: FunctionNode) -> bool:
 
 def is_offloaded(module: ModuleInfo, fn: FunctionNode, knowledge: Knowledge) -> bool:
     """``fn`` carries a decorator that runs it in a worker thread or process
-    (``@run_on_executor``, ``@sync_to_async(thread_sensitive=False)``): calling it returns
-    a future at once, and its body never runs on the caller's thread."""
+    (``@run_on_executor``, ``@sync_to_async(thread_sensitive=False)``, textual's
+    ``@work(thread=True)`` but not ``@work``): calling it returns a future at once, and its
+    body never runs on the caller's thread."""
     if not fn.decorator_list:
         return False
     own = module.scopes.get(fn)
@@ -956,7 +957,7 @@ def is_offloaded(module: ModuleInfo, fn: FunctionNode, knowledge: Knowledge) -> 
     for decorator in fn.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = module.resolver.qualname(target, scope)
-        if name is not None and name in knowledge.offloading_decorators:
+        if name is not None and knowledge.offloading_decorators.offloads(name, decorator):
             return True
     return False
 
