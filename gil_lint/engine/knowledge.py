@@ -101,6 +101,9 @@ class ArgumentForm:
     done_guard: bool = False
     # `q.empty()` was checked false: the queue holds an item
     empty_guard: bool = False
+    # ... or is a host name among these (or a numeric address) written as a literal, or a
+    # name an enclosing `if name == "localhost":` compared equal to one
+    hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 unbounded=bool(c.get("unbounded", False)),
                 done_guard=bool(c.get("done_guard", False)),
                 empty_guard=bool(c.get("empty_guard", False)),
+                hosts=tuple(h.lower() for h in c.get("hosts", ())),
             )
             for c in conditions
         )

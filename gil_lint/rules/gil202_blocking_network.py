@@ -30,8 +30,11 @@ class BlockingNetworkInAsync(BlockingCallRule):
     directly, or-ed with other flags, or through a constant the module assigns once —
     and `socket.getnameinfo` with `NI_NUMERICHOST | NI_NUMERICSERV`. Flags that come
     from a parameter may be anything, and are taken to block (`flags |
-    socket.AI_NUMERICHOST` is not: `|` only adds bits). The same holds when the call
-    is a few helpers down.
+    socket.AI_NUMERICHOST` is not: `|` only adds bits). Nor is a lookup of the
+    local machine: `socket.gethostbyname("localhost")`, `getaddrinfo("::1", port)`
+    (a numeric address literal is parsed), or of a name the enclosing
+    `if host == "localhost":` narrowed to it: the hosts file at most. The same holds
+    when the call is a few helpers down.
 
     Nor is a helper whose blocking call sits under `if host and port:` (or
     `if host:`, `if host == "x":`) on its own parameters, called with one of them
@@ -107,6 +110,11 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "async def f(host):\n    return is_ip(host)\n",
         "import asyncio\nasync def f(host):\n"
         "    return await asyncio.get_running_loop().getaddrinfo(host, 80)\n",
+        # the local machine: the hosts file at most
+        "import socket\nasync def f(port):\n    return socket.getaddrinfo('localhost', port)\n",
+        "import socket\ndef resolve(host):\n    if host == 'localhost':\n"
+        "        host = socket.gethostbyname(host)\n    return host\n"
+        "async def f(host):\n    return resolve(host)\n",
         # the blocking branch needs `host` and `port`, which the call leaves at `None`
         "import socket\ndef get_node(cache, host=None, port=None, name=None):\n"
         "    if host and port:\n        host = socket.gethostbyname(host)\n"
