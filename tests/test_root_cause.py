@@ -181,7 +181,7 @@ def test_an_except_fallback_repeating_the_call_is_evidence_not_a_second_finding(
             try:
                 return socket.getaddrinfo(host, 80)
             except OSError:
-                return socket.getaddrinfo("localhost", 80)
+                return socket.getaddrinfo("fallback.example.com", 80)
         """
     )
     assert where(found) == [(4, "GIL202")]
