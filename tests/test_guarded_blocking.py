@@ -44,6 +44,13 @@ class Nodes:
         if host:
             socket.gethostbyname(host)
 
+    def pause(self, delay=None):
+        if delay is not None:
+            time.sleep(delay)
+
+    def pause_twice(self, delay=None):
+        return self.pause(delay)
+
 
 class Client:
     def __init__(self):
@@ -75,6 +82,14 @@ class Client:
 
     async def reassigned(self):
         return self.nodes.reset()
+
+    async def no_pause(self):
+        self.nodes.pause()
+        self.nodes.pause_twice(delay=None)
+
+    async def zero_pause_is_not_none(self):
+        # `0 is not None`: the branch runs (a zero sleep is no wait, but the guard holds)
+        self.nodes.pause(0.0)
 """
 
 
@@ -101,4 +116,5 @@ def test_a_call_that_leaves_the_guard_falsy_does_not_block(tmp_path):
         "return self.nodes.get_node(**kwargs)",
         "return self.nodes.resolve_or_wait(name)",
         "return self.nodes.reset()",
+        "self.nodes.pause(0.0)",
     }, found

@@ -23,10 +23,11 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   the caller is called with varying values for them: ``Summary.blocking_when`` keeps those
   chains with the parameters they hang on, and each call site decides (``at_call``).
 - Guarded blocking: a blocking call under ``if host and port:`` on the function's own
-  parameters happens only when they are truthy. ``Summary.blocking_guard`` keeps the
-  parameters every blocking branch needs; a call that leaves one at a falsy default (or
-  passes a falsy constant) does not block through the function, and a wrapper that passes
-  its own parameter on is guarded by it in turn.
+  parameters happens only when they are truthy (under ``if host is not None:``, not
+  None). ``Summary.blocking_guard`` keeps the parameters every blocking branch needs; a
+  call that leaves one at a falsy default (or passes a falsy constant) does not block
+  through the function, and a wrapper that passes its own parameter on is guarded by it
+  in turn.
 - GIL-releasing evidence: calls in the GIL-releasing knowledge (hashlib,
   zlib/bz2/lzma, numpy/scipy/pandas, ...), including inside loops.
 - Unknown library calls are neither: a loop that calls one is not evidence.
@@ -101,7 +102,8 @@ class Summary:
     # again only when a caller passes varying values for one of them
     blocking_when: tuple[tuple[frozenset[str], Blocking], ...] = ()
     # parameters that must all be truthy for ``blocking`` to happen (every blocking branch
-    # is under `if p:` / `if p and q:` / `if p == "x":` on them)
+    # is under `if p:` / `if p and q:` / `if p == "x":` on them), or not None
+    # (`"p is not None"`, under `if p is not None:`)
     blocking_guard: frozenset[str] = frozenset()
     # under a memoizing decorator (functools.lru_cache, ...)
     memoized: bool = False
@@ -458,14 +460,18 @@ class Summaries:
         for a, arg in zip(positional, call.args, strict=False):
             passed[a.arg] = arg
         out: set[str] = set()
-        for param in sub.blocking_guard:
+        for needed in sub.blocking_guard:
+            param, not_none, _ = needed.partition(_NOT_NONE)
             value = passed.get(param, defaults.get(param))
             if value is None:
                 continue  # required and not passed: not this function's signature
-            if _falsy_constant(value):
+            if _falsy_constant(value) and (
+                not not_none or (isinstance(value, ast.Constant) and value.value is None)
+            ):
                 return None
             if param in passed:  # the caller's own parameter passed on guards it in turn
-                out |= self._varies(value, scope, module, facts) or frozenset()
+                mine = self._varies(value, scope, module, facts) or frozenset()
+                out |= {f"{p}{not_none}" for p in mine}
         return frozenset(out)
 
     def of_enter(
@@ -857,9 +863,23 @@ def _falsy_constant(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Dict) and not expr.keys
 
 
+# a guard that needs its parameter not None (``if p is not None:``), not truthy
+_NOT_NONE = " is not None"
+
+
 def _truthy_parameters(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
-    """The parameters an ``if`` test needs truthy: ``p``, ``p and q``, ``p == "x"`` (a
-    truthy constant), ``p is not None and ...`` is not one (``0`` passes it)."""
+    """What an ``if`` test needs of the parameters: truthy (``p``, ``p and q``, ``p == "x"``
+    with a truthy constant), or not None (``p is not None``: ``"p is not None"``)."""
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.IsNot)
+        and isinstance(test.left, ast.Name)
+        and test.left.id in params
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return frozenset({f"{test.left.id}{_NOT_NONE}"})
     if isinstance(test, ast.Name):
         return frozenset({test.id}) & params
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
@@ -903,11 +923,15 @@ def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, fro
             and isinstance(node.ctx, (ast.Store, ast.Del))
             and node.id in params
             and node.id not in guard
+            and f"{node.id}{_NOT_NONE}" not in guard
         ):
             reassigned.add(node.id)
         stack.extend((c, guard) for c in ast.iter_child_nodes(node))
     if reassigned:
-        found = {k: g - reassigned for k, g in found.items()}
+        found = {
+            k: frozenset(n for n in g if n.partition(_NOT_NONE)[0] not in reassigned)
+            for k, g in found.items()
+        }
     return found
 
 

@@ -37,9 +37,10 @@ class BlockingNetworkInAsync(BlockingCallRule):
     when the call is a few helpers down.
 
     Nor is a helper whose blocking call sits under `if host and port:` (or
-    `if host:`, `if host == "x":`) on its own parameters, called with one of them
-    left at a falsy default (`get_node(node_name=n)` with `host=None`) or given a
-    falsy constant: that branch never runs from this call. (All the blocking
+    `if host:`, `if host == "x":`, `if host is not None:`) on its own parameters,
+    called with one of them left at a falsy default (`get_node(node_name=n)` with
+    `host=None`; `None` only, for `is not None`) or given such a constant: that
+    branch never runs from this call. (All the blocking
     rules follow helpers this way.)
 
     ## Why is this bad?
