@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from gil_lint.engine.knowledge import USER_KEYS
+from gil_lint.engine.knowledge import USER_KEYS, parse_decorator
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -265,7 +265,14 @@ def _knowledge(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...
         if key not in USER_KEYS:
             known = ", ".join(sorted(USER_KEYS))
             raise ConfigError(f"{where}.{key}: unknown knowledge key (known: {known})")
-        out.append((key, _strings(names, f"{where}.{key}")))
+        strings = _strings(names, f"{where}.{key}")
+        if key == "offloading-decorators":
+            for entry in strings:
+                try:
+                    parse_decorator(entry)
+                except ValueError as e:
+                    raise ConfigError(f"{where}.{key}: {e}") from None
+        out.append((key, strings))
     return tuple(sorted(out))
 
 

@@ -56,6 +56,14 @@ NON_BLOCKING = {
         "import socket",
         "socket.getnameinfo(host, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)",
     ),
+    # the local machine, written as a literal: the hosts file at most, or parsed
+    "gethostbyname-localhost": ("import socket", 'socket.gethostbyname("localhost")'),
+    "gethostbyname-ex-localhost-upper": ("import socket", 'socket.gethostbyname_ex("LOCALHOST")'),
+    "getaddrinfo-ipv4-literal": ("import socket", 'socket.getaddrinfo("127.0.0.1", 80)'),
+    "getaddrinfo-ipv6-literal-keyword": (
+        "import socket",
+        'socket.getaddrinfo(host="::1", port=80)',
+    ),
     "queue-put-unbounded-global": ("import queue\nq = queue.Queue()", "q.put(host)"),
     "queue-put-maxsize-0": ("import queue\nq = queue.Queue(maxsize=0)", "q.put(host)"),
     "queue-put-negative": ("import queue\nq = queue.LifoQueue(-1)", "q.put(host)"),
@@ -113,6 +121,11 @@ BLOCKING = {
         "import socket\nF = socket.AI_NUMERICHOST\nF = socket.AI_PASSIVE",
         "socket.getaddrinfo(host, 0, flags=F)",
     ),
+    "gethostbyname-remote-literal": ("import socket", 'socket.gethostbyname("example.com")'),
+    "gethostbyname-parameter": ("import socket", "socket.gethostbyname(host)"),
+    # a reverse lookup of a literal address still asks the resolver
+    "gethostbyaddr-literal": ("import socket", 'socket.gethostbyaddr("127.0.0.1")'),
+    "getaddrinfo-localhost-in-port": ("import socket", 'socket.getaddrinfo(host, "localhost")'),
     "getnameinfo-host-only": (
         "import socket",
         "socket.getnameinfo(host, socket.NI_NUMERICHOST)",
@@ -317,7 +330,12 @@ def test_every_form_names_a_blocking_call():
         assert k.blocking_category(name) is not None, name
         for form in forms:
             assert (
-                form.values or form.flags or form.unbounded or form.done_guard or form.empty_guard
+                form.values
+                or form.flags
+                or form.unbounded
+                or form.done_guard
+                or form.empty_guard
+                or form.hosts
             ), name
             if form.values or form.flags:
                 assert form.keyword is not None or form.position is not None, name
@@ -416,3 +434,48 @@ def test_get_without_an_empty_guard_still_blocks(body):
 
     found = lint_source(QUEUES + body, "t.py", Settings())
     assert [d.code for d in found] == ["GIL205"]
+
+
+LOCALHOST_NARROWED = {
+    "equal": '    if host == "localhost":\n        host = socket.gethostbyname(host)\n',
+    "equal-reversed-and": '    if port and "localhost" == host:\n'
+    "        return socket.getaddrinfo(host, port)\n",
+    "in-local-names": '    if host in ("localhost", "127.0.0.1"):\n'
+    "        return socket.gethostbyname(host)\n",
+    "nested": '    if host == "localhost":\n        if port:\n'
+    "            return socket.gethostbyname(host)\n",
+}
+LOCALHOST_NOT_NARROWED = {
+    "not-equal": '    if host != "localhost":\n        return socket.gethostbyname(host)\n',
+    "else-branch": '    if host == "localhost":\n        pass\n    else:\n'
+    "        return socket.gethostbyname(host)\n",
+    "reassigned": '    if host == "localhost":\n        host = other\n'
+    "        return socket.gethostbyname(host)\n",
+    "or": '    if host == "localhost" or port:\n        return socket.gethostbyname(host)\n',
+    "in-with-a-remote-name": '    if host in ("localhost", "example.com"):\n'
+    "        return socket.gethostbyname(host)\n",
+    "another-name": '    if other == "localhost":\n        return socket.gethostbyname(host)\n',
+}
+
+
+def _narrowing(body: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Findings with ``body`` in ``async def f`` itself, and in a helper it calls."""
+    direct = f"import socket\nasync def f(host, port, other):\n{body}"
+    helper = (
+        f"import socket\ndef resolve(host, port, other):\n{body}"
+        "async def f(host, port, other):\n    return resolve(host, port, other)\n"
+    )
+    return codes(direct), codes(helper)
+
+
+@pytest.mark.parametrize("body", LOCALHOST_NARROWED.values(), ids=list(LOCALHOST_NARROWED))
+def test_a_name_compared_equal_to_localhost_is_resolved_locally(body):
+    # review of issue #14: redis's `if host == "localhost": host = gethostbyname(host)`
+    assert _narrowing(body) == ([], [])
+
+
+@pytest.mark.parametrize("body", LOCALHOST_NOT_NARROWED.values(), ids=list(LOCALHOST_NOT_NARROWED))
+def test_a_name_not_narrowed_to_localhost_still_blocks(body):
+    direct, helper = _narrowing(body)
+    assert [c for _, c in direct] == ["GIL202"], direct
+    assert [c for _, c in helper] == ["GIL202"], helper

@@ -98,3 +98,120 @@ def test_bounds_in_other_modules_are_found(tmp_path):
     assert 13 not in found and 20 not in found, found
     # a client class with no semaphore, a coroutine with none: still reported
     assert set(found) == {16, 24}, found
+
+
+# -- gathers that start nothing new, or whose client caps concurrency (#14's review) --------
+def _findings(source: str, tmp_path: Path) -> list[int]:
+    path = tmp_path / "mod.py"
+    path.write_text(source)
+    settings = Settings(project_root=tmp_path, select=("GIL404",))
+    return [d.row for d in lint_source(source, str(path), settings)]
+
+
+HELD_TASKS = """\
+import asyncio
+
+
+class Nodes:
+    async def aclose(self, attr="nodes_cache"):
+        await asyncio.gather(
+            *(asyncio.create_task(node.disconnect()) for node in getattr(self, attr).values())
+        )
+
+    async def drop(self):
+        await asyncio.gather(*(asyncio.ensure_future(n.close()) for n in self.nodes.values()))
+
+    async def _disconnect(self, connections):
+        connections = tuple(connections)
+        return await asyncio.gather(*(c.disconnect() for c in connections))
+
+    async def disconnect_all(self):
+        await self._disconnect(self._available + self._in_use)
+
+
+def cancel_all(loop):
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in tasks:
+        t.cancel()
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+class Fetcher:
+    def reset(self, tps):
+        assignment = self._subscriptions.assignment
+        waiters = []
+        for tp in tps:
+            state = assignment.state_value(tp)
+            state.await_reset()
+            waiters.append(state.wait_for_position())
+        return asyncio.gather(*waiters)
+"""
+
+
+def test_gathers_over_existing_objects_are_not_reported(tmp_path):
+    assert _findings(HELD_TASKS, tmp_path) == []
+
+
+NEW_WORK = """\
+import asyncio
+
+
+class Nodes:
+    async def refresh(self, attr):
+        # a new request per node: work starts here
+        await asyncio.gather(
+            *(asyncio.create_task(node.refresh()) for node in getattr(self, attr).values())
+        )
+
+
+async def fetch_all(session, urls):
+    waiters = []
+    for u in urls:
+        request = session.get(u)
+        waiters.append(request)
+    return await asyncio.gather(*waiters)
+
+
+async def poll(tps, start):
+    waiters = []
+    for tp in tps:
+        job = asyncio.create_task(start(tp))
+        waiters.append(job.wait_for_result())
+    return await asyncio.gather(*waiters)
+"""
+
+
+def test_gathers_that_start_work_per_item_are_still_reported(tmp_path):
+    assert _findings(NEW_WORK, tmp_path) == [7, 17, 25]
+
+
+POOLED = """\
+import asyncio
+
+import aiomcache
+
+
+class Cache:
+    def __init__(self, host, port, pool_size=2):
+        self.client = aiomcache.Client(host, port, pool_size=pool_size)
+        self.open = aiomcache.Client(host, port)
+
+    async def multi_set(self, pairs):
+        tasks = []
+        for key, value in pairs:
+            tasks.append(self.client.set(key, value))
+        await asyncio.gather(*tasks)
+
+    async def multi_set_open(self, pairs):
+        await asyncio.gather(*(self.open.set(k, v) for k, v in pairs))
+
+
+async def store(pairs):
+    client = aiomcache.Client("localhost", 11211, pool_size=0)
+    await asyncio.gather(*(client.set(k, v) for k, v in pairs))
+"""
+
+
+def test_a_client_with_a_pool_size_bounds_its_requests(tmp_path):
+    # `pool_size=N` caps connections on any client; none, or 0, caps nothing
+    assert _findings(POOLED, tmp_path) == [18, 23]

@@ -212,7 +212,7 @@ def test_an_except_fallback_repeating_the_call_is_evidence_not_a_second_finding(
             try:
                 return socket.getaddrinfo(host, 80)
             except OSError:
-                return socket.getaddrinfo("localhost", 80)
+                return socket.getaddrinfo("fallback.example.com", 80)
         """
     )
     assert where(found) == [(4, "GIL202")]
@@ -415,6 +415,62 @@ def test_offloading_decorators_are_user_extendable():
     assert where(lint(code)) == [(7, "GIL201")]
     mine = Settings(knowledge=(("offloading-decorators", ("mycorp.jobs.in_thread",)),))
     assert lint(code, mine) == []
+
+
+def test_an_offloading_decorator_with_an_argument_condition():
+    # textual's `@work(thread=True)` runs the function in a thread; `@work` alone and
+    # `@work(thread=False)` make a coroutine worker that runs on the loop
+    code = """\
+        from textual import work
+        class Page:
+            @work(thread=True)
+            def read_in_thread(self, p):
+                with open(p) as f:
+                    return f.read()
+            @work(thread=True, exit_on_error=False)
+            def read_too(self, p):
+                return self.read_in_thread(p)
+            @work(thread=False)
+            def read_on_loop(self, p):
+                with open(p) as f:
+                    return f.read()
+            @work(exclusive=True)
+            def read_exclusive(self, p):
+                with open(p) as f:
+                    return f.read()
+            def helper(self, p):
+                return self.read_in_thread(p)
+            async def show(self, p):
+                code = await self.read_in_thread(p).wait()
+                self.read_too(p)
+                self.helper(p)
+                self.read_on_loop(p)
+                self.read_exclusive(p)
+        """
+    assert where(lint(code)) == [(24, "GIL203"), (25, "GIL203")]
+
+
+def test_user_offloading_decorators_take_argument_conditions():
+    code = """\
+        import time
+        from mycorp.jobs import job
+        @job(thread=True)
+        def in_thread():
+            time.sleep(1)
+        @job(thread="yes")
+        def truthy_but_not_true():
+            time.sleep(1)
+        @job
+        def on_loop():
+            time.sleep(1)
+        async def main():
+            in_thread()
+            truthy_but_not_true()
+            on_loop()
+        """
+    assert where(lint(code)) == [(13, "GIL201"), (14, "GIL201"), (15, "GIL201")]
+    mine = Settings(knowledge=(("offloading-decorators", ("mycorp.jobs.job(thread=True)",)),))
+    assert where(lint(code, mine)) == [(14, "GIL201"), (15, "GIL201")]
 
 
 # -- one root cause, several call sites ---------------------------------------------------

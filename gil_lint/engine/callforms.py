@@ -70,6 +70,8 @@ def _holds(
     arg = argument(call, form.keyword, form.position)
     if arg is None:
         return False
+    if form.hosts:
+        return local_host(arg, call, function, form.hosts)
     if form.values:
         return isinstance(arg, ast.Constant) and any(
             type(arg.value) in (bool, int, float) and arg.value == v for v in form.values
@@ -119,6 +121,95 @@ def flag_names(expr: ast.expr, resolver: Resolver, scope: Scope, depth: int = 0)
         name = resolver.qualname(expr, scope)
         return frozenset([name]) if name else frozenset()
     return frozenset()
+
+
+# -- hosts: a name of the local machine, resolved from the hosts file at most --------------
+def local_host(
+    arg: ast.expr, call: ast.Call, function: ast.AST | None, hosts: Sequence[str]
+) -> bool:
+    """``arg`` is ``"localhost"`` (one of ``hosts``) or a numeric address written as a
+    literal, or a name that an enclosing ``if name == "localhost":`` narrowed to one, not
+    assigned again on the way to the call."""
+    if isinstance(arg, ast.Constant):
+        return _names_local(arg.value, hosts)
+    if not isinstance(arg, ast.Name) or function is None:
+        return False
+    path = _path_to(function, call)
+    if path is None:
+        return False
+    steps = list(itertools.pairwise(path))
+    for i in range(len(steps) - 1, -1, -1):  # the nearest enclosing `if` first
+        parent, child = steps[i]
+        if isinstance(parent, _NESTED_DEFS):
+            return False  # the `if` is in another function
+        if not (
+            isinstance(parent, ast.If)
+            and child in parent.body
+            and _compared_local(parent.test, arg.id, hosts)
+        ):
+            continue
+        # not assigned again between the `if` and the call
+        for inner, inner_child in steps[i:]:
+            for block in _blocks(inner):
+                if inner_child in block:
+                    earlier = block[: block.index(inner_child)]
+                    if any(_stores(stmt, arg.id) for stmt in earlier):
+                        return False
+        return True
+    return False
+
+
+_NESTED_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _names_local(value: object, hosts: Sequence[str]) -> bool:
+    if not isinstance(value, str):
+        return False
+    if value.lower() in hosts:
+        return True
+    import ipaddress  # rare: only for a host written as a literal
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _compared_local(test: ast.expr, name: str, hosts: Sequence[str]) -> bool:
+    """``name == "localhost"`` (either side, ``and`` other conditions), or ``name in
+    ("localhost", "127.0.0.1")``: true only for local names."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_compared_local(v, name, hosts) for v in test.values)
+    if not isinstance(test, ast.Compare) or len(test.ops) != 1:
+        return False
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, ast.Eq):
+        if isinstance(right, ast.Name):
+            left, right = right, left
+        return (
+            isinstance(left, ast.Name)
+            and left.id == name
+            and isinstance(right, ast.Constant)
+            and _names_local(right.value, hosts)
+        )
+    if isinstance(op, ast.In) and isinstance(right, (ast.Tuple, ast.List, ast.Set)):
+        return (
+            isinstance(left, ast.Name)
+            and left.id == name
+            and bool(right.elts)
+            and all(
+                isinstance(e, ast.Constant) and _names_local(e.value, hosts) for e in right.elts
+            )
+        )
+    return False
+
+
+def _stores(stmt: ast.AST, name: str) -> bool:
+    return any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+        for n in ast.walk(stmt)
+    )
 
 
 # -- receivers: a queue constructed without a bound ----------------------------------------

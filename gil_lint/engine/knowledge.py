@@ -6,6 +6,7 @@ and friends. Users extend the tables from ``[tool.gil-lint.knowledge]``.
 
 from __future__ import annotations
 
+import ast
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -71,8 +72,15 @@ class GatherBounds:
 
     executor_calls: frozenset[str]
     release_methods: frozenset[str]
+    release_prefixes: frozenset[str]
+    held_calls: frozenset[str]
     wait_wrappers: frozenset[str]
     connection_limits: frozenset[str]
+    pool_keywords: frozenset[str]
+
+    def releases(self, method: str) -> bool:
+        """``method`` only waits for, cancels or closes its receiver."""
+        return method in self.release_methods or method.startswith(tuple(self.release_prefixes))
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,9 @@ class ArgumentForm:
     done_guard: bool = False
     # `q.empty()` was checked false: the queue holds an item
     empty_guard: bool = False
+    # ... or is a host name among these (or a numeric address) written as a literal, or a
+    # name an enclosing `if name == "localhost":` compared equal to one
+    hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,81 @@ class BoundArgument:
 
     keyword: str | None = None
     position: int | None = None
+
+
+# `name(keyword=literal, ...)`: a decorator that offloads only when given these arguments
+Conditions = tuple[tuple[str, object], ...]
+
+
+def parse_decorator(text: str) -> tuple[str, Conditions | None]:
+    """``"textual.work(thread=True)"`` → ``("textual.work", (("thread", True),))``; a plain
+    name has no conditions (None). ValueError if it is neither."""
+    try:
+        expr = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise ValueError(f"not a dotted name or `name(keyword=literal)`: {text!r}") from None
+    conditions: Conditions | None = None
+    if isinstance(expr, ast.Call):
+        found: list[tuple[str, object]] = []
+        for k in expr.keywords:
+            if k.arg is None or not isinstance(k.value, ast.Constant):
+                raise ValueError(f"only `keyword=literal` arguments are allowed: {text!r}")
+            found.append((k.arg, k.value.value))
+        if expr.args or not found:
+            raise ValueError(f"only `keyword=literal` arguments are allowed: {text!r}")
+        conditions = tuple(found)
+        expr = expr.func
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        raise ValueError(f"not a dotted name or `name(keyword=literal)`: {text!r}")
+    parts.append(expr.id)
+    return ".".join(reversed(parts)), conditions
+
+
+@dataclass(frozen=True)
+class OffloadingDecorators:
+    """Decorators that run the function in a worker: always (``always``), or only with
+    the keyword arguments of one of ``when``'s condition sets."""
+
+    always: _NameSet
+    when: Mapping[str, tuple[Conditions, ...]]
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[str]) -> OffloadingDecorators:
+        always: list[str] = []
+        when: dict[str, list[Conditions]] = {}
+        for entry in entries:
+            name, conditions = parse_decorator(entry)
+            if conditions is None:
+                always.append(name)
+            else:
+                when.setdefault(name, []).append(conditions)
+        return cls(_NameSet(always), {n: tuple(c) for n, c in when.items()})
+
+    def offloads(self, name: str, decorator: ast.expr) -> bool:
+        """``decorator`` (``@name`` or ``@name(...)``) runs the function in a worker."""
+        if name in self.always:
+            return True
+        alternatives = self.when.get(name)
+        if not alternatives or not isinstance(decorator, ast.Call):
+            return False
+        given = {
+            k.arg: k.value.value
+            for k in decorator.keywords
+            if k.arg is not None and isinstance(k.value, ast.Constant)
+        }
+        return any(
+            all(kw in given and _same(given[kw], value) for kw, value in conditions)
+            for conditions in alternatives
+        )
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal and of one type: ``True`` is not ``1`` here."""
+    return type(a) is type(b) and a == b
 
 
 def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
@@ -115,6 +201,7 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 unbounded=bool(c.get("unbounded", False)),
                 done_guard=bool(c.get("done_guard", False)),
                 empty_guard=bool(c.get("empty_guard", False)),
+                hosts=tuple(h.lower() for h in c.get("hosts", ())),
             )
             for c in conditions
         )
@@ -166,7 +253,7 @@ class Knowledge:
     pure: _NameSet
     pure_methods: frozenset[str]
     # decorators that run the function in a worker thread or process (calls return at once)
-    offloading_decorators: _NameSet
+    offloading_decorators: OffloadingDecorators
     # io.BytesIO and kin: a file API over one does no I/O
     in_memory_files: frozenset[str]
     two_file_calls: frozenset[str]
@@ -290,7 +377,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             name: BoundArgument(bound.get("keyword"), bound.get("position"))
             for name, bound in blocking_t.get("unbounded_constructors", {}).items()
         },
-        offloading_decorators=_NameSet(
+        offloading_decorators=OffloadingDecorators.from_entries(
             [*conc_t["offloading"]["decorators"], *ext.get("offloading-decorators", ())]
         ),
         in_memory_files=frozenset(blocking_t["file_objects"]["in_memory"]),

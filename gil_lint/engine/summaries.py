@@ -22,6 +22,12 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   blocks once. A memoized helper called with the caller's own parameters blocks as often as
   the caller is called with varying values for them: ``Summary.blocking_when`` keeps those
   chains with the parameters they hang on, and each call site decides (``at_call``).
+- Guarded blocking: a blocking call under ``if host and port:`` on the function's own
+  parameters happens only when they are truthy (under ``if host is not None:``, not
+  None). ``Summary.blocking_guard`` keeps the parameters every blocking branch needs; a
+  call that leaves one at a falsy default (or passes a falsy constant) does not block
+  through the function, and a wrapper that passes its own parameter on is guarded by it
+  in turn.
 - GIL-releasing evidence: calls in the GIL-releasing knowledge (hashlib,
   zlib/bz2/lzma, numpy/scipy/pandas, ...), including inside loops.
 - Unknown library calls are neither: a loop that calls one is not evidence.
@@ -96,6 +102,10 @@ class Summary:
     # blocking reached only through memoized helpers fed from these parameters: it happens
     # again only when a caller passes varying values for one of them
     blocking_when: tuple[tuple[frozenset[str], Blocking], ...] = ()
+    # parameters that must all be truthy for ``blocking`` to happen (every blocking branch
+    # is under `if p:` / `if p and q:` / `if p == "x":` on them), or not None
+    # (`"p is not None"`, under `if p is not None:`)
+    blocking_guard: frozenset[str] = frozenset()
     # under a memoizing decorator (functools.lru_cache, ...)
     memoized: bool = False
     # the signature, to match a call's arguments to parameters (``method``: bound, the
@@ -129,6 +139,26 @@ class _Facts:
     consumed: frozenset[ast.Call] = frozenset()
     # nodes in lazy-initialisation regions (engine/once.py): what blocks there blocks once
     once: frozenset[int] = frozenset()
+    # the function, and (computed when a blocking call is first seen) the parameters that
+    # must be truthy at each call under an `if` on them
+    fn: FunctionNode | None = None
+    guards: dict[int, frozenset[str]] | None = None
+    # what every blocking seen so far needs truthy (None: no blocking seen yet)
+    guard: frozenset[str] | None = None
+
+    def guard_at(self, node: ast.AST) -> frozenset[str]:
+        """The parameters that must be truthy for ``node`` to run."""
+        if self.fn is None:
+            return frozenset()
+        if self.guards is None:
+            self.guards = _parameter_guards(self.fn, self.params)
+        return self.guards.get(id(node), frozenset())
+
+    def blocks(self, blocking: Blocking, guard: frozenset[str]) -> None:
+        """A blocking call reached when ``guard`` is all truthy."""
+        if self.blocking is None:
+            self.blocking = blocking
+        self.guard = guard if self.guard is None else self.guard & guard
 
 
 class Summaries:
@@ -254,6 +284,7 @@ class Summaries:
             consumed=consumed_calls(fn.body),
             params=_parameters(fn),
             scope=fn_scope,
+            fn=fn,
             once=once_nodes(fn),
         )
         for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=True):
@@ -269,6 +300,7 @@ class Summaries:
         summary = replace(
             _verdict(fn.name, facts),
             blocking_when=tuple(facts.blocking_when),
+            blocking_guard=facts.guard or frozenset(),
             memoized=self._memoized(fn, fn_scope, module),
             arguments=fn.args,
             method=_is_method(fn, fn_scope),
@@ -294,6 +326,12 @@ class Summaries:
         """``sub`` as it blocks when ``call`` runs it from an ``async def``: ``blocking`` is
         what blocks there (a chain through a memoized helper that this call feeds only
         constants is dropped; one fed anything else blocks)."""
+        if (
+            sub.blocking_guard
+            and sub.blocking is not None
+            and self._guard_through(sub, call, scope, module, _Facts(scope=scope)) is None
+        ):
+            sub = replace(sub, blocking=None, blocking_guard=frozenset())
         if not sub.memoized and not sub.blocking_when:
             return sub
         facts = _Facts(scope=scope)
@@ -317,16 +355,25 @@ class Summaries:
 
         # (parameters of sub it hangs on, or None: always, whatever the arguments; blocking)
         conditions: list[tuple[frozenset[str] | None, Blocking]] = []
+        # what the caller's own parameters must be for sub's blocking to happen here
+        guard: frozenset[str] = frozenset()
         if sub.memoized:
             first = sub.blocking or next((b for _, b in sub.blocking_when), None)
             if first is not None:
                 conditions.append((_all_parameters(sub), first))
         else:
             if sub.blocking is not None:
-                conditions.append((None, sub.blocking))
+                through = (
+                    self._guard_through(sub, call, scope, module, facts) if call else frozenset()
+                )
+                if through is not None:  # None: this call never takes the blocking branch
+                    conditions.append((None, sub.blocking))
+                    guard = through
             conditions.extend(sub.blocking_when)
         if not conditions:
             return
+        if call is not None:
+            guard |= facts.guard_at(call)
         values = self._argument_values(sub, call, scope, module, facts) if call else None
         for needs, blocking in conditions:
             on: frozenset[str] = frozenset()
@@ -339,8 +386,7 @@ class Summaries:
                     break
                 on |= value
             if varies:
-                if facts.blocking is None:
-                    facts.blocking = behind(blocking)
+                facts.blocks(behind(blocking), guard if needs is None else frozenset())
             elif (
                 on
                 and len(facts.blocking_when) < _MAX_CONDITIONAL
@@ -395,6 +441,45 @@ class Summaries:
         ):
             return frozenset({expr.id})
         return None
+
+    def _guard_through(
+        self, sub: Summary, call: ast.Call, scope: Scope, module: ModuleInfo, facts: _Facts
+    ) -> frozenset[str] | None:
+        """``sub.blocking_guard`` seen from ``call``: None if the call leaves a guarding
+        parameter falsy (its default ``None``/``False``/``0``/empty, or such a constant
+        passed), else the caller's parameters passed on for them (its own guard)."""
+        args = sub.arguments
+        if not sub.blocking_guard or args is None:
+            return frozenset()
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            return frozenset()  # `*args`, `**kwargs`: anything may be passed
+        positional = [*args.posonlyargs, *args.args][1 if sub.method else 0 :]
+        defaults: dict[str, ast.expr] = {}
+        with_defaults = positional[len(positional) - len(args.defaults) :] if args.defaults else []
+        for a, d in zip(with_defaults, args.defaults, strict=False):
+            defaults[a.arg] = d
+        for a, kd in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if kd is not None:
+                defaults[a.arg] = kd
+        passed: dict[str, ast.expr] = {k.arg: k.value for k in call.keywords if k.arg}
+        for a, arg in zip(positional, call.args, strict=False):
+            passed[a.arg] = arg
+        out: set[str] = set()
+        for needed in sub.blocking_guard:
+            param, not_none, _ = needed.partition(_NOT_NONE)
+            value = passed.get(param, defaults.get(param))
+            if value is None:
+                continue  # required and not passed: not this function's signature
+            if _falsy_constant(value) and (
+                not not_none or (isinstance(value, ast.Constant) and value.value is None)
+            ):
+                return None
+            if param in passed:  # the caller's own parameter passed on guards it in turn
+                mine = self._varies(value, scope, module, facts) or frozenset()
+                out |= {f"{p}{not_none}" for p in mine}
+        return frozenset(out)
 
     def of_enter(
         self, call: ast.Call, scope: Scope, module: ModuleInfo
@@ -456,8 +541,8 @@ class Summaries:
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
             once = id(call) in facts.once  # lazy initialisation: it blocks the first time only
-            if facts.blocking is None and k.follows_helpers(category) and not once:
-                facts.blocking = (category, chain)
+            if k.follows_helpers(category) and not once:
+                facts.blocks((category, chain), facts.guard_at(call))
             return "io"
         if name in k.gil_releasing:
             facts.releases.append((self._step(module, call, f"`{shown}` (line {line})"),))
@@ -778,6 +863,87 @@ def is_constant(expr: ast.expr) -> bool:
     return isinstance(expr, ast.Attribute) and expr.attr.isupper()
 
 
+def _falsy_constant(expr: ast.expr) -> bool:
+    """``None``, ``False``, ``0``, ``""``, ``()``, ``[]``, ``{}``: false in an ``if``."""
+    if isinstance(expr, ast.Constant):
+        return not expr.value
+    if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        return not expr.elts
+    return isinstance(expr, ast.Dict) and not expr.keys
+
+
+# a guard that needs its parameter not None (``if p is not None:``), not truthy
+_NOT_NONE = " is not None"
+
+
+def _truthy_parameters(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
+    """What an ``if`` test needs of the parameters: truthy (``p``, ``p and q``, ``p == "x"``
+    with a truthy constant), or not None (``p is not None``: ``"p is not None"``)."""
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.IsNot)
+        and isinstance(test.left, ast.Name)
+        and test.left.id in params
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return frozenset({f"{test.left.id}{_NOT_NONE}"})
+    if isinstance(test, ast.Name):
+        return frozenset({test.id}) & params
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        out: frozenset[str] = frozenset()
+        for value in test.values:
+            out |= _truthy_parameters(value, params)
+        return out
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.left, ast.Name)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value
+    ):
+        return frozenset({test.left.id}) & params
+    return frozenset()
+
+
+def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, frozenset[str]]:
+    """For each call and ``with`` under ``if`` tests on ``fn``'s parameters, the parameters
+    those tests need truthy. A parameter assigned outside the branches it guards is dropped:
+    the test no longer sees what the caller passed."""
+    found: dict[int, frozenset[str]] = {}
+    reassigned: set[str] = set()
+    stack: list[tuple[ast.AST, frozenset[str]]] = [(s, frozenset()) for s in fn.body]
+    while stack:
+        node, guard = stack.pop()
+        if isinstance(node, _NESTED):
+            continue
+        if isinstance(node, ast.If):
+            stack.append((node.test, guard))
+            needed = guard | _truthy_parameters(node.test, params)
+            stack.extend((s, needed) for s in node.body)
+            stack.extend((s, guard) for s in node.orelse)
+            continue
+        if guard and isinstance(node, (ast.Call, ast.With)):
+            found[id(node)] = guard
+        elif (
+            isinstance(node, ast.Name)
+            and isinstance(node.ctx, (ast.Store, ast.Del))
+            and node.id in params
+            and node.id not in guard
+            and f"{node.id}{_NOT_NONE}" not in guard
+        ):
+            reassigned.add(node.id)
+        stack.extend((c, guard) for c in ast.iter_child_nodes(node))
+    if reassigned:
+        found = {
+            k: frozenset(n for n in g if n.partition(_NOT_NONE)[0] not in reassigned)
+            for k, g in found.items()
+        }
+    return found
+
+
 def _parameters(fn: FunctionNode) -> frozenset[str]:
     a = fn.args
     every = (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg)
@@ -811,8 +977,9 @@ def _is_pure_function(fn: FunctionNode) -> bool:
 
 def is_offloaded(module: ModuleInfo, fn: FunctionNode, knowledge: Knowledge) -> bool:
     """``fn`` carries a decorator that runs it in a worker thread or process
-    (``@run_on_executor``, ``@sync_to_async(thread_sensitive=False)``): calling it returns
-    a future at once, and its body never runs on the caller's thread."""
+    (``@run_on_executor``, ``@sync_to_async(thread_sensitive=False)``, textual's
+    ``@work(thread=True)`` but not ``@work``): calling it returns a future at once, and its
+    body never runs on the caller's thread."""
     if not fn.decorator_list:
         return False
     own = module.scopes.get(fn)
@@ -823,7 +990,7 @@ def is_offloaded(module: ModuleInfo, fn: FunctionNode, knowledge: Knowledge) -> 
     for decorator in fn.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = module.resolver.qualname(target, scope)
-        if name is not None and name in knowledge.offloading_decorators:
+        if name is not None and knowledge.offloading_decorators.offloads(name, decorator):
             return True
     return False
 

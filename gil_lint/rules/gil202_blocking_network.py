@@ -30,8 +30,18 @@ class BlockingNetworkInAsync(BlockingCallRule):
     directly, or-ed with other flags, or through a constant the module assigns once —
     and `socket.getnameinfo` with `NI_NUMERICHOST | NI_NUMERICSERV`. Flags that come
     from a parameter may be anything, and are taken to block (`flags |
-    socket.AI_NUMERICHOST` is not: `|` only adds bits). The same holds when the call
-    is a few helpers down.
+    socket.AI_NUMERICHOST` is not: `|` only adds bits). Nor is a lookup of the
+    local machine: `socket.gethostbyname("localhost")`, `getaddrinfo("::1", port)`
+    (a numeric address literal is parsed), or of a name the enclosing
+    `if host == "localhost":` narrowed to it: the hosts file at most. The same holds
+    when the call is a few helpers down.
+
+    Nor is a helper whose blocking call sits under `if host and port:` (or
+    `if host:`, `if host == "x":`, `if host is not None:`) on its own parameters,
+    called with one of them left at a falsy default (`get_node(node_name=n)` with
+    `host=None`; `None` only, for `is not None`) or given such a constant: that
+    branch never runs from this call. (All the blocking
+    rules follow helpers this way.)
 
     ## Why is this bad?
     A synchronous client waits for the network on the event loop's thread. For
@@ -101,6 +111,16 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "async def f(host):\n    return is_ip(host)\n",
         "import asyncio\nasync def f(host):\n"
         "    return await asyncio.get_running_loop().getaddrinfo(host, 80)\n",
+        # the local machine: the hosts file at most
+        "import socket\nasync def f(port):\n    return socket.getaddrinfo('localhost', port)\n",
+        "import socket\ndef resolve(host):\n    if host == 'localhost':\n"
+        "        host = socket.gethostbyname(host)\n    return host\n"
+        "async def f(host):\n    return resolve(host)\n",
+        # the blocking branch needs `host` and `port`, which the call leaves at `None`
+        "import socket\ndef get_node(cache, host=None, port=None, name=None):\n"
+        "    if host and port:\n        host = socket.gethostbyname(host)\n"
+        "        return cache.get((host, port))\n    return cache.get(name)\n"
+        "async def f(cache, name):\n    return get_node(cache, name=name)\n",
     ]
     INVALID = [
         Example(

@@ -36,8 +36,9 @@ class BlockingFileIOInAsync(BlockingCallRule):
     `io.StringIO` argument (`zipfile.ZipFile(io.BytesIO(data))`,
     `json.load(io.StringIO(text))`, `tarfile.open(fileobj=buf)`), directly or
     in a helper, touches no disk. Neither is a helper decorated to run in a
-    worker thread or process (`@run_on_executor`, `@sync_to_async`; the
-    `offloading-decorators` knowledge list): calling it returns at once.
+    worker thread or process (`@run_on_executor`, `@sync_to_async`, textual's
+    `@work(thread=True)` but not `@work`; the `offloading-decorators` knowledge
+    list): calling it returns at once.
 
     ## Why is this bad?
     Disk I/O can take milliseconds (seconds on a network file system or a busy
@@ -115,6 +116,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "        with open(p, 'w') as f:\n            f.write(data)\n"
         "    async def put(self, p, data):\n        fut = self.save(p, data)\n"
         "        return await fut\n",
+        # textual runs a `@work(thread=True)` method in a thread
+        "from textual import work\nclass Page:\n    @work(thread=True)\n"
+        "    def get_code(self, p):\n        with open(p) as f:\n            return f.read()\n"
+        "    async def show(self, p):\n        return await self.get_code(p).wait()\n",
     ]
     INVALID = [
         Example(

@@ -4,7 +4,7 @@ import ast
 from dataclasses import dataclass, field
 
 from gil_lint.engine.project import ModuleInfo
-from gil_lint.engine.scopes import FunctionNode, Scope
+from gil_lint.engine.scopes import FunctionNode, Scope, walk_own
 from gil_lint.rules.base import Example, Rule
 
 _COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.SetComp)
@@ -35,6 +35,9 @@ class _Items:
     targets: frozenset[str]  # the names each item is bound to
     scope: Scope  # where the elements are evaluated
     mapped: ast.expr | None = field(default=None)  # `map(f, items)`: f
+    # names bound per item to an object looked up by it (`state = held.state_of(tp)`):
+    # waiting on one (`state.wait_for_position()`) starts nothing; gathering it itself may
+    looked_up: frozenset[str] = field(default=frozenset())
 
 
 class UnboundedGather(Rule):
@@ -50,9 +53,12 @@ class UnboundedGather(Rule):
       `itertools.islice(urls, 10)`) of at most `gather-max-size` items (default 100);
     - collections the program holds itself (`self.workers`, module constants);
     - objects that exist already, only awaited, cancelled or closed
-      (`w.close()`, `asyncio.wait_for(task, 5)`, a project helper that only does
-      that), over a parameter, an attribute, `getattr(self, ...)`, `x or self.y`
-      or a set operation on them: gathering them starts no new work;
+      (`w.close()`, `w.disconnect()`, `state.wait_for_position()`,
+      `asyncio.wait_for(task, 5)`, `asyncio.create_task(w.close())`, a project
+      helper that only does that), over a parameter, an attribute,
+      `getattr(self, ...)`, `x or self.y`, a set operation on them or
+      `asyncio.all_tasks()`, or looked up per item in something the program holds
+      (`state = held.state_of(tp)`): gathering them starts no new work;
     - work run in an executor (`loop.run_in_executor(pool, ...)`,
       `asyncio.wrap_future(pool.submit(...))`, `asyncio.to_thread`): the pool's
       workers bound it;
@@ -61,8 +67,9 @@ class UnboundedGather(Rule):
       wrapping it (`bounded(sem, fetch(u))`);
     - requests on one client that caps its connections:
       `aiohttp.TCPConnector(limit=N)`, `httpx.AsyncClient(limits=httpx.Limits(max_connections=N))`,
-      or a project class that keeps a semaphore (a connection pool). The list of
-      limiting keywords is `[gather_bounds]` in `knowledge/concurrency.toml`.
+      any client constructed with a pool size (`aiomcache.Client(pool_size=2)`),
+      or a project class that keeps a semaphore (a connection pool). The lists of
+      limiting keywords are `[gather_bounds]` in `knowledge/concurrency.toml`.
 
     ## Why is this bad?
     `gather` starts every coroutine at once. Over 10,000 URLs that is 10,000
@@ -125,6 +132,19 @@ class UnboundedGather(Rule):
         "    await asyncio.gather(*(end_worker(w) for w in workers))\n",
         "import asyncio\nasync def f(tasks):\n    pending = []\n    for t in tasks:\n"
         "        t.cancel()\n        pending.append(t)\n    await asyncio.gather(*pending)\n",
+        "import asyncio\nclass Nodes:\n    async def aclose(self, attr='nodes'):\n"
+        "        await asyncio.gather(\n"
+        "            *(asyncio.create_task(n.disconnect()) for n in getattr(self, attr).values())\n"
+        "        )\n",
+        "import asyncio\ndef cancel_all(loop):\n"
+        "    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]\n"
+        "    for t in tasks:\n        t.cancel()\n"
+        "    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))\n",
+        "import asyncio\nclass Fetcher:\n    def reset(self, tps):\n"
+        "        assignment = self.subscription.assignment\n        waiters = []\n"
+        "        for tp in tps:\n            state = assignment.state_value(tp)\n"
+        "            waiters.append(state.wait_for_position())\n"
+        "        return asyncio.gather(*waiters)\n",
         # work in an executor: the pool bounds it
         "import asyncio\nasync def f(pool, paths, read):\n    loop = asyncio.get_running_loop()\n"
         "    return await asyncio.gather(*[loop.run_in_executor(pool, read, p) for p in paths])\n",
@@ -159,6 +179,10 @@ class UnboundedGather(Rule):
         "class Server:\n    def __init__(self):\n        self.rpc = ConnectionPool(limit=512)\n"
         "class Scheduler(Server):\n    async def profile(self, workers):\n"
         "        return await asyncio.gather(*(self.rpc(w).profile() for w in workers))\n",
+        "import asyncio, aiomcache\nclass Cache:\n    def __init__(self, pool_size=2):\n"
+        "        self.client = aiomcache.Client('localhost', 11211, pool_size=pool_size)\n"
+        "    async def multi_set(self, pairs):\n"
+        "        await asyncio.gather(*(self.client.set(k, v) for k, v in pairs))\n",
     ]
     INVALID = [
         Example(
@@ -202,6 +226,14 @@ class UnboundedGather(Rule):
             "    async def profile(self, workers=None):\n        workers = workers or self.workers\n"
             "        return await asyncio.gather(*(self.rpc(w).profile() for w in workers))\n",
             at="7:22-7:79",
+        ),
+        # a task per item that does new work, over objects the program holds
+        Example(
+            "import asyncio\nclass Nodes:\n    async def refresh(self, attr):\n"
+            "        await asyncio.gather(\n"
+            "            *(asyncio.create_task(n.refresh()) for n in getattr(self, attr).values())\n"
+            "        )\n",
+            at="4:15-6:10",
         ),
         # `limit=0` is aiohttp's "no limit"
         Example(
@@ -314,9 +346,58 @@ class UnboundedGather(Rule):
             if appended:
                 targets = frozenset(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
                 return _Items(
-                    self.ctx.segment(node.iter), node.iter, appended, targets, self.ctx.scope
+                    self.ctx.segment(node.iter),
+                    node.iter,
+                    appended,
+                    targets,
+                    self.ctx.scope,
+                    looked_up=self._looked_up(node, targets),
                 )
         return None
+
+    def _looked_up(self, loop: ast.For | ast.AsyncFor, items: frozenset[str]) -> frozenset[str]:
+        """Names the loop body binds to an object the program holds, looked up by the item
+        (``state = assignment.state_value(tp)``, ``conn = self.conns[key]``): waiting on
+        them, like on the item itself, starts nothing new."""
+        found: set[str] = set()
+        for stmt in walk_own(loop):
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and self._is_lookup(stmt.value, items)
+            ):
+                found.add(stmt.targets[0].id)
+        return frozenset(found)
+
+    def _is_lookup(self, expr: ast.expr, items: frozenset[str]) -> bool:
+        """``held[item]``, ``held.get(item)``, ``held.state_of(item)``: the item looked up
+        in a collection or object the program holds (a name or ``self`` attribute, no call),
+        not a task or an object made for it."""
+        ctx = self.ctx
+        if isinstance(expr, ast.Subscript):
+            receiver, keys = expr.value, [expr.slice]
+        elif (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and not expr.keywords
+            and expr.args
+        ):
+            name = ctx.call_name(expr)
+            if name is not None and (
+                name in ctx.knowledge.task_creators or name in ctx.knowledge.gathers
+            ):
+                return False
+            receiver, keys = expr.func.value, list(expr.args)
+        else:
+            return False
+        return (
+            _is_name_chain(receiver)
+            and not _is_item(receiver, items)
+            and self._held(receiver, ctx.scope, 0)
+            and all(_is_item(k, items) or isinstance(k, ast.Constant) for k in keys)
+            and any(_is_item(k, items) for k in keys)
+        )
 
     def _bounded(self, it: ast.expr) -> bool:
         """At most ``gather-max-size`` items: a short literal, ``range`` of a constant, a
@@ -416,9 +497,9 @@ class UnboundedGather(Rule):
 
     def _element_bounded(self, element: ast.expr, items: _Items) -> bool:
         module = self.ctx.module_info
-        if self._releases(element, items.targets, module, items.scope, follow=True) and self._held(
-            items.iterable, self.ctx.scope, 0
-        ):
+        if self._releases(
+            element, items.targets, module, items.scope, follow=True, receivers=items.looked_up
+        ) and self._held(items.iterable, self.ctx.scope, 0):
             return True
         if not isinstance(element, ast.Call):
             return False
@@ -450,21 +531,25 @@ class UnboundedGather(Rule):
         scope: Scope,
         *,
         follow: bool,
+        receivers: frozenset[str] = frozenset(),
     ) -> bool:
         """``expr`` only waits for, cancels or closes an item: ``w``, ``w.task``,
-        ``w.close()``, ``wait_for(t, 5)``, or a project helper doing only that (``follow``)."""
+        ``w.close()``, ``wait_for(t, 5)``, or a project helper doing only that (``follow``);
+        ``receivers`` are objects looked up per item, which may only be closed or waited on
+        by a method (``state.wait_for_position()``)."""
         if _is_item(expr, items):
             return True
         if not isinstance(expr, ast.Call):
             return False
         bounds = self.ctx.knowledge.gather_bounds
         func = expr.func
-        if isinstance(func, ast.Attribute) and func.attr in bounds.release_methods:
-            return _is_item(func.value, items)
+        if isinstance(func, ast.Attribute) and bounds.releases(func.attr):
+            return _is_item(func.value, items | receivers)
         name = module.resolver.qualname(func, scope)
-        if name in bounds.wait_wrappers:
+        # `create_task(node.disconnect())`: a task that only closes an item starts nothing
+        if name in bounds.wait_wrappers or name in self.ctx.knowledge.task_creators:
             return bool(expr.args) and self._releases(
-                expr.args[0], items, module, scope, follow=follow
+                expr.args[0], items, module, scope, follow=follow, receivers=receivers
             )
         if not follow or not any(_is_item(a, items) for a in expr.args):
             return False
@@ -522,8 +607,8 @@ class UnboundedGather(Rule):
             )
         if isinstance(expr, ast.Call):
             name = self.ctx.call_name(expr, scope)
-            if name == "builtins.getattr":
-                return True
+            if name == "builtins.getattr" or name in self.ctx.knowledge.gather_bounds.held_calls:
+                return True  # `asyncio.all_tasks()`: the tasks running already
             if name in _COPIES:
                 return all(self._held(a, scope, depth + 1) for a in expr.args)
             func = expr.func
@@ -664,11 +749,14 @@ class UnboundedGather(Rule):
         name = module.resolver.call_result_type(call, scope)
         if name is None:
             return False
-        limits = self.ctx.knowledge.gather_bounds.connection_limits
+        bounds = self.ctx.knowledge.gather_bounds
         for keyword in call.keywords:
             if (
                 keyword.arg is not None
-                and f"{name}.{keyword.arg}" in limits
+                and (
+                    f"{name}.{keyword.arg}" in bounds.connection_limits
+                    or keyword.arg in bounds.pool_keywords
+                )
                 and self._is_limit(keyword.value, module, scope, depth)
             ):
                 return True

@@ -1,0 +1,120 @@
+"""Blocking through a branch the call never takes: a helper's blocking call under
+``if host and port:`` on its parameters is not reported from a call that leaves them at a
+falsy default (issue #14's review, redis ``get_node(node_name=...)``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gil_lint.config import Settings
+from gil_lint.engine.lint import lint_source
+
+NODES = """\
+import socket
+import time
+
+
+class Nodes:
+    def get_node(self, host=None, port=None, node_name=None):
+        if host and port:
+            if host == "example":
+                host = socket.gethostbyname(host)
+            return self.cache.get((host, port))
+        elif node_name:
+            return self.cache.get(node_name)
+        raise ValueError("host and port, or node_name")
+
+    def lookup(self, host=None, port=None, node_name=None):
+        # a wrapper passing its own parameters on is guarded by them in turn
+        return self.get_node(host, port, node_name)
+
+    def resolve(self, name, fresh=False):
+        if fresh:
+            time.sleep(1)
+        return name
+
+    def resolve_or_wait(self, name, fresh=False):
+        if fresh:
+            time.sleep(1)
+        time.sleep(0.5)
+        return name
+
+    def reset(self, host=None):
+        host = host or "example"
+        if host:
+            socket.gethostbyname(host)
+
+    def pause(self, delay=None):
+        if delay is not None:
+            time.sleep(delay)
+
+    def pause_twice(self, delay=None):
+        return self.pause(delay)
+
+
+class Client:
+    def __init__(self):
+        self.nodes = Nodes()
+
+    async def by_name(self, name):
+        return self.nodes.get_node(node_name=name)
+
+    async def by_name_through_wrapper(self, name):
+        return self.nodes.lookup(node_name=name)
+
+    async def by_falsy_constant(self, name):
+        return self.nodes.resolve(name, False)
+
+    async def by_address(self, host, port):
+        return self.nodes.get_node(host=host, port=port)
+
+    async def by_address_through_wrapper(self, host, port):
+        return self.nodes.lookup(host, port)
+
+    async def by_flag(self, name, fresh):
+        return self.nodes.resolve(name, fresh=fresh)
+
+    async def by_kwargs(self, **kwargs):
+        return self.nodes.get_node(**kwargs)
+
+    async def unguarded_too(self, name):
+        return self.nodes.resolve_or_wait(name)
+
+    async def reassigned(self):
+        return self.nodes.reset()
+
+    async def no_pause(self):
+        self.nodes.pause()
+        self.nodes.pause_twice(delay=None)
+
+    async def zero_pause_is_not_none(self):
+        # `0 is not None`: the branch runs (a zero sleep is no wait, but the guard holds)
+        self.nodes.pause(0.0)
+"""
+
+
+def _rows(tmp_path: Path) -> list[int]:
+    path = tmp_path / "nodes.py"
+    path.write_text(NODES)
+    settings = Settings(project_root=tmp_path, select=("GIL201", "GIL202"))
+    return sorted(d.row for d in lint_source(NODES, str(path), settings))
+
+
+def test_a_call_that_leaves_the_guard_falsy_does_not_block(tmp_path):
+    rows = _rows(tmp_path)
+    lines = NODES.splitlines()
+    found = {lines[r - 1].strip() for r in rows}
+    # left at `None` (directly, and through a wrapper), or `False` passed
+    assert not any("node_name=name" in line for line in found), found
+    assert "return self.nodes.resolve(name, False)" not in found
+    # passed on, an unguarded wait beside the guarded one, `**kwargs`, a reassigned guard:
+    # still reported
+    assert found == {
+        "return self.nodes.get_node(host=host, port=port)",
+        "return self.nodes.lookup(host, port)",
+        "return self.nodes.resolve(name, fresh=fresh)",
+        "return self.nodes.get_node(**kwargs)",
+        "return self.nodes.resolve_or_wait(name)",
+        "return self.nodes.reset()",
+        "self.nodes.pause(0.0)",
+    }, found
