@@ -278,9 +278,8 @@ def show_settings(settings) -> str:  # type: ignore[no-untyped-def]
         "max_file_size",
     ):
         value = getattr(settings, key)
-        lines.append(
-            f"{key.replace('_', '-')} = {str(value).lower() if value is True or value is False else value}"
-        )
+        shown = str(value).lower() if isinstance(value, bool) else value
+        lines.append(f"{key.replace('_', '-')} = {shown}")
     return "\n".join(lines)
 
 
