@@ -22,7 +22,9 @@ class ProcessPoolWithoutMainGuard(Rule):
     main module again. Module-level pool creation then runs in each worker: it
     raises `RuntimeError` ("An attempt has been made to start a new process
     before the current process has finished its bootstrapping phase") or
-    starts processes recursively.
+    starts processes recursively. When the target version is 3.14 or later
+    (`target-version`, else `requires-python`), the message says the code fails
+    on Linux too.
 
     ## Example
     ```python
@@ -53,8 +55,10 @@ class ProcessPoolWithoutMainGuard(Rule):
     )
     MESSAGE = (
         '`{what}` is started at module level without `if __name__ == "__main__":`; '
-        "with the spawn/forkserver start methods every worker re-imports this module"
+        "with the spawn/forkserver start methods every worker re-imports this module{linux}"
     )
+    # on 3.14+ targets (issue #19): forkserver became the default start method on Linux
+    LINUX_314 = " — it fails on Linux too from 3.14 (forkserver is the default start method)"
     FIX = "unsafe"
     TRIGGERS = (b"multiprocessing", b"Executor")
     VALID = [
@@ -104,7 +108,10 @@ class ProcessPoolWithoutMainGuard(Rule):
         if in_main_guard(ctx, node):
             return
         self.report(
-            node.func, what=ctx.segment(node.func) or type_name, fix=main_guard_fix(ctx, node)
+            node.func,
+            what=ctx.segment(node.func) or type_name,
+            linux=self.LINUX_314 if ctx.settings.targets(3, 14) else "",
+            fix=main_guard_fix(ctx, node),
         )
 
 
