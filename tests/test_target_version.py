@@ -247,3 +247,41 @@ def test_the_fix_to_interpreter_pool_applies_and_parses():
     assert "with InterpreterPoolExecutor() as pool:" in fixed
     assert "ThreadPoolExecutor" not in fixed
     assert not lint_source(fixed, "crunch.py", settings)
+
+
+def test_the_editor_setting_target_version_overrides_requires_python(tmp_path):
+    from gil_lint.lsp.server import GilLintServer
+
+    write(tmp_path / "pyproject.toml", '[project]\nrequires-python = ">=3.10"\n')
+    path = str(write(tmp_path / "mod.py", "x = 1\n"))
+    server = GilLintServer("gil-lint", "test")
+    try:
+        assert server.settings_for(path).target_version == (3, 10)
+        server.set_options({"gilLint": {"targetVersion": "3.14"}})
+        assert server.settings_for(path).target_version == (3, 14)
+    finally:
+        server.linter.shutdown()
+        server.verifier.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("start", "linux_too"),
+    [
+        ("", True),
+        ("multiprocessing.set_start_method('fork')\n", False),
+        ("ctx = multiprocessing.get_context(method='fork')\n", False),
+        ("multiprocessing.set_start_method('spawn')\n", True),
+    ],
+)
+def test_forkserver_advice_only_where_the_module_does_not_choose_fork(start, linux_too):
+    source = (
+        f"import multiprocessing\n{start}"
+        "with multiprocessing.Pool(2) as pool:\n    pool.map(abs, [1])\n"
+        "def main(xs):\n    with multiprocessing.Pool() as pool:\n"
+        "        return pool.map(lambda x: x, xs)\n"
+    )
+    for version, expected in (((3, 14), linux_too), ((3, 13), False)):
+        settings = Settings(target_version=version, select=("GIL301", "GIL302"))
+        found = lint_source(source, "m.py", settings)
+        assert sorted(d.code for d in found) == ["GIL301", "GIL302"]
+        assert all(("fails on Linux too" in d.message) is expected for d in found), found

@@ -6,7 +6,11 @@ from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.fix.edits import fix_from, newline_of
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import _is_main_test, in_main_guard
+from gil_lint.rules.concurrency_apis import (
+    _is_main_test,
+    forkserver_default_applies,
+    in_main_guard,
+)
 
 
 class ProcessPoolWithoutMainGuard(Rule):
@@ -24,7 +28,7 @@ class ProcessPoolWithoutMainGuard(Rule):
     before the current process has finished its bootstrapping phase") or
     starts processes recursively. When the target version is 3.14 or later
     (`target-version`, else `requires-python`), the message says the code fails
-    on Linux too.
+    on Linux too, unless the module picks the `fork` start method itself.
 
     ## Example
     ```python
@@ -110,7 +114,7 @@ class ProcessPoolWithoutMainGuard(Rule):
         self.report(
             node.func,
             what=ctx.segment(node.func) or type_name,
-            linux=self.LINUX_314 if ctx.settings.targets(3, 14) else "",
+            linux=self.LINUX_314 if forkserver_default_applies(ctx) else "",
             fix=main_guard_fix(ctx, node),
         )
 

@@ -4,7 +4,11 @@ import ast
 
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import submission, unwrap_partial
+from gil_lint.rules.concurrency_apis import (
+    forkserver_default_applies,
+    submission,
+    unwrap_partial,
+)
 
 
 class UnpicklableCallableToProcess(Rule):
@@ -24,7 +28,8 @@ class UnpicklableCallableToProcess(Rule):
     Python 3.14 the default start method on Linux is forkserver, so code that
     "worked" with fork (where `Process(target=lambda: ...)` is inherited, not
     pickled) fails there too; when the target version is 3.14 or later
-    (`target-version`, else `requires-python`), the message says so.
+    (`target-version`, else `requires-python`), the message says so, unless the
+    module picks the `fork` start method itself.
 
     ## Example
     ```python
@@ -129,7 +134,7 @@ class UnpicklableCallableToProcess(Rule):
                 )
 
     def _linux(self) -> str:
-        return self.LINUX_314 if self.ctx.settings.targets(3, 14) else ""
+        return self.LINUX_314 if forkserver_default_applies(self.ctx) else ""
 
     def _defining_scope(self, node: ast.AST) -> Scope | None:
         scope = self.ctx.scopes.get(node)
