@@ -4,11 +4,15 @@ import ast
 from collections.abc import Iterator, Sequence
 
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.scopes import Scope
+from gil_lint.engine.scopes import NESTED_SCOPES, Scope, walk_own
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import submission, thread_subclass_run, unwrap_partial
 from gil_lint.rules.gil102_unsynchronized_shared_state import _is_lock
 
+# thread starters that run the function once per call (a pool's map runs it many times)
+_ONE_THREAD_APIS = frozenset(
+    {"threading.Thread", "ThreadPoolExecutor.submit", "ThreadPool.apply", "ThreadPool.apply_async"}
+)
 # what to do instead, by the kind of check-then-act found
 _ADVICE = {
     "missing-key": "hold a lock across both (`with lock:`), or insert atomically with "
@@ -37,7 +41,10 @@ class CheckThenActRace(Rule):
     "Shared" is what GIL102 means: a module global or `nonlocal`, or an object
     reached through a module-level name; parameters and locals are not.
     Not reported: the act inside `with lock:` (so double-checked locking is
-    silent), or between `lock.acquire()` and `lock.release()`.
+    silent), or between `lock.acquire()` and `lock.release()`; and a function
+    started in one thread only (one `Thread(...)` or one `submit`, not in a
+    loop) when no other function of the module writes the same state: with a
+    single writer nothing can act between the check and the act.
 
     ## Why is this bad?
     Between the check and the act another thread can run the same check, see
@@ -94,6 +101,10 @@ class CheckThenActRace(Rule):
     )
     TRIGGERS = (b"Thread", b"Executor", b"Pool", b"to_thread", b"run_in_executor")
     VALID = [
+        # one background thread is the only writer: nothing else can act in between
+        "import threading\n_conn = None\ndef monitor():\n    global _conn\n"
+        "    if _conn is None:\n        _conn = object()\n"
+        "def main():\n    threading.Thread(target=monitor, daemon=True).start()\n",
         # under a lock
         "import threading\ncache = {}\nlock = threading.Lock()\ndef work(k):\n"
         "    with lock:\n        if k not in cache:\n            cache[k] = []\n"
@@ -122,7 +133,8 @@ class CheckThenActRace(Rule):
         Example(
             "import threading\ncache = {}\ndef work(k):\n    if k not in cache:\n"
             "        cache[k] = []\n    cache[k].append(1)\n"
-            "def main():\n    threading.Thread(target=work, args=(1,)).start()\n",
+            "def main(keys):\n    for k in keys:\n"
+            "        threading.Thread(target=work, args=(k,)).start()\n",
             at="4:8-4:22",
         ),
         Example(
@@ -136,19 +148,21 @@ class CheckThenActRace(Rule):
         Example(
             "import threading\ncounter = 0\ndef work():\n    global counter\n"
             "    n = counter\n    counter = n + 1\n"
-            "def main():\n    threading.Thread(target=work).start()\n",
+            "def main():\n    threads = [threading.Thread(target=work) for _ in range(4)]\n",
             at="6:5-6:20",
         ),
         Example(
-            "import threading\ntotals = {}\ndef add(k, x):\n    v = totals.get(k, 0)\n"
-            "    totals[k] = v + x\n"
-            "def main():\n    threading.Thread(target=add, args=('a', 1)).start()\n",
+            "from concurrent.futures import ThreadPoolExecutor\ntotals = {}\n"
+            "def add(k):\n    v = totals.get(k, 0)\n    totals[k] = v + 1\n"
+            "def main(keys):\n    with ThreadPoolExecutor() as ex:\n        ex.map(add, keys)\n",
             at="5:5-5:22",
         ),
+        # one thread, but the main thread resets the same state
         Example(
             "import threading\nclass Config:\n    pass\nconfig = Config()\n"
             "class Loader(threading.Thread):\n    def run(self):\n"
             "        if not config.data:\n            config.data = {}\n"
+            "def reset():\n    config.data = None\n"
             "def main():\n    Loader().start()\n",
             at="7:12-7:27",
         ),
@@ -157,12 +171,16 @@ class CheckThenActRace(Rule):
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__(ctx)
         self.reported: set[int] = set()
+        self.alone = False  # the function being checked runs in one thread only
+        self.function: ast.FunctionDef | None = None
+        # thread-run function -> the calls that start it (a Thread, a pool submission)
+        self.sites: dict[ast.FunctionDef, list[tuple[ast.Call, bool]]] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         run = thread_subclass_run(ctx, node)
         if run is not None:
-            self._check(run)
+            self.sites.setdefault(run, []).append((node, self._repeated(node)))
             return
         sub = submission(ctx, node)
         if sub is None or sub.kind != "thread":
@@ -176,17 +194,61 @@ class CheckThenActRace(Rule):
             and binding.kind == "def"
             and isinstance(binding.node, ast.FunctionDef)
         ):
-            self._check(binding.node)
+            many = self._repeated(node) or sub.api not in _ONE_THREAD_APIS
+            self.sites.setdefault(binding.node, []).append((node, many))
+
+    def finish(self) -> None:
+        for fn, sites in self.sites.items():
+            # one thread running the function alone races only with other writers
+            alone = len(sites) == 1 and not sites[0][1]
+            self._check(fn, alone=alone)
+
+    def _repeated(self, node: ast.AST) -> bool:
+        """``node`` runs in a loop or a comprehension of its function (or module)."""
+        parent = self.ctx.parent(node)
+        while parent is not None and not isinstance(parent, (*NESTED_SCOPES, ast.Module)):
+            if isinstance(parent, (ast.For, ast.AsyncFor, ast.While, ast.comprehension)):
+                return True
+            if isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                return True
+            parent = self.ctx.parent(parent)
+        return False
 
     # -- the three shapes ------------------------------------------------------------
-    def _check(self, fn: ast.FunctionDef) -> None:
+    def _check(self, fn: ast.FunctionDef, *, alone: bool) -> None:
         scope = self.ctx.scopes[fn]
+        self.alone = alone
+        self.function = fn
         for block in _unlocked_blocks(fn.body, self.ctx, scope):
             for i, stmt in enumerate(block):
                 if isinstance(stmt, ast.If):
                     self._check_if(stmt, fn, scope)
                 elif isinstance(stmt, ast.Assign):
                     self._check_read(stmt, block[i + 1 :], fn, scope)
+
+    def _contended(self, target: str, container: bool) -> bool:
+        """Another thread may act on ``target`` too: the function runs in several threads
+        at once, or ``target`` is also written by another function of the module."""
+        if not self.alone:
+            return True
+        for node in ast.walk(self.ctx.tree):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if node is self.function:
+                continue
+            for n in walk_own(node):
+                written: list[ast.expr] = []
+                if isinstance(n, ast.Assign):
+                    written = n.targets
+                elif isinstance(n, (ast.AugAssign, ast.AnnAssign)):
+                    written = [n.target]
+                elif isinstance(n, ast.Delete):
+                    written = n.targets
+                for t in written:
+                    seen = t.value if container and isinstance(t, ast.Subscript) else t
+                    if self.ctx.segment(seen) == target:
+                        return True
+        return False
 
     def _check_if(self, stmt: ast.If, fn: ast.FunctionDef, scope: Scope) -> None:
         checked = _checked(stmt.test)
@@ -201,6 +263,8 @@ class CheckThenActRace(Rule):
             self._writes(s, target, container=container)
             for s in _unlocked_stmts(stmt.body, self.ctx, scope)
         ):
+            return
+        if not self._contended(target, container):
             return
         if id(stmt) in self.reported:
             return
@@ -253,7 +317,11 @@ class CheckThenActRace(Rule):
                 self.ctx.segment(t) == read for t in later.targets
             ):
                 uses = {n.id for n in ast.walk(later.value) if isinstance(n, ast.Name)}
-                if local in uses and id(later) not in self.reported:
+                contended = self._contended(
+                    self.ctx.segment(root) if root is not value else read,
+                    container=root is not value,
+                )
+                if local in uses and id(later) not in self.reported and contended:
                     self.reported.add(id(later))
                     self.report(
                         later,
