@@ -105,6 +105,11 @@ class CheckThenActRace(Rule):
         "import threading\n_conn = None\ndef monitor():\n    global _conn\n"
         "    if _conn is None:\n        _conn = object()\n"
         "def main():\n    threading.Thread(target=monitor, daemon=True).start()\n",
+        # another function's local of the same name is not a second writer
+        "import threading\n_conn = None\ndef monitor():\n    global _conn\n"
+        "    if _conn is None:\n        _conn = object()\n"
+        "def other():\n    _conn = 1\n    return _conn\n"
+        "def main():\n    threading.Thread(target=monitor).start()\n",
         # under a lock
         "import threading\ncache = {}\nlock = threading.Lock()\ndef work(k):\n"
         "    with lock:\n        if k not in cache:\n            cache[k] = []\n"
@@ -236,6 +241,7 @@ class CheckThenActRace(Rule):
                 continue
             if node is self.function:
                 continue
+            declared = self.ctx.scopes[node].globals | self.ctx.scopes[node].nonlocals
             for n in walk_own(node):
                 written: list[ast.expr] = []
                 if isinstance(n, ast.Assign):
@@ -245,6 +251,8 @@ class CheckThenActRace(Rule):
                 elif isinstance(n, ast.Delete):
                     written = n.targets
                 for t in written:
+                    if isinstance(t, ast.Name) and t.id not in declared:
+                        continue  # a local of that function, not the shared name
                     seen = t.value if container and isinstance(t, ast.Subscript) else t
                     if self.ctx.segment(seen) == target:
                         return True
