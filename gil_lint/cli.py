@@ -115,6 +115,11 @@ def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
         metavar="FILE",
         help="record the current findings in FILE and exit 0",
     )
+    p.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the settings that apply (and where the target version comes from), then exit",
+    )
     p.add_argument("--version", action="version", version=f"gil-lint {__version__}")
     return p
 
@@ -261,9 +266,36 @@ def _cmd_check(args: list[str], prog: str = "gil-lint") -> int:
         return EXIT_ERROR
 
     ns.project_root = settings.project_root
+    if ns.show_settings:
+        print(show_settings(settings))
+        return EXIT_CLEAN
     if stdin_mode:
         return _check_stdin(ns, settings)
     return _check_paths(ns, settings)
+
+
+def show_settings(settings) -> str:  # type: ignore[no-untyped-def]
+    """The resolved settings, one ``key = value`` a line, in ``[tool.gil-lint]``'s names."""
+    major, minor = settings.target_version
+    lines = [
+        f"config-file = {str(settings.config_path) if settings.config_path else '(none)'}",
+        f"project-root = {settings.project_root}",
+        f'target-version = "{major}.{minor}"  # from {settings.target_version_source}',
+        f'target-gil = "{settings.target_gil}"',
+    ]
+    for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude"):
+        lines.append(f"{key.replace('_', '-')} = {list(getattr(settings, key))}")
+    for key in (
+        "respect_gitignore",
+        "gather_max_size",
+        "cpu_loop_min_iterations",
+        "max_call_depth",
+        "max_file_size",
+    ):
+        value = getattr(settings, key)
+        shown = str(value).lower() if isinstance(value, bool) else value
+        lines.append(f"{key.replace('_', '-')} = {shown}")
+    return "\n".join(lines)
 
 
 def _check_stdin(ns: argparse.Namespace, settings) -> int:  # type: ignore[no-untyped-def]

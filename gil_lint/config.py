@@ -24,6 +24,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 TARGET_GIL_VALUES = ("auto", "enabled", "disabled")
+RUNNING_VERSION: tuple[int, int] = (sys.version_info[0], sys.version_info[1])
 _CODE_PREFIX = re.compile(r"GIL[0-9]{0,3}")
 DEFAULT_EXCLUDE = (
     ".git",
@@ -60,6 +61,11 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
     target_gil: str = "auto"
+    # Issue #19: the oldest Python the code must run on: `target-version`, else the lowest
+    # version `[project] requires-python` allows, else the running interpreter's.
+    target_version: tuple[int, int] = RUNNING_VERSION
+    # where target_version came from, for `--show-settings` (not part of the cache key)
+    target_version_source: str = field(default="the running interpreter", compare=False)
     # GIL404: a gather over a literal range up to this size is not "unbounded".
     gather_max_size: int = 100
     # GIL101/GIL206: a loop is CPU-bound evidence only above this many iterations
@@ -117,6 +123,7 @@ class Settings:
                 self.extend_select,
                 self.per_file_ignores,
                 self.target_gil,
+                self.target_version,
                 self.gather_max_size,
                 self.cpu_loop_min_iterations,
                 self.max_call_depth,
@@ -124,6 +131,10 @@ class Settings:
                 self.knowledge,
             )
         )
+
+    def targets(self, major: int, minor: int) -> bool:
+        """The target version is ``major.minor`` or later."""
+        return self.target_version >= (major, minor)
 
     def gil_disabled(self) -> bool:
         if self.target_gil == "disabled":
@@ -242,6 +253,9 @@ def settings_from_table(
                     f"{where}: expected one of {', '.join(TARGET_GIL_VALUES)}, got {value!r}"
                 )
             changes["target_gil"] = value
+        elif key == "target-version":
+            changes["target_version"] = parse_target_version(value, where)
+            changes["target_version_source"] = f"{source}: [tool.gil-lint] target-version"
         elif key == "gather-max-size":
             changes["gather_max_size"] = _int(value, where, 1)
         elif key == "cpu-loop-min-iterations":
@@ -255,6 +269,78 @@ def settings_from_table(
         else:
             raise ConfigError(f"{source}: unknown key [tool.gil-lint] {key!r}")
     return replace(s, **changes)
+
+
+_TARGET_VERSION = re.compile(r"(?:py3(\d{1,2})|3\.(\d{1,2}))")
+
+
+def parse_target_version(value: Any, where: str) -> tuple[int, int]:
+    """``"3.14"`` or ``"py314"`` (ruff's spelling) → (3, 14); anything else is a ConfigError."""
+    m = _TARGET_VERSION.fullmatch(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        raise ConfigError(
+            f'{where}: expected a Python version like "3.14" or "py314", got {value!r}'
+        )
+    return 3, int(m.group(1) or m.group(2))
+
+
+# one clause of a version specifier (PEP 440): operator, release, pre/post/dev suffix, `.*`
+_CLAUSE = re.compile(
+    r"\s*(~=|===|==|!=|<=|>=|<|>)\s*v?(\d+(?:\.\d+)*)"
+    r"((?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview|post|rev|r|dev)[-_.]?\d*)*)(\.\*)?\s*",
+    re.IGNORECASE,
+)
+
+
+def lowest_python(spec: str, where: str) -> tuple[int, int] | None:
+    """The lowest ``3.minor`` a ``requires-python`` specifier allows (``">=3.10"``,
+    ``">=3.9,<4"``, ``"~=3.11"``, ``"==3.12.*"``, ``">3.10"``, ``">=2.7,!=3.0.*"``).
+    None: it sets no lower bound (``"<4"``). A clause that does not parse, or a specifier
+    that allows no Python 3 at all, is a ConfigError naming ``where``."""
+    lowest = (3, 0)
+    bounded = False
+    excluded: set[tuple[int, int]] = set()
+    # the clauses that cap the version: ("<" or "<=", release padded to 3 parts), or
+    # ("minor" / "major", release) for a prefix the version must start with
+    caps: list[tuple[str, tuple[int, ...]]] = []
+    for clause in spec.split(","):
+        m = _CLAUSE.fullmatch(clause)
+        if m is None or (m.group(4) and m.group(1) not in ("==", "!=")):
+            raise ConfigError(f"{where}: cannot parse {clause.strip()!r} in {spec!r}")
+        op, star = m.group(1), bool(m.group(4))
+        release = tuple(int(p) for p in m.group(2).split("."))
+        if op == "~=" and len(release) < 2:
+            raise ConfigError(f"{where}: `~=` needs a version with a dot, in {spec!r}")
+        major_minor = (release[0], release[1] if len(release) > 1 else 0)
+        if op in (">=", ">", "~=", "==", "==="):
+            bounded = True
+            lowest = max(lowest, major_minor)
+        if op in ("==", "===") and (star or len(release) <= 2):
+            caps.append(("minor" if len(release) > 1 else "major", release))
+        elif op in ("==", "==="):
+            caps.append(("<=", (*release, 0, 0)[:3]))
+        elif op in ("<", "<="):
+            caps.append((op, (*release, 0, 0)[:3]))
+        elif op == "~=":
+            caps.append(("minor" if len(release) > 2 else "major", release))
+        elif op == "!=" and star and len(release) == 2:
+            excluded.add(major_minor)
+        elif op == "!=" and star and len(release) == 1:
+            excluded.update((release[0], n) for n in range(100))
+    while lowest in excluded and lowest[1] < 99:
+        lowest = (lowest[0], lowest[1] + 1)
+    first = (*lowest, 0)  # the first release of the lowest minor
+    for op, release in caps:
+        if (
+            (op == "<" and not first < release)
+            or (op == "<=" and not first <= release)
+            or (op == "minor" and lowest != (release[0], release[1]))
+            or (op == "major" and lowest[0] != release[0])
+        ):
+            raise ConfigError(f"{where}: {spec!r} allows no Python 3 version")
+    if lowest in excluded or lowest[0] != 3:
+        raise ConfigError(f"{where}: {spec!r} allows no Python 3 version")
+    return lowest if bounded or excluded else None
 
 
 def _knowledge(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -276,20 +362,39 @@ def _knowledge(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...
     return tuple(sorted(out))
 
 
-def read_pyproject(path: Path) -> dict[str, Any] | None:
-    """The ``[tool.gil-lint]`` table of a pyproject.toml, or None if it has none."""
+def _load_toml(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: invalid TOML: {e}") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+
+
+def read_pyproject(path: Path) -> dict[str, Any] | None:
+    """The ``[tool.gil-lint]`` table of a pyproject.toml, or None if it has none."""
+    data = _load_toml(path)
     tool = data.get("tool", {})
     table = tool.get("gil-lint") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.gil-lint] must be a table")
     return table
+
+
+def requires_python(path: Path) -> tuple[int, int] | None:
+    """The lowest Python ``[project] requires-python`` of the pyproject.toml at ``path``
+    allows; None if the file, the key or a lower bound is missing."""
+    if not path.is_file():
+        return None
+    project = _load_toml(path).get("project")
+    spec = project.get("requires-python") if isinstance(project, dict) else None
+    if spec is None:
+        return None
+    where = f"{path}: [project] requires-python"
+    if not isinstance(spec, str):
+        raise ConfigError(f"{where}: expected a version specifier string, got {spec!r}")
+    return lowest_python(spec, where)
 
 
 def find_config(start: Path) -> Path | None:
@@ -327,7 +432,8 @@ def load_settings(
     else:
         path = find_config(start)
     if path is None:
-        return Settings(project_root=find_project_root(start))
+        root = find_project_root(start)
+        return _with_requires_python(Settings(project_root=root), root / "pyproject.toml")
     table = read_pyproject(path)
     if table is None and path.name != "pyproject.toml":
         # a standalone gil-lint.toml written without the [tool.gil-lint] header
@@ -337,4 +443,20 @@ def load_settings(
             except tomllib.TOMLDecodeError as e:
                 raise ConfigError(f"{path}: invalid TOML: {e}") from None
     s = settings_from_table(table or {}, str(path))
-    return replace(s, project_root=path.resolve().parent, config_path=path)
+    root = path.resolve().parent
+    s = replace(s, project_root=root, config_path=path)
+    if "target-version" in (table or {}):
+        return s
+    return _with_requires_python(
+        s, path if path.name == "pyproject.toml" else root / "pyproject.toml"
+    )
+
+
+def _with_requires_python(s: Settings, pyproject: Path) -> Settings:
+    """``s`` targeting the lowest Python ``pyproject``'s requires-python allows, if it says."""
+    lowest = requires_python(pyproject)
+    if lowest is None:
+        return s
+    return replace(
+        s, target_version=lowest, target_version_source=f"{pyproject}: [project] requires-python"
+    )

@@ -20,7 +20,7 @@ from gil_lint.fix.apply import apply_edits, apply_fixes, fix_source
 from gil_lint.rules import Example, all_rules
 from gil_lint.text import write_atomically
 
-ALL = Settings(select=("ALL",), target_gil="enabled")
+ALL = Settings(select=("ALL",), target_gil="enabled", target_version=(3, 11))
 
 
 def _fixed_examples():

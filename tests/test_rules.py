@@ -14,7 +14,7 @@ from gil_lint.rules import Example, all_rules, rule_by_code
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = all_rules()
-SETTINGS = Settings(select=("ALL",), target_gil="enabled")
+SETTINGS = Settings(select=("ALL",), target_gil="enabled", target_version=(3, 11))
 
 
 def _cases(kind: str):

@@ -71,6 +71,7 @@ EDITOR_KEYS = {
     "ignore": "ignore",
     "extendSelect": "extend-select",
     "targetGil": "target-gil",
+    "targetVersion": "target-version",
 }
 _HEADING = re.compile(r"^#{2,6} +(.+)$", re.MULTILINE)
 _HEADER = b"Content-Length:"

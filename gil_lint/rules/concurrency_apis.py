@@ -247,3 +247,25 @@ def _thread_subclasses(ctx: ModuleContext) -> frozenset[str]:
         )
         ctx.cache["thread_subclasses"] = cached
     return cached
+
+
+def forkserver_default_applies(ctx: ModuleContext) -> bool:
+    """Issue #19: the target is 3.14+, where forkserver is Linux's default start method,
+    and the module does not choose ``fork`` itself (``set_start_method("fork")``,
+    ``get_context("fork")``): then "it fails on Linux too" is true of its process code."""
+    if not ctx.settings.targets(3, 14):
+        return False
+    memo = ctx.cache.get("forks_explicitly")
+    if memo is None:
+        memo = ctx.cache["forks_explicitly"] = any(
+            isinstance(node, ast.Call)
+            and isinstance(node.func, (ast.Attribute, ast.Name))
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+            in ("set_start_method", "get_context")
+            and any(
+                isinstance(arg, ast.Constant) and arg.value == "fork"
+                for arg in (*node.args, *(kw.value for kw in node.keywords))
+            )
+            for node in ast.walk(ctx.tree)
+        )
+    return not memo

@@ -42,6 +42,11 @@ class CpuBoundInThread(Rule):
     where the GIL is off) threads do run Python in parallel, and this rule is
     silent.
 
+    When the target version is 3.14 or later (`target-version`, else
+    `requires-python`), the message also offers
+    `concurrent.futures.InterpreterPoolExecutor` (PEP 734) for a module-level
+    function: the thread pool's API, with one interpreter and GIL per worker.
+
     ## Why is this bad?
     The GIL lets one thread run Python bytecode at a time. CPU-bound work in N
     threads takes as long as running it N times in a row — plus switching
@@ -74,6 +79,11 @@ class CpuBoundInThread(Rule):
     callable and its arguments must be picklable, results come back as copies,
     shared state is no longer shared, and module-level pool code needs a
     `__main__` guard.
+
+    On a 3.14+ target the fix switches to `InterpreterPoolExecutor` instead,
+    also unsafe: the callable and its arguments must still pickle, globals are
+    not shared between interpreters, and a C extension that does not support
+    subinterpreters (numpy, for one) fails to import in the workers.
     """
 
     CODE = "GIL101"
@@ -82,7 +92,12 @@ class CpuBoundInThread(Rule):
     BRIEF = "a CPU-bound pure-Python callable run in a thread, thread pool, `asyncio.to_thread` or `run_in_executor(None, ...)` — with the evidence chain"
     MESSAGE = (
         "`{name}` is CPU-bound pure Python ({chain}); threads run it one at a time under "
-        "the GIL — use ProcessPoolExecutor"
+        "the GIL — use ProcessPoolExecutor{or_interpreters}"
+    )
+    # issue #19: on 3.14+ targets, for a module-level function (it must pickle)
+    OR_INTERPRETERS = (
+        ", or InterpreterPoolExecutor (3.14+: the thread pool's API, one interpreter and "
+        "GIL per worker)"
     )
     FIX = "unsafe"
     TRIGGERS = (b"Thread", b"Executor", b"Pool", b"to_thread", b"run_in_executor")
@@ -163,23 +178,46 @@ class CpuBoundInThread(Rule):
             name = ctx.segment(func) if not isinstance(func, ast.Lambda) else "lambda"
         if summary is None or summary.kind != "cpu":
             return
+        interpreters = run is None and ctx.settings.targets(3, 14) and _module_function(ctx, func)
         self.report(
             node,
             name=name,
             chain=summary.explain(ctx.path),
+            or_interpreters=self.OR_INTERPRETERS if interpreters else "",
             evidence=evidence_of(summary, ctx),
             fix=self._fix(node),
         )
 
     def _fix(self, node: ast.Call) -> Fix | None:
+        if self.ctx.settings.targets(3, 14):
+            return thread_pool_to_process_pool_fix(self.ctx, node, pool="InterpreterPoolExecutor")
         return thread_pool_to_process_pool_fix(self.ctx, node)
+
+
+def _module_function(ctx: ModuleContext, func: ast.expr) -> bool:
+    """``func`` names a function defined at this module's top level (it pickles by name)."""
+    if not isinstance(func, ast.Name) or func.id not in ctx.module_scope.bindings:
+        return False
+    binding = ctx.resolver.lookup(func.id, ctx.scope)
+    return binding is ctx.module_scope.bindings[func.id] and binding.kind == "def"
 
 
 _THREAD_ONLY_KEYWORDS = frozenset({"thread_name_prefix"})
 
 
-def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:
-    """GIL101: ``ThreadPoolExecutor(...)`` → ``ProcessPoolExecutor(...)``, and the import.
+_POOL_TITLES = {
+    "ProcessPoolExecutor": "Use `ProcessPoolExecutor`: processes run Python in parallel",
+    "InterpreterPoolExecutor": (
+        "Use `InterpreterPoolExecutor` (3.14+): each worker has its own interpreter and GIL"
+    ),
+}
+
+
+def thread_pool_to_process_pool_fix(
+    ctx: ModuleContext, call: ast.Call, pool: str = "ProcessPoolExecutor"
+) -> Fix | None:
+    """GIL101: ``ThreadPoolExecutor(...)`` → ``ProcessPoolExecutor(...)`` (or ``pool``:
+    ``InterpreterPoolExecutor`` on 3.14+ targets), and the import.
 
     ``call`` is the constructor itself, or a ``pool.submit/map`` call whose pool was built
     by one (then only when the submitted callable is a module-level function: it must be
@@ -197,23 +235,25 @@ def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix |
     target = ctor.func
     added_import = None
     if isinstance(target, ast.Attribute):
-        replacement = f"{ctx.segment(target.value)}.ProcessPoolExecutor"
+        replacement = f"{ctx.segment(target.value)}.{pool}"
     else:
-        imported = _process_pool_import(ctx, target)
+        imported = _process_pool_import(ctx, target, pool)
         if imported is None:
             return None
         replacement, added_import = imported
     return fix_from(
-        "Use `ProcessPoolExecutor`: processes run Python in parallel",
+        _POOL_TITLES[pool],
         "unsafe",
         node_edit(ctx, target, replacement),
         added_import,
     )
 
 
-def _process_pool_import(ctx: ModuleContext, target: ast.expr) -> tuple[str, Edit | None] | None:
-    """The name to call ``ProcessPoolExecutor`` by where ``target`` (``ThreadPoolExecutor``
-    or its alias) stands, and the edit to the imports (None: none needed).
+def _process_pool_import(
+    ctx: ModuleContext, target: ast.expr, pool: str = "ProcessPoolExecutor"
+) -> tuple[str, Edit | None] | None:
+    """The name to call ``ProcessPoolExecutor`` (or ``pool``) by where ``target``
+    (``ThreadPoolExecutor`` or its alias) stands, and the edit to the imports (None: none needed).
 
     The module's ``from concurrent.futures import ThreadPoolExecutor`` imports
     ``ProcessPoolExecutor`` instead if the thread pool is used nowhere else (or drops it,
@@ -221,18 +261,18 @@ def _process_pool_import(ctx: ModuleContext, target: ast.expr) -> tuple[str, Edi
     there is no such statement. None: the name is taken, or the statement's text is not
     what its tree says (no fix).
     """
-    existing = imported_as(ctx, "concurrent.futures.ProcessPoolExecutor")
+    existing = imported_as(ctx, f"concurrent.futures.{pool}")
     if existing:
         name = existing[0]
-    elif "ProcessPoolExecutor" in ctx.module_scope.bindings:
+    elif pool in ctx.module_scope.bindings:
         return None
     else:
-        name = "ProcessPoolExecutor"
+        name = pool
     found = _thread_pool_import(ctx, target.id) if isinstance(target, ast.Name) else None
     if not isinstance(target, ast.Name) or found is None:
         if existing:
             return name, None
-        return name, import_edit(ctx, "from concurrent.futures import ProcessPoolExecutor")
+        return name, import_edit(ctx, f"from concurrent.futures import {pool}")
     stmt, index = found
     used = _used_elsewhere(ctx, target)
     parsed = _parse_import(ctx, stmt)
@@ -244,7 +284,7 @@ def _process_pool_import(ctx: ModuleContext, target: ast.expr) -> tuple[str, Edi
         # fixes on two pools then apply one per pass, and the last one, alone with the
         # statement, drops the thread pool that nothing uses any more
         return name, node_edit(ctx, stmt, render(node))
-    process_pool = cst.Name("ProcessPoolExecutor")
+    process_pool = cst.Name(pool)
     if existing and len(names) == 1:
         return name, _delete_statement(ctx, stmt)
     if existing:
@@ -256,7 +296,7 @@ def _process_pool_import(ctx: ModuleContext, target: ast.expr) -> tuple[str, Edi
         spelled = [a.name for a in stmt.names]
         at = index
         if spelled == sorted(spelled):
-            at = next(i for i, n in enumerate(spelled) if n > "ProcessPoolExecutor")
+            at = next(i for i, n in enumerate(spelled) if n > pool)
         comma = _separator(names, node.lpar, at)
         names.insert(at, cst.ImportAlias(name=process_pool, comma=comma))
     else:

@@ -6,7 +6,11 @@ from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.fix.edits import fix_from, newline_of
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import _is_main_test, in_main_guard
+from gil_lint.rules.concurrency_apis import (
+    _is_main_test,
+    forkserver_default_applies,
+    in_main_guard,
+)
 
 
 class ProcessPoolWithoutMainGuard(Rule):
@@ -22,7 +26,9 @@ class ProcessPoolWithoutMainGuard(Rule):
     main module again. Module-level pool creation then runs in each worker: it
     raises `RuntimeError` ("An attempt has been made to start a new process
     before the current process has finished its bootstrapping phase") or
-    starts processes recursively.
+    starts processes recursively. When the target version is 3.14 or later
+    (`target-version`, else `requires-python`), the message says the code fails
+    on Linux too, unless the module picks the `fork` start method itself.
 
     ## Example
     ```python
@@ -53,8 +59,10 @@ class ProcessPoolWithoutMainGuard(Rule):
     )
     MESSAGE = (
         '`{what}` is started at module level without `if __name__ == "__main__":`; '
-        "with the spawn/forkserver start methods every worker re-imports this module"
+        "with the spawn/forkserver start methods every worker re-imports this module{linux}"
     )
+    # on 3.14+ targets (issue #19): forkserver became the default start method on Linux
+    LINUX_314 = " — it fails on Linux too from 3.14 (forkserver is the default start method)"
     FIX = "unsafe"
     TRIGGERS = (b"multiprocessing", b"Executor")
     VALID = [
@@ -104,7 +112,10 @@ class ProcessPoolWithoutMainGuard(Rule):
         if in_main_guard(ctx, node):
             return
         self.report(
-            node.func, what=ctx.segment(node.func) or type_name, fix=main_guard_fix(ctx, node)
+            node.func,
+            what=ctx.segment(node.func) or type_name,
+            linux=self.LINUX_314 if forkserver_default_applies(ctx) else "",
+            fix=main_guard_fix(ctx, node),
         )
 
 

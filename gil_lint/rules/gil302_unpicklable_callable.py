@@ -4,7 +4,11 @@ import ast
 
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import submission, unwrap_partial
+from gil_lint.rules.concurrency_apis import (
+    forkserver_default_applies,
+    submission,
+    unwrap_partial,
+)
 
 
 class UnpicklableCallableToProcess(Rule):
@@ -23,7 +27,9 @@ class UnpicklableCallableToProcess(Rule):
     `PicklingError` / `AttributeError: Can't pickle local object`. Since
     Python 3.14 the default start method on Linux is forkserver, so code that
     "worked" with fork (where `Process(target=lambda: ...)` is inherited, not
-    pickled) fails there too.
+    pickled) fails there too; when the target version is 3.14 or later
+    (`target-version`, else `requires-python`), the message says so, unless the
+    module picks the `fork` start method itself.
 
     ## Example
     ```python
@@ -50,10 +56,11 @@ class UnpicklableCallableToProcess(Rule):
     CODE = "GIL302"
     NAME = "unpicklable-callable-to-process"
     BRIEF = "a lambda, nested function or bound method of an unpicklable object sent to a process"
-    MESSAGE = (
-        "{what} sent to `{api}` cannot be pickled{why}; move it to module level "
-        "(since Python 3.14 the default start method on Linux is forkserver, so this "
-        "fails there even where fork once hid it)"
+    MESSAGE = "{what} sent to `{api}` cannot be pickled{why}; move it to module level{linux}"
+    # on 3.14+ targets (issue #19): forkserver became the default start method on Linux
+    LINUX_314 = (
+        " — it fails on Linux too from 3.14 (forkserver is the default start method; "
+        "fork used to hide it)"
     )
     TRIGGERS = (b"multiprocessing", b"Executor")
     VALID = [
@@ -96,14 +103,20 @@ class UnpicklableCallableToProcess(Rule):
             return
         func = unwrap_partial(ctx, sub.func)
         if isinstance(func, ast.Lambda):
-            self.report(func, what="A lambda", api=sub.api, why="")
+            self.report(func, what="A lambda", api=sub.api, why="", linux=self._linux())
             return
         if isinstance(func, ast.Name):
             binding = ctx.resolver.lookup(func.id, ctx.scope)
             if binding is not None and binding.kind == "def" and binding.node is not None:
                 owner = self._defining_scope(binding.node)
                 if owner is not None and owner.kind in ("function", "lambda"):
-                    self.report(func, what=f"Nested function `{func.id}`", api=sub.api, why="")
+                    self.report(
+                        func,
+                        what=f"Nested function `{func.id}`",
+                        api=sub.api,
+                        why="",
+                        linux=self._linux(),
+                    )
             return
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             binding = ctx.resolver.lookup(func.value.id, ctx.scope)
@@ -117,7 +130,11 @@ class UnpicklableCallableToProcess(Rule):
                     what=f"Bound method `{ctx.segment(func)}`",
                     api=sub.api,
                     why=f" (its object holds `self.{attr}`, a `{type_name}`)",
+                    linux=self._linux(),
                 )
+
+    def _linux(self) -> str:
+        return self.LINUX_314 if forkserver_default_applies(self.ctx) else ""
 
     def _defining_scope(self, node: ast.AST) -> Scope | None:
         scope = self.ctx.scopes.get(node)

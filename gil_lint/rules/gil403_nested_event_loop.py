@@ -59,10 +59,10 @@ class NestedEventLoop(Rule):
             fixed="import asyncio\nasync def g():\n    pass\nasync def f():\n    await g()\n",
         ),
         Example(
-            "import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n"
+            "import asyncio\nasync def f(c):\n    loop = asyncio.get_running_loop()\n"
             "    return loop.run_until_complete(c)\n",
             at="4:12-4:38",
-            fixed="import asyncio\nasync def f(c):\n    loop = asyncio.get_event_loop()\n"
+            fixed="import asyncio\nasync def f(c):\n    loop = asyncio.get_running_loop()\n"
             "    return await c\n",
         ),
         Example("from asyncio import run\nasync def f(c):\n    run(c)\n", at="3:5-3:11"),

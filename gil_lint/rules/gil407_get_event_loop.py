@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.diagnostics import Fix
+from gil_lint.engine.scopes import walk_own
+from gil_lint.fix.edits import fix_from, import_edit, imported_as, node_edit, usable_global
+from gil_lint.rules.base import Example, Rule
+
+GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
+# what a function does with a loop it has to run itself: no loop is running there
+_DRIVERS = frozenset({"run_until_complete", "run_forever"})
+# exceptions whose handler catches get_event_loop's "no current event loop" error
+_CATCHES = frozenset({"RuntimeError", "Exception", "BaseException"})
+
+
+class GetEventLoop(Rule):
+    """
+    ## What it does
+    Flags `asyncio.get_event_loop()`:
+
+    - where no event loop runs: at module level (an `if __name__ == "__main__":`
+      block included), and in a sync function that then runs the loop itself
+      (`loop.run_until_complete(...)`, `loop.run_forever()`);
+    - inside `async def`, where a loop always runs and
+      `asyncio.get_running_loop()` is the call that says so.
+
+    Not reported: a call after `asyncio.set_event_loop(...)` in the same
+    function (or module), one inside a `try` that catches `RuntimeError`, and a
+    sync function that only stores the loop (`self.loop = get_event_loop()`):
+    it is usually called from code the loop runs, where the call works
+    (precision first).
+
+    ## Why is this bad?
+    With no loop running, `get_event_loop()` used to create one. That is
+    deprecated (a `DeprecationWarning` from Python 3.12), and from Python 3.14
+    it raises `RuntimeError: There is no current event loop` — a script that
+    worked on 3.11 fails at start-up. Inside `async def` it works, but it hides
+    what the code relies on; `get_running_loop()` can never create a stray loop.
+
+    ## Example
+    ```python
+    import asyncio
+
+    loop = asyncio.get_event_loop()
+    loop.run_until_complete(main())
+
+    async def fetch():
+        loop = asyncio.get_event_loop()
+        return await loop.run_in_executor(None, read_config)
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+
+    asyncio.run(main())  # or: loop = asyncio.new_event_loop()
+
+    async def fetch():
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, read_config)
+    ```
+
+    ## Fix safety
+    Inside `async def` the fix to `asyncio.get_running_loop()` is safe: a loop
+    is running there, and both calls return it. No fix where no loop runs:
+    `asyncio.run(main())` changes how the program starts and stops, which is
+    the author's choice.
+    """
+
+    CODE = "GIL407"
+    NAME = "get-event-loop"
+    BRIEF = "`asyncio.get_event_loop()` where no loop runs (an error from 3.14), or in `async def`"
+    MESSAGE = (
+        "`{call}` inside `async def`: a loop is always running here — "
+        "`asyncio.get_running_loop()` says so and never creates a stray loop"
+    )
+    NO_LOOP = (
+        "`{call}` where no event loop is running {fate}; run the entry coroutine with "
+        "`asyncio.run(main())`, or create the loop with `asyncio.new_event_loop()`"
+    )
+    FIX = "safe"
+    TRIGGERS = (b"get_event_loop",)
+    VALID = [
+        "import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n",
+        # stores the loop: the class is built by code the loop runs
+        "import asyncio\nclass P:\n    def __init__(self):\n"
+        "        self.loop = asyncio.get_event_loop()\n",
+        "import asyncio\nloop = asyncio.new_event_loop()\nasyncio.set_event_loop(loop)\n"
+        "loop = asyncio.get_event_loop()\nloop.run_forever()\n",
+        "import asyncio\ndef main(c):\n    try:\n        loop = asyncio.get_event_loop()\n"
+        "    except RuntimeError:\n        loop = asyncio.new_event_loop()\n"
+        "    loop.run_until_complete(c)\n",
+        # someone else's get_event_loop
+        "from kombu.asynchronous import get_event_loop\nhub = get_event_loop()\n",
+        "import asyncio\nasync def f():\n    def cb():\n        return asyncio.get_event_loop()\n"
+        "    return cb\n",
+    ]
+    INVALID = [
+        Example(
+            "import asyncio\nasync def main():\n    pass\n"
+            "loop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n",
+            at="4:8-4:32",
+        ),
+        Example(
+            "import asyncio\ndef run(coro):\n    loop = asyncio.get_event_loop()\n"
+            "    return loop.run_until_complete(coro)\n",
+            at="3:12-3:36",
+        ),
+        Example(
+            "import asyncio\ndef serve(server):\n"
+            "    asyncio.get_event_loop().run_until_complete(server)\n",
+            at="3:5-3:29",
+        ),
+        Example(
+            "import asyncio\nasync def fetch(read):\n    loop = asyncio.get_event_loop()\n"
+            "    return await loop.run_in_executor(None, read)\n",
+            at="3:12-3:36",
+            fixed="import asyncio\nasync def fetch(read):\n    loop = asyncio.get_running_loop()\n"
+            "    return await loop.run_in_executor(None, read)\n",
+        ),
+        Example(
+            "from asyncio import get_event_loop\nasync def f():\n    return get_event_loop()\n",
+            at="3:12-3:28",
+            fixed="from asyncio import get_event_loop\nfrom asyncio import get_running_loop\n"
+            "async def f():\n    return get_running_loop()\n",
+        ),
+    ]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        if node.args or node.keywords or ctx.call_name(node) not in GET_EVENT_LOOP:
+            return
+        call = f"{ctx.segment(node.func)}()"
+        if ctx.in_async():
+            self.report(node, call=call, fix=self._fix(node))
+            return
+        if self._caught(node) or self._loop_was_set(node):
+            return
+        function = ctx.enclosing_function()
+        if function is not None and not self._drives_loop(node, function.node):
+            return
+        fate = (
+            "raises RuntimeError on Python 3.14+"
+            if ctx.settings.targets(3, 14)
+            else "is deprecated, and later Pythons raise RuntimeError instead of creating one"
+        )
+        self.report(node, self.NO_LOOP.format(call=call, fate=fate))
+
+    def _caught(self, node: ast.AST) -> bool:
+        """Inside the body of a ``try`` whose handlers catch RuntimeError."""
+        child, parent = node, self.ctx.parent(node)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.Lambda)):
+            if isinstance(parent, ast.Try) and child in parent.body:
+                for handler in parent.handlers:
+                    kinds = handler.type
+                    names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+                    if kinds is None or any(
+                        isinstance(n, (ast.Name, ast.Attribute))
+                        and self.ctx.segment(n).rsplit(".", 1)[-1] in _CATCHES
+                        for n in names
+                        if n is not None
+                    ):
+                        return True
+            child, parent = parent, self.ctx.parent(parent)
+        return False
+
+    def _loop_was_set(self, node: ast.Call) -> bool:
+        """``asyncio.set_event_loop(...)`` runs before ``node`` in the same function/module."""
+        root = self.ctx.scope.function()
+        for n in walk_own(root.node if root is not None else self.ctx.tree):
+            if (
+                isinstance(n, ast.Call)
+                and n.lineno < node.lineno
+                and (self.ctx.call_name(n) or "").endswith("set_event_loop")
+            ):
+                return True
+        return False
+
+    def _drives_loop(self, node: ast.Call, function: ast.AST) -> bool:
+        """The function runs the loop it got: ``get_event_loop().run_until_complete(...)``,
+        or ``loop = get_event_loop()`` and then ``loop.run_until_complete/run_forever``."""
+        parent = self.ctx.parent(node)
+        if isinstance(parent, ast.Attribute):
+            return parent.attr in _DRIVERS
+        if not (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+        ):
+            return False
+        name = parent.targets[0].id
+        return any(
+            isinstance(n, ast.Attribute)
+            and n.attr in _DRIVERS
+            and isinstance(n.value, ast.Name)
+            and n.value.id == name
+            for n in walk_own(function)
+        )
+
+    def _fix(self, node: ast.Call) -> Fix | None:
+        ctx = self.ctx
+        func = node.func
+        title = "Use `asyncio.get_running_loop()`"
+        if isinstance(func, ast.Attribute):
+            return fix_from(
+                title, "safe", node_edit(ctx, func, f"{ctx.segment(func.value)}.get_running_loop")
+            )
+        existing = imported_as(ctx, "asyncio.get_running_loop")
+        if existing and usable_global(ctx, existing[0]):
+            return fix_from(title, "safe", node_edit(ctx, func, existing[0]))
+        if existing or "get_running_loop" in ctx.module_scope.bindings:
+            return None
+        if not usable_global(ctx, "get_running_loop"):
+            return None
+        return fix_from(
+            title,
+            "safe",
+            node_edit(ctx, func, "get_running_loop"),
+            import_edit(ctx, "from asyncio import get_running_loop"),
+        )
