@@ -247,3 +247,37 @@ def _thread_subclasses(ctx: ModuleContext) -> frozenset[str]:
         )
         ctx.cache["thread_subclasses"] = cached
     return cached
+
+
+RUN_COROUTINE_THREADSAFE = "asyncio.run_coroutine_threadsafe"
+_FUTURE_WAITS = frozenset({"concurrent.futures.wait", "concurrent.futures.as_completed"})
+
+
+def threadsafe_future(ctx: ModuleContext, expr: ast.expr) -> bool:
+    """``expr`` is the future of ``asyncio.run_coroutine_threadsafe(...)``: the call itself,
+    or a local or global name every assignment of which is such a call."""
+    if isinstance(expr, ast.Call):
+        return ctx.call_name(expr) == RUN_COROUTINE_THREADSAFE
+    if not isinstance(expr, ast.Name):
+        return False
+    binding = ctx.resolver.lookup(expr.id, ctx.scope)
+    if binding is None or binding.kind != "value" or not binding.values:
+        return False
+    return all(
+        isinstance(v, ast.Call) and ctx.call_name(v) == RUN_COROUTINE_THREADSAFE
+        for v in binding.values
+    )
+
+
+def waited_threadsafe_future(ctx: ModuleContext, call: ast.Call) -> ast.expr | None:
+    """``call`` waits for a ``run_coroutine_threadsafe`` future: ``fut.result()``,
+    ``concurrent.futures.wait([fut])`` / ``as_completed([fut])``. The future, or None.
+    (GIL408 reports these inside ``async def``; the blocking rules leave them to it.)"""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "result":
+        return func.value if threadsafe_future(ctx, func.value) else None
+    if not call.args or ctx.call_name(call) not in _FUTURE_WAITS:
+        return None
+    first = call.args[0]
+    items = first.elts if isinstance(first, (ast.List, ast.Tuple, ast.Set)) else [first]
+    return next((i for i in items if threadsafe_future(ctx, i)), None)
