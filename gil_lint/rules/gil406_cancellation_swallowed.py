@@ -18,19 +18,29 @@ class CancellationSwallowed(Rule):
     """
     ## What it does
     Flags, inside an `async def`, an `except` clause that catches
-    `asyncio.CancelledError` around an `await` and does not raise again: a clause
-    naming it (also `from asyncio import CancelledError`, `asyncio.exceptions.CancelledError`,
-    or in a tuple), `except BaseException`, or a bare `except:`. Also a `return` in the
-    `finally:` of such a `try`, which swallows the error even when the clause re-raises.
+    `asyncio.CancelledError` around an `await`, does not raise again, and lets the
+    coroutine go on to `await` more: a clause naming the error (also
+    `from asyncio import CancelledError`, `asyncio.exceptions.CancelledError`, or in a
+    tuple), `except BaseException`, or a bare `except:`, inside a loop that runs the
+    `try` again or followed by more `await`s. Also a `continue` in the `finally:` of such
+    a `try`, which drops the error even when the clause re-raises it.
 
-    Not reported: a clause with a `raise` statement anywhere in it (bare `raise`,
-    `raise exc`, or another exception); a `try` whose body has no `await`,
-    `async for` or `async with` (nothing there can be cancelled); `except Exception`,
-    which does not catch `CancelledError` since Python 3.8, nor
-    `concurrent.futures.CancelledError` (another class since 3.8); and awaiting a
-    task or future this function cancelled itself (`task.cancel()`, then
-    `try: await task` / `except CancelledError: pass`), the documented way to wait for
-    a cancelled task to finish.
+    Not reported:
+    - a clause with a `raise` statement in it (bare `raise`, `raise exc`, or another
+      exception, as `asyncio.timeout` itself does), a `raise` later in the function
+      (the error, or a flag the clause sets, is kept and raised after cleaning up), or
+      the error handed to a function of the module that raises
+      (`self._convert_error(exc)`);
+    - a clause that ends the coroutine (`return`, or nothing left to run after the
+      `try`): the task finishes, which is what a canceller waits for (whether a caller
+      awaiting this coroutine should have seen the error depends on the caller);
+    - a `try` whose body has no `await`, `async for` or `async with`;
+    - a `try` that only awaits an existing task or future (`await task`,
+      `await self._waiter`, also inside `async with asyncio.timeout(...)`): its own cancellation arrives as the same error, and
+      `task.cancel()` then `try: await task` / `except CancelledError: pass` is the
+      documented way to wait for a cancelled task to finish;
+    - `except Exception`, which does not catch `CancelledError` since Python 3.8, and
+      `concurrent.futures.CancelledError`, a different class since 3.8.
 
     A `# noqa: E722` for the bare `except:` does not silence this rule.
 
@@ -77,70 +87,95 @@ class CancellationSwallowed(Rule):
     NAME = "cancellation-swallowed"
     BRIEF = "`asyncio.CancelledError` caught around an `await` (by name, `BaseException` or bare `except:`) and not re-raised"
     MESSAGE = (
-        "`{clause}` catches `asyncio.CancelledError` around an `await` in `async def {function}` "
-        "and does not re-raise it: the task cannot be cancelled (timeouts, TaskGroup and "
-        "shutdown hang); {advice}"
+        "`{clause}` {verb} `asyncio.CancelledError` around an `await` in `async def {function}` "
+        "and the coroutine goes on: cancelling the task (timeouts, `TaskGroup`, shutdown) "
+        "does not stop it; {advice}"
     )
     FIX = "unsafe"
-    TRIGGERS = (b"except",)
+    TRIGGERS = (b"except", b"finally")
     VALID = [
-        "import asyncio\nasync def f(g):\n    try:\n        await g()\n"
-        "    except asyncio.CancelledError:\n        print('bye')\n        raise\n",
-        "async def f(g):\n    try:\n        await g()\n    except BaseException as exc:\n"
-        "        print(exc)\n        raise exc\n",
-        "async def f(g):\n    try:\n        await g()\n    except Exception:\n        pass\n",
-        "import asyncio\nasync def f(g):\n    try:\n        g()\n"
-        "    except asyncio.CancelledError:\n        pass\n",
-        "import asyncio\nasync def f(task):\n    task.cancel()\n    try:\n        await task\n"
-        "    except asyncio.CancelledError:\n        pass\n",
+        "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+        "        except asyncio.CancelledError:\n            print('bye')\n            raise\n",
+        "async def f(g):\n    while True:\n        try:\n            await g()\n"
+        "        except BaseException as exc:\n            print(exc)\n            raise exc\n",
+        "async def f(g):\n    while True:\n        try:\n            await g()\n"
+        "        except Exception:\n            pass\n",
+        "import asyncio\nasync def f(g):\n    while True:\n        try:\n            g()\n"
+        "        except asyncio.CancelledError:\n            pass\n        await g()\n",
+        # waiting for a cancelled task to finish
+        "import asyncio\nasync def f(task, g):\n    task.cancel()\n    try:\n        await task\n"
+        "    except asyncio.CancelledError:\n        pass\n    await g()\n",
         "import concurrent.futures\nasync def f(g):\n    try:\n        await g()\n"
-        "    except concurrent.futures.CancelledError:\n        pass\n",
-        "import asyncio\ndef f(g):\n    try:\n        g()\n    except BaseException:\n        pass\n",
+        "    except concurrent.futures.CancelledError:\n        pass\n    await g()\n",
         "import asyncio\nasync def f(g):\n    try:\n        await g()\n"
-        "    except asyncio.CancelledError:\n        raise TimeoutError from None\n",
+        "    except asyncio.CancelledError:\n        raise TimeoutError from None\n    await g()\n",
+        # the clause ends the coroutine: the task finishes
+        "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+        "        except asyncio.CancelledError:\n            return\n",
+        "import asyncio\nasync def f(g):\n    await g()\n    try:\n        await g()\n"
+        "    except asyncio.CancelledError:\n        print('stopped')\n",
         # a nested sync def's await-less try is not this function's
         "async def f(g):\n    def h():\n        try:\n            g()\n        except:\n"
-        "            pass\n    await g()\n",
+        "            pass\n    await g()\n    await g()\n",
+        # kept and raised later
+        "import asyncio\nasync def f(g, xs):\n    cancelled = False\n    for x in xs:\n"
+        "        try:\n            await g(x)\n        except asyncio.CancelledError:\n"
+        "            cancelled = True\n    if cancelled:\n        raise asyncio.CancelledError\n",
+        # handed to a helper that raises it, converted
+        "class S:\n    def _convert(self, exc):\n        raise OSError from exc\n"
+        "    async def send(self, g):\n        while True:\n            try:\n"
+        "                await g()\n            except BaseException as exc:\n"
+        "                self._convert(exc)\n",
+        # `continue` of a loop inside `finally:` is that loop's
+        "import asyncio\nasync def f(g, xs):\n    while True:\n        try:\n            await g()\n"
+        "        finally:\n            for x in xs:\n                continue\n",
     ]
     INVALID = [
         Example(
-            "import asyncio\nasync def f(g):\n    try:\n        await g()\n"
-            "    except asyncio.CancelledError:\n        print('cancelled')\n",
-            at="5:12-5:34",
-            fixed="import asyncio\nasync def f(g):\n    try:\n        await g()\n"
-            "    except asyncio.CancelledError:\n        print('cancelled')\n        raise\n",
+            "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except asyncio.CancelledError:\n            print('cancelled')\n",
+            at="6:16-6:38",
+            fixed="import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except asyncio.CancelledError:\n            print('cancelled')\n"
+            "            raise\n",
             unsafe=True,
         ),
         Example(
             "async def f(g):\n    try:\n        await g()\n    except:  # noqa: E722\n"
-            "        pass\n",
+            "        pass\n    await g()\n",
             at="4:5-4:11",
             fixed="async def f(g):\n    try:\n        await g()\n"
-            "    except Exception:  # noqa: E722\n        pass\n",
+            "    except Exception:  # noqa: E722\n        pass\n    await g()\n",
             unsafe=True,
         ),
         Example(
-            "async def f(g):\n    try:\n        await g()\n    except BaseException as e:\n"
-            "        print(e)\n",
-            at="4:12-4:25",
-            fixed="async def f(g):\n    try:\n        await g()\n    except Exception as e:\n"
-            "        print(e)\n",
+            "async def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except BaseException as e:\n            print(e)\n",
+            at="5:16-5:29",
+            fixed="async def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except Exception as e:\n            print(e)\n",
             unsafe=True,
         ),
         Example(
-            "from asyncio import CancelledError\nasync def f(g):\n    try:\n"
-            "        await g()\n    except (CancelledError, OSError):\n        return None\n",
-            at="5:12-5:37",
+            "from asyncio import CancelledError\nasync def f(g):\n    for _ in range(3):\n"
+            "        try:\n            await g()\n        except (CancelledError, OSError):\n"
+            "            continue\n",
+            at="6:16-6:41",
         ),
         Example(
-            "import asyncio\nasync def f(s):\n    try:\n        async with s:\n            pass\n"
-            "    except asyncio.exceptions.CancelledError: pass\n",
+            "import asyncio\nasync def f(s, g):\n    try:\n        async with s:\n            pass\n"
+            "    except asyncio.exceptions.CancelledError: pass\n    await g()\n",
             at="6:12-6:45",
         ),
         Example(
-            "import asyncio\nasync def f(g):\n    try:\n        await g()\n"
-            "    except asyncio.CancelledError:\n        raise\n    finally:\n        return 1\n",
-            at="8:9-8:17",
+            "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        finally:\n            continue\n",
+            at="7:13-7:21",
+        ),
+        Example(
+            "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except asyncio.CancelledError:\n            break\n    await g()\n",
+            at="6:16-6:38",
         ),
     ]
 
@@ -162,11 +197,16 @@ class CancellationSwallowed(Rule):
         function = ctx.enclosing_function()
         name = getattr(function.node, "name", "?") if function is not None else "?"
         catching = [h for h in handlers if _catches_cancel(ctx, h.type)]
-        if not catching:
+        if _awaits_task(ctx, body):
             return
-        if _awaits_own_cancelled(ctx, body, function.node if function is not None else None):
-            return
-        swallowing = [h for h in catching if not _raises(h.body)]
+        swallowing = [
+            h
+            for h in catching
+            if not _raises(h.body)
+            and not _raises_later(function.node if function is not None else None, h)
+            and not _hands_to_raiser(ctx, h)
+            and _continues(ctx, node, h)
+        ]
         for handler in swallowing:
             clause, at = _clause(ctx, handler)
             fix = _fix(ctx, handler)
@@ -175,22 +215,70 @@ class CancellationSwallowed(Rule):
                 if handler.type is None or _resolves(ctx, handler.type) == "builtins.BaseException"
                 else "re-raise it with `raise` after cleaning up"
             )
-            self.report(at, clause=clause, function=name, advice=advice, fix=fix)
-        if len(swallowing) < len(catching):
-            for stmt in finalbody:
-                for sub in walk_own(stmt):
-                    if isinstance(sub, ast.Return):
-                        self.report(
-                            sub,
-                            clause="return` in `finally",
-                            function=name,
-                            advice="move the `return` out of the `finally:` block",
-                        )
-                        return
+            self.report(at, clause=clause, verb="catches", function=name, advice=advice, fix=fix)
+        if swallowing or any(not _raises(h.body) for h in catching):
+            return
+        # `continue` in `finally:` drops the error in flight, re-raised or never caught
+        for stmt in finalbody:
+            for sub in _walk_outside_loops(stmt):
+                if isinstance(sub, ast.Continue):
+                    self.report(
+                        sub,
+                        clause="continue` in `finally:",
+                        verb="drops",
+                        function=name,
+                        advice="move the `continue` out of the `finally:` block",
+                    )
+                    return
+
+
+def _walk_outside_loops(root: ast.AST) -> list[ast.AST]:
+    """``root`` and the nodes under it, not entering loops (their ``continue`` is theirs)."""
+    out: list[ast.AST] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (*_LOOPS, *_FUNCTIONS, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
 
 
 def _awaits(body: list[ast.stmt]) -> bool:
     return any(isinstance(n, _AWAITS) for stmt in body for n in walk_own(stmt))
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_LOOPS = (ast.For, ast.While, ast.AsyncFor)
+
+
+def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) -> bool:
+    """After the clause, the task goes on to ``await`` again: the clause neither returns
+    nor leaves a loop whose body awaits, or an ``await`` follows the ``try``. A clause
+    that ends the coroutine (``return``, or nothing left to run) lets the task finish,
+    which is what the canceller waits for."""
+    if any(isinstance(s, ast.Return) for s in handler.body):
+        return False
+    breaks = any(isinstance(n, ast.Break) for s in handler.body for n in walk_own(s))
+    child, parent = node, ctx.parent(node)
+    while parent is not None:
+        for field in ("body", "orelse"):
+            block = getattr(parent, field, None)
+            if (
+                isinstance(block, list)
+                and child in block
+                and _awaits(block[block.index(child) + 1 :])
+            ):
+                return True
+        if isinstance(parent, _FUNCTIONS):
+            break
+        if isinstance(parent, _LOOPS) and child in parent.body:
+            if not breaks:
+                return True  # the loop runs the `try` and its `await` again
+            breaks = False  # the `break` leaves this loop: what follows it counts
+        child, parent = parent, ctx.parent(parent)
+    return False
 
 
 def _resolves(ctx: ModuleContext, expr: ast.expr) -> str | None:
@@ -209,22 +297,72 @@ def _raises(body: list[ast.stmt]) -> bool:
     return any(isinstance(n, ast.Raise) for stmt in body for n in walk_own(stmt))
 
 
-def _awaits_own_cancelled(
-    ctx: ModuleContext, body: list[ast.stmt], function: ast.AST | None
-) -> bool:
-    """Every ``await`` in ``body`` waits for something this function cancels (``X.cancel()``
-    with the same text as the awaited ``X``): waiting for a cancelled task to finish."""
+def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
+    """A ``raise`` after the clause in the function: the error (or a flag the clause sets)
+    is kept and raised later (``cancelled = True`` ... ``if cancelled: raise``)."""
     if function is None:
         return False
-    cancelled = {
-        ctx.segment(n.func.value)
-        for n in walk_own(function)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel"
-    }
-    if not cancelled:
+    end = getattr(handler, "end_lineno", None) or handler.lineno
+    return any(isinstance(n, ast.Raise) and n.lineno > end for n in walk_own(function))
+
+
+def _hands_to_raiser(ctx: ModuleContext, handler: ast.ExceptHandler) -> bool:
+    """The clause gives the caught error to a project function that raises
+    (``self._convert_socket_error(exc)``): it re-raises, converted."""
+    if handler.name is None:
         return False
-    awaited = [n for stmt in body for n in walk_own(stmt) if isinstance(n, _AWAITS)]
-    return all(isinstance(a, ast.Await) and ctx.segment(a.value) in cancelled for a in awaited)
+    for stmt in handler.body:
+        for n in walk_own(stmt):
+            if not isinstance(n, ast.Call) or not any(
+                isinstance(a, ast.Name) and a.id == handler.name for a in n.args
+            ):
+                continue
+            qual = ctx.qualname(n.func)
+            found = ctx.summaries.callee(qual, ctx.module_info) if qual else None
+            candidates: list[ast.AST]
+            if found is not None:
+                candidates = [found[1]]
+            elif isinstance(n.func, ast.Attribute):
+                # `self._convert(exc)` defined on a base class: this module's methods of
+                # that name
+                candidates = [
+                    s.node
+                    for s in ctx.scopes.values()
+                    if s.kind == "function" and getattr(s.node, "name", None) == n.func.attr
+                ]
+            else:
+                candidates = []
+            if any(isinstance(r, ast.Raise) for c in candidates for r in walk_own(c)):
+                return True
+    return False
+
+
+_TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at"})
+
+
+def _awaits_task(ctx: ModuleContext, body: list[ast.stmt]) -> bool:
+    """Every ``await`` in ``body`` waits for an existing task or future (``await task``,
+    ``await self._waiter``: a name, not a call), whose own cancellation also arrives as
+    ``CancelledError``: the documented ``task.cancel()`` / ``try: await task`` /
+    ``except CancelledError: pass`` wait for a cancelled task to finish."""
+    awaited = [
+        n
+        for stmt in body
+        for n in walk_own(stmt)
+        if isinstance(n, _AWAITS)
+        # `async with asyncio.timeout(...)`: its own cancellation becomes TimeoutError
+        and not (
+            isinstance(n, ast.AsyncWith)
+            and all(
+                isinstance(i.context_expr, ast.Call) and ctx.call_name(i.context_expr) in _TIMEOUTS
+                for i in n.items
+            )
+        )
+    ]
+    return bool(awaited) and all(
+        isinstance(a, ast.Await) and isinstance(a.value, (ast.Name, ast.Attribute, ast.Subscript))
+        for a in awaited
+    )
 
 
 def _clause(ctx: ModuleContext, handler: ast.ExceptHandler) -> tuple[str, ast.AST]:
