@@ -97,7 +97,7 @@ class LoopObjectFromThread(Rule):
         "`{name}` runs in a worker thread ({api}) and calls {call}{chain}, which is not "
         "thread-safe; {advice}"
     )
-    FIX = "safe"
+    FIX = "unsafe"
     TRIGGERS = (b"Thread", b"Executor", b"Pool", b"to_thread", b"run_in_executor")
     VALID = [
         # the thread-safe forms
@@ -265,7 +265,7 @@ def _fix(ctx: ModuleContext, entry: FunctionNode | ast.Lambda, contact: LoopCont
     if not any(isinstance(n, ast.Expr) and n.value is call for n in walk_own(entry)):
         return None
     func = call.func
-    args = [checked_segment(ctx, a) for a in call.args]
+    args = [_argument_text(ctx, a) for a in call.args]
     if any(a is None for a in args):
         return None
     name = contact.name
@@ -303,6 +303,13 @@ def _fix(ctx: ModuleContext, entry: FunctionNode | ast.Lambda, contact: LoopCont
         "unsafe",
         node_edit(ctx, call, text),
     )
+
+
+def _argument_text(ctx: ModuleContext, arg: ast.expr) -> str | None:
+    if isinstance(arg, ast.Starred):
+        inner = checked_segment(ctx, arg.value)
+        return None if inner is None else f"*{inner}"
+    return checked_segment(ctx, arg)
 
 
 def _loop_at_hand(ctx: ModuleContext, entry: FunctionNode) -> str | None:
