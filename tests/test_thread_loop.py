@@ -74,9 +74,7 @@ def test_finding_names_the_helper_in_another_module(tmp_path):
         "async def f():\n    await asyncio.to_thread(wake, ev)\n",
         encoding="utf-8",
     )
-    found = [
-        d for d in lint_source(main.read_text(), str(main), ALL) if d.code == "GIL405"
-    ]
+    found = [d for d in lint_source(main.read_text(), str(main), ALL) if d.code == "GIL405"]
     assert len(found) == 1
     assert found[0].evidence[-1].path.endswith("helpers.py")
     assert found[0].fix is None  # the call is in another file

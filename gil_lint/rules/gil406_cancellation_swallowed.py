@@ -92,7 +92,7 @@ class CancellationSwallowed(Rule):
         "does not stop it; {advice}"
     )
     FIX = "unsafe"
-    TRIGGERS = (b"except", b"finally")
+    TRIGGERS = (b"async",)  # only `async def` is checked; the blocking rules parse these files too
     VALID = [
         "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
         "        except asyncio.CancelledError:\n            print('bye')\n            raise\n",
