@@ -31,9 +31,12 @@ class CancellationSwallowed(Rule):
       (the error, or a flag the clause sets, is kept and raised after cleaning up), or
       the error handed to a function of the module that raises
       (`self._convert_error(exc)`);
-    - a clause that ends the coroutine (`return`, or nothing left to run after the
-      `try`): the task finishes, which is what a canceller waits for (whether a caller
-      awaiting this coroutine should have seen the error depends on the caller);
+    - a clause that ends the coroutine (`return`, nothing left to run after the `try`,
+      or only winding-down awaits before the end: `await conn.close()`,
+      `await self._shutdown()`, and `gather`/`wait` in a function that cancelled tasks;
+      `[cancellation]` in `knowledge/concurrency.toml`): the task finishes, which is
+      what a canceller waits for (whether a caller awaiting this coroutine should have
+      seen the error depends on the caller);
     - a `try` whose body has no `await`, `async for` or `async with`;
     - a `try` that only awaits an existing task or future (`await task`,
       `await self._waiter`, also inside `async with asyncio.timeout(...)`): its own cancellation arrives as the same error, and
@@ -254,31 +257,69 @@ _LOOPS = (ast.For, ast.While, ast.AsyncFor)
 
 
 def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) -> bool:
-    """After the clause, the task goes on to ``await`` again: the clause neither returns
-    nor leaves a loop whose body awaits, or an ``await`` follows the ``try``. A clause
-    that ends the coroutine (``return``, or nothing left to run) lets the task finish,
-    which is what the canceller waits for."""
+    """After the clause the coroutine goes on working: a loop runs the ``try`` (and its
+    ``await``) again, or it awaits more than winding down after the ``try``. A clause that
+    ends the coroutine (``return``, nothing left to run, or only ``close``/``shutdown``-like
+    awaits before the end) lets the task finish, which is what the canceller waits for."""
     if any(isinstance(s, ast.Return) for s in handler.body):
         return False
-    breaks = any(isinstance(n, ast.Break) for s in handler.body for n in walk_own(s))
+    jumps = [n for s in handler.body for n in _walk_outside_loops(s)]
+    breaks = any(isinstance(n, ast.Break) for n in jumps)
+    # after `break` or `continue` the rest of the loop's body does not run
+    skipping = breaks or any(isinstance(n, ast.Continue) for n in jumps)
     child, parent = node, ctx.parent(node)
     while parent is not None:
         for field in ("body", "orelse"):
             block = getattr(parent, field, None)
-            if (
-                isinstance(block, list)
-                and child in block
-                and _awaits(block[block.index(child) + 1 :])
-            ):
-                return True
+            if not skipping and isinstance(block, list) and child in block:
+                following = block[block.index(child) + 1 :]
+                if _works_after(ctx, following):
+                    return True
         if isinstance(parent, _FUNCTIONS):
             break
         if isinstance(parent, _LOOPS) and child in parent.body:
             if not breaks:
                 return True  # the loop runs the `try` and its `await` again
-            breaks = False  # the `break` leaves this loop: what follows it counts
+            breaks = skipping = False  # the `break` leaves this loop: what follows counts
         child, parent = parent, ctx.parent(parent)
     return False
+
+
+def _works_after(ctx: ModuleContext, stmts: list[ast.stmt]) -> bool:
+    """``stmts`` await something other than winding down (``await conn.close()``,
+    ``await self._shutdown()``, ``await asyncio.gather(*cancelled)``: see
+    ``[cancellation] cleanup_names``)."""
+    cleanup = ctx.knowledge.cleanup_names
+    if _cancels_something(ctx):
+        cleanup = cleanup | ctx.knowledge.cleanup_after_cancel
+    for stmt in stmts:
+        for n in walk_own(stmt):
+            if isinstance(n, (ast.AsyncFor, ast.AsyncWith)):
+                return True
+            if not isinstance(n, ast.Await):
+                continue
+            value = n.value
+            func = value.func if isinstance(value, ast.Call) else None
+            called = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else None
+            )
+            word = (called or "").lstrip("_")
+            if not any(word == c or word.startswith(f"{c}_") for c in cleanup):
+                return True
+    return False
+
+
+def _cancels_something(ctx: ModuleContext) -> bool:
+    """The enclosing function calls ``.cancel()`` on something."""
+    function = ctx.enclosing_function()
+    return function is not None and any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel"
+        for n in walk_own(function.node)
+    )
 
 
 def _resolves(ctx: ModuleContext, expr: ast.expr) -> str | None:

@@ -213,7 +213,35 @@ async def then_more(conn):
         await conn.read()
     except asyncio.exceptions.CancelledError:  # error: GIL406
         pass
+    await conn.send(b"more work")
+
+
+async def graceful_shutdown(server, conn):
+    try:
+        await server.serve_forever()
+    except asyncio.CancelledError:
+        pass
     await conn.close()
+    await server._shutdown()
+
+
+async def cancel_children(tasks):
+    try:
+        await asyncio.wait(tasks)
+        return
+    except asyncio.CancelledError:
+        pass
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def gathers_new_work(urls, fetch):
+    try:
+        await asyncio.sleep(1)
+    except asyncio.CancelledError:  # error: GIL406
+        pass
+    await asyncio.gather(*[fetch(u) for u in urls])  # error: GIL404
 
 
 async def async_with_swallowed(lock, conn):
@@ -222,7 +250,7 @@ async def async_with_swallowed(lock, conn):
             await conn.read()
     except asyncio.CancelledError:  # error: GIL406
         pass
-    await conn.close()
+    await conn.read()
 
 
 async def finally_continue(queue):
@@ -239,6 +267,17 @@ async def break_then_await(queue, conn):
             await queue.get()
         except asyncio.CancelledError:  # error: GIL406
             break
+    await conn.send(b"bye")
+
+
+async def break_then_close(queue, conn):
+    while True:
+        if queue.empty():
+            try:
+                await queue.get()
+            except asyncio.CancelledError:
+                break
+        await conn.send(b"item")
     await conn.close()
 
 
