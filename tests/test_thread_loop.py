@@ -110,3 +110,32 @@ def test_gil408_takes_the_wait_from_gil205():
     assert [d.code for d in lint_source(src, "t.py", ALL)] == ["GIL408"]
     src_gil205 = src.replace("return asyncio.run_coroutine_threadsafe(c, loop)", "return c")
     assert "GIL408" not in {d.code for d in lint_source(src_gil205, "t.py", ALL)}
+
+
+def test_method_run_in_a_thread_uses_the_loop_its_instance_keeps():
+    src = (
+        "import asyncio, sys, threading\nclass Reader:\n    def __init__(self, loop):\n"
+        "        self.loop = loop\n        self.queue = asyncio.Queue()\n"
+        "    def start(self):\n        threading.Thread(target=self._read).start()\n"
+        "    def _read(self):\n        for line in sys.stdin:\n"
+        "            self.queue.put_nowait(line)\n"
+    )
+    [found] = [d for d in lint_source(src, "t.py", ALL) if d.code == "GIL405"]
+    assert (found.row, found.evidence[0].row) == (7, 10)
+    result = fix_source(src, "t.py", ALL, unsafe=True)
+    assert "            self.loop.call_soon_threadsafe(self.queue.put_nowait, line)\n" in (
+        result.source
+    )
+    ast.parse(result.source)
+
+
+def test_a_thread_that_already_uses_the_threadsafe_forms_is_silent():
+    src = (
+        "import asyncio, threading\nclass Watcher(threading.Thread):\n"
+        "    def __init__(self, loop, fut, coro):\n        super().__init__()\n"
+        "        self._loop, self.fut, self.coro = loop, fut, coro\n"
+        "    def run(self):\n        self._loop.call_soon_threadsafe(self.fut.set_result, 1)\n"
+        "        asyncio.run_coroutine_threadsafe(self.coro, self._loop).result()\n"
+        "def main(loop, fut, coro):\n    Watcher(loop, fut, coro).start()\n"
+    )
+    assert "GIL405" not in {d.code for d in lint_source(src, "t.py", ALL)}

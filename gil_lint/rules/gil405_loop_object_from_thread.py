@@ -313,8 +313,8 @@ def _argument_text(ctx: ModuleContext, arg: ast.expr) -> str | None:
 
 
 def _loop_at_hand(ctx: ModuleContext, entry: FunctionNode) -> str | None:
-    """A parameter of ``entry`` (or a module global) that is an event loop: by its type,
-    or, untyped, by a name like ``loop``."""
+    """A parameter of ``entry``, an attribute of its instance or a module global that is an
+    event loop: by its type, or, untyped, by a name like ``loop``."""
     scope = ctx.scopes.get(entry)
     if scope is None:
         return None
@@ -324,6 +324,15 @@ def _loop_at_hand(ctx: ModuleContext, entry: FunctionNode) -> str | None:
         typed = ctx.resolver.qualname(ast.Name(id=param, ctx=ast.Load()), scope)
         if typed in k.event_loops or (typed is None and param in k.event_loop_names):
             return param
+    instance = scope.bindings.get(params[0]) if params else None
+    if instance is not None and instance.kind == "self":
+        # a method: a loop the instance keeps (`self.loop = loop` in `__init__`)
+        cls = ctx.resolver.class_scope(instance.qualname)
+        for attr in cls.self_attributes if cls is not None else ():
+            held = ast.Attribute(value=ast.Name(id=params[0], ctx=ast.Load()), attr=attr)
+            typed = ctx.resolver.qualname(held, scope)
+            if typed in k.event_loops or (typed is None and attr in k.event_loop_names):
+                return f"{params[0]}.{attr}"
     for global_name in ctx.module_scope.bindings:
         typed = ctx.resolver.qualname(ast.Name(id=global_name, ctx=ast.Load()), ctx.module_scope)
         if (
