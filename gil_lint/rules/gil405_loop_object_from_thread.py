@@ -314,30 +314,38 @@ def _argument_text(ctx: ModuleContext, arg: ast.expr) -> str | None:
 
 def _loop_at_hand(ctx: ModuleContext, entry: FunctionNode) -> str | None:
     """A parameter of ``entry``, an attribute of its instance or a module global that is an
-    event loop: by its type, or, untyped, by a name like ``loop``."""
+    event loop: by its type, or, untyped, by a name like ``loop``. (Asked through bindings:
+    the resolver memoises by node identity, so no made-up nodes are passed to it.)"""
     scope = ctx.scopes.get(entry)
     if scope is None:
         return None
     k = ctx.knowledge
+    resolver = ctx.resolver
+
+    def is_loop(name: str, typed: str | None) -> bool:
+        return typed in k.event_loops or (typed is None and name in k.event_loop_names)
+
     params = [a.arg for a in (*entry.args.posonlyargs, *entry.args.args, *entry.args.kwonlyargs)]
     for param in params:
-        typed = ctx.resolver.qualname(ast.Name(id=param, ctx=ast.Load()), scope)
-        if typed in k.event_loops or (typed is None and param in k.event_loop_names):
+        binding = scope.bindings.get(param)
+        if (
+            binding is not None
+            and binding.kind != "self"
+            and is_loop(param, resolver.binding_qualname(binding, scope))
+        ):
             return param
     instance = scope.bindings.get(params[0]) if params else None
     if instance is not None and instance.kind == "self":
         # a method: a loop the instance keeps (`self.loop = loop` in `__init__`)
-        cls = ctx.resolver.class_scope(instance.qualname)
-        for attr in cls.self_attributes if cls is not None else ():
-            held = ast.Attribute(value=ast.Name(id=params[0], ctx=ast.Load()), attr=attr)
-            typed = ctx.resolver.qualname(held, scope)
-            if typed in k.event_loops or (typed is None and attr in k.event_loop_names):
+        cls = resolver.class_scope(instance.qualname)
+        for attr, assigned in cls.self_attributes.items() if cls is not None else ():
+            types = {resolver.qualname(value, where) for value, where in assigned}
+            if len(types) == 1 and is_loop(attr, types.pop()):
                 return f"{params[0]}.{attr}"
-    for global_name in ctx.module_scope.bindings:
-        typed = ctx.resolver.qualname(ast.Name(id=global_name, ctx=ast.Load()), ctx.module_scope)
+    for global_name, binding in ctx.module_scope.bindings.items():
         if (
-            typed in k.event_loops
-            and ctx.resolver.lookup(global_name, scope) is (ctx.module_scope.bindings[global_name])
+            resolver.binding_qualname(binding, ctx.module_scope) in k.event_loops
+            and resolver.lookup(global_name, scope) is binding
         ):
             return global_name
     return None
