@@ -279,5 +279,26 @@ def waited_threadsafe_future(ctx: ModuleContext, call: ast.Call) -> ast.expr | N
     if not call.args or ctx.call_name(call) not in _FUTURE_WAITS:
         return None
     first = call.args[0]
-    items = first.elts if isinstance(first, (ast.List, ast.Tuple, ast.Set)) else [first]
-    return next((i for i in items if threadsafe_future(ctx, i)), None)
+    if isinstance(first, ast.Name):  # `futs = [run_coroutine_threadsafe(c, loop) for c in cs]`
+        binding = ctx.resolver.lookup(first.id, ctx.scope)
+        values = binding.values if binding is not None and binding.kind == "value" else []
+        if len(values) == 1:
+            first = values[0]
+    if isinstance(first, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        items = [first.elt]
+    elif isinstance(first, (ast.List, ast.Tuple, ast.Set)):
+        items = list(first.elts)
+    else:
+        items = [first]
+    return next(
+        (
+            i
+            for i in items
+            if threadsafe_future(ctx, i)
+            or (
+                isinstance(i, ast.Call)
+                and ctx.call_name(i, ctx.scopes.get(first, ctx.scope)) == RUN_COROUTINE_THREADSAFE
+            )
+        ),
+        None,
+    )

@@ -14,7 +14,7 @@ class WaitOnOwnLoop(Rule):
     Flags a wait for the future of `asyncio.run_coroutine_threadsafe(coro, loop)`
     inside an `async def`: `.result()` on it (on the call itself or on a variable
     every assignment of which is such a call), and `concurrent.futures.wait` /
-    `as_completed` given it.
+    `as_completed` given it (also a list of them, or a name bound to one).
 
     A sync function is not reported: `run_coroutine_threadsafe(...).result()` is
     the documented way for another thread to run a coroutine on a loop and wait.
@@ -110,6 +110,12 @@ class WaitOnOwnLoop(Rule):
             "import asyncio\nfrom concurrent import futures\nasync def f(c, loop):\n"
             "    fut = asyncio.run_coroutine_threadsafe(c, loop)\n    futures.wait([fut])\n",
             at="5:5-5:24",
+        ),
+        Example(
+            "import asyncio, concurrent.futures\nasync def f(cs, loop):\n"
+            "    futs = [asyncio.run_coroutine_threadsafe(c, loop) for c in cs]\n"
+            "    for fut in concurrent.futures.as_completed(futs):\n        print(fut.result())\n",
+            at="4:16-4:53",
         ),
         Example(
             "from asyncio import run_coroutine_threadsafe as submit\nasync def f(c, loop):\n"

@@ -402,6 +402,18 @@ async def waits_concurrently(loop):
     concurrent.futures.wait([fut])  # error: GIL408
 
 
+async def waits_for_many(loop, coros):
+    futs = [asyncio.run_coroutine_threadsafe(c, loop) for c in coros]
+    for fut in concurrent.futures.as_completed(futs):  # error: GIL408
+        print(fut.result())
+
+
+async def waits_on_alias(loop):
+    from asyncio import run_coroutine_threadsafe as submit
+
+    return submit(job(), loop).result()  # error: GIL408
+
+
 async def waits_properly(loop):
     fut = asyncio.run_coroutine_threadsafe(job(), loop)
     return await asyncio.wrap_future(fut)
