@@ -720,7 +720,8 @@ LOOP_TOUCHING_HELPERS = {
     ),
     "sets a future's result": (
         "asyncio.get_running_loop().create_future().set_result(pid)",
-        "`asyncio.get_running_loop().create_future().set_result` (t.py:9)",
+        # `loop.create_future()` is typed: an `asyncio.Future` (knowledge/types.toml)
+        "`asyncio.Future.set_result` (t.py:9)",
     ),
     "schedules a callback": (
         "loop = asyncio.get_event_loop()\n        loop.call_soon(print)",

@@ -525,3 +525,18 @@ async def test_large_document_is_linted_without_stalling_the_server(vscode: Lang
     assert hover is not None and "GIL201" in hover.contents.value
     assert not published_v2.done() and waited < 1.0, waited
     assert len(await published_v2) == 2_500
+
+
+async def test_thread_loop_quick_fix_edits_the_worker_function(vscode: LanguageClient):
+    # GIL405 is reported at the hand-off; its fix edits the call inside the thread's function
+    text = (
+        "import asyncio, threading\n\ndef tick(loop):\n    loop.call_soon(print, 'tick')\n\n"
+        "def main(loop):\n    threading.Thread(target=tick, args=(loop,)).start()\n"
+    )
+    diags = await open_doc(vscode, text)
+    assert [(d.code, d.range.start.line) for d in diags] == [("GIL405", 6)]
+    fix = titled(await actions_at(vscode, diags[0].range, diags), "call_soon_threadsafe")
+    assert fix.is_preferred  # a safe fix
+    fixed = apply(vscode, text, edits_of(fix))
+    assert "    loop.call_soon_threadsafe(print, 'tick')\n" in fixed
+    assert await change(vscode, fixed, 2) == []

@@ -29,6 +29,7 @@ HEAD = (
 
 # Lines each peer code flags in its own linter, which gil-lint reports too.
 CASES = [
+    ("ASYNC103", "while True:\n        try:\n            await work()\n        except: pass"),
     ("ASYNC210", "requests.get(u)"),
     ("ASYNC211", 'urllib3.PoolManager().request("GET", u)'),
     ("ASYNC212", "httpx.Client().get(u)"),

@@ -250,6 +250,12 @@ class Knowledge:
     # calls on a receiver of unknown type (`self.tasks[k].cancel()`)
     loop_affine: frozenset[str]
     loop_affine_methods: frozenset[str]
+    # calls that make a thread run its own event loop (its loop calls are then its own)
+    loop_owners: frozenset[str]
+    loop_owner_methods: frozenset[str]
+    # what a cancelled coroutine awaits to wind down (GIL406)
+    cleanup_names: frozenset[str]
+    cleanup_after_cancel: frozenset[str]
     pure: _NameSet
     pure_methods: frozenset[str]
     # decorators that run the function in a worker thread or process (calls return at once)
@@ -370,6 +376,10 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         coroutine_functions=frozenset(aio["coroutine_functions"]),
         loop_affine=frozenset(conc_t["loop_affine"]["calls"]),
         loop_affine_methods=frozenset(conc_t["loop_affine"]["methods"]),
+        loop_owners=frozenset(conc_t["loop_affine"]["owners"]),
+        loop_owner_methods=frozenset(conc_t["loop_affine"]["owner_methods"]),
+        cleanup_names=frozenset(conc_t["cancellation"]["cleanup_names"]),
+        cleanup_after_cancel=frozenset(conc_t["cancellation"]["cleanup_after_cancel"]),
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
         non_blocking_forms=_forms(blocking_t.get("non_blocking_forms", {})),

@@ -42,7 +42,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -119,6 +119,20 @@ class Summary:
         return " → ".join(s.located(here) for s in self.chain)
 
 
+@dataclass(frozen=True)
+class LoopContact:
+    """A loop-affine call reached from a function run in a worker thread: the chain of
+    steps to it, the call, the module it is in and its qualified name
+    (``asyncio.Future.set_result``)."""
+
+    chain: tuple[Step, ...]
+    call: ast.Call
+    module: ModuleInfo
+    name: str
+    # the callee as written (``self.fut.set_result``)
+    written: str
+
+
 @dataclass
 class _Facts:
     cpu: list[tuple[Step, ...]] = field(default_factory=list)
@@ -177,6 +191,8 @@ class Summaries:
         self._memo: dict[tuple[str, int, int], Summary] = {}
         self._in_progress: set[tuple[str, int, int]] = set()
         self._loop_memo: dict[tuple[str, int, int, int], tuple[Step, ...] | None] = {}
+        self._thread_memo: dict[tuple[str, int, int, int], LoopContact | None] = {}
+        self._loop_method_names: frozenset[str] | None = None
 
     # -- entry points -----------------------------------------------------------------
     def of_qualname(self, qualname: str, module: ModuleInfo) -> Summary | None:
@@ -276,6 +292,122 @@ class Summaries:
                     break
         self._loop_memo[key] = chain
         return chain
+
+    def loop_contact_in_thread(
+        self,
+        module: ModuleInfo,
+        fn: FunctionNode | ast.Lambda,
+        max_steps: int,
+        param_types: Mapping[str, str] | None = None,
+    ) -> LoopContact | None:
+        """For a function run in a worker thread: the first call it makes, itself or through
+        its helpers (at most ``max_steps`` deep), that belongs on an event loop's thread
+        (``[loop_affine]``), or None. Stricter than ``touches_loop``, which serves advice: a
+        receiver of unknown type counts only for the loop's methods on a name like ``loop``
+        (``fut.set_result`` may be a ``concurrent.futures.Future``'s, which is thread-safe).
+        ``param_types`` types ``fn``'s parameters from the arguments at the hand-off
+        (``fut = loop.create_future()`` passed in). A function that runs an event loop of
+        its own (``asyncio.run``, ``loop.run_forever()``...) calls its own loop: None."""
+        if max_steps <= 0:
+            return None
+        if isinstance(fn, ast.Lambda):
+            roots: list[ast.AST] = [fn.body]
+            key = None
+        else:
+            roots = list(fn.body)
+            key = None if param_types else (module.path, fn.lineno, fn.col_offset, max_steps)
+            if key is not None and key in self._thread_memo:
+                return self._thread_memo[key]
+        found = self._thread_contact(module, fn, roots, max_steps, param_types or {})
+        if key is not None:
+            self._thread_memo[key] = found
+        return found
+
+    def _thread_contact(
+        self,
+        module: ModuleInfo,
+        fn: FunctionNode | ast.Lambda,
+        roots: Sequence[ast.AST],
+        max_steps: int,
+        param_types: Mapping[str, str],
+    ) -> LoopContact | None:
+        k = self.knowledge
+        fn_scope = module.scopes[fn]
+        guarded = _guarded_calls(roots)
+        first: LoopContact | None = None
+        deeper: list[tuple[ast.Call, ModuleInfo, FunctionNode, str]] = []
+        for node, scope in _walk_scoped(roots, fn_scope, module, stop_at_loops=False):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = module.resolver.qualname(func, scope)
+            if (name is not None and name in k.loop_owners) or (
+                isinstance(func, ast.Attribute) and func.attr in k.loop_owner_methods
+            ):
+                return None  # the thread runs a loop of its own
+            if first is not None:
+                continue
+            shown = self._thread_loop_call(node, name, scope, fn_scope, module, param_types)
+            if shown is not None and not (node in guarded and shown.count(".") == 1):
+                written = _written(func)
+                step = self._step(module, node, f"`{written}` (line {node.lineno})")
+                first = LoopContact((step,), node, module, shown, written)
+                continue
+            if name is not None and name not in k.loop_affine:
+                callee = self.callee(name, module)
+                if callee is not None and not isinstance(callee[1], ast.AsyncFunctionDef):
+                    shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
+                    deeper.append((node, *callee, shown))
+        if first is not None:
+            return first
+        for node, callee_module, callee_fn, shown in deeper:
+            sub = self.loop_contact_in_thread(callee_module, callee_fn, max_steps - 1)
+            if sub is not None:
+                link = self._step(module, node, f"`{shown}` (line {node.lineno})")
+                return replace(sub, chain=(link, *sub.chain))
+        return None
+
+    def _thread_loop_call(
+        self,
+        node: ast.Call,
+        name: str | None,
+        scope: Scope,
+        fn_scope: Scope,
+        module: ModuleInfo,
+        param_types: Mapping[str, str],
+    ) -> str | None:
+        """How ``node`` reads as a loop-affine call (``asyncio.Future.set_result``), or None."""
+        k = self.knowledge
+        if name is not None and name in k.loop_affine:
+            return name
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            return None
+        receiver = func.value
+        if (
+            isinstance(receiver, ast.Name)
+            and receiver.id in param_types
+            and module.resolver.lookup(receiver.id, scope) is fn_scope.bindings.get(receiver.id)
+        ):
+            typed = f"{param_types[receiver.id]}.{func.attr}"
+            return typed if typed in k.loop_affine else None
+        if func.attr not in self._loop_methods():
+            return None
+        tail = (
+            receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", None)
+        )
+        if tail in k.event_loop_names and module.resolver.qualname(receiver, scope) is None:
+            return f"asyncio.AbstractEventLoop.{func.attr}"
+        return None
+
+    def _loop_methods(self) -> frozenset[str]:
+        """The event loop's own loop-affine methods (``call_soon``, ``stop``...)."""
+        if self._loop_method_names is None:
+            prefix = "asyncio.AbstractEventLoop."
+            self._loop_method_names = frozenset(
+                q.removeprefix(prefix) for q in self.knowledge.loop_affine if q.startswith(prefix)
+            )
+        return self._loop_method_names
 
     # -- analysis ---------------------------------------------------------------------------
     def _compute(self, module: ModuleInfo, fn: FunctionNode, depth: int) -> Summary:
@@ -767,6 +899,28 @@ def _walk_scoped(
         inner = scopes.get(node, s) if isinstance(node, _COMPREHENSIONS) else s
         children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, _NESTED)]
         stack.extend((c, inner) for c in reversed(children))
+
+
+_QUERY_GUARDS = frozenset({"RuntimeError", "Exception", "BaseException"})
+
+
+def _guarded_calls(roots: Sequence[ast.AST]) -> frozenset[ast.Call]:
+    """Calls in the body of a ``try`` whose handler catches ``RuntimeError`` (or wider):
+    ``try: asyncio.get_running_loop() except RuntimeError:`` asks whether a loop runs."""
+    out: set[ast.Call] = set()
+    for root in roots:
+        for node in walk_own(root):
+            if not isinstance(node, ast.Try) or not any(
+                h.type is None
+                or any(
+                    getattr(n, "id", getattr(n, "attr", None)) in _QUERY_GUARDS
+                    for n in ast.walk(h.type)
+                )
+                for h in node.handlers
+            ):
+                continue
+            out.update(n for stmt in node.body for n in walk_own(stmt) if isinstance(n, ast.Call))
+    return frozenset(out)
 
 
 def _counter_driven(loop: ast.While) -> bool:

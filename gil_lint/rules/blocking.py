@@ -18,6 +18,7 @@ from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary, in_memory_file_call
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
 from gil_lint.rules.base import Rule
+from gil_lint.rules.concurrency_apis import waited_threadsafe_future
 
 _LINE = re.compile(r"\(line (\d+)\)$")
 
@@ -118,6 +119,8 @@ class BlockingCallRule(Rule):
             return
         if not self._blocks_here(node, name, category) or self._iterated_in_thread(node, name):
             return
+        if waited_threadsafe_future(ctx, node) is not None:
+            return  # waiting on the loop's own future: GIL408 reports it (a deadlock)
         if self._receiver_reported(node) or self._uses_file_opened_here(node):
             return
         if self._repeats_reported_call(node, name) or self._joins_function_finding(node, name):

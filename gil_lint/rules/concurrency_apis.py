@@ -269,3 +269,58 @@ def forkserver_default_applies(ctx: ModuleContext) -> bool:
             for node in ast.walk(ctx.tree)
         )
     return not memo
+
+
+RUN_COROUTINE_THREADSAFE = "asyncio.run_coroutine_threadsafe"
+_FUTURE_WAITS = frozenset({"concurrent.futures.wait", "concurrent.futures.as_completed"})
+
+
+def threadsafe_future(ctx: ModuleContext, expr: ast.expr) -> bool:
+    """``expr`` is the future of ``asyncio.run_coroutine_threadsafe(...)``: the call itself,
+    or a local or global name every assignment of which is such a call."""
+    if isinstance(expr, ast.Call):
+        return ctx.call_name(expr) == RUN_COROUTINE_THREADSAFE
+    if not isinstance(expr, ast.Name):
+        return False
+    binding = ctx.resolver.lookup(expr.id, ctx.scope)
+    if binding is None or binding.kind != "value" or not binding.values:
+        return False
+    return all(
+        isinstance(v, ast.Call) and ctx.call_name(v) == RUN_COROUTINE_THREADSAFE
+        for v in binding.values
+    )
+
+
+def waited_threadsafe_future(ctx: ModuleContext, call: ast.Call) -> ast.expr | None:
+    """``call`` waits for a ``run_coroutine_threadsafe`` future: ``fut.result()``,
+    ``concurrent.futures.wait([fut])`` / ``as_completed([fut])``. The future, or None.
+    (GIL408 reports these inside ``async def``; the blocking rules leave them to it.)"""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "result":
+        return func.value if threadsafe_future(ctx, func.value) else None
+    if not call.args or ctx.call_name(call) not in _FUTURE_WAITS:
+        return None
+    first = call.args[0]
+    if isinstance(first, ast.Name):  # `futs = [run_coroutine_threadsafe(c, loop) for c in cs]`
+        binding = ctx.resolver.lookup(first.id, ctx.scope)
+        values = binding.values if binding is not None and binding.kind == "value" else []
+        if len(values) == 1:
+            first = values[0]
+    if isinstance(first, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        items = [first.elt]
+    elif isinstance(first, (ast.List, ast.Tuple, ast.Set)):
+        items = list(first.elts)
+    else:
+        items = [first]
+    return next(
+        (
+            i
+            for i in items
+            if threadsafe_future(ctx, i)
+            or (
+                isinstance(i, ast.Call)
+                and ctx.call_name(i, ctx.scopes.get(first, ctx.scope)) == RUN_COROUTINE_THREADSAFE
+            )
+        ),
+        None,
+    )

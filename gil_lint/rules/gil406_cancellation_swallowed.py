@@ -1,0 +1,454 @@
+from __future__ import annotations
+
+import ast
+
+from gil_lint.diagnostics import Edit, Fix
+from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.scopes import walk_own
+from gil_lint.fix.edits import fix_from, newline_of, node_edit
+from gil_lint.rules.base import Example, Rule
+
+# what catches asyncio's CancelledError (a BaseException since Python 3.8); not
+# `concurrent.futures.CancelledError`, a different class (an Exception) since then
+_CATCHES_CANCEL = frozenset({"asyncio.CancelledError", "builtins.BaseException"})
+_AWAITS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+class CancellationSwallowed(Rule):
+    """
+    ## What it does
+    Flags, inside an `async def`, an `except` clause that catches
+    `asyncio.CancelledError` around an `await`, does not raise again, and lets the
+    coroutine go on to `await` more: a clause naming the error (also
+    `from asyncio import CancelledError`, `asyncio.exceptions.CancelledError`, or in a
+    tuple), `except BaseException`, or a bare `except:`, inside a loop that runs the
+    `try` again or followed by more `await`s. Also a `continue` in the `finally:` of such
+    a `try`, which drops the error even when the clause re-raises it.
+
+    Not reported:
+    - a clause with a `raise` statement in it (bare `raise`, `raise exc`, or another
+      exception, as `asyncio.timeout` itself does), a `raise` later in the function
+      (the error, or a flag the clause sets, is kept and raised after cleaning up), or
+      the error handed to a function of the module that raises
+      (`self._convert_error(exc)`);
+    - a clause that ends the coroutine (`return`, nothing left to run after the `try`,
+      or only winding-down awaits before the end: `await conn.close()`,
+      `await self._shutdown()`, and `gather`/`wait` in a function that cancelled tasks;
+      `[cancellation]` in `knowledge/concurrency.toml`): the task finishes, which is
+      what a canceller waits for (whether a caller awaiting this coroutine should have
+      seen the error depends on the caller);
+    - a `try` whose body has no `await`, `async for` or `async with`;
+    - a `try` that only awaits an existing task or future (`await task`,
+      `await self._waiter`, also inside `async with asyncio.timeout(...)`): its own cancellation arrives as the same error, and
+      `task.cancel()` then `try: await task` / `except CancelledError: pass` is the
+      documented way to wait for a cancelled task to finish;
+    - `except Exception`, which does not catch `CancelledError` since Python 3.8, and
+      `concurrent.futures.CancelledError`, a different class since 3.8.
+
+    A `# noqa: E722` for the bare `except:` does not silence this rule.
+
+    ## Why is this bad?
+    `Task.cancel()` makes the pending `await` raise `CancelledError` in the task.
+    asyncio relies on it reaching the top of the task: `asyncio.timeout`,
+    `wait_for`, `TaskGroup` and `asyncio.run`'s shutdown cancel a task and wait
+    for it to end. A task that catches the error and carries on keeps running:
+    timeouts do not fire, task groups and servers hang on shutdown.
+
+    ## Example
+    ```python
+    import asyncio
+
+    async def worker(queue):
+        while True:
+            try:
+                job = await queue.get()
+                await handle(job)
+            except BaseException:
+                log.exception("job failed")
+    ```
+
+    ## Use instead
+    ```python
+    async def worker(queue):
+        while True:
+            try:
+                job = await queue.get()
+                await handle(job)
+            except Exception:
+                log.exception("job failed")
+    ```
+    or clean up and `raise` in the `except asyncio.CancelledError:` clause.
+
+    ## Fix safety
+    Unsafe. A bare `except:` or `except BaseException:` becomes `except Exception:`,
+    which also lets `KeyboardInterrupt` and `SystemExit` through; a clause that names
+    `CancelledError` alone gets a `raise` at its end, so the code after the `try`
+    no longer runs when the task is cancelled.
+    """
+
+    CODE = "GIL406"
+    NAME = "cancellation-swallowed"
+    BRIEF = "`asyncio.CancelledError` caught around an `await` (by name, `BaseException` or bare `except:`) and not re-raised"
+    MESSAGE = (
+        "`{clause}` {verb} `asyncio.CancelledError` around an `await` in `async def {function}` "
+        "and the coroutine goes on: cancelling the task (timeouts, `TaskGroup`, shutdown) "
+        "does not stop it; {advice}"
+    )
+    FIX = "unsafe"
+    TRIGGERS = (b"async",)  # only `async def` is checked; the blocking rules parse these files too
+    VALID = [
+        "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+        "        except asyncio.CancelledError:\n            print('bye')\n            raise\n",
+        "async def f(g):\n    while True:\n        try:\n            await g()\n"
+        "        except BaseException as exc:\n            print(exc)\n            raise exc\n",
+        "async def f(g):\n    while True:\n        try:\n            await g()\n"
+        "        except Exception:\n            pass\n",
+        "import asyncio\nasync def f(g):\n    while True:\n        try:\n            g()\n"
+        "        except asyncio.CancelledError:\n            pass\n        await g()\n",
+        # waiting for a cancelled task to finish
+        "import asyncio\nasync def f(task, g):\n    task.cancel()\n    try:\n        await task\n"
+        "    except asyncio.CancelledError:\n        pass\n    await g()\n",
+        "import concurrent.futures\nasync def f(g):\n    try:\n        await g()\n"
+        "    except concurrent.futures.CancelledError:\n        pass\n    await g()\n",
+        "import asyncio\nasync def f(g):\n    try:\n        await g()\n"
+        "    except asyncio.CancelledError:\n        raise TimeoutError from None\n    await g()\n",
+        # the clause ends the coroutine: the task finishes
+        "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+        "        except asyncio.CancelledError:\n            return\n",
+        "import asyncio\nasync def f(g):\n    await g()\n    try:\n        await g()\n"
+        "    except asyncio.CancelledError:\n        print('stopped')\n",
+        # a nested sync def's await-less try is not this function's
+        "async def f(g):\n    def h():\n        try:\n            g()\n        except:\n"
+        "            pass\n    await g()\n    await g()\n",
+        # kept and raised later
+        "import asyncio\nasync def f(g, xs):\n    cancelled = False\n    for x in xs:\n"
+        "        try:\n            await g(x)\n        except asyncio.CancelledError:\n"
+        "            cancelled = True\n    if cancelled:\n        raise asyncio.CancelledError\n",
+        # handed to a helper that raises it, converted
+        "class S:\n    def _convert(self, exc):\n        raise OSError from exc\n"
+        "    async def send(self, g):\n        while True:\n            try:\n"
+        "                await g()\n            except BaseException as exc:\n"
+        "                self._convert(exc)\n",
+        # `continue` of a loop inside `finally:` is that loop's
+        "import asyncio\nasync def f(g, xs):\n    while True:\n        try:\n            await g()\n"
+        "        finally:\n            for x in xs:\n                continue\n",
+    ]
+    INVALID = [
+        Example(
+            "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except asyncio.CancelledError:\n            print('cancelled')\n",
+            at="6:16-6:38",
+            fixed="import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except asyncio.CancelledError:\n            print('cancelled')\n"
+            "            raise\n",
+            unsafe=True,
+        ),
+        Example(
+            "async def f(g):\n    try:\n        await g()\n    except:  # noqa: E722\n"
+            "        pass\n    await g()\n",
+            at="4:5-4:11",
+            fixed="async def f(g):\n    try:\n        await g()\n"
+            "    except Exception:  # noqa: E722\n        pass\n    await g()\n",
+            unsafe=True,
+        ),
+        Example(
+            "async def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except BaseException as e:\n            print(e)\n",
+            at="5:16-5:29",
+            fixed="async def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except Exception as e:\n            print(e)\n",
+            unsafe=True,
+        ),
+        Example(
+            "from asyncio import CancelledError\nasync def f(g):\n    for _ in range(3):\n"
+            "        try:\n            await g()\n        except (CancelledError, OSError):\n"
+            "            continue\n",
+            at="6:16-6:41",
+        ),
+        Example(
+            "import asyncio\nasync def f(s, g):\n    try:\n        async with s:\n            pass\n"
+            "    except asyncio.exceptions.CancelledError: pass\n    await g()\n",
+            at="6:12-6:45",
+        ),
+        Example(
+            "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        finally:\n            continue\n",
+            at="7:13-7:21",
+        ),
+        Example(
+            "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except asyncio.CancelledError:\n            break\n    await g()\n",
+            at="6:16-6:38",
+        ),
+    ]
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._check(node)
+
+    def visit_TryStar(self, node: ast.AST) -> None:
+        self._check(node)
+
+    def _check(self, node: ast.AST) -> None:
+        ctx = self.ctx
+        if not ctx.in_async():
+            return
+        body: list[ast.stmt] = getattr(node, "body", [])
+        handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
+        finalbody: list[ast.stmt] = getattr(node, "finalbody", [])
+        if not _awaits(body):
+            return
+        function = ctx.enclosing_function()
+        name = getattr(function.node, "name", "?") if function is not None else "?"
+        catching = [h for h in handlers if _catches_cancel(ctx, h.type)]
+        if _awaits_task(ctx, body):
+            return
+        swallowing = [
+            h
+            for h in catching
+            if not _raises(h.body)
+            and not _raises_later(function.node if function is not None else None, h)
+            and not _hands_to_raiser(ctx, h)
+            and _continues(ctx, node, h)
+        ]
+        for handler in swallowing:
+            clause, at = _clause(ctx, handler)
+            fix = _fix(ctx, handler)
+            advice = (
+                "catch `Exception` instead"
+                if handler.type is None or _resolves(ctx, handler.type) == "builtins.BaseException"
+                else "re-raise it with `raise` after cleaning up"
+            )
+            self.report(at, clause=clause, verb="catches", function=name, advice=advice, fix=fix)
+        if swallowing or any(not _raises(h.body) for h in catching):
+            return
+        # `continue` in `finally:` drops the error in flight, re-raised or never caught
+        for stmt in finalbody:
+            for sub in _walk_outside_loops(stmt):
+                if isinstance(sub, ast.Continue):
+                    self.report(
+                        sub,
+                        clause="continue` in `finally:",
+                        verb="drops",
+                        function=name,
+                        advice="move the `continue` out of the `finally:` block",
+                    )
+                    return
+
+
+def _walk_outside_loops(root: ast.AST) -> list[ast.AST]:
+    """``root`` and the nodes under it, not entering loops (their ``continue`` is theirs)."""
+    out: list[ast.AST] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (*_LOOPS, *_FUNCTIONS, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _awaits(body: list[ast.stmt]) -> bool:
+    return any(isinstance(n, _AWAITS) for stmt in body for n in walk_own(stmt))
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_LOOPS = (ast.For, ast.While, ast.AsyncFor)
+
+
+def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) -> bool:
+    """After the clause the coroutine goes on working: a loop runs the ``try`` (and its
+    ``await``) again, or it awaits more than winding down after the ``try``. A clause that
+    ends the coroutine (``return``, nothing left to run, or only ``close``/``shutdown``-like
+    awaits before the end) lets the task finish, which is what the canceller waits for."""
+    if any(isinstance(s, ast.Return) for s in handler.body):
+        return False
+    jumps = [n for s in handler.body for n in _walk_outside_loops(s)]
+    breaks = any(isinstance(n, ast.Break) for n in jumps)
+    # after `break` or `continue` the rest of the loop's body does not run
+    skipping = breaks or any(isinstance(n, ast.Continue) for n in jumps)
+    child, parent = node, ctx.parent(node)
+    while parent is not None:
+        for field in ("body", "orelse"):
+            block = getattr(parent, field, None)
+            if not skipping and isinstance(block, list) and child in block:
+                following = block[block.index(child) + 1 :]
+                if _works_after(ctx, following):
+                    return True
+        if isinstance(parent, _FUNCTIONS):
+            break
+        if isinstance(parent, _LOOPS) and child in parent.body:
+            if not breaks:
+                return True  # the loop runs the `try` and its `await` again
+            breaks = skipping = False  # the `break` leaves this loop: what follows counts
+        child, parent = parent, ctx.parent(parent)
+    return False
+
+
+def _works_after(ctx: ModuleContext, stmts: list[ast.stmt]) -> bool:
+    """``stmts`` await something other than winding down (``await conn.close()``,
+    ``await self._shutdown()``, ``await asyncio.gather(*cancelled)``: see
+    ``[cancellation] cleanup_names``)."""
+    cleanup = ctx.knowledge.cleanup_names
+    if _cancels_something(ctx):
+        cleanup = cleanup | ctx.knowledge.cleanup_after_cancel
+    for stmt in stmts:
+        for n in walk_own(stmt):
+            if isinstance(n, (ast.AsyncFor, ast.AsyncWith)):
+                return True
+            if not isinstance(n, ast.Await):
+                continue
+            value = n.value
+            func = value.func if isinstance(value, ast.Call) else None
+            called = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else None
+            )
+            word = (called or "").lstrip("_")
+            if not any(word == c or word.startswith(f"{c}_") for c in cleanup):
+                return True
+    return False
+
+
+def _cancels_something(ctx: ModuleContext) -> bool:
+    """The enclosing function calls ``.cancel()`` on something."""
+    function = ctx.enclosing_function()
+    return function is not None and any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel"
+        for n in walk_own(function.node)
+    )
+
+
+def _resolves(ctx: ModuleContext, expr: ast.expr) -> str | None:
+    return ctx.qualname(expr)
+
+
+def _catches_cancel(ctx: ModuleContext, expr: ast.expr | None) -> bool:
+    if expr is None:
+        return True
+    if isinstance(expr, ast.Tuple):
+        return any(_catches_cancel(ctx, e) for e in expr.elts)
+    return _resolves(ctx, expr) in _CATCHES_CANCEL
+
+
+def _raises(body: list[ast.stmt]) -> bool:
+    return any(isinstance(n, ast.Raise) for stmt in body for n in walk_own(stmt))
+
+
+def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
+    """A ``raise`` after the clause in the function: the error (or a flag the clause sets)
+    is kept and raised later (``cancelled = True`` ... ``if cancelled: raise``)."""
+    if function is None:
+        return False
+    end = getattr(handler, "end_lineno", None) or handler.lineno
+    return any(isinstance(n, ast.Raise) and n.lineno > end for n in walk_own(function))
+
+
+def _hands_to_raiser(ctx: ModuleContext, handler: ast.ExceptHandler) -> bool:
+    """The clause gives the caught error to a project function that raises
+    (``self._convert_socket_error(exc)``): it re-raises, converted."""
+    if handler.name is None:
+        return False
+    for stmt in handler.body:
+        for n in walk_own(stmt):
+            if not isinstance(n, ast.Call) or not any(
+                isinstance(a, ast.Name) and a.id == handler.name for a in n.args
+            ):
+                continue
+            qual = ctx.qualname(n.func)
+            found = ctx.summaries.callee(qual, ctx.module_info) if qual else None
+            candidates: list[ast.AST]
+            if found is not None:
+                candidates = [found[1]]
+            elif isinstance(n.func, ast.Attribute):
+                # `self._convert(exc)` defined on a base class: this module's methods of
+                # that name
+                candidates = [
+                    s.node
+                    for s in ctx.scopes.values()
+                    if s.kind == "function" and getattr(s.node, "name", None) == n.func.attr
+                ]
+            else:
+                candidates = []
+            if any(isinstance(r, ast.Raise) for c in candidates for r in walk_own(c)):
+                return True
+    return False
+
+
+_TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at"})
+
+
+def _awaits_task(ctx: ModuleContext, body: list[ast.stmt]) -> bool:
+    """Every ``await`` in ``body`` waits for an existing task or future (``await task``,
+    ``await self._waiter``: a name, not a call), whose own cancellation also arrives as
+    ``CancelledError``: the documented ``task.cancel()`` / ``try: await task`` /
+    ``except CancelledError: pass`` wait for a cancelled task to finish."""
+    awaited = [
+        n
+        for stmt in body
+        for n in walk_own(stmt)
+        if isinstance(n, _AWAITS)
+        # `async with asyncio.timeout(...)`: its own cancellation becomes TimeoutError
+        and not (
+            isinstance(n, ast.AsyncWith)
+            and all(
+                isinstance(i.context_expr, ast.Call) and ctx.call_name(i.context_expr) in _TIMEOUTS
+                for i in n.items
+            )
+        )
+    ]
+    return bool(awaited) and all(
+        isinstance(a, ast.Await) and isinstance(a.value, (ast.Name, ast.Attribute, ast.Subscript))
+        for a in awaited
+    )
+
+
+def _clause(ctx: ModuleContext, handler: ast.ExceptHandler) -> tuple[str, ast.AST]:
+    """How the clause reads in the message, and the node the finding underlines."""
+    if handler.type is None:
+        at = ast.Pass(
+            lineno=handler.lineno,
+            col_offset=handler.col_offset,
+            end_lineno=handler.lineno,
+            end_col_offset=handler.col_offset + len("except"),
+        )
+        return "except:", at
+    return f"except {ctx.segment(handler.type)}", handler.type
+
+
+def _fix(ctx: ModuleContext, handler: ast.ExceptHandler) -> Fix | None:
+    message = "Catch `Exception`, which leaves `CancelledError` alone"
+    if handler.type is None:
+        row, col = handler.lineno, ctx.char_col(handler.lineno, handler.col_offset)
+        line = ctx.lines[row - 1]
+        if line[col - 1 : col - 1 + len("except:")] != "except:":
+            return None
+        return fix_from(
+            message,
+            "unsafe",
+            Edit(row, col + len("except"), row, col + len("except"), " Exception"),
+        )
+    if _resolves(ctx, handler.type) == "builtins.BaseException":
+        if ctx.resolver.lookup("Exception", ctx.scope) is not None:
+            return None  # `Exception` is shadowed here
+        return fix_from(message, "unsafe", node_edit(ctx, handler.type, "Exception"))
+    if _resolves(ctx, handler.type) != "asyncio.CancelledError":
+        return None  # a tuple: re-raising would re-raise the other errors too
+    last = handler.body[-1]
+    if last.lineno == handler.lineno:
+        return None  # `except CancelledError: pass` on one line
+    first = handler.body[0]
+    indent = ctx.lines[first.lineno - 1][: ctx.char_col(first.lineno, first.col_offset) - 1]
+    if indent.strip():
+        return None
+    end_row = getattr(last, "end_lineno", None) or last.lineno
+    end_col = len(ctx.lines[end_row - 1]) + 1
+    nl = newline_of(ctx.source)
+    return fix_from(
+        "Re-raise `CancelledError` at the end of the clause",
+        "unsafe",
+        Edit(end_row, end_col, end_row, end_col, f"{nl}{indent}raise"),
+    )
