@@ -24,6 +24,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 TARGET_GIL_VALUES = ("auto", "enabled", "disabled")
+# Test code (a file `test_*.py`, `*_test.py`, `conftest.py`, or under a folder `tests`, `test`
+# or `testing`) runs once per test: these performance rules are not reported there by default
+# (a blocking call or a CPU loop in a test slows the test, nobody's event loop); the
+# correctness rules (a coroutine never awaited, a race, a swallowed cancellation) are.
+DEFAULT_TEST_CODE_IGNORE = ("GIL101", "GIL103", "GIL2", "GIL303", "GIL404")
+_TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 RUNNING_VERSION: tuple[int, int] = (sys.version_info[0], sys.version_info[1])
 _CODE_PREFIX = re.compile(r"GIL[0-9]{0,3}")
 DEFAULT_EXCLUDE = (
@@ -60,6 +66,7 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    test_code_ignore: tuple[str, ...] = DEFAULT_TEST_CODE_IGNORE
     target_gil: str = "auto"
     # Issue #19: the oldest Python the code must run on: `target-version`, else the lowest
     # version `[project] requires-python` allows, else the running interpreter's.
@@ -98,12 +105,30 @@ class Settings:
     def ignored_for_file(self, code: str, path: str) -> bool:
         rel = self.relative(path)
         name = Path(path).name
+        if any(_matches(code, c) for c in self.test_code_ignore) and is_test_code(
+            self.within_project(path)
+        ):
+            return True
         for pattern, codes in self.per_file_ignores:
             if (fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern)) and any(
                 _matches(code, c) for c in codes
             ):
                 return True
         return False
+
+    def within_project(self, path: str) -> str:
+        """``path`` relative to the project root, else to the working folder; a path outside
+        both is reduced to its file name (the folders above a project say nothing of it)."""
+        p = Path(path)
+        if not p.is_absolute():
+            return p.as_posix()
+        for root in (self.project_root, Path.cwd()):
+            if root is not None:
+                try:
+                    return p.relative_to(root).as_posix()
+                except ValueError:
+                    pass
+        return p.name
 
     def relative(self, path: str) -> str:
         p = Path(path)
@@ -122,6 +147,7 @@ class Settings:
                 self.ignore,
                 self.extend_select,
                 self.per_file_ignores,
+                self.test_code_ignore,
                 self.target_gil,
                 self.target_version,
                 self.gather_max_size,
@@ -143,6 +169,18 @@ class Settings:
             return False
         is_enabled = getattr(sys, "_is_gil_enabled", None)
         return is_enabled is not None and not is_enabled()
+
+
+def is_test_code(path: str) -> bool:
+    """``path`` (relative to the project when it can be) is a test module or lies in a test
+    folder: ``test_x.py``, ``x_test.py``, ``conftest.py``, ``tests/``, ``test/``, ``testing/``."""
+    parts = Path(path).parts
+    if not parts:
+        return False
+    name = parts[-1]
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    return any(part in _TEST_FOLDERS for part in parts[:-1])
 
 
 def _matches(code: str, selector: str) -> bool:
@@ -241,6 +279,8 @@ def settings_from_table(
             changes["per_file_ignores"] = tuple(
                 (str(glob), _codes(codes, f"{where}.{glob!r}")) for glob, codes in value.items()
             )
+        elif key == "test-code-ignore":
+            changes["test_code_ignore"] = _codes(value, where)
         elif key == "exclude":
             changes["exclude"] = _strings(value, where)
         elif key == "extend-exclude":

@@ -173,3 +173,42 @@ def test_an_opt_in_rule_runs_only_when_its_code_is_selected():
         for selection in selections
     }
     assert list(codes.values()) == [[], [], [], ["GIL208"], ["GIL208"], ["GIL208"], []]
+
+
+def test_performance_rules_are_quiet_in_test_code_and_correctness_rules_are_not(tmp_path):
+    # a blocking call in an async test slows the test, nobody's event loop; a coroutine
+    # that is never awaited makes the test pass without running it
+    code = (
+        "import asyncio, time\nasync def helper():\n    pass\n"
+        "async def test_it():\n    time.sleep(1)\n    helper()\n"
+    )
+    settings = Settings(project_root=tmp_path)
+    found = {
+        rel: sorted(d.code for d in lint_source(code, str(tmp_path / rel), settings))
+        for rel in (
+            "app/service.py",
+            "tests/test_service.py",
+            "app/testing/client.py",
+            "app/utils_test.py",
+            "conftest.py",
+            "app/test_data_builder.py",
+            "contest/latest.py",
+        )
+    }
+    assert found == {
+        "app/service.py": ["GIL201", "GIL401"],
+        "tests/test_service.py": ["GIL401"],
+        "app/testing/client.py": ["GIL401"],
+        "app/utils_test.py": ["GIL401"],
+        "conftest.py": ["GIL401"],
+        "app/test_data_builder.py": ["GIL401"],
+        "contest/latest.py": ["GIL201", "GIL401"],
+    }
+    # the folders above the project say nothing: a project that lives in ~/test/ is not tests
+    inside = Settings(project_root=tmp_path / "test" / "proj")
+    path = str(tmp_path / "test" / "proj" / "svc.py")
+    assert [d.code for d in lint_source(code, path, inside)] == ["GIL201", "GIL401"]
+    # `test-code-ignore = []` lints test code like the rest
+    strict = settings_from_table({"test-code-ignore": []}, "p", Settings(project_root=tmp_path))
+    path = str(tmp_path / "tests" / "test_service.py")
+    assert sorted(d.code for d in lint_source(code, path, strict)) == ["GIL201", "GIL401"]

@@ -38,8 +38,10 @@ def reported_sites(diagnostics) -> set[tuple[int, str]]:
 def test_eval_file(path: Path):
     text = path.read_text(encoding="utf-8")
     # the project's own test packages set this through conftest-free settings
-    # every rule, the opt-in ones too (GIL208): the markers label them all
-    diagnostics = lint_source(text, str(path), Settings(select=("ALL",), target_gil="enabled"))
+    # every rule, the opt-in ones too (GIL208): the markers label them all; these files are
+    # under tests/, but they stand for application code (no test-code-ignore)
+    settings = Settings(select=("ALL",), target_gil="enabled", test_code_ignore=())
+    diagnostics = lint_source(text, str(path), settings)
     found = reported_sites(diagnostics)
     expected = expected_findings(text)
     missing = sorted(expected - found)
