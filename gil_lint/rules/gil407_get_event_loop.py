@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.diagnostics import Fix
 from gil_lint.engine.scopes import walk_own
-from gil_lint.fix.edits import fix_from, import_edit, imported_as, node_edit, usable_global
 from gil_lint.rules.base import Example, Rule
 
 GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
@@ -17,13 +15,11 @@ _CATCHES = frozenset({"RuntimeError", "Exception", "BaseException"})
 class GetEventLoop(Rule):
     """
     ## What it does
-    Flags `asyncio.get_event_loop()`:
-
-    - where no event loop runs: at module level (an `if __name__ == "__main__":`
-      block included), and in a sync function that then runs the loop itself
-      (`loop.run_until_complete(...)`, `loop.run_forever()`);
-    - inside `async def`, where a loop always runs and
-      `asyncio.get_running_loop()` is the call that says so.
+    Flags `asyncio.get_event_loop()` where no event loop runs: at module level
+    (an `if __name__ == "__main__":` block included), and in a sync function
+    that then runs the loop itself (`loop.run_until_complete(...)`,
+    `loop.run_forever()`). Inside `async def` the call works (a loop is
+    running); the opt-in GIL409 suggests `get_running_loop()` there.
 
     Not reported: a call after `asyncio.set_event_loop(...)` in the same
     function (or module), one inside a `try` that catches `RuntimeError`, and a
@@ -35,8 +31,7 @@ class GetEventLoop(Rule):
     With no loop running, `get_event_loop()` used to create one. That is
     deprecated (a `DeprecationWarning` from Python 3.12), and from Python 3.14
     it raises `RuntimeError: There is no current event loop` — a script that
-    worked on 3.11 fails at start-up. Inside `async def` it works, but it hides
-    what the code relies on; `get_running_loop()` can never create a stray loop.
+    worked on 3.11 fails at start-up.
 
     ## Example
     ```python
@@ -44,10 +39,6 @@ class GetEventLoop(Rule):
 
     loop = asyncio.get_event_loop()
     loop.run_until_complete(main())
-
-    async def fetch():
-        loop = asyncio.get_event_loop()
-        return await loop.run_in_executor(None, read_config)
     ```
 
     ## Use instead
@@ -55,34 +46,25 @@ class GetEventLoop(Rule):
     import asyncio
 
     asyncio.run(main())  # or: loop = asyncio.new_event_loop()
-
-    async def fetch():
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, read_config)
     ```
 
     ## Fix safety
-    Inside `async def` the fix to `asyncio.get_running_loop()` is safe: a loop
-    is running there, and both calls return it. No fix where no loop runs:
-    `asyncio.run(main())` changes how the program starts and stops, which is
-    the author's choice.
+    No fix: `asyncio.run(main())` changes how the program starts and stops,
+    which is the author's choice.
     """
 
     CODE = "GIL407"
     NAME = "get-event-loop"
-    BRIEF = "`asyncio.get_event_loop()` where no loop runs (an error from 3.14), or in `async def`"
+    BRIEF = "`asyncio.get_event_loop()` where no loop runs (an error from 3.14)"
     MESSAGE = (
-        "`{call}` inside `async def`: a loop is always running here — "
-        "`asyncio.get_running_loop()` says so and never creates a stray loop"
-    )
-    NO_LOOP = (
         "`{call}` where no event loop is running {fate}; run the entry coroutine with "
         "`asyncio.run(main())`, or create the loop with `asyncio.new_event_loop()`"
     )
-    FIX = "safe"
     TRIGGERS = (b"get_event_loop",)
     VALID = [
         "import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n",
+        # a loop runs here: it works (the opt-in GIL409 prefers get_running_loop)
+        "import asyncio\nasync def f():\n    loop = asyncio.get_event_loop()\n",
         # stores the loop: the class is built by code the loop runs
         "import asyncio\nclass P:\n    def __init__(self):\n"
         "        self.loop = asyncio.get_event_loop()\n",
@@ -112,19 +94,6 @@ class GetEventLoop(Rule):
             "    asyncio.get_event_loop().run_until_complete(server)\n",
             at="3:5-3:29",
         ),
-        Example(
-            "import asyncio\nasync def fetch(read):\n    loop = asyncio.get_event_loop()\n"
-            "    return await loop.run_in_executor(None, read)\n",
-            at="3:12-3:36",
-            fixed="import asyncio\nasync def fetch(read):\n    loop = asyncio.get_running_loop()\n"
-            "    return await loop.run_in_executor(None, read)\n",
-        ),
-        Example(
-            "from asyncio import get_event_loop\nasync def f():\n    return get_event_loop()\n",
-            at="3:12-3:28",
-            fixed="from asyncio import get_event_loop\nfrom asyncio import get_running_loop\n"
-            "async def f():\n    return get_running_loop()\n",
-        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -133,8 +102,7 @@ class GetEventLoop(Rule):
             return
         call = f"{ctx.segment(node.func)}()"
         if ctx.in_async():
-            self.report(node, call=call, fix=self._fix(node))
-            return
+            return  # it works there: the opt-in GIL409's business
         if self._caught(node) or self._loop_was_set(node):
             return
         function = ctx.enclosing_function()
@@ -145,7 +113,7 @@ class GetEventLoop(Rule):
             if ctx.settings.targets(3, 14)
             else "is deprecated, and later Pythons raise RuntimeError instead of creating one"
         )
-        self.report(node, self.NO_LOOP.format(call=call, fate=fate))
+        self.report(node, call=call, fate=fate)
 
     def _caught(self, node: ast.AST) -> bool:
         """Inside the body of a ``try`` whose handlers catch RuntimeError."""
@@ -196,26 +164,4 @@ class GetEventLoop(Rule):
             and isinstance(n.value, ast.Name)
             and n.value.id == name
             for n in walk_own(function)
-        )
-
-    def _fix(self, node: ast.Call) -> Fix | None:
-        ctx = self.ctx
-        func = node.func
-        title = "Use `asyncio.get_running_loop()`"
-        if isinstance(func, ast.Attribute):
-            return fix_from(
-                title, "safe", node_edit(ctx, func, f"{ctx.segment(func.value)}.get_running_loop")
-            )
-        existing = imported_as(ctx, "asyncio.get_running_loop")
-        if existing and usable_global(ctx, existing[0]):
-            return fix_from(title, "safe", node_edit(ctx, func, existing[0]))
-        if existing or "get_running_loop" in ctx.module_scope.bindings:
-            return None
-        if not usable_global(ctx, "get_running_loop"):
-            return None
-        return fix_from(
-            title,
-            "safe",
-            node_edit(ctx, func, "get_running_loop"),
-            import_edit(ctx, "from asyncio import get_running_loop"),
         )
