@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
-from gil_lint.engine.summaries import Summary
+from gil_lint.engine.summaries import CallShape, Summary
 from gil_lint.fix.edits import cst, fix_from, import_edit, imported_as, node_edit, render
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import (
+    Submission,
     evidence_of,
+    explain_sized,
     submission,
     thread_subclass_run,
     unwrap_partial,
@@ -151,6 +153,7 @@ class CpuBoundInThread(Rule):
             return
         run = thread_subclass_run(ctx, node)
         summary: Summary | None
+        chain: str | None = None
         if run is not None:
             summary = ctx.summaries.of(ctx.module_info, run)
             name = f"{ctx.segment(node.func)}.run"
@@ -158,15 +161,20 @@ class CpuBoundInThread(Rule):
             sub = submission(ctx, node)
             if sub is None or sub.kind != "thread":
                 return
-            func = unwrap_partial(ctx, sub.func)
-            summary = ctx.summary_of(func)
+            func, calls = call_shapes(ctx, sub)
+            summary = ctx.summary_of(func, None, calls)
             name = ctx.segment(func) if not isinstance(func, ast.Lambda) else "lambda"
-        if summary is None or summary.kind != "cpu":
+            if summary is not None and calls is not None:
+                base = ctx.summary_of(func)
+                chain = explain_sized(ctx, summary, base, _call_text(ctx, name, calls, node), node)
+        # the shared verdict: any CPU work, heavy or of a size not known (threads run it
+        # one at a time either way); a known small size is no CPU work at all
+        if summary is None or summary.weight is None:
             return
         self.report(
             node,
             name=name,
-            chain=summary.explain(ctx.path),
+            chain=chain or summary.explain(ctx.path),
             evidence=evidence_of(summary, ctx),
             fix=self._fix(node),
         )
@@ -176,6 +184,107 @@ class CpuBoundInThread(Rule):
 
 
 _THREAD_ONLY_KEYWORDS = frozenset({"thread_name_prefix"})
+# pool methods that call the function once per item of their iterables
+_PER_ITEM = frozenset({"map", "imap", "imap_unordered", "map_async"})
+_PER_TUPLE = frozenset({"starmap", "starmap_async"})
+
+
+def call_shapes(ctx: ModuleContext, sub: Submission) -> tuple[ast.expr, list[CallShape] | None]:
+    """The callable a submission runs (``functools.partial`` unwrapped) and the arguments
+    it is called with, one shape per call, when the call site shows them all (None when it
+    does not: ``args=params``, ``pool.map(f, items)``). Their known values size the
+    callable's loops: ``Thread(target=tally, args=(50,))`` runs ``tally(50)``."""
+    call, func = sub.call, sub.func
+    prefix: list[ast.expr] = []
+    prefix_keywords: list[ast.keyword] = []
+    while isinstance(func, ast.Call) and func.args and ctx.call_name(func) == "functools.partial":
+        prefix = [*func.args[1:], *prefix]
+        prefix_keywords = [*func.keywords, *prefix_keywords]
+        func = func.args[0]
+    shapes = _shapes(ctx, sub, call)
+    if shapes is None:
+        return func, None
+    return func, [([*prefix, *pos], [*prefix_keywords, *kws]) for pos, kws in shapes]
+
+
+def _call_text(ctx: ModuleContext, name: str, calls: list[CallShape], node: ast.Call) -> str:
+    """``tally(10**8)``: the one call a submission makes, as written (else the submission)."""
+    if len(calls) != 1:
+        return ctx.segment(node)
+    positional, keywords = calls[0]
+    parts = [ctx.segment(a) for a in positional]
+    parts += [f"{k.arg}={ctx.segment(k.value)}" for k in keywords]
+    return f"{name}({', '.join(parts)})"
+
+
+def _shapes(ctx: ModuleContext, sub: Submission, call: ast.Call) -> list[CallShape] | None:
+    if sub.api == "threading.Thread":
+        args = _keyword(call, "args") or (call.args[3] if len(call.args) > 3 else None)
+        kwargs = _keyword(call, "kwargs") or (call.args[4] if len(call.args) > 4 else None)
+        positional = _literal_items(args)
+        keywords = _literal_keywords(kwargs)
+        if positional is None or keywords is None:
+            return None
+        return [(positional, keywords)]
+    if sub.api in ("asyncio.to_thread", "loop.run_in_executor"):
+        return [(list(sub.args), list(call.keywords))]
+    method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+    if method == "submit":
+        return [(list(call.args[1:]), list(call.keywords))]
+    if method in ("apply", "apply_async"):
+        args = call.args[1] if len(call.args) > 1 else _keyword(call, "args")
+        kwds = call.args[2] if len(call.args) > 2 else _keyword(call, "kwds")
+        positional, keywords = _literal_items(args), _literal_keywords(kwds)
+        if positional is None or keywords is None:
+            return None
+        return [(positional, keywords)]
+    if method in _PER_ITEM and len(call.args) >= 2:
+        columns = [_literal_items(a, repeat=True) for a in call.args[1:]]
+        if any(c is None or not c for c in columns):
+            return None
+        rows = zip(*[c for c in columns if c is not None], strict=False)
+        return [(list(row), []) for row in rows]
+    if method in _PER_TUPLE and len(call.args) >= 2:
+        items = _literal_items(call.args[1], repeat=True)
+        tuples = [_literal_items(t) for t in items or ()]
+        if not items or any(t is None for t in tuples):
+            return None
+        return [(t, []) for t in tuples if t is not None]
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _literal_items(expr: ast.expr | None, *, repeat: bool = False) -> list[ast.expr] | None:
+    """The items of a literal tuple or list (``[x] * 4`` too, with ``repeat``); [] for
+    none given; None when they are not written out."""
+    if expr is None:
+        return []
+    if (
+        repeat
+        and isinstance(expr, ast.BinOp)
+        and isinstance(expr.op, ast.Mult)
+        and isinstance(expr.left, (ast.List, ast.Tuple))
+    ):
+        expr = expr.left  # the same items again: the same calls
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return list(expr.elts)
+    return None
+
+
+def _literal_keywords(expr: ast.expr | None) -> list[ast.keyword] | None:
+    if expr is None:
+        return []
+    if isinstance(expr, ast.Dict) and all(
+        isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys
+    ):
+        return [
+            ast.keyword(arg=k.value, value=v)  # type: ignore[union-attr]
+            for k, v in zip(expr.keys, expr.values, strict=True)
+        ]
+    return None
 
 
 def thread_pool_to_process_pool_fix(ctx: ModuleContext, call: ast.Call) -> Fix | None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
+from gil_lint.engine.summaries import CONSUMERS
 from gil_lint.fix.edits import async_library
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import evidence_of
+from gil_lint.rules.concurrency_apis import evidence_of, explain_sized
 
 
 class CpuBoundInAsync(Rule):
@@ -89,15 +90,15 @@ class CpuBoundInAsync(Rule):
         ctx = self.ctx
         if not ctx.in_async() or ctx.is_awaited(node):
             return
-        summary = ctx.summary_of(node.func)
-        if summary is None or summary.kind != "cpu" or not summary.heavy:
+        summary = ctx.summary_at(node)
+        if summary is None or summary.weight != "heavy":
             return
         if summary.generator and ctx.consumed_as(node) is None:
             return  # only makes a generator: its work runs where it is iterated
         self.report(
             node,
             what=f"`{ctx.segment(node.func)}`",
-            chain=summary.explain(ctx.path),
+            chain=explain_sized(ctx, summary, ctx.summary_of(node.func), ctx.segment(node), node),
             how=self._how(),
             evidence=evidence_of(summary, ctx),
         )
@@ -113,10 +114,52 @@ class CpuBoundInAsync(Rule):
         if not ctx.in_async() or self._inside_loop(node):
             return
         summary = ctx.summaries.loop_evidence(node, ctx.scope, ctx.module_info)
-        if summary.kind != "cpu" or not summary.heavy:
+        if summary.weight != "heavy":
             return
         header_end = node.iter if isinstance(node, ast.For) else node.test
         self._report_header(node, header_end, summary)
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node)
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._comprehension(node)
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node)
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        # a generator expression runs where it is consumed: `sum(x * x for x in ...)`
+        parent = self.ctx.parent(node)
+        if isinstance(parent, ast.Call) and node in parent.args:
+            consumer = self.ctx.call_name(parent)
+            if consumer in CONSUMERS:
+                self._comprehension(node)
+
+    def _comprehension(self, node: ast.expr) -> None:
+        ctx = self.ctx
+        if not ctx.in_async() or self._inside_loop(node) or self._inside_comprehension(node):
+            return
+        summary = ctx.summaries.comprehension_evidence(node, ctx.scope, ctx.module_info)
+        if summary.weight != "heavy":
+            return
+        self.report(
+            node,
+            what=f"The comprehension at line {node.lineno}",
+            chain=summary.explain(ctx.path),
+            how=self._how(),
+            evidence=evidence_of(summary, ctx),
+        )
+
+    def _inside_comprehension(self, node: ast.AST) -> bool:
+        parent = self.ctx.parent(node)
+        while parent is not None:
+            if isinstance(parent, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                return True
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return False
+            parent = self.ctx.parent(parent)
+        return False
 
     def _report_header(self, node: ast.stmt, header_end: ast.expr, summary) -> None:  # type: ignore[no-untyped-def]
         # the range covers the loop header (`for i in range(n)`), not the body
