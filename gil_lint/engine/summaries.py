@@ -601,12 +601,20 @@ class Summaries:
         arithmetic = False
         # the sizes of the inner loops, None for one not known (a `while`, data, `range(i)`)
         inner_sizes: list[int | None] = []
+        # an inner `range` not known to be small: numeric O(n²) work
+        inner_range = False
         first_cpu_call = len(facts.cpu)
         for node, inner in _walk_scoped([loop], scope, module, stop_at_loops=False):
             if isinstance(node, ast.Call):
                 classes.add(self._call(node, inner, module, depth, facts))
             elif isinstance(node, _LOOPS) and node is not loop:
-                inner_sizes.append(self._size(node, inner, module, facts.env)[0])
+                n = self._size(node, inner, module, facts.env)[0]
+                inner_sizes.append(n)
+                inner_range = inner_range or (
+                    isinstance(node, ast.For)
+                    and Sizes(module.resolver, inner).is_range(node.iter)
+                    and (n is None or n >= self.min_loop_iterations)
+                )
             elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
                 awaits = True
             elif isinstance(node, (ast.Yield, ast.YieldFrom)):
@@ -634,9 +642,8 @@ class Summaries:
         elif size is not None and size >= self.min_loop_iterations:
             heavy = True
         elif size is None:
-            # O(n²): an inner loop of unknown or big size in a loop of unknown size
-            heavy = heavy or any(n is None or n >= self.min_loop_iterations for n in inner_sizes)
-            heavy = heavy or how is not None  # range(n * 1_000_000)
+            # O(n²): an inner range of unknown or big size in a loop of unknown size
+            heavy = heavy or inner_range or how is not None  # or range(n * 1_000_000)
         if awaits or classes & {"io", "release", "unknown"}:
             return False
         if compute or "cpu" in classes:
