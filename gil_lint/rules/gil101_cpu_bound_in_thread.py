@@ -36,9 +36,19 @@ class CpuBoundInThread(Rule):
     container work that call nothing but pure functions, recursion, big
     comprehensions, known CPU-heavy calls. Work dominated by calls that release
     the GIL (numpy, hashlib, zlib, file and socket I/O, `time.sleep`) is not
-    CPU-bound; unknown library calls are not assumed to be. A loop over a
-    literal `range(N)` with `N` below `cpu-loop-min-iterations` (default 1000)
-    is not evidence.
+    CPU-bound; unknown library calls are not assumed to be. A lambda is judged
+    by its body (`target=lambda: sum(i * i for i in range(10**7))`).
+
+    Loop sizes come from one size model shared with GIL206: constants are
+    folded (`10**7`, `N * 1000`, module constants, `len` of a literal) and
+    the arguments the thread is given size the function's loops
+    (`Thread(target=tally, args=(50,))` runs `tally(50)`; also `submit`,
+    `to_thread`, `run_in_executor`, `functools.partial` and `map` over a
+    literal list). A loop nest of a known total below
+    `cpu-loop-min-iterations` (default 1000), or one that only yields, is no
+    CPU work; a size that is not known stays unknown, and the loop counts. When
+    the arguments are what make the work heavy, the message says so: "loop
+    over range(10,000,000) at line 4 via `tally(10**7)` at line 9".
 
     With `target-gil = "disabled"` (or `"auto"` on a free-threaded interpreter
     where the GIL is off) threads do run Python in parallel, and this rule is
@@ -103,6 +113,18 @@ class CpuBoundInThread(Rule):
         "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n"
         "def mul(a):\n    return np.dot(a, a)\n"
         "def main(arrs):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(mul, arrs))\n",
+        # sized by the call site: fifty, ten and two iterations are no CPU work
+        "import threading\ndef tally(n):\n    t = 0\n    for i in range(n):\n        t += i\n"
+        "    return t\ndef main():\n    threading.Thread(target=tally, args=(50,)).start()\n",
+        "from concurrent.futures import ThreadPoolExecutor\ndef tally(n):\n    t = 0\n"
+        "    for i in range(n):\n        t += i\n    return t\n"
+        "def main():\n    with ThreadPoolExecutor() as pool:\n        pool.submit(tally, 10)\n"
+        "        list(pool.map(tally, [5, 6]))\n",
+        "import threading\ndef walk(xs):\n    t = 0\n    for x in xs:\n        t += x * 2\n"
+        "    return t\ndef main():\n    threading.Thread(target=walk, args=([1, 2],)).start()\n",
+        # a module constant sizes the loop too
+        "import threading\nRETRIES = 5\ndef backoff():\n    t = 0\n    for i in range(RETRIES):\n"
+        "        t += 2**i\n    return t\ndef main():\n    threading.Thread(target=backoff).start()\n",
     ]
     INVALID = [
         Example(
@@ -144,6 +166,17 @@ class CpuBoundInThread(Rule):
             "        n = 0\n        while n < 10**7:\n            n += 1\n"
             "def main():\n    Worker().start()\n",
             at="8:5-8:13",
+        ),
+        Example(
+            "import threading\n"
+            "def main():\n    threading.Thread(target=lambda: sum(i * i for i in range(10**7))).start()\n",
+            at="3:5-3:70",
+        ),
+        Example(
+            "from concurrent.futures import ThreadPoolExecutor\ndef tally(n):\n    t = 0\n"
+            "    for i in range(n):\n        t += i\n    return t\n"
+            "def main():\n    with ThreadPoolExecutor() as pool:\n        return pool.submit(tally, 10**7)\n",
+            at="9:16-9:41",
         ),
     ]
 

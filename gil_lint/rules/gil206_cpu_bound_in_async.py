@@ -13,13 +13,24 @@ class CpuBoundInAsync(Rule):
     """
     ## What it does
     Flags heavy CPU-bound work run inline on the event loop inside an
-    `async def`: a call to a project function whose summary is CPU-bound with
-    heavy evidence (nested or `while` loops, a literal `range(N)` with `N` of at
-    least `cpu-loop-min-iterations`, recursion, known CPU-heavy calls), or such
-    a loop written directly in the coroutine.
+    `async def`: a call to a project function (in this module or another)
+    whose summary is CPU-bound with heavy evidence, or such a loop or
+    comprehension written directly in the coroutine (a generator expression
+    where a consumer like `sum` runs it).
 
-    A light loop over a list (`for item in items: total += item.price`) is
-    normal async code and is not reported.
+    "Heavy" is the verdict GIL101 shares, from one size model: a loop nest of
+    at least `cpu-loop-min-iterations` (default 1000) iterations by folded
+    constants (`range(10**7)`, `range(LIMIT)`) or by the arguments of the call
+    (`crunch(50_000_000)` where `crunch` loops over `range(n)`), a range
+    scaled by a big constant (`range(n * 1_000_000)`), nested ranges of unknown
+    size, a counting `while` loop, numeric recursion, known CPU-heavy calls.
+    GIL101 also reports CPU work of unknown size in a thread; this rule asks
+    for heavy evidence.
+
+    A light loop over a list (`for item in items: total += item.price`), a
+    loop of a known small size, a loop that waits (`await`, a queue, I/O) and
+    a generator loop that only yields (its work is its consumer's) are not
+    reported.
 
     ## Why is this bad?
     While the loop computes, the event loop cannot switch tasks: every other
@@ -66,6 +77,14 @@ class CpuBoundInAsync(Rule):
         "    return total\n",
         "import asyncio\nasync def f(q):\n    while True:\n        item = await q.get()\n"
         "        item += 1\n",
+        # a generator that counts up does no work of its own: each step waits for `next`
+        "def attempts():\n    attempt = 0\n    while attempt < 10**6:\n        yield attempt\n"
+        "        attempt += 1\nasync def f():\n    for a in attempts():\n        if a > 3:\n"
+        "            break\n",
+        # a short string, and a helper called with a small size
+        'async def f():\n    s = "hello"\n    return [ch * 2 for ch in s]\n',
+        "def crunch(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
+        "            t += i * j\n    return t\nasync def f():\n    return crunch(10)\n",
     ]
     INVALID = [
         Example(
@@ -80,6 +99,19 @@ class CpuBoundInAsync(Rule):
         Example(
             "def squares(n):\n    for i in range(n):\n        for j in range(i):\n            yield i * j\nasync def f(n):\n    return sum(squares(n))\n",
             at="6:16-6:26",
+        ),
+        Example(
+            "async def f(n):\n    for i in range(n * 1_000_000):\n        n += i\n",
+            at="2:5-2:34",
+        ),
+        Example(
+            "async def f():\n    return sum(i * i for i in range(10**7))\n",
+            at="2:15-2:44",
+        ),
+        Example(
+            "def crunch(n):\n    t = 0\n    for i in range(n):\n        t += i % 7\n    return t\n"
+            "async def f():\n    return crunch(5_000_000)\n",
+            at="7:12-7:29",
         ),
     ]
 
