@@ -496,7 +496,11 @@ class Summaries:
         line = getattr(call, "lineno", 1)
         if name is None:
             func = call.func
-            if isinstance(func, ast.Attribute) and func.attr in k.pure_methods:
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in k.pure_methods
+                and not _queue_get(func.attr, call)
+            ):
                 return "pure"
             return "unknown"
         shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
@@ -745,6 +749,15 @@ def _verdict(name: str, facts: _Facts) -> Summary:
     if cpu and (io or rel):
         return Summary(name, "mixed", _best(cpu) + _best(io or rel), facts.blocking)
     return Summary(name, "unknown", (), facts.blocking)
+
+
+def _queue_get(method: str, call: ast.Call) -> bool:
+    """``q.get()``, ``q.get(True, 5)``, ``q.get(timeout=1)``: no key, so not ``dict.get`` but
+    a queue's blocking ``get`` (a wait, not container work)."""
+    if method != "get":
+        return False
+    first = call.args[0] if call.args else None
+    return first is None or (isinstance(first, ast.Constant) and isinstance(first.value, bool))
 
 
 def _with_arguments(name: str, call: ast.Call, env: Env) -> str:
