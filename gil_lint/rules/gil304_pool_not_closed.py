@@ -47,7 +47,7 @@ class PoolNotClosed(Rule):
 
     CODE = "GIL304"
     NAME = "pool-not-closed"
-    BRIEF = "a pool or executor created in a function without `with` and never shut down"
+    BRIEF = "a pool or executor created in a function (or a module-level `multiprocessing` pool) without `with` and never shut down"
     MESSAGE = (
         "`{what}` is created without `with` and never shut down; use `with {what}(...) as pool:`"
     )
