@@ -183,14 +183,14 @@ class Sizes:
             and fn is not None
             and binding is not None
             and binding is fn.bindings.get(name)
-            and name not in _rebound(fn)[1]
+            and name not in _rebound(fn, self.resolver)[1]
         ):
             passed = lookup(self.env, name)
             if passed is not None:
                 return passed
         if binding is None or binding.kind != "value" or len(binding.values) != 1:
             return None
-        if name in _rebound(self._owner(name))[0]:
+        if name in _rebound(self._owner(name), self.resolver)[0]:
             return None  # `n = 10; n *= 1000`: the binding shows the first value only
         value = binding.values[0]
         if isinstance(value, ast.NamedExpr):
@@ -215,10 +215,10 @@ class Sizes:
         return self.scope
 
 
-def _rebound(scope: Scope) -> tuple[frozenset[str], frozenset[str]]:
-    """In ``scope``: the names augmented (``n += 1``, or declared ``global`` in a function
-    that may rebind them at any time), and the names stored to at all (a parameter stored
-    to no longer holds what the call passed)."""
+def _rebound(scope: Scope, resolver: Resolver) -> tuple[frozenset[str], frozenset[str]]:
+    """In ``scope``: the names augmented (``n += 1``; for the module also the names a
+    function declares ``global``: it may rebind them at any time), and the names stored to
+    at all (a parameter stored to no longer holds what the call passed)."""
     found = _REBOUND.get(scope)
     if found is None:
         augmented: set[str] = set()
@@ -229,9 +229,8 @@ def _rebound(scope: Scope) -> tuple[frozenset[str], frozenset[str]]:
             elif isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
                 stored.add(n.id)
         if scope.kind == "module":
-            augmented.update(
-                name for n in ast.walk(scope.node) if isinstance(n, ast.Global) for name in n.names
-            )
+            for s in resolver.scopes.values():
+                augmented.update(s.globals)
         found = _REBOUND[scope] = (frozenset(augmented), frozenset(stored | augmented))
     return found
 
