@@ -634,9 +634,12 @@ class Summaries:
                 message = f"loop over `{iter_type}` at line {loop.lineno}"
                 facts.io.append((self._step(module, loop, message),))
                 return False
-        if yields and not inner_sizes:
-            return False  # `while True: yield n; n += 1`: each step waits for the consumer
         size, how = self._size(loop, scope, module, facts.env)
+        # `while True: yield n; n += 1`: each step waits for the consumer, and how many steps
+        # it takes is the consumer's business, unless the range says it is big
+        known_big = (size or 0) >= self.min_loop_iterations or (size is None and how is not None)
+        if yields and not inner_sizes and not known_big:
+            return False
         heavy = isinstance(loop, ast.While) and arithmetic and _counter_driven(loop)
         if size is not None and None not in inner_sizes:
             total = size * max([1, *(n for n in inner_sizes if n is not None)])

@@ -93,6 +93,11 @@ def attempts():
         attempt += 1
 
 
+def big_squares():
+    for i in range(10**7):
+        yield i * i
+
+
 def driver():
     return tally(10**7)
 
@@ -171,6 +176,7 @@ async def handler(n, items, q):
     table = [i * 3 for i in range(LIMIT)]  # error: GIL206
     answer = crunch(50_000_000)  # error: GIL206
     primes = count_primes(n)  # error: GIL206
+    squared = sum(big_squares())  # error: GIL206
     i = total = 0
     while i < n:  # error: GIL206
         i += 1
@@ -196,4 +202,5 @@ async def handler(n, items, q):
     doubled = [x * 2 for x in range(10)]
     for delay in range(3):
         await asyncio.sleep(delay * 0.1)
-    return squares, table, answer, primes, small, unsized, doubled, sum(x for x in range(100))
+    result = squares, table, answer, primes, squared, small, unsized, doubled
+    return result, sum(x for x in range(100))
