@@ -41,7 +41,7 @@ def test_message_names_the_evidence_chain():
     # the chain is in another module: each step names its file
     assert (
         "`count_primes` is CPU-bound pure Python (loop at mathutils.py:20 → `is_prime` "
-        "(mathutils.py:21) → loop at mathutils.py:11)"
+        "(mathutils.py:21) → counting `while` loop at mathutils.py:11)"
     ) in d.message
     assert [e.row for e in d.evidence] == [20, 21, 11]
     assert all(e.path.endswith("mathutils.py") for e in d.evidence)

@@ -640,22 +640,31 @@ class Summaries:
         known_big = (size or 0) >= self.min_loop_iterations or (size is None and how is not None)
         if yields and not inner_sizes and not known_big:
             return False
-        heavy = isinstance(loop, ast.While) and arithmetic and _counter_driven(loop)
+        line = loop.lineno
+        # why it is heavy, as the evidence says it (None: not heavy)
+        why: str | None = None
+        if isinstance(loop, ast.While) and arithmetic and _counter_driven(loop):
+            why = f"counting `while` loop at line {line}"
         if size is not None and None not in inner_sizes:
             total = size * max([1, *(n for n in inner_sizes if n is not None)])
             if total < self.min_loop_iterations:
                 return False  # a known, small amount of work
-            heavy = True
+            if inner_sizes:
+                why = f"nested loops of {count(total)} iterations at line {line}"
+            else:
+                why = f"loop over {how or f'{count(size)} items'} at line {line}"
         elif size is not None and size >= self.min_loop_iterations:
-            heavy = True
-        elif size is None:
+            why = f"loop over {how or f'{count(size)} items'} at line {line}"
+        elif size is None and how is not None:
+            why = f"loop over {how} at line {line}"  # range(n * 1_000_000)
+        elif size is None and inner_range:
             # O(n²): an inner range of unknown or big size in a loop of unknown size
-            heavy = heavy or inner_range or how is not None  # or range(n * 1_000_000)
+            why = why or f"nested loops over a `range` at line {line}"
         if awaits or classes & {"io", "release", "unknown"}:
             return False
         if compute or "cpu" in classes:
-            shown_loop = f"loop over {how} at line {loop.lineno}" if how and heavy else None
-            step = self._step(module, loop, shown_loop or f"loop at line {loop.lineno}")
+            heavy = why is not None
+            step = self._step(module, loop, why or f"loop at line {line}")
             # the loop's chain goes on into the CPU-bound callee it calls, if any
             inner_chains = facts.cpu[first_cpu_call:]
             facts.cpu.append((step, *(inner_chains[0] if inner_chains else ())))
