@@ -21,7 +21,9 @@ class PoolNotClosed(Rule):
     it lives as long as the program, and the `multiprocessing` documentation
     warns that such a pool can hang the process at finalization. Module-level
     `concurrent.futures` executors are not reported: the module joins their
-    workers itself when the interpreter exits.
+    workers itself when the interpreter exits. A pool a function assigns to a
+    `global` name is judged like a module-level one: another function of the
+    module may close it.
 
     ## Why is this bad?
     Every call leaks worker threads or processes. A `multiprocessing.Pool` that
@@ -69,6 +71,8 @@ class PoolNotClosed(Rule):
         "POOL.close()\nPOOL.join()\n",
         "from multiprocessing.pool import ThreadPool\nPOOL = ThreadPool(4)\n"
         "def shutdown():\n    POOL.terminate()\n",
+        "from multiprocessing import Pool\npool = None\ndef start():\n    global pool\n"
+        "    pool = Pool()\ndef stop():\n    pool.close()\n",
     ]
     INVALID = [
         Example(
@@ -108,11 +112,15 @@ class PoolNotClosed(Rule):
             return
         if constructed_pool(ctx, node.value) is None:
             return
-        if module_level and _shut_down_at_exit(
-            ctx.resolver.call_result_type(node.value, ctx.scope)
-        ):
+        name = node.targets[0].id
+        if name in ctx.scope.globals or name in ctx.scope.nonlocals:
+            # `global pool; pool = Pool()`: any function of the module may close it
+            module_level = True
+        pool_type = ctx.resolver.call_result_type(node.value, ctx.scope)
+        if module_level and _shut_down_at_exit(pool_type):
             return
-        self.candidates.append((node.targets[0].id, ctx.scope, node.value))
+        scope = ctx.module_scope if module_level else ctx.scope
+        self.candidates.append((name, scope, node.value))
 
     def visit_Call(self, node: ast.Call) -> None:
         # `ThreadPoolExecutor().submit(f)`: a pool nobody can ever shut down
