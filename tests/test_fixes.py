@@ -146,7 +146,7 @@ NO_FIX = {
     "a thread-only keyword": "from concurrent.futures import ThreadPoolExecutor\n"
     "def work(n):\n    t = 0\n    for i in range(n):\n        t += i * i\n    return t\n"
     "def main():\n    ex = ThreadPoolExecutor(thread_name_prefix='w')\n"
-    "    return ex.submit(work, 10)\n",
+    "    return ex.submit(work, 10**6)\n",
 }
 
 
@@ -390,9 +390,9 @@ def test_thread_pool_fix_on_three_pools_leaves_no_thread_pool_import():
         "def main(xs):\n    with ThreadPoolExecutor() as ex:\n"
         "        return list(ex.map(work, xs))\n"
         "def again(xs):\n    with ThreadPoolExecutor(2) as ex:\n"
-        "        return ex.submit(work, 10)\n"
+        "        return ex.submit(work, 10**6)\n"
         "def last(xs):\n    with ThreadPoolExecutor(3) as ex:\n"
-        "        return ex.submit(work, 20)\n"
+        "        return ex.submit(work, 2 * 10**6)\n"
     )
     src = "from concurrent.futures import ThreadPoolExecutor, wait\n" + _WORK + body
     assert _unsafe_fixed(src) == (

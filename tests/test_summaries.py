@@ -41,7 +41,7 @@ def test_message_names_the_evidence_chain():
     # the chain is in another module: each step names its file
     assert (
         "`count_primes` is CPU-bound pure Python (loop at mathutils.py:20 → `is_prime` "
-        "(mathutils.py:21) → loop at mathutils.py:11)"
+        "(mathutils.py:21) → counting `while` loop at mathutils.py:11)"
     ) in d.message
     assert [e.row for e in d.evidence] == [20, 21, 11]
     assert all(e.path.endswith("mathutils.py") for e in d.evidence)
@@ -66,7 +66,7 @@ def test_guide_thread_example_is_flagged():
     gil101 = [d for d in found if d.code == "GIL101"]
     assert len(gil101) == 1
     assert "cpu_intensive_task" in gil101[0].message
-    assert "loop at line" in gil101[0].message
+    assert "loop over range(10,000,000) at line" in gil101[0].message
 
 
 def test_guide_threading_works_well_examples_are_silent():
@@ -188,7 +188,7 @@ def test_evidence_points_at_the_node_not_column_1(monkeypatch):
     found = lint_source(EVIDENCE_SOURCE, "ev.py", Settings(target_gil="enabled"))
     evidence = {d.row: d.evidence for d in found if d.code == "GIL101"}
     loop, comprehension = evidence[18][0], evidence[19][0]
-    assert (loop.message, loop.row, loop.col) == ("loop at line 6", 6, 5)
+    assert (loop.message, loop.row, loop.col) == ("loop over range(10,000,000) at line 6", 6, 5)
     # a code-point column: "é" is two bytes, ast's offset would say 31
     assert (comprehension.row, comprehension.col) == (12, 30)
     located = next(d for d in found if d.row == 18).to_dict()["evidence"][0]["location"]
@@ -212,7 +212,8 @@ def test_evidence_in_another_module_has_its_column():
     for e in evidence:
         line = Path(e.path).read_text().splitlines()[e.row - 1]
         # the step's node starts at its column: `loop at ...` a loop, `` `f` (...) `` a call
-        called = re.search(r"`(?:[\w.]+\.)?(\w+)`", e.message)
+        # (`f(10)` when the arguments it passes are known)
+        called = re.search(r"`(?:[\w.]+\.)?(\w+)(?:\([^`]*\))?`", e.message)
         start = called.group(1) if called else ("for ", "while ")
         assert line[e.col - 1 :].startswith(start), (e, line)
 

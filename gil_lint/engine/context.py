@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix, Severity
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
-from gil_lint.engine.summaries import CONSUMERS, PASS_THROUGH, Step, Summaries, Summary
+from gil_lint.engine.summaries import (
+    CONSUMERS,
+    PASS_THROUGH,
+    CallShape,
+    Step,
+    Summaries,
+    Summary,
+)
 from gil_lint.text import split_lines
 
 if TYPE_CHECKING:
@@ -92,8 +99,19 @@ class ModuleContext:
             _ = self.module_info
         return self._summaries
 
-    def summary_of(self, func: ast.expr, scope: Scope | None = None) -> Summary | None:
-        return self.summaries.of_expression(func, scope or self.scope, self.module_info)
+    def summary_of(
+        self,
+        func: ast.expr,
+        scope: Scope | None = None,
+        calls: Sequence[CallShape] | None = None,
+    ) -> Summary | None:
+        """The summary of the callable ``func``; ``calls``: the arguments it is called with,
+        when known (they size its loops)."""
+        return self.summaries.of_expression(func, scope or self.scope, self.module_info, calls)
+
+    def summary_at(self, call: ast.Call) -> Summary | None:
+        """The summary of what ``call`` runs, with its arguments."""
+        return self.summary_of(call.func, None, [(call.args, call.keywords)])
 
     # -- source positions ------------------------------------------------------------
     @property

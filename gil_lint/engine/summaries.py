@@ -40,6 +40,7 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
 from __future__ import annotations
 
 import ast
+import copy
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -51,10 +52,14 @@ from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.once import once_nodes
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import NESTED_SCOPES, FunctionNode, Resolver, Scope, walk_own
+from gil_lint.engine.sizes import EMPTY, Env, Sizes, bind, merge
+from gil_lint.engine.sizes import shown as count
 
 Kind = Literal["cpu", "io", "releases-gil", "mixed", "unknown"]
 # a blocking call reached: its category and the chain of steps to it
 Blocking = tuple[str, tuple["Step", ...]]
+# the arguments of one call: positional, keywords
+CallShape = tuple[Sequence[ast.expr], Sequence[ast.keyword]]
 # how often an argument changes, seen from the caller: None when it varies, else the
 # caller's parameters it is taken from (empty: a constant, or the parameter's default)
 _Varies = frozenset[str] | None
@@ -93,8 +98,7 @@ class Summary:
     # the first blocking call reached (category, chain to it) that the async rules report
     # through helpers, whatever the arguments
     blocking: Blocking | None = None
-    # CPU evidence that is heavy on its own: nested or `while` loops, a literal
-    # range of at least cpu-loop-min-iterations, recursion, known CPU-heavy calls
+    # CPU evidence that is heavy on its own (see ``weight``)
     heavy: bool = False
     # a generator function (also a @contextmanager one): calling it runs nothing; its
     # body runs when the generator is iterated or the context is entered
@@ -112,6 +116,18 @@ class Summary:
     # first parameter is the instance)
     arguments: ast.arguments | None = field(default=None, compare=False)
     method: bool = False
+
+    @property
+    def weight(self) -> Literal["heavy", "unsized"] | None:
+        """The one verdict on CPU work every rule shares. ``heavy``: a loop of a known size
+        of at least cpu-loop-min-iterations (also through the arguments of a call), nested
+        loops over sizes not known to be small, a counting ``while``, numeric recursion,
+        known CPU-heavy calls. ``unsized``: computing loops over data of unknown size.
+        None: not CPU-bound (a loop of a known small size is no CPU evidence at all).
+        GIL101 reports both (threads serialize any CPU work); GIL206 only ``heavy``."""
+        if self.kind != "cpu":
+            return None
+        return "heavy" if self.heavy else "unsized"
 
     def explain(self, here: str | None = None) -> str:
         """``loop at line 34 → `is_prime` (line 35) → loop at mathutils.py:26``: steps in
@@ -174,6 +190,9 @@ class _Facts:
             self.blocking = blocking
         self.guard = guard if self.guard is None else self.guard & guard
 
+    # the parameters a call site gave known values (sizes.py)
+    env: Env = EMPTY
+
 
 class Summaries:
     def __init__(
@@ -188,50 +207,86 @@ class Summaries:
         self.knowledge = knowledge
         self.min_loop_iterations = min_loop_iterations
         self.max_depth = max_depth
-        self._memo: dict[tuple[str, int, int], Summary] = {}
+        self._memo: dict[tuple[str, int, int, Env], Summary] = {}
         self._in_progress: set[tuple[str, int, int]] = set()
         self._loop_memo: dict[tuple[str, int, int, int], tuple[Step, ...] | None] = {}
         self._thread_memo: dict[tuple[str, int, int, int], LoopContact | None] = {}
         self._loop_method_names: frozenset[str] | None = None
 
     # -- entry points -----------------------------------------------------------------
-    def of_qualname(self, qualname: str, module: ModuleInfo) -> Summary | None:
-        """Summary of a function by qualified name, in ``module`` or elsewhere in the project."""
-        found = self.callee(qualname, module)
-        if found is None or isinstance(found[1], ast.AsyncFunctionDef):
-            # calling an `async def` only creates a coroutine: nothing runs yet
-            return None
-        if is_offloaded(*found, self.knowledge):
-            return None  # `@run_on_executor`: the call hands the body to a worker
-        return self.of(*found)
-
-    def of(self, module: ModuleInfo, fn: FunctionNode, depth: int = 0) -> Summary:
+    def of(self, module: ModuleInfo, fn: FunctionNode, depth: int = 0, env: Env = EMPTY) -> Summary:
+        """``fn``'s summary; ``env``: what one call site passes its parameters (sizes.py)."""
         key = (module.path, fn.lineno, fn.col_offset)
-        memo = self._memo.get(key)
+        memo = self._memo.get((module.path, fn.lineno, fn.col_offset, env))
         if memo is not None:
             return memo
         if key in self._in_progress or depth > self.max_depth:
             return Summary(fn.name, "unknown")
         self._in_progress.add(key)
         try:
-            summary = self._compute(module, fn, depth)
+            summary = self._compute(module, fn, depth, env)
         finally:
             self._in_progress.discard(key)
-        self._memo[key] = summary
+        self._memo[(module.path, fn.lineno, fn.col_offset, env)] = summary
         return summary
 
-    def of_expression(self, expr: ast.expr, scope: Scope, module: ModuleInfo) -> Summary | None:
-        """A callable expression: a function name, ``self.method``, a lambda wrapping a call."""
+    def of_expression(
+        self,
+        expr: ast.expr,
+        scope: Scope,
+        module: ModuleInfo,
+        calls: Sequence[CallShape] | None = None,
+    ) -> Summary | None:
+        """A callable expression: a function name, ``self.method``, a lambda.
+
+        ``calls``: the arguments it is called with, when the call site shows them (one
+        shape per call: ``pool.map(f, [1, 2])`` calls ``f`` twice); their known values
+        size the function's loops. None: not known (the function is judged for any
+        arguments)."""
         if isinstance(expr, ast.Lambda):
-            body = expr.body
-            if isinstance(body, ast.Call):
-                inner_scope = module.scopes.get(expr, scope)
-                return self.of_expression(body.func, inner_scope, module)
-            return None
+            return self._lambda(expr, scope, module)
         qual = module.resolver.qualname(expr, scope)
         if qual is None:
             return None
-        return self.of_qualname(qual, module)
+        found = self.callee(qual, module)
+        if found is None or isinstance(found[1], ast.AsyncFunctionDef):
+            return None  # calling an `async def` only creates a coroutine: nothing runs yet
+        if is_offloaded(*found, self.knowledge):
+            return None  # `@run_on_executor`: the call hands the body to a worker
+        env = EMPTY
+        if calls is not None:
+            env = self.call_env(found, calls, scope, module)
+        return self.of(*found, env=env)
+
+    def call_env(
+        self,
+        found: tuple[ModuleInfo, FunctionNode],
+        calls: Sequence[CallShape],
+        scope: Scope,
+        module: ModuleInfo,
+        env: Env = EMPTY,
+    ) -> Env:
+        """What the calls ``calls`` (evaluated in ``scope`` of ``module``, whose own
+        parameters are ``env``) pass the parameters of the function ``found``."""
+        callee_module, fn = found
+        fn_scope = callee_module.scopes.get(fn)
+        method = fn_scope is not None and _is_method(fn, fn_scope)
+        sizes = Sizes(module.resolver, scope, env)
+        return merge([bind(fn.args, method, pos, kws, sizes.known) for pos, kws in calls])
+
+    def _lambda(self, expr: ast.Lambda, scope: Scope, module: ModuleInfo) -> Summary | None:
+        """``lambda: work(10**7)`` is ``work`` called so; ``lambda: sum(i * i for i in
+        range(10**7))`` is judged as a function whose body is that expression."""
+        inner = module.scopes.get(expr, scope)
+        body = expr.body
+        if isinstance(body, ast.Call):
+            called = self.of_expression(body.func, inner, module, [(body.args, body.keywords)])
+            if called is not None:
+                return called
+        facts = _Facts(consumed=consumed_calls([body]), scope=inner)
+        self._body([body], inner, module, 0, facts)
+        summary = _verdict("lambda", facts)
+        return summary if summary.kind != "unknown" else None
 
     def touches_loop(
         self, expr: ast.expr, scope: Scope, module: ModuleInfo, max_steps: int
@@ -410,7 +465,7 @@ class Summaries:
         return self._loop_method_names
 
     # -- analysis ---------------------------------------------------------------------------
-    def _compute(self, module: ModuleInfo, fn: FunctionNode, depth: int) -> Summary:
+    def _compute(self, module: ModuleInfo, fn: FunctionNode, depth: int, env: Env) -> Summary:
         fn_scope = module.scopes[fn]
         facts = _Facts(
             consumed=consumed_calls(fn.body),
@@ -418,17 +473,9 @@ class Summaries:
             scope=fn_scope,
             fn=fn,
             once=once_nodes(fn),
+            env=env,
         )
-        for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=True):
-            if isinstance(node, _LOOPS):
-                self._loop(node, scope, module, depth, facts)
-            elif isinstance(node, ast.Call):
-                if self._call(node, scope, module, depth, facts) == "unknown":
-                    facts.unknown_calls += 1
-            elif isinstance(node, ast.With):
-                self._with(node, scope, module, depth, facts)
-            elif isinstance(node, _COMPREHENSIONS):
-                self._comprehension(node, scope, module, facts)
+        self._body(fn.body, fn_scope, module, depth, facts)
         summary = replace(
             _verdict(fn.name, facts),
             blocking_when=tuple(facts.blocking_when),
@@ -440,6 +487,20 @@ class Summaries:
         if is_generator(fn):
             summary = replace(summary, generator=True)
         return summary
+
+    def _body(
+        self, body: Sequence[ast.AST], scope: Scope, module: ModuleInfo, depth: int, facts: _Facts
+    ) -> None:
+        for node, inner in _walk_scoped(body, scope, module, stop_at_loops=True):
+            if isinstance(node, _LOOPS):
+                self._loop(node, inner, module, depth, facts)
+            elif isinstance(node, ast.Call):
+                if self._call(node, inner, module, depth, facts) == "unknown":
+                    facts.unknown_calls += 1
+            elif isinstance(node, ast.With):
+                self._with(node, inner, module, depth, facts)
+            elif isinstance(node, _COMPREHENSIONS):
+                self._comprehension(node, inner, module, facts)
 
     def _memoized(self, fn: FunctionNode, fn_scope: Scope, module: ModuleInfo) -> bool:
         """Under a decorator of the memoized knowledge (``@lru_cache``, ``@lru_cache(8)``)."""
@@ -660,7 +721,11 @@ class Summaries:
         line = getattr(call, "lineno", 1)
         if name is None:
             func = call.func
-            if isinstance(func, ast.Attribute) and func.attr in k.pure_methods:
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in k.pure_methods
+                and not _queue_get(func.attr, call)
+            ):
                 return "pure"
             return "unknown"
         shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
@@ -705,10 +770,11 @@ class Summaries:
                 isinstance(a, ast.BinOp) for a in (*call.args, *(k.value for k in call.keywords))
             )
             return "cpu"
-        sub = self.of(callee_module, callee_fn, depth + 1)
+        env = self.call_env(callee, [(call.args, call.keywords)], scope, module, facts.env)
+        sub = self.of(callee_module, callee_fn, depth + 1, env)
         if sub.generator and call not in facts.consumed:
             return "unknown"  # calling it only makes a generator: nothing runs yet
-        link = self._step(module, call, f"`{shown}` (line {line})")
+        link = self._step(module, call, f"`{_with_arguments(shown, call, env)}` (line {line})")
         kind = self._absorb(sub, link, facts)
         if id(call) not in facts.once:
             self._absorb_blocking(sub, link, facts, call, scope, module)
@@ -752,41 +818,80 @@ class Summaries:
         depth: int,
         facts: _Facts,
     ) -> bool:
-        """Judge an outermost loop as a whole (nested loops are part of it); True if CPU work."""
+        """Judge an outermost loop as a whole (nested loops are part of it); True if CPU work.
+
+        Its size comes from the size model (``sizes.py``, with the parameters the call site
+        passed): a nest whose every loop has a known size runs the product of them, and is
+        no CPU evidence below cpu-loop-min-iterations; heavy from there. A loop that yields
+        without an inner loop hands each item to its consumer: the work is the consumer's.
+        """
         classes: set[str] = set()
         compute = False
         awaits = False
-        heavy = False
+        yields = False
         arithmetic = False
+        # the sizes of the inner loops, None for one not known (a `while`, data, `range(i)`)
+        inner_sizes: list[int | None] = []
+        # an inner `range` not known to be small: numeric O(n²) work
+        inner_range = False
         first_cpu_call = len(facts.cpu)
         for node, inner in _walk_scoped([loop], scope, module, stop_at_loops=False):
             if isinstance(node, ast.Call):
                 classes.add(self._call(node, inner, module, depth, facts))
             elif isinstance(node, _LOOPS) and node is not loop:
-                # O(n²) numeric work: an inner loop over range(<computed>)
-                heavy = heavy or (isinstance(node, ast.For) and self._computed_range(node.iter))
+                n = self._size(node, inner, module, facts.env)[0]
+                inner_sizes.append(n)
+                inner_range = inner_range or (
+                    isinstance(node, ast.For)
+                    and Sizes(module.resolver, inner).is_range(node.iter)
+                    and (n is None or n >= self.min_loop_iterations)
+                )
             elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
                 awaits = True
+            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+                yields = True
             elif isinstance(node, ast.With):
                 self._with(node, inner, module, depth, facts)
             elif isinstance(node, _COMPUTE):
                 compute = True
                 arithmetic = arithmetic or isinstance(node, (ast.BinOp, ast.AugAssign))
-        if isinstance(loop, ast.While) and arithmetic and _counter_driven(loop):
-            heavy = True
         if isinstance(loop, ast.For):
             iter_type = module.resolver.qualname(loop.iter, scope)
             if iter_type in ("io.TextIOWrapper", "socket.socket", "sqlite3.Cursor"):
                 message = f"loop over `{iter_type}` at line {loop.lineno}"
                 facts.io.append((self._step(module, loop, message),))
                 return False
-            if self._small_fixed(loop.iter):
-                return False
-            heavy = heavy or self._big_range(loop.iter)
+        size, how = self._size(loop, scope, module, facts.env)
+        # `while True: yield n; n += 1`: each step waits for the consumer, and how many steps
+        # it takes is the consumer's business, unless the range says it is big
+        known_big = (size or 0) >= self.min_loop_iterations or (size is None and how is not None)
+        if yields and not inner_sizes and not known_big:
+            return False
+        line = loop.lineno
+        # why it is heavy, as the evidence says it (None: not heavy)
+        why: str | None = None
+        if isinstance(loop, ast.While) and arithmetic and _counter_driven(loop):
+            why = f"counting `while` loop at line {line}"
+        if size is not None and None not in inner_sizes:
+            total = size * max([1, *(n for n in inner_sizes if n is not None)])
+            if total < self.min_loop_iterations:
+                return False  # a known, small amount of work
+            if inner_sizes:
+                why = f"nested loops of {count(total)} iterations at line {line}"
+            else:
+                why = f"loop over {how or f'{count(size)} items'} at line {line}"
+        elif size is not None and size >= self.min_loop_iterations:
+            why = f"loop over {how or f'{count(size)} items'} at line {line}"
+        elif size is None and how is not None:
+            why = f"loop over {how} at line {line}"  # range(n * 1_000_000)
+        elif size is None and inner_range:
+            # O(n²): an inner range of unknown or big size in a loop of unknown size
+            why = why or f"nested loops over a `range` at line {line}"
         if awaits or classes & {"io", "release", "unknown"}:
             return False
         if compute or "cpu" in classes:
-            step = self._step(module, loop, f"loop at line {loop.lineno}")
+            heavy = why is not None
+            step = self._step(module, loop, why or f"loop at line {line}")
             # the loop's chain goes on into the CPU-bound callee it calls, if any
             inner_chains = facts.cpu[first_cpu_call:]
             facts.cpu.append((step, *(inner_chains[0] if inner_chains else ())))
@@ -795,6 +900,26 @@ class Summaries:
             return True
         return False
 
+    def _size(
+        self,
+        loop: ast.For | ast.While | ast.comprehension,
+        scope: Scope,
+        module: ModuleInfo,
+        env: Env,
+    ) -> tuple[int | None, str | None]:
+        """How many times a loop runs, if known, and how to say it (``range(50,000,000)``,
+        ``range(n * 1_000_000)``) when it is a range that says so."""
+        if isinstance(loop, ast.While):
+            return None, None
+        sizes = Sizes(module.resolver, scope, env)
+        n = sizes.length(loop.iter)
+        if n is not None:
+            return n, f"range({count(n)})" if sizes.is_range(loop.iter) else None
+        factor = sizes.range_factor(loop.iter)
+        if factor is not None and factor >= self.min_loop_iterations:
+            return None, f"`{_source(loop.iter)}`"
+        return None, None
+
     def loop_evidence(self, loop: ast.For | ast.While, scope: Scope, module: ModuleInfo) -> Summary:
         """A loop judged on its own, as if it were a function (for GIL206)."""
         facts = _Facts()
@@ -802,16 +927,37 @@ class Summaries:
             return Summary("loop", "unknown")
         return Summary("loop", "cpu", _best(facts.cpu), None, facts.heavy)
 
+    def comprehension_evidence(self, node: ast.AST, scope: Scope, module: ModuleInfo) -> Summary:
+        """A comprehension judged on its own (for GIL206)."""
+        facts = _Facts()
+        self._comprehension(node, scope, module, facts)
+        if not facts.cpu:
+            return Summary("comprehension", "unknown")
+        return Summary("comprehension", "cpu", _best(facts.cpu), None, facts.heavy)
+
     def _comprehension(
         self, node: ast.AST, scope: Scope, module: ModuleInfo, facts: _Facts
     ) -> None:
-        gens = node.generators  # type: ignore[attr-defined]
-        if self._small_fixed(gens[0].iter):
-            return
+        gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        inner = module.scopes.get(node, scope)
+        # the first iterable is evaluated in the enclosing scope, the others inside
+        sizes = [self._size(gens[0], scope, module, facts.env)]
+        sizes += [self._size(g, inner, module, facts.env) for g in gens[1:]]
+        known = [n for n, _ in sizes if n is not None]
+        heavy = False
+        if len(known) == len(sizes):
+            total = 1
+            for n in known:
+                total *= n
+            if total < self.min_loop_iterations:
+                return  # a known, small amount of work
+            heavy = True
+        how = sizes[0][1]
+        heavy = heavy or (sizes[0][0] is None and how is not None)
         compute = False
-        for sub, inner in _walk_scoped([node], scope, module, stop_at_loops=False):
+        for sub, at in _walk_scoped([node], scope, module, stop_at_loops=False):
             if isinstance(sub, ast.Call):
-                name = module.resolver.qualname(sub.func, inner)
+                name = module.resolver.qualname(sub.func, at)
                 if name is None or name not in self.knowledge.pure:
                     return
             elif isinstance(sub, (ast.Await, ast.AsyncFor)):
@@ -819,42 +965,13 @@ class Summaries:
             elif isinstance(sub, ast.BinOp):
                 compute = True
         if compute:
+            line = getattr(node, "lineno", 1)
+            message = f"comprehension over {how} at line {line}" if how and heavy else None
             facts.cpu.append(
-                (self._step(module, node, f"comprehension at line {getattr(node, 'lineno', 1)}"),)
+                (self._step(module, node, message or f"comprehension at line {line}"),)
             )
             facts.own_cpu = True
-
-    def _literal_range(self, it: ast.expr) -> int | None:
-        if (
-            isinstance(it, ast.Call)
-            and isinstance(it.func, ast.Name)
-            and it.func.id == "range"
-            and it.args
-            and all(isinstance(a, ast.Constant) and type(a.value) is int for a in it.args)
-        ):
-            try:
-                return len(range(*[a.value for a in it.args]))  # type: ignore[attr-defined]
-            except (ValueError, TypeError):
-                return 0
-        return None
-
-    def _computed_range(self, it: ast.expr) -> bool:
-        return (
-            isinstance(it, ast.Call)
-            and isinstance(it.func, ast.Name)
-            and it.func.id == "range"
-            and any(not isinstance(a, ast.Constant) for a in it.args)
-        )
-
-    def _big_range(self, it: ast.expr) -> bool:
-        n = self._literal_range(it)
-        return n is not None and n >= self.min_loop_iterations
-
-    def _small_fixed(self, it: ast.expr) -> bool:
-        if isinstance(it, (ast.List, ast.Tuple, ast.Set, ast.Constant)):
-            return True
-        n = self._literal_range(it)
-        return n is not None and n < self.min_loop_iterations
+            facts.heavy = facts.heavy or heavy
 
 
 def _verdict(name: str, facts: _Facts) -> Summary:
@@ -871,6 +988,47 @@ def _verdict(name: str, facts: _Facts) -> Summary:
     if cpu and (io or rel):
         return Summary(name, "mixed", _best(cpu) + _best(io or rel), facts.blocking)
     return Summary(name, "unknown", (), facts.blocking)
+
+
+def _queue_get(method: str, call: ast.Call) -> bool:
+    """``q.get()``, ``q.get(True, 5)``, ``q.get(timeout=1)``: no key, so not ``dict.get`` but
+    a queue's blocking ``get`` (a wait, not container work)."""
+    if method != "get":
+        return False
+    first = call.args[0] if call.args else None
+    return first is None or (isinstance(first, ast.Constant) and isinstance(first.value, bool))
+
+
+def _with_arguments(name: str, call: ast.Call, env: Env) -> str:
+    """``crunch(50_000_000)``: a call shown with its arguments when they size its callee."""
+    if not env:
+        return name
+    parts = [_argument(a) for a in call.args]
+    parts += [f"{k.arg}={_argument(k.value)}" if k.arg else "**..." for k in call.keywords]
+    text = ", ".join(parts)
+    return f"{name}({text if len(text) <= 40 else text[:37] + '...'})"
+
+
+def _argument(expr: ast.expr) -> str:
+    return _source(expr)
+
+
+class _Grouped(ast.NodeTransformer):
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if type(node.value) is int and abs(node.value) >= 10_000:
+            return ast.Name(f"{node.value:_}")
+        return node
+
+
+def source_text(expr: ast.expr) -> str:
+    """``range(n * 1_000_000)``: an expression as written, big numbers grouped."""
+    try:
+        return ast.unparse(_Grouped().visit(copy.deepcopy(expr)))
+    except Exception:  # an AST ast.unparse cannot handle
+        return "..."
+
+
+_source = source_text
 
 
 def _best(chains: list[tuple[Step, ...]]) -> tuple[Step, ...]:

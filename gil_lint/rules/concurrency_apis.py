@@ -210,6 +210,19 @@ def evidence_of(summary: Summary, ctx: ModuleContext) -> tuple[Evidence, ...]:
     return tuple(ctx.evidence(step) for step in summary.chain)
 
 
+def explain_sized(
+    ctx: ModuleContext, summary: Summary, base: Summary | None, call: str, node: ast.AST
+) -> str:
+    """``summary``'s chain, and, when the arguments of the call shown as ``call`` are what
+    make its work heavy (``base``, the summary for any arguments, weighs otherwise), that
+    call: "loop over range(50,000,000) at line 7 via `crunch(50_000_000)` at line 35"."""
+    chain = summary.explain(ctx.path)
+    if base is None or base.weight == summary.weight:
+        return chain
+    shown = call if len(call) <= 60 else call[:57] + "..."
+    return f"{chain} via `{shown}` at line {getattr(node, 'lineno', 1)}"
+
+
 def thread_subclass_run(ctx: ModuleContext, call: ast.Call) -> ast.FunctionDef | None:
     """``Worker(...)`` where ``class Worker(threading.Thread)`` defines ``run``: that ``run``."""
     classes = _thread_subclasses(ctx)

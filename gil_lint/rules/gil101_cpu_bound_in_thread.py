@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
-from gil_lint.engine.summaries import Summary
+from gil_lint.engine.summaries import CallShape, Summary
 from gil_lint.fix.edits import cst, fix_from, import_edit, imported_as, node_edit, render
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import (
+    Submission,
     evidence_of,
+    explain_sized,
     submission,
     thread_subclass_run,
     unwrap_partial,
@@ -34,9 +36,19 @@ class CpuBoundInThread(Rule):
     container work that call nothing but pure functions, recursion, big
     comprehensions, known CPU-heavy calls. Work dominated by calls that release
     the GIL (numpy, hashlib, zlib, file and socket I/O, `time.sleep`) is not
-    CPU-bound; unknown library calls are not assumed to be. A loop over a
-    literal `range(N)` with `N` below `cpu-loop-min-iterations` (default 1000)
-    is not evidence.
+    CPU-bound; unknown library calls are not assumed to be. A lambda is judged
+    by its body (`target=lambda: sum(i * i for i in range(10**7))`).
+
+    Loop sizes come from one size model shared with GIL206: constants are
+    folded (`10**7`, `N * 1000`, module constants, `len` of a literal) and
+    the arguments the thread is given size the function's loops
+    (`Thread(target=tally, args=(50,))` runs `tally(50)`; also `submit`,
+    `to_thread`, `run_in_executor`, `functools.partial` and `map` over a
+    literal list). A loop nest of a known total below
+    `cpu-loop-min-iterations` (default 1000), or one that only yields, is no
+    CPU work; a size that is not known stays unknown, and the loop counts. When
+    the arguments are what make the work heavy, the message says so: "loop
+    over range(10,000,000) at line 4 via `tally(10**7)` at line 9".
 
     With `target-gil = "disabled"` (or `"auto"` on a free-threaded interpreter
     where the GIL is off) threads do run Python in parallel, and this rule is
@@ -116,6 +128,18 @@ class CpuBoundInThread(Rule):
         "import numpy as np\nfrom concurrent.futures import ThreadPoolExecutor\n"
         "def mul(a):\n    return np.dot(a, a)\n"
         "def main(arrs):\n    with ThreadPoolExecutor() as ex:\n        return list(ex.map(mul, arrs))\n",
+        # sized by the call site: fifty, ten and two iterations are no CPU work
+        "import threading\ndef tally(n):\n    t = 0\n    for i in range(n):\n        t += i\n"
+        "    return t\ndef main():\n    threading.Thread(target=tally, args=(50,)).start()\n",
+        "from concurrent.futures import ThreadPoolExecutor\ndef tally(n):\n    t = 0\n"
+        "    for i in range(n):\n        t += i\n    return t\n"
+        "def main():\n    with ThreadPoolExecutor() as pool:\n        pool.submit(tally, 10)\n"
+        "        list(pool.map(tally, [5, 6]))\n",
+        "import threading\ndef walk(xs):\n    t = 0\n    for x in xs:\n        t += x * 2\n"
+        "    return t\ndef main():\n    threading.Thread(target=walk, args=([1, 2],)).start()\n",
+        # a module constant sizes the loop too
+        "import threading\nRETRIES = 5\ndef backoff():\n    t = 0\n    for i in range(RETRIES):\n"
+        "        t += 2**i\n    return t\ndef main():\n    threading.Thread(target=backoff).start()\n",
     ]
     INVALID = [
         Example(
@@ -158,6 +182,17 @@ class CpuBoundInThread(Rule):
             "def main():\n    Worker().start()\n",
             at="8:5-8:13",
         ),
+        Example(
+            "import threading\n"
+            "def main():\n    threading.Thread(target=lambda: sum(i * i for i in range(10**7))).start()\n",
+            at="3:5-3:70",
+        ),
+        Example(
+            "from concurrent.futures import ThreadPoolExecutor\ndef tally(n):\n    t = 0\n"
+            "    for i in range(n):\n        t += i\n    return t\n"
+            "def main():\n    with ThreadPoolExecutor() as pool:\n        return pool.submit(tally, 10**7)\n",
+            at="9:16-9:41",
+        ),
     ]
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -166,6 +201,7 @@ class CpuBoundInThread(Rule):
             return
         run = thread_subclass_run(ctx, node)
         summary: Summary | None
+        chain: str | None = None
         if run is not None:
             summary = ctx.summaries.of(ctx.module_info, run)
             name = f"{ctx.segment(node.func)}.run"
@@ -173,16 +209,21 @@ class CpuBoundInThread(Rule):
             sub = submission(ctx, node)
             if sub is None or sub.kind != "thread":
                 return
-            func = unwrap_partial(ctx, sub.func)
-            summary = ctx.summary_of(func)
+            func, calls = call_shapes(ctx, sub)
+            summary = ctx.summary_of(func, None, calls)
             name = ctx.segment(func) if not isinstance(func, ast.Lambda) else "lambda"
-        if summary is None or summary.kind != "cpu":
+            if summary is not None and calls is not None:
+                base = ctx.summary_of(func)
+                chain = explain_sized(ctx, summary, base, _call_text(ctx, name, calls, node), node)
+        # the shared verdict: any CPU work, heavy or of a size not known (threads run it
+        # one at a time either way); a known small size is no CPU work at all
+        if summary is None or summary.weight is None:
             return
         interpreters = run is None and ctx.settings.targets(3, 14) and _module_function(ctx, func)
         self.report(
             node,
             name=name,
-            chain=summary.explain(ctx.path),
+            chain=chain or summary.explain(ctx.path),
             or_interpreters=self.OR_INTERPRETERS if interpreters else "",
             evidence=evidence_of(summary, ctx),
             fix=self._fix(node),
@@ -203,6 +244,107 @@ def _module_function(ctx: ModuleContext, func: ast.expr) -> bool:
 
 
 _THREAD_ONLY_KEYWORDS = frozenset({"thread_name_prefix"})
+# pool methods that call the function once per item of their iterables
+_PER_ITEM = frozenset({"map", "imap", "imap_unordered", "map_async"})
+_PER_TUPLE = frozenset({"starmap", "starmap_async"})
+
+
+def call_shapes(ctx: ModuleContext, sub: Submission) -> tuple[ast.expr, list[CallShape] | None]:
+    """The callable a submission runs (``functools.partial`` unwrapped) and the arguments
+    it is called with, one shape per call, when the call site shows them all (None when it
+    does not: ``args=params``, ``pool.map(f, items)``). Their known values size the
+    callable's loops: ``Thread(target=tally, args=(50,))`` runs ``tally(50)``."""
+    call, func = sub.call, sub.func
+    prefix: list[ast.expr] = []
+    prefix_keywords: list[ast.keyword] = []
+    while isinstance(func, ast.Call) and func.args and ctx.call_name(func) == "functools.partial":
+        prefix = [*func.args[1:], *prefix]
+        prefix_keywords = [*func.keywords, *prefix_keywords]
+        func = func.args[0]
+    shapes = _shapes(ctx, sub, call)
+    if shapes is None:
+        return func, None
+    return func, [([*prefix, *pos], [*prefix_keywords, *kws]) for pos, kws in shapes]
+
+
+def _call_text(ctx: ModuleContext, name: str, calls: list[CallShape], node: ast.Call) -> str:
+    """``tally(10**8)``: the one call a submission makes, as written (else the submission)."""
+    if len(calls) != 1:
+        return ctx.segment(node)
+    positional, keywords = calls[0]
+    parts = [ctx.segment(a) for a in positional]
+    parts += [f"{k.arg}={ctx.segment(k.value)}" for k in keywords]
+    return f"{name}({', '.join(parts)})"
+
+
+def _shapes(ctx: ModuleContext, sub: Submission, call: ast.Call) -> list[CallShape] | None:
+    if sub.api == "threading.Thread":
+        args = _keyword(call, "args") or (call.args[3] if len(call.args) > 3 else None)
+        kwargs = _keyword(call, "kwargs") or (call.args[4] if len(call.args) > 4 else None)
+        positional = _literal_items(args)
+        keywords = _literal_keywords(kwargs)
+        if positional is None or keywords is None:
+            return None
+        return [(positional, keywords)]
+    if sub.api in ("asyncio.to_thread", "loop.run_in_executor"):
+        return [(list(sub.args), list(call.keywords))]
+    method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+    if method == "submit":
+        return [(list(call.args[1:]), list(call.keywords))]
+    if method in ("apply", "apply_async"):
+        args = call.args[1] if len(call.args) > 1 else _keyword(call, "args")
+        kwds = call.args[2] if len(call.args) > 2 else _keyword(call, "kwds")
+        positional, keywords = _literal_items(args), _literal_keywords(kwds)
+        if positional is None or keywords is None:
+            return None
+        return [(positional, keywords)]
+    if method in _PER_ITEM and len(call.args) >= 2:
+        columns = [_literal_items(a, repeat=True) for a in call.args[1:]]
+        if any(c is None or not c for c in columns):
+            return None
+        rows = zip(*[c for c in columns if c is not None], strict=False)
+        return [(list(row), []) for row in rows]
+    if method in _PER_TUPLE and len(call.args) >= 2:
+        items = _literal_items(call.args[1], repeat=True)
+        tuples = [_literal_items(t) for t in items or ()]
+        if not items or any(t is None for t in tuples):
+            return None
+        return [(t, []) for t in tuples if t is not None]
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg == name), None)
+
+
+def _literal_items(expr: ast.expr | None, *, repeat: bool = False) -> list[ast.expr] | None:
+    """The items of a literal tuple or list (``[x] * 4`` too, with ``repeat``); [] for
+    none given; None when they are not written out."""
+    if expr is None:
+        return []
+    if (
+        repeat
+        and isinstance(expr, ast.BinOp)
+        and isinstance(expr.op, ast.Mult)
+        and isinstance(expr.left, (ast.List, ast.Tuple))
+    ):
+        expr = expr.left  # the same items again: the same calls
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return list(expr.elts)
+    return None
+
+
+def _literal_keywords(expr: ast.expr | None) -> list[ast.keyword] | None:
+    if expr is None:
+        return []
+    if isinstance(expr, ast.Dict) and all(
+        isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys
+    ):
+        return [
+            ast.keyword(arg=k.value, value=v)  # type: ignore[union-attr]
+            for k, v in zip(expr.keys, expr.values, strict=True)
+        ]
+    return None
 
 
 _POOL_TITLES = {

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 import re
 
+from gil_lint.engine.sizes import Sizes
 from gil_lint.rules.base import Example, Rule
 
 _SMALL = 32  # a literal range or list up to this size is a fixed set of workers
@@ -110,33 +111,16 @@ class ThreadPerItem(Rule):
         return None
 
     def _small(self, it: ast.expr) -> bool:
-        if isinstance(it, (ast.List, ast.Tuple)):
-            return len(it.elts) <= _SMALL
-        if not (
+        size = Sizes(self.ctx.resolver, self.ctx.scope).length(it)
+        if size is not None:
+            return size <= _SMALL
+        return (
             isinstance(it, ast.Call)
             and self.ctx.call_name(it) == "builtins.range"
-            and it.args
+            and len(it.args) == 1
             and not it.keywords
-        ):
-            return False
-        values = [self._int_value(a) for a in it.args]
-        if all(v is not None for v in values):
-            try:
-                return len(range(*values)) <= _SMALL  # type: ignore[arg-type]
-            except (ValueError, TypeError):
-                return True
-        return len(it.args) == 1 and self._worker_count(it.args[0])
-
-    def _int_value(self, expr: ast.expr) -> int | None:
-        """An int literal, or a name assigned nothing but one int literal."""
-        if isinstance(expr, ast.Name):
-            binding = self.ctx.resolver.lookup(expr.id, self.ctx.scope)
-            if binding is None or binding.kind != "value" or len(binding.values) != 1:
-                return None
-            expr = binding.values[0]
-        if isinstance(expr, ast.Constant) and type(expr.value) is int:
-            return expr.value
-        return None
+            and self._worker_count(it.args[0])
+        )
 
     def _worker_count(self, expr: ast.expr) -> bool:
         """``expr`` counts workers, not data: a setting named like one (``NUM_WORKERS``,

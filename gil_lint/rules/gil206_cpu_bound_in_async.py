@@ -3,22 +3,34 @@ from __future__ import annotations
 import ast
 from typing import ClassVar
 
+from gil_lint.engine.summaries import CONSUMERS
 from gil_lint.fix.edits import async_library
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import evidence_of
+from gil_lint.rules.concurrency_apis import evidence_of, explain_sized
 
 
 class CpuBoundInAsync(Rule):
     """
     ## What it does
     Flags heavy CPU-bound work run inline on the event loop inside an
-    `async def`: a call to a project function whose summary is CPU-bound with
-    heavy evidence (nested or `while` loops, a literal `range(N)` with `N` of at
-    least `cpu-loop-min-iterations`, recursion, known CPU-heavy calls), or such
-    a loop written directly in the coroutine.
+    `async def`: a call to a project function (in this module or another)
+    whose summary is CPU-bound with heavy evidence, or such a loop or
+    comprehension written directly in the coroutine (a generator expression
+    where a consumer like `sum` runs it).
 
-    A light loop over a list (`for item in items: total += item.price`) is
-    normal async code and is not reported.
+    "Heavy" is the verdict GIL101 shares, from one size model: a loop nest of
+    at least `cpu-loop-min-iterations` (default 1000) iterations by folded
+    constants (`range(10**7)`, `range(LIMIT)`) or by the arguments of the call
+    (`crunch(50_000_000)` where `crunch` loops over `range(n)`), a range
+    scaled by a big constant (`range(n * 1_000_000)`), nested ranges of unknown
+    size, a counting `while` loop, numeric recursion, known CPU-heavy calls.
+    GIL101 also reports CPU work of unknown size in a thread; this rule asks
+    for heavy evidence.
+
+    A light loop over a list (`for item in items: total += item.price`), a
+    loop of a known small size, a loop that waits (`await`, a queue, I/O) and
+    a generator loop that only yields (its work is its consumer's) are not
+    reported.
 
     ## Why is this bad?
     While the loop computes, the event loop cannot switch tasks: every other
@@ -65,6 +77,14 @@ class CpuBoundInAsync(Rule):
         "    return total\n",
         "import asyncio\nasync def f(q):\n    while True:\n        item = await q.get()\n"
         "        item += 1\n",
+        # a generator that counts up does no work of its own: each step waits for `next`
+        "def attempts():\n    attempt = 0\n    while attempt < 10**6:\n        yield attempt\n"
+        "        attempt += 1\nasync def f():\n    for a in attempts():\n        if a > 3:\n"
+        "            break\n",
+        # a short string, and a helper called with a small size
+        'async def f():\n    s = "hello"\n    return [ch * 2 for ch in s]\n',
+        "def crunch(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
+        "            t += i * j\n    return t\nasync def f():\n    return crunch(10)\n",
     ]
     INVALID = [
         Example(
@@ -80,6 +100,19 @@ class CpuBoundInAsync(Rule):
             "def squares(n):\n    for i in range(n):\n        for j in range(i):\n            yield i * j\nasync def f(n):\n    return sum(squares(n))\n",
             at="6:16-6:26",
         ),
+        Example(
+            "async def f(n):\n    for i in range(n * 1_000_000):\n        n += i\n",
+            at="2:5-2:34",
+        ),
+        Example(
+            "async def f():\n    return sum(i * i for i in range(10**7))\n",
+            at="2:15-2:44",
+        ),
+        Example(
+            "def crunch(n):\n    t = 0\n    for i in range(n):\n        t += i % 7\n    return t\n"
+            "async def f():\n    return crunch(5_000_000)\n",
+            at="7:12-7:29",
+        ),
     ]
 
     def _how(self) -> str:
@@ -89,15 +122,15 @@ class CpuBoundInAsync(Rule):
         ctx = self.ctx
         if not ctx.in_async() or ctx.is_awaited(node):
             return
-        summary = ctx.summary_of(node.func)
-        if summary is None or summary.kind != "cpu" or not summary.heavy:
+        summary = ctx.summary_at(node)
+        if summary is None or summary.weight != "heavy":
             return
         if summary.generator and ctx.consumed_as(node) is None:
             return  # only makes a generator: its work runs where it is iterated
         self.report(
             node,
             what=f"`{ctx.segment(node.func)}`",
-            chain=summary.explain(ctx.path),
+            chain=explain_sized(ctx, summary, ctx.summary_of(node.func), ctx.segment(node), node),
             how=self._how(),
             evidence=evidence_of(summary, ctx),
         )
@@ -113,10 +146,52 @@ class CpuBoundInAsync(Rule):
         if not ctx.in_async() or self._inside_loop(node):
             return
         summary = ctx.summaries.loop_evidence(node, ctx.scope, ctx.module_info)
-        if summary.kind != "cpu" or not summary.heavy:
+        if summary.weight != "heavy":
             return
         header_end = node.iter if isinstance(node, ast.For) else node.test
         self._report_header(node, header_end, summary)
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node)
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._comprehension(node)
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node)
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        # a generator expression runs where it is consumed: `sum(x * x for x in ...)`
+        parent = self.ctx.parent(node)
+        if isinstance(parent, ast.Call) and node in parent.args:
+            consumer = self.ctx.call_name(parent)
+            if consumer in CONSUMERS:
+                self._comprehension(node)
+
+    def _comprehension(self, node: ast.expr) -> None:
+        ctx = self.ctx
+        if not ctx.in_async() or self._inside_loop(node) or self._inside_comprehension(node):
+            return
+        summary = ctx.summaries.comprehension_evidence(node, ctx.scope, ctx.module_info)
+        if summary.weight != "heavy":
+            return
+        self.report(
+            node,
+            what=f"The comprehension at line {node.lineno}",
+            chain=summary.explain(ctx.path),
+            how=self._how(),
+            evidence=evidence_of(summary, ctx),
+        )
+
+    def _inside_comprehension(self, node: ast.AST) -> bool:
+        parent = self.ctx.parent(node)
+        while parent is not None:
+            if isinstance(parent, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                return True
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return False
+            parent = self.ctx.parent(parent)
+        return False
 
     def _report_header(self, node: ast.stmt, header_end: ast.expr, summary) -> None:  # type: ignore[no-untyped-def]
         # the range covers the loop header (`for i in range(n)`), not the body

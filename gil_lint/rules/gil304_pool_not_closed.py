@@ -16,8 +16,14 @@ class PoolNotClosed(Rule):
     `join()`, not used in a `with` statement, and not handed elsewhere (returned,
     passed to a call, stored on an object) where its owner could close it.
 
-    Module-level pools are not reported: they usually live as long as the
-    program on purpose.
+    A module-level `multiprocessing.Pool` or `ThreadPool` that nothing in the
+    module closes, terminates, enters with `with` or hands on is reported too:
+    it lives as long as the program, and the `multiprocessing` documentation
+    warns that such a pool can hang the process at finalization. Module-level
+    `concurrent.futures` executors are not reported: the module joins their
+    workers itself when the interpreter exits. A pool a function assigns to a
+    `global` name is judged like a module-level one: another function of the
+    module may close it.
 
     ## Why is this bad?
     Every call leaks worker threads or processes. A `multiprocessing.Pool` that
@@ -43,7 +49,7 @@ class PoolNotClosed(Rule):
 
     CODE = "GIL304"
     NAME = "pool-not-closed"
-    BRIEF = "a pool or executor created in a function without `with` and never shut down"
+    BRIEF = "a pool or executor created in a function (or a module-level `multiprocessing` pool) without `with` and never shut down"
     MESSAGE = (
         "`{what}` is created without `with` and never shut down; use `with {what}(...) as pool:`"
     )
@@ -60,6 +66,13 @@ class PoolNotClosed(Rule):
         "from concurrent.futures import ThreadPoolExecutor\nEXECUTOR = ThreadPoolExecutor()\n",
         "import atexit\nfrom multiprocessing import Pool\ndef f():\n    p = Pool()\n"
         "    atexit.register(p.terminate)\n",
+        # module level: closed at the end of the script, or by a function of the module
+        "from multiprocessing import Pool\nPOOL = Pool(4)\nprint(POOL.map(abs, [1, -2]))\n"
+        "POOL.close()\nPOOL.join()\n",
+        "from multiprocessing.pool import ThreadPool\nPOOL = ThreadPool(4)\n"
+        "def shutdown():\n    POOL.terminate()\n",
+        "from multiprocessing import Pool\npool = None\ndef start():\n    global pool\n"
+        "    pool = Pool()\ndef stop():\n    pool.close()\n",
     ]
     INVALID = [
         Example(
@@ -77,6 +90,11 @@ class PoolNotClosed(Rule):
             "    return ProcessPoolExecutor().submit(print)\n",
             at="3:12-3:33",
         ),
+        Example(
+            "import multiprocessing\nPOOL = multiprocessing.Pool(4)\n"
+            "def squares(xs):\n    return POOL.map(abs, xs)\n",
+            at="2:8-2:31",
+        ),
     ]
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
@@ -85,12 +103,24 @@ class PoolNotClosed(Rule):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         ctx = self.ctx
-        if ctx.scope.kind not in ("function", "lambda") or not isinstance(node.value, ast.Call):
+        module_level = ctx.scope.kind == "module"
+        if not (module_level or ctx.scope.kind in ("function", "lambda")):
+            return
+        if not isinstance(node.value, ast.Call):
             return
         if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
             return
-        if constructed_pool(ctx, node.value) is not None:
-            self.candidates.append((node.targets[0].id, ctx.scope, node.value))
+        if constructed_pool(ctx, node.value) is None:
+            return
+        name = node.targets[0].id
+        if name in ctx.scope.globals or name in ctx.scope.nonlocals:
+            # `global pool; pool = Pool()`: any function of the module may close it
+            module_level = True
+        pool_type = ctx.resolver.call_result_type(node.value, ctx.scope)
+        if module_level and _shut_down_at_exit(pool_type):
+            return
+        scope = ctx.module_scope if module_level else ctx.scope
+        self.candidates.append((name, scope, node.value))
 
     def visit_Call(self, node: ast.Call) -> None:
         # `ThreadPoolExecutor().submit(f)`: a pool nobody can ever shut down
@@ -108,6 +138,8 @@ class PoolNotClosed(Rule):
                 self.report(call, what=self.ctx.segment(call.func))
 
     def _closed_or_escapes(self, name: str, function: ast.AST) -> bool:
+        """Any use of ``name`` in ``function`` (the module, for a module-level pool: its
+        functions use the global) that closes it or hands it on."""
         parents = self.ctx.parents
         close = self.ctx.knowledge.close_methods
         for node in ast.walk(function):
@@ -124,3 +156,9 @@ class PoolNotClosed(Rule):
                 return True
             return True  # returned, passed, stored, yielded: its owner may close it
         return False
+
+
+def _shut_down_at_exit(type_name: str | None) -> bool:
+    """A ``concurrent.futures`` executor: the module joins its workers at interpreter exit
+    (``multiprocessing`` pools have no such hook: their finalizer may never run)."""
+    return (type_name or "").startswith("concurrent.futures.")

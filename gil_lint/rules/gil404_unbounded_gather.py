@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from gil_lint.engine.project import ModuleInfo
 from gil_lint.engine.scopes import FunctionNode, Scope, walk_own
+from gil_lint.engine.sizes import Sizes
 from gil_lint.rules.base import Example, Rule
 
 _COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.SetComp)
@@ -414,13 +415,8 @@ class UnboundedGather(Rule):
             return False
         name = ctx.call_name(it)
         if name == "builtins.range":
-            values = [self._int_constant(a) for a in it.args]
-            if not values or None in values:
-                return False
-            try:
-                return len(range(*values)) <= limit  # type: ignore[arg-type]
-            except (ValueError, TypeError):  # range(0, 10, 0), too many arguments
-                return False
+            size = Sizes(ctx.resolver, ctx.scope).range_length(it)
+            return size is not None and size <= limit
         if name == "itertools.islice" and 2 <= len(it.args) <= 4:
             bounds = [
                 None if isinstance(a, ast.Constant) and a.value is None else a for a in it.args[1:]
@@ -452,19 +448,8 @@ class UnboundedGather(Rule):
         return None if span is None else -(-span // step)
 
     def _int_constant(self, expr: ast.expr) -> int | None:
-        """A literal int (``-5`` too), or a name bound once to one (``TOTAL = 50``)."""
-        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
-            operand = self._int_constant(expr.operand)
-            return None if operand is None else -operand
-        if isinstance(expr, ast.Constant):
-            return expr.value if type(expr.value) is int else None
-        if isinstance(expr, ast.Name):
-            binding = self.ctx.resolver.lookup(expr.id, self.ctx.scope)
-            if binding is not None and binding.kind == "value" and len(binding.values) == 1:
-                value = binding.values[0]
-                if isinstance(value, ast.Constant) and type(value.value) is int:
-                    return value.value
-        return None
+        """A known int (``-5``, ``TOTAL = 50``, ``10 * 5``): the size model's."""
+        return Sizes(self.ctx.resolver, self.ctx.scope).int_value(expr)
 
     # -- what bounds the tasks already -------------------------------------------------------
     def _limited(self, node: ast.Call) -> bool:

@@ -10,7 +10,7 @@ def square(x):
     return x * x
 
 
-POOL = Pool(2)  # error: GIL301
+POOL = Pool(2)  # error: GIL301, GIL304
 EXECUTOR = ThreadPoolExecutor()  # thread pools are fine at module level
 
 with cf.ProcessPoolExecutor() as module_pool:  # error: GIL301
