@@ -1,0 +1,470 @@
+"""The observer installed in every Python process ``gil-lint observe`` starts.
+
+``gil-lint observe`` copies this file, as ``sitecustomize.py``, into a temporary folder put
+first on ``PYTHONPATH``: Python's ``site`` imports it at start-up in the command and in every
+Python child it starts (subprocesses, multiprocessing, pytest-xdist workers). It uses the
+standard library only: the observed interpreter may be another one, without gil-lint.
+
+With ``GIL_LINT_OBSERVE_DIR`` unset it does nothing but chain to the ``sitecustomize`` it
+shadows. With it set, it records, into one JSON-lines file per process in that folder:
+
+- ``stall``: an asyncio callback (``Handle._run``: every task step and ``call_soon`` /
+  ``call_later`` callback of the pure-Python loops) that ran longer than the threshold, with
+  the stack of the loop's thread sampled while it ran: the innermost frame in project code
+  seen most often is the blocking line;
+- ``work``: one call of a function run in a worker thread (a ``Thread`` target or ``run()``,
+  a ``concurrent.futures`` thread-pool work item) that took at least a few milliseconds:
+  its wall interval and the CPU time of its thread (``time.thread_time``);
+- ``reached``: the project functions that started (a ``sys.settrace`` call hook that never
+  traces lines).
+
+"Project code" is a file under one of the folders in ``GIL_LINT_OBSERVE_ROOTS``. Nothing here
+changes what the observed code computes; errors of the observer are swallowed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+_ENV_DIR = "GIL_LINT_OBSERVE_DIR"
+_ENV_ROOTS = "GIL_LINT_OBSERVE_ROOTS"
+_ENV_THRESHOLD = "GIL_LINT_OBSERVE_THRESHOLD_MS"
+_ENV_SITE = "GIL_LINT_OBSERVE_SITE"
+
+SAMPLE_INTERVAL_S = 0.005  # the loop thread's stack is read this often while a callback runs
+FLUSH_INTERVAL_S = 0.5  # records reach the file at least this often (killed workers count)
+MIN_WORK_S = 0.005  # thread work shorter than this is not recorded
+MAX_STACK = 12  # project frames kept per stall, innermost first
+
+Frame = tuple[str, int, str]  # (filename, line, function)
+
+
+class _Observer:
+    def __init__(self, out_dir: str, roots: list[str], threshold_s: float) -> None:
+        self.out_dir = out_dir
+        self.roots = tuple(os.path.normcase(r) for r in roots)  # folders end with os.sep
+        self.threshold_s = threshold_s
+        self.lock = threading.Lock()
+        self.pending: list[dict[str, Any]] = []
+        self.project_file: dict[str, bool] = {}
+        self.reached: set[Frame] = set()
+        self.seen_codes: set[Any] = set()
+        # loop thread id -> [start time, samples]; the sampler reads it, Handle._run writes it
+        self.running: dict[int, list[Any]] = {}
+        self.sampler: threading.Thread | None = None
+        self.path = ""
+        self._new_file()
+
+    def _new_file(self) -> None:
+        self.path = os.path.join(self.out_dir, f"{os.getpid()}-{time.monotonic_ns()}.jsonl")
+        self.pending.append({"kind": "process", "pid": os.getpid(), "argv": list(sys.argv)})
+
+    def after_fork(self) -> None:
+        """In a forked child: a file of its own, no inherited records, a new sampler."""
+        self.lock = threading.Lock()
+        self.pending = []
+        self.running = {}
+        self.sampler = None
+        self._new_file()
+
+    # -- what is project code ------------------------------------------------------------
+    def is_project(self, filename: str) -> bool:
+        known = self.project_file.get(filename)
+        if known is None:
+            full = os.path.normcase(os.path.abspath(filename)) if filename else ""
+            known = bool(full) and full.startswith(self.roots) and not _is_environment(full)
+            self.project_file[filename] = known
+        return known
+
+    def project_stack(self, frame: Any) -> list[Frame]:
+        stack: list[Frame] = []
+        while frame is not None and len(stack) < MAX_STACK:
+            code = frame.f_code
+            if self.is_project(code.co_filename) and not _is_own(code.co_filename):
+                stack.append((os.path.abspath(code.co_filename), frame.f_lineno, code.co_name))
+            frame = frame.f_back
+        return stack
+
+    # -- records ---------------------------------------------------------------------------
+    def record(self, item: dict[str, Any]) -> None:
+        with self.lock:
+            self.pending.append(item)
+        self.ensure_sampler()
+
+    def flush(self) -> None:
+        with self.lock:
+            items, self.pending = self.pending, []
+            fresh = [list(f) for f in self.reached.difference(self.seen_codes)]
+            self.seen_codes.update(self.reached)
+        if fresh:
+            items.append({"kind": "reached", "functions": fresh})
+        if not items:
+            return
+        try:
+            with open(self.path, "a", encoding="utf-8") as f:
+                for item in items:
+                    f.write(json.dumps(item) + "\n")
+        except (OSError, TypeError, ValueError):
+            pass
+
+    def ensure_sampler(self) -> None:
+        if self.sampler is not None:
+            return
+        with self.lock:
+            if self.sampler is not None:
+                return
+            t = threading.Thread(target=self._sample_loop, name="gil-lint-observe", daemon=True)
+            self.sampler = t
+        _OWN_THREADS.add(t)
+        t.start()
+
+    def _sample_loop(self) -> None:
+        last_flush = time.perf_counter()
+        after = min(self.threshold_s / 4, 0.01)
+        while True:
+            time.sleep(SAMPLE_INTERVAL_S)
+            now = time.perf_counter()
+            if self.running:
+                frames = sys._current_frames()
+                for tid, state in list(self.running.items()):
+                    if now - state[0] >= after and tid in frames:
+                        state[1].append(tuple(self.project_stack(frames[tid])))
+                del frames
+            if now - last_flush >= FLUSH_INTERVAL_S:
+                last_flush = now
+                self.flush()
+
+    # -- the event loop ---------------------------------------------------------------------
+    def run_handle(self, original: Any, handle: Any) -> Any:
+        tid = threading.get_ident()
+        outer = self.running.get(tid)
+        state: list[Any] = [time.perf_counter(), []]
+        self.running[tid] = state
+        self.ensure_sampler()
+        try:
+            return original(handle)
+        finally:
+            elapsed = time.perf_counter() - state[0]
+            if outer is None:
+                self.running.pop(tid, None)
+            else:  # a nested loop's callback: the outer one is still running
+                self.running[tid] = outer
+            if elapsed >= self.threshold_s:
+                self._stall(handle, elapsed, state[1])
+
+    def _stall(self, handle: Any, elapsed: float, samples: list[tuple[Frame, ...]]) -> None:
+        stacks = [s for s in samples if s]
+        if stacks:
+            innermost = Counter(s[0] for s in stacks).most_common(1)[0][0]
+            stack = next(s for s in stacks if s[0] == innermost)
+            lines = sorted({(f[0], f[1]) for s in stacks for f in s})
+        else:
+            where = _callback_location(handle)
+            stack = (where,) if where is not None and self.is_project(where[0]) else ()
+            lines = [(f[0], f[1]) for f in stack]
+        self.record(
+            {
+                "kind": "stall",
+                "ms": round(elapsed * 1000, 1),
+                "stack": [list(f) for f in stack],
+                "lines": [list(x) for x in lines],
+                "samples": len(samples),
+                "callback": _describe(handle),
+                "test": _current_test(),
+            }
+        )
+
+    # -- worker threads -----------------------------------------------------------------------
+    def run_work(self, fn: Any, call: Any, site: Frame | None) -> Any:
+        cpu0, wall0 = time.thread_time(), time.perf_counter()
+        try:
+            return call()
+        finally:
+            wall1 = time.perf_counter()
+            if wall1 - wall0 >= MIN_WORK_S:
+                where = _function_location(fn)
+                if where is not None and (
+                    self.is_project(where[0]) or (site is not None and self.is_project(site[0]))
+                ):
+                    self.record(
+                        {
+                            "kind": "work",
+                            "function": list(where),
+                            "site": list(site) if site is not None else None,
+                            "thread": threading.get_ident(),
+                            "start": wall0,
+                            "end": wall1,
+                            "cpu": time.thread_time() - cpu0,
+                            "test": _current_test(),
+                        }
+                    )
+
+    def caller_site(self) -> Frame | None:
+        frame = sys._getframe(2)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if self.is_project(filename) and not _is_own(filename):
+                return (os.path.abspath(filename), frame.f_lineno, frame.f_code.co_name)
+            frame = frame.f_back
+        return None
+
+    # -- which project functions ran ------------------------------------------------------
+    def trace(self, frame: Any, event: str, arg: Any) -> None:
+        code = frame.f_code
+        if event == "call" and code not in _SEEN:
+            _SEEN.add(code)
+            if self.is_project(code.co_filename):
+                self.reached.add(
+                    (os.path.abspath(code.co_filename), code.co_firstlineno, code.co_name)
+                )
+                self.ensure_sampler()
+        return None
+
+
+_SEEN: set[Any] = set()
+_OWN_THREADS: set[Any] = set()  # the observer's own threads
+_OWN_FILE = os.path.normcase(os.path.abspath(__file__))
+
+
+def _is_own(filename: str) -> bool:
+    return os.path.normcase(os.path.abspath(filename)) == _OWN_FILE
+
+
+_ENV_MARKERS = (f"{os.sep}site-packages{os.sep}", f"{os.sep}dist-packages{os.sep}")
+
+
+def _is_environment(path: str) -> bool:
+    """A virtual environment or installed package inside the project folder is not the
+    project's code."""
+    return any(m in path for m in _ENV_MARKERS)
+
+
+def _current_test() -> str | None:
+    test = os.environ.get("PYTEST_CURRENT_TEST")
+    if test:
+        return test.rsplit(" (", 1)[0]
+    return None
+
+
+def _function_location(fn: Any) -> Frame | None:
+    import functools
+
+    for _ in range(8):
+        if isinstance(fn, functools.partial):
+            # asyncio.to_thread: partial(contextvars.Context.run, func, ...)
+            if getattr(fn.func, "__name__", "") == "run" and fn.args:
+                fn = fn.args[0]
+            else:
+                fn = fn.func
+            continue
+        inner = getattr(fn, "__wrapped__", None) or getattr(fn, "__func__", None)
+        if inner is not None and inner is not fn:
+            fn = inner
+            continue
+        break
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    return (os.path.abspath(code.co_filename), code.co_firstlineno, code.co_name)
+
+
+def _callback_location(handle: Any) -> Frame | None:
+    cb = getattr(handle, "_callback", None)
+    owner = getattr(cb, "__self__", None)
+    coro = getattr(owner, "get_coro", lambda: None)() if owner is not None else None
+    code = getattr(coro, "cr_code", None)
+    if code is not None:
+        return (os.path.abspath(code.co_filename), code.co_firstlineno, code.co_name)
+    return _function_location(cb)
+
+
+def _describe(handle: Any) -> str:
+    try:
+        cb = handle._callback
+        owner = getattr(cb, "__self__", None)
+        get_coro = getattr(owner, "get_coro", None)
+        if get_coro is not None:
+            return f"task step {getattr(get_coro(), '__qualname__', '?')}"
+        return str(getattr(cb, "__qualname__", type(cb).__name__))
+    except Exception:
+        return "?"
+
+
+# -- installation -------------------------------------------------------------------------------
+def _patch_asyncio(observer: _Observer, events: Any) -> None:
+    original = events.Handle._run
+    if getattr(original, "_gil_lint_observe", False):
+        return
+
+    def _run(self: Any) -> Any:
+        return observer.run_handle(original, self)
+
+    _run._gil_lint_observe = True  # type: ignore[attr-defined]
+    events.Handle._run = _run
+
+
+def _patch_futures(observer: _Observer, thread_mod: Any) -> None:
+    work_item = thread_mod._WorkItem
+    if getattr(work_item.run, "_gil_lint_observe", False):
+        return
+    original_run = work_item.run
+    original_submit = thread_mod.ThreadPoolExecutor.submit
+
+    def run(self: Any) -> Any:
+        site = getattr(self, "_gil_lint_site", None)
+        return observer.run_work(self.fn, lambda: original_run(self), site)
+
+    def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        site = observer.caller_site()
+        fut = original_submit(self, fn, *args, **kwargs)
+        # the item just queued is the last one: tag it with where it was submitted
+        try:
+            queue = self._work_queue.queue
+            if queue and getattr(queue[-1], "future", None) is fut:
+                queue[-1]._gil_lint_site = site
+        except Exception:
+            pass
+        return fut
+
+    run._gil_lint_observe = True  # type: ignore[attr-defined]
+    work_item.run = run
+    thread_mod.ThreadPoolExecutor.submit = submit
+
+
+def _patch_threading(observer: _Observer) -> None:
+    original_start = threading.Thread.start
+
+    def start(self: Any) -> Any:
+        if self not in _OWN_THREADS:
+            try:
+                _measure_thread(observer, self)
+            except Exception:
+                pass
+        return original_start(self)
+
+    threading.Thread.start = start  # type: ignore[method-assign]
+
+
+def _measure_thread(observer: _Observer, thread: Any) -> None:
+    """Time the thread's ``run()`` (a target, or a subclass's ``run``), through an instance
+    attribute that shadows the method for this thread only."""
+    target = getattr(thread, "_target", None)
+    bound_run = thread.run
+    fn = target if target is not None else getattr(bound_run, "__func__", bound_run)
+    if target is None and fn is threading.Thread.run:
+        return
+    # a pool's worker loop is measured per work item, not as one long call
+    if getattr(fn, "__module__", None) in ("concurrent.futures.thread", "multiprocessing.pool"):
+        return
+    site = observer.caller_site()
+
+    def run() -> Any:
+        return observer.run_work(fn, bound_run, site)
+
+    thread.run = run
+
+
+class _ImportHook:
+    """Patches ``asyncio.events`` and ``concurrent.futures.thread`` when they are imported,
+    so that a process which never imports them pays nothing."""
+
+    def __init__(self, observer: _Observer) -> None:
+        self.observer = observer
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in ("asyncio.events", "concurrent.futures.thread"):
+            return None
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path)
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        original = loader.exec_module
+        observer = self.observer
+
+        def exec_module(module: Any) -> None:
+            original(module)
+            try:
+                if name == "asyncio.events":
+                    _patch_asyncio(observer, module)
+                else:
+                    _patch_futures(observer, module)
+            except Exception:
+                pass
+
+        loader.exec_module = exec_module
+        return spec
+
+
+def install() -> _Observer | None:
+    out_dir = os.environ.get(_ENV_DIR)
+    if not out_dir or not os.path.isdir(out_dir):
+        return None
+    roots = [r for r in os.environ.get(_ENV_ROOTS, "").split(os.pathsep) if r]
+    try:
+        threshold_s = float(os.environ.get(_ENV_THRESHOLD, "50")) / 1000
+    except ValueError:
+        threshold_s = 0.05
+    observer = _Observer(out_dir, roots, threshold_s)
+    for name, patch in (
+        ("asyncio.events", _patch_asyncio),
+        ("concurrent.futures.thread", _patch_futures),
+    ):
+        module = sys.modules.get(name)
+        if module is not None:
+            patch(observer, module)
+    sys.meta_path.insert(0, _ImportHook(observer))
+    _patch_threading(observer)
+    sys.settrace(observer.trace)
+    threading.settrace(observer.trace)
+    atexit.register(observer.flush)
+    os.register_at_fork(after_in_child=observer.after_fork)
+    original_exit = os._exit
+
+    def _exit(code: int) -> None:  # multiprocessing's forked children end here, not at atexit
+        try:
+            observer.flush()
+        finally:
+            original_exit(code)
+
+    os._exit = _exit
+    return observer
+
+
+def _chain() -> None:
+    """Import the ``sitecustomize`` this one shadows, if there is one."""
+    here = os.environ.get(_ENV_SITE) or os.path.dirname(os.path.abspath(__file__))
+    this = sys.modules.get("sitecustomize")
+    saved = list(sys.path)
+    sys.path[:] = [
+        p for p in sys.path if os.path.abspath(p or os.curdir) != os.path.abspath(here)
+    ]
+    try:
+        sys.modules.pop("sitecustomize", None)
+        import importlib
+
+        importlib.import_module("sitecustomize")
+    except ImportError:
+        pass
+    except Exception as e:  # the shadowed sitecustomize failed: as site.py would, say so
+        print(f"Error in sitecustomize; set PYTHONVERBOSE for traceback:\n{e!r}", file=sys.stderr)
+    finally:
+        sys.path[:] = saved
+        if this is not None:
+            sys.modules["sitecustomize"] = this
+
+
+if __name__ == "sitecustomize":
+    try:
+        _OBSERVER = install()
+    except Exception:
+        _OBSERVER = None
+    _chain()
