@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from gil_lint.observe.join import join, read_records
+from gil_lint.observe.join import join, read_records, watch_list
 
 EXIT_CLEAN, EXIT_OBSERVED, EXIT_ERROR = 0, 1, 2
 DEFAULT_THRESHOLD_MS = 50.0
@@ -144,6 +144,9 @@ def observe(args: argparse.Namespace, command: list[str]) -> int:
         env["GIL_LINT_OBSERVE_ROOTS"] = os.pathsep.join(roots)
         env["GIL_LINT_OBSERVE_THRESHOLD_MS"] = repr(args.threshold_ms)
         env["GIL_LINT_OBSERVE_SITE"] = str(site)
+        watch = Path(tmp, "watch.json")
+        watch.write_text(json.dumps(watch_list(diagnostics)), encoding="utf-8")
+        env["GIL_LINT_OBSERVE_WATCH"] = str(watch)
         # JSON on stdout stays parseable: the command's stdout then goes to stderr
         stdout = sys.stderr if args.json and args.output is None else None
         started = time.perf_counter()
@@ -210,6 +213,8 @@ def describe(observed: dict[str, Any]) -> str:
         )
     if status == "ran":
         return "ran, no stall over the threshold"
+    if status == "unknown":
+        return "unknown: the file ran outside the import system (Python < 3.12)"
     return "not reached by the command"
 
 

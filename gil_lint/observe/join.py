@@ -25,7 +25,11 @@ from typing import Any
 from gil_lint.diagnostics import Diagnostic
 
 SERIAL_MAX_CORES = 1.2  # two threads together at most this busy: they took turns
-BUSY_CORES = 0.5  # below this the threads mostly waited (I/O, sleep): not CPU contention
+# Below this the threads mostly waited (I/O, sleep), not for the GIL. A machine busy with
+# other work lowers what CPU-bound threads get, so a finding's verdict accepts less than a
+# core; a runtime-only report, with no static reason behind it, needs more.
+BUSY_CORES = 0.3
+BUSY_CORES_RUNTIME_ONLY = 0.6
 MIN_OVERLAP_S = 0.02  # overlaps shorter than this say nothing about parallelism
 STALL_CODES = frozenset(
     {"GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL206", "GIL207", "GIL208"}
@@ -67,6 +71,7 @@ class Records:
     stalls: list[Stall] = field(default_factory=list)
     work: list[Work] = field(default_factory=list)
     reached: set[tuple[str, int, str]] = field(default_factory=set)
+    unwatched: set[str] = field(default_factory=set)  # watched files run outside the loader
     processes: int = 0
 
 
@@ -112,6 +117,8 @@ def read_records(folder: Path) -> Records:
                             test=item.get("test"),
                         )
                     )
+                elif kind == "watched":
+                    out.unwatched.update(_abs(str(f)) for f in item["unwatched"])
                 elif kind == "reached":
                     out.reached.update((str(f), int(n), str(c)) for f, n, c in item["functions"])
             except (ValueError, KeyError, TypeError):
@@ -126,8 +133,8 @@ class _Functions:
         self.trees: dict[str, list[tuple[int, int, int]] | None] = {}
 
     def spans(self, path: str) -> list[tuple[int, int, int]]:
-        """(first line as ``co_firstlineno`` counts it, def line, last line) of every function,
-        lambda and class body of ``path``."""
+        """(first line as ``co_firstlineno`` counts it, def line, last line) of every function
+        and class body of ``path`` (a lambda counts as part of the function around it)."""
         if path not in self.trees:
             try:
                 tree = ast.parse(Path(path).read_bytes())
@@ -136,11 +143,8 @@ class _Functions:
             else:
                 spans = []
                 for node in ast.walk(tree):
-                    if isinstance(
-                        node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-                    ):
-                        decorators = getattr(node, "decorator_list", [])
-                        first = min([node.lineno, *(d.lineno for d in decorators)])
+                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
                         spans.append((first, node.lineno, node.end_lineno or node.lineno))
                 self.trees[path] = spans
         return self.trees[path] or []
@@ -158,6 +162,18 @@ class _Functions:
             if span[0] == first:
                 return span
         return None
+
+
+def watch_list(diagnostics: Sequence[Diagnostic]) -> dict[str, list[int]]:
+    """For the probe before Python 3.12: the first line of the function (or class body)
+    around each finding, 0 for module level, by file."""
+    functions = _Functions()
+    watch: dict[str, set[int]] = {}
+    for d in diagnostics:
+        path = _abs(d.path)
+        enclosing = functions.enclosing(path, d.row)
+        watch.setdefault(path, set()).add(0 if enclosing is None else enclosing[0])
+    return {path: sorted(lines) for path, lines in watch.items()}
 
 
 def _abs(path: str) -> str:
@@ -220,10 +236,10 @@ def overlaps(work: Iterable[Work]) -> list[Overlap]:
     return found
 
 
-def _thread_verdict(work: Sequence[Work]) -> dict[str, Any] | None:
-    """``serialised`` / ``parallel`` from the busiest overlap, or None: never two at once
+def _thread_verdict(work: Sequence[Work], busy_cores: float = BUSY_CORES) -> dict[str, Any] | None:
+    """``serialised`` / ``parallel`` from the longest overlap, or None: never two at once
     doing CPU work."""
-    busy = [o for o in overlaps(work) if o.cores >= BUSY_CORES]
+    busy = [o for o in overlaps(work) if o.cores >= busy_cores]
     if not busy:
         return None
     worst = max(busy, key=lambda o: o.wall_s)
@@ -301,6 +317,12 @@ def join(
             observed = verdict
         elif reached or work:
             observed = {"status": "ran"}
+        elif path in records.unwatched:
+            observed = {
+                "status": "unknown",
+                "reason": "the file ran outside the import system (a __main__ script, a test "
+                "module pytest rewrites), where Python < 3.12 cannot tell what was reached",
+            }
         else:
             observed = {"status": "not-reached"}
         obj["observed"] = observed
@@ -343,7 +365,7 @@ def _runtime_only(
         if _in_roots(w.function[0], roots):
             by_function.setdefault(w.function, []).append(w)
     for (path, line, function), group in by_function.items():
-        verdict = _thread_verdict(group)
+        verdict = _thread_verdict(group, BUSY_CORES_RUNTIME_ONLY)
         if verdict is None or verdict["status"] != "serialised":
             continue
         out.append(

@@ -15,8 +15,13 @@ shadows. With it set, it records, into one JSON-lines file per process in that f
 - ``work``: one call of a function run in a worker thread (a ``Thread`` target or ``run()``,
   a ``concurrent.futures`` thread-pool work item) that took at least a few milliseconds:
   its wall interval and the CPU time of its thread (``time.thread_time``);
-- ``reached``: the project functions that started (a ``sys.settrace`` call hook that never
-  traces lines).
+- ``reached``: the project functions that started. On Python 3.12+ a ``sys.monitoring``
+  ``PY_START`` callback that disables itself for each function after its first call (all
+  project code, no lasting cost). Before 3.12, where a trace hook would double the run
+  time, only the functions that hold findings (``GIL_LINT_OBSERVE_WATCH``) are watched: their
+  modules are compiled, when imported, with one call at the top of each such body; a file
+  not loaded through the import system (the ``__main__`` script, a test module pytest
+  rewrites) is reported as ``unwatched``.
 
 "Project code" is a file under one of the folders in ``GIL_LINT_OBSERVE_ROOTS``. Nothing here
 changes what the observed code computes; errors of the observer are swallowed.
@@ -37,6 +42,8 @@ _ENV_DIR = "GIL_LINT_OBSERVE_DIR"
 _ENV_ROOTS = "GIL_LINT_OBSERVE_ROOTS"
 _ENV_THRESHOLD = "GIL_LINT_OBSERVE_THRESHOLD_MS"
 _ENV_SITE = "GIL_LINT_OBSERVE_SITE"
+_ENV_WATCH = "GIL_LINT_OBSERVE_WATCH"
+_HOOK_NAME = "__gil_lint_reached__"
 
 SAMPLE_INTERVAL_S = 0.005  # the loop thread's stack is read this often while a callback runs
 FLUSH_INTERVAL_S = 0.5  # records reach the file at least this often (killed workers count)
@@ -56,6 +63,9 @@ class _Observer:
         self.project_file: dict[str, bool] = {}
         self.reached: set[Frame] = set()
         self.seen_codes: set[Any] = set()
+        self.reach_mode = "none"
+        self.watch: dict[str, set[int]] = {}  # file -> first lines of the watched bodies
+        self.instrumented: set[str] = set()
         # loop thread id -> [start time, samples]; the sampler reads it, Handle._run writes it
         self.running: dict[int, list[Any]] = {}
         self.sampler: threading.Thread | None = None
@@ -98,13 +108,21 @@ class _Observer:
             self.pending.append(item)
         self.ensure_sampler()
 
-    def flush(self) -> None:
+    def flush(self, final: bool = False) -> None:
         with self.lock:
             items, self.pending = self.pending, []
-            fresh = [list(f) for f in self.reached.difference(self.seen_codes)]
-            self.seen_codes.update(self.reached)
+            fresh = self.reached.difference(self.seen_codes)
+            self.seen_codes.update(fresh)
         if fresh:
-            items.append({"kind": "reached", "functions": fresh})
+            items.append({"kind": "reached", "functions": [list(f) for f in fresh]})
+        if final and self.reach_mode == "import":
+            items.append(
+                {
+                    "kind": "watched",
+                    "instrumented": sorted(self.instrumented),
+                    "unwatched": sorted(self.unwatched()),
+                }
+            )
         if not items:
             return
         try:
@@ -216,19 +234,25 @@ class _Observer:
         return None
 
     # -- which project functions ran ------------------------------------------------------
-    def trace(self, frame: Any, event: str, arg: Any) -> None:
-        code = frame.f_code
-        if event == "call" and code not in _SEEN:
-            _SEEN.add(code)
-            if self.is_project(code.co_filename):
-                self.reached.add(
-                    (os.path.abspath(code.co_filename), code.co_firstlineno, code.co_name)
-                )
-                self.ensure_sampler()
-        return None
+    def unwatched(self) -> set[str]:
+        """Watched files this process ran without going through the import system."""
+        found = set()
+        main = sys.modules.get("__main__")
+        for module in [main, *list(sys.modules.values())]:
+            filename = getattr(module, "__file__", None)
+            if isinstance(filename, str):
+                full = os.path.normcase(os.path.abspath(filename))
+                if full in self.watch and full not in self.instrumented:
+                    found.add(full)
+        return found
 
+    def reached_code(self, code: Any, offset: int) -> Any:
+        """``sys.monitoring`` PY_START: note a project function's first call, then never
+        hear of that function again."""
+        if self.is_project(code.co_filename):
+            self.reached.add((os.path.abspath(code.co_filename), code.co_firstlineno, ""))
+        return sys.monitoring.DISABLE  # type: ignore[attr-defined,unused-ignore]
 
-_SEEN: set[Any] = set()
 _OWN_THREADS: set[Any] = set()  # the observer's own threads
 _OWN_FILE = os.path.normcase(os.path.abspath(__file__))
 
@@ -404,6 +428,105 @@ class _ImportHook:
         return spec
 
 
+def _install_reach(observer: _Observer) -> None:
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None:
+        for tool in (3, 4):
+            if monitoring.get_tool(tool) is None:
+                monitoring.use_tool_id(tool, "gil-lint observe")
+                monitoring.register_callback(
+                    tool, monitoring.events.PY_START, observer.reached_code
+                )
+                monitoring.set_events(tool, monitoring.events.PY_START)
+                observer.reach_mode = "monitoring"
+                return
+    watch_file = os.environ.get(_ENV_WATCH)
+    if not watch_file:
+        return
+    with open(watch_file, encoding="utf-8") as f:
+        raw = json.load(f)
+    observer.watch = {
+        os.path.normcase(os.path.abspath(k)): {int(n) for n in v} for k, v in raw.items()
+    }
+    import builtins
+
+    setattr(builtins, _HOOK_NAME, observer.reached.add)
+    _install_loader(observer)
+    observer.reach_mode = "import"
+
+
+def _inject(tree: Any, path: str, lines: set[int]) -> None:
+    """A call noting the body's start at the top of each watched function and class body
+    (after its docstring), placed on the line of the statement it precedes."""
+    import ast
+
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        if first not in lines or not node.body:
+            continue
+        body = node.body
+        at = 0
+        if (
+            isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            at = 1
+        anchor = body[min(at, len(body) - 1)]
+        call = ast.Expr(
+            ast.Call(
+                ast.Name(_HOOK_NAME, ast.Load()),
+                [ast.Constant((path, first, node.name))],
+                [],
+            )
+        )
+        for n in ast.walk(call):
+            ast.copy_location(n, anchor)
+        body.insert(at, call)
+
+
+def _install_loader(observer: _Observer) -> None:
+    """Python files are loaded by a ``SourceFileLoader`` that compiles watched files with
+    the calls of ``_inject`` (never cached as bytecode) and every other file as usual."""
+    import importlib.machinery as m
+
+    class _WatchingLoader(m.SourceFileLoader):
+        def get_code(self, fullname: str) -> Any:
+            path = self.get_filename(fullname)
+            full = os.path.normcase(os.path.abspath(path))
+            lines = observer.watch.get(full)
+            if lines is None:
+                return super().get_code(fullname)
+            try:
+                import ast
+
+                tree = ast.parse(self.get_data(path), path)
+                _inject(tree, os.path.abspath(path), lines)
+                code = compile(tree, path, "exec", dont_inherit=True)
+            except Exception:
+                return super().get_code(fullname)
+            observer.instrumented.add(full)
+            observer.reached.add((os.path.abspath(path), 0, "<module>"))
+            return code
+
+    hook = m.FileFinder.path_hook(
+        (m.ExtensionFileLoader, m.EXTENSION_SUFFIXES),
+        (_WatchingLoader, m.SOURCE_SUFFIXES),
+        (m.SourcelessFileLoader, m.BYTECODE_SUFFIXES),
+    )
+    for i, existing in enumerate(sys.path_hooks):
+        if getattr(existing, "__name__", "") == "path_hook_for_FileFinder":
+            sys.path_hooks[i] = hook
+            break
+    else:
+        sys.path_hooks.append(hook)
+    for key, finder in list(sys.path_importer_cache.items()):
+        if isinstance(finder, m.FileFinder):
+            del sys.path_importer_cache[key]
+
+
 def install() -> _Observer | None:
     out_dir = os.environ.get(_ENV_DIR)
     if not out_dir or not os.path.isdir(out_dir):
@@ -423,15 +546,14 @@ def install() -> _Observer | None:
             patch(observer, module)
     sys.meta_path.insert(0, _ImportHook(observer))
     _patch_threading(observer)
-    sys.settrace(observer.trace)
-    threading.settrace(observer.trace)
-    atexit.register(observer.flush)
+    _install_reach(observer)
+    atexit.register(observer.flush, True)
     os.register_at_fork(after_in_child=observer.after_fork)
     original_exit = os._exit
 
     def _exit(code: int) -> None:  # multiprocessing's forked children end here, not at atexit
         try:
-            observer.flush()
+            observer.flush(True)
         finally:
             original_exit(code)
 
