@@ -326,7 +326,9 @@ class GilLintServer(LanguageServer):
         self.deps[snap.uri] = deps
         return found
 
-    def note_observations(self, snap: Snapshot, found: list[Diagnostic], settings: Settings) -> None:
+    def note_observations(
+        self, snap: Snapshot, found: list[Diagnostic], settings: Settings
+    ) -> None:
         """What the last ``gil-lint observe`` run saw at these findings (read in the lint
         thread: the file is re-read only when it changed)."""
         from gil_lint.engine.runner import CACHE_DIR_NAME
@@ -341,10 +343,11 @@ class GilLintServer(LanguageServer):
         if known is None or known[0] != mtime:
             table: dict[tuple[str, str, int, int], str] = {}
             report = last_observation(root) if mtime >= 0 else None
+            cwd = str((report or {}).get("cwd") or root)
             for f in (report or {}).get("findings", []):
                 try:
                     key = (
-                        os.path.normcase(os.path.abspath(f["filename"])),
+                        os.path.normcase(os.path.abspath(os.path.join(cwd, f["filename"]))),
                         f["code"],
                         f["location"]["row"],
                         f["location"]["column"],

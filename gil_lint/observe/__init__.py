@@ -137,9 +137,7 @@ def observe(args: argparse.Namespace, command: list[str]) -> int:
         probe = Path(__file__).with_name("probe.py").read_text(encoding="utf-8")
         (site / "sitecustomize.py").write_text(probe, encoding="utf-8")
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(site), env.get("PYTHONPATH", "")) if p
-        )
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), env.get("PYTHONPATH", "")) if p)
         env["GIL_LINT_OBSERVE_DIR"] = str(records_dir)
         env["GIL_LINT_OBSERVE_ROOTS"] = os.pathsep.join(roots)
         env["GIL_LINT_OBSERVE_THRESHOLD_MS"] = repr(args.threshold_ms)
@@ -191,7 +189,9 @@ def _save(report: dict[str, Any], root: Path) -> None:
         gitignore = folder / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("# created by gil-lint\n*\n")
-        write_atomically(folder / LAST_OBSERVATION, json.dumps(report).encode("utf-8"))
+        # file names are as the run gave them: the editor resolves them against its folder
+        saved = {**report, "cwd": os.getcwd()}
+        write_atomically(folder / LAST_OBSERVATION, json.dumps(saved).encode("utf-8"))
     except OSError:
         pass  # a read-only checkout still gets its report
 

@@ -64,6 +64,12 @@ class Work:
     end: float
     cpu: float
     test: str | None
+    waited: float = 0.0  # ready to run but without a CPU: the machine's load
+
+    @property
+    def available(self) -> float:
+        """The wall time the thread could have run, had it held the GIL."""
+        return max(self.end - self.start - self.waited, 1e-6)
 
 
 @dataclass
@@ -115,6 +121,7 @@ def read_records(folder: Path) -> Records:
                             end=float(item["end"]),
                             cpu=float(item["cpu"]),
                             test=item.get("test"),
+                            waited=float(item.get("waited", 0.0)),
                         )
                     )
                 elif kind == "watched":
@@ -205,10 +212,18 @@ class Overlap:
     threads: int
     wall_s: float
     cpu_s: float
+    available_s: float  # the calls' wall time less their wait for a CPU
 
     @property
     def cores(self) -> float:
-        return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
+        """How many threads ran at once, on average, while they could: the calls' CPU
+        time over the time they could have run, times the number of threads. Time a thread
+        waited for a CPU (a busy machine) is not counted, so two threads taking turns on
+        the GIL come out near 1 and two running in parallel near 2 however loaded the
+        machine is."""
+        if self.available_s <= 0:
+            return 0.0
+        return self.cpu_s / self.available_s * self.threads
 
 
 def overlaps(work: Iterable[Work]) -> list[Overlap]:
@@ -221,18 +236,20 @@ def overlaps(work: Iterable[Work]) -> list[Overlap]:
         items.sort(key=lambda w: w.start)
         group: list[Work] = []
         end = 0.0
-        for w in [*items, None]:
-            if w is not None and group and w.start < end:
-                group.append(w)
-                end = max(end, w.end)
+        following: list[Work | None] = [*items, None]
+        for nxt in following:
+            if nxt is not None and group and nxt.start < end:
+                group.append(nxt)
+                end = max(end, nxt.end)
                 continue
             if len({g.thread for g in group}) >= 2:
                 wall = end - group[0].start
                 if wall >= MIN_OVERLAP_S:
                     cpu = sum(g.cpu for g in group)
-                    found.append(Overlap(len({g.thread for g in group}), wall, cpu))
-            if w is not None:
-                group, end = [w], w.end
+                    available = sum(g.available for g in group)
+                    found.append(Overlap(len({g.thread for g in group}), wall, cpu, available))
+            if nxt is not None:
+                group, end = [nxt], nxt.end
     return found
 
 
@@ -261,8 +278,8 @@ def join(
     observations."""
     functions = _Functions()
     reached_firsts: dict[str, set[int]] = {}
-    for f, n, _ in records.reached:
-        reached_firsts.setdefault(_abs(f), set()).add(n)
+    for rpath, rline, _ in records.reached:
+        reached_firsts.setdefault(_abs(rpath), set()).add(rline)
 
     # each stall goes to the finding on its innermost matching frame
     stall_owner: dict[int, int] = {}
@@ -349,8 +366,8 @@ def _runtime_only(
     for s in stalls:
         if s.stack and _in_roots(s.stack[0][0], roots):
             by_line.setdefault(s.stack[0], []).append(s)
-    for (path, line, function), group in by_line.items():
-        summary = _stall_summary(group)
+    for (path, line, function), stalled in by_line.items():
+        summary = _stall_summary(stalled)
         out.append(
             {
                 "filename": path,
@@ -364,15 +381,15 @@ def _runtime_only(
     for w in work:
         if _in_roots(w.function[0], roots):
             by_function.setdefault(w.function, []).append(w)
-    for (path, line, function), group in by_function.items():
+    for (fpath, fline, fname), group in by_function.items():
         verdict = _thread_verdict(group, BUSY_CORES_RUNTIME_ONLY)
         if verdict is None or verdict["status"] != "serialised":
             continue
         out.append(
             {
-                "filename": path,
-                "line": line,
-                "function": function,
+                "filename": fpath,
+                "line": fline,
+                "function": fname,
                 "kind": "serialised",
                 "worst_stall_ms": None,
                 "count": verdict["calls"],
@@ -380,9 +397,7 @@ def _runtime_only(
                 "cores": verdict["cores"],
                 "wall_ms": verdict["wall_ms"],
                 "where": verdict["where"],
-                "stack": [
-                    _frame(group[0].site) if group[0].site else _frame(group[0].function)
-                ],
+                "stack": [_frame(group[0].site) if group[0].site else _frame(group[0].function)],
             }
         )
     out.sort(key=lambda r: (r["filename"], r["line"], r["kind"]))

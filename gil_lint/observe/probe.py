@@ -14,7 +14,8 @@ shadows. With it set, it records, into one JSON-lines file per process in that f
   seen most often is the blocking line;
 - ``work``: one call of a function run in a worker thread (a ``Thread`` target or ``run()``,
   a ``concurrent.futures`` thread-pool work item) that took at least a few milliseconds:
-  its wall interval and the CPU time of its thread (``time.thread_time``);
+  its wall interval, the CPU time of its thread (``time.thread_time``) and, on Linux, how
+  long the thread waited for a CPU (other processes' load, not the GIL);
 - ``reached``: the project functions that started. On Python 3.12+ a ``sys.monitoring``
   ``PY_START`` callback that disables itself for each function after its first call (all
   project code, no lasting cost). Before 3.12, where a trace hook would double the run
@@ -30,6 +31,7 @@ changes what the observed code computes; errors of the observer are swallowed.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import sys
@@ -201,6 +203,7 @@ class _Observer:
 
     # -- worker threads -----------------------------------------------------------------------
     def run_work(self, fn: Any, call: Any, site: Frame | None) -> Any:
+        waited0 = _run_queue_wait()
         cpu0, wall0 = time.thread_time(), time.perf_counter()
         try:
             return call()
@@ -220,12 +223,13 @@ class _Observer:
                             "start": wall0,
                             "end": wall1,
                             "cpu": time.thread_time() - cpu0,
+                            "waited": max(_run_queue_wait() - waited0, 0.0),
                             "test": _current_test(),
                         }
                     )
 
     def caller_site(self) -> Frame | None:
-        frame = sys._getframe(2)
+        frame: Any = sys._getframe(2)
         while frame is not None:
             filename = frame.f_code.co_filename
             if self.is_project(filename) and not _is_own(filename):
@@ -253,6 +257,7 @@ class _Observer:
             self.reached.add((os.path.abspath(code.co_filename), code.co_firstlineno, ""))
         return sys.monitoring.DISABLE  # type: ignore[attr-defined,unused-ignore]
 
+
 _OWN_THREADS: set[Any] = set()  # the observer's own threads
 _OWN_FILE = os.path.normcase(os.path.abspath(__file__))
 
@@ -270,6 +275,20 @@ def _is_environment(path: str) -> bool:
     return any(m in path for m in _ENV_MARKERS)
 
 
+def _run_queue_wait() -> float:
+    """Seconds this thread has been ready to run but waiting for a CPU (Linux's schedstat):
+    time a busy machine took from it, not time it spent waiting for the GIL or for I/O.
+    0 where the kernel does not say."""
+    try:
+        fd = os.open(f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY)
+        try:
+            return int(os.read(fd, 128).split()[1]) / 1e9
+        finally:
+            os.close(fd)
+    except (OSError, IndexError, ValueError, AttributeError):
+        return 0.0
+
+
 def _current_test() -> str | None:
     test = os.environ.get("PYTEST_CURRENT_TEST")
     if test:
@@ -283,10 +302,8 @@ def _function_location(fn: Any) -> Frame | None:
     for _ in range(8):
         if isinstance(fn, functools.partial):
             # asyncio.to_thread: partial(contextvars.Context.run, func, ...)
-            if getattr(fn.func, "__name__", "") == "run" and fn.args:
-                fn = fn.args[0]
-            else:
-                fn = fn.func
+            run_in_context = getattr(fn.func, "__name__", "") == "run" and fn.args
+            fn = fn.args[0] if run_in_context else fn.func
             continue
         inner = getattr(fn, "__wrapped__", None) or getattr(fn, "__func__", None)
         if inner is not None and inner is not fn:
@@ -367,10 +384,8 @@ def _patch_threading(observer: _Observer) -> None:
 
     def start(self: Any) -> Any:
         if self not in _OWN_THREADS:
-            try:
+            with contextlib.suppress(Exception):
                 _measure_thread(observer, self)
-            except Exception:
-                pass
         return original_start(self)
 
     threading.Thread.start = start  # type: ignore[method-assign]
@@ -478,7 +493,7 @@ def _inject(tree: Any, path: str, lines: set[int]) -> None:
         call = ast.Expr(
             ast.Call(
                 ast.Name(_HOOK_NAME, ast.Load()),
-                [ast.Constant((path, first, node.name))],
+                [ast.Constant((path, first, node.name))],  # type: ignore[arg-type]
                 [],
             )
         )
@@ -551,13 +566,13 @@ def install() -> _Observer | None:
     os.register_at_fork(after_in_child=observer.after_fork)
     original_exit = os._exit
 
-    def _exit(code: int) -> None:  # multiprocessing's forked children end here, not at atexit
+    def _exit(code: int) -> Any:  # multiprocessing's forked children end here, not at atexit
         try:
             observer.flush(True)
         finally:
             original_exit(code)
 
-    os._exit = _exit
+    os._exit = _exit  # type: ignore[assignment]
     return observer
 
 
@@ -566,9 +581,7 @@ def _chain() -> None:
     here = os.environ.get(_ENV_SITE) or os.path.dirname(os.path.abspath(__file__))
     this = sys.modules.get("sitecustomize")
     saved = list(sys.path)
-    sys.path[:] = [
-        p for p in sys.path if os.path.abspath(p or os.curdir) != os.path.abspath(here)
-    ]
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != os.path.abspath(here)]
     try:
         sys.modules.pop("sitecustomize", None)
         import importlib
