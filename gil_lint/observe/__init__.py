@@ -34,7 +34,9 @@ class ObserveError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    from gil_lint.cli import _Parser  # one-line usage errors, exit 2
+
+    p = _Parser(
         prog="gil-lint observe",
         usage="%(prog)s [PATHS ...] [options] -- COMMAND [ARGS ...]",
         description=(
@@ -218,6 +220,10 @@ def describe(observed: dict[str, Any]) -> str:
     return "not reached by the command"
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('s') else 's'}"
+
+
 def _relative(path: str) -> str:
     try:
         return os.path.relpath(path)
@@ -232,7 +238,8 @@ def _write(report: dict[str, Any], out: TextIO, *, as_json: bool) -> None:
     cmd = report["command"]
     out.write(
         f"gil-lint observe: `{' '.join(cmd['argv'])}` exited {cmd['exit_code']} "
-        f"after {cmd['wall_s']:.1f} s ({report['processes']} Python processes observed)\n"
+        f"after {cmd['wall_s']:.1f} s ({_plural(report['processes'], 'Python process')} "
+        "observed)\n"
     )
     findings = report["findings"]
     if findings:

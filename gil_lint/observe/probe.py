@@ -9,9 +9,10 @@ With ``GIL_LINT_OBSERVE_DIR`` unset it does nothing but chain to the ``sitecusto
 shadows. With it set, it records, into one JSON-lines file per process in that folder:
 
 - ``stall``: an asyncio callback (``Handle._run``: every task step and ``call_soon`` /
-  ``call_later`` callback of the pure-Python loops) that ran longer than the threshold, with
-  the stack of the loop's thread sampled while it ran: the innermost frame in project code
-  seen most often is the blocking line;
+  ``call_later`` callback of the pure-Python loops) that ran longer than the threshold, not
+  counting the time the thread waited for a CPU (on Linux: other processes' load), with the
+  stack of the loop's thread sampled while it ran: the innermost frame in project code seen
+  most often is the blocking line;
 - ``work``: one call of a function run in a worker thread (a ``Thread`` target or ``run()``,
   a ``concurrent.futures`` thread-pool work item) that took at least a few milliseconds:
   its wall interval, the CPU time of its thread (``time.thread_time``) and, on Linux, how
@@ -90,7 +91,9 @@ class _Observer:
     def is_project(self, filename: str) -> bool:
         known = self.project_file.get(filename)
         if known is None:
-            full = os.path.normcase(os.path.abspath(filename)) if filename else ""
+            # "<frozen runpy>", "<string>": no file, never the project's
+            real = filename and not filename.startswith("<")
+            full = os.path.normcase(os.path.abspath(filename)) if real else ""
             known = bool(full) and full.startswith(self.roots) and not _is_environment(full)
             self.project_file[filename] = known
         return known
@@ -155,6 +158,8 @@ class _Observer:
                 frames = sys._current_frames()
                 for tid, state in list(self.running.items()):
                     if now - state[0] >= after and tid in frames:
+                        if state[3] is None:  # a long callback: from now on, count its
+                            state[3] = _run_queue_wait(state[2])  # wait for a CPU
                         state[1].append(tuple(self.project_stack(frames[tid])))
                 del frames
             if now - last_flush >= FLUSH_INTERVAL_S:
@@ -165,7 +170,8 @@ class _Observer:
     def run_handle(self, original: Any, handle: Any) -> Any:
         tid = threading.get_ident()
         outer = self.running.get(tid)
-        state: list[Any] = [time.perf_counter(), []]
+        # start, stacks sampled, the thread's id for the kernel, its wait for a CPU so far
+        state: list[Any] = [time.perf_counter(), [], threading.get_native_id(), None]
         self.running[tid] = state
         self.ensure_sampler()
         try:
@@ -177,9 +183,15 @@ class _Observer:
             else:  # a nested loop's callback: the outer one is still running
                 self.running[tid] = outer
             if elapsed >= self.threshold_s:
-                self._stall(handle, elapsed, state[1])
+                # time the machine's other load kept the thread off a CPU is not the
+                # callback's doing: on a busy machine it would turn any callback into a stall
+                waited = 0.0 if state[3] is None else max(_run_queue_wait() - state[3], 0.0)
+                if elapsed - waited >= self.threshold_s:
+                    self._stall(handle, elapsed - waited, waited, state[1])
 
-    def _stall(self, handle: Any, elapsed: float, samples: list[tuple[Frame, ...]]) -> None:
+    def _stall(
+        self, handle: Any, elapsed: float, waited: float, samples: list[tuple[Frame, ...]]
+    ) -> None:
         stacks = [s for s in samples if s]
         if stacks:
             innermost = Counter(s[0] for s in stacks).most_common(1)[0][0]
@@ -193,6 +205,7 @@ class _Observer:
             {
                 "kind": "stall",
                 "ms": round(elapsed * 1000, 1),
+                "waited_for_cpu_ms": round(waited * 1000, 1),
                 "stack": [list(f) for f in stack],
                 "lines": [list(x) for x in lines],
                 "samples": len(samples),
@@ -275,12 +288,13 @@ def _is_environment(path: str) -> bool:
     return any(m in path for m in _ENV_MARKERS)
 
 
-def _run_queue_wait() -> float:
-    """Seconds this thread has been ready to run but waiting for a CPU (Linux's schedstat):
-    time a busy machine took from it, not time it spent waiting for the GIL or for I/O.
-    0 where the kernel does not say."""
+def _run_queue_wait(native_id: int | None = None) -> float:
+    """Seconds a thread (this one by default) has been ready to run but waiting for a CPU
+    (Linux's schedstat): time a busy machine took from it, not time it spent waiting for
+    the GIL or for I/O. 0 where the kernel does not say."""
     try:
-        fd = os.open(f"/proc/self/task/{threading.get_native_id()}/schedstat", os.O_RDONLY)
+        tid = threading.get_native_id() if native_id is None else native_id
+        fd = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
         try:
             return int(os.read(fd, 128).split()[1]) / 1e9
         finally:
