@@ -152,6 +152,17 @@ def test_child_processes_are_observed(scratch: Path) -> None:
     assert f["observed"]["worst_stall_ms"] >= 150
 
 
+def test_pytest_xdist_workers_are_observed(scratch: Path) -> None:
+    args = ("app", "--json", "--", sys.executable, "-m", "pytest", "-q", "-n", "2")
+    report = json.loads(observe(scratch, *args).stdout)
+    assert report["processes"] >= 3  # the controller and its two workers
+    statuses = {f["location"]["row"]: f["observed"]["status"] for f in report["findings"]}
+    handlers = scratch / "app" / "handlers.py"
+    assert statuses[line_of(handlers, "time.sleep(0.3)  # blocks")] == "stalled"
+    assert statuses[line_of(handlers, "no test calls it")] == "not-reached"
+    assert [r["function"] for r in report["runtime_only"]] == ["fetch_dynamic"]
+
+
 def test_a_failing_command_passes_its_output_and_exit_code(scratch: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     code = "import sys; print('from the command'); sys.exit(3)"

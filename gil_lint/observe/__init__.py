@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from gil_lint.observe.join import join, read_records, watch_list
 
@@ -33,9 +33,13 @@ class ObserveError(Exception):
     """Bad input: reported as one line, exit 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from gil_lint.cli import _Parser  # one-line usage errors, exit 2
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # one line, no usage dump, like the other commands
+        self.exit(EXIT_ERROR, f"gil-lint observe: error: {message} (see `{self.prog} --help`)\n")
 
+
+def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="gil-lint observe",
         usage="%(prog)s [PATHS ...] [options] -- COMMAND [ARGS ...]",
