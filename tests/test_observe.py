@@ -163,6 +163,20 @@ def test_pytest_xdist_workers_are_observed(scratch: Path) -> None:
     assert [r["function"] for r in report["runtime_only"]] == ["fetch_dynamic"]
 
 
+def test_a_main_script_is_unwatched_before_3_12(tmp_path: Path) -> None:
+    """Before 3.12 only imported modules are watched: a finding in the `__main__` script
+    that ran without stalling is `unknown`, never a false `not-reached`."""
+    script = tmp_path / "main.py"
+    script.write_text(
+        "import asyncio\nimport time\n\n\nasync def quick():\n    time.sleep(0.001)\n\n\n"
+        "asyncio.run(quick())\n"
+    )
+    report = json.loads(observe(tmp_path, "--json", "--", sys.executable, "main.py").stdout)
+    (f,) = report["findings"]
+    expected = "ran" if sys.version_info >= (3, 12) else "unknown"
+    assert f["observed"]["status"] == expected, f
+
+
 def test_a_failing_command_passes_its_output_and_exit_code(scratch: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     code = "import sys; print('from the command'); sys.exit(3)"
@@ -204,9 +218,20 @@ def test_thread_verdicts_from_cpu_time_and_overlap() -> None:
     # nearly two cores: the work released the GIL
     parallel = [work(1, 0.0, 1.0, 0.95), work(2, 0.0, 1.0, 0.95)]
     assert _thread_verdict(parallel)["status"] == "parallel"
-    # a busy machine: each thread waited half the time for a CPU, and ran all the rest
+    # a busy machine: each thread waited for a CPU half the time and ran all the rest;
+    # on an idle one they could have run in parallel, or taken turns: no verdict
     loaded = [work(1, 0.0, 1.0, 0.45, waited=0.5), work(2, 0.0, 1.0, 0.45, waited=0.5)]
-    assert _thread_verdict(loaded)["status"] == "parallel"
+    assert _thread_verdict(loaded)["status"] == "inconclusive"
+    # a busy machine, but even without their waits for a CPU they used one core: turns
+    turns = [work(1, 0.0, 1.0, 0.3, waited=0.4), work(2, 0.0, 1.0, 0.3, waited=0.4)]
+    assert _thread_verdict(turns)["status"] == "serialised"
+    # a very busy machine: their CPU and waits leave 11% of the time asleep, which a
+    # thread running in parallel never is: waiting for the GIL
+    gil = [work(1, 0.0, 0.27, 0.07, waited=0.17), work(2, 0.0, 0.27, 0.07, waited=0.17)]
+    assert _thread_verdict(gil)["status"] == "serialised"
+    # as busy, but never asleep: they ran whenever they got a CPU, in parallel
+    free = [work(1, 0.0, 0.25, 0.08, waited=0.17), work(2, 0.0, 0.25, 0.08, waited=0.17)]
+    assert _thread_verdict(free)["status"] == "parallel"
     # mostly waiting (I/O): says nothing about the GIL
     assert _thread_verdict([work(1, 0.0, 1.0, 0.05), work(2, 0.0, 1.0, 0.05)]) is None
     # one after the other: never ran at once

@@ -217,6 +217,8 @@ def describe(observed: dict[str, Any]) -> str:
             f"{status}: {observed.get('threads')} threads {how}, "
             f"{observed.get('cores', 0):g} cores for {observed.get('wall_ms', 0):g} ms{at}"
         )
+    if status == "ran" and observed.get("parallelism"):
+        return f"ran; whether its threads took turns on the GIL is {observed['parallelism']}"
     if status == "ran":
         return "ran, no stall over the threshold"
     if status == "unknown":

@@ -30,6 +30,13 @@ SERIAL_MAX_CORES = 1.2  # two threads together at most this busy: they took turn
 # core; a runtime-only report, with no static reason behind it, needs more.
 BUSY_CORES = 0.3
 BUSY_CORES_RUNTIME_ONLY = 0.6
+# Threads that slept this share of their calls' time, while neither running nor waiting for
+# a CPU, were waiting for the GIL (the calls are CPU-bound: BUSY_CORES): on a machine too
+# busy for the cores to tell, this still does. Measured on a 2-core VM at load 6-7: two
+# threads taking turns slept 12-25% of the time, two hashing in parallel 0%.
+GIL_SLEEP = 0.1
+NO_GIL_SLEEP = 0.02  # threads that slept less than this never waited for the GIL...
+PARALLEL_MIN_CORES = 1.5  # ...and, leaving out their waits for a CPU, ran this many at once
 MIN_OVERLAP_S = 0.02  # overlaps shorter than this say nothing about parallelism
 STALL_CODES = frozenset(
     {"GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL206", "GIL207", "GIL208"}
@@ -213,14 +220,32 @@ class Overlap:
     wall_s: float
     cpu_s: float
     available_s: float  # the calls' wall time less their wait for a CPU
+    calls_wall_s: float = 0.0  # the calls' wall times added up
+
+    @property
+    def sleeping(self) -> float:
+        """The share of the calls' time their threads slept though the calls had not
+        returned: neither running nor waiting for a CPU. A CPU-bound call sleeps only to wait
+        for the GIL; running in parallel, it never sleeps."""
+        if self.calls_wall_s <= 0:
+            return 0.0
+        return max(self.available_s - self.cpu_s, 0.0) / self.calls_wall_s
+
+    @property
+    def cores_at_least(self) -> float:
+        """The calls' CPU time over the overlap's wall time: how many cores they used at
+        least. Above 1.2 the threads certainly ran Python (or GIL-free code) in parallel."""
+        return self.cpu_s / self.wall_s if self.wall_s > 0 else 0.0
 
     @property
     def cores(self) -> float:
-        """How many threads ran at once, on average, while they could: the calls' CPU
-        time over the time they could have run, times the number of threads. Time a thread
-        waited for a CPU (a busy machine) is not counted, so two threads taking turns on
-        the GIL come out near 1 and two running in parallel near 2 however loaded the
-        machine is."""
+        """How many threads ran at once, on average, while they could: the calls' CPU time
+        over the time they could have run, times the number of threads. Time a thread
+        waited for a CPU (Linux's schedstat: the machine's other load) is left out, so two
+        threads taking turns on the GIL come out near 1 and two in parallel near 2. It
+        errs high, never low: a thread waiting for the GIL also waits for a CPU each time
+        it wakes to ask for it, and that time is left out too. So at most 1.2 here means
+        the threads certainly took turns."""
         if self.available_s <= 0:
             return 0.0
         return self.cpu_s / self.available_s * self.threads
@@ -247,24 +272,37 @@ def overlaps(work: Iterable[Work]) -> list[Overlap]:
                 if wall >= MIN_OVERLAP_S:
                     cpu = sum(g.cpu for g in group)
                     available = sum(g.available for g in group)
-                    found.append(Overlap(len({g.thread for g in group}), wall, cpu, available))
+                    calls_wall = sum(g.end - g.start for g in group)
+                    threads = len({g.thread for g in group})
+                    found.append(Overlap(threads, wall, cpu, available, calls_wall))
             if nxt is not None:
                 group, end = [nxt], nxt.end
     return found
 
 
 def _thread_verdict(work: Sequence[Work], busy_cores: float = BUSY_CORES) -> dict[str, Any] | None:
-    """``serialised`` / ``parallel`` from the longest overlap, or None: never two at once
-    doing CPU work."""
+    """``serialised`` / ``parallel`` from the longest overlap; ``inconclusive`` when the
+    machine was too busy to tell (the threads used at most 1.2 cores, but got so little CPU
+    that they might have run in parallel on an idle one); None: never two at once doing CPU
+    work."""
     busy = [o for o in overlaps(work) if o.cores >= busy_cores]
     if not busy:
         return None
     worst = max(busy, key=lambda o: o.wall_s)
-    status = "serialised" if worst.cores <= SERIAL_MAX_CORES else "parallel"
+    if worst.cores_at_least > SERIAL_MAX_CORES:
+        status, cores = "parallel", worst.cores_at_least
+    elif worst.sleeping < NO_GIL_SLEEP and worst.cores > PARALLEL_MIN_CORES:
+        # they wanted a CPU all along and never waited for the GIL: parallel, on a
+        # machine that had fewer cores free than threads
+        status, cores = "parallel", worst.cores
+    elif worst.cores <= SERIAL_MAX_CORES or worst.sleeping >= GIL_SLEEP:
+        status, cores = "serialised", min(worst.cores, SERIAL_MAX_CORES)
+    else:
+        status, cores = "inconclusive", worst.cores_at_least
     return {
         "status": status,
         "threads": worst.threads,
-        "cores": round(worst.cores, 2),
+        "cores": round(cores, 2),
         "wall_ms": round(worst.wall_s * 1000, 1),
         "calls": len(work),
         "where": next((w.test for w in work if w.test), None),
@@ -331,6 +369,12 @@ def join(
         if stalls:
             observed = {"status": "stalled", **_stall_summary(stalls)}
         elif work and (verdict := _thread_verdict(work)) is not None:
+            if verdict["status"] == "inconclusive":
+                verdict = {
+                    **verdict,
+                    "status": "ran",
+                    "parallelism": "inconclusive: the machine was too busy to tell",
+                }
             observed = verdict
         elif reached or work:
             observed = {"status": "ran"}

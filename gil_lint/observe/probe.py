@@ -69,6 +69,8 @@ class _Observer:
         self.reach_mode = "none"
         self.watch: dict[str, set[int]] = {}  # file -> first lines of the watched bodies
         self.instrumented: set[str] = set()
+        argv0 = sys.argv[0] if getattr(sys, "argv", None) else ""
+        self.script = os.path.abspath(argv0) if argv0 not in ("", "-c", "-m") else None
         # loop thread id -> [start time, samples]; the sampler reads it, Handle._run writes it
         self.running: dict[int, list[Any]] = {}
         self.sampler: threading.Thread | None = None
@@ -254,9 +256,9 @@ class _Observer:
     def unwatched(self) -> set[str]:
         """Watched files this process ran without going through the import system."""
         found = set()
-        main = sys.modules.get("__main__")
-        for module in [main, *list(sys.modules.values())]:
-            filename = getattr(module, "__file__", None)
+        # the script's name: CPython deletes `__main__.__file__` once the script has run
+        names = [self.script, *(getattr(m, "__file__", None) for m in list(sys.modules.values()))]
+        for filename in names:
             if isinstance(filename, str):
                 full = os.path.normcase(os.path.abspath(filename))
                 if full in self.watch and full not in self.instrumented:
@@ -419,7 +421,12 @@ def _measure_thread(observer: _Observer, thread: Any) -> None:
     site = observer.caller_site()
 
     def run() -> Any:
-        return observer.run_work(fn, bound_run, site)
+        try:
+            return observer.run_work(fn, bound_run, site)
+        finally:
+            # the thread no longer holds this closure (which holds the thread): no cycle is
+            # left for the garbage collector, as none would be without the observer
+            thread.__dict__.pop("run", None)
 
     thread.run = run
 
