@@ -109,7 +109,7 @@ def _lint(args: argparse.Namespace) -> tuple[list[Any], Path]:
         found = discover(paths, settings)
     except (ConfigError, DiscoveryError) as e:
         raise ObserveError(str(e)) from None
-    result = lint_paths(found.files, settings, jobs=1)
+    result = lint_paths(found.files, settings, jobs=os.cpu_count() or 1)
     rules = [d for d in result.diagnostics if not d.code.startswith("GIL00")]
     return rules, settings.project_root or Path.cwd()
 
@@ -178,7 +178,8 @@ def observe(args: argparse.Namespace, command: list[str]) -> int:
     else:
         _write(report, sys.stdout, as_json=args.json)
     if proc.returncode != 0:
-        return proc.returncode if proc.returncode > 0 else EXIT_OBSERVED
+        # killed by a signal: the shell's 128 + N
+        return proc.returncode if proc.returncode > 0 else 128 - proc.returncode
     bad = {"stalled", "serialised"}
     if runtime_only or any(f["observed"]["status"] in bad for f in findings):
         return EXIT_OBSERVED

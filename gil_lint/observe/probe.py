@@ -10,7 +10,8 @@ shadows. With it set, it records, into one JSON-lines file per process in that f
 
 - ``stall``: an asyncio callback (``Handle._run``: every task step and ``call_soon`` /
   ``call_later`` callback of the pure-Python loops) that ran longer than the threshold, not
-  counting the time the thread waited for a CPU (on Linux: other processes' load), with the
+  counting the time the thread waited for a CPU (on Linux: other processes' load) nor
+  garbage collections (started by whichever allocation came when they were due), with the
   stack of the loop's thread sampled while it ran: the innermost frame in project code seen
   most often is the blocking line;
 - ``work``: one call of a function run in a worker thread (a ``Thread`` target or ``run()``,
@@ -172,8 +173,9 @@ class _Observer:
     def run_handle(self, original: Any, handle: Any) -> Any:
         tid = threading.get_ident()
         outer = self.running.get(tid)
-        # start, stacks sampled, the thread's id for the kernel, its wait for a CPU so far
-        state: list[Any] = [time.perf_counter(), [], threading.get_native_id(), None]
+        # start, stacks sampled, the thread's id for the kernel, its wait for a CPU so far,
+        # seconds in garbage collection, the running collection's start
+        state: list[Any] = [time.perf_counter(), [], threading.get_native_id(), None, 0.0, None]
         self.running[tid] = state
         self.ensure_sampler()
         try:
@@ -188,11 +190,29 @@ class _Observer:
                 # time the machine's other load kept the thread off a CPU is not the
                 # callback's doing: on a busy machine it would turn any callback into a stall
                 waited = 0.0 if state[3] is None else max(_run_queue_wait() - state[3], 0.0)
-                if elapsed - waited >= self.threshold_s:
-                    self._stall(handle, elapsed - waited, waited, state[1])
+                # nor is a garbage collection that some allocation happened to start: it
+                # pauses every thread, and the line it interrupted is not what blocked
+                own = elapsed - waited - state[4]
+                if own >= self.threshold_s:
+                    self._stall(handle, own, waited, state[4], state[1])
+
+    def gc_phase(self, phase: str, info: Any) -> None:
+        state = self.running.get(threading.get_ident())
+        if state is None:
+            return
+        if phase == "start":
+            state[5] = time.perf_counter()
+        elif state[5] is not None:
+            state[4] += time.perf_counter() - state[5]
+            state[5] = None
 
     def _stall(
-        self, handle: Any, elapsed: float, waited: float, samples: list[tuple[Frame, ...]]
+        self,
+        handle: Any,
+        elapsed: float,
+        waited: float,
+        collecting: float,
+        samples: list[tuple[Frame, ...]],
     ) -> None:
         stacks = [s for s in samples if s]
         if stacks:
@@ -208,6 +228,7 @@ class _Observer:
                 "kind": "stall",
                 "ms": round(elapsed * 1000, 1),
                 "waited_for_cpu_ms": round(waited * 1000, 1),
+                "garbage_collection_ms": round(collecting * 1000, 1),
                 "stack": [list(f) for f in stack],
                 "lines": [list(x) for x in lines],
                 "samples": len(samples),
@@ -583,6 +604,9 @@ def install() -> _Observer | None:
     sys.meta_path.insert(0, _ImportHook(observer))
     _patch_threading(observer)
     _install_reach(observer)
+    import gc
+
+    gc.callbacks.append(observer.gc_phase)
     atexit.register(observer.flush, True)
     os.register_at_fork(after_in_child=observer.after_fork)
     original_exit = os._exit
