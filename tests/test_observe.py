@@ -18,8 +18,9 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from gil_lint.diagnostics import Diagnostic
 from gil_lint.observe import _write, describe
-from gil_lint.observe.join import Work, _thread_verdict, overlaps
+from gil_lint.observe.join import Records, Stall, Work, _thread_verdict, join, overlaps
 
 FIXTURE = Path(__file__).parent / "fixtures" / "observe_project"
 
@@ -237,6 +238,33 @@ def test_thread_verdicts_from_cpu_time_and_overlap() -> None:
     # one after the other: never ran at once
     assert _thread_verdict([work(1, 0.0, 1.0, 1.0), work(2, 1.0, 2.0, 1.0)]) is None
     assert overlaps([work(1, 0.0, 1.0, 0.5), work(1, 0.5, 1.0, 0.5)]) == []
+
+
+def test_join_gives_a_stall_to_the_finding_on_its_innermost_frame(tmp_path: Path) -> None:
+    src = tmp_path / "m.py"
+    src.write_text(
+        "import time\n\n\nasync def outer():\n    await inner()\n\n\n"
+        "async def inner():\n    time.sleep(1)\n"
+    )
+    path = str(src)
+
+    def diag(row: int) -> Diagnostic:
+        return Diagnostic("GIL201", "blocking-sleep-in-async", "m", path, row, 5, row, 20)
+
+    stack = [(path, 9, "inner"), (path, 5, "outer")]
+    stall = Stall(400.0, stack, {(path, 9), (path, 5)}, "t.py::test", "task step outer")
+    findings, runtime_only = join([diag(5), diag(9)], Records(stalls=[stall]), [str(tmp_path)])
+    assert [f["observed"]["status"] for f in findings] == ["not-reached", "stalled"]
+    assert runtime_only == []
+    # CPU work taking turns in two threads, which no finding explains: a runtime-only entry
+    work = [
+        Work((path, 8, "inner"), None, 1, 1, 0.0, 1.0, 0.5, "t.py::test"),
+        Work((path, 8, "inner"), None, 2, 1, 0.0, 1.0, 0.5, "t.py::test"),
+    ]
+    _, runtime_only = join([], Records(work=work), [str(tmp_path)])
+    assert [(r["kind"], r["line"], r["function"], r["threads"]) for r in runtime_only] == [
+        ("serialised", 8, "inner", 2)
+    ]
 
 
 def test_describe_is_one_line_per_status() -> None:
