@@ -20,7 +20,7 @@ from gil_lint import __version__
 if TYPE_CHECKING:
     from gil_lint.rules import Rule
 
-SUBCOMMANDS = ("check", "rule", "rules", "server", "verify")
+SUBCOMMANDS = ("check", "observe", "rule", "rules", "server", "verify")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -69,7 +69,7 @@ def build_check_parser(prog: str = "gil-lint") -> argparse.ArgumentParser:
             "Find Python concurrency mistakes: CPU-bound work in threads, blocking calls in "
             "async def, multiprocessing and asyncio pitfalls. "
             "Other commands: `gil-lint rule CODE`, `gil-lint rules`, `gil-lint server`, "
-            "`gil-lint verify`."
+            "`gil-lint verify`, `gil-lint observe`."
         ),
     )
     p.add_argument(
@@ -153,6 +153,10 @@ def _dispatch(args: list[str]) -> int:
         from gil_lint.verify import main as verify_main
 
         return verify_main(rest)
+    if command == "observe":
+        from gil_lint.observe import main as observe_main
+
+        return observe_main(rest)
     # `gil-lint check --help` describes check; bare `gil-lint PATHS` is the same command
     explicit = bool(args) and args[0] == "check"
     return _cmd_check(rest, prog="gil-lint check" if explicit else "gil-lint")

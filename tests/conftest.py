@@ -12,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# example projects with test suites of their own, run by the tests that use them
+collect_ignore_glob = ["fixtures/*"]
+
 # .ci/run installs the system packages (editors, git) and sets this: there a missing program
 # fails its test instead of skipping it, so CI can never pass by silently skipping them.
 REQUIRE_SYSTEM_TOOLS = "GIL_LINT_REQUIRE_SYSTEM_TOOLS"

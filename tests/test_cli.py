@@ -144,7 +144,7 @@ def test_check_help_describes_check_and_bare_paths_still_lint(project):
     r = run_cli("--help", cwd=project)
     assert r.stdout.startswith(
         "usage: gil-lint [check] [options] [PATHS ...]\n"
-        "       gil-lint {rule,rules,server,verify} ...\n"
+        "       gil-lint {observe,rule,rules,server,verify} ...\n"
     )
     r = run_cli("check", "--bogus", cwd=project)
     assert r.returncode == 2 and "see `gil-lint check --help`" in r.stderr

@@ -231,6 +231,10 @@ class GilLintServer(LanguageServer):
         self.verifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gil-lint-verify")
         # (uri, row, code) -> the verifier's verdict line, shown as related information
         self.verdicts: dict[tuple[str, int, str], str] = {}
+        # the last `gil-lint observe` report by project root, and when its file was written
+        self.observations: dict[Path, tuple[float, dict[tuple[str, str, int, int], str]]] = {}
+        # (uri, code, row, col) -> what `gil-lint observe` saw there (message and hover)
+        self.observed: dict[tuple[str, str, int, int], str] = {}
 
     # -- settings (any thread) --------------------------------------------------------------
     def set_options(self, raw: Any, *, initial: bool = False) -> None:
@@ -318,9 +322,51 @@ class GilLintServer(LanguageServer):
         # a lint in this process shares the live buffers; the lint process gets a copy
         overlays = self.overlays if len(snap.source) < PROCESS_THRESHOLD else dict(self.overlays)
         found, deps = self.run_off_loop(worker.lint, snap.source, snap.path, settings, overlays)
+        self.note_observations(snap, found, settings)
         self.results[snap.uri] = (snap.version, found)
         self.deps[snap.uri] = deps
         return found
+
+    def note_observations(
+        self, snap: Snapshot, found: list[Diagnostic], settings: Settings
+    ) -> None:
+        """What the last ``gil-lint observe`` run saw at these findings (read in the lint
+        thread: the file is re-read only when it changed)."""
+        from gil_lint.engine.runner import CACHE_DIR_NAME
+        from gil_lint.observe import LAST_OBSERVATION, describe, last_observation
+
+        root = settings.project_root or Path(snap.path).parent
+        try:
+            mtime = (root / CACHE_DIR_NAME / LAST_OBSERVATION).stat().st_mtime
+        except OSError:
+            mtime = -1.0
+        known = self.observations.get(root)
+        if known is None or known[0] != mtime:
+            table: dict[tuple[str, str, int, int], str] = {}
+            report = last_observation(root) if mtime >= 0 else None
+            cwd = str((report or {}).get("cwd") or root)
+            for f in (report or {}).get("findings", []):
+                try:
+                    key = (
+                        os.path.normcase(os.path.abspath(os.path.join(cwd, f["filename"]))),
+                        f["code"],
+                        f["location"]["row"],
+                        f["location"]["column"],
+                    )
+                    table[key] = describe(f["observed"])
+                except (KeyError, TypeError, AttributeError):
+                    continue
+            known = self.observations[root] = (mtime, table)
+        if not snap.on_disk:
+            return
+        path = os.path.normcase(os.path.abspath(snap.path))
+        for d in found:
+            text = known[1].get((path, d.code, d.row, d.col))
+            key = (snap.uri, d.code, d.row, d.col)
+            if text is None:
+                self.observed.pop(key, None)
+            else:
+                self.observed[key] = text
 
     def buffer_changed(self, uri: str, delay: float) -> None:
         """A document changed (or was opened, saved, closed): lint it, and lint again the
@@ -436,9 +482,10 @@ class GilLintServer(LanguageServer):
                     message=f"gil-lint verify: {verdict}",
                 )
             )
+        observed = self.observed.get((snap.uri, d.code, d.row, d.col))
         return types.Diagnostic(
             range=rng,
-            message=d.message,
+            message=f"{d.message} (observed: {observed})" if observed else d.message,
             severity=SEVERITY.get(d.severity, types.DiagnosticSeverity.Warning),
             code=d.code,
             code_description=types.CodeDescription(href=d.url) if d.url else None,
@@ -865,7 +912,9 @@ def _hover(ls: GilLintServer, snap: Snapshot, at: tuple[int, int]) -> types.Hove
         if rule is not None and (d.row, d.col) <= at <= (d.end_row, d.end_col):
             # the docs' "## What it does" headings would render as large headings: bold lines
             docs = _HEADING.sub(r"**\1**", rule.docs())
-            parts.append(f"**{rule.CODE} {rule.NAME}**\n\n{d.message}\n\n{docs}")
+            observed = ls.observed.get((snap.uri, d.code, d.row, d.col))
+            seen = f"\n\n**observed:** {observed}" if observed else ""
+            parts.append(f"**{rule.CODE} {rule.NAME}**\n\n{d.message}{seen}\n\n{docs}")
             ranges.append(to_lsp_range(snap.lines, d.row, d.col, d.end_row, d.end_col, ls.encoding))
     if not parts:
         return None
