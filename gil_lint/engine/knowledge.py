@@ -36,6 +36,10 @@ USER_KEYS = {f"blocking-{c}": c for c in BLOCKING_CATEGORIES} | {
     "gil-releasing": "gil-releasing",
     "offloading-decorators": "offloading-decorators",
 }
+# Keys of [tool.gil-lint.knowledge] that are tables of name = name, not lists: what a call
+# returns (`"mycorp.db.connect" = "mycorp.db.Connection"`), another spelling of a name, and
+# a class's base (its methods are the base's unless listed on the class itself).
+USER_TABLES = ("returns", "aliases", "bases")
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -142,6 +146,10 @@ class Knowledge:
     gil_releasing: _NameSet
     returns: Mapping[str, str]
     aliases: Mapping[str, str]
+    # subclass → base class: a method not listed on the subclass is the base's
+    bases: Mapping[str, str]
+    # every name listed on its own (so not taken from a base class)
+    listed: frozenset[str]
     thread_pools: frozenset[str]
     process_pools: frozenset[str]
     submit_methods: frozenset[str]
@@ -192,15 +200,29 @@ class Knowledge:
         return category in self.helper_categories
 
     def canonical(self, name: str) -> str:
-        """Map alternative spellings (``requests.sessions.Session``) to one name."""
+        """Map alternative spellings (``requests.sessions.Session``) to one name, and a
+        method a class inherits to its base's (``urllib3.HTTPSConnectionPool.urlopen`` is
+        ``urllib3.HTTPConnectionPool.urlopen``) unless the class lists it itself."""
         aliases = self.aliases
         if name in aliases:
             return aliases[name]
         head = name.rpartition(".")[0]
         while head:
             if head in aliases:
-                return f"{aliases[head]}.{name[len(head) + 1 :]}"
+                name = f"{aliases[head]}.{name[len(head) + 1 :]}"
+                break
             head = head.rpartition(".")[0]
+        return self._inherited(name) if self.bases else name
+
+    def _inherited(self, name: str) -> str:
+        """``Sub.method`` → ``Base.method`` along [bases], while the class does not list it."""
+        cls, _, attr = name.rpartition(".")
+        bases = self.bases
+        seen = 0
+        while cls in bases and name not in self.listed and seen < 16:
+            cls = bases[cls]
+            name = f"{cls}.{attr}"
+            seen += 1
         return name
 
     def is_known_name(self, name: str) -> bool:
@@ -226,15 +248,30 @@ def _base_tables() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict
     )
 
 
+def _pairs(entries: Iterable[str]) -> dict[str, str]:
+    """The user's ``name = name`` tables, carried in Settings as ``"name=name"`` strings."""
+    return dict(e.split("=", 1) for e in entries)  # type: ignore[misc]
+
+
+def file_object_calls(table: Mapping[str, Any]) -> list[str]:
+    """``[file_objects]``: every blocking method of every file class, ``Class.method``."""
+    return [f"{c}.{m}" for c in table["classes"] for m in table["methods"]]
+
+
 @lru_cache(maxsize=32)
 def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Knowledge:
     """Build the knowledge base; ``extensions`` are the user's (key, names) pairs."""
     blocking_t, types_t, conc_t, cpu_t = _base_tables()
     ext = dict(extensions)
+    listed = {c: list(blocking_t[c]["calls"]) for c in BLOCKING_CATEGORIES}
+    listed["file"] += file_object_calls(blocking_t["file_objects"])
     blocking = {
-        c: _NameSet([*blocking_t[c]["calls"], *ext.get(f"blocking-{c}", ())])
-        for c in BLOCKING_CATEGORIES
+        c: _NameSet([*listed[c], *ext.get(f"blocking-{c}", ())]) for c in BLOCKING_CATEGORIES
     }
+    returns = {**types_t["returns"], **_pairs(ext.get("returns", ()))}
+    forms = _forms(blocking_t.get("non_blocking_forms", {}))
+    mentioned = {n for names in blocking.values() for n in names.exact}
+    mentioned |= {*returns, *forms}
     wait_classes = {c: blocking_t[c]["wait"] for c in BLOCKING_CATEGORIES}
     unknown = set(wait_classes.values()) - set(WAIT_CLASSES)
     assert not unknown, f"blocking.toml: unknown wait class {unknown}"
@@ -260,8 +297,10 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         gil_releasing=_NameSet(
             [*cpu_t.get("gil_releasing", {}).get("calls", ()), *ext.get("gil-releasing", ())]
         ),
-        returns=dict(types_t["returns"]),
-        aliases=dict(types_t["aliases"]),
+        returns=returns,
+        aliases={**types_t["aliases"], **_pairs(ext.get("aliases", ()))},
+        bases={**types_t["bases"], **_pairs(ext.get("bases", ()))},
+        listed=frozenset(mentioned),
         thread_pools=frozenset(ex["thread_pools"]),
         process_pools=frozenset(ex["process_pools"]),
         submit_methods=frozenset(ex["submit_methods"]),
@@ -285,7 +324,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         loop_affine_methods=frozenset(conc_t["loop_affine"]["methods"]),
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
-        non_blocking_forms=_forms(blocking_t.get("non_blocking_forms", {})),
+        non_blocking_forms=forms,
         unbounded_constructors={
             name: BoundArgument(bound.get("keyword"), bound.get("position"))
             for name, bound in blocking_t.get("unbounded_constructors", {}).items()
