@@ -250,7 +250,7 @@ def _base_tables() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict
 
 def _pairs(entries: Iterable[str]) -> dict[str, str]:
     """The user's ``name = name`` tables, carried in Settings as ``"name=name"`` strings."""
-    return dict(e.split("=", 1) for e in entries)  # type: ignore[misc]
+    return dict(e.split("=", 1) for e in entries)
 
 
 def file_object_calls(table: Mapping[str, Any]) -> list[str]:

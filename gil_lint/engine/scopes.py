@@ -689,7 +689,7 @@ class Resolver:
                 parsed = ast.parse(ann.value, mode="eval").body
             except SyntaxError:
                 return None
-            return self.qualname(parsed, scope)
+            return self._annotation(parsed, scope)
         if isinstance(ann, (ast.Name, ast.Attribute)):
             return self.qualname(ann, scope)
         if isinstance(ann, ast.Subscript):  # Optional[X] → X
