@@ -184,6 +184,7 @@ class Knowledge:
 
     def blocking_category(self, name: str) -> str | None:
         """The blocking category of a qualified call name, or None."""
+        name = self.entry(name)
         if name in self.non_blocking:
             return None
         for category, names in self.blocking.items():
@@ -200,30 +201,43 @@ class Knowledge:
         return category in self.helper_categories
 
     def canonical(self, name: str) -> str:
-        """Map alternative spellings (``requests.sessions.Session``) to one name, and a
-        method a class inherits to its base's (``urllib3.HTTPSConnectionPool.urlopen`` is
-        ``urllib3.HTTPConnectionPool.urlopen``) unless the class lists it itself."""
+        """Map alternative spellings (``requests.sessions.Session``) to one name."""
         aliases = self.aliases
         if name in aliases:
             return aliases[name]
         head = name.rpartition(".")[0]
         while head:
             if head in aliases:
-                name = f"{aliases[head]}.{name[len(head) + 1 :]}"
-                break
+                return f"{aliases[head]}.{name[len(head) + 1 :]}"
             head = head.rpartition(".")[0]
-        return self._inherited(name) if self.bases else name
-
-    def _inherited(self, name: str) -> str:
-        """``Sub.method`` → ``Base.method`` along [bases], while the class does not list it."""
-        cls, _, attr = name.rpartition(".")
-        bases = self.bases
-        seen = 0
-        while cls in bases and name not in self.listed and seen < 16:
-            cls = bases[cls]
-            name = f"{cls}.{attr}"
-            seen += 1
         return name
+
+    def entry(self, name: str) -> str:
+        """The name the tables list ``name`` under: itself, or for a method the class does
+        not list itself, its base's along [bases] (``urllib3.HTTPSConnectionPool.urlopen``
+        is listed as ``urllib3.HTTPConnectionPool.urlopen``). Messages keep ``name``."""
+        bases = self.bases
+        cls, _, attr = name.rpartition(".")
+        if cls not in bases:
+            return name
+        found = name
+        listed = self.listed
+        for _ in range(16):  # a cycle in a user's [bases] ends here
+            if found in listed or f"{cls}.*" in listed:
+                return found
+            if cls not in bases:
+                break
+            cls = bases[cls]
+            found = f"{cls}.{attr}"
+        return name
+
+    def forms(self, name: str) -> tuple[ArgumentForm, ...]:
+        """The ``[non_blocking_forms]`` of a call (its base's, for an inherited method)."""
+        return self.non_blocking_forms.get(self.entry(name), ())
+
+    def returns_of(self, name: str) -> str | None:
+        """What a call returns, from ``[returns]`` (its base's, for an inherited method)."""
+        return self.returns.get(self.entry(name))
 
     def is_known_name(self, name: str) -> bool:
         """Whether any table mentions ``name`` (used to resolve star imports)."""
@@ -263,15 +277,20 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
     """Build the knowledge base; ``extensions`` are the user's (key, names) pairs."""
     blocking_t, types_t, conc_t, cpu_t = _base_tables()
     ext = dict(extensions)
-    listed = {c: list(blocking_t[c]["calls"]) for c in BLOCKING_CATEGORIES}
-    listed["file"] += file_object_calls(blocking_t["file_objects"])
+    calls = {c: list(blocking_t[c]["calls"]) for c in BLOCKING_CATEGORIES}
+    calls["file"] += file_object_calls(blocking_t["file_objects"])
     blocking = {
-        c: _NameSet([*listed[c], *ext.get(f"blocking-{c}", ())]) for c in BLOCKING_CATEGORIES
+        c: _NameSet([*calls[c], *ext.get(f"blocking-{c}", ())]) for c in BLOCKING_CATEGORIES
     }
     returns = {**types_t["returns"], **_pairs(ext.get("returns", ()))}
     forms = _forms(blocking_t.get("non_blocking_forms", {}))
-    mentioned = {n for names in blocking.values() for n in names.exact}
-    mentioned |= {*returns, *forms}
+    non_blocking = _NameSet(
+        [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
+    )
+    # what is listed on its own class, so not taken from a base ("Class.*" for a wildcard)
+    listed = {n for names in blocking.values() for n in names.exact}
+    listed |= {f"{p}.*" for names in blocking.values() for p in names.prefixes}
+    listed |= {*returns, *forms, *non_blocking.exact}
     wait_classes = {c: blocking_t[c]["wait"] for c in BLOCKING_CATEGORIES}
     unknown = set(wait_classes.values()) - set(WAIT_CLASSES)
     assert not unknown, f"blocking.toml: unknown wait class {unknown}"
@@ -284,9 +303,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         memoizers=_NameSet(
             [*blocking_t["memoized"]["decorators"], *ext.get("memoizing-decorators", ())]
         ),
-        non_blocking=_NameSet(
-            [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
-        ),
+        non_blocking=non_blocking,
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
         wait_functions=frozenset(blocking_t["subprocess"]["wait_functions"]),
         lazy_iterators=frozenset(blocking_t["lazy_iterators"]["calls"]),
@@ -300,7 +317,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         returns=returns,
         aliases={**types_t["aliases"], **_pairs(ext.get("aliases", ()))},
         bases={**types_t["bases"], **_pairs(ext.get("bases", ()))},
-        listed=frozenset(mentioned),
+        listed=frozenset(listed),
         thread_pools=frozenset(ex["thread_pools"]),
         process_pools=frozenset(ex["process_pools"]),
         submit_methods=frozenset(ex["submit_methods"]),

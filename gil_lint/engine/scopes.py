@@ -739,7 +739,7 @@ class Resolver:
         callee = self.qualname(call.func, scope)
         if callee is None:
             return None
-        returns = self.knowledge.returns.get(callee)
+        returns = self.knowledge.returns_of(callee)
         if returns is not None:
             return returns
         function = self.function_def(callee)
