@@ -181,10 +181,19 @@ class Knowledge:
     # argument forms that make a blocking call return at once (engine/callforms.py)
     non_blocking_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
     unbounded_constructors: Mapping[str, BoundArgument] = field(default_factory=dict)
+    # blocking_category's answers by name: it is asked about every call of every function
+    _categories: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def blocking_category(self, name: str) -> str | None:
         """The blocking category of a qualified call name, or None."""
-        name = self.entry(name)
+        memo = self._categories
+        if name in memo:
+            return memo[name]
+        found = self._category(self.entry(name))
+        memo[name] = found
+        return found
+
+    def _category(self, name: str) -> str | None:
         if name in self.non_blocking:
             return None
         for category, names in self.blocking.items():
