@@ -4,11 +4,13 @@ type."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from gil_lint.config import Settings
+from gil_lint.config import ConfigError, Settings, load_settings, settings_from_table
 from gil_lint.engine.lint import lint_source
 
 TABLE = Path(__file__).parent / "blocking_apis.txt"
@@ -167,3 +169,58 @@ def test_user_taught_driver():
     )
     found = lint_source(source, "case.py", settings)
     assert [(d.row, d.code) for d in found] == [(4, "GIL202")]
+
+
+def test_user_tables_from_pyproject(tmp_path):
+    """The README's driver example, read from a pyproject.toml by the CLI."""
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.gil-lint.knowledge]\n"
+        'blocking-network = ["mycorp.db.BaseConnection.query"]\n'
+        'returns = { "mycorp.db.connect" = "mycorp.db.Connection" }\n'
+        'bases = { "mycorp.db.Connection" = "mycorp.db.BaseConnection" }\n'
+        'aliases = { "mycorp.db.conn.Connection" = "mycorp.db.Connection" }\n',
+        encoding="utf-8",
+    )
+    settings = settings_from_table(
+        {"knowledge": {"returns": {"a.connect": "a.Conn"}, "bases": {"a.Conn": "a.Base"}}},
+        "pyproject.toml",
+    )
+    assert ("returns", ("a.connect=a.Conn",)) in settings.knowledge
+    loaded = load_settings(config=tmp_path / "pyproject.toml")
+    source = (
+        "import mycorp.db.conn\nasync def f(c: mycorp.db.conn.Connection, q):\n"
+        "    return c.query(q)\n"
+    )
+    assert [d.code for d in lint_source(source, "case.py", loaded)] == ["GIL202"]
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ({"returns": ["a.b"]}, "expected a table of qualified names"),
+        ({"returns": {"a.b": 3}}, "expected a qualified name, got 3"),
+        ({"bases": {"a b": "c"}}, "'a b' is not a qualified name"),
+        ({"aliases": {"a": "b=c"}}, "expected a qualified name, got 'b=c'"),
+    ],
+)
+def test_bad_user_tables_are_one_line(table, fragment):
+    with pytest.raises(ConfigError) as e:
+        settings_from_table({"knowledge": table}, "pyproject.toml")
+    assert fragment in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_bad_user_table_exits_2(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.gil-lint.knowledge]\nreturns = ["x"]\n', encoding="utf-8"
+    )
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "gil_lint", "--no-cache", str(tmp_path / "a.py")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "expected a table of qualified names" in done.stderr
