@@ -224,3 +224,25 @@ def test_bad_user_table_exits_2(tmp_path):
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "expected a table of qualified names" in done.stderr
+
+
+def test_lazily_made_global_client():
+    """``SESSION = None`` at import, made in a function under ``global``: the coroutine
+    calls the session; and a global rebound to an async client is not reported."""
+    source = (
+        "import requests\nSESSION = None\ndef setup():\n    global SESSION\n"
+        "    SESSION = requests.Session()\nasync def f(u):\n    return SESSION.get(u)\n"
+    )
+    assert [(d.row, d.code) for d in lint_source(source, "case.py", Settings())] == [(7, "GIL202")]
+
+
+def test_a_non_blocking_call_ends_a_helper_chain():
+    """A call listed non-blocking (``threading.Thread.start``, or the user's) is not
+    followed into its body, however many helpers down."""
+    source = (
+        "import time\ndef helper():\n    time.sleep(1)\ndef wrapper():\n    helper()\n"
+        "async def f():\n    wrapper()\n"
+    )
+    assert [d.code for d in lint_source(source, "case.py", Settings())] == ["GIL201"]
+    quiet = Settings(knowledge=(("non-blocking", ("case.helper",)),))
+    assert lint_source(source, "case.py", quiet) == []

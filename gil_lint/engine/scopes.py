@@ -668,7 +668,10 @@ class Resolver:
         if kind == "typed" and binding.annotation is not None:
             return self._annotation(binding.annotation, scope)
         if kind == "value" and 0 < len(binding.values) <= _MAX_ASSIGNMENTS:
-            results = {self._value(v, scope, binding) for v in binding.values}
+            # `CLIENT = None` then `global CLIENT; CLIENT = httpx.Client()`: a method is
+            # only ever called on the client, so a `None` placeholder does not count
+            values = [v for v in binding.values if not _is_none(v)] or binding.values
+            results = {self._value(v, scope, binding) for v in values}
             if len(results) == 1:
                 return results.pop()
         return None
