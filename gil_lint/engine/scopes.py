@@ -30,6 +30,27 @@ _OPTIONAL = frozenset(
 _UNION = frozenset({"typing.Union", "typing_extensions.Union", "Union"})
 
 
+# values whose type the code shows: a declared type (often an alias, `rows: Rows = []`)
+# adds nothing to them, and the resolver leaves them untyped as before
+_LITERALS = (
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Dict,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.JoinedStr,
+)
+
+
+def _literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is not Ellipsis
+    return isinstance(node, _LITERALS)
+
+
 def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
@@ -680,7 +701,7 @@ class Resolver:
         # Resolved from the use site: for a value bound in an enclosing scope the
         # names it mentions are almost always visible from there too.
         declared = binding.declared.get(id(value)) if binding is not None else None
-        if declared is not None:
+        if declared is not None and not _literal(value):
             typed = self._annotation(declared, scope)
             if typed is not None:
                 return typed
