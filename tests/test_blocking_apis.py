@@ -144,6 +144,8 @@ REPORTED = {
     "    c: urllib3.PoolManager = make()\n    return c.request('GET', u)\n",
     "rebound_back": "import io\nasync def f(fh: io.TextIOWrapper):\n    fh: int = 7\n"
     "    fh: io.TextIOWrapper = reopen()\n    return fh.read()\n",
+    "string_parameter_then_rebound": "import io\nasync def f(fh: 'io.TextIOWrapper', p):\n"
+    "    data = fh.read()\n    fh = p\n    return data\n",
 }
 
 

@@ -701,7 +701,7 @@ class Resolver:
         # Resolved from the use site: for a value bound in an enclosing scope the
         # names it mentions are almost always visible from there too.
         declared = binding.declared.get(id(value)) if binding is not None else None
-        if declared is not None and not _literal(value):
+        if declared is not None and (declared is value or not _literal(value)):
             typed = self._annotation(declared, scope)
             if typed is not None:
                 return typed
