@@ -248,3 +248,23 @@ def test_a_non_blocking_call_ends_a_helper_chain():
     assert [d.code for d in lint_source(source, "case.py", Settings())] == ["GIL201"]
     quiet = Settings(knowledge=(("non-blocking", ("case.helper",)),))
     assert lint_source(source, "case.py", quiet) == []
+
+
+def test_inherited_entries_keep_the_class_and_survive_a_cycle():
+    from gil_lint.engine.knowledge import load_knowledge
+
+    k = load_knowledge()
+    # listed on the base only: found there; the finding keeps the subclass's name
+    assert k.entry("urllib3.HTTPSConnectionPool.urlopen") == "urllib3.HTTPConnectionPool.urlopen"
+    assert k.blocking_category("urllib3.ProxyManager.request_encode_url") == "network"
+    assert k.blocking_category("multiprocessing.pool.ThreadPool.map") == "sync"
+    # listed on the subclass itself: its own entry wins
+    assert k.entry("multiprocessing.pool.ThreadPool.apply_async") == (
+        "multiprocessing.pool.ThreadPool.apply_async"
+    )
+    # a base's unknown method stays the subclass's name
+    assert k.entry("urllib3.HTTPSConnectionPool.is_same_host") == (
+        "urllib3.HTTPSConnectionPool.is_same_host"
+    )
+    looped = load_knowledge((("bases", ("a.A=a.B", "a.B=a.A")),))
+    assert looped.blocking_category("a.A.run") is None
