@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from gil_lint.engine.knowledge import USER_KEYS, parse_decorator
+from gil_lint.engine.knowledge import USER_KEYS, USER_TABLES, parse_decorator
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -238,6 +238,7 @@ def _int(value: Any, where: str, minimum: int) -> int:
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?", re.IGNORECASE)
 _UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
+_QUALNAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
 def _size(value: Any, where: str) -> int:
@@ -388,8 +389,11 @@ def _knowledge(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...
         raise ConfigError(f"{where}: expected a table")
     out = []
     for key, names in value.items():
+        if key in USER_TABLES:
+            out.append((key, _name_table(names, f"{where}.{key}")))
+            continue
         if key not in USER_KEYS:
-            known = ", ".join(sorted(USER_KEYS))
+            known = ", ".join(sorted([*USER_KEYS, *USER_TABLES]))
             raise ConfigError(f"{where}.{key}: unknown knowledge key (known: {known})")
         strings = _strings(names, f"{where}.{key}")
         if key == "offloading-decorators":
@@ -399,6 +403,21 @@ def _knowledge(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...
                 except ValueError as e:
                     raise ConfigError(f"{where}.{key}: {e}") from None
         out.append((key, strings))
+    return tuple(sorted(out))
+
+
+def _name_table(value: Any, where: str) -> tuple[str, ...]:
+    """``{"mycorp.db.connect" = "mycorp.db.Connection"}`` → ``("mycorp.db.connect=...",)``:
+    a table of qualified names, kept hashable in Settings."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of qualified names")
+    out = []
+    for name, target in value.items():
+        if not isinstance(target, str) or not _QUALNAME.fullmatch(target):
+            raise ConfigError(f"{where}.{name}: expected a qualified name, got {target!r}")
+        if not _QUALNAME.fullmatch(name):
+            raise ConfigError(f"{where}: {name!r} is not a qualified name")
+        out.append(f"{name}={target}")
     return tuple(sorted(out))
 
 

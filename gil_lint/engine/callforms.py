@@ -47,7 +47,7 @@ def returns_immediately(
             for arg in (*call.args, *(kw.value for kw in call.keywords))
             for n in ast.walk(arg)
         )
-    forms = k.non_blocking_forms.get(name, ())
+    forms = k.forms(name)
     fn_scope = scope.function() if scope is not None else None
     function = fn_scope.node if fn_scope is not None else None
     return any(_holds(form, call, resolver, scope, function, k) for form in forms)

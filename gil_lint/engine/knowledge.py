@@ -37,6 +37,10 @@ USER_KEYS = {f"blocking-{c}": c for c in BLOCKING_CATEGORIES} | {
     "gil-releasing": "gil-releasing",
     "offloading-decorators": "offloading-decorators",
 }
+# Keys of [tool.gil-lint.knowledge] that are tables of name = name, not lists: what a call
+# returns (`"mycorp.db.connect" = "mycorp.db.Connection"`), another spelling of a name, and
+# a class's base (its methods are the base's unless listed on the class itself).
+USER_TABLES = ("returns", "aliases", "bases")
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -229,6 +233,10 @@ class Knowledge:
     gil_releasing: _NameSet
     returns: Mapping[str, str]
     aliases: Mapping[str, str]
+    # subclass → base class: a method not listed on the subclass is the base's
+    bases: Mapping[str, str]
+    # every name listed on its own (so not taken from a base class)
+    listed: frozenset[str]
     thread_pools: frozenset[str]
     process_pools: frozenset[str]
     submit_methods: frozenset[str]
@@ -266,9 +274,19 @@ class Knowledge:
     # argument forms that make a blocking call return at once (engine/callforms.py)
     non_blocking_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
     unbounded_constructors: Mapping[str, BoundArgument] = field(default_factory=dict)
+    # blocking_category's answers by name: it is asked about every call of every function
+    _categories: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def blocking_category(self, name: str) -> str | None:
         """The blocking category of a qualified call name, or None."""
+        memo = self._categories
+        if name in memo:
+            return memo[name]
+        found = self._category(self.entry(name))
+        memo[name] = found
+        return found
+
+    def _category(self, name: str) -> str | None:
         if name in self.non_blocking:
             return None
         for category, names in self.blocking.items():
@@ -296,6 +314,33 @@ class Knowledge:
             head = head.rpartition(".")[0]
         return name
 
+    def entry(self, name: str) -> str:
+        """The name the tables list ``name`` under: itself, or for a method the class does
+        not list itself, its base's along [bases] (``urllib3.HTTPSConnectionPool.urlopen``
+        is listed as ``urllib3.HTTPConnectionPool.urlopen``). Messages keep ``name``."""
+        bases = self.bases
+        cls, _, attr = name.rpartition(".")
+        if cls not in bases:
+            return name
+        found = name
+        listed = self.listed
+        for _ in range(16):  # a cycle in a user's [bases] ends here
+            if found in listed or f"{cls}.*" in listed:
+                return found
+            if cls not in bases:
+                break
+            cls = bases[cls]
+            found = f"{cls}.{attr}"
+        return name
+
+    def forms(self, name: str) -> tuple[ArgumentForm, ...]:
+        """The ``[non_blocking_forms]`` of a call (its base's, for an inherited method)."""
+        return self.non_blocking_forms.get(self.entry(name), ())
+
+    def returns_of(self, name: str) -> str | None:
+        """What a call returns, from ``[returns]`` (its base's, for an inherited method)."""
+        return self.returns.get(self.entry(name))
+
     def is_known_name(self, name: str) -> bool:
         """Whether any table mentions ``name`` (used to resolve star imports)."""
         return (
@@ -319,15 +364,35 @@ def _base_tables() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict
     )
 
 
+def _pairs(entries: Iterable[str]) -> dict[str, str]:
+    """The user's ``name = name`` tables, carried in Settings as ``"name=name"`` strings."""
+    return dict(e.split("=", 1) for e in entries)
+
+
+def file_object_calls(table: Mapping[str, Any]) -> list[str]:
+    """``[file_objects]``: every blocking method of every file class, ``Class.method``."""
+    return [f"{c}.{m}" for c in table["classes"] for m in table["methods"]]
+
+
 @lru_cache(maxsize=32)
 def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Knowledge:
     """Build the knowledge base; ``extensions`` are the user's (key, names) pairs."""
     blocking_t, types_t, conc_t, cpu_t = _base_tables()
     ext = dict(extensions)
+    calls = {c: list(blocking_t[c]["calls"]) for c in BLOCKING_CATEGORIES}
+    calls["file"] += file_object_calls(blocking_t["file_objects"])
     blocking = {
-        c: _NameSet([*blocking_t[c]["calls"], *ext.get(f"blocking-{c}", ())])
-        for c in BLOCKING_CATEGORIES
+        c: _NameSet([*calls[c], *ext.get(f"blocking-{c}", ())]) for c in BLOCKING_CATEGORIES
     }
+    returns = {**types_t["returns"], **_pairs(ext.get("returns", ()))}
+    forms = _forms(blocking_t.get("non_blocking_forms", {}))
+    non_blocking = _NameSet(
+        [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
+    )
+    # what is listed on its own class, so not taken from a base ("Class.*" for a wildcard)
+    listed = {n for names in blocking.values() for n in names.exact}
+    listed |= {f"{p}.*" for names in blocking.values() for p in names.prefixes}
+    listed |= {*returns, *forms, *non_blocking.exact}
     wait_classes = {c: blocking_t[c]["wait"] for c in BLOCKING_CATEGORIES}
     unknown = set(wait_classes.values()) - set(WAIT_CLASSES)
     assert not unknown, f"blocking.toml: unknown wait class {unknown}"
@@ -340,9 +405,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         memoizers=_NameSet(
             [*blocking_t["memoized"]["decorators"], *ext.get("memoizing-decorators", ())]
         ),
-        non_blocking=_NameSet(
-            [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
-        ),
+        non_blocking=non_blocking,
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
         wait_functions=frozenset(blocking_t["subprocess"]["wait_functions"]),
         lazy_iterators=frozenset(blocking_t["lazy_iterators"]["calls"]),
@@ -353,8 +416,10 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         gil_releasing=_NameSet(
             [*cpu_t.get("gil_releasing", {}).get("calls", ()), *ext.get("gil-releasing", ())]
         ),
-        returns=dict(types_t["returns"]),
-        aliases=dict(types_t["aliases"]),
+        returns=returns,
+        aliases={**types_t["aliases"], **_pairs(ext.get("aliases", ()))},
+        bases={**types_t["bases"], **_pairs(ext.get("bases", ()))},
+        listed=frozenset(listed),
         thread_pools=frozenset(ex["thread_pools"]),
         process_pools=frozenset(ex["process_pools"]),
         submit_methods=frozenset(ex["submit_methods"]),
@@ -382,7 +447,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         cleanup_after_cancel=frozenset(conc_t["cancellation"]["cleanup_after_cancel"]),
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
-        non_blocking_forms=_forms(blocking_t.get("non_blocking_forms", {})),
+        non_blocking_forms=forms,
         unbounded_constructors={
             name: BoundArgument(bound.get("keyword"), bound.get("position"))
             for name, bound in blocking_t.get("unbounded_constructors", {}).items()

@@ -22,6 +22,38 @@ if TYPE_CHECKING:
     from gil_lint.engine.knowledge import Knowledge
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+# (an annotation in a file that never imports `Optional` still means it: `# type: ignore`
+# modules and stubs spell it bare)
+_OPTIONAL = frozenset(
+    {"typing.Optional", "typing.Annotated", "typing_extensions.Optional", "Optional"}
+)
+_UNION = frozenset({"typing.Union", "typing_extensions.Union", "Union"})
+
+
+# values whose type the code shows: a declared type (often an alias, `rows: Rows = []`)
+# adds nothing to them, and the resolver leaves them untyped as before
+_LITERALS = (
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Dict,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.JoinedStr,
+)
+
+
+def _literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is not Ellipsis
+    return isinstance(node, _LITERALS)
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 # A name assigned more often than this in one scope is not given a type: it is
@@ -45,6 +77,8 @@ class Binding:
     node: ast.AST | None = None
     values: list[ast.expr] = field(default_factory=list)
     annotation: ast.expr | None = None
+    # ``x: T = value``: the declared type of that value (by ``id`` of the value)
+    declared: dict[int, ast.expr] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -67,6 +101,13 @@ class Scope:
             self.bindings[name] = binding
         elif old.kind == "value" and binding.kind == "value":
             old.values.extend(binding.values)
+            old.declared.update(binding.declared)
+        elif old.kind == "typed" and binding.kind == "value" and old.annotation is not None:
+            # `def f(fh: TextIOWrapper): fh: int = 7`: the parameter's type is one more
+            # value, written where the annotation stands (the last one before a use wins)
+            ann = old.annotation
+            declared = {id(ann): ann, **binding.declared}
+            self.bindings[name] = Binding("value", values=[ann, *binding.values], declared=declared)
         elif old.kind != binding.kind or old.qualname != binding.qualname:
             # Bound to different things in one scope: do not guess which one runs.
             if old.kind in ("def", "class") and binding.kind == "import":
@@ -216,8 +257,7 @@ class ScopeBuilder(ast.NodeVisitor):
         self.scope = scope.parent
 
     def _bind_target(self, target: ast.expr, value: ast.expr | None) -> None:
-        scope = self.scope
-        assert scope is not None
+        scope = self._owner(target)
         if isinstance(target, ast.Name):
             if value is None:
                 scope.bind(target.id, Binding("unknown"))
@@ -235,6 +275,18 @@ class ScopeBuilder(ast.NodeVisitor):
         ):
             self._record_self_attribute(target, value)
         self.visit(target)
+
+    def _owner(self, target: ast.expr) -> Scope:
+        """The scope a name target binds in: the module's, under a ``global`` statement (a
+        function that rebinds a module global changes what every other function sees)."""
+        scope = self.scope
+        assert scope is not None
+        if isinstance(target, ast.Name) and target.id in scope.globals:
+            s = scope
+            while s.parent is not None:
+                s = s.parent
+            return s
+        return scope
 
     def _record_self_attribute(self, target: ast.Attribute, value: ast.expr) -> None:
         scope = self.scope
@@ -375,11 +427,12 @@ class ScopeBuilder(ast.NodeVisitor):
         if node.value is not None:
             self.visit(node.value)
         self.visit(node.annotation)
-        scope = self.scope
-        assert scope is not None
+        scope = self._owner(node.target)
         if isinstance(node.target, ast.Name):
             if node.value is not None:
-                scope.bind(node.target.id, Binding("value", values=[node.value]))
+                # `c: urllib3.PoolManager = make()`: the declared type, where it resolves
+                declared = {id(node.value): node.annotation}
+                scope.bind(node.target.id, Binding("value", values=[node.value], declared=declared))
             else:
                 scope.bind(node.target.id, Binding("typed", annotation=node.annotation))
         else:
@@ -528,6 +581,7 @@ class Resolver:
         self.knowledge = knowledge
         self._resolving: set[int] = set()
         self._memo: dict[tuple[int, int], str | None] = {}
+        self._returns_cache: dict[int, str | None] = {}
 
     # -- names ----------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> Binding | None:
@@ -625,7 +679,7 @@ class Resolver:
             before = [v for v in binding.values if (v.lineno, v.col_offset) < pos]
             if before:
                 last = max(before, key=lambda v: (v.lineno, v.col_offset))
-                return self._value(last, scope)
+                return self._value(last, scope, binding)
         return self.binding_qualname(binding, scope)
 
     def binding_qualname(self, binding: Binding, scope: Scope) -> str | None:
@@ -635,14 +689,22 @@ class Resolver:
         if kind == "typed" and binding.annotation is not None:
             return self._annotation(binding.annotation, scope)
         if kind == "value" and 0 < len(binding.values) <= _MAX_ASSIGNMENTS:
-            results = {self._value(v, scope) for v in binding.values}
+            # `CLIENT = None` then `global CLIENT; CLIENT = httpx.Client()`: a method is
+            # only ever called on the client, so a `None` placeholder does not count
+            values = [v for v in binding.values if not _is_none(v)] or binding.values
+            results = {self._value(v, scope, binding) for v in values}
             if len(results) == 1:
                 return results.pop()
         return None
 
-    def _value(self, value: ast.expr, scope: Scope) -> str | None:
+    def _value(self, value: ast.expr, scope: Scope, binding: Binding | None = None) -> str | None:
         # Resolved from the use site: for a value bound in an enclosing scope the
         # names it mentions are almost always visible from there too.
+        declared = binding.declared.get(id(value)) if binding is not None else None
+        if declared is not None and (declared is value or not _literal(value)):
+            typed = self._annotation(declared, scope)
+            if typed is not None:
+                return typed
         return self.qualname(value, scope)
 
     def _annotation(self, ann: ast.expr, scope: Scope) -> str | None:
@@ -651,16 +713,20 @@ class Resolver:
                 parsed = ast.parse(ann.value, mode="eval").body
             except SyntaxError:
                 return None
-            return self.qualname(parsed, scope)
+            return self._annotation(parsed, scope)
         if isinstance(ann, (ast.Name, ast.Attribute)):
             return self.qualname(ann, scope)
         if isinstance(ann, ast.Subscript):  # Optional[X] → X
             outer = self.qualname(ann.value, scope)
-            if outer in ("typing.Optional", "typing.Annotated"):
-                inner = ann.slice
+            inner = ann.slice
+            if outer in _OPTIONAL:
                 if isinstance(inner, ast.Tuple):
                     inner = inner.elts[0]
                 return self._annotation(inner, scope)
+            if outer in _UNION and isinstance(inner, ast.Tuple):  # Union[X, None] → X
+                kept = [e for e in inner.elts if not _is_none(e)]
+                if len(kept) == 1 and len(inner.elts) == 2:
+                    return self._annotation(kept[0], scope)
         if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):  # X | None
             for side, other in ((ann.left, ann.right), (ann.right, ann.left)):
                 if isinstance(other, ast.Constant) and other.value is None:
@@ -671,6 +737,12 @@ class Resolver:
         cls = self.class_scope(binding.qualname)
         if cls is None:
             return f"{binding.qualname}.{attr}"
+        declared = cls.bindings.get(attr)
+        if declared is not None and declared.kind == "typed" and declared.annotation is not None:
+            # `lock: threading.RLock` in the class body declares what `self.lock` holds
+            typed = self._annotation(declared.annotation, cls)
+            if typed is not None:
+                return typed
         assigned = cls.self_attributes.get(attr)
         if not assigned:
             return f"{binding.qualname}.{attr}"
@@ -691,14 +763,52 @@ class Resolver:
         callee = self.qualname(call.func, scope)
         if callee is None:
             return None
-        returns = self.knowledge.returns.get(callee)
+        returns = self.knowledge.returns_of(callee)
         if returns is not None:
             return returns
+        function = self.function_def(callee)
+        if function is not None:
+            return self._function_returns(function)
         last = callee.rpartition(".")[2]
         if last[:1].isupper():
             # a class: the call makes an instance (local classes too)
             return callee
         return None
+
+    def _function_returns(self, function: FunctionNode) -> str | None:
+        """The class a function of this module returns: its return annotation, else the one
+        class all its ``return`` statements agree on (``def make() -> httpx.Client``)."""
+        cache = self._returns_cache
+        key = id(function)
+        if key in cache:
+            return cache[key]
+        cache[key] = None  # recursion guard
+        result = None
+        own = self.scopes.get(function)
+        outer = own.parent if own is not None else None
+        if isinstance(function, ast.AsyncFunctionDef) or own is None or outer is None:
+            pass  # calling a coroutine function makes a coroutine
+        elif function.returns is not None:
+            result = self._annotation(function.returns, outer)
+        else:
+            values = [
+                n.value
+                for s in function.body
+                for n in walk_own(s)
+                if isinstance(n, ast.Return) and n.value is not None
+            ]
+            if 0 < len(values) <= _MAX_ASSIGNMENTS:
+                found = {self.qualname(v, own) for v in values}
+                if len(found) == 1:
+                    result = found.pop()
+            if any(
+                isinstance(n, (ast.Yield, ast.YieldFrom))
+                for s in function.body
+                for n in walk_own(s)
+            ):
+                result = None  # a generator function
+        cache[key] = result
+        return result
 
     # -- definitions ----------------------------------------------------------------
     def function_def(self, qualname: str | None) -> FunctionNode | None:

@@ -750,6 +750,8 @@ class Summaries:
             return "cpu"
         if name in k.pure:
             return "pure"
+        if name in k.non_blocking:
+            return "unknown"  # `Thread.start` waits only for the thread to start: not followed
         callee = self.callee(name, module)
         if callee is None:
             return "unknown"

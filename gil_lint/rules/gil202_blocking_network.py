@@ -89,6 +89,9 @@ class BlockingNetworkInAsync(BlockingCallRule):
     FIX = "unsafe"
     ADVICE = "use an async client or `await {to_thread}({call}, ...)`"
     VALID = [
+        # a parameter shadows the global client; making a redis pipeline sends nothing
+        "import requests\nSESSION = requests.Session()\nasync def f(SESSION, url):\n    return SESSION.get(url)\n",
+        "import redis\nasync def f(r: redis.Redis):\n    pipe = r.pipeline()\n    pipe.set('k', 1)\n    return pipe\n",
         "import httpx\nasync def f(url):\n    async with httpx.AsyncClient() as c:\n"
         "        return await c.get(url)\n",
         "import aiohttp\nasync def f(url):\n    async with aiohttp.ClientSession() as s:\n"
@@ -123,6 +126,19 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "async def f(cache, name):\n    return get_node(cache, name=name)\n",
     ]
     INVALID = [
+        # the receiver's type: a module global, an inherited method, a factory's annotation
+        Example(
+            "import requests\nSESSION = requests.Session()\nasync def f(url):\n    return SESSION.get(url)\n",
+            at="4:12-4:28",
+        ),
+        Example(
+            "import urllib3\nasync def f(pool: urllib3.HTTPSConnectionPool):\n    return pool.urlopen('GET', '/')\n",
+            at="3:12-3:36",
+        ),
+        Example(
+            "import httpx\ndef make_client() -> httpx.Client:\n    return build()\nasync def f(url):\n    return make_client().get(url)\n",
+            at="5:12-5:34",
+        ),
         Example(
             "import requests\nasync def f(url):\n    return requests.get(url, timeout=5)\n",
             at="3:12-3:40",

@@ -88,6 +88,9 @@ class BlockingFileIOInAsync(BlockingCallRule):
     FIX = "unsafe"
     ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [
+        # `typing.IO` is satisfied by in-memory files too; a name rebound to another type
+        "import typing\nasync def f(fh: typing.IO[str]):\n    return fh.read()\n",
+        "import io\nasync def f(fh: io.TextIOWrapper):\n    fh: str = 'x'\n    return fh.upper()\n",
         "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return rows(p)\n",
         "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n"
         "        return await fh.read()\n",
@@ -122,6 +125,16 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "    async def show(self, p):\n        return await self.get_code(p).wait()\n",
     ]
     INVALID = [
+        # a file handle passed in, or stored on the instance
+        Example(
+            "import io\nasync def f(fh: io.BufferedReader):\n    return fh.read()\n",
+            at="3:12-3:21",
+        ),
+        Example(
+            "from io import TextIOWrapper\nclass Log:\n    out: TextIOWrapper\n"
+            "    async def emit(self, line):\n        self.out.write(line)\n",
+            at="5:9-5:29",
+        ),
         Example(
             "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    for r in rows(p):\n        print(r)\n",
             at="5:14-5:21",
