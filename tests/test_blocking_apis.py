@@ -45,7 +45,9 @@ def _source(imports: str, setup: str, call: str) -> tuple[str, int]:
 
 
 def _codes_on(source: str, row: int) -> list[str]:
-    return [d.code for d in lint_source(source, "case.py", Settings()) if d.row == row]
+    # every blocking rule, the opt-in metadata rule (GIL208) too
+    settings = Settings(extend_select=("GIL208",))
+    return [d.code for d in lint_source(source, "case.py", settings) if d.row == row]
 
 
 @pytest.mark.parametrize(
