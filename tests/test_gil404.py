@@ -215,3 +215,17 @@ async def store(pairs):
 def test_a_client_with_a_pool_size_bounds_its_requests(tmp_path):
     # `pool_size=N` caps connections on any client; none, or 0, caps nothing
     assert _findings(POOLED, tmp_path) == [18, 23]
+
+
+def test_a_parameter_rebound_to_a_copy_of_itself_is_still_held():
+    # `connections = tuple(connections)`: the pool's own connections, only disconnected
+    code = (
+        "import asyncio\nfrom typing import Iterable\n"
+        "async def disconnect_all(connections: Iterable['Connection']):\n"
+        "    connections = tuple(connections)\n"
+        "    return await asyncio.gather(*(c.disconnect() for c in connections))\n"
+    )
+    assert [d.code for d in lint_source(code, "t.py")] == []
+    # a rebinding to something new is judged as such
+    fresh = code.replace("tuple(connections)", "make_connections(connections)")
+    assert [d.code for d in lint_source(fresh, "t.py")] == ["GIL404"]

@@ -1086,9 +1086,16 @@ def _guarded_calls(roots: Sequence[ast.AST]) -> frozenset[ast.Call]:
 def _counter_driven(loop: ast.While) -> bool:
     """``while i * i <= n: ... i += 1``: numeric iteration, a count driven by arithmetic.
 
-    (``while len(queue) > n: queue.pop()`` is bookkeeping, and ``while left: left -= 1``
-    counts down from a value we know nothing about: neither is heavy.)
+    (``while len(queue) > n: queue.pop()`` is bookkeeping, ``while left: left -= 1``
+    counts down from a value we know nothing about, and ``while i < len(name): ... i += 1``
+    walks a sequence by index, as ``for c in name`` would, whose size is unknown: none of
+    these is heavy.)
     """
+    if any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len"
+        for n in ast.walk(loop.test)
+    ):
+        return False
     tested = {n.id for n in ast.walk(loop.test) if isinstance(n, ast.Name)}
     return any(
         isinstance(n, ast.AugAssign)

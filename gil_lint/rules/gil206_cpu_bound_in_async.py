@@ -85,6 +85,10 @@ class CpuBoundInAsync(Rule):
         'async def f():\n    s = "hello"\n    return [ch * 2 for ch in s]\n',
         "def crunch(n):\n    t = 0\n    for i in range(n):\n        for j in range(n):\n"
         "            t += i * j\n    return t\nasync def f():\n    return crunch(10)\n",
+        # walking a name by index is a loop over the name, of unknown (usually small) size
+        "def is_pattern(name):\n    i = 0\n    while i < len(name):\n"
+        "        if name[i] in '*?':\n            return True\n        i += 1\n    return False\n"
+        "async def f(channel):\n    return is_pattern(channel)\n",
     ]
     INVALID = [
         Example(

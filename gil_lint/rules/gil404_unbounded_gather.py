@@ -559,46 +559,53 @@ class UnboundedGather(Rule):
                 awaits += 1
         return awaits > 0
 
-    def _held(self, expr: ast.expr, scope: Scope, depth: int) -> bool:
+    def _held(
+        self, expr: ast.expr, scope: Scope, depth: int, rebinding: frozenset[str] = frozenset()
+    ) -> bool:
         """The collection exists already: a parameter, an attribute, ``getattr(self, ...)``,
         ``x or self.y``, a set operation or a copy of those, a list built before the
-        gather; not a generator or call that may make new objects as it is iterated."""
+        gather; not a generator or call that may make new objects as it is iterated.
+        ``rebinding``: names whose own value is being judged (``conns = tuple(conns)``): in
+        it, the name is what it held before, a parameter."""
         if depth > _MAX_DEPTH:
             return False
         if isinstance(expr, (ast.Attribute, ast.Subscript, *_MATERIALISED)):
             return True
         if isinstance(expr, ast.IfExp):
-            return self._held(expr.body, scope, depth + 1) and self._held(
-                expr.orelse, scope, depth + 1
+            return self._held(expr.body, scope, depth + 1, rebinding) and self._held(
+                expr.orelse, scope, depth + 1, rebinding
             )
         if isinstance(expr, ast.Name):
+            if expr.id in rebinding:
+                return True
             binding = self.ctx.resolver.lookup(expr.id, scope)
             if binding is None or binding.kind in ("unknown", "typed", "self", "import"):
                 return True  # a parameter, or a name set elsewhere
             if binding.kind != "value":
                 return False
-            return all(self._held(v, scope, depth + 1) for v in binding.values)
+            inner = rebinding | {expr.id}
+            return all(self._held(v, scope, depth + 1, inner) for v in binding.values)
         if isinstance(expr, ast.BoolOp):
-            return all(self._held(v, scope, depth + 1) for v in expr.values)
+            return all(self._held(v, scope, depth + 1, rebinding) for v in expr.values)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, _SET_OPERATIONS):
-            return self._held(expr.left, scope, depth + 1) and self._held(
-                expr.right, scope, depth + 1
+            return self._held(expr.left, scope, depth + 1, rebinding) and self._held(
+                expr.right, scope, depth + 1, rebinding
             )
         if isinstance(expr, ast.GeneratorExp) and len(expr.generators) == 1:
             target = expr.generators[0].target
             names = frozenset(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
             return _is_item(expr.elt, names) and self._held(
-                expr.generators[0].iter, scope, depth + 1
+                expr.generators[0].iter, scope, depth + 1, rebinding
             )
         if isinstance(expr, ast.Call):
             name = self.ctx.call_name(expr, scope)
             if name == "builtins.getattr" or name in self.ctx.knowledge.gather_bounds.held_calls:
                 return True  # `asyncio.all_tasks()`: the tasks running already
             if name in _COPIES:
-                return all(self._held(a, scope, depth + 1) for a in expr.args)
+                return all(self._held(a, scope, depth + 1, rebinding) for a in expr.args)
             func = expr.func
             if isinstance(func, ast.Attribute) and func.attr in _VIEWS and not expr.args:
-                return self._held(func.value, scope, depth + 1)
+                return self._held(func.value, scope, depth + 1, rebinding)
         return False
 
     # work in an executor
