@@ -19,11 +19,11 @@ class CancellationSwallowed(Rule):
     ## What it does
     Flags, inside an `async def`, an `except` clause that catches
     `asyncio.CancelledError` around an `await`, does not raise again, and lets the
-    coroutine go on to `await` more: a clause naming the error (also
+    coroutine go on without end: a clause naming the error (also
     `from asyncio import CancelledError`, `asyncio.exceptions.CancelledError`, or in a
     tuple), `except BaseException`, or a bare `except:`, inside a loop that runs the
-    `try` again or followed by more `await`s. Also a `continue` in the `finally:` of such
-    a `try`, which drops the error even when the clause re-raises it.
+    `try` again, or followed by a loop that keeps awaiting. Also a `continue` in the
+    `finally:` of such a `try`, which drops the error even when the clause re-raises it.
 
     Not reported:
     - a clause with a `raise` statement in it (bare `raise`, `raise exc`, or another
@@ -31,8 +31,10 @@ class CancellationSwallowed(Rule):
       (the error, or a flag the clause sets, is kept and raised after cleaning up), or
       the error handed to a function of the module that raises
       (`self._convert_error(exc)`);
-    - a clause that ends the coroutine (`return`, nothing left to run after the `try`,
-      or only winding-down awaits before the end: `await conn.close()`,
+    - a clause after which the coroutine ends: a `return`, a `break` or a flag the loop
+      tests (`aborted = True` under `while not aborted:`), then a few awaits in a row
+      (send an error response, flush what is pending, record the job as cancelled) or
+      winding-down awaits before the end (`await conn.close()`,
       `await self._shutdown()`, and `gather`/`wait` in a function that cancelled tasks;
       `[cancellation]` in `knowledge/concurrency.toml`): the task finishes, which is
       what a canceller waits for (whether a caller awaiting this coroutine should have
@@ -97,6 +99,10 @@ class CancellationSwallowed(Rule):
     FIX = "unsafe"
     TRIGGERS = (b"async",)  # only `async def` is checked; the blocking rules parse these files too
     VALID = [
+        # the clause sets the flag the loop tests, then one last flush: the task ends
+        "import asyncio\nasync def f(q, flush):\n    aborted = False\n    while not aborted:\n"
+        "        try:\n            await q.get()\n        except asyncio.CancelledError:\n"
+        "            aborted = True\n    await flush()\n",
         "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
         "        except asyncio.CancelledError:\n            print('bye')\n            raise\n",
         "async def f(g):\n    while True:\n        try:\n            await g()\n"
@@ -144,11 +150,11 @@ class CancellationSwallowed(Rule):
             unsafe=True,
         ),
         Example(
-            "async def f(g):\n    try:\n        await g()\n    except:  # noqa: E722\n"
-            "        pass\n    await g()\n",
-            at="4:5-4:11",
-            fixed="async def f(g):\n    try:\n        await g()\n"
-            "    except Exception:  # noqa: E722\n        pass\n    await g()\n",
+            "async def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except:  # noqa: E722\n            pass\n",
+            at="5:9-5:15",
+            fixed="async def f(g):\n    while True:\n        try:\n            await g()\n"
+            "        except Exception:  # noqa: E722\n            pass\n",
             unsafe=True,
         ),
         Example(
@@ -166,9 +172,10 @@ class CancellationSwallowed(Rule):
             at="6:16-6:41",
         ),
         Example(
-            "import asyncio\nasync def f(s, g):\n    try:\n        async with s:\n            pass\n"
-            "    except asyncio.exceptions.CancelledError: pass\n    await g()\n",
-            at="6:12-6:45",
+            "import asyncio\nasync def f(s, g):\n    while True:\n        try:\n"
+            "            async with s:\n                pass\n"
+            "        except asyncio.exceptions.CancelledError: pass\n",
+            at="7:16-7:49",
         ),
         Example(
             "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
@@ -177,7 +184,8 @@ class CancellationSwallowed(Rule):
         ),
         Example(
             "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
-            "        except asyncio.CancelledError:\n            break\n    await g()\n",
+            "        except asyncio.CancelledError:\n            break\n"
+            "    while True:\n        await g()\n",
             at="6:16-6:38",
         ),
     ]
@@ -265,6 +273,14 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
         return False
     jumps = [n for s in handler.body for n in _walk_outside_loops(s)]
     breaks = any(isinstance(n, ast.Break) for n in jumps)
+    # `aborted = True` in the clause, under `while not aborted:`: the loop ends like a break
+    flags = {
+        t.id
+        for n in jumps
+        if isinstance(n, ast.Assign)
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
     # after `break` or `continue` the rest of the loop's body does not run
     skipping = breaks or any(isinstance(n, ast.Continue) for n in jumps)
     child, parent = node, ctx.parent(node)
@@ -278,6 +294,8 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
         if isinstance(parent, _FUNCTIONS):
             break
         if isinstance(parent, _LOOPS) and child in parent.body:
+            if isinstance(parent, ast.While) and flags & _names(parent.test):
+                breaks = True
             if not breaks:
                 return True  # the loop runs the `try` and its `await` again
             breaks = skipping = False  # the `break` leaves this loop: what follows counts
@@ -285,15 +303,22 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
     return False
 
 
+def _names(expr: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+
+
 def _works_after(ctx: ModuleContext, stmts: list[ast.stmt]) -> bool:
-    """``stmts`` await something other than winding down (``await conn.close()``,
-    ``await self._shutdown()``, ``await asyncio.gather(*cancelled)``: see
-    ``[cancellation] cleanup_names``)."""
+    """``stmts`` go on working without end: a loop that awaits something other than winding
+    down (``await conn.close()``, ``await self._shutdown()``, ``await
+    asyncio.gather(*cancelled)``: see ``[cancellation] cleanup_names``). A few awaits in a
+    row (send an error response, flush what is pending, record the job as cancelled) are
+    the coroutine finishing its work before it ends: the task still ends."""
     cleanup = ctx.knowledge.cleanup_names
     if _cancels_something(ctx):
         cleanup = cleanup | ctx.knowledge.cleanup_after_cancel
     for stmt in stmts:
-        for n in walk_own(stmt):
+        loops = [n for n in walk_own(stmt) if isinstance(n, (*_LOOPS, ast.While))]
+        for n in (m for loop in loops for m in walk_own(loop)):
             if isinstance(n, (ast.AsyncFor, ast.AsyncWith)):
                 return True
             if not isinstance(n, ast.Await):

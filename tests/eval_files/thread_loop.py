@@ -209,11 +209,21 @@ async def worker_imported(queue):
 
 
 async def then_more(conn):
+    # a few awaits after the swallow, then the coroutine ends: the task still finishes
+    try:
+        await conn.read()
+    except asyncio.exceptions.CancelledError:
+        pass
+    await conn.send(b"more work")
+
+
+async def then_serves_on(conn):
     try:
         await conn.read()
     except asyncio.exceptions.CancelledError:  # error: GIL406
         pass
-    await conn.send(b"more work")
+    while True:
+        await conn.send(b"more work")
 
 
 async def graceful_shutdown(server, conn):
@@ -239,18 +249,18 @@ async def cancel_children(tasks):
 async def gathers_new_work(urls, fetch):
     try:
         await asyncio.sleep(1)
-    except asyncio.CancelledError:  # error: GIL406
+    except asyncio.CancelledError:
         pass
     await asyncio.gather(*[fetch(u) for u in urls])  # error: GIL404
 
 
 async def async_with_swallowed(lock, conn):
-    try:
-        async with lock:
-            await conn.read()
-    except asyncio.CancelledError:  # error: GIL406
-        pass
-    await conn.read()
+    while True:
+        try:
+            async with lock:
+                await conn.read()
+        except asyncio.CancelledError:  # error: GIL406
+            pass
 
 
 async def finally_continue(queue):
@@ -267,7 +277,8 @@ async def break_then_await(queue, conn):
             await queue.get()
         except asyncio.CancelledError:  # error: GIL406
             break
-    await conn.send(b"bye")
+    async for message in conn:
+        await conn.send(message)
 
 
 async def break_then_close(queue, conn):
