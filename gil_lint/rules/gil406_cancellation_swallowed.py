@@ -99,6 +99,10 @@ class CancellationSwallowed(Rule):
     FIX = "unsafe"
     TRIGGERS = (b"async",)  # only `async def` is checked; the blocking rules parse these files too
     VALID = [
+        # the clause sets a flag; the loop breaks on it after one last event
+        "import asyncio\nasync def f(stop, notify):\n    while True:\n        abort = False\n"
+        "        try:\n            await stop.wait()\n        except asyncio.CancelledError:\n"
+        "            abort = True\n        if abort:\n            await notify()\n            break\n",
         # the clause sets the flag the loop tests, then one last flush: the task ends
         "import asyncio\nasync def f(q, flush):\n    aborted = False\n    while not aborted:\n"
         "        try:\n            await q.get()\n        except asyncio.CancelledError:\n"
@@ -273,13 +277,14 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
         return False
     jumps = [n for s in handler.body for n in _walk_outside_loops(s)]
     breaks = any(isinstance(n, ast.Break) for n in jumps)
-    # `aborted = True` in the clause, under `while not aborted:`: the loop ends like a break
+    # `aborted = True` (or `self.keep_alive = False`) in the clause, under `while not
+    # aborted:` or before `if aborted: break`: the loop ends like a break
     flags = {
-        t.id
+        ast.unparse(t)
         for n in jumps
         if isinstance(n, ast.Assign)
         for t in n.targets
-        if isinstance(t, ast.Name)
+        if isinstance(t, (ast.Name, ast.Attribute))
     }
     # after `break` or `continue` the rest of the loop's body does not run
     skipping = breaks or any(isinstance(n, ast.Continue) for n in jumps)
@@ -289,12 +294,14 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
             block = getattr(parent, field, None)
             if not skipping and isinstance(block, list) and child in block:
                 following = block[block.index(child) + 1 :]
-                if _works_after(ctx, following):
+                if isinstance(parent, _LOOPS) and _exits_on(following, flags):
+                    breaks = skipping = True
+                elif _works_after(ctx, following, flags):
                     return True
         if isinstance(parent, _FUNCTIONS):
             break
         if isinstance(parent, _LOOPS) and child in parent.body:
-            if isinstance(parent, ast.While) and flags & _names(parent.test):
+            if isinstance(parent, ast.While) and _tests(parent.test, flags):
                 breaks = True
             if not breaks:
                 return True  # the loop runs the `try` and its `await` again
@@ -303,11 +310,29 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
     return False
 
 
-def _names(expr: ast.expr) -> set[str]:
-    return {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+def _tests(expr: ast.expr, flags: set[str]) -> bool:
+    """``expr`` reads one of the flags (names or attributes the clause assigned)."""
+    return bool(flags) and any(
+        isinstance(n, (ast.Name, ast.Attribute)) and ast.unparse(n) in flags
+        for n in ast.walk(expr)
+    )
 
 
-def _works_after(ctx: ModuleContext, stmts: list[ast.stmt]) -> bool:
+def _exits_on(stmts: list[ast.stmt], flags: set[str]) -> bool:
+    """``if aborted: ...; break``: a statement that leaves the loop on a flag the clause set."""
+    return any(
+        isinstance(stmt, ast.If)
+        and _tests(stmt.test, flags)
+        and any(
+            isinstance(n, (ast.Break, ast.Return, ast.Raise))
+            for s in stmt.body
+            for n in _walk_outside_loops(s)
+        )
+        for stmt in stmts
+    )
+
+
+def _works_after(ctx: ModuleContext, stmts: list[ast.stmt], flags: set[str]) -> bool:
     """``stmts`` go on working without end: a loop that awaits something other than winding
     down (``await conn.close()``, ``await self._shutdown()``, ``await
     asyncio.gather(*cancelled)``: see ``[cancellation] cleanup_names``). A few awaits in a
@@ -317,7 +342,11 @@ def _works_after(ctx: ModuleContext, stmts: list[ast.stmt]) -> bool:
     if _cancels_something(ctx):
         cleanup = cleanup | ctx.knowledge.cleanup_after_cancel
     for stmt in stmts:
-        loops = [n for n in walk_own(stmt) if isinstance(n, (*_LOOPS, ast.While))]
+        loops = [
+            n
+            for n in walk_own(stmt)
+            if isinstance(n, _LOOPS) and not (isinstance(n, ast.While) and _tests(n.test, flags))
+        ]
         for n in (m for loop in loops for m in walk_own(loop)):
             if isinstance(n, (ast.AsyncFor, ast.AsyncWith)):
                 return True
