@@ -617,3 +617,53 @@ def test_a_helper_that_initialises_lazily_does_not_block_its_callers():
         """
     )
     assert where(found) == []
+
+
+def test_a_sibling_branch_that_never_fills_the_value_is_not_lazy_initialisation():
+    # `if self.cluster is not None: ... elif self.scheduler_file: <read it> else: self.cluster
+    # = make()`: the file is read on every start, only the last branch fills `cluster`
+    found = lint(
+        """\
+        import json
+        class Client:
+            async def start(self):
+                if self.cluster is not None:
+                    address = self.cluster.address
+                elif self.scheduler_file is not None:
+                    with open(self.scheduler_file) as f:
+                        address = json.load(f)["address"]
+                else:
+                    self.cluster = make_cluster()
+                    address = self.cluster.address
+                return address
+        """
+    )
+    assert where(found) == [(7, "GIL203")]
+
+
+def test_a_branch_that_fills_the_value_through_a_method_is_lazy_initialisation():
+    found = lint(
+        """\
+        import pickle
+        class Persistence:
+            def _load_everything(self):
+                with open(self.path, "rb") as f:
+                    self.user_data = pickle.load(f)
+            def _reload(self):
+                with open(self.path, "rb") as f:
+                    return pickle.load(f)
+            async def get_user_data(self):
+                if self.user_data:
+                    pass
+                else:
+                    self._load_everything()
+                return self.user_data
+            async def get_chat_data(self):
+                if self.chat_data:
+                    pass
+                else:
+                    self._reload()  # fills nothing: every call
+                return self.chat_data
+        """
+    )
+    assert where(found) == [(19, "GIL203")]

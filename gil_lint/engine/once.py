@@ -19,20 +19,33 @@ import ast
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
-from gil_lint.engine.scopes import NESTED_SCOPES, FunctionNode
+from gil_lint.engine.scopes import NESTED_SCOPES, FunctionNode, Scope
 
 
-def runs_once(function: FunctionNode, call: ast.AST) -> bool:
-    """``call`` (a node of ``function``'s own body) is inside a lazy-initialisation region."""
-    return id(call) in once_nodes(function)
+def enclosing_class(function: Scope) -> ast.ClassDef | None:
+    """The class whose method ``function`` (a function's scope) is, if it is one."""
+    parent = function.parent
+    return parent.node if parent is not None and isinstance(parent.node, ast.ClassDef) else None
+
+
+def runs_once(function: FunctionNode, call: ast.AST, cls: ast.ClassDef | None = None) -> bool:
+    """``call`` (a node of ``function``'s own body) is inside a lazy-initialisation region;
+    ``cls``, the class ``function`` is a method of, lets a branch fill the value through
+    one of its methods (``else: self._load()``)."""
+    return id(call) in once_nodes(function, cls)
 
 
 @lru_cache(maxsize=4096)
-def once_nodes(function: FunctionNode) -> frozenset[int]:
+def once_nodes(function: FunctionNode, cls: ast.ClassDef | None = None) -> frozenset[int]:
     """The ids of the nodes of ``function`` that run only while a kept target is unset."""
     kept = _kept_names(function)
+    methods = (
+        {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        if cls is not None
+        else {}
+    )
     found: set[int] = set()
-    for region in _regions(function.body, kept):
+    for region in _regions(function.body, kept, methods):
         for stmt in region:
             found.update(id(n) for n in _own_nodes(stmt))
     return frozenset(found)
@@ -47,28 +60,68 @@ def _kept_names(function: FunctionNode) -> frozenset[str]:
     return frozenset(names)
 
 
-def _regions(body: Sequence[ast.stmt], kept: frozenset[str]) -> Iterator[Sequence[ast.stmt]]:
+Methods = dict[str, FunctionNode]
+
+
+def _regions(
+    body: Sequence[ast.stmt], kept: frozenset[str], methods: Methods
+) -> Iterator[Sequence[ast.stmt]]:
     """The statement lists that run only while a kept target is still unset."""
     for index, stmt in enumerate(body):
         if isinstance(stmt, ast.If):
             target, unset_branch = _guard(stmt.test, kept)
             if target is not None:
-                region = stmt.body if unset_branch else stmt.orelse
-                if region and _assigns(region, target):
-                    yield region
-                    continue
+                # each branch taken while it is unset, that fills it: `if self.data: pass
+                # elif ...: self.data = load() else: self._load_all()`; a sibling branch
+                # that does other work (and never fills it) is not lazy initialisation
+                branches = [stmt.body] if unset_branch else _chain(stmt.orelse)
+                filling = [b for b in branches if b and _fills(b, target, methods)]
+                yield from filling
                 rest = body[index + 1 :]
                 # `if self._x is not None: return self._x` then fill it: the rest runs once
-                if not unset_branch and _exits(stmt.body) and _assigns(rest, target):
+                if not unset_branch and _exits(stmt.body) and _fills(rest, target, methods):
                     yield rest
                     return
-            yield from _regions(stmt.body, kept)
-            yield from _regions(stmt.orelse, kept)
+                for branch in branches:
+                    if not any(branch is f for f in filling):
+                        yield from _regions(branch, kept, methods)
+                yield from _regions(stmt.orelse if unset_branch else stmt.body, kept, methods)
+                continue
+            yield from _regions(stmt.body, kept, methods)
+            yield from _regions(stmt.orelse, kept, methods)
         elif isinstance(stmt, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
-            yield from _regions(stmt.body, kept)
+            yield from _regions(stmt.body, kept, methods)
         elif isinstance(stmt, ast.Try):
             for part in (stmt.body, stmt.orelse, stmt.finalbody, *(h.body for h in stmt.handlers)):
-                yield from _regions(part, kept)
+                yield from _regions(part, kept, methods)
+
+
+def _chain(orelse: list[ast.stmt]) -> list[list[ast.stmt]]:
+    """The branches of an ``elif`` chain: ``elif a: A elif b: B else: C`` → [A, B, C]."""
+    branches: list[list[ast.stmt]] = []
+    while len(orelse) == 1 and isinstance(orelse[0], ast.If):
+        branches.append(orelse[0].body)
+        orelse = orelse[0].orelse
+    branches.append(orelse)
+    return branches
+
+
+def _fills(region: Sequence[ast.stmt], target: str, methods: Methods) -> bool:
+    """``region`` assigns ``target``, itself or through a method of the class it calls
+    (``self._load_everything()``)."""
+    if _assigns(region, target):
+        return True
+    for node in _own_nodes_of(region):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in ("self", "cls")
+            and node.func.attr in methods
+            and _assigns(methods[node.func.attr].body, target)
+        ):
+            return True
+    return False
 
 
 def _guard(test: ast.expr, kept: frozenset[str]) -> tuple[str | None, bool]:

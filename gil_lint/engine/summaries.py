@@ -49,7 +49,7 @@ from typing import Literal
 
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.knowledge import Knowledge
-from gil_lint.engine.once import once_nodes
+from gil_lint.engine.once import enclosing_class, once_nodes
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import NESTED_SCOPES, FunctionNode, Resolver, Scope, walk_own
 from gil_lint.engine.sizes import EMPTY, Env, Sizes, bind, merge
@@ -472,7 +472,7 @@ class Summaries:
             params=_parameters(fn),
             scope=fn_scope,
             fn=fn,
-            once=once_nodes(fn),
+            once=once_nodes(fn, enclosing_class(fn_scope)),
             env=env,
         )
         self._body(fn.body, fn_scope, module, depth, facts)

@@ -13,7 +13,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.once import runs_once
+from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary, in_memory_file_call
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
@@ -148,7 +148,10 @@ class BlockingCallRule(Rule):
         first time only, like a memoized helper (engine/once.py)."""
         function = self.ctx.enclosing_function()
         fn = function.node if function is not None else None
-        return isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and runs_once(fn, node)
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        assert function is not None
+        return runs_once(fn, node, enclosing_class(function))
 
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""

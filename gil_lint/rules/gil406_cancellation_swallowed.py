@@ -313,8 +313,7 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
 def _tests(expr: ast.expr, flags: set[str]) -> bool:
     """``expr`` reads one of the flags (names or attributes the clause assigned)."""
     return bool(flags) and any(
-        isinstance(n, (ast.Name, ast.Attribute)) and ast.unparse(n) in flags
-        for n in ast.walk(expr)
+        isinstance(n, (ast.Name, ast.Attribute)) and ast.unparse(n) in flags for n in ast.walk(expr)
     )
 
 
