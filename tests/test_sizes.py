@@ -190,3 +190,19 @@ def test_recall_and_precision_on_the_labelled_cases(code):
     assert len(expected) >= 6
     assert recall >= 0.95, f"{code} recall {recall:.2f}: missed rows {sorted(expected - found)}"
     assert precision >= 0.95, f"{code} precision {precision:.2f}: extra {sorted(found - expected)}"
+
+
+def test_a_loop_over_a_lazy_itertools_product_of_unknown_size_is_not_heavy():
+    # aiohttp's cookie filtering: the product of a URL's subdomains and path prefixes
+    source = (
+        "import itertools\n"
+        "def filter_cookies(domains, paths, cookies):\n"
+        "    out = []\n"
+        "    for p in itertools.product(domains, paths):\n"
+        "        if p in cookies:\n"
+        "            out.append(p)\n"
+        "    return out\n"
+        "async def request(domains, paths, cookies):\n"
+        "    return filter_cookies(domains, paths, cookies)\n"
+    )
+    assert [d.code for d in lint_source(source, "c.py", ENABLED)] == []
