@@ -667,3 +667,60 @@ def test_a_branch_that_fills_the_value_through_a_method_is_lazy_initialisation()
         """
     )
     assert where(found) == [(19, "GIL203")]
+
+
+# -- non-blocking forms seen in the code around the call ------------------------------------
+def test_a_socket_call_that_handles_blocking_io_error_is_non_blocking():
+    # the code set the socket non-blocking and waits with add_reader/add_writer itself
+    found = lint(
+        """\
+        import asyncio, socket
+        def connect_now(sock: socket.socket, path):
+            try:
+                sock.connect(path)
+            except BlockingIOError:
+                return False
+            return True
+        async def accept(sock: socket.socket, loop):
+            while True:
+                try:
+                    return sock.accept()
+                except (BlockingIOError, InterruptedError):
+                    f = loop.create_future()
+                    loop.add_reader(sock, f.set_result, None)
+                    await f
+        async def connect(sock: socket.socket, path):
+            connect_now(sock, path)
+            sock.connect(path)
+        """
+    )
+    # only the unguarded connect waits
+    assert where(found) == [(18, "GIL202")]
+
+
+def test_a_lazy_iterator_made_here_but_iterated_elsewhere_does_not_block():
+    found = lint(
+        """\
+        import anyio, os
+        from pathlib import Path
+        class AsyncPath:
+            async def walk(self, top_down=True):
+                gen = self._path.walk(top_down)
+                while True:
+                    value = await anyio.to_thread.run_sync(next, gen, None)
+                    if value is None:
+                        return
+                    yield value
+            async def names(self):
+                return os.walk(self.root)
+            async def first(self):
+                it = os.walk(self.root)
+                return next(it)
+            async def listed(self, p: Path):
+                found = p.rglob("*.py")
+                for i, f in enumerate(found):
+                    print(i, f)
+        """
+    )
+    # `next(it)` and `enumerate(found)` iterate on the loop
+    assert where(found) == [(14, "GIL203"), (17, "GIL203")]

@@ -362,6 +362,35 @@ def _blocks(node: ast.AST) -> Iterator[Sequence[ast.AST]]:
             yield block
 
 
+# what a call on a non-blocking socket raises instead of waiting
+_WOULD_BLOCK = frozenset({"BlockingIOError"})
+
+
+def expects_would_block(call: ast.AST, function: ast.AST | None) -> bool:
+    """``try: sock.accept() except BlockingIOError: loop.add_reader(...)``: the code knows
+    the socket is non-blocking and handles "would block" itself, so the call returns at
+    once (anyio's and asyncio's own socket code)."""
+    if function is None:
+        return False
+    path = _path_to(function, call)
+    if path is None:
+        return False
+    for parent, child in itertools.pairwise(path):
+        if isinstance(parent, _NESTED_DEFS) and parent is not function:
+            return False
+        if isinstance(parent, ast.Try) and child in parent.body:
+            for handler in parent.handlers:
+                kinds = handler.type
+                names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+                if any(
+                    isinstance(n, (ast.Name, ast.Attribute))
+                    and ast.unparse(n).rsplit(".", 1)[-1] in _WOULD_BLOCK
+                    for n in names
+                ):
+                    return True
+    return False
+
+
 def _path_to(root: ast.AST, target: ast.AST) -> list[ast.AST] | None:
     """The nodes from ``root`` down to ``target``, both included."""
     stack: list[tuple[ast.AST, list[ast.AST]]] = [(root, [root])]

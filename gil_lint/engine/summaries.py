@@ -47,7 +47,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from gil_lint.engine.callforms import returns_immediately
+from gil_lint.engine.callforms import expects_would_block, returns_immediately
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.once import enclosing_class, once_nodes
 from gil_lint.engine.project import ModuleInfo, Project
@@ -734,6 +734,8 @@ class Summaries:
             return "pure"  # lock.acquire(False), os.waitpid(pid, os.WNOHANG): polls
         if category is not None and in_memory_file_call(call, name, scope, module.resolver, k):
             return "pure"  # zipfile.ZipFile(io.BytesIO(data)): memory, not a disk
+        if category is not None and expects_would_block(call, facts.fn):
+            return "pure"  # a non-blocking socket: `except BlockingIOError` handles the wait
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)

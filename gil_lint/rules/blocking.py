@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from gil_lint.diagnostics import Applicability, Evidence, Fix
-from gil_lint.engine.callforms import returns_immediately
+from gil_lint.engine.callforms import expects_would_block, returns_immediately
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
@@ -117,7 +117,7 @@ class BlockingCallRule(Rule):
         if category is None:
             self._through_helper(node, name)
             return
-        if not self._blocks_here(node, name, category) or self._iterated_in_thread(node, name):
+        if not self._blocks_here(node, name, category) or self._not_iterated_here(node, name):
             return
         if waited_threadsafe_future(ctx, node) is not None:
             return  # waiting on the loop's own future: GIL408 reports it (a deadlock)
@@ -132,16 +132,28 @@ class BlockingCallRule(Rule):
             found = ctx.diagnostics[-1]
             self._in_function[id(function.node)] = (len(ctx.diagnostics) - 1, found.message)
 
-    def _iterated_in_thread(self, node: ast.Call, name: str) -> bool:
-        """``await asyncio.to_thread(list, p.iterdir())``: a lazy iterator handed to a thread,
-        where it does its I/O as it is consumed."""
+    def _not_iterated_here(self, node: ast.Call, name: str) -> bool:
+        """A lazy iterator does its I/O as it is consumed: made here but iterated elsewhere —
+        handed to a thread (``await asyncio.to_thread(list, p.iterdir())``), kept and
+        stepped in a worker (``gen = path.walk(); await run_sync(next, gen)``), returned —
+        it does not block this coroutine."""
         ctx = self.ctx
-        if name not in ctx.knowledge.lazy_iterators:
+        if name not in ctx.knowledge.lazy_iterators or ctx.consumed_as(node) is not None:
             return False
         parent = ctx.parent(node)
-        if not isinstance(parent, ast.Call) or not any(a is node for a in parent.args):
+        if isinstance(parent, ast.Call) and any(a is node for a in parent.args):
+            return ctx.call_name(parent) in ctx.knowledge.offloaders
+        if not (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], (ast.Name, ast.Attribute))
+        ):
+            return isinstance(parent, ast.Return)
+        function = ctx.enclosing_function()
+        if function is None:
             return False
-        return ctx.call_name(parent) in ctx.knowledge.offloaders
+        held = ast.unparse(parent.targets[0])
+        return not any(_iterates(n, held) for n in walk_own(function.node))
 
     def _runs_once(self, node: ast.Call) -> bool:
         """Lazy initialisation (``if self._cfg is None: self._cfg = load()``): it blocks the
@@ -156,9 +168,11 @@ class BlockingCallRule(Rule):
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""
         ctx = self.ctx
+        function = ctx.enclosing_function()
         return (
             category == self.CATEGORY
             and not self._returns_immediately(node, name)
+            and not expects_would_block(node, function.node if function is not None else None)
             and not in_memory_file_call(node, name, ctx.scope, ctx.resolver, ctx.knowledge)
             and self.blocks(node, name)
         )
@@ -484,6 +498,39 @@ class BlockingCallRule(Rule):
         if self.FIX is None:
             return None
         return to_thread_fix(self.ctx, node, self.FIX)
+
+
+# builtins that hand the items of an iterable on, one by one: `for i, x in enumerate(it)`
+_PASS_THROUGH = frozenset({"enumerate", "zip", "reversed", "filter", "map"})
+
+
+def _iterates(node: ast.AST, held: str) -> bool:
+    """``node`` iterates the iterator written ``held`` on the spot: ``for x in it``, a
+    comprehension over it, ``list(it)``, ``next(it)``, ``it.__next__()``, or any of these
+    through ``enumerate(it)``/``zip(it, ...)``."""
+
+    def over(expr: ast.expr) -> bool:
+        if ast.unparse(expr) == held:
+            return True
+        return (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Name)
+            and expr.func.id in _PASS_THROUGH
+            and any(over(a) for a in expr.args)
+        )
+
+    if isinstance(node, (ast.For, ast.comprehension)):
+        return over(node.iter)
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in CONSUMER_NAMES:
+            return any(over(a) for a in node.args)
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("__next__", "send")
+            and ast.unparse(func.value) == held
+        )
+    return False
 
 
 # arguments longer than this are shown as `...` in advice (a message is one line)

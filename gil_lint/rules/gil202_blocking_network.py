@@ -89,6 +89,10 @@ class BlockingNetworkInAsync(BlockingCallRule):
     FIX = "unsafe"
     ADVICE = "use an async client or `await {to_thread}({call}, ...)`"
     VALID = [
+        # a non-blocking socket: the code handles "would block" itself
+        "import socket\nasync def f(sock: socket.socket, loop):\n    while True:\n        try:\n"
+        "            return sock.accept()\n        except BlockingIOError:\n"
+        "            await loop.sock_accept(sock)\n",
         # a parameter shadows the global client; making a redis pipeline sends nothing
         "import requests\nSESSION = requests.Session()\nasync def f(SESSION, url):\n    return SESSION.get(url)\n",
         "import redis\nasync def f(r: redis.Redis):\n    pipe = r.pipeline()\n    pipe.set('k', 1)\n    return pipe\n",
