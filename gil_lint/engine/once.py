@@ -38,6 +38,8 @@ def runs_once(function: FunctionNode, call: ast.AST, cls: ast.ClassDef | None = 
 @lru_cache(maxsize=4096)
 def once_nodes(function: FunctionNode, cls: ast.ClassDef | None = None) -> frozenset[int]:
     """The ids of the nodes of ``function`` that run only while a kept target is unset."""
+    if not any(isinstance(n, ast.If) for n in _own_nodes_of(function.body)):
+        return frozenset()
     kept = _kept_names(function)
     methods = (
         {m.name: m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))}

@@ -45,6 +45,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 from gil_lint.engine.callforms import expects_would_block, returns_immediately
@@ -167,14 +168,20 @@ class _Facts:
     recursive_calls: int = 0
     # calls whose result is iterated or entered right away (see ``consumed_calls``)
     consumed: frozenset[ast.Call] = frozenset()
-    # nodes in lazy-initialisation regions (engine/once.py): what blocks there blocks once
-    once: frozenset[int] = frozenset()
+    # the class the function is a method of (for lazy initialisation through its methods)
+    cls: ast.ClassDef | None = None
     # the function, and (computed when a blocking call is first seen) the parameters that
     # must be truthy at each call under an `if` on them
     fn: FunctionNode | None = None
     guards: dict[int, frozenset[str]] | None = None
     # what every blocking seen so far needs truthy (None: no blocking seen yet)
     guard: frozenset[str] | None = None
+
+    def runs_once(self, node: ast.AST) -> bool:
+        """``node`` fills a value kept on the object or a global only while it is unset:
+        lazy initialisation (engine/once.py), what blocks there blocks the first time only.
+        Asked only of calls that block, so the regions are found only in such functions."""
+        return self.fn is not None and id(node) in once_nodes(self.fn, self.cls)
 
     def guard_at(self, node: ast.AST) -> frozenset[str]:
         """The parameters that must be truthy for ``node`` to run."""
@@ -388,7 +395,7 @@ class Summaries:
     ) -> LoopContact | None:
         k = self.knowledge
         fn_scope = module.scopes[fn]
-        guarded = _guarded_calls(roots)
+        guarded: frozenset[ast.Call] | None = None  # found when first needed: it is rare
         first: LoopContact | None = None
         deeper: list[tuple[ast.Call, ModuleInfo, FunctionNode, str]] = []
         for node, scope in _walk_scoped(roots, fn_scope, module, stop_at_loops=False):
@@ -403,7 +410,11 @@ class Summaries:
             if first is not None:
                 continue
             shown = self._thread_loop_call(node, name, scope, fn_scope, module, param_types)
-            if shown is not None and not (node in guarded and shown.count(".") == 1):
+            if shown is not None and shown.count(".") == 1 and guarded is None:
+                guarded = _guarded_calls(roots)
+            if shown is not None and not (
+                guarded is not None and node in guarded and shown.count(".") == 1
+            ):
                 written = _written(func)
                 step = self._step(module, node, f"`{written}` (line {node.lineno})")
                 first = LoopContact((step,), node, module, shown, written)
@@ -472,7 +483,7 @@ class Summaries:
             params=_parameters(fn),
             scope=fn_scope,
             fn=fn,
-            once=once_nodes(fn, enclosing_class(fn_scope)),
+            cls=enclosing_class(fn_scope),
             env=env,
         )
         self._body(fn.body, fn_scope, module, depth, facts)
@@ -739,8 +750,7 @@ class Summaries:
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
-            once = id(call) in facts.once  # lazy initialisation: it blocks the first time only
-            if k.follows_helpers(category) and not once:
+            if k.follows_helpers(category) and not facts.runs_once(call):
                 facts.blocks((category, chain), facts.guard_at(call))
             return "io"
         if name in k.gil_releasing:
@@ -780,7 +790,7 @@ class Summaries:
             return "unknown"  # calling it only makes a generator: nothing runs yet
         link = self._step(module, call, f"`{_with_arguments(shown, call, env)}` (line {line})")
         kind = self._absorb(sub, link, facts)
-        if id(call) not in facts.once:
+        if (sub.blocking or sub.blocking_when) and not facts.runs_once(call):
             self._absorb_blocking(sub, link, facts, call, scope, module)
         if kind is not None:
             return kind
@@ -1108,8 +1118,10 @@ def _counter_driven(loop: ast.While) -> bool:
     )
 
 
+@lru_cache(maxsize=8192)
 def is_generator(fn: FunctionNode) -> bool:
-    """A ``yield`` in the function's own body (not in a nested def or lambda)."""
+    """A ``yield`` in the function's own body (not in a nested def or lambda). Asked for
+    every summary (one per function and set of known arguments): kept per function."""
     return any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_own(fn))
 
 

@@ -108,7 +108,7 @@ class BlockingCallRule(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
-        if not ctx.in_async() or ctx.is_awaited(node) or self._runs_once(node):
+        if not ctx.in_async() or ctx.is_awaited(node):
             return
         name = ctx.call_name(node)
         if name is None:
@@ -122,6 +122,8 @@ class BlockingCallRule(Rule):
         if waited_threadsafe_future(ctx, node) is not None:
             return  # waiting on the loop's own future: GIL408 reports it (a deadlock)
         if self._receiver_reported(node) or self._uses_file_opened_here(node):
+            return
+        if self._runs_once(node):
             return
         if self._repeats_reported_call(node, name) or self._joins_function_finding(node, name):
             return
@@ -202,6 +204,8 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
+        if self._runs_once(node):
+            return
         if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return
         advice, fix = self._helper_advice(node, verb, chain)
