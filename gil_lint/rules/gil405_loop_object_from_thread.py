@@ -21,6 +21,10 @@ _SCHEDULERS = frozenset(
 )
 
 
+# words one of which a module that hands a thread loop objects must contain
+_LOOP_WORDS = ("asyncio", "loop", "call_soon", "create_task", "create_future", "set_result")
+
+
 class LoopObjectFromThread(Rule):
     """
     ## What it does
@@ -175,8 +179,22 @@ class LoopObjectFromThread(Rule):
         ),
     ]
 
+    def _may_touch_loop(self) -> bool:
+        """A module whose text names no event loop, no asyncio and no loop API hands its
+        threads nothing of the loop's. Most threaded code is like that: checked once per
+        module, it spares the analysis of every hand-off. (Missed: a thread function in
+        another module that reaches a loop of that module's own, e.g. a global one.)"""
+        cache = self.ctx.cache
+        found = cache.get("gil405_may_touch_loop")
+        if found is None:
+            source = self.ctx.source
+            found = cache["gil405_may_touch_loop"] = any(t in source for t in _LOOP_WORDS)
+        return bool(found)
+
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
+        if not self._may_touch_loop():
+            return
         run = thread_subclass_run(ctx, node)
         entry: FunctionNode | ast.Lambda | None
         types: dict[str, str] = {}
