@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
+from pathlib import Path
 
-from gil_lint.diagnostics import Edit, Fix
+from gil_lint.diagnostics import Edit, Evidence, Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.fix.edits import (
     checked_segment,
@@ -46,6 +48,10 @@ class DanglingTask(Rule):
         task.add_done_callback(background_tasks.discard)
     ```
     or an `asyncio.TaskGroup`.
+
+    The same coroutine dropped in several places of a module (`cb.cb(...)` from four
+    listener kinds) is one finding, on the first; the others are its evidence, since one
+    helper that keeps the tasks fixes them all.
 
     ## Fix safety
     Keeping a reference is unsafe as a fix: where to keep it (and when to
@@ -100,16 +106,47 @@ class DanglingTask(Rule):
         ),
     ]
 
+    def __init__(self, ctx: ModuleContext) -> None:
+        super().__init__(ctx)
+        # the coroutine function a dropped task runs → its finding and first message: the
+        # same coroutine dropped in several places is one finding (one helper keeps them)
+        self._dropped: dict[str, tuple[int, str]] = {}
+
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
         if not isinstance(call, ast.Call):
             return
         ctx = self.ctx
         name = ctx.call_name(call)
-        if calls_loop_api(ctx, call, name, ctx.knowledge.task_creators, "create_task"):
-            self.report(
-                call, call=ctx.segment(call.func) or str(name), fix=keep_task_fix(ctx, call)
+        if not calls_loop_api(ctx, call, name, ctx.knowledge.task_creators, "create_task"):
+            return
+        runs = _task_function(ctx, call)
+        if runs is not None and runs in self._dropped:
+            index, message = self._dropped[runs]
+            found = ctx.diagnostics[index]
+            also = Evidence(
+                f"`{runs}` dropped again ({Path(ctx.path).name}:{call.lineno})",
+                ctx.path,
+                call.lineno,
+                ctx.char_col(call.lineno, call.col_offset),
             )
+            evidence = (*found.evidence, also)
+            more = len(evidence)
+            places = "place" if more == 1 else "places"
+            ctx.diagnostics[index] = replace(
+                found, message=f"{message} (and in {more} more {places} here)", evidence=evidence
+            )
+            return
+        self.report(call, call=ctx.segment(call.func) or str(name), fix=keep_task_fix(ctx, call))
+        if runs is not None:
+            self._dropped[runs] = (len(ctx.diagnostics) - 1, ctx.diagnostics[-1].message)
+
+
+def _task_function(ctx: ModuleContext, call: ast.Call) -> str | None:
+    """The coroutine function the task runs, as written: ``cb.cb`` in
+    ``loop.create_task(cb.cb(con_ref, message))``; None when it is not a call."""
+    coro = call.args[0] if call.args else None
+    return ctx.segment(coro.func) if isinstance(coro, ast.Call) else None
 
 
 _TASKS_SET = "_background_tasks"

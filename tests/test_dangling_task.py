@@ -1,0 +1,46 @@
+"""GIL402: the same coroutine dropped in several places of a module is one finding (one
+helper that keeps the tasks fixes them all); the fix loop still keeps every one."""
+
+from __future__ import annotations
+
+import ast
+from textwrap import dedent
+
+from gil_lint.config import Settings
+from gil_lint.engine.lint import lint_source
+from gil_lint.fix.apply import fix_source
+
+LISTENERS = dedent(
+    """\
+    import asyncio
+    class Connection:
+        def _on_log(self, cb, message):
+            asyncio.ensure_future(cb.cb(self, message))
+        def _on_terminate(self, cb):
+            asyncio.ensure_future(cb.cb(self))
+        def _on_notify(self, cb, pid, channel):
+            asyncio.ensure_future(cb.cb(self, pid, channel))
+        def _on_close(self):
+            asyncio.create_task(self.close())
+    """
+)
+
+
+def test_one_coroutine_dropped_in_several_places_is_one_finding():
+    found = [d for d in lint_source(LISTENERS, "c.py", Settings()) if d.code == "GIL402"]
+    assert [d.row for d in found] == [4, 10]
+    first = found[0]
+    assert first.message.endswith("(and in 2 more places here)")
+    assert [(e.row, e.message) for e in first.evidence] == [
+        (6, "`cb.cb` dropped again (c.py:6)"),
+        (8, "`cb.cb` dropped again (c.py:8)"),
+    ]
+    assert found[1].evidence == ()
+
+
+def test_the_unsafe_fix_keeps_every_task_in_turn():
+    out = fix_source(LISTENERS, "c.py", Settings(), unsafe=True).source
+    ast.parse(out)
+    assert out.count("_keep_task(asyncio.ensure_future(cb.cb(") == 3
+    assert "_keep_task(asyncio.create_task(self.close()))" in out
+    assert [d for d in lint_source(out, "c.py", Settings()) if d.code == "GIL402"] == []
