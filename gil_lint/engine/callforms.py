@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import itertools
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from gil_lint.engine.knowledge import ArgumentForm, BoundArgument, Knowledge, load_knowledge
 from gil_lint.engine.scopes import Resolver, Scope, walk_own
@@ -370,25 +371,31 @@ def expects_would_block(call: ast.AST, function: ast.AST | None) -> bool:
     """``try: sock.accept() except BlockingIOError: loop.add_reader(...)``: the code knows
     the socket is non-blocking and handles "would block" itself, so the call returns at
     once (anyio's and asyncio's own socket code)."""
-    if function is None:
-        return False
-    path = _path_to(function, call)
-    if path is None:
-        return False
-    for parent, child in itertools.pairwise(path):
-        if isinstance(parent, _NESTED_DEFS) and parent is not function:
-            return False
-        if isinstance(parent, ast.Try) and child in parent.body:
-            for handler in parent.handlers:
-                kinds = handler.type
-                names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
-                if any(
-                    isinstance(n, (ast.Name, ast.Attribute))
-                    and ast.unparse(n).rsplit(".", 1)[-1] in _WOULD_BLOCK
-                    for n in names
-                ):
-                    return True
-    return False
+    return function is not None and id(call) in _would_block_calls(function)
+
+
+@lru_cache(maxsize=4096)
+def _would_block_calls(function: ast.AST) -> frozenset[int]:
+    """The ids of the nodes in the body of a ``try`` (of ``function``'s own code) whose
+    handlers catch ``BlockingIOError``: found once per function, asked of each call."""
+    found: set[int] = set()
+    for node in walk_own(function):
+        if not isinstance(node, ast.Try) or not any(
+            _catches_would_block(h.type) for h in node.handlers
+        ):
+            continue
+        for stmt in node.body:
+            found.update(id(n) for n in walk_own(stmt))
+    return frozenset(found)
+
+
+def _catches_would_block(kinds: ast.expr | None) -> bool:
+    names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+    return any(
+        isinstance(n, (ast.Name, ast.Attribute))
+        and ast.unparse(n).rsplit(".", 1)[-1] in _WOULD_BLOCK
+        for n in names
+    )
 
 
 def _path_to(root: ast.AST, target: ast.AST) -> list[ast.AST] | None:

@@ -105,6 +105,8 @@ class BlockingCallRule(Rule):
         # each coroutine's direct finding of this rule, and its message as first written: one
         # coroutine doing its file (or network, ...) work on the loop is one problem
         self._in_function: dict[int, tuple[int, str]] = {}
+        # (finding, kind of place) → how many places are joined to it
+        self._joined: dict[tuple[int, str], int] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -333,7 +335,7 @@ class BlockingCallRule(Rule):
         ctx = self.ctx
         diagnostic = ctx.diagnostics[index]
         evidence = (*diagnostic.evidence, also)
-        more = sum(e.message.startswith(prefix) for e in evidence)
+        more = self._joined[(index, prefix)] = self._joined.get((index, prefix), 0) + 1
         plural = {"s": "" if more == 1 else "s", "es": "es" if more == 1 else ""}
         ctx.diagnostics[index] = replace(
             diagnostic,
