@@ -32,8 +32,8 @@ def test_one_coroutine_dropped_in_several_places_is_one_finding():
     first = found[0]
     assert first.message.endswith("(and in 2 more places here)")
     assert [(e.row, e.message) for e in first.evidence] == [
-        (6, "`cb.cb` dropped again (c.py:6)"),
-        (8, "`cb.cb` dropped again (c.py:8)"),
+        (6, "also `cb.cb` dropped (c.py:6)"),
+        (8, "also `cb.cb` dropped (c.py:8)"),
     ]
     assert found[1].evidence == ()
 

@@ -30,7 +30,7 @@ CALLS: dict[tuple[str, str], tuple[str, str]] = {
     ("GIL101", "return list(ex.map(work, xs))"): ("work", "work(2_000_000)"),
     ("GIL101", "Worker().start()"): ("Worker", "Worker().run()"),
     ("GIL101", "threading.Thread(target=lambda:"): ("main", "sum(i * i for i in range(10**7))"),
-    ("GIL206", "return sum(squares(n))"): ("f", "f(1_500)"),
+    ("GIL206", "return sum(squares(n))"): ("f", "f(4_000)"),
     ("GIL206", "for i in range(n * 1_000_000):"): ("f", "f(2)"),
 }
 

@@ -125,7 +125,7 @@ class DanglingTask(Rule):
             index, message = self._dropped[runs]
             found = ctx.diagnostics[index]
             also = Evidence(
-                f"`{runs}` dropped again ({Path(ctx.path).name}:{call.lineno})",
+                f"also `{runs}` dropped ({Path(ctx.path).name}:{call.lineno})",
                 ctx.path,
                 call.lineno,
                 ctx.char_col(call.lineno, call.col_offset),
