@@ -28,7 +28,27 @@ URI = "file:///tmp/gil_lint_lsp_test/mod.py"
 ENCODING: dict[int, str] = {}  # id(client) -> negotiated position encoding
 
 
+# per client: (uri, version) -> the diagnostics published for it, recorded as they arrive
+PUBLISHED: dict[int, dict[tuple[str, int | None], list]] = {}
+
+
+def _record_publications(client: LanguageClient) -> None:
+    """Wrap the client's publishDiagnostics handler so that every publication is kept by
+    document version (pytest-lsp keeps only the latest list per document)."""
+    features = client.protocol.fm.features
+    method = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
+    handler = features[method]
+    seen = PUBLISHED.setdefault(id(client), {})
+
+    def record(params: types.PublishDiagnosticsParams) -> None:
+        seen[(params.uri, params.version)] = list(params.diagnostics)
+        handler(params)
+
+    features[method] = record
+
+
 async def start(request: pytest.FixtureRequest, client: LanguageClient, options: dict) -> None:
+    _record_publications(client)
     result = await client.initialize_session(
         types.InitializeParams(
             capabilities=pytest_lsp.client_capabilities(request.param),
@@ -109,12 +129,16 @@ async def change(client: LanguageClient, text: str, version: int, uri: str = URI
 
 
 async def diagnostics_for(client: LanguageClient, uri: str, version: int) -> list:
+    """The diagnostics published for this version of the document. Every publication is
+    recorded as it arrives (``start``): two that arrive in one read (a helper and the caller
+    it made the server relint) would otherwise leave the second to no waiter."""
+    seen = PUBLISHED.setdefault(id(client), {})
     for _ in range(100):
-        params = await asyncio.wait_for(
+        if (uri, version) in seen:
+            return seen[(uri, version)]
+        await asyncio.wait_for(
             client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 20
         )
-        if params.uri == uri and params.version == version:
-            return list(params.diagnostics)
     raise AssertionError(f"no diagnostics for version {version}")
 
 

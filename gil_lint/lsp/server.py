@@ -43,6 +43,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from gil_lint import __version__
 from gil_lint.config import ConfigError, Settings, load_settings, settings_from_table
 from gil_lint.diagnostics import Diagnostic, Edit
+from gil_lint.engine.runner import CACHE_DIR_NAME
 from gil_lint.lsp import worker
 from gil_lint.lsp.convert import (
     UTF16,
@@ -51,6 +52,7 @@ from gil_lint.lsp.convert import (
     to_lsp_range,
     to_lsp_text_edit,
 )
+from gil_lint.observe import LAST_OBSERVATION, describe, last_observation
 from gil_lint.text import NOQA, noqa_codes
 
 DEBOUNCE_SECONDS = 0.25
@@ -331,10 +333,8 @@ class GilLintServer(LanguageServer):
         self, snap: Snapshot, found: list[Diagnostic], settings: Settings
     ) -> None:
         """What the last ``gil-lint observe`` run saw at these findings (read in the lint
-        thread: the file is re-read only when it changed)."""
-        from gil_lint.engine.runner import CACHE_DIR_NAME
-        from gil_lint.observe import LAST_OBSERVATION, describe, last_observation
-
+        thread: the file is re-read only when it changed; its modules are imported with
+        the server, not first in a lint thread)."""
         root = settings.project_root or Path(snap.path).parent
         try:
             mtime = (root / CACHE_DIR_NAME / LAST_OBSERVATION).stat().st_mtime
