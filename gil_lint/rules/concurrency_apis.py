@@ -223,6 +223,36 @@ def explain_sized(
     return f"{chain} via `{shown}` at line {getattr(node, 'lineno', 1)}"
 
 
+def thread_function(
+    ctx: ModuleContext, call: ast.Call
+) -> tuple[ast.FunctionDef, Submission | None] | None:
+    """The function of this module that ``call`` runs in a worker thread: a ``Thread``
+    subclass's ``run`` (with no submission), or a ``def`` of the module handed to a thread or
+    a thread pool (with its submission). GIL102 and GIL104 ask about every call: kept per
+    call."""
+    cache: dict[ast.Call, tuple[ast.FunctionDef, Submission | None] | None]
+    cache = ctx.cache.setdefault("thread_function", {})
+    if call in cache:
+        return cache[call]
+    found: tuple[ast.FunctionDef, Submission | None] | None = None
+    run = thread_subclass_run(ctx, call)
+    if run is not None:
+        found = (run, None)
+    else:
+        sub = submission(ctx, call)
+        func = unwrap_partial(ctx, sub.func) if sub is not None and sub.kind == "thread" else None
+        if isinstance(func, ast.Name):
+            binding = ctx.resolver.lookup(func.id, ctx.scope)
+            if (
+                binding is not None
+                and binding.kind == "def"
+                and isinstance(binding.node, ast.FunctionDef)
+            ):
+                found = (binding.node, sub)
+    cache[call] = found
+    return found
+
+
 def thread_subclass_run(ctx: ModuleContext, call: ast.Call) -> ast.FunctionDef | None:
     """``Worker(...)`` where ``class Worker(threading.Thread)`` defines ``run``: that ``run``."""
     classes = _thread_subclasses(ctx)

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import submission, thread_subclass_run, unwrap_partial
+from gil_lint.rules.concurrency_apis import thread_function
 
 
 class UnsynchronizedSharedState(Rule):
@@ -94,24 +94,9 @@ class UnsynchronizedSharedState(Rule):
         self.reported: set[int] = set()
 
     def visit_Call(self, node: ast.Call) -> None:
-        ctx = self.ctx
-        run = thread_subclass_run(ctx, node)
-        if run is not None:
-            self._check(run)
-            return
-        sub = submission(ctx, node)
-        if sub is None or sub.kind != "thread":
-            return
-        func = unwrap_partial(ctx, sub.func)
-        if not isinstance(func, ast.Name):
-            return
-        binding = ctx.resolver.lookup(func.id, ctx.scope)
-        if (
-            binding is not None
-            and binding.kind == "def"
-            and isinstance(binding.node, ast.FunctionDef)
-        ):
-            self._check(binding.node)
+        found = thread_function(self.ctx, node)
+        if found is not None:
+            self._check(found[0])
 
     def _check(self, fn: ast.FunctionDef) -> None:
         ctx = self.ctx

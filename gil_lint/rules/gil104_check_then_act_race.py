@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import NESTED_SCOPES, Scope, walk_own
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import submission, thread_subclass_run, unwrap_partial
+from gil_lint.rules.concurrency_apis import thread_function
 from gil_lint.rules.gil102_unsynchronized_shared_state import _is_lock
 
 # thread starters that run the function once per call (a pool's map runs it many times)
@@ -182,25 +182,12 @@ class CheckThenActRace(Rule):
         self.sites: dict[ast.FunctionDef, list[tuple[ast.Call, bool]]] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
-        ctx = self.ctx
-        run = thread_subclass_run(ctx, node)
-        if run is not None:
-            self.sites.setdefault(run, []).append((node, self._repeated(node)))
+        found = thread_function(self.ctx, node)
+        if found is None:
             return
-        sub = submission(ctx, node)
-        if sub is None or sub.kind != "thread":
-            return
-        func = unwrap_partial(ctx, sub.func)
-        if not isinstance(func, ast.Name):
-            return
-        binding = ctx.resolver.lookup(func.id, ctx.scope)
-        if (
-            binding is not None
-            and binding.kind == "def"
-            and isinstance(binding.node, ast.FunctionDef)
-        ):
-            many = self._repeated(node) or sub.api not in _ONE_THREAD_APIS
-            self.sites.setdefault(binding.node, []).append((node, many))
+        fn, sub = found  # no submission: a `Thread` subclass's `run`, one thread per call
+        many = self._repeated(node) or (sub is not None and sub.api not in _ONE_THREAD_APIS)
+        self.sites.setdefault(fn, []).append((node, many))
 
     def finish(self) -> None:
         for fn, sites in self.sites.items():
