@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix, Severity
@@ -129,6 +130,22 @@ class ModuleContext:
         if line.isascii():
             return min(byte_col, len(line)) + 1
         return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="replace")) + 1
+
+    def evidence_at(self, node: ast.expr | ast.stmt, text: str) -> Evidence:
+        """``text (file.py:row)`` as Evidence at ``node``'s line and column in this file."""
+        row = node.lineno
+        col = self.char_col(row, node.col_offset)
+        return Evidence(f"{text} ({os.path.basename(self.path)}:{row})", self.path, row, col)
+
+    def join_evidence(self, index: int, evidence: Evidence, message: str | None = None) -> None:
+        """Add ``evidence`` (another place of the same root cause) to the finding at
+        ``index`` of :attr:`diagnostics`, and give it ``message`` if one is given."""
+        found = self.diagnostics[index]
+        self.diagnostics[index] = replace(
+            found,
+            evidence=(*found.evidence, evidence),
+            message=found.message if message is None else message,
+        )
 
     def evidence(self, step: Step, message: str | None = None) -> Evidence:
         """A summary's step as Evidence at the step's own line and column.

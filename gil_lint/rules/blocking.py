@@ -250,12 +250,7 @@ class BlockingCallRule(Rule):
     def _chain_evidence(self, node: ast.Call, chain: Sequence[Step]) -> list[Evidence]:
         """This call, then each helper down to the blocking call, located by file."""
         ctx = self.ctx
-        here = Evidence(
-            f"`{ctx.segment(node.func)}` ({Path(ctx.path).name}:{node.lineno})",
-            ctx.path,
-            node.lineno,
-            ctx.char_col(node.lineno, node.col_offset),
-        )
+        here = ctx.evidence_at(node, f"`{ctx.segment(node.func)}`")
         return [here, *(ctx.evidence(s, _located(s)) for s in chain)]
 
     def _helper_advice(
@@ -297,12 +292,8 @@ class BlockingCallRule(Rule):
         index, message = found
         function = ctx.enclosing_function()
         fname = function.qualname.rpartition(".")[2] if function else "?"
-        also = Evidence(
-            f"also reached from `{fname}()` through `{ctx.segment(node.func)}` "
-            f"({Path(ctx.path).name}:{node.lineno})",
-            ctx.path,
-            node.lineno,
-            ctx.char_col(node.lineno, node.col_offset),
+        also = ctx.evidence_at(
+            node, f"also reached from `{fname}()` through `{ctx.segment(node.func)}`"
         )
         self._join(
             index, message, also, "also reached from ", "call site{s} in this module reach{es} it"
@@ -321,27 +312,15 @@ class BlockingCallRule(Rule):
         if found is None:
             return False
         index, message = found
-        also = Evidence(
-            f"also `{display_name(name)}` ({Path(ctx.path).name}:{node.lineno})",
-            ctx.path,
-            node.lineno,
-            ctx.char_col(node.lineno, node.col_offset),
-        )
+        also = ctx.evidence_at(node, f"also `{display_name(name)}`")
         self._join(index, message, also, "also `", "blocking call{s} in this function")
         return True
 
     def _join(self, index: int, message: str, also: Evidence, prefix: str, what: str) -> None:
         """Add ``also`` to the finding at ``index``; its message counts the joined places."""
-        ctx = self.ctx
-        diagnostic = ctx.diagnostics[index]
-        evidence = (*diagnostic.evidence, also)
         more = self._joined[(index, prefix)] = self._joined.get((index, prefix), 0) + 1
         plural = {"s": "" if more == 1 else "s", "es": "es" if more == 1 else ""}
-        ctx.diagnostics[index] = replace(
-            diagnostic,
-            message=f"{message} ({more} more {what.format(**plural)})",
-            evidence=evidence,
-        )
+        self.ctx.join_evidence(index, also, f"{message} ({more} more {what.format(**plural)})")
 
     def _remember(self, node: ast.Call, name: str) -> None:
         """Note the finding just reported on ``node``, a call of ``name``."""
@@ -363,15 +342,8 @@ class BlockingCallRule(Rule):
             matched = [t for t in fallback_in if earlier_parts.get(t) == "body"]
             if not matched:
                 continue
-            message = (
-                f"`{ctx.segment(node.func)}` again in the `{fallback_in[matched[0]]}` "
-                f"fallback ({Path(ctx.path).name}:{node.lineno})"
-            )
-            column = ctx.char_col(node.lineno, node.col_offset)
-            found = ctx.diagnostics[index]
-            ctx.diagnostics[index] = replace(
-                found, evidence=(*found.evidence, Evidence(message, ctx.path, node.lineno, column))
-            )
+            again = f"`{ctx.segment(node.func)}` again in the `{fallback_in[matched[0]]}` fallback"
+            ctx.join_evidence(index, ctx.evidence_at(node, again))
             return True
         return False
 
@@ -443,8 +415,7 @@ class BlockingCallRule(Rule):
             at: ast.expr | ast.stmt = use
         else:
             shown, at = f"`for … in {ctx.segment(use.iter)}`", use.iter
-        row, col = at.lineno, ctx.char_col(at.lineno, at.col_offset)
-        return Evidence(f"{shown} ({Path(ctx.path).name}:{row})", ctx.path, row, col)
+        return ctx.evidence_at(at, shown)
 
     def _receiver_reported(self, node: ast.Call) -> bool:
         """``Popen(...).wait()``: the inner call is reported already; once is enough."""

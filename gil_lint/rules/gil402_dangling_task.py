@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
-from pathlib import Path
 
-from gil_lint.diagnostics import Edit, Evidence, Fix
+from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.fix.edits import (
     checked_segment,
@@ -123,19 +121,10 @@ class DanglingTask(Rule):
         runs = _task_function(ctx, call)
         if runs is not None and runs in self._dropped:
             index, message = self._dropped[runs]
-            found = ctx.diagnostics[index]
-            also = Evidence(
-                f"also `{runs}` dropped ({Path(ctx.path).name}:{call.lineno})",
-                ctx.path,
-                call.lineno,
-                ctx.char_col(call.lineno, call.col_offset),
-            )
-            evidence = (*found.evidence, also)
-            more = len(evidence)
+            more = len(ctx.diagnostics[index].evidence) + 1  # the places joined so far
             places = "place" if more == 1 else "places"
-            ctx.diagnostics[index] = replace(
-                found, message=f"{message} (and in {more} more {places} here)", evidence=evidence
-            )
+            also = ctx.evidence_at(call, f"also `{runs}` dropped")
+            ctx.join_evidence(index, also, f"{message} (and in {more} more {places} here)")
             return
         self.report(call, call=ctx.segment(call.func) or str(name), fix=keep_task_fix(ctx, call))
         if runs is not None:
