@@ -104,30 +104,44 @@ class UnsynchronizedSharedState(Rule):
         for node, locked in _aug_assigns(fn.body, ctx, scope):
             if locked or id(node) in self.reported:
                 continue
-            target = self._shared_target(node.target, scope)
+            target = shared_state(ctx, node.target, scope)
             if target is None:
                 continue
             self.reported.add(id(node))
             self.report(node, target=target, function=fn.name)
 
-    def _shared_target(self, target: ast.expr, scope: Scope) -> str | None:
-        root = target
-        while isinstance(root, (ast.Subscript, ast.Attribute)):
-            root = root.value
-        if not isinstance(root, ast.Name):
-            return None
-        name = root.id
-        text = self.ctx.segment(target) or name
-        if name in scope.globals or name in scope.nonlocals:
-            return text
-        if target is root:
-            return None  # a plain local name
-        if name in scope.bindings:
-            return None  # a local or a parameter
-        binding = self.ctx.resolver.lookup(name, scope)
-        if binding is None or binding.kind in ("import", "def", "class"):
-            return None
+
+def shared_state(
+    ctx: ModuleContext,
+    target: ast.expr,
+    scope: Scope,
+    *,
+    container: bool = False,
+    unknown_shared: bool = True,
+) -> str | None:
+    """``target``'s text if it is state other threads see (a global, a nonlocal, an
+    attribute or item of something not local to ``scope``), else None. A ``container`` (a
+    mapping whose items are checked and set) may be a bare module-level name: setting an
+    item needs no ``global`` statement. ``unknown_shared``: a name whose binding is not known
+    (a star import) counts as shared (GIL102) or not (GIL104)."""
+    root = target
+    while isinstance(root, (ast.Subscript, ast.Attribute)):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return None
+    name = root.id
+    text = ctx.segment(target) or name
+    if name in scope.globals or name in scope.nonlocals:
         return text
+    if (target is root and not container) or name in scope.bindings:
+        return None  # a plain local name, a local or a parameter
+    binding = ctx.resolver.lookup(name, scope)
+    not_shared = (
+        ("import", "def", "class") if unknown_shared else ("import", "def", "class", "unknown")
+    )
+    if binding is None or binding.kind in not_shared:
+        return None
+    return text
 
 
 def _aug_assigns(

@@ -7,7 +7,7 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import NESTED_SCOPES, Scope, walk_own
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import thread_function
-from gil_lint.rules.gil102_unsynchronized_shared_state import _is_lock
+from gil_lint.rules.gil102_unsynchronized_shared_state import _is_lock, shared_state
 
 # thread starters that run the function once per call (a pool's map runs it many times)
 _ONE_THREAD_APIS = frozenset(
@@ -250,7 +250,9 @@ class CheckThenActRace(Rule):
         if checked is None:
             return
         kind, subject = checked
-        target = self._shared(subject, scope, container=kind == "missing-key")
+        target = shared_state(
+            self.ctx, subject, scope, container=kind == "missing-key", unknown_shared=False
+        )
         if target is None:
             return
         container = kind == "missing-key"
@@ -305,7 +307,10 @@ class CheckThenActRace(Rule):
             root = value
         else:
             return
-        if self._shared(root, scope, container=root is not value) is None:
+        if (
+            shared_state(self.ctx, root, scope, container=root is not value, unknown_shared=False)
+            is None
+        ):
             return
         for later in rest:
             if isinstance(later, ast.Assign) and any(
@@ -330,26 +335,6 @@ class CheckThenActRace(Rule):
                 return
             if _assigns_name(later, local):
                 return
-
-    def _shared(self, target: ast.expr, scope: Scope, *, container: bool = False) -> str | None:
-        """``target``'s text if it is shared state (GIL102's notion), else None. A
-        ``container`` (a mapping whose items are checked and set) may be a bare module-level
-        name: setting an item needs no ``global`` statement."""
-        root = target
-        while isinstance(root, (ast.Subscript, ast.Attribute)):
-            root = root.value
-        if not isinstance(root, ast.Name):
-            return None
-        name = root.id
-        text = self.ctx.segment(target) or name
-        if name in scope.globals or name in scope.nonlocals:
-            return text
-        if (target is root and not container) or name in scope.bindings:
-            return None  # a plain local name, a local or a parameter
-        binding = self.ctx.resolver.lookup(name, scope)
-        if binding is None or binding.kind in ("import", "def", "class", "unknown"):
-            return None
-        return text
 
 
 def _checked(test: ast.expr) -> tuple[str, ast.expr] | None:
