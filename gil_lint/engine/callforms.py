@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 from gil_lint.engine.knowledge import ArgumentForm, BoundArgument, Knowledge, load_knowledge
@@ -378,18 +378,23 @@ def expects_would_block(call: ast.AST, function: ast.AST | None) -> bool:
 def _would_block_calls(function: ast.AST) -> frozenset[int]:
     """The ids of the nodes in the body of a ``try`` (of ``function``'s own code) whose
     handlers catch ``BlockingIOError``: found once per function, asked of each call."""
-    found: set[int] = set()
-    for node in walk_own(function):
-        if not isinstance(node, ast.Try) or not any(
-            _catches_would_block(h.type) for h in node.handlers
-        ):
-            continue
-        for stmt in node.body:
-            found.update(id(n) for n in walk_own(stmt))
-    return frozenset(found)
+    return frozenset(id(n) for n in in_try_bodies([function], _catches_would_block))
 
 
-def _catches_would_block(kinds: ast.expr | None) -> bool:
+def in_try_bodies(
+    roots: Sequence[ast.AST], catches: Callable[[ast.ExceptHandler], bool]
+) -> Iterator[ast.AST]:
+    """The nodes of the roots' own code (no nested defs) in the body of a ``try`` one of
+    whose handlers ``catches`` matches: what that handler guards."""
+    for root in roots:
+        for node in walk_own(root):
+            if isinstance(node, ast.Try) and any(catches(h) for h in node.handlers):
+                for stmt in node.body:
+                    yield from walk_own(stmt)
+
+
+def _catches_would_block(handler: ast.ExceptHandler) -> bool:
+    kinds = handler.type
     names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
     return any(
         isinstance(n, (ast.Name, ast.Attribute))

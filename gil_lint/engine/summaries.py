@@ -48,7 +48,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
-from gil_lint.engine.callforms import expects_would_block, returns_immediately
+from gil_lint.engine.callforms import expects_would_block, in_try_bodies, returns_immediately
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.once import enclosing_class, once_nodes
 from gil_lint.engine.project import ModuleInfo, Project
@@ -395,7 +395,7 @@ class Summaries:
     ) -> LoopContact | None:
         k = self.knowledge
         fn_scope = module.scopes[fn]
-        guarded: frozenset[ast.Call] | None = None  # found when first needed: it is rare
+        guarded: frozenset[ast.AST] | None = None  # found when first needed: it is rare
         first: LoopContact | None = None
         deeper: list[tuple[ast.Call, ModuleInfo, FunctionNode, str]] = []
         for node, scope in _walk_scoped(roots, fn_scope, module, stop_at_loops=False):
@@ -1076,23 +1076,16 @@ def _walk_scoped(
 _QUERY_GUARDS = frozenset({"RuntimeError", "Exception", "BaseException"})
 
 
-def _guarded_calls(roots: Sequence[ast.AST]) -> frozenset[ast.Call]:
+def _guarded_calls(roots: Sequence[ast.AST]) -> frozenset[ast.AST]:
     """Calls in the body of a ``try`` whose handler catches ``RuntimeError`` (or wider):
     ``try: asyncio.get_running_loop() except RuntimeError:`` asks whether a loop runs."""
-    out: set[ast.Call] = set()
-    for root in roots:
-        for node in walk_own(root):
-            if not isinstance(node, ast.Try) or not any(
-                h.type is None
-                or any(
-                    getattr(n, "id", getattr(n, "attr", None)) in _QUERY_GUARDS
-                    for n in ast.walk(h.type)
-                )
-                for h in node.handlers
-            ):
-                continue
-            out.update(n for stmt in node.body for n in walk_own(stmt) if isinstance(n, ast.Call))
-    return frozenset(out)
+    return frozenset(n for n in in_try_bodies(roots, _catches_query) if isinstance(n, ast.Call))
+
+
+def _catches_query(handler: ast.ExceptHandler) -> bool:
+    return handler.type is None or any(
+        getattr(n, "id", getattr(n, "attr", None)) in _QUERY_GUARDS for n in ast.walk(handler.type)
+    )
 
 
 def _counter_driven(loop: ast.While) -> bool:
