@@ -19,7 +19,7 @@ import ast
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
-from gil_lint.engine.scopes import NESTED_SCOPES, FunctionNode, Scope
+from gil_lint.engine.scopes import FunctionNode, Scope, walk_own
 
 
 def enclosing_class(function: Scope) -> ast.ClassDef | None:
@@ -49,7 +49,7 @@ def once_nodes(function: FunctionNode, cls: ast.ClassDef | None = None) -> froze
     found: set[int] = set()
     for region in _regions(function.body, kept, methods):
         for stmt in region:
-            found.update(id(n) for n in _own_nodes(stmt))
+            found.update(id(n) for n in walk_own(stmt))
     return frozenset(found)
 
 
@@ -194,13 +194,4 @@ def _exits(body: Sequence[ast.stmt]) -> bool:
 
 def _own_nodes_of(stmts: Sequence[ast.stmt]) -> Iterator[ast.AST]:
     for stmt in stmts:
-        yield from _own_nodes(stmt)
-
-
-def _own_nodes(root: ast.AST) -> Iterator[ast.AST]:
-    """``root`` and everything under it but nested functions, lambdas and classes."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, NESTED_SCOPES))
+        yield from walk_own(stmt)
