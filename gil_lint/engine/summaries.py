@@ -1124,8 +1124,8 @@ CONSUMER_NAMES = frozenset(
 )
 CONSUMERS = frozenset(f"builtins.{name}" for name in CONSUMER_NAMES)
 # lazy wrappers: what they are given runs when they are consumed
-_PASS_THROUGH_NAMES = frozenset(["enumerate", "zip", "map", "filter", "iter"])
-PASS_THROUGH = frozenset(f"builtins.{name}" for name in _PASS_THROUGH_NAMES)
+PASS_THROUGH_NAMES = frozenset(["enumerate", "zip", "map", "filter", "iter"])
+PASS_THROUGH = frozenset(f"builtins.{name}" for name in PASS_THROUGH_NAMES)
 
 
 def consumed_calls(body: Sequence[ast.AST]) -> frozenset[ast.Call]:
@@ -1152,7 +1152,7 @@ def consumed_calls(body: Sequence[ast.AST]) -> frozenset[ast.Call]:
             name = func.id if isinstance(func, ast.Name) else None
             if (
                 name in CONSUMER_NAMES
-                or (name in _PASS_THROUGH_NAMES and node in out)
+                or (name in PASS_THROUGH_NAMES and node in out)
                 or (isinstance(func, ast.Attribute) and func.attr in ("join", "extend"))
             ):
                 candidates = list(node.args)

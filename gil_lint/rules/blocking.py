@@ -15,7 +15,13 @@ from gil_lint.engine.callforms import expects_would_block, returns_immediately
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
-from gil_lint.engine.summaries import CONSUMER_NAMES, Step, Summary, in_memory_file_call
+from gil_lint.engine.summaries import (
+    CONSUMER_NAMES,
+    PASS_THROUGH_NAMES,
+    Step,
+    Summary,
+    in_memory_file_call,
+)
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
 from gil_lint.rules.base import Rule
 from gil_lint.rules.concurrency_apis import waited_threadsafe_future
@@ -477,10 +483,6 @@ class BlockingCallRule(Rule):
         return to_thread_fix(self.ctx, node, self.FIX)
 
 
-# builtins that hand the items of an iterable on, one by one: `for i, x in enumerate(it)`
-_PASS_THROUGH = frozenset({"enumerate", "zip", "reversed", "filter", "map"})
-
-
 def _iterates(node: ast.AST, held: str) -> bool:
     """``node`` iterates the iterator written ``held`` on the spot: ``for x in it``, a
     comprehension over it, ``list(it)``, ``next(it)``, ``it.__next__()``, or any of these
@@ -492,7 +494,7 @@ def _iterates(node: ast.AST, held: str) -> bool:
         return (
             isinstance(expr, ast.Call)
             and isinstance(expr.func, ast.Name)
-            and expr.func.id in _PASS_THROUGH
+            and expr.func.id in PASS_THROUGH_NAMES
             and any(over(a) for a in expr.args)
         )
 
