@@ -1,5 +1,5 @@
-"""GIL402: the same coroutine dropped in several places of a module is one finding (one
-helper that keeps the tasks fixes them all); the fix loop still keeps every one."""
+"""GIL402: the tasks a module drops are one finding (one helper that keeps the tasks fixes
+them all), the other places its evidence; the one fix keeps every one."""
 
 from __future__ import annotations
 
@@ -26,21 +26,26 @@ LISTENERS = dedent(
 )
 
 
-def test_one_coroutine_dropped_in_several_places_is_one_finding():
+def test_the_tasks_a_module_drops_are_one_finding():
     found = [d for d in lint_source(LISTENERS, "c.py", Settings()) if d.code == "GIL402"]
-    assert [d.row for d in found] == [4, 10]
+    assert [d.row for d in found] == [4]
     first = found[0]
-    assert first.message.endswith("(and in 2 more places here)")
+    assert first.message.endswith("(and in 3 more places here)")
     assert [(e.row, e.message) for e in first.evidence] == [
         (6, "also `cb.cb` dropped (c.py:6)"),
         (8, "also `cb.cb` dropped (c.py:8)"),
+        (10, "also `self.close` dropped (c.py:10)"),
     ]
-    assert found[1].evidence == ()
+    # the one fix wraps every place
+    assert first.fix is not None
+    assert sum(e.content.startswith("_keep_task(") for e in first.fix.edits) == 4
 
 
-def test_the_unsafe_fix_keeps_every_task_in_turn():
-    out = fix_source(LISTENERS, "c.py", Settings(), unsafe=True).source
+def test_the_unsafe_fix_keeps_every_task_at_once():
+    result = fix_source(LISTENERS, "c.py", Settings(), unsafe=True)
+    out = result.source
     ast.parse(out)
     assert out.count("_keep_task(asyncio.ensure_future(cb.cb(") == 3
     assert "_keep_task(asyncio.create_task(self.close()))" in out
     assert [d for d in lint_source(out, "c.py", Settings()) if d.code == "GIL402"] == []
+    assert len(result.applied) == 1  # one finding, one fix

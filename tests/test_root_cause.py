@@ -447,7 +447,10 @@ def test_an_offloading_decorator_with_an_argument_condition():
                 self.read_on_loop(p)
                 self.read_exclusive(p)
         """
-    assert where(lint(code)) == [(24, "GIL203"), (25, "GIL203")]
+    # the two that run on the loop are one coroutine's file work: one finding
+    (found,) = lint(code)
+    assert (found.row, found.code) == (24, "GIL203")
+    assert {row for row, _ in notes(found)} - {4, 5, 12, 13, 16, 17, 24} == {25}
 
 
 def test_user_offloading_decorators_take_argument_conditions():
@@ -522,6 +525,40 @@ def test_helpers_that_block_on_different_calls_stay_separate_findings():
     assert where(found) == [(7, "GIL203"), (8, "GIL201")]
     assert found[0].message.endswith("(1 more call site in this module reaches it)")
     assert "more call site" not in found[1].message
+
+
+def test_one_coroutines_file_work_through_two_helpers_is_one_finding():
+    found = lint(
+        """\
+        import pickle
+        from pathlib import Path
+        class Persistence:
+            def _dump_single(self):
+                with Path(self.path).open("wb") as f:
+                    pickle.dump(self.data, f)
+            def _dump(self, path, data):
+                with path.open("wb") as f:
+                    pickle.dump(data, f)
+            async def update_chat(self):
+                if self.split:
+                    self._dump(Path("chats"), self.chats)
+                else:
+                    self._dump_single()
+            async def update_user(self):
+                if self.split:
+                    self._dump(Path("users"), self.users)
+                else:
+                    self._dump_single()
+            async def sleepy(self):
+                self._dump_single()
+        """
+    )
+    # the second helper joins the coroutine's finding, and its other callers join it too
+    assert where(found) == [(12, "GIL203")]
+    assert found[0].message.endswith(
+        "(1 more blocking call in this function; 3 more call sites in this module reach it)"
+    )
+    assert [row for row, _ in notes(found[0])][2:] == [14, 17, 19, 21]
 
 
 def test_a_noqa_on_the_reported_call_site_covers_the_root_cause():

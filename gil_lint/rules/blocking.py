@@ -111,8 +111,8 @@ class BlockingCallRule(Rule):
         # each coroutine's direct finding of this rule, and its message as first written: one
         # coroutine doing its file (or network, ...) work on the loop is one problem
         self._in_function: dict[int, tuple[int, str]] = {}
-        # (finding, kind of place) → how many places are joined to it
-        self._joined: dict[tuple[int, str], int] = {}
+        # finding → kind of place → how many places are joined to it
+        self._joined: dict[int, dict[str, int]] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -216,6 +216,13 @@ class BlockingCallRule(Rule):
             return
         if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return
+        root = chain[-1]
+        root_key = (root.path, root.row, root.col_offset)
+        if self._joins_function_finding(node, name):
+            # later callers of this helper join the same finding
+            assert function is not None
+            self._roots[root_key] = self._in_function[id(function.node)]
+            return
         advice, fix = self._helper_advice(node, verb, chain)
         message = (
             f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
@@ -223,8 +230,9 @@ class BlockingCallRule(Rule):
         )
         self.report(node, message, evidence=steps, fix=fix)
         self._remember(node, name)
-        root = chain[-1]
-        self._roots[(root.path, root.row, root.col_offset)] = (len(ctx.diagnostics) - 1, message)
+        self._roots[root_key] = (len(ctx.diagnostics) - 1, message)
+        if self.ONE_PER_FUNCTION and function is not None:
+            self._in_function.setdefault(id(function.node), self._roots[root_key])
 
     def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
         """The summary that blocks when ``node`` runs here, and how this code runs it:
@@ -301,9 +309,7 @@ class BlockingCallRule(Rule):
         also = ctx.evidence_at(
             node, f"also reached from `{fname}()` through `{ctx.segment(node.func)}`"
         )
-        self._join(
-            index, message, also, "also reached from ", "call site{s} in this module reach{es} it"
-        )
+        self._join(index, message, also, "call site{s} in this module reach{es} it")
         return True
 
     def _joins_function_finding(self, node: ast.Call, name: str) -> bool:
@@ -319,14 +325,19 @@ class BlockingCallRule(Rule):
             return False
         index, message = found
         also = ctx.evidence_at(node, f"also `{display_name(name)}`")
-        self._join(index, message, also, "also `", "blocking call{s} in this function")
+        self._join(index, message, also, "blocking call{s} in this function")
         return True
 
-    def _join(self, index: int, message: str, also: Evidence, prefix: str, what: str) -> None:
-        """Add ``also`` to the finding at ``index``; its message counts the joined places."""
-        more = self._joined[(index, prefix)] = self._joined.get((index, prefix), 0) + 1
-        plural = {"s": "" if more == 1 else "s", "es": "es" if more == 1 else ""}
-        self.ctx.join_evidence(index, also, f"{message} ({more} more {what.format(**plural)})")
+    def _join(self, index: int, message: str, also: Evidence, what: str) -> None:
+        """Add ``also`` to the finding at ``index``; its message counts the joined places,
+        each kind of place in its own words."""
+        counts = self._joined.setdefault(index, {})
+        counts[what] = counts.get(what, 0) + 1
+        parts = []
+        for kind, more in counts.items():
+            plural = {"s": "" if more == 1 else "s", "es": "es" if more == 1 else ""}
+            parts.append(f"{more} more {kind.format(**plural)}")
+        self.ctx.join_evidence(index, also, f"{message} ({'; '.join(parts)})")
 
     def _remember(self, node: ast.Call, name: str) -> None:
         """Note the finding just reported on ``node``, a call of ``name``."""

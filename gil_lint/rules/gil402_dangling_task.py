@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
@@ -47,9 +48,10 @@ class DanglingTask(Rule):
     ```
     or an `asyncio.TaskGroup`.
 
-    The same coroutine dropped in several places of a module (`cb.cb(...)` from four
-    listener kinds) is one finding, on the first; the others are its evidence, since one
-    helper that keeps the tasks fixes them all.
+    The tasks a module drops are one finding, on the first; the other places (the same
+    coroutine from four listener kinds, or `data_received` beside `eof_received`) are its
+    evidence, since one helper that keeps the tasks fixes them all — and the fix wraps
+    every one of them.
 
     ## Fix safety
     Keeping a reference is unsafe as a fix: where to keep it (and when to
@@ -97,6 +99,18 @@ class DanglingTask(Rule):
             "    loop.create_task(c)\n",
             at="4:5-4:24",
         ),
+        Example(
+            "import asyncio\nasync def f(a, b):\n    asyncio.create_task(a())\n"
+            "def g(b):\n    asyncio.ensure_future(b())\n",
+            at="3:5-3:29",
+            fixed="import asyncio\n\n\n_background_tasks = set()\n\n\ndef _keep_task(task):\n"
+            "    # the event loop holds tasks weakly: keep a reference until the task is done\n"
+            "    _background_tasks.add(task)\n"
+            "    task.add_done_callback(_background_tasks.discard)\n    return task\n\n\n"
+            "async def f(a, b):\n    _keep_task(asyncio.create_task(a()))\n"
+            "def g(b):\n    _keep_task(asyncio.ensure_future(b()))\n",
+            unsafe=True,
+        ),
         Example("def f(loop, c):\n    loop.create_task(c)\n", at="2:5-2:24"),
         Example(
             "from asyncio import create_task as spawn\nasync def f(c):\n    spawn(c)\n",
@@ -106,9 +120,9 @@ class DanglingTask(Rule):
 
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__(ctx)
-        # the coroutine function a dropped task runs → its finding and first message: the
-        # same coroutine dropped in several places is one finding (one helper keeps them)
-        self._dropped: dict[str, tuple[int, str]] = {}
+        # the module's first dropped task → its finding and first message: every task the
+        # module drops is one finding (one helper keeps them), the others its evidence
+        self._first: tuple[int, str] | None = None
 
     def visit_Expr(self, node: ast.Expr) -> None:
         call = node.value
@@ -118,17 +132,37 @@ class DanglingTask(Rule):
         name = ctx.call_name(call)
         if not calls_loop_api(ctx, call, name, ctx.knowledge.task_creators, "create_task"):
             return
-        runs = _task_function(ctx, call)
-        if runs is not None and runs in self._dropped:
-            index, message = self._dropped[runs]
-            more = len(ctx.diagnostics[index].evidence) + 1  # the places joined so far
-            places = "place" if more == 1 else "places"
-            also = ctx.evidence_at(call, f"also `{runs}` dropped")
-            ctx.join_evidence(index, also, f"{message} (and in {more} more {places} here)")
+        if self._first is not None:
+            self._join(call)
             return
         self.report(call, call=ctx.segment(call.func) or str(name), fix=keep_task_fix(ctx, call))
-        if runs is not None:
-            self._dropped[runs] = (len(ctx.diagnostics) - 1, ctx.diagnostics[-1].message)
+        self._first = (len(ctx.diagnostics) - 1, ctx.diagnostics[-1].message)
+
+    def _join(self, call: ast.Call) -> None:
+        """Another dropped task of this module: evidence on the first finding, and its call
+        wrapped by the same fix."""
+        assert self._first is not None
+        ctx = self.ctx
+        index, message = self._first
+        runs = _task_function(ctx, call) or ctx.segment(call.func)
+        more = len(ctx.diagnostics[index].evidence) + 1  # the places joined so far
+        places = "place" if more == 1 else "places"
+        ctx.join_evidence(
+            index,
+            ctx.evidence_at(call, f"also `{runs}` dropped"),
+            f"{message} (and in {more} more {places} here)",
+        )
+        found = ctx.diagnostics[index]
+        text = checked_segment(ctx, call)
+        if found.fix is not None:
+            if text is None:
+                # a place the fix cannot wrap: offer none rather than a partial one
+                ctx.diagnostics[index] = replace(found, fix=None)
+            else:
+                wrap = node_edit(ctx, call, f"{_KEEP_TASK_FUNC}({text})")
+                ctx.diagnostics[index] = replace(
+                    found, fix=replace(found.fix, edits=(*found.fix.edits, wrap))
+                )
 
 
 def _task_function(ctx: ModuleContext, call: ast.Call) -> str | None:

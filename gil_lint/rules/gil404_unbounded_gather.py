@@ -72,6 +72,13 @@ class UnboundedGather(Rule):
       or a project class that keeps a semaphore (a connection pool). The lists of
       limiting keywords are `[gather_bounds]` in `knowledge/concurrency.toml`.
 
+    **Off by default**: turn it on with `extend-select = ["GIL404"]`. The size of
+    a parameter is the caller's, and on mature async projects the collections
+    passed in were a handful of configured health checks, the slots an admin
+    command names, the nodes a client holds: in two reviews of 34 packages none
+    of its findings was worth a change. A service that fans out over user input
+    (URLs, ids, rows) selects it.
+
     ## Why is this bad?
     `gather` starts every coroutine at once. Over 10,000 URLs that is 10,000
     open sockets: the program runs out of file descriptors, the server
@@ -105,6 +112,7 @@ class UnboundedGather(Rule):
         "bound concurrency with an `asyncio.Semaphore` or batches"
     )
     TRIGGERS = (b"gather",)
+    DEFAULT = False
     VALID = [
         "import asyncio\nasync def f(a, b):\n    return await asyncio.gather(a(), b())\n",
         "import asyncio\nasync def f(g):\n    return await asyncio.gather(*[g(i) for i in range(10)])\n",
