@@ -427,9 +427,12 @@ def _report(
     fmt = ns.output_format or "full"
     out = sys.stdout
     color = use_color(out)
-    if ns.statistics:
+    if ns.statistics:  # a tally of every place
         write_statistics(diagnostics, out, fmt=fmt)
     else:
+        from gil_lint.copies import group_copies
+
+        diagnostics = group_copies(diagnostics, get_source)
         rules = _rule_infos() if fmt == "sarif" else ()
         write_report(fmt, diagnostics, out, get_source=get_source, rules=rules, color=color)
         if fmt in ("full", "concise") and not ns.quiet:

@@ -119,8 +119,8 @@ def test_config_flag_and_bad_config(project, tmp_path):
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_jobs(project, jobs):
-    for i in range(6):
-        (project / "src" / f"more{i}.py").write_text(BAD)
+    for i in range(6):  # each its own mistake (copies of one would be one finding)
+        (project / "src" / f"more{i}.py").write_text(BAD.replace("def f", f"def f{i}"))
     r = run_cli("src", "--jobs", jobs, "--no-cache", "--output-format", "json", cwd=project)
     assert r.returncode == 1
     assert len(json.loads(r.stdout)) == 7
@@ -330,8 +330,8 @@ def test_baseline_flow(project):
 
 
 def test_shards_partition_the_files(project):
-    for i in range(12):
-        (project / "src" / f"m{i}.py").write_text(BAD)
+    for i in range(12):  # distinct mistakes: copies of one are grouped within a run
+        (project / "src" / f"m{i}.py").write_text(BAD.replace("def f", f"def f{i}"))
     everything = json.loads(
         run_cli("src", "--output-format", "json", "--no-cache", cwd=project).stdout
     )

@@ -1,0 +1,76 @@
+"""Copies of one mistake across files: one finding.
+
+Fourteen example scripts that each start with the same
+``loop = asyncio.get_event_loop()`` are one mistake copied fourteen times, fixed the same
+way in every copy. A run over several files reports the first copy (by path and line)
+and lists the others as its evidence ("the same code"), counted in its message: the
+report stays one line per thing to decide, and no place is lost.
+
+Two findings are copies when they have the same code and message and the reported code
+is the same text (whitespace aside). Each is filtered by its own ``# noqa`` and baseline
+before it is grouped, and ``--fix`` fixes every copy. The language server reports each
+file on its own, as the editor shows one file at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from gil_lint.diagnostics import (
+    FILE_ERROR,
+    INTERNAL_ERROR,
+    SYNTAX_ERROR,
+    Diagnostic,
+    Evidence,
+)
+from gil_lint.text import split_lines
+
+_ENGINE = frozenset({SYNTAX_ERROR, FILE_ERROR, INTERNAL_ERROR})
+
+
+def group_copies(
+    diagnostics: Iterable[Diagnostic], get_source: Callable[[str], str | None]
+) -> list[Diagnostic]:
+    """``diagnostics`` (in report order) with each copy joined to its first occurrence."""
+    lines: dict[str, list[str] | None] = {}
+
+    def reported_text(d: Diagnostic) -> str | None:
+        if d.path not in lines:
+            source = get_source(d.path)
+            lines[d.path] = None if source is None else split_lines(source)
+        text = lines[d.path]
+        if text is None or not 1 <= d.row <= d.end_row <= len(text):
+            return None
+        if d.row == d.end_row:
+            part = text[d.row - 1][d.col - 1 : d.end_col - 1]
+        else:
+            first, *middle, last = text[d.row - 1 : d.end_row]
+            part = "\n".join([first[d.col - 1 :], *middle, last[: d.end_col - 1]])
+        return " ".join(part.split()) or None
+
+    first: dict[tuple[str, str, str], int] = {}  # (code, message, text) → its index in out
+    copies: dict[int, int] = {}  # index in out → copies joined to it
+    out: list[Diagnostic] = []
+    for d in diagnostics:
+        text = None if d.code in _ENGINE else reported_text(d)
+        key = (d.code, d.message, text) if text is not None else None
+        if key is None or key not in first:
+            if key is not None:
+                first[key] = len(out)
+            out.append(d)
+            continue
+        index = first[key]
+        more = copies[index] = copies.get(index, 0) + 1
+        original = out[index]
+        where = Evidence(
+            f"the same code ({os.path.basename(d.path)}:{d.row})", d.path, d.row, d.col
+        )
+        places = "place" if more == 1 else "places"
+        out[index] = replace(
+            original,
+            evidence=(*original.evidence, where),
+            message=f"{d.message} (the same code in {more} more {places})",
+        )
+    return out
