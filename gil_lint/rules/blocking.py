@@ -95,10 +95,11 @@ class BlockingCallRule(Rule):
     ADVICE: ClassVar[str]
     TRIGGERS = (b"async",)
     MESSAGE = "`{call}` blocks the event loop inside `async def {function}`; {advice}"
-    # file work: a coroutine's file calls are one finding (the first), the rest its evidence,
-    # because the fix is one: do the whole file work in one thread call. A sleep or a
-    # subprocess call has an async counterpart of its own, so each stays its own finding.
-    ONE_PER_FUNCTION: ClassVar[bool] = False
+    # file work: a module's file calls on the loop are one finding (the first), the rest its
+    # evidence, because the fix is one decision: do the file work in thread calls (or
+    # aiofiles) throughout. A sleep or a subprocess call has an async counterpart of its
+    # own, so each stays its own finding.
+    ONE_PER_MODULE: ClassVar[bool] = False
 
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__(ctx)
@@ -108,9 +109,9 @@ class BlockingCallRule(Rule):
         # the blocking call at the end of a helper chain → the finding reported for it here
         # and its message as first written: one root cause is one finding per module
         self._roots: dict[tuple[str, int, int], tuple[int, str]] = {}
-        # each coroutine's direct finding of this rule, and its message as first written: one
-        # coroutine doing its file (or network, ...) work on the loop is one problem
-        self._in_function: dict[int, tuple[int, str]] = {}
+        # ONE_PER_MODULE: the module's first finding, its message as first written, and the
+        # function it is in: one module doing its file work on the loop is one problem
+        self._first_here: tuple[int, str, int] | None = None
         # finding → kind of place → how many places are joined to it
         self._joined: dict[int, dict[str, int]] = {}
 
@@ -133,14 +134,11 @@ class BlockingCallRule(Rule):
             return
         if self._runs_once(node):
             return
-        if self._repeats_reported_call(node, name) or self._joins_function_finding(node, name):
+        if self._repeats_reported_call(node, name) or self._joins_module_finding(node, name):
             return
         self.report_blocking(node, name)
         self._remember(node, name)
-        function = ctx.enclosing_function()
-        if function is not None:
-            found = ctx.diagnostics[-1]
-            self._in_function[id(function.node)] = (len(ctx.diagnostics) - 1, found.message)
+        self._note_first_here(len(ctx.diagnostics) - 1, ctx.diagnostics[-1].message)
 
     def _not_iterated_here(self, node: ast.Call, name: str) -> bool:
         """A lazy iterator does its I/O as it is consumed: made here but iterated elsewhere —
@@ -218,10 +216,10 @@ class BlockingCallRule(Rule):
             return
         root = chain[-1]
         root_key = (root.path, root.row, root.col_offset)
-        if self._joins_function_finding(node, name):
+        if self._joins_module_finding(node, name):
             # later callers of this helper join the same finding
-            assert function is not None
-            self._roots[root_key] = self._in_function[id(function.node)]
+            assert self._first_here is not None
+            self._roots[root_key] = self._first_here[:2]
             return
         advice, fix = self._helper_advice(node, verb, chain)
         message = (
@@ -231,8 +229,7 @@ class BlockingCallRule(Rule):
         self.report(node, message, evidence=steps, fix=fix)
         self._remember(node, name)
         self._roots[root_key] = (len(ctx.diagnostics) - 1, message)
-        if self.ONE_PER_FUNCTION and function is not None:
-            self._in_function.setdefault(id(function.node), self._roots[root_key])
+        self._note_first_here(*self._roots[root_key])
 
     def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
         """The summary that blocks when ``node`` runs here, and how this code runs it:
@@ -312,20 +309,31 @@ class BlockingCallRule(Rule):
         self._join(index, message, also, "call site{s} in this module reach{es} it")
         return True
 
-    def _joins_function_finding(self, node: ast.Call, name: str) -> bool:
-        """A coroutine that reads a file, writes another and copies a third on the loop does
-        its file work on the loop: one finding (the first call), the others its evidence;
-        moving that work into one thread call fixes them all."""
+    def _note_first_here(self, index: int, message: str) -> None:
+        """The finding just reported: the module's first, if this rule groups by module."""
+        function = self.ctx.enclosing_function()
+        if self.ONE_PER_MODULE and self._first_here is None and function is not None:
+            self._first_here = (index, message, id(function.node))
+
+    def _joins_module_finding(self, node: ast.Call, name: str) -> bool:
+        """A module that reads a file here, writes one there and copies a third elsewhere
+        does its file work on the loop: one finding (the first call), the others its
+        evidence; the fix is one decision (thread calls or aiofiles throughout)."""
         ctx = self.ctx
         function = ctx.enclosing_function()
-        if not self.ONE_PER_FUNCTION or function is None:
+        if self._first_here is None or function is None:
             return False
-        found = self._in_function.get(id(function.node))
-        if found is None:
-            return False
-        index, message = found
-        also = ctx.evidence_at(node, f"also `{display_name(name)}`")
-        self._join(index, message, also, "blocking call{s} in this function")
+        index, message, first_function = self._first_here
+        shown = f"also `{display_name(name)}`"
+        if id(function.node) == first_function:
+            what = "blocking call{s} in this function"
+        else:
+            shown += f" in `{function.qualname.rpartition('.')[2]}()`"
+            what = "in other functions of this module"
+        self._join(index, message, ctx.evidence_at(node, shown), what)
+        for use in self._file_uses(node):  # the reads and writes of a file opened here
+            if all((e.row, e.col) != (use.row, use.col) for e in ctx.diagnostics[index].evidence):
+                ctx.join_evidence(index, use)
         return True
 
     def _join(self, index: int, message: str, also: Evidence, what: str) -> None:

@@ -31,6 +31,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
     comes from elsewhere (a parameter, an attribute) is reported where it is
     read. A fallback that repeats the call in the `except` (or `else`) of its
     `try` is related information on the first call, not a second finding.
+    A module's file work on the event loop is one finding, on the first call:
+    the other calls, in the same coroutine or in others, are its related
+    information and counted in its message — moving the file work off the loop
+    (thread calls or aiofiles) is one decision for the module.
 
     File APIs over in-memory files are not reported: an `io.BytesIO` /
     `io.StringIO` argument (`zipfile.ZipFile(io.BytesIO(data))`,
@@ -84,7 +88,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     NAME = "blocking-file-io-in-async"
     BRIEF = "`open()`, `pathlib` reads/writes, `shutil`, blocking `os` file calls in `async def`"
     CATEGORY = "file"
-    ONE_PER_FUNCTION = True
+    ONE_PER_MODULE = True
     FIX = "unsafe"
     ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [

@@ -71,7 +71,7 @@ class BlockingFilesystemMetadataInAsync(BlockingCallRule):
         "`pathlib` metadata calls in `async def`"
     )
     CATEGORY = "metadata"
-    ONE_PER_FUNCTION = True
+    ONE_PER_MODULE = True
     DEFAULT = False
     FIX = "unsafe"
     ADVICE = "use `await {to_thread}({call}, ...)`"
