@@ -13,6 +13,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import expects_would_block, returns_immediately
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.lifecycle import in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import (
@@ -131,7 +132,7 @@ class BlockingCallRule(Rule):
             return  # waiting on the loop's own future: GIL408 reports it (a deadlock)
         if self._receiver_reported(node) or self._uses_file_opened_here(node):
             return
-        if self._runs_once(node):
+        if self._runs_once(node) or self.one_off(node, category):
             return
         if self._repeats_reported_call(node, name) or self._joins_function_finding(node, name):
             return
@@ -175,6 +176,26 @@ class BlockingCallRule(Rule):
         assert function is not None
         return runs_once(fn, node, enclosing_class(function))
 
+    def one_off(self, node: ast.AST, category: str | None) -> bool:
+        """The call runs once in the life of the program (engine/lifecycle.py), where a
+        maintainer would not move it: in a one-off callback (``__del__``, a finalizer, an
+        ``atexit`` or signal handler) or what only such code calls, anything; in a start-up
+        function (``start``, ``main``, ...), its own file reads and writes and metadata
+        syscalls (``category``; None for a helper chain, whose work may be of any size),
+        outside its loops. A shutdown function's blocking calls stay reported: a
+        connection's ``close()`` runs once per connection."""
+        ctx = self.ctx
+        function = ctx.enclosing_function()
+        phase = ctx.lifecycle.phase(function.node if function is not None else None)
+        if phase == "once":
+            return True
+        return (
+            phase == "startup"
+            and category is not None
+            and ctx.knowledge.wait_class(category) in ("content", "metadata")
+            and not in_loop(node, ctx.parent)
+        )
+
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""
         ctx = self.ctx
@@ -212,7 +233,7 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
-        if self._runs_once(node):
+        if self._runs_once(node) or self.one_off(node, None):
             return
         if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return

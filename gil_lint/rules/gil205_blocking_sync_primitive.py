@@ -174,7 +174,7 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             return
         for item in node.items:
             name = ctx.qualname(item.context_expr)
-            if name in ctx.knowledge.sync_context_managers:
+            if name in ctx.knowledge.sync_context_managers and not self.one_off(node, None):
                 self.report_blocking(item.context_expr, name)
 
     def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:

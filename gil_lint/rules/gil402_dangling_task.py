@@ -118,6 +118,9 @@ class DanglingTask(Rule):
         name = ctx.call_name(call)
         if not calls_loop_api(ctx, call, name, ctx.knowledge.task_creators, "create_task"):
             return
+        function = ctx.enclosing_function()
+        if ctx.lifecycle.phase(function.node if function is not None else None) in _ENDING:
+            return  # the object or the program is going away: nothing waits for the task
         runs = _task_function(ctx, call)
         if runs is not None and runs in self._dropped:
             index, message = self._dropped[runs]
@@ -129,6 +132,10 @@ class DanglingTask(Rule):
         self.report(call, call=ctx.segment(call.func) or str(name), fix=keep_task_fix(ctx, call))
         if runs is not None:
             self._dropped[runs] = (len(ctx.diagnostics) - 1, ctx.diagnostics[-1].message)
+
+
+# phases of the program's life (engine/lifecycle.py) where a dropped task is a shrug
+_ENDING = ("once", "shutdown")
 
 
 def _task_function(ctx: ModuleContext, call: ast.Call) -> str | None:
