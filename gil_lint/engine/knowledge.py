@@ -299,6 +299,9 @@ class Knowledge:
     # io.BytesIO and kin: a file API over one does no I/O
     in_memory_files: frozenset[str]
     two_file_calls: frozenset[str]
+    # anyio.wrap_file and kin: a file handed to one is read in a worker thread
+    async_file_wrappers: frozenset[str]
+    async_file_wrapper_methods: frozenset[str]
     # one-off callbacks and the names of start-up and shutdown functions (engine/lifecycle.py)
     lifecycle: Lifecycle
     # argument forms that make a blocking call return at once (engine/callforms.py)
@@ -488,6 +491,8 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         ),
         in_memory_files=frozenset(blocking_t["file_objects"]["in_memory"]),
         two_file_calls=frozenset(blocking_t["file_objects"]["two_file_calls"]),
+        async_file_wrappers=frozenset(blocking_t["file_objects"]["async_wrappers"]),
+        async_file_wrapper_methods=frozenset(blocking_t["file_objects"]["async_wrapper_methods"]),
         lifecycle=Lifecycle(
             callbacks=dict(life["callbacks"]),
             callback_methods=dict(life["callback_methods"]),

@@ -205,8 +205,56 @@ class BlockingCallRule(Rule):
             and not self._returns_immediately(node, name)
             and not expects_would_block(node, function.node if function is not None else None)
             and not in_memory_file_call(node, name, ctx.scope, ctx.resolver, ctx.knowledge)
+            and not (name in ctx.knowledge.file_openers and self._handed_to_async_file(node))
             and self.blocks(node, name)
         )
+
+    # -- a file handed to an asynchronous file object ----------------------------------------
+    def _handed_to_async_file(self, node: ast.Call) -> bool:
+        """What ``node`` opens (or returns) goes to an asynchronous file object
+        (``[file_objects] async_wrappers``: ``anyio.wrap_file(open(p))``, or a name bound to
+        it that is used only there, also through another wrapper): its reads and writes run
+        in a worker thread, so opening it is not the file work on the loop."""
+        if self._in_async_wrapper(node):
+            return True
+        ctx = self.ctx
+        names = _bound_names(ctx.parent(node), node)
+        function = ctx.enclosing_function()
+        if not names or function is None:
+            return False
+        # each name bound (`buf, release = claim()`): wrapped where every use of it is
+        own = list(walk_own(function.node))
+        wrappers = [n for n in own if isinstance(n, ast.Call) and self._async_wrapper(n)]
+        inside = {id(a) for n in wrappers for a in _argument_leaves(n)}
+        uses: dict[str, list[bool]] = {}
+        for n in own:
+            if isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load):
+                uses.setdefault(n.id, []).append(id(n) in inside)
+        wrapped = [all(found) for found in uses.values() if any(found)]
+        return bool(wrapped) and all(wrapped)
+
+    def _async_wrapper(self, node: ast.Call) -> bool:
+        """``node`` makes an asynchronous file object (``anyio.wrap_file(...)``)."""
+        knowledge = self.ctx.knowledge
+        func = node.func
+        return self.ctx.call_name(node) in knowledge.async_file_wrappers or (
+            isinstance(func, ast.Attribute) and func.attr in knowledge.async_file_wrapper_methods
+        )
+
+    def _in_async_wrapper(self, expr: ast.expr) -> bool:
+        """``expr`` is an argument of an asynchronous file object's constructor, directly or
+        through other calls' arguments (``anyio.wrap_file(io.TextIOWrapper(f))``)."""
+        ctx = self.ctx
+        child: ast.AST = expr
+        parent = ctx.parent(expr)
+        while isinstance(parent, (ast.Call, ast.keyword, ast.Starred)):
+            if isinstance(parent, ast.Call):
+                if child is parent.func:
+                    return False
+                if self._async_wrapper(parent):
+                    return True
+            child, parent = parent, ctx.parent(parent)
+        return False
 
     def _returns_immediately(self, node: ast.Call, name: str) -> bool:
         """``lock.acquire(blocking=False)``, ``put()`` on an unbounded queue...: see
@@ -226,6 +274,8 @@ class BlockingCallRule(Rule):
             return
         summary, verb = found
         assert summary.blocking is not None
+        if summary.opens_only and self._handed_to_async_file(node):
+            return  # the helper returns a file that this code reads through anyio.wrap_file
         category, chain = summary.blocking
         if category != self.CATEGORY or len(chain) > ctx.settings.max_call_depth:
             return  # chain: the helpers + the blocking call
@@ -601,6 +651,39 @@ def _bound_name(parent: ast.AST | None, value: ast.AST) -> str | None:
     elif isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
         target = parent.target
     return target.id if isinstance(target, ast.Name) else None
+
+
+def _argument_leaves(call: ast.Call) -> list[ast.expr]:
+    """The arguments of ``call``, and of the calls among them, down to what is not a call
+    (``wrap(TextIOWrapper(f, encoding=e))`` → ``f``, ``e``)."""
+    out: list[ast.expr] = []
+    todo: list[ast.expr] = [*call.args, *(k.value for k in call.keywords)]
+    while todo:
+        arg = todo.pop()
+        if isinstance(arg, ast.Starred):
+            todo.append(arg.value)
+        elif isinstance(arg, ast.Call):
+            todo.extend([*arg.args, *(k.value for k in arg.keywords)])
+        else:
+            out.append(arg)
+    return out
+
+
+def _bound_names(parent: ast.AST | None, value: ast.AST) -> frozenset[str]:
+    """The plain names ``value`` is bound to, also by unpacking: ``f = value``,
+    ``with value as f``, ``f, release = value``."""
+    target: ast.AST | None = None
+    if isinstance(parent, ast.withitem) and parent.context_expr is value:
+        target = parent.optional_vars
+    elif isinstance(parent, ast.Assign) and parent.value is value and len(parent.targets) == 1:
+        target = parent.targets[0]
+    elif isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
+        target = parent.target
+    if isinstance(target, ast.Name):
+        return frozenset({target.id})
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return frozenset(e.id for e in target.elts if isinstance(e, ast.Name))
+    return frozenset()
 
 
 def _handle_uses(function: ast.AST, handle: str) -> list[ast.Call | ast.For | ast.comprehension]:
