@@ -51,6 +51,16 @@ class DanglingTask(Rule):
     listener kinds) is one finding, on the first; the others are its evidence, since one
     helper that keeps the tasks fixes them all.
 
+    A task dropped while something goes away is not reported (`engine/lifecycle.py`):
+    in `__del__`, in a callable registered with `weakref.finalize` / `weakref.ref`,
+    `atexit.register`, `signal.signal` or `loop.add_signal_handler` (also through
+    `functools.partial`, a lambda, or a function of the module that registers its
+    parameter) and in what only such code calls; and in a shutdown function (`close`,
+    `close_*`, `aclose`, `shutdown`, `stop`, `connection_lost`, `__aexit__`, ...; the
+    `shutdown-functions` knowledge) and the private helpers only it calls. Nothing waits
+    for such a task, and the object or the program is ending anyway. A task dropped in
+    `start()` is still reported: that is where a long-running task goes missing.
+
     ## Fix safety
     Keeping a reference is unsafe as a fix: where to keep it (and when to
     drop it) is a design decision; the fix stores it in a module-level set.
@@ -68,6 +78,12 @@ class DanglingTask(Rule):
         "        tg.create_task(c)\n",
         "import asyncio\nasync def f(c):\n    return asyncio.ensure_future(c)\n",
         "async def f(scheduler, c):\n    scheduler.create_task(c)\n",
+        # the object or the program is going away
+        "import asyncio\nclass C:\n    def __del__(self):\n        asyncio.ensure_future(self.close())\n",
+        "import asyncio, signal\ndef on_term(signum, frame):\n"
+        "    asyncio.ensure_future(stop())\nsignal.signal(signal.SIGTERM, on_term)\n",
+        "class P:\n    def close_if_idle(self):\n"
+        "        self.ws.loop.create_task(self.ws.close(1001))\n",
     ]
     INVALID = [
         Example(
@@ -98,6 +114,11 @@ class DanglingTask(Rule):
             at="4:5-4:24",
         ),
         Example("def f(loop, c):\n    loop.create_task(c)\n", at="2:5-2:24"),
+        # at start-up the task is the long-running one: it must be kept
+        Example(
+            "import asyncio\nclass S:\n    def start(self):\n        asyncio.create_task(self.run())\n",
+            at="4:9-4:40",
+        ),
         Example(
             "from asyncio import create_task as spawn\nasync def f(c):\n    spawn(c)\n",
             at="3:5-3:13",
