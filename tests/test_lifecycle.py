@@ -391,3 +391,19 @@ def test_a_wrapped_file_also_read_on_the_loop_is_still_reported() -> None:
         """
     )
     assert where(found) == [(3, "GIL203")]
+
+
+def test_a_private_helper_close_and_a_request_path_both_call_is_still_reported() -> None:
+    found = lint(
+        """\
+        import asyncio
+        class Client:
+            def close(self):
+                self._notify()
+            def on_message(self, message):
+                self._notify()
+            def _notify(self):
+                asyncio.ensure_future(self._send_ack())
+        """
+    )
+    assert where(found) == [(8, "GIL402")]
