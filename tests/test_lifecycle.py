@@ -91,6 +91,12 @@ ONE_OFF_CALLBACKS = {
             def handle_sig(self, signum):
                 self.loop.create_task(self._wait_for_tasks(signum))
         """,
+    "a function that ends the program": """\
+        import asyncio, sys
+        def fatal(code):
+            asyncio.ensure_future(report_crash(code))
+            sys.exit(code)
+        """,
     "what only a one-off callback calls": """\
         import asyncio, signal
         class Worker:
@@ -407,3 +413,32 @@ def test_a_private_helper_close_and_a_request_path_both_call_is_still_reported()
         """
     )
     assert where(found) == [(8, "GIL402")]
+
+
+def test_file_work_before_the_program_exits_is_not_reported() -> None:
+    # a timer's callback that saves a screenshot, then ends the app
+    found = lint(
+        """\
+        import sys
+        async def take_screenshot(path, svg):
+            with open(path, "w") as f:
+                f.write(svg)
+            sys.exit(0)
+        """
+    )
+    assert where(found) == []
+
+
+def test_a_function_that_may_return_before_exiting_is_still_reported() -> None:
+    found = lint(
+        """\
+        import sys
+        async def save(path, svg, done):
+            with open(path, "w") as f:
+                f.write(svg)
+            if not done:
+                return
+            sys.exit(0)
+        """
+    )
+    assert where(found) == [(3, "GIL203")]

@@ -107,10 +107,13 @@ class NamePatterns:
 @dataclass(frozen=True)
 class Lifecycle:
     """What ``[lifecycle]`` lists: calls that register a one-off callback (the callable's
-    argument position), such registrations by method name, and the phase names."""
+    argument position), such registrations by method name, calls that end the program,
+    and the phase names."""
 
     callbacks: Mapping[str, int]
     callback_methods: Mapping[str, int]
+    # calls that end the program: a function that ends with one runs at most once
+    exits: frozenset[str]
     startup: NamePatterns
     shutdown: NamePatterns
 
@@ -496,6 +499,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         lifecycle=Lifecycle(
             callbacks=dict(life["callbacks"]),
             callback_methods=dict(life["callback_methods"]),
+            exits=frozenset(life["exits"]),
             startup=NamePatterns([*life["startup"], *ext.get("startup-functions", ())]),
             shutdown=NamePatterns([*life["shutdown"], *ext.get("shutdown-functions", ())]),
         ),

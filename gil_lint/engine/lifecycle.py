@@ -6,7 +6,9 @@ once when the server starts. This module tells, for each function of a module, w
 phase of the program's life it belongs to; the rules decide what that quiets
 (``rules/blocking.py``, GIL402).
 
-- **once**: ``__del__``; a callable registered to run once, when an object is collected,
+- **once**: ``__del__``; a function whose body ends by ending the program
+  (``sys.exit(code)``, a textual app's ``self.exit()``: ``[lifecycle] exits``) with no
+  ``return`` before it; a callable registered to run once, when an object is collected,
   at exit or on a signal (``[lifecycle] callbacks``: ``weakref.finalize(obj, fn)``,
   ``weakref.ref(obj, fn)``, ``atexit.register(fn)`` — also as a decorator —,
   ``signal.signal(sig, fn)``, ``loop.add_signal_handler(sig, fn)``), written as a name, a
@@ -35,7 +37,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from gil_lint.engine.knowledge import Knowledge
-from gil_lint.engine.scopes import Resolver, Scope
+from gil_lint.engine.scopes import NESTED_SCOPES as _NESTED
+from gil_lint.engine.scopes import Resolver, Scope, walk_own
 
 Phase = Literal["once", "startup", "shutdown"]
 # functions and lambdas: the code a phase is a property of
@@ -118,7 +121,11 @@ def lifecycle(
     if not module.defs:
         return Lifecycle()
     registered, registrations = _registered(module, resolver, knowledge)
-    once = {id(d.node) for d in module.defs if d.name == "__del__"}
+    once = {
+        id(d.node)
+        for d in module.defs
+        if d.name == "__del__" or _ends_program(d.node, scopes, resolver, knowledge)
+    }
     once |= {id(c) for c in registered if isinstance(c, ast.Lambda)}
     # a registered function is once if every other reference to it is in once code too
     once = _spread(module, once, registrations, {id(c) for c in registered})
@@ -129,6 +136,26 @@ def lifecycle(
         frozenset(_spread(module, startup, frozenset(), set(), loops=False)),
         frozenset(_spread(module, shutdown, frozenset(), set())),
     )
+
+
+def _ends_program(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef,
+    scopes: dict[ast.AST, Scope],
+    resolver: Resolver,
+    knowledge: Knowledge,
+) -> bool:
+    """The function's last statement ends the program (``sys.exit(...)``,
+    ``self.exit()`` on a textual ``App``; ``[lifecycle] exits``), and no ``return`` or
+    ``yield`` can leave before it: each call ends the program, so it runs at most once."""
+    last = fn.body[-1]
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
+        return False
+    scope = scopes.get(fn)
+    if scope is None or resolver.qualname(last.value.func, scope) not in knowledge.lifecycle.exits:
+        return False
+    leaves = (ast.Return, ast.Yield, ast.YieldFrom)
+    own = (n for stmt in fn.body if not isinstance(stmt, _NESTED) for n in walk_own(stmt))
+    return not any(isinstance(n, leaves) for n in own)
 
 
 def _spread(
