@@ -50,7 +50,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
     disk). The event loop cannot run anything else meanwhile.
 
     Code that runs once is left alone (`engine/lifecycle.py`): a one-off callback
-    (`__del__`, a `weakref`/`atexit`/signal handler) and what only it calls; and
+    (`__del__`, a `weakref`/`atexit`/signal handler, code that ends with
+    `sys.exit()`) and what only it calls; and
     in a start-up function (`start`, `start_*`, `startup`, `setup`, `main`, ...;
     the `startup-functions` knowledge) the file calls it makes itself, outside its
     loops — a certificate or a config file read once when the server starts. The

@@ -41,9 +41,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     deadlocks; otherwise every task stalls for the wait.
 
     A call in code that runs once is not reported: in a one-off callback (`__del__`,
-    a `weakref`/`atexit`/signal handler) or what only such code calls
-    (`engine/lifecycle.py`). One in a start-up or shutdown function still is: it
-    holds the loop while other work may be waiting.
+    a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
+    only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
+    function still is: it holds the loop while other work may be waiting.
 
     ## Example
     ```python

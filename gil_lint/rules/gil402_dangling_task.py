@@ -55,7 +55,8 @@ class DanglingTask(Rule):
     in `__del__`, in a callable registered with `weakref.finalize` / `weakref.ref`,
     `atexit.register`, `signal.signal` or `loop.add_signal_handler` (also through
     `functools.partial`, a lambda, or a function of the module that registers its
-    parameter) and in what only such code calls; and in a shutdown function (`close`,
+    parameter), in a function that ends with `sys.exit()`, and in what only such code
+    calls; and in a shutdown function (`close`,
     `close_*`, `aclose`, `shutdown`, `stop`, `connection_lost`, `__aexit__`, ...; the
     `shutdown-functions` knowledge) and the private helpers only it calls. Nothing waits
     for such a task, and the object or the program is ending anyway. A task dropped in
