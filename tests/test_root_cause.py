@@ -31,7 +31,7 @@ def test_open_then_json_load_is_one_finding_on_the_open_with_the_read_as_evidenc
     found = lint(
         """\
         import json
-        async def start(path):
+        async def handle(path):
             with open(path) as f:
                 cfg = json.load(f)
             return cfg
@@ -100,7 +100,7 @@ def test_path_open_then_json_load_is_one_finding():
         """\
         import json
         from pathlib import Path
-        async def start(path):
+        async def handle(path):
             with Path(path).open(mode="r") as f:
                 return json.load(f)
         """
@@ -663,12 +663,13 @@ def test_a_helper_that_initialises_lazily_does_not_block_its_callers():
 
 def test_a_sibling_branch_that_never_fills_the_value_is_not_lazy_initialisation():
     # `if self.cluster is not None: ... elif self.scheduler_file: <read it> else: self.cluster
-    # = make()`: the file is read on every start, only the last branch fills `cluster`
+    # = make()`: the file is read on every call, only the last branch fills `cluster` (a
+    # method named `connect`: in a start-up function the read would be a one-off)
     found = lint(
         """\
         import json
         class Client:
-            async def start(self):
+            async def connect(self):
                 if self.cluster is not None:
                     address = self.cluster.address
                 elif self.scheduler_file is not None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix, Severity
+from gil_lint.engine.lifecycle import Lifecycle, lifecycle
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
 from gil_lint.engine.summaries import (
@@ -72,6 +73,7 @@ class ModuleContext:
         # per-module memo shared by rules (e.g. "what does this call submit?")
         self.cache: dict[str, Any] = {}
         self._module_info: ModuleInfo | None = None
+        self._lifecycle: Lifecycle | None = None
 
     # -- cross-function analysis ------------------------------------------------------
     @property
@@ -113,6 +115,14 @@ class ModuleContext:
     def summary_at(self, call: ast.Call) -> Summary | None:
         """The summary of what ``call`` runs, with its arguments."""
         return self.summary_of(call.func, None, [(call.args, call.keywords)])
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """Which functions of the module run once, at start-up or at shutdown
+        (engine/lifecycle.py); worked out on first use."""
+        if self._lifecycle is None:
+            self._lifecycle = lifecycle(self.tree, self.scopes, self.resolver, self.knowledge)
+        return self._lifecycle
 
     # -- source positions ------------------------------------------------------------
     @property

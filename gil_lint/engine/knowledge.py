@@ -36,6 +36,8 @@ USER_KEYS = {f"blocking-{c}": c for c in BLOCKING_CATEGORIES} | {
     "cpu-bound": "cpu-bound",
     "gil-releasing": "gil-releasing",
     "offloading-decorators": "offloading-decorators",
+    "startup-functions": "startup-functions",
+    "shutdown-functions": "shutdown-functions",
 }
 # Keys of [tool.gil-lint.knowledge] that are tables of name = name, not lists: what a call
 # returns (`"mycorp.db.connect" = "mycorp.db.Connection"`), another spelling of a name, and
@@ -85,6 +87,35 @@ class GatherBounds:
     def releases(self, method: str) -> bool:
         """``method`` only waits for, cancels or closes its receiver."""
         return method in self.release_methods or method.startswith(tuple(self.release_prefixes))
+
+
+class NamePatterns:
+    """Function names of a phase of the program's life (``[lifecycle]``): exact names, and
+    ``prefix*`` patterns. A name is matched with its leading underscores dropped (not a
+    dunder's: ``__aexit__`` is written as it is)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.exact: frozenset[str] = frozenset(p for p in patterns if not p.endswith("*"))
+        self.prefixes: tuple[str, ...] = tuple(p[:-1] for p in patterns if p.endswith("*"))
+
+    def __contains__(self, name: str) -> bool:
+        if not (name.startswith("__") and name.endswith("__")):
+            name = name.lstrip("_")
+        return name in self.exact or (bool(name) and name.startswith(self.prefixes))
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """What ``[lifecycle]`` lists: calls that register a one-off callback (the callable's
+    argument position), such registrations by method name, calls that end the program,
+    and the phase names."""
+
+    callbacks: Mapping[str, int]
+    callback_methods: Mapping[str, int]
+    # calls that end the program: a function that ends with one runs at most once
+    exits: frozenset[str]
+    startup: NamePatterns
+    shutdown: NamePatterns
 
 
 @dataclass(frozen=True)
@@ -271,6 +302,11 @@ class Knowledge:
     # io.BytesIO and kin: a file API over one does no I/O
     in_memory_files: frozenset[str]
     two_file_calls: frozenset[str]
+    # anyio.wrap_file and kin: a file handed to one is read in a worker thread
+    async_file_wrappers: frozenset[str]
+    async_file_wrapper_methods: frozenset[str]
+    # one-off callbacks and the names of start-up and shutdown functions (engine/lifecycle.py)
+    lifecycle: Lifecycle
     # argument forms that make a blocking call return at once (engine/callforms.py)
     non_blocking_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
     unbounded_constructors: Mapping[str, BoundArgument] = field(default_factory=dict)
@@ -398,6 +434,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
     assert not unknown, f"blocking.toml: unknown wait class {unknown}"
     ex = conc_t["executors"]
     aio = conc_t["asyncio"]
+    life = conc_t["lifecycle"]
     return Knowledge(
         blocking=blocking,
         wait_classes=wait_classes,
@@ -457,6 +494,15 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         ),
         in_memory_files=frozenset(blocking_t["file_objects"]["in_memory"]),
         two_file_calls=frozenset(blocking_t["file_objects"]["two_file_calls"]),
+        async_file_wrappers=frozenset(blocking_t["file_objects"]["async_wrappers"]),
+        async_file_wrapper_methods=frozenset(blocking_t["file_objects"]["async_wrapper_methods"]),
+        lifecycle=Lifecycle(
+            callbacks=dict(life["callbacks"]),
+            callback_methods=dict(life["callback_methods"]),
+            exits=frozenset(life["exits"]),
+            startup=NamePatterns([*life["startup"], *ext.get("startup-functions", ())]),
+            shutdown=NamePatterns([*life["shutdown"], *ext.get("shutdown-functions", ())]),
+        ),
     )
 
 

@@ -113,6 +113,10 @@ class Summary:
     blocking_guard: frozenset[str] = frozenset()
     # under a memoizing decorator (functools.lru_cache, ...)
     memoized: bool = False
+    # every blocking call it reaches opens a file it returns (``return os.fdopen(fd)``, or
+    # a helper's such file): where the reads happen is the caller's to say (one that hands
+    # the file to ``anyio.wrap_file`` reads it in a worker thread)
+    opens_only: bool = False
     # the signature, to match a call's arguments to parameters (``method``: bound, the
     # first parameter is the instance)
     arguments: ast.arguments | None = field(default=None, compare=False)
@@ -176,6 +180,10 @@ class _Facts:
     guards: dict[int, frozenset[str]] | None = None
     # what every blocking seen so far needs truthy (None: no blocking seen yet)
     guard: frozenset[str] | None = None
+    # every blocking seen so far opens a file the function returns (None: none seen yet)
+    opened: bool | None = None
+    # the ids of the expressions the function returns (a returned tuple's items too)
+    returned: frozenset[int] | None = None
 
     def runs_once(self, node: ast.AST) -> bool:
         """``node`` fills a value kept on the object or a global only while it is unset:
@@ -191,11 +199,21 @@ class _Facts:
             self.guards = _parameter_guards(self.fn, self.params)
         return self.guards.get(id(node), frozenset())
 
-    def blocks(self, blocking: Blocking, guard: frozenset[str]) -> None:
-        """A blocking call reached when ``guard`` is all truthy."""
+    def blocks(self, blocking: Blocking, guard: frozenset[str], opened: bool = False) -> None:
+        """A blocking call reached when ``guard`` is all truthy; ``opened``: it opens a file
+        the function returns."""
         if self.blocking is None:
             self.blocking = blocking
         self.guard = guard if self.guard is None else self.guard & guard
+        self.opened = opened if self.opened is None else self.opened and opened
+
+    def returns(self, node: ast.AST) -> bool:
+        """``node`` is what the function returns, or an item of a tuple it returns."""
+        if self.fn is None:
+            return False
+        if self.returned is None:
+            self.returned = returned_values(self.fn)
+        return id(node) in self.returned
 
     # the parameters a call site gave known values (sizes.py)
     env: Env = EMPTY
@@ -492,6 +510,7 @@ class Summaries:
             blocking_when=tuple(facts.blocking_when),
             blocking_guard=facts.guard or frozenset(),
             memoized=self._memoized(fn, fn_scope, module),
+            opens_only=bool(facts.opened) and not facts.blocking_when,
             arguments=fn.args,
             method=_is_method(fn, fn_scope),
         )
@@ -551,8 +570,10 @@ class Summaries:
         call: ast.Call | None,
         scope: Scope,
         module: ModuleInfo,
+        opened: bool = False,
     ) -> None:
-        """Add the blocking ``sub`` does when ``call`` runs it (``link`` leads to it)."""
+        """Add the blocking ``sub`` does when ``call`` runs it (``link`` leads to it);
+        ``opened``: it only opens a file that the caller returns in turn."""
 
         def behind(b: Blocking) -> Blocking:
             return b if link is None else (b[0], (link, *b[1]))
@@ -590,7 +611,7 @@ class Summaries:
                     break
                 on |= value
             if varies:
-                facts.blocks(behind(blocking), guard if needs is None else frozenset())
+                facts.blocks(behind(blocking), guard if needs is None else frozenset(), opened)
             elif (
                 on
                 and len(facts.blocking_when) < _MAX_CONDITIONAL
@@ -751,7 +772,8 @@ class Summaries:
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
             if k.follows_helpers(category) and not facts.runs_once(call):
-                facts.blocks((category, chain), facts.guard_at(call))
+                opened = name in k.file_openers and facts.returns(call)
+                facts.blocks((category, chain), facts.guard_at(call), opened)
             return "io"
         if name in k.gil_releasing:
             facts.releases.append((self._step(module, call, f"`{shown}` (line {line})"),))
@@ -791,7 +813,8 @@ class Summaries:
         link = self._step(module, call, f"`{_with_arguments(shown, call, env)}` (line {line})")
         kind = self._absorb(sub, link, facts)
         if (sub.blocking or sub.blocking_when) and not facts.runs_once(call):
-            self._absorb_blocking(sub, link, facts, call, scope, module)
+            opened = sub.opens_only and facts.returns(call)
+            self._absorb_blocking(sub, link, facts, call, scope, module, opened)
         if kind is not None:
             return kind
         return "pure" if _is_pure_function(callee_fn) else "unknown"
@@ -1112,6 +1135,21 @@ def _counter_driven(loop: ast.While) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def returned_values(fn: FunctionNode) -> frozenset[int]:
+    """The ids of what ``fn``'s own ``return`` statements return, and of the items of a
+    tuple it returns (``return os.fdopen(fd), release``)."""
+    found: set[int] = set()
+    for stmt in fn.body:
+        if isinstance(stmt, NESTED_SCOPES):
+            continue
+        for node in walk_own(stmt):
+            if isinstance(node, ast.Return) and node.value is not None:
+                found.add(id(node.value))
+                if isinstance(node.value, ast.Tuple):
+                    found.update(id(e) for e in node.value.elts)
+    return frozenset(found)
+
+
 def is_generator(fn: FunctionNode) -> bool:
     """A ``yield`` in the function's own body (not in a nested def or lambda). Asked for
     every summary (one per function and set of known arguments): kept per function."""

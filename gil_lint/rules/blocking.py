@@ -13,6 +13,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callforms import expects_would_block, returns_immediately
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.lifecycle import in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import (
@@ -132,7 +133,7 @@ class BlockingCallRule(Rule):
             return  # waiting on the loop's own future: GIL408 reports it (a deadlock)
         if self._receiver_reported(node) or self._uses_file_opened_here(node):
             return
-        if self._runs_once(node):
+        if self._runs_once(node) or self.one_off(node, category):
             return
         if self._repeats_reported_call(node, name) or self._joins_module_finding(node, name):
             return
@@ -173,6 +174,26 @@ class BlockingCallRule(Rule):
         assert function is not None
         return runs_once(fn, node, enclosing_class(function))
 
+    def one_off(self, node: ast.AST, category: str | None) -> bool:
+        """The call runs once in the life of the program (engine/lifecycle.py), where a
+        maintainer would not move it: in a one-off callback (``__del__``, a finalizer, an
+        ``atexit`` or signal handler) or what only such code calls, anything; in a start-up
+        function (``start``, ``main``, ...), its own file reads and writes and metadata
+        syscalls (``category``; None for a helper chain, whose work may be of any size),
+        outside its loops. A shutdown function's blocking calls stay reported: a
+        connection's ``close()`` runs once per connection."""
+        ctx = self.ctx
+        function = ctx.enclosing_function()
+        phase = ctx.lifecycle.phase(function.node if function is not None else None)
+        if phase == "once":
+            return True
+        return (
+            phase == "startup"
+            and category is not None
+            and ctx.knowledge.wait_class(category) in ("content", "metadata")
+            and not in_loop(node, ctx.parent)
+        )
+
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""
         ctx = self.ctx
@@ -182,8 +203,56 @@ class BlockingCallRule(Rule):
             and not self._returns_immediately(node, name)
             and not expects_would_block(node, function.node if function is not None else None)
             and not in_memory_file_call(node, name, ctx.scope, ctx.resolver, ctx.knowledge)
+            and not (name in ctx.knowledge.file_openers and self._handed_to_async_file(node))
             and self.blocks(node, name)
         )
+
+    # -- a file handed to an asynchronous file object ----------------------------------------
+    def _handed_to_async_file(self, node: ast.Call) -> bool:
+        """What ``node`` opens (or returns) goes to an asynchronous file object
+        (``[file_objects] async_wrappers``: ``anyio.wrap_file(open(p))``, or a name bound to
+        it that is used only there, also through another wrapper): its reads and writes run
+        in a worker thread, so opening it is not the file work on the loop."""
+        if self._in_async_wrapper(node):
+            return True
+        ctx = self.ctx
+        names = _bound_names(ctx.parent(node), node)
+        function = ctx.enclosing_function()
+        if not names or function is None:
+            return False
+        # each name bound (`buf, release = claim()`): wrapped where every use of it is
+        own = list(walk_own(function.node))
+        wrappers = [n for n in own if isinstance(n, ast.Call) and self._async_wrapper(n)]
+        inside = {id(a) for n in wrappers for a in _argument_leaves(n)}
+        uses: dict[str, list[bool]] = {}
+        for n in own:
+            if isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load):
+                uses.setdefault(n.id, []).append(id(n) in inside)
+        wrapped = [all(found) for found in uses.values() if any(found)]
+        return bool(wrapped) and all(wrapped)
+
+    def _async_wrapper(self, node: ast.Call) -> bool:
+        """``node`` makes an asynchronous file object (``anyio.wrap_file(...)``)."""
+        knowledge = self.ctx.knowledge
+        func = node.func
+        return self.ctx.call_name(node) in knowledge.async_file_wrappers or (
+            isinstance(func, ast.Attribute) and func.attr in knowledge.async_file_wrapper_methods
+        )
+
+    def _in_async_wrapper(self, expr: ast.expr) -> bool:
+        """``expr`` is an argument of an asynchronous file object's constructor, directly or
+        through other calls' arguments (``anyio.wrap_file(io.TextIOWrapper(f))``)."""
+        ctx = self.ctx
+        child: ast.AST = expr
+        parent = ctx.parent(expr)
+        while isinstance(parent, (ast.Call, ast.keyword, ast.Starred)):
+            if isinstance(parent, ast.Call):
+                if child is parent.func:
+                    return False
+                if self._async_wrapper(parent):
+                    return True
+            child, parent = parent, ctx.parent(parent)
+        return False
 
     def _returns_immediately(self, node: ast.Call, name: str) -> bool:
         """``lock.acquire(blocking=False)``, ``put()`` on an unbounded queue...: see
@@ -203,6 +272,8 @@ class BlockingCallRule(Rule):
             return
         summary, verb = found
         assert summary.blocking is not None
+        if summary.opens_only and self._handed_to_async_file(node):
+            return  # the helper returns a file that this code reads through anyio.wrap_file
         category, chain = summary.blocking
         if category != self.CATEGORY or len(chain) > ctx.settings.max_call_depth:
             return  # chain: the helpers + the blocking call
@@ -210,7 +281,7 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
-        if self._runs_once(node):
+        if self._runs_once(node) or self.one_off(node, None):
             return
         if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return
@@ -599,6 +670,39 @@ def _bound_name(parent: ast.AST | None, value: ast.AST) -> str | None:
     elif isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
         target = parent.target
     return target.id if isinstance(target, ast.Name) else None
+
+
+def _argument_leaves(call: ast.Call) -> list[ast.expr]:
+    """The arguments of ``call``, and of the calls among them, down to what is not a call
+    (``wrap(TextIOWrapper(f, encoding=e))`` → ``f``, ``e``)."""
+    out: list[ast.expr] = []
+    todo: list[ast.expr] = [*call.args, *(k.value for k in call.keywords)]
+    while todo:
+        arg = todo.pop()
+        if isinstance(arg, ast.Starred):
+            todo.append(arg.value)
+        elif isinstance(arg, ast.Call):
+            todo.extend([*arg.args, *(k.value for k in arg.keywords)])
+        else:
+            out.append(arg)
+    return out
+
+
+def _bound_names(parent: ast.AST | None, value: ast.AST) -> frozenset[str]:
+    """The plain names ``value`` is bound to, also by unpacking: ``f = value``,
+    ``with value as f``, ``f, release = value``."""
+    target: ast.AST | None = None
+    if isinstance(parent, ast.withitem) and parent.context_expr is value:
+        target = parent.optional_vars
+    elif isinstance(parent, ast.Assign) and parent.value is value and len(parent.targets) == 1:
+        target = parent.targets[0]
+    elif isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
+        target = parent.target
+    if isinstance(target, ast.Name):
+        return frozenset({target.id})
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return frozenset(e.id for e in target.elts if isinstance(e, ast.Name))
+    return frozenset()
 
 
 def _handle_uses(function: ast.AST, handle: str) -> list[ast.Call | ast.For | ast.comprehension]:

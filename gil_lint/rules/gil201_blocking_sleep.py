@@ -20,6 +20,11 @@ class BlockingSleepInAsync(BlockingCallRule):
     no other task, callback or I/O completion can run: every coroutine in the
     program stalls for the whole duration.
 
+    A call in code that runs once is not reported: in a one-off callback (`__del__`,
+    a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
+    only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
+    function still is: it holds the loop while other work may be waiting.
+
     ## Example
     ```python
     import time

@@ -48,6 +48,11 @@ class BlockingNetworkInAsync(BlockingCallRule):
     the whole round trip — often hundreds of milliseconds — every other task
     is frozen, so the service handles one request at a time.
 
+    A call in code that runs once is not reported: in a one-off callback (`__del__`,
+    a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
+    only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
+    function still is: it holds the loop while other work may be waiting.
+
     ## Example
     ```python
     import requests

@@ -42,11 +42,25 @@ class BlockingFileIOInAsync(BlockingCallRule):
     in a helper, touches no disk. Neither is a helper decorated to run in a
     worker thread or process (`@run_on_executor`, `@sync_to_async`, textual's
     `@work(thread=True)` but not `@work`; the `offloading-decorators` knowledge
-    list): calling it returns at once.
+    list): calling it returns at once. Nor is a file handed to an asynchronous
+    file object (`anyio.wrap_file(open(p))`, aiofiles' `wrap`,
+    `loop.connect_read_pipe`; the `[file_objects] async_wrappers` knowledge), also
+    through another wrapper or from a helper that returns the file (`buf =
+    claim_fd(0)` then `anyio.wrap_file(io.TextIOWrapper(buf))`): its reads run in
+    a worker thread.
 
     ## Why is this bad?
     Disk I/O can take milliseconds (seconds on a network file system or a busy
     disk). The event loop cannot run anything else meanwhile.
+
+    Code that runs once is left alone (`engine/lifecycle.py`): a one-off callback
+    (`__del__`, a `weakref`/`atexit`/signal handler, code that ends with
+    `sys.exit()`) and what only it calls; and
+    in a start-up function (`start`, `start_*`, `startup`, `setup`, `main`, ...;
+    the `startup-functions` knowledge) the file calls it makes itself, outside its
+    loops — a certificate or a config file read once when the server starts. The
+    same start-up function's loops, and file work it reaches through a helper (a
+    plugin's `start` that unpacks an uploaded directory), are still reported.
 
     ## Example
     ```python
@@ -92,6 +106,11 @@ class BlockingFileIOInAsync(BlockingCallRule):
     FIX = "unsafe"
     ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [
+        # read once when the server starts; a file handed to an async file object
+        "from pathlib import Path\nclass Updater:\n    async def _start_webhook(self, cert):\n"
+        "        return await self._bootstrap(Path(cert).read_bytes())\n",
+        "import anyio\nasync def f(p):\n    log = anyio.wrap_file(open(p, 'a'))\n"
+        "    await log.write('x')\n",
         # `typing.IO` is satisfied by in-memory files too; a name rebound to another type
         "import typing\nasync def f(fh: typing.IO[str]):\n    return fh.read()\n",
         "import io\nasync def f(fh: io.TextIOWrapper):\n    fh: str = 'x'\n    return fh.upper()\n",
@@ -129,6 +148,12 @@ class BlockingFileIOInAsync(BlockingCallRule):
         "    async def show(self, p):\n        return await self.get_code(p).wait()\n",
     ]
     INVALID = [
+        # in a start-up function's loop: every round reads it again
+        Example(
+            "async def main(p):\n    while True:\n        with open(p) as f:\n"
+            "            print(f.read())\n",
+            at="3:14-3:21",
+        ),
         # a file handle passed in, or stored on the instance
         Example(
             "import io\nasync def f(fh: io.BufferedReader):\n    return fh.read()\n",

@@ -26,6 +26,11 @@ class BlockingSubprocessInAsync(BlockingCallRule):
     These wait for a child process to finish on the event loop's thread: the
     whole program stalls for as long as the child runs.
 
+    A call in code that runs once is not reported: in a one-off callback (`__del__`,
+    a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
+    only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
+    function still is: it holds the loop while other work may be waiting.
+
     ## Example
     ```python
     import subprocess

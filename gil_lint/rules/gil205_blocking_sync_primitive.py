@@ -40,6 +40,11 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     other thread is waiting for the event loop (a common pattern), the program
     deadlocks; otherwise every task stalls for the wait.
 
+    A call in code that runs once is not reported: in a one-off callback (`__del__`,
+    a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
+    only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
+    function still is: it holds the loop while other work may be waiting.
+
     ## Example
     ```python
     import queue
@@ -174,7 +179,7 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             return
         for item in node.items:
             name = ctx.qualname(item.context_expr)
-            if name in ctx.knowledge.sync_context_managers:
+            if name in ctx.knowledge.sync_context_managers and not self.one_off(node, None):
                 self.report_blocking(item.context_expr, name)
 
     def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:

@@ -14,6 +14,11 @@ class BlockingInputInAsync(BlockingCallRule):
     Reading from the terminal waits for a human. The event loop is frozen until
     they press Enter: timers, network traffic and every other task stop.
 
+    A call in code that runs once is not reported: in a one-off callback (`__del__`,
+    a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
+    only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
+    function still is: it holds the loop while other work may be waiting.
+
     ## Example
     ```python
     async def ask():

@@ -33,6 +33,13 @@ class BlockingFilesystemMetadataInAsync(BlockingCallRule):
     directory (`listdir`) it can take milliseconds or more. It has its own code,
     apart from GIL203's file data, as ruff separates ASYNC240 from ASYNC230.
 
+    A call that runs once is not reported (`engine/lifecycle.py`): in a one-off
+    callback (`__del__`, a `weakref`/`atexit`/signal handler, code that ends with
+    `sys.exit()`) or what only it calls,
+    and in a start-up function (`start`, `startup`, `setup_*`, `main`, ...; the
+    `startup-functions` knowledge) outside its loops — removing a stale socket file
+    before binding it.
+
     ## Example
     ```python
     import os

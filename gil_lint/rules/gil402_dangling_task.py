@@ -53,6 +53,17 @@ class DanglingTask(Rule):
     evidence, since one helper that keeps the tasks fixes them all — and the fix wraps
     every one of them.
 
+    A task dropped while something goes away is not reported (`engine/lifecycle.py`):
+    in `__del__`, in a callable registered with `weakref.finalize` / `weakref.ref`,
+    `atexit.register`, `signal.signal` or `loop.add_signal_handler` (also through
+    `functools.partial`, a lambda, or a function of the module that registers its
+    parameter), in a function that ends with `sys.exit()`, and in what only such code
+    calls; and in a shutdown function (`close`,
+    `close_*`, `aclose`, `shutdown`, `stop`, `connection_lost`, `__aexit__`, ...; the
+    `shutdown-functions` knowledge) and the private helpers only it calls. Nothing waits
+    for such a task, and the object or the program is ending anyway. A task dropped in
+    `start()` is still reported: that is where a long-running task goes missing.
+
     ## Fix safety
     Keeping a reference is unsafe as a fix: where to keep it (and when to
     drop it) is a design decision; the fix stores it in a module-level set.
@@ -70,6 +81,12 @@ class DanglingTask(Rule):
         "        tg.create_task(c)\n",
         "import asyncio\nasync def f(c):\n    return asyncio.ensure_future(c)\n",
         "async def f(scheduler, c):\n    scheduler.create_task(c)\n",
+        # the object or the program is going away
+        "import asyncio\nclass C:\n    def __del__(self):\n        asyncio.ensure_future(self.close())\n",
+        "import asyncio, signal\ndef on_term(signum, frame):\n"
+        "    asyncio.ensure_future(stop())\nsignal.signal(signal.SIGTERM, on_term)\n",
+        "class P:\n    def close_if_idle(self):\n"
+        "        self.ws.loop.create_task(self.ws.close(1001))\n",
     ]
     INVALID = [
         Example(
@@ -112,6 +129,11 @@ class DanglingTask(Rule):
             unsafe=True,
         ),
         Example("def f(loop, c):\n    loop.create_task(c)\n", at="2:5-2:24"),
+        # at start-up the task is the long-running one: it must be kept
+        Example(
+            "import asyncio\nclass S:\n    def start(self):\n        asyncio.create_task(self.run())\n",
+            at="4:9-4:40",
+        ),
         Example(
             "from asyncio import create_task as spawn\nasync def f(c):\n    spawn(c)\n",
             at="3:5-3:13",
@@ -132,6 +154,9 @@ class DanglingTask(Rule):
         name = ctx.call_name(call)
         if not calls_loop_api(ctx, call, name, ctx.knowledge.task_creators, "create_task"):
             return
+        function = ctx.enclosing_function()
+        if ctx.lifecycle.phase(function.node if function is not None else None) in _ENDING:
+            return  # the object or the program is going away: nothing waits for the task
         if self._first is not None:
             self._join(call)
             return
@@ -163,6 +188,10 @@ class DanglingTask(Rule):
                 ctx.diagnostics[index] = replace(
                     found, fix=replace(found.fix, edits=(*found.fix.edits, wrap))
                 )
+
+
+# phases of the program's life (engine/lifecycle.py) where a dropped task is a shrug
+_ENDING = ("once", "shutdown")
 
 
 def _task_function(ctx: ModuleContext, call: ast.Call) -> str | None:

@@ -1,0 +1,410 @@
+"""Code that runs once: one-off callbacks, start-up, shutdown.
+
+A finding in code that runs once in the life of a process (or of an object, as it goes
+away) is one a maintainer shrugs at: a dropped task in ``__del__``, a certificate read
+once when the server starts. This module tells, for each function of a module, which
+phase of the program's life it belongs to; the rules decide what that quiets
+(``rules/blocking.py``, GIL402).
+
+- **once**: ``__del__``; a function whose body ends by ending the program
+  (``sys.exit(code)``, a textual app's ``self.exit()``: ``[lifecycle] exits``) with no
+  ``return`` before it; a callable registered to run once, when an object is collected,
+  at exit or on a signal (``[lifecycle] callbacks``: ``weakref.finalize(obj, fn)``,
+  ``weakref.ref(obj, fn)``, ``atexit.register(fn)`` — also as a decorator —,
+  ``signal.signal(sig, fn)``, ``loop.add_signal_handler(sig, fn)``), written as a name, a
+  method (``self.fn``), a lambda or ``functools.partial(fn, ...)``; registered through a
+  function of the module that hands one of its parameters on (``def _on_signal(self,
+  sig, handler): self.loop.add_signal_handler(sig, partial(handler, sig))``); and what
+  only such code refers to. A registered function that other code of the module also
+  refers to (a per-request path calling the same ``flush``) is not once.
+- **startup** / **shutdown**: a function named for the phase (``[lifecycle] startup``:
+  ``start``, ``start_*``, ``main``...; ``shutdown``: ``close``, ``aclose``, ``stop``...).
+
+"What only they refer to": a private function (``_name``, or one nested in another
+function) every reference to which, in this module, is inside code of the phase (or, for
+once, is its registration) is of that phase too: ``create_task(self._drain())`` in a
+signal handler makes ``_drain`` once. References are counted by name (``_drain`` and
+``x._drain`` anywhere in the module), so a second class with a method of the same name
+keeps both reported; a public function may be called from other modules, so it is of a
+phase only by its own name or registration. References from other modules are not seen.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gil_lint.engine.knowledge import Knowledge
+from gil_lint.engine.scopes import NESTED_SCOPES as _NESTED
+from gil_lint.engine.scopes import Resolver, Scope, walk_own
+
+Phase = Literal["once", "startup", "shutdown"]
+# functions and lambdas: the code a phase is a property of
+Code = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+_CODE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+# a fixed point over chains of private helpers: deeper chains than this are not followed
+_MAX_ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The phase of each function and lambda of one module (by ``id`` of its node)."""
+
+    once: frozenset[int] = frozenset()
+    startup: frozenset[int] = frozenset()
+    shutdown: frozenset[int] = frozenset()
+
+    def phase(self, code: ast.AST | None) -> Phase | None:
+        """``once`` before ``shutdown`` before ``startup``; None for code of no phase."""
+        if code is None:
+            return None
+        key = id(code)
+        if key in self.once:
+            return "once"
+        if key in self.shutdown:
+            return "shutdown"
+        if key in self.startup:
+            return "startup"
+        return None
+
+
+@dataclass
+class _Def:
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    # the scope the ``def`` statement is in (its decorators are resolved there)
+    scope: Scope
+    # the class it is a method of, or None
+    cls: ast.ClassDef | None
+    # the function it is nested in, or None (a module function or a method)
+    outer: Code | None
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def private(self) -> bool:
+        """Not reachable from another module by its name: ``_name`` (not a dunder) or a
+        function nested in another."""
+        name = self.name
+        dunder = name.startswith("__") and name.endswith("__")
+        return self.outer is not None or (name.startswith("_") and not dunder)
+
+
+# a reference to a name: the Name or Attribute node, the innermost code around it, whether
+# it is in a loop of that code, and whether it is called there (not handed on as a value,
+# which whoever receives it may call any number of times)
+_Ref = tuple[ast.expr, Code | None, bool, bool]
+
+
+@dataclass
+class _Module:
+    """What one walk of the module collects."""
+
+    defs: list[_Def] = field(default_factory=list)
+    # name → every reference to it (Name loads and attributes of that name)
+    refs: dict[str, list[_Ref]] = field(default_factory=dict)
+    # calls, with the scope they are in, the code around them and the enclosing class
+    calls: list[tuple[ast.Call, Scope, Code | None, ast.ClassDef | None]] = field(
+        default_factory=list
+    )
+
+
+def lifecycle(
+    tree: ast.Module, scopes: dict[ast.AST, Scope], resolver: Resolver, knowledge: Knowledge
+) -> Lifecycle:
+    """The phases of ``tree``'s functions (see the module's docstring)."""
+    table = knowledge.lifecycle
+    module = _collect(tree, scopes)
+    if not module.defs:
+        return Lifecycle()
+    registered, registrations = _registered(module, resolver, knowledge)
+    once = {
+        id(d.node)
+        for d in module.defs
+        if d.name == "__del__" or _ends_program(d.node, scopes, resolver, knowledge)
+    }
+    once |= {id(c) for c in registered if isinstance(c, ast.Lambda)}
+    # a registered function is once if every other reference to it is in once code too
+    once = _spread(module, once, registrations, {id(c) for c in registered})
+    startup = {id(d.node) for d in module.defs if d.name in table.startup}
+    shutdown = {id(d.node) for d in module.defs if d.name in table.shutdown}
+    return Lifecycle(
+        frozenset(once),
+        frozenset(_spread(module, startup, frozenset(), set(), loops=False)),
+        frozenset(_spread(module, shutdown, frozenset(), set())),
+    )
+
+
+def _ends_program(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef,
+    scopes: dict[ast.AST, Scope],
+    resolver: Resolver,
+    knowledge: Knowledge,
+) -> bool:
+    """The function's last statement ends the program (``sys.exit(...)``,
+    ``self.exit()`` on a textual ``App``; ``[lifecycle] exits``), and no ``return`` or
+    ``yield`` can leave before it: each call ends the program, so it runs at most once."""
+    last = fn.body[-1]
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
+        return False
+    scope = scopes.get(fn)
+    if scope is None or resolver.qualname(last.value.func, scope) not in knowledge.lifecycle.exits:
+        return False
+    leaves = (ast.Return, ast.Yield, ast.YieldFrom)
+    own = (n for stmt in fn.body if not isinstance(stmt, _NESTED) for n in walk_own(stmt))
+    return not any(isinstance(n, leaves) for n in own)
+
+
+def _spread(
+    module: _Module,
+    phase: set[int],
+    registrations: frozenset[int],
+    candidates: set[int],
+    *,
+    loops: bool = True,
+) -> set[int]:
+    """Add the private functions (and ``candidates``) every reference to which is a call
+    inside code of ``phase`` or is one of ``registrations``. A candidate nothing refers to was
+    registered by its decorator (``@atexit.register``). Without ``loops``, a reference in a
+    loop of the phase's code does not count as of the phase (a start-up function's loop is
+    its steady state)."""
+    found = set(phase)
+    for _ in range(_MAX_ROUNDS):
+        grew = False
+        for d in module.defs:
+            key = id(d.node)
+            if key in found or not (d.private or key in candidates):
+                continue
+            refs = module.refs.get(d.name, [])
+            if (refs or key in candidates) and all(
+                id(node) in registrations
+                or (code is not None and id(code) in found and call and (loops or not looped))
+                for node, code, looped, call in refs
+            ):
+                found.add(key)
+                grew = True
+        if not grew:
+            break
+    return found
+
+
+def _registered(
+    module: _Module, resolver: Resolver, knowledge: Knowledge
+) -> tuple[list[Code], frozenset[int]]:
+    """The functions and lambdas registered as one-off callbacks, and the references
+    (Name and Attribute nodes) that register them."""
+    table = knowledge.lifecycle
+    wrappers = _wrappers(module, resolver, knowledge)
+    registered: list[Code] = []
+    registrations: set[int] = set()
+    for d in module.defs:  # `@atexit.register`
+        for decorator in d.node.decorator_list:
+            name = resolver.qualname(decorator, d.scope)
+            if name is not None and table.callbacks.get(name) == 0:
+                registered.append(d.node)
+    for call, scope, code, cls in module.calls:
+        position = _callback_position(call, scope, resolver, knowledge, wrappers)
+        if position is None or position >= len(call.args):
+            continue
+        for found, ref in _callables(call.args[position], module, code, cls):
+            registered.append(found)
+            if ref is not None:
+                registrations.add(id(ref))
+    return registered, frozenset(registrations)
+
+
+def _callback_position(
+    call: ast.Call,
+    scope: Scope,
+    resolver: Resolver,
+    knowledge: Knowledge,
+    wrappers: dict[str, int],
+) -> int | None:
+    """Where ``call`` takes a one-off callback, if it registers one."""
+    table = knowledge.lifecycle
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in table.callback_methods:
+        return table.callback_methods[func.attr]
+    name = resolver.qualname(func, scope)
+    if name is not None and name in table.callbacks:
+        return table.callbacks[name]
+    if isinstance(func, ast.Attribute) and _on_self(func):
+        return wrappers.get(func.attr)
+    if isinstance(func, ast.Name):
+        return wrappers.get(func.id)
+    return None
+
+
+def _wrappers(module: _Module, resolver: Resolver, knowledge: Knowledge) -> dict[str, int]:
+    """Functions of the module that register one of their parameters as a one-off
+    callback: their name → the position (after ``self``) of that parameter."""
+    found: dict[str, int] = {}
+    methods = {id(d.node) for d in module.defs if d.cls is not None}
+    for call, scope, code, _ in module.calls:
+        if not isinstance(code, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        position = _callback_position(call, scope, resolver, knowledge, {})
+        if position is None or position >= len(call.args):
+            continue
+        callback = _unwrapped(call.args[position])
+        if not isinstance(callback, ast.Name):
+            continue
+        params = [a.arg for a in (*code.args.posonlyargs, *code.args.args)]
+        if callback.id not in params:
+            continue
+        index = params.index(callback.id)
+        found[code.name] = index - 1 if id(code) in methods else index
+    return found
+
+
+def _is_partial(expr: ast.expr) -> bool:
+    """``functools.partial(...)`` / ``partial(...)``, however imported."""
+    if not (isinstance(expr, ast.Call) and expr.args):
+        return False
+    func = expr.func
+    return (isinstance(func, ast.Name) and func.id == "partial") or (
+        isinstance(func, ast.Attribute) and func.attr == "partial"
+    )
+
+
+def _unwrapped(expr: ast.expr) -> ast.expr:
+    """``functools.partial(fn, ...)`` → ``fn``."""
+    while _is_partial(expr):
+        assert isinstance(expr, ast.Call)
+        expr = expr.args[0]
+    return expr
+
+
+def _callables(
+    expr: ast.expr, module: _Module, code: Code | None, cls: ast.ClassDef | None
+) -> Iterator[tuple[Code, ast.expr | None]]:
+    """The functions (with the reference that names each) or the lambda ``expr`` stands
+    for: a name, ``self.method``, a lambda, ``functools.partial`` of one of these."""
+    expr = _unwrapped(expr)
+    if isinstance(expr, ast.Lambda):
+        yield expr, None
+    elif isinstance(expr, ast.Name):
+        # the innermost function of that name around the registration, else the module's
+        around = _around(code, module)
+        best: tuple[int, _Def] | None = None
+        for d in module.defs:
+            if d.name != expr.id or d.cls is not None:
+                continue
+            if d.outer is None:
+                rank = len(around)
+            elif any(d.outer is a for a in around):
+                rank = next(i for i, a in enumerate(around) if d.outer is a)
+            else:
+                continue
+            if best is None or rank < best[0]:
+                best = (rank, d)
+        if best is not None:
+            yield best[1].node, expr
+    elif isinstance(expr, ast.Attribute) and _on_self(expr) and cls is not None:
+        for d in module.defs:
+            if d.cls is cls and d.name == expr.attr:
+                yield d.node, expr
+
+
+def _around(code: Code | None, module: _Module) -> list[Code]:
+    """``code`` and the functions it is nested in, innermost first."""
+    out: list[Code] = []
+    outer_of = {id(d.node): d.outer for d in module.defs}
+    while code is not None:
+        out.append(code)
+        code = outer_of.get(id(code))
+    return out
+
+
+def _on_self(func: ast.Attribute) -> bool:
+    return isinstance(func.value, ast.Name) and func.value.id in ("self", "cls")
+
+
+def _collect(tree: ast.Module, scopes: dict[ast.AST, Scope]) -> _Module:
+    """One walk: the functions, the references to each name and the calls, each with the
+    innermost function or lambda around it (and, for a reference, whether it is in a loop
+    of that function: there it runs more than once)."""
+    module = _Module()
+    module_scope = scopes[tree]
+    called: set[int] = set()
+    # (node, innermost code, innermost class, innermost scope, in a loop of the code)
+    stack: list[tuple[ast.AST, Code | None, ast.ClassDef | None, Scope, bool]] = [
+        (tree, None, None, module_scope, False)
+    ]
+    while stack:
+        node, code, cls, scope, looped = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            method_of = cls if _directly_in(node, cls) else None
+            module.defs.append(_Def(node, scope, method_of, code))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            ref: _Ref = (node, code, looped, id(node) in called)
+            module.refs.setdefault(node.id, []).append(ref)
+        elif isinstance(node, ast.Attribute):
+            ref = (node, code, looped, id(node) in called)
+            module.refs.setdefault(node.attr, []).append(ref)
+        elif isinstance(node, ast.Call):
+            module.calls.append((node, scope, code, cls))
+            called.add(id(node.func))
+        inner_scope = scopes.get(node, scope)
+        if isinstance(node, _CODE):
+            for child in _header(node):
+                stack.append((child, code, cls, scope, looped))
+            for child in _body(node):
+                stack.append((child, node, cls, inner_scope, False))
+        elif isinstance(node, ast.ClassDef):
+            for child in (*node.decorator_list, *node.bases, *node.keywords):
+                stack.append((child, code, cls, scope, looped))
+            for child in node.body:
+                stack.append((child, code, node, inner_scope, looped))
+        else:
+            for child in ast.iter_child_nodes(node):
+                again = looped or repeats(node, child)
+                stack.append((child, code, cls, inner_scope, again))
+    return module
+
+
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def repeats(parent: ast.AST, child: ast.AST) -> bool:
+    """``child`` of ``parent`` may run many times each time ``parent`` runs: a loop's body
+    (and a ``while``'s test), a comprehension's element (not a ``for`` loop's iterable,
+    evaluated once)."""
+    if isinstance(parent, (ast.For, ast.AsyncFor)):
+        return child is not parent.iter
+    if isinstance(parent, ast.While):
+        return True
+    if isinstance(parent, _COMPREHENSIONS):
+        return child is not parent.generators[0]
+    return False
+
+
+def in_loop(node: ast.AST, parent_of: Callable[[ast.AST], ast.AST | None]) -> bool:
+    """``node`` is in a loop (or a comprehension) of the function or lambda around it."""
+    child, parent = node, parent_of(node)
+    while parent is not None and not isinstance(parent, (*_CODE, ast.ClassDef, ast.Module)):
+        if repeats(parent, child):
+            return True
+        child, parent = parent, parent_of(parent)
+    return False
+
+
+def _directly_in(node: ast.AST, cls: ast.ClassDef | None) -> bool:
+    return cls is not None and any(s is node for s in cls.body)
+
+
+def _header(node: Code) -> list[ast.AST]:
+    """What runs where a function is defined: decorators, defaults, annotations."""
+    args = node.args
+    out: list[ast.AST] = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+    if not isinstance(node, ast.Lambda):
+        out.extend(node.decorator_list)
+    return out
+
+
+def _body(node: Code) -> list[ast.AST]:
+    return [node.body] if isinstance(node, ast.Lambda) else list(node.body)

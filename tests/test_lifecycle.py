@@ -1,0 +1,444 @@
+"""Code that runs once (issue #14: "a one-off call at start-up or shutdown is debatable"):
+one-off callbacks and what only they call, start-up and shutdown functions by name
+(engine/lifecycle.py), and files handed to an asynchronous file object. Each class has a
+case that must stay reported next to the ones that are not."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+
+from gil_lint.config import Settings
+from gil_lint.diagnostics import Diagnostic
+from gil_lint.engine.lint import lint_source
+
+
+def lint(code: str, settings: Settings | None = None) -> list[Diagnostic]:
+    found = lint_source(dedent(code), "app.py", settings or Settings(select=("ALL",)))
+    # the async rules, GIL402, and engine errors (an internal error must fail the test)
+    return [d for d in found if d.code.startswith(("GIL2", "GIL402", "GIL0"))]
+
+
+def where(found: list[Diagnostic]) -> list[tuple[int, str]]:
+    return sorted((d.row, d.code) for d in found)
+
+
+# -- one-off callbacks: a dropped task ---------------------------------------------------------
+ONE_OFF_CALLBACKS = {
+    "__del__": """\
+        import asyncio
+        class Connection:
+            def __del__(self):
+                asyncio.ensure_future(self.close())
+        """,
+    "a weakref finalizer (a method)": """\
+        import asyncio, weakref
+        class Result:
+            def __init__(self, cursor):
+                self._finalizer = weakref.finalize(self, self._release, cursor)
+            def _release(self, cursor):
+                asyncio.get_running_loop().create_task(cursor.close())
+        """,
+    "a weakref.ref callback (a nested function)": """\
+        import asyncio, weakref
+        class Result:
+            async def prepare(self, loop, cursor):
+                def callback(wr):
+                    loop.create_task(cursor.close())
+                self._weak = weakref.ref(self, callback)
+        """,
+    "atexit.register": """\
+        import asyncio, atexit
+        def _goodbye():
+            asyncio.ensure_future(flush())
+        atexit.register(_goodbye)
+        """,
+    "@atexit.register": """\
+        import asyncio, atexit
+        @atexit.register
+        def goodbye():
+            asyncio.ensure_future(flush())
+        """,
+    "signal.signal": """\
+        import asyncio, signal
+        def on_term(signum, frame):
+            asyncio.ensure_future(shutdown())
+        signal.signal(signal.SIGTERM, on_term)
+        """,
+    "loop.add_signal_handler with functools.partial": """\
+        import asyncio, functools, signal
+        class Worker:
+            def install(self, loop):
+                loop.add_signal_handler(signal.SIGINT, functools.partial(self.on_signal, 2))
+            def on_signal(self, signum):
+                self.loop.create_task(self.wait_for_jobs(signum))
+        """,
+    "a lambda signal handler": """\
+        import asyncio, signal
+        async def run(loop):
+            loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.create_task(stop()))
+        """,
+    "a function of the module that registers its parameter": """\
+        import asyncio, signal
+        from functools import partial
+        class Worker:
+            def __init__(self, loop):
+                self.loop = loop
+                self._add_signal_handler(signal.SIGINT, self.handle_sig)
+            def _add_signal_handler(self, signum, handler):
+                self.loop.add_signal_handler(signum, partial(handler, signum))
+            def handle_sig(self, signum):
+                self.loop.create_task(self._wait_for_tasks(signum))
+        """,
+    "a function that ends the program": """\
+        import asyncio, sys
+        def fatal(code):
+            asyncio.ensure_future(report_crash(code))
+            sys.exit(code)
+        """,
+    "what only a one-off callback calls": """\
+        import asyncio, signal
+        class Worker:
+            def __init__(self, loop):
+                loop.add_signal_handler(signal.SIGTERM, self.on_term)
+            def on_term(self):
+                self._begin_drain()
+            def _begin_drain(self):
+                asyncio.ensure_future(self.drain())
+        """,
+}
+
+
+@pytest.mark.parametrize("code", ONE_OFF_CALLBACKS.values(), ids=list(ONE_OFF_CALLBACKS))
+def test_a_task_dropped_in_a_one_off_callback_is_not_reported(code: str) -> None:
+    assert where(lint(code)) == []
+
+
+def test_a_registered_callback_that_a_request_path_calls_too_is_still_reported() -> None:
+    found = lint(
+        """\
+        import asyncio, atexit
+        def flush():
+            asyncio.ensure_future(send_pending())
+        atexit.register(flush)
+        async def handle(request):
+            flush()
+        """
+    )
+    assert where(found) == [(3, "GIL402")]
+
+
+def test_blocking_in_a_coroutine_only_a_signal_handler_starts_is_not_reported() -> None:
+    found = lint(
+        """\
+        import asyncio, signal, time
+        class Worker:
+            def __init__(self, loop):
+                loop.add_signal_handler(signal.SIGTERM, self.on_term)
+            def on_term(self):
+                self.task = asyncio.ensure_future(self._drain())
+            async def _drain(self):
+                time.sleep(0.5)
+        """
+    )
+    assert where(found) == []
+
+
+def test_a_helper_a_per_request_path_calls_too_is_still_reported() -> None:
+    found = lint(
+        """\
+        import asyncio, signal, time
+        class Worker:
+            def __init__(self, loop):
+                loop.add_signal_handler(signal.SIGTERM, self.on_term)
+            def on_term(self):
+                self.task = asyncio.ensure_future(self._drain())
+            async def _drain(self):
+                time.sleep(0.5)
+            async def handle(self, request):
+                await self._drain()
+        """
+    )
+    assert where(found) == [(8, "GIL201")]
+
+
+def test_a_helper_handed_on_as_a_value_is_not_one_off() -> None:
+    # the signal handler passes `_tick` to a timer that may call it any number of times
+    found = lint(
+        """\
+        import asyncio, signal
+        class Worker:
+            def __init__(self, loop):
+                loop.add_signal_handler(signal.SIGUSR1, self.on_usr1)
+            def on_usr1(self):
+                self.loop.call_later(1, self._tick)
+            def _tick(self):
+                asyncio.ensure_future(self.report())
+        """
+    )
+    assert where(found) == [(8, "GIL402")]
+
+
+# -- shutdown -------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["close", "close_if_idle", "_shutdown", "stop", "connection_lost"])
+def test_a_task_dropped_while_closing_is_not_reported(name: str) -> None:
+    found = lint(
+        f"""\
+        class Protocol:
+            def {name}(self):
+                self.websocket.loop.create_task(self.websocket.close(1001))
+        """
+    )
+    assert where(found) == []
+
+
+def test_a_private_helper_only_close_calls_is_shutdown_code_too() -> None:
+    found = lint(
+        """\
+        import asyncio
+        class Client:
+            def close(self):
+                self._schedule_close()
+            def _schedule_close(self):
+                asyncio.ensure_future(self._session.close())
+        """
+    )
+    assert where(found) == []
+
+
+def test_a_connection_close_that_sleeps_is_still_reported() -> None:
+    # close() runs once per connection, not once per process
+    found = lint(
+        """\
+        import time
+        class Connection:
+            async def close(self):
+                self.transport.close()
+                time.sleep(0.1)
+        """
+    )
+    assert where(found) == [(5, "GIL201")]
+
+
+def test_a_task_dropped_at_start_up_is_still_reported() -> None:
+    # the classic: start() makes the long-running task and keeps no reference to it
+    found = lint(
+        """\
+        import asyncio
+        class Service:
+            def start(self):
+                asyncio.create_task(self._run())
+        """
+    )
+    assert where(found) == [(4, "GIL402")]
+
+
+# -- start-up -------------------------------------------------------------------------------
+def test_a_certificate_read_once_when_the_webhook_starts_is_not_reported() -> None:
+    found = lint(
+        """\
+        from pathlib import Path
+        class Updater:
+            async def _start_webhook(self, cert):
+                await self._bootstrap(cert=Path(cert).read_bytes() if cert else None)
+        """
+    )
+    assert where(found) == []
+
+
+def test_metadata_at_start_up_is_not_reported() -> None:
+    found = lint(
+        """\
+        import os
+        class Server:
+            async def startup(self, config):
+                if os.path.exists(config.uds):
+                    os.unlink(config.uds)
+        """
+    )
+    assert where(found) == []
+
+
+def test_file_work_in_a_start_up_loop_is_still_reported() -> None:
+    found = lint(
+        """\
+        async def main(paths):
+            while True:
+                for path in paths:
+                    with open(path) as f:
+                        print(f.read())
+        """
+    )
+    assert where(found) == [(4, "GIL203")]
+
+
+def test_a_wait_at_start_up_is_still_reported() -> None:
+    found = lint(
+        """\
+        import time
+        async def start():
+            time.sleep(1)
+        """
+    )
+    assert where(found) == [(3, "GIL201")]
+
+
+def test_file_work_a_start_up_function_reaches_through_a_helper_is_still_reported() -> None:
+    # a plugin's `start` that unpacks an uploaded directory: the helper's work has any size
+    found = lint(
+        """\
+        import zipfile
+        def extract(path, data):
+            with open(path, "wb") as f:
+                f.write(data)
+        class UploadDirectory:
+            async def start(self, scheduler):
+                extract(scheduler.local_directory, self.data)
+        """
+    )
+    assert where(found) == [(7, "GIL203")]
+
+
+def test_a_helper_a_start_up_function_calls_in_its_loop_is_not_start_up_code() -> None:
+    found = lint(
+        """\
+        import json
+        class Worker:
+            async def main(self):
+                while True:
+                    await self._poll_iteration()
+            async def _poll_iteration(self):
+                with open(self.path) as f:
+                    return json.load(f)
+        """
+    )
+    assert where(found) == [(7, "GIL203")]
+
+
+def test_start_up_names_are_extendable() -> None:
+    code = """\
+        async def boot(path):
+            with open(path) as f:
+                return f.read()
+        """
+    assert where(lint(code)) == [(2, "GIL203")]
+    mine = Settings(select=("ALL",), knowledge=(("startup-functions", ("boot",)),))
+    assert where(lint(code, mine)) == []
+
+
+def test_shutdown_names_are_extendable() -> None:
+    code = """\
+        import asyncio
+        def retire(conn):
+            asyncio.ensure_future(conn.close())
+        """
+    assert where(lint(code)) == [(3, "GIL402")]
+    mine = Settings(select=("ALL",), knowledge=(("shutdown-functions", ("retire*",)),))
+    assert where(lint(code, mine)) == []
+
+
+# -- a file handed to an asynchronous file object ---------------------------------------------
+def test_a_file_handed_to_anyio_wrap_file_is_not_reported() -> None:
+    found = lint(
+        """\
+        import anyio, io, sys
+        async def serve_stdio(path):
+            log = anyio.wrap_file(open(path, "a"))
+            stdin = anyio.wrap_file(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8"))
+            await log.write("started")
+        """
+    )
+    assert where(found) == []
+
+
+def test_a_helper_returning_an_fdopen_file_that_the_caller_wraps_is_not_reported() -> None:
+    found = lint(
+        """\
+        import anyio, io, os
+        def _claim_fd(fd, mode):
+            private = os.dup(fd)
+            return os.fdopen(private, mode, closefd=False), (lambda: os.close(private))
+        async def stdio_server():
+            stdin_buffer, restore = _claim_fd(0, "rb")
+            stdin = anyio.wrap_file(io.TextIOWrapper(stdin_buffer, encoding="utf-8"))
+            try:
+                async for line in stdin:
+                    print(line)
+            finally:
+                restore()
+        """
+    )
+    assert where(found) == []
+
+
+def test_a_helper_returning_a_file_that_the_caller_reads_is_still_reported() -> None:
+    found = lint(
+        """\
+        import os
+        def _claim_fd(fd, mode):
+            return os.fdopen(os.dup(fd), mode)
+        async def read_all():
+            f = _claim_fd(0, "rb")
+            return f.read()
+        """
+    )
+    assert (5, "GIL203") in where(found)
+
+
+def test_a_wrapped_file_also_read_on_the_loop_is_still_reported() -> None:
+    found = lint(
+        """\
+        import anyio
+        async def copy(path):
+            f = open(path)
+            af = anyio.wrap_file(f)
+            return f.read()
+        """
+    )
+    assert where(found) == [(3, "GIL203")]
+
+
+def test_a_private_helper_close_and_a_request_path_both_call_is_still_reported() -> None:
+    found = lint(
+        """\
+        import asyncio
+        class Client:
+            def close(self):
+                self._notify()
+            def on_message(self, message):
+                self._notify()
+            def _notify(self):
+                asyncio.ensure_future(self._send_ack())
+        """
+    )
+    assert where(found) == [(8, "GIL402")]
+
+
+def test_file_work_before_the_program_exits_is_not_reported() -> None:
+    # a timer's callback that saves a screenshot, then ends the app
+    found = lint(
+        """\
+        import sys
+        async def take_screenshot(path, svg):
+            with open(path, "w") as f:
+                f.write(svg)
+            sys.exit(0)
+        """
+    )
+    assert where(found) == []
+
+
+def test_a_function_that_may_return_before_exiting_is_still_reported() -> None:
+    found = lint(
+        """\
+        import sys
+        async def save(path, svg, done):
+            with open(path, "w") as f:
+                f.write(svg)
+            if not done:
+                return
+            sys.exit(0)
+        """
+    )
+    assert where(found) == [(3, "GIL203")]
