@@ -6,6 +6,7 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
+from gil_lint.rules.lock_holds import Holds, lock_holds
 
 
 class BlockingSyncPrimitiveInAsync(BlockingCallRule):
@@ -174,8 +175,43 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             return
         for item in node.items:
             name = ctx.qualname(item.context_expr)
-            if name in ctx.knowledge.sync_context_managers:
+            if name in ctx.knowledge.sync_context_managers and not self._held_briefly(
+                item.context_expr, name
+            ):
                 self.report_blocking(item.context_expr, name)
+
+    def blocks(self, node: ast.Call, name: str) -> bool:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "acquire":
+            return not self._held_briefly(func.value, name.rpartition(".")[0])
+        return True
+
+    def report_blocking(self, node: ast.AST, name: str, advice: str | None = None) -> None:
+        super().report_blocking(node, name, advice)
+        lock = (
+            node.func.value
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            else node
+        )
+        cls = name.rpartition(".")[0] if isinstance(node, ast.Call) else name
+        if isinstance(lock, ast.expr):
+            hold = self._holds(lock, cls).long
+            if hold is not None:  # the place that holds the lock long, as evidence
+                where = self.ctx.evidence_at(
+                    hold.node, f"`{hold.function}` holds it across {hold.what}{hold.then}"
+                )
+                self.ctx.join_evidence(len(self.ctx.diagnostics) - 1, where)
+
+    def _held_briefly(self, lock: ast.expr, cls: str) -> bool:
+        """Every critical section of this lock is in sight and short: the wait for it lasts
+        microseconds (rules/lock_holds.py)."""
+        return self._holds(lock, cls).short
+
+    def _holds(self, lock: ast.expr, cls: str) -> Holds:
+        target = _target(self.ctx, lock)
+        if target is None:
+            return Holds(short=False)
+        return lock_holds(self.ctx, target, cls)
 
     def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
         """Name an equivalent only where the event-loop library has one and only coroutines
@@ -202,7 +238,11 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         equivalent = _equivalent(cls, words["library"])
         users, where = primitive_users(ctx, obj)
         if cls in _LOCKS and method in ("__enter__", "acquire"):
-            return _lock_advice(cls, method, users, where, shown, equivalent, words)
+            advice = _lock_advice(cls, method, users, where, shown, equivalent, words)
+            hold = self._holds(obj, cls).long
+            if hold is None:
+                return advice
+            return f"{hold.message()}; {advice}"
         if method in ("wait", "wait_for") and cls == "threading.Condition":
             in_thread = (
                 f"run the whole `with {shown}: {shown}.{method}(...)` block in one function "
