@@ -36,6 +36,18 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     A `done()` anywhere else in the function says nothing about the call. Which argument of which call
     does it is data: `[non_blocking_forms]` in `knowledge/blocking.toml`.
 
+    A `threading.Lock` or `RLock` is waited for as long as its longest critical
+    section holds it. When every section is in sight and short, taking it is not
+    reported: the lock is made here (`self._lock = threading.Lock()`, a private
+    module global, a local) and only entered with `with`, or `acquire()`d with its
+    `release()` in sight; no section awaits, yields, makes a blocking call (itself
+    or through the project's helpers), waits on another primitive, runs a heavy loop
+    or calls something of unknown effect (container methods and never-waiting ones
+    such as `cancel` or `call_soon_threadsafe`, `[sync] never_wait_methods`, are
+    fine). A public lock (`self.lock`, a public module global), one passed in or
+    handed on, a `Condition` or semaphore is reported as before, and the message
+    names the section that holds the lock long when one does.
+
     ## Why is this bad?
     These block the event loop's thread until another thread acts. If that
     other thread is waiting for the event loop (a common pattern), the program
@@ -120,6 +132,17 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "    await done.wait()\n    return fut.result()\n",
         "import threading\nt = threading.Thread(target=print)\nasync def f():\n"
         "    t.join(timeout=0)\n",
+        # every section tests a flag, cancels a timer or copies a list: held microseconds
+        "import threading\nclass Scheduler:\n    def __init__(self):\n"
+        "        self._lock = threading.Lock()\n        self._stopped = False\n"
+        "        self._timer = None\n    def stop(self):\n        with self._lock:\n"
+        "            self._stopped = True\n            if self._timer:\n"
+        "                self._timer.cancel()\n    async def run(self):\n"
+        "        with self._lock:\n            if self._stopped:\n                return\n",
+        "import threading\n_lock = threading.Lock()\n_items = []\ndef add(item):\n"
+        "    _lock.acquire()\n    try:\n        _items.append(item)\n    finally:\n"
+        "        _lock.release()\nasync def snapshot():\n    with _lock:\n"
+        "        return list(_items)\n",
     ]
     INVALID = [
         Example(
@@ -166,6 +189,14 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             "from concurrent.futures import Future\nasync def f(fut: Future):\n"
             "    if not fut.done():\n        print('waiting')\n    return fut.result()\n",
             at="5:12-5:24",
+        ),
+        # a thread holds it across a wait: the event loop waits as long
+        Example(
+            "import threading\nclass Loader:\n    def __init__(self):\n"
+            "        self._lock = threading.Lock()\n        self._ready = threading.Event()\n"
+            "    def load(self):\n        with self._lock:\n            self._ready.wait()\n"
+            "    async def peek(self):\n        with self._lock:\n            pass\n",
+            at="10:14-10:24",
         ),
     ]
 

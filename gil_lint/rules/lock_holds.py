@@ -94,7 +94,7 @@ def lock_holds(ctx: ModuleContext, target: tuple[str, object, str], cls: str) ->
 
 def _judge(ctx: ModuleContext, target: tuple[str, object, str]) -> Holds:
     kind, owner, attr = target
-    if not attr.startswith("_") or not _made_here(ctx, kind, owner, attr):
+    if not _private(ctx, kind, owner, attr) or not _made_here(ctx, kind, owner, attr):
         return UNSEEN
     sections = _sections(ctx, kind, owner, attr)
     if sections is None:
@@ -102,11 +102,20 @@ def _judge(ctx: ModuleContext, target: tuple[str, object, str]) -> Holds:
     # a known wait explains best; a call of unknown effect only if nothing else is long
     unsure: Hold | None = None
     for body, scope in sections:
-        for hold in _long_parts(ctx, body, scope):
+        for hold in _long_parts(ctx, body, scope, target):
             if not hold.unsure:
                 return Holds(short=False, long=hold)
             unsure = unsure or hold
     return Holds(short=unsure is None, long=unsure)
+
+
+def _private(ctx: ModuleContext, kind: str, owner: object, attr: str) -> bool:
+    """Out of other modules' reach by convention: a ``self._x`` attribute, a ``_x`` module
+    global; a function's local or closure variable is private whatever its name."""
+    if attr.startswith("_"):
+        return True
+    scope = _binding_scope(ctx, owner) if kind == "name" else None
+    return scope is not None and scope.kind != "module"
 
 
 def _is_lock_call(ctx: ModuleContext, value: ast.expr, scope: Scope) -> bool:
@@ -160,8 +169,10 @@ def _sections(ctx: ModuleContext, kind: str, owner: object, attr: str) -> list[S
         parent = parents.get(node)
         if isinstance(parent, ast.withitem) and parent.context_expr is node:
             with_stmt = parents.get(parent)
-            if not isinstance(with_stmt, ast.With):
-                return None  # `async with` a thread lock: not a lock's protocol
+            if not isinstance(with_stmt, ast.With) or len(with_stmt.items) > 1:
+                # `async with` a thread lock is not a lock's protocol; `with lock, other:`
+                # waits for `other` holding it (kept simple: not judged)
+                return None
             sections.append((with_stmt.body, scope))
             continue
         if isinstance(parent, ast.Attribute) and parent.value is node:
@@ -287,7 +298,9 @@ def _releases(ctx: ModuleContext, stmt: ast.stmt, held: str) -> bool:
 
 
 # -- what makes a section long ------------------------------------------------------------
-def _long_parts(ctx: ModuleContext, body: Sequence[ast.AST], scope: Scope) -> Iterator[Hold]:
+def _long_parts(
+    ctx: ModuleContext, body: Sequence[ast.AST], scope: Scope, target: tuple[str, object, str]
+) -> Iterator[Hold]:
     """The things in the section ``body`` (run in ``scope``) that can hold the lock long."""
     function = scope.function()
     fn = function.node if function is not None else None
@@ -298,7 +311,7 @@ def _long_parts(ctx: ModuleContext, body: Sequence[ast.AST], scope: Scope) -> It
         else None
     )
     for node, inner in walk_scoped(body, scope, ctx.module_info, stop_at_loops=False):
-        what = _long_node(ctx, node, inner)
+        what = _long_node(ctx, node, inner, target)
         if what is None:
             continue
         if (
@@ -314,7 +327,9 @@ def _long_parts(ctx: ModuleContext, body: Sequence[ast.AST], scope: Scope) -> It
 Why = tuple[str, str]  # what, then the chain behind it (see Hold)
 
 
-def _long_node(ctx: ModuleContext, node: ast.AST, scope: Scope) -> Why | None:
+def _long_node(
+    ctx: ModuleContext, node: ast.AST, scope: Scope, target: tuple[str, object, str]
+) -> Why | None:
     """Why ``node`` can hold a lock long, as the message says it; None if it cannot."""
     if isinstance(node, (ast.Await, ast.AsyncWith, ast.AsyncFor)):
         return "an `await`", ""
@@ -323,7 +338,9 @@ def _long_node(ctx: ModuleContext, node: ast.AST, scope: Scope) -> Why | None:
     if isinstance(node, ast.With):
         for item in node.items:
             name = ctx.qualname(item.context_expr, scope)
-            if name in ctx.knowledge.sync_context_managers:
+            if name in ctx.knowledge.sync_context_managers and not _use(
+                ctx, item.context_expr, scope, *target
+            ):  # the same lock again is an RLock's re-entry (a Lock's would deadlock)
                 return f"`with {ctx.segment(item.context_expr)}:`, another lock", ""
         return None
     if isinstance(node, (ast.For, ast.While)):
@@ -361,6 +378,8 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
     if name in k.non_blocking or name in k.pure or name.startswith("builtins."):
         return None
     found = ctx.summaries.callee(name, ctx.module_info)
+    if found is None and name.startswith(f"{ctx.module_name}."):
+        return f"`{ctx.segment(func)}(...)`{_UNKNOWN}", ""  # `self._callback()`: an attribute
     if found is None or isinstance(found[1], ast.AsyncFunctionDef):
         return None  # a library call the knowledge does not call blocking; a coroutine made
     summary = ctx.summary_of(func, scope, [(call.args, call.keywords)])
