@@ -139,7 +139,8 @@ def test_a_lock_passed_in_is_shared_with_code_out_of_sight():
 
 
 def test_a_lock_handed_on_to_a_condition_or_a_call_is_out_of_sight():
-    code = in_class("pass") + "\n    def cond(self):\n        return threading.Condition(self._lock)\n"
+    handed = "\n    def cond(self):\n        return threading.Condition(self._lock)\n"
+    code = in_class("pass") + handed
     assert rows(code) == [21]
 
 
