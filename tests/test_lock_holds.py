@@ -272,3 +272,25 @@ def test_a_semaphore_or_a_condition_is_a_wait_by_nature_and_stays_reported():
                 pass
     """
     assert rows(code) == [9, 11]
+
+
+def test_standard_library_calls_the_knowledge_does_not_list_and_project_classes_are_short():
+    code = (
+        in_class(
+            "self._items.append(Entry(time.monotonic()))",
+            "self._loops = [asyncio.new_event_loop()]",
+        )
+        + "\n\nclass Entry:\n    pass\n"
+    )
+    assert rows(code) == []
+
+
+def test_another_librarys_unlisted_call_may_wait_and_keeps_the_finding():
+    code = "import paho.mqtt.client as mqtt\n" + in_class("mqtt.Client().publish('t', 'x')")
+    (found,) = lint(code)
+    assert "a call of unknown effect" in found.message
+
+
+def test_a_cpu_heavy_call_in_a_section_is_a_long_hold():
+    (found,) = lint(in_class("math.factorial(100_000)").replace("import os", "import math"))
+    assert "`math.factorial`, CPU-heavy (line 18)" in found.message

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -375,13 +376,21 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
         if k.wait_class(category) == "metadata":
             return None  # one syscall on a name: microseconds (the cost model)
         return f"`{shown}`", ""
+    if name in k.cpu_bound:
+        return f"`{shown}`, CPU-heavy", ""
     if name in k.non_blocking or name in k.pure or name.startswith("builtins."):
         return None
     found = ctx.summaries.callee(name, ctx.module_info)
-    if found is None and name.startswith(f"{ctx.module_name}."):
-        return f"`{ctx.segment(func)}(...)`{_UNKNOWN}", ""  # `self._callback()`: an attribute
-    if found is None or isinstance(found[1], ast.AsyncFunctionDef):
-        return None  # a library call the knowledge does not call blocking; a coroutine made
+    if found is None:
+        if _makes_project_class(ctx, func, scope):
+            return None  # `Entry(...)` of a class with no `__init__` of its own here
+        # the knowledge lists the standard library's waits; another library's unlisted
+        # call, or `self._callback()` (an attribute, no method), may wait
+        if name.partition(".")[0] in sys.stdlib_module_names:
+            return None
+        return f"`{ctx.segment(func)}(...)`{_UNKNOWN}", ""
+    if isinstance(found[1], ast.AsyncFunctionDef):
+        return None  # calling it makes a coroutine: nothing runs yet
     summary = ctx.summary_of(func, scope, [(call.args, call.keywords)])
     if summary is None:
         return None
@@ -393,3 +402,10 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
     if summary.weight == "heavy":
         return f"`{helper}`", f" → {summary.explain(ctx.path)}"
     return None
+
+
+def _makes_project_class(ctx: ModuleContext, func: ast.expr, scope: Scope) -> bool:
+    if not isinstance(func, ast.Name):
+        return False
+    binding = ctx.resolver.lookup(func.id, scope)
+    return binding is not None and binding.kind == "class"
