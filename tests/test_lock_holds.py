@@ -294,3 +294,18 @@ def test_another_librarys_unlisted_call_may_wait_and_keeps_the_finding():
 def test_a_cpu_heavy_call_in_a_section_is_a_long_hold():
     (found,) = lint(in_class("math.factorial(100_000)").replace("import os", "import math"))
     assert "`math.factorial`, CPU-heavy (line 18)" in found.message
+
+
+def test_a_public_lock_held_long_in_sight_says_where():
+    code = in_class("self._ready.wait()").replace("self._lock", "self.lock")
+    (found,) = lint(code)
+    assert "`stop` holds it across `threading.Event.wait` (line 18)" in found.message
+
+
+def test_an_async_with_under_a_thread_lock_is_a_long_hold():
+    code = in_class("pass").replace(
+        "            if self._stopped:\n                return",
+        "            async with asyncio.Lock():\n                pass",
+    )
+    (found,) = lint(code)
+    assert "`run` holds it across `async with asyncio.Lock():` (line 22)" in found.message

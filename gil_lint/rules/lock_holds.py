@@ -95,18 +95,17 @@ def lock_holds(ctx: ModuleContext, target: tuple[str, object, str], cls: str) ->
 
 def _judge(ctx: ModuleContext, target: tuple[str, object, str]) -> Holds:
     kind, owner, attr = target
-    if not _private(ctx, kind, owner, attr) or not _made_here(ctx, kind, owner, attr):
-        return UNSEEN
-    sections = _sections(ctx, kind, owner, attr)
-    if sections is None:
-        return UNSEEN
-    # a known wait explains best; a call of unknown effect only if nothing else is long
+    sections, seen_all = _sections(ctx, kind, owner, attr)
+    # a known wait explains best; a call of unknown effect only if nothing else is long. A
+    # section in sight that holds it long says so even when other holders are out of sight
     unsure: Hold | None = None
     for body, scope in sections:
         for hold in _long_parts(ctx, body, scope, target):
             if not hold.unsure:
                 return Holds(short=False, long=hold)
             unsure = unsure or hold
+    if not (seen_all and _private(ctx, kind, owner, attr) and _made_here(ctx, kind, owner, attr)):
+        return UNSEEN
     return Holds(short=unsure is None, long=unsure)
 
 
@@ -154,45 +153,51 @@ def _binding_scope(ctx: ModuleContext, binding: object) -> Scope | None:
 Section = tuple[Sequence[ast.AST], Scope]
 
 
-def _sections(ctx: ModuleContext, kind: str, owner: object, attr: str) -> list[Section] | None:
-    """Every critical section of the lock in the module, with the scope it runs in; None if
-    a use of it is anything else (handed on, used on another receiver, subclassed)."""
-    if kind == "self" and isinstance(owner, Scope) and _subclassed(ctx, owner):
-        return None
+def _sections(
+    ctx: ModuleContext, kind: str, owner: object, attr: str
+) -> tuple[list[Section], bool]:
+    """The critical sections of the lock in the module, with the scope each runs in; and
+    whether they are all of them: False if a use of it is anything else (handed on, used on
+    another receiver, subclassed)."""
+    seen_all = not (kind == "self" and isinstance(owner, Scope) and _subclassed(ctx, owner))
     parents: dict[ast.AST, ast.AST] = {}
     sections: list[Section] = []
     for node, scope in _walk_with_scopes(ctx, parents):
         use = _use(ctx, node, scope, kind, owner, attr)
-        if use is None:
-            return None
         if not use:
+            seen_all = seen_all and use is not None
             continue
-        parent = parents.get(node)
-        if isinstance(parent, ast.withitem) and parent.context_expr is node:
-            with_stmt = parents.get(parent)
-            if not isinstance(with_stmt, ast.With) or len(with_stmt.items) > 1:
-                # `async with` a thread lock is not a lock's protocol; `with lock, other:`
-                # waits for `other` holding it (kept simple: not judged)
-                return None
-            sections.append((with_stmt.body, scope))
-            continue
-        if isinstance(parent, ast.Attribute) and parent.value is node:
-            call = parents.get(parent)
-            if not (isinstance(call, ast.Call) and call.func is parent):
-                return None
-            if parent.attr in _QUERIES:
-                continue
-            if parent.attr != "acquire":
-                return None
-            section = _acquired(ctx, call, parents)
-            if section is None:
-                return None
+        section = _section(ctx, node, parents)
+        if section is None:
+            seen_all = False
+        elif section:
             sections.append((section, scope))
-            continue
-        if isinstance(parent, _NEUTRAL) or (isinstance(parent, ast.If) and parent.test is node):
-            continue
-        return None
-    return sections
+    return sections, seen_all
+
+
+def _section(
+    ctx: ModuleContext, node: ast.AST, parents: dict[ast.AST, ast.AST]
+) -> Sequence[ast.AST] | None:
+    """The statements the use ``node`` of the lock holds it for; empty for a use that does
+    not hold it (``lock.release()``, a test); None for one that hands it on."""
+    parent = parents.get(node)
+    if isinstance(parent, ast.withitem) and parent.context_expr is node:
+        with_stmt = parents.get(parent)
+        if not isinstance(with_stmt, ast.With) or len(with_stmt.items) > 1:
+            # `async with` a thread lock is not a lock's protocol; `with lock, other:`
+            # waits for `other` holding it (kept simple: not judged)
+            return None
+        return with_stmt.body
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        call = parents.get(parent)
+        if not (isinstance(call, ast.Call) and call.func is parent):
+            return None
+        if parent.attr in _QUERIES:
+            return []
+        return _acquired(ctx, call, parents) if parent.attr == "acquire" else None
+    if isinstance(parent, _NEUTRAL) or (isinstance(parent, ast.If) and parent.test is node):
+        return []
+    return None
 
 
 def _subclassed(ctx: ModuleContext, owner: Scope) -> bool:
@@ -332,8 +337,12 @@ def _long_node(
     ctx: ModuleContext, node: ast.AST, scope: Scope, target: tuple[str, object, str]
 ) -> Why | None:
     """Why ``node`` can hold a lock long, as the message says it; None if it cannot."""
-    if isinstance(node, (ast.Await, ast.AsyncWith, ast.AsyncFor)):
+    if isinstance(node, ast.Await):
         return "an `await`", ""
+    if isinstance(node, ast.AsyncWith):
+        return f"`async with {ctx.segment(node.items[0].context_expr)}:`", ""
+    if isinstance(node, ast.AsyncFor):
+        return "an `async for`", ""
     if isinstance(node, (ast.Yield, ast.YieldFrom)):
         return "a `yield` (until its consumer resumes it)", ""
     if isinstance(node, ast.With):
