@@ -31,7 +31,7 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     `raise`) or a `while not fut.done():` loop with no `break`, or after
     `fut.add_done_callback(...)` and an `await` (waiting for the callback's signal).
     The same guards count for a queue seen holding an item: `q.get()` inside
-    `if not q.empty():`, or after `if q.empty(): return` or a `while q.empty():` poll
+    `if not q.empty():` or `while not q.empty():`, or after `if q.empty(): return` or a `while q.empty():` poll
     loop with no `break`.
     A `done()` anywhere else in the function says nothing about the call. Which argument of which call
     does it is data: `[non_blocking_forms]` in `knowledge/blocking.toml`.
