@@ -71,8 +71,9 @@ class Hold:
 @dataclass(frozen=True)
 class Holds:
     """The verdict on a lock: ``short`` when every critical section is in sight and short;
-    else ``long``, the first long section found (None when the sections are not all in
-    sight)."""
+    else ``long``: a section in sight that holds it across a known wait (even when other
+    holders are out of sight), or across a call of unknown effect (only when all are in
+    sight), or None."""
 
     short: bool
     long: Hold | None = None
