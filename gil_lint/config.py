@@ -24,12 +24,17 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 TARGET_GIL_VALUES = ("auto", "enabled", "disabled")
-# Test code (a file `test_*.py`, `*_test.py`, `conftest.py`, or under a folder `tests`, `test`
-# or `testing`) runs once per test: these performance rules are not reported there by default
+# Test code (a file `test_*.py`, `*_test.py`, `conftest.py`, test support named so, or under a
+# folder `tests`, `test`, `testing`...: is_test_code) runs once per test: these performance
+# rules are not reported there by default
 # (a blocking call or a CPU loop in a test slows the test, nobody's event loop); the
 # correctness rules (a coroutine never awaited, a race, a swallowed cancellation) are.
 DEFAULT_TEST_CODE_IGNORE = ("GIL101", "GIL103", "GIL2", "GIL303", "GIL404")
-_TEST_FOLDERS = frozenset({"tests", "test", "testing"})
+_TEST_FOLDERS = frozenset({"tests", "test", "testing", "_testing", "testutils", "_testbase"})
+# test-support modules shipped in a package, named as such (`tornado/testing.py`,
+# `aiohttp/pytest_plugin.py`; a `pytest_*.py` module is a pytest plugin): the helpers a
+# project's tests (and its users' tests) run, like a `testing/` folder's
+_TEST_SUPPORT_MODULES = frozenset({"testing.py", "_testing.py", "testutils.py", "_testbase.py"})
 RUNNING_VERSION: tuple[int, int] = (sys.version_info[0], sys.version_info[1])
 _CODE_PREFIX = re.compile(r"GIL[0-9]{0,3}")
 DEFAULT_EXCLUDE = (
@@ -173,12 +178,16 @@ class Settings:
 
 def is_test_code(path: str) -> bool:
     """``path`` (relative to the project when it can be) is a test module or lies in a test
-    folder: ``test_x.py``, ``x_test.py``, ``conftest.py``, ``tests/``, ``test/``, ``testing/``."""
+    folder: ``test_x.py``, ``x_test.py``, ``conftest.py``, ``tests/``, ``test/``, ``testing/``;
+    or is test support named as such: ``testing.py``, ``testutils.py``, ``_testbase/``, a
+    pytest plugin ``pytest_*.py``."""
     parts = Path(path).parts
     if not parts:
         return False
     name = parts[-1]
-    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+    if name.startswith(("test_", "pytest_")) or name.endswith("_test.py"):
+        return True
+    if name == "conftest.py" or name in _TEST_SUPPORT_MODULES:
         return True
     return any(part in _TEST_FOLDERS for part in parts[:-1])
 

@@ -396,6 +396,7 @@ EMPTY_GUARDED = {
     "    return q.get()\n",
     "inside if-not-empty": "    if not q.empty():\n        return q.get()\n",
     "after if-empty-return": "    if q.empty():\n        return None\n    return q.get()\n",
+    "drained while not empty": "    while not q.empty():\n        print(q.get())\n",
 }
 EMPTY_NOT_GUARDED = {
     "no check": "    return q.get()\n",
@@ -404,6 +405,7 @@ EMPTY_NOT_GUARDED = {
     "another queue checked": "    while r.empty():\n        await asyncio.sleep(0.1)\n"
     "    return q.get()\n",
     "inside if-empty": "    if q.empty():\n        return q.get()\n",
+    "inside while-empty": "    while q.empty():\n        return q.get()\n",
 }
 QUEUES = "import asyncio, queue\nq = queue.Queue(5)\nr = queue.Queue(5)\nasync def f():\n"
 

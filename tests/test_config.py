@@ -193,6 +193,11 @@ def test_performance_rules_are_quiet_in_test_code_and_correctness_rules_are_not(
             "conftest.py",
             "app/test_data_builder.py",
             "contest/latest.py",
+            "app/testing.py",
+            "app/pytest_plugin.py",
+            "app/_testbase/__init__.py",
+            "app/testutils.py",
+            "app/contesting.py",
         )
     }
     assert found == {
@@ -203,6 +208,12 @@ def test_performance_rules_are_quiet_in_test_code_and_correctness_rules_are_not(
         "conftest.py": ["GIL401"],
         "app/test_data_builder.py": ["GIL401"],
         "contest/latest.py": ["GIL201", "GIL401"],
+        # test support shipped in a package, named as such
+        "app/testing.py": ["GIL401"],
+        "app/pytest_plugin.py": ["GIL401"],
+        "app/_testbase/__init__.py": ["GIL401"],
+        "app/testutils.py": ["GIL401"],
+        "app/contesting.py": ["GIL201", "GIL401"],
     }
     # the folders above the project say nothing: a project that lives in ~/test/ is not tests
     inside = Settings(project_root=tmp_path / "test" / "proj")

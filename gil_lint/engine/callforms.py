@@ -296,9 +296,9 @@ def done_checked(
     call: ast.Call, function: ast.AST, ready: tuple[frozenset[str], bool] = _DONE
 ) -> bool:
     """``fut.result()`` where ``fut.done()`` (or ``cancelled()``) is known true: inside
-    ``if fut.done():`` (``and`` other conditions), in the ``else`` of ``if not
-    fut.done():``, or after ``if not fut.done(): return`` / a ``while not fut.done():``
-    loop with no ``break``, earlier in an enclosing block; or after
+    ``if fut.done():`` (``and`` other conditions) or ``while not q.empty():``, in the
+    ``else`` of ``if not fut.done():``, or after ``if not fut.done(): return`` / a
+    ``while not fut.done():`` loop with no ``break``, earlier in an enclosing block; or after
     ``fut.add_done_callback(...)`` and an ``await`` (see ``_callback_awaited``). Nothing
     else counts (a ``done()`` mentioned elsewhere says nothing about this call)."""
     func = call.func
@@ -318,6 +318,13 @@ def done_checked(
                 parent.test, receiver, positive=False, ready=ready
             ):
                 return True
+        # `while not q.empty(): q.get()`: each pass starts with the check, like an `if`
+        if (
+            isinstance(parent, ast.While)
+            and child in parent.body
+            and _checks_done(parent.test, receiver, positive=True, ready=ready)
+        ):
+            return True
         for block in _blocks(parent):
             if child in block:
                 earlier = block[: block.index(child)]

@@ -255,6 +255,9 @@ class Knowledge:
     # functools.lru_cache and kin: a helper under one blocks once per argument tuple
     memoizers: _NameSet
     sync_context_managers: frozenset[str]
+    # method names that never wait, whatever the receiver: a lock held across only these
+    # (and container work) is held for microseconds (GIL205)
+    never_wait_methods: frozenset[str]
     # os.waitpid and kin: os.WNOHANG makes them poll (engine/callforms.py)
     wait_functions: frozenset[str]
     lazy_iterators: frozenset[str]
@@ -444,6 +447,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         ),
         non_blocking=non_blocking,
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
+        never_wait_methods=frozenset(blocking_t["sync"].get("never_wait_methods", ())),
         wait_functions=frozenset(blocking_t["subprocess"]["wait_functions"]),
         lazy_iterators=frozenset(blocking_t["lazy_iterators"]["calls"]),
         file_openers=frozenset(blocking_t["file"]["openers"]),

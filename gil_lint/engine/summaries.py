@@ -1096,6 +1096,9 @@ def _walk_scoped(
         stack.extend((c, inner) for c in reversed(children))
 
 
+# the walk other modules use (the lock sections of GIL205)
+walk_scoped = _walk_scoped
+
 _QUERY_GUARDS = frozenset({"RuntimeError", "Exception", "BaseException"})
 
 

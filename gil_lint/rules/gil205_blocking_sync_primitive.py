@@ -6,6 +6,7 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
+from gil_lint.rules.lock_holds import Holds, lock_holds
 
 
 class BlockingSyncPrimitiveInAsync(BlockingCallRule):
@@ -30,10 +31,22 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     `raise`) or a `while not fut.done():` loop with no `break`, or after
     `fut.add_done_callback(...)` and an `await` (waiting for the callback's signal).
     The same guards count for a queue seen holding an item: `q.get()` inside
-    `if not q.empty():`, or after `if q.empty(): return` or a `while q.empty():` poll
+    `if not q.empty():` or `while not q.empty():`, or after `if q.empty(): return` or a `while q.empty():` poll
     loop with no `break`.
     A `done()` anywhere else in the function says nothing about the call. Which argument of which call
     does it is data: `[non_blocking_forms]` in `knowledge/blocking.toml`.
+
+    A `threading.Lock` or `RLock` is waited for as long as its longest critical
+    section holds it. When every section is in sight and short, taking it is not
+    reported: the lock is made here (`self._lock = threading.Lock()`, a private
+    module global, a local) and only entered with `with`, or `acquire()`d with its
+    `release()` in sight; no section awaits, yields, makes a blocking call (itself
+    or through the project's helpers), waits on another primitive, runs a heavy loop
+    or calls something of unknown effect (container methods and never-waiting ones
+    such as `cancel` or `call_soon_threadsafe`, `[sync] never_wait_methods`, are
+    fine). A public lock (`self.lock`, a public module global), one passed in or
+    handed on, a `Condition` or semaphore is reported as before, and the message
+    names the section that holds the lock long when one does.
 
     ## Why is this bad?
     These block the event loop's thread until another thread acts. If that
@@ -124,6 +137,17 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "    await done.wait()\n    return fut.result()\n",
         "import threading\nt = threading.Thread(target=print)\nasync def f():\n"
         "    t.join(timeout=0)\n",
+        # every section tests a flag, cancels a timer or copies a list: held microseconds
+        "import threading\nclass Scheduler:\n    def __init__(self):\n"
+        "        self._lock = threading.Lock()\n        self._stopped = False\n"
+        "        self._timer = None\n    def stop(self):\n        with self._lock:\n"
+        "            self._stopped = True\n            if self._timer:\n"
+        "                self._timer.cancel()\n    async def run(self):\n"
+        "        with self._lock:\n            if self._stopped:\n                return\n",
+        "import threading\n_lock = threading.Lock()\n_items = []\ndef add(item):\n"
+        "    _lock.acquire()\n    try:\n        _items.append(item)\n    finally:\n"
+        "        _lock.release()\nasync def snapshot():\n    with _lock:\n"
+        "        return list(_items)\n",
     ]
     INVALID = [
         Example(
@@ -171,6 +195,14 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             "    if not fut.done():\n        print('waiting')\n    return fut.result()\n",
             at="5:12-5:24",
         ),
+        # a thread holds it across a wait: the event loop waits as long
+        Example(
+            "import threading\nclass Loader:\n    def __init__(self):\n"
+            "        self._lock = threading.Lock()\n        self._ready = threading.Event()\n"
+            "    def load(self):\n        with self._lock:\n            self._ready.wait()\n"
+            "    async def peek(self):\n        with self._lock:\n            pass\n",
+            at="10:14-10:24",
+        ),
     ]
 
     def visit_With(self, node: ast.With) -> None:
@@ -179,8 +211,45 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             return
         for item in node.items:
             name = ctx.qualname(item.context_expr)
-            if name in ctx.knowledge.sync_context_managers and not self.one_off(node, None):
+            if (
+                name in ctx.knowledge.sync_context_managers
+                and not self.one_off(node, None)
+                and not self._held_briefly(item.context_expr, name)
+            ):
                 self.report_blocking(item.context_expr, name)
+
+    def blocks(self, node: ast.Call, name: str) -> bool:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "acquire":
+            return not self._held_briefly(func.value, name.rpartition(".")[0])
+        return True
+
+    def report_blocking(self, node: ast.AST, name: str, advice: str | None = None) -> None:
+        super().report_blocking(node, name, advice)
+        lock = (
+            node.func.value
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            else node
+        )
+        cls = name.rpartition(".")[0] if isinstance(node, ast.Call) else name
+        if isinstance(lock, ast.expr):
+            hold = self._holds(lock, cls).long
+            if hold is not None:  # the place that holds the lock long, as evidence
+                where = self.ctx.evidence_at(
+                    hold.node, f"`{hold.function}` holds it across {hold.what}{hold.then}"
+                )
+                self.ctx.join_evidence(len(self.ctx.diagnostics) - 1, where)
+
+    def _held_briefly(self, lock: ast.expr, cls: str) -> bool:
+        """Every critical section of this lock is in sight and short: the wait for it lasts
+        microseconds (rules/lock_holds.py)."""
+        return self._holds(lock, cls).short
+
+    def _holds(self, lock: ast.expr, cls: str) -> Holds:
+        target = _target(self.ctx, lock)
+        if target is None:
+            return Holds(short=False)
+        return lock_holds(self.ctx, target, cls)
 
     def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
         """Name an equivalent only where the event-loop library has one and only coroutines
@@ -207,7 +276,11 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         equivalent = _equivalent(cls, words["library"])
         users, where = primitive_users(ctx, obj)
         if cls in _LOCKS and method in ("__enter__", "acquire"):
-            return _lock_advice(cls, method, users, where, shown, equivalent, words)
+            advice = _lock_advice(cls, method, users, where, shown, equivalent, words)
+            hold = self._holds(obj, cls).long
+            if hold is None:
+                return advice
+            return f"{hold.message()}; {advice}"
         if method in ("wait", "wait_for") and cls == "threading.Condition":
             in_thread = (
                 f"run the whole `with {shown}: {shown}.{method}(...)` block in one function "

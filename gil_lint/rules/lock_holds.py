@@ -1,0 +1,421 @@
+"""How long a ``threading.Lock`` can make the event loop wait: the longest critical section
+anybody holds it for (GIL205).
+
+A coroutine that takes a thread lock waits at most as long as another holder keeps it. When
+every critical section of the lock in the module only tests a flag, copies a list or
+cancels a timer, that wait is microseconds: not worth a finding. To say so, every section
+must be in sight:
+
+- the lock is a ``threading.Lock()`` / ``RLock()`` made here, kept in a private place: a
+  ``self._x`` attribute of one class (no subclass of it in the module, no use on another
+  receiver), a private module global (``_lock``) or a function's local / closure variable;
+- every use of it is ``with lock:``, ``lock.acquire()`` paired with a ``lock.release()``
+  in the same block (or in the ``finally`` of the ``try`` that follows), ``if
+  lock.acquire(...):``, ``lock.release()``, ``lock.locked()`` or a test (``if lock is
+  None``). Passed to a call, returned, stored elsewhere, made into a ``Condition``: other
+  holders are out of sight, and the acquisition is reported as before.
+
+A section is *short* when nothing in it can wait or compute for long: no ``await`` or
+``yield``, no blocking call of the unbounded or content wait class (directly, or through
+the project's helpers: their summaries), no wait on another thread primitive (``with
+other_lock:``, ``event.wait()``), no heavy loop (the size model), and no call this
+analysis cannot place: an unresolved function, a method of an object of unknown type —
+except container methods (``[pure] pure_methods``) and the never-waiting methods of
+``[sync] never_wait_methods`` (``cancel``, ``call_soon_threadsafe``, ``is_set``, ...).
+A resolved library call the knowledge does not list as blocking is short; a metadata
+syscall (``os.stat``) is microseconds (the cost model) and short too. What runs once (lazy
+initialisation, ``engine/once.py``) does not make a section long.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from gil_lint.engine.callforms import returns_immediately
+from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.once import enclosing_class, runs_once
+from gil_lint.engine.scopes import Scope
+from gil_lint.engine.summaries import walk_scoped
+
+# the locks whose holds are critical sections (a semaphore is a wait by nature: its holders
+# may keep it for the whole of their work; a Condition is waited on)
+SECTION_LOCKS = frozenset({"threading.Lock", "threading.RLock"})
+# a use of the lock that neither holds it nor hands it on
+_QUERIES = frozenset({"release", "locked"})
+_NEUTRAL = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.IfExp, ast.Assert)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """What makes one critical section long: ``what`` (``threading.Event.wait``, an
+    ``await``, a helper), in function ``function``, at ``node`` of this module; ``then``: the
+    helper's chain to its blocking call (`` → `open` (line 50)``), or empty."""
+
+    function: str
+    what: str
+    node: ast.expr | ast.stmt
+    then: str = ""
+    # a call of unknown effect: it may wait, or not
+    unsure: bool = False
+
+    def message(self) -> str:
+        """``"`add` holds it across `self._flush` (line 57) → `open` (line 50)"``"""
+        row = self.node.lineno
+        return f"`{self.function}` holds it across {self.what} (line {row}){self.then}"
+
+
+@dataclass(frozen=True)
+class Holds:
+    """The verdict on a lock: ``short`` when every critical section is in sight and short;
+    else ``long``: a section in sight that holds it across a known wait (even when other
+    holders are out of sight), or across a call of unknown effect (only when all are in
+    sight), or None."""
+
+    short: bool
+    long: Hold | None = None
+
+
+UNSEEN = Holds(short=False)
+
+
+def lock_holds(ctx: ModuleContext, target: tuple[str, object, str], cls: str) -> Holds:
+    """How long the lock ``target`` (a ``primitive_users`` target: ("name", binding, id) or
+    ("self", class scope, attr)) of type ``cls`` can be held. Memoised per module."""
+    if cls not in SECTION_LOCKS:
+        return UNSEEN
+    cache: dict[object, Holds] = ctx.cache.setdefault("lock_holds", {})
+    key = (target[0], id(target[1]), target[2])
+    if key not in cache:
+        cache[key] = _judge(ctx, target)
+    return cache[key]
+
+
+def _judge(ctx: ModuleContext, target: tuple[str, object, str]) -> Holds:
+    kind, owner, attr = target
+    sections, seen_all = _sections(ctx, kind, owner, attr)
+    # a known wait explains best; a call of unknown effect only if nothing else is long. A
+    # section in sight that holds it long says so even when other holders are out of sight
+    unsure: Hold | None = None
+    for body, scope in sections:
+        for hold in _long_parts(ctx, body, scope, target):
+            if not hold.unsure:
+                return Holds(short=False, long=hold)
+            unsure = unsure or hold
+    if not (seen_all and _private(ctx, kind, owner, attr) and _made_here(ctx, kind, owner, attr)):
+        return UNSEEN
+    return Holds(short=unsure is None, long=unsure)
+
+
+def _private(ctx: ModuleContext, kind: str, owner: object, attr: str) -> bool:
+    """Out of other modules' reach by convention: a ``self._x`` attribute, a ``_x`` module
+    global; a function's local or closure variable is private whatever its name."""
+    if attr.startswith("_"):
+        return True
+    scope = _binding_scope(ctx, owner) if kind == "name" else None
+    return scope is not None and scope.kind != "module"
+
+
+def _is_lock_call(ctx: ModuleContext, value: ast.expr, scope: Scope) -> bool:
+    return isinstance(value, ast.Call) and ctx.call_name(value, scope) in SECTION_LOCKS
+
+
+def _made_here(ctx: ModuleContext, kind: str, owner: object, attr: str) -> bool:
+    """Every value the lock's place is given is a new ``threading.Lock()`` / ``RLock()``:
+    one passed in (``self._lock = lock``) is shared with code out of sight."""
+    if kind == "name":
+        values = getattr(owner, "values", [])
+        scope = _binding_scope(ctx, owner)
+        return (
+            scope is not None and bool(values) and all(_is_lock_call(ctx, v, scope) for v in values)
+        )
+    if not isinstance(owner, Scope) or owner.kind != "class":
+        return False
+    assigned = list(owner.self_attributes.get(attr, ()))
+    in_body = owner.bindings.get(attr)
+    if in_body is not None:
+        if in_body.kind != "value":
+            return False
+        assigned += [(v, owner) for v in in_body.values]
+    return bool(assigned) and all(_is_lock_call(ctx, v, s) for v, s in assigned)
+
+
+def _binding_scope(ctx: ModuleContext, binding: object) -> Scope | None:
+    for scope in ctx.scopes.values():
+        if any(b is binding for b in scope.bindings.values()):
+            return scope
+    return None
+
+
+# -- the critical sections ----------------------------------------------------------------
+Section = tuple[Sequence[ast.AST], Scope]
+
+
+def _sections(
+    ctx: ModuleContext, kind: str, owner: object, attr: str
+) -> tuple[list[Section], bool]:
+    """The critical sections of the lock in the module, with the scope each runs in; and
+    whether they are all of them: False if a use of it is anything else (handed on, used on
+    another receiver, subclassed)."""
+    seen_all = not (kind == "self" and isinstance(owner, Scope) and _subclassed(ctx, owner))
+    parents: dict[ast.AST, ast.AST] = {}
+    sections: list[Section] = []
+    for node, scope in _walk_with_scopes(ctx, parents):
+        use = _use(ctx, node, scope, kind, owner, attr)
+        if not use:
+            seen_all = seen_all and use is not None
+            continue
+        section = _section(ctx, node, parents)
+        if section is None:
+            seen_all = False
+        elif section:
+            sections.append((section, scope))
+    return sections, seen_all
+
+
+def _section(
+    ctx: ModuleContext, node: ast.AST, parents: dict[ast.AST, ast.AST]
+) -> Sequence[ast.AST] | None:
+    """The statements the use ``node`` of the lock holds it for; empty for a use that does
+    not hold it (``lock.release()``, a test); None for one that hands it on."""
+    parent = parents.get(node)
+    if isinstance(parent, ast.withitem) and parent.context_expr is node:
+        with_stmt = parents.get(parent)
+        if not isinstance(with_stmt, ast.With) or len(with_stmt.items) > 1:
+            # `async with` a thread lock is not a lock's protocol; `with lock, other:`
+            # waits for `other` holding it (kept simple: not judged)
+            return None
+        return with_stmt.body
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        call = parents.get(parent)
+        if not (isinstance(call, ast.Call) and call.func is parent):
+            return None
+        if parent.attr in _QUERIES:
+            return []
+        return _acquired(ctx, call, parents) if parent.attr == "acquire" else None
+    if isinstance(parent, _NEUTRAL) or (isinstance(parent, ast.If) and parent.test is node):
+        return []
+    return None
+
+
+def _subclassed(ctx: ModuleContext, owner: Scope) -> bool:
+    name = getattr(owner.node, "name", None)
+    return any(
+        isinstance(n, ast.ClassDef)
+        and any(
+            isinstance(b, (ast.Name, ast.Attribute)) and ast.unparse(b).endswith(str(name))
+            for b in n.bases
+        )
+        for n in ast.walk(ctx.tree)
+    )
+
+
+def _walk_with_scopes(
+    ctx: ModuleContext, parents: dict[ast.AST, ast.AST]
+) -> Iterator[tuple[ast.AST, Scope]]:
+    """Every node of the module with the scope it is evaluated in; fills ``parents``."""
+    scopes = ctx.scopes
+    stack: list[tuple[ast.AST, Scope]] = [(ctx.tree, ctx.module_scope)]
+    while stack:
+        node, scope = stack.pop()
+        yield node, scope
+        inner = scopes.get(node, scope) if node in scopes else scope
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+            stack.append((child, inner))
+
+
+def _use(
+    ctx: ModuleContext, node: ast.AST, scope: Scope, kind: str, owner: object, attr: str
+) -> bool | None:
+    """Whether ``node`` loads the lock; None for ``x.<attr>`` on a receiver other than the
+    class's ``self`` (it may be this lock, used where we cannot follow)."""
+    if kind == "name":
+        return (
+            isinstance(node, ast.Name)
+            and node.id == attr
+            and isinstance(node.ctx, ast.Load)
+            and ctx.resolver.lookup(attr, scope) is owner
+        )
+    if not (isinstance(node, ast.Attribute) and node.attr == attr):
+        return False
+    if not isinstance(node.value, ast.Name):
+        return None
+    binding = ctx.resolver.lookup(node.value.id, scope)
+    if binding is None or binding.kind != "self":
+        return None
+    # another class's `self._lock` is another object (a subclass was ruled out before)
+    return _class_of(scope) is owner and isinstance(node.ctx, ast.Load)
+
+
+def _class_of(scope: Scope) -> Scope | None:
+    s: Scope | None = scope
+    while s is not None and s.kind in ("lambda", "comprehension"):
+        s = s.parent
+    return s.enclosing_class() if s is not None else None
+
+
+def _acquired(
+    ctx: ModuleContext, call: ast.Call, parents: dict[ast.AST, ast.AST]
+) -> Sequence[ast.AST] | None:
+    """The statements ``lock.acquire()`` guards: up to the ``lock.release()`` that follows it
+    in the same block, or the ``try`` right after it whose ``finally`` releases it; the body
+    of ``if lock.acquire(...):``. None when the release is not in sight."""
+    assert isinstance(call.func, ast.Attribute)
+    held = ctx.segment(call.func.value)
+    stmt = parents.get(call)
+    if isinstance(stmt, ast.If) and stmt.test is call:
+        return stmt.body
+    if not isinstance(stmt, ast.Expr):
+        return None
+    block = _block_of(stmt, parents.get(stmt))
+    if block is None:
+        return None
+    after = block[block.index(stmt) + 1 :]
+    for i, later in enumerate(after):
+        if _releases(ctx, later, held):
+            return after[:i]
+        if isinstance(later, ast.Try) and any(_releases(ctx, s, held) for s in later.finalbody):
+            return after[: i + 1]
+    return None
+
+
+def _block_of(stmt: ast.stmt, parent: ast.AST | None) -> list[ast.stmt] | None:
+    if parent is None:
+        return None
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and stmt in block:
+            return block
+    return None
+
+
+def _releases(ctx: ModuleContext, stmt: ast.stmt, held: str) -> bool:
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return False
+    func = stmt.value.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "release"
+        and (ctx.segment(func.value) == held)
+    )
+
+
+# -- what makes a section long ------------------------------------------------------------
+def _long_parts(
+    ctx: ModuleContext, body: Sequence[ast.AST], scope: Scope, target: tuple[str, object, str]
+) -> Iterator[Hold]:
+    """The things in the section ``body`` (run in ``scope``) that can hold the lock long."""
+    function = scope.function()
+    fn = function.node if function is not None else None
+    fname = getattr(fn, "name", "<module>")
+    once = (
+        fn
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and function is not None
+        else None
+    )
+    for node, inner in walk_scoped(body, scope, ctx.module_info, stop_at_loops=False):
+        what = _long_node(ctx, node, inner, target)
+        if what is None:
+            continue
+        if (
+            once is not None
+            and function is not None
+            and runs_once(once, node, enclosing_class(function))
+        ):
+            continue  # lazy initialisation: long the first time only
+        assert isinstance(node, (ast.expr, ast.stmt))
+        yield Hold(fname, what[0], node, what[1], unsure=what[0].endswith(_UNKNOWN))
+
+
+Why = tuple[str, str]  # what, then the chain behind it (see Hold)
+
+
+def _long_node(
+    ctx: ModuleContext, node: ast.AST, scope: Scope, target: tuple[str, object, str]
+) -> Why | None:
+    """Why ``node`` can hold a lock long, as the message says it; None if it cannot."""
+    if isinstance(node, ast.Await):
+        return "an `await`", ""
+    if isinstance(node, ast.AsyncWith):
+        return f"`async with {ctx.segment(node.items[0].context_expr)}:`", ""
+    if isinstance(node, ast.AsyncFor):
+        return "an `async for`", ""
+    if isinstance(node, (ast.Yield, ast.YieldFrom)):
+        return "a `yield` (until its consumer resumes it)", ""
+    if isinstance(node, ast.With):
+        for item in node.items:
+            name = ctx.qualname(item.context_expr, scope)
+            if name in ctx.knowledge.sync_context_managers and not _use(
+                ctx, item.context_expr, scope, *target
+            ):  # the same lock again is an RLock's re-entry (a Lock's would deadlock)
+                return f"`with {ctx.segment(item.context_expr)}:`, another lock", ""
+        return None
+    if isinstance(node, (ast.For, ast.While)):
+        found = ctx.summaries.loop_evidence(node, scope, ctx.module_info)
+        if found.weight == "heavy" and found.chain:
+            return f"a {_LINE.sub('', found.chain[0].message)}", ""
+        return None
+    if isinstance(node, ast.Call):
+        return _long_call(ctx, node, scope)
+    return None
+
+
+_UNKNOWN = ", a call of unknown effect"
+_LINE = re.compile(r" at line \d+$")
+
+
+def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
+    k = ctx.knowledge
+    name = ctx.call_name(call, scope)
+    func = call.func
+    if name is None:
+        if isinstance(func, ast.Attribute) and (
+            func.attr in k.pure_methods or func.attr in k.never_wait_methods
+        ):
+            return None
+        return f"`{ctx.segment(func)}(...)`{_UNKNOWN}", ""
+    shown = name.removeprefix("builtins.")
+    category = k.blocking_category(name)
+    if category is not None:
+        if returns_immediately(name, call, ctx.resolver, scope, k):
+            return None
+        if k.wait_class(category) == "metadata":
+            return None  # one syscall on a name: microseconds (the cost model)
+        return f"`{shown}`", ""
+    if name in k.cpu_bound:
+        return f"`{shown}`, CPU-heavy", ""
+    if name in k.non_blocking or name in k.pure or name.startswith("builtins."):
+        return None
+    found = ctx.summaries.callee(name, ctx.module_info)
+    if found is None:
+        if _makes_project_class(ctx, func, scope):
+            return None  # `Entry(...)` of a class with no `__init__` of its own here
+        # the knowledge lists the standard library's waits; another library's unlisted
+        # call, or `self._callback()` (an attribute, no method), may wait
+        if name.partition(".")[0] in sys.stdlib_module_names:
+            return None
+        return f"`{ctx.segment(func)}(...)`{_UNKNOWN}", ""
+    if isinstance(found[1], ast.AsyncFunctionDef):
+        return None  # calling it makes a coroutine: nothing runs yet
+    summary = ctx.summary_of(func, scope, [(call.args, call.keywords)])
+    if summary is None:
+        return None
+    summary = ctx.summaries.at_call(summary, call, scope, ctx.module_info)
+    helper = ctx.segment(func)
+    if summary.blocking is not None:
+        chain = summary.blocking[1]
+        return f"`{helper}`", "".join(f" → {s.located(ctx.path)}" for s in chain)
+    if summary.weight == "heavy":
+        return f"`{helper}`", f" → {summary.explain(ctx.path)}"
+    return None
+
+
+def _makes_project_class(ctx: ModuleContext, func: ast.expr, scope: Scope) -> bool:
+    if not isinstance(func, ast.Name):
+        return False
+    binding = ctx.resolver.lookup(func.id, scope)
+    return binding is not None and binding.kind == "class"

@@ -1,0 +1,311 @@
+"""Microsecond locks (issue #14): a coroutine that takes a ``threading.Lock`` waits as long as
+the longest critical section anybody holds it for. When every section is in sight and short,
+GIL205 does not report taking it; when one is long, the finding says which and where."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+from gil_lint.config import Settings
+from gil_lint.diagnostics import Diagnostic
+from gil_lint.engine.lint import lint_source
+
+
+def lint(code: str) -> list[Diagnostic]:
+    found = lint_source(dedent(code), "app.py", Settings(select=("GIL205", "GIL0")))
+    return [d for d in found if d.code.startswith(("GIL205", "GIL0"))]
+
+
+def rows(code: str) -> list[int]:
+    return [d.row for d in lint(code)]
+
+
+def notes(d: Diagnostic) -> list[tuple[int, str]]:
+    return [(e.row, e.message) for e in d.evidence]
+
+
+# a class whose thread-side section is {section}; the coroutine only tests a flag
+CLASS = """\
+import asyncio
+import os
+import threading
+import time
+
+
+class Scheduler:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._stopped = False
+        self._timer = None
+        self._loops = []
+        self._items = []
+
+    def stop(self):
+        with self._lock:
+{section}
+
+    async def run(self):
+        with self._lock:
+            if self._stopped:
+                return
+"""
+
+
+def in_class(*section: str) -> str:
+    return CLASS.format(section="\n".join(f"            {line}" for line in section))
+
+
+def test_sections_that_test_a_flag_cancel_a_timer_and_stop_loops_are_short():
+    code = in_class(
+        "if self._stopped:",
+        "    return",
+        "self._stopped = True",
+        "if self._timer:",
+        "    self._timer.cancel()",
+        "    self._timer = None",
+        "for loop in self._loops:",
+        "    if loop.is_running():",
+        "        loop.call_soon_threadsafe(loop.stop)",
+        "self._loops.clear()",
+        "self._items = list(self._items) + [len(self._loops)]",
+        "os.path.exists('/tmp/x')",  # a metadata syscall: microseconds
+    )
+    assert rows(code) == []
+
+
+def test_a_wait_on_another_primitive_is_a_long_hold_named_in_the_message_and_evidence():
+    (found,) = lint(in_class("self._ready.wait()"))
+    assert found.row == 21
+    assert "`stop` holds it across `threading.Event.wait` (line 18)" in found.message
+    assert notes(found) == [(18, "`stop` holds it across `threading.Event.wait` (app.py:18)")]
+
+
+def test_a_blocking_call_in_a_section_keeps_the_finding():
+    (found,) = lint(in_class("time.sleep(1)"))
+    assert "`stop` holds it across `time.sleep` (line 18)" in found.message
+
+
+def test_a_blocking_helper_in_a_section_is_named_with_its_chain():
+    code = in_class("self._save()") + (
+        "\n    def _save(self):\n        with open('state', 'w') as f:\n            f.write('x')\n"
+    )
+    (found,) = lint(code)
+    assert "`stop` holds it across `self._save` (line 18) → `open` (line 26)" in found.message
+
+
+def test_a_call_of_unknown_effect_keeps_the_finding():
+    (found,) = lint(in_class("self._callback()"))
+    assert "`self._callback(...)`, a call of unknown effect" in found.message
+
+
+def test_a_known_wait_is_named_before_a_call_of_unknown_effect():
+    (found,) = lint(in_class("self._callback()", "self._ready.wait()"))
+    assert "`threading.Event.wait` (line 19)" in found.message
+
+
+def test_an_await_under_the_lock_in_the_coroutine_itself_is_a_long_hold():
+    code = in_class("pass").replace(
+        "            if self._stopped:\n                return",
+        "            await asyncio.sleep(0)",
+    )
+    (found,) = lint(code)
+    assert "`run` holds it across an `await` (line 22)" in found.message
+
+
+def test_a_heavy_loop_in_a_section_is_a_long_hold():
+    (found,) = lint(in_class("for i in range(10_000_000):", "    self._items.append(i * i)"))
+    assert "holds it across a loop over range(10,000,000) (line 18)" in found.message
+
+
+def test_lazy_initialisation_waits_once_and_does_not_make_a_section_long():
+    code = in_class(
+        "if self._timer is None:",
+        "    self._timer = time.sleep(1)",
+    )
+    assert rows(code) == []
+
+
+def test_a_public_lock_attribute_may_be_held_by_other_modules():
+    assert rows(in_class("pass").replace("self._lock", "self.lock")) == [21]
+
+
+def test_a_lock_passed_in_is_shared_with_code_out_of_sight():
+    code = in_class("pass").replace(
+        "def __init__(self):\n        self._lock = threading.Lock()",
+        "def __init__(self, lock: threading.Lock):\n        self._lock = lock",
+    )
+    assert rows(code) == [21]
+
+
+def test_a_lock_handed_on_to_a_condition_or_a_call_is_out_of_sight():
+    handed = "\n    def cond(self):\n        return threading.Condition(self._lock)\n"
+    code = in_class("pass") + handed
+    assert rows(code) == [21]
+
+
+def test_a_lock_used_on_another_receiver_or_by_a_subclass_is_out_of_sight():
+    other = in_class("pass") + "\n\ndef peek(s):\n    with s._lock:\n        time.sleep(1)\n"
+    assert rows(other) == [21]
+    sub = in_class("pass") + (
+        "\n\nclass Slow(Scheduler):\n    def work(self):\n        with self._lock:\n"
+        "            time.sleep(1)\n"
+    )
+    assert rows(sub) == [21]
+
+
+def test_acquire_paired_with_release_in_a_finally_is_a_section():
+    code = """\
+    import threading
+    import time
+
+    _lock = threading.Lock()
+    _items = []
+
+    def add(item):
+        _lock.acquire()
+        try:
+            _items.append(item)
+            {extra}
+        finally:
+            _lock.release()
+
+    async def snapshot():
+        _lock.acquire()
+        items = list(_items)
+        _lock.release()
+        return items
+    """
+    assert rows(code.format(extra="pass")) == []
+    (found,) = lint(code.format(extra="time.sleep(1)"))
+    assert found.row == 16 and "`add` holds it across `time.sleep` (line 11)" in found.message
+
+
+def test_an_acquire_whose_release_is_out_of_sight_keeps_the_finding():
+    code = """\
+    import threading
+
+    _lock = threading.Lock()
+
+    def take():
+        _lock.acquire()
+
+    def give():
+        _lock.release()
+
+    async def f():
+        with _lock:
+            pass
+    """
+    assert rows(code) == [12]
+
+
+def test_a_public_module_global_may_be_taken_by_other_modules():
+    code = """\
+    import threading
+
+    lock = threading.Lock()
+
+    async def f():
+        with lock:
+            pass
+    """
+    assert rows(code) == [6]
+
+
+def test_a_local_lock_shared_with_a_thread_through_a_closure_is_judged_by_its_sections():
+    code = """\
+    import threading
+    import time
+
+    async def f():
+        lock = threading.Lock()
+        done = []
+
+        def work():
+            with lock:
+                done.append(1)
+                {extra}
+
+        threading.Thread(target=work).start()
+        with lock:
+            return list(done)
+    """
+    assert rows(code.format(extra="pass")) == []
+    assert rows(code.format(extra="time.sleep(1)")) == [14]
+
+
+def test_an_rlock_entered_again_in_its_own_section_is_not_another_wait():
+    code = """\
+    import threading
+
+    class Registry:
+        def __init__(self):
+            self._lock = threading.RLock()
+            self._items = {}
+
+        def add(self, key, value):
+            with self._lock:
+                with self._lock:
+                    self._items[key] = value
+
+        async def get(self, key):
+            with self._lock:
+                return self._items.get(key)
+    """
+    assert rows(code) == []
+
+
+def test_a_semaphore_or_a_condition_is_a_wait_by_nature_and_stays_reported():
+    code = """\
+    import threading
+
+    class Pool:
+        def __init__(self):
+            self._slots = threading.Semaphore(4)
+            self._cond = threading.Condition()
+
+        async def take(self):
+            with self._slots:
+                pass
+            with self._cond:
+                pass
+    """
+    assert rows(code) == [9, 11]
+
+
+def test_standard_library_calls_the_knowledge_does_not_list_and_project_classes_are_short():
+    code = (
+        in_class(
+            "self._items.append(Entry(time.monotonic()))",
+            "self._loops = [asyncio.new_event_loop()]",
+        )
+        + "\n\nclass Entry:\n    pass\n"
+    )
+    assert rows(code) == []
+
+
+def test_another_librarys_unlisted_call_may_wait_and_keeps_the_finding():
+    code = "import paho.mqtt.client as mqtt\n" + in_class("mqtt.Client().publish('t', 'x')")
+    (found,) = lint(code)
+    assert "a call of unknown effect" in found.message
+
+
+def test_a_cpu_heavy_call_in_a_section_is_a_long_hold():
+    (found,) = lint(in_class("math.factorial(100_000)").replace("import os", "import math"))
+    assert "`math.factorial`, CPU-heavy (line 18)" in found.message
+
+
+def test_a_public_lock_held_long_in_sight_says_where():
+    code = in_class("self._ready.wait()").replace("self._lock", "self.lock")
+    (found,) = lint(code)
+    assert "`stop` holds it across `threading.Event.wait` (line 18)" in found.message
+
+
+def test_an_async_with_under_a_thread_lock_is_a_long_hold():
+    code = in_class("pass").replace(
+        "            if self._stopped:\n                return",
+        "            async with asyncio.Lock():\n                pass",
+    )
+    (found,) = lint(code)
+    assert "`run` holds it across `async with asyncio.Lock():` (line 22)" in found.message
