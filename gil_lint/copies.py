@@ -7,7 +7,10 @@ and lists the others as its evidence ("the same code"), counted in its message: 
 report stays one line per thing to decide, and no place is lost.
 
 Two findings are copies when they have the same code and message and the reported code
-is the same text (whitespace aside). Each is filtered by its own ``# noqa`` and baseline
+is the same text (whitespace aside). The counts a finding's own grouping adds to its
+message ("(and in 2 more places here)", "(1 more blocking call in this function)") do not
+count: ``asyncio.create_task(inner_call())`` dropped once in one module and three times in
+another is one mistake. Each is filtered by its own ``# noqa`` and baseline
 before it is grouped, and ``--fix`` fixes every copy. The language server reports each
 file on its own, as the editor shows one file at a time.
 """
@@ -15,6 +18,7 @@ file on its own, as the editor shows one file at a time.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
@@ -26,6 +30,10 @@ from gil_lint.diagnostics import (
     Evidence,
 )
 from gil_lint.text import split_lines
+
+# the counts in-module grouping appends to a message: "(and in 2 more places here)",
+# "(1 more blocking call in this function; 3 more call sites in this module reach it)"
+_COUNTS = re.compile(r"(?: \((?:and in )?\d+ more [^()]*\))+$")
 
 _ENGINE = frozenset({SYNTAX_ERROR, FILE_ERROR, INTERNAL_ERROR})
 
@@ -52,10 +60,11 @@ def group_copies(
 
     first: dict[tuple[str, str, str], int] = {}  # (code, message, text) → its index in out
     copies: dict[int, int] = {}  # index in out → copies joined to it
+    messages: dict[int, str] = {}  # index in out → its message before the first copy
     out: list[Diagnostic] = []
     for d in diagnostics:
         text = None if d.code in _ENGINE else reported_text(d)
-        key = (d.code, d.message, text) if text is not None else None
+        key = (d.code, _COUNTS.sub("", d.message), text) if text is not None else None
         if key is None or key not in first:
             if key is not None:
                 first[key] = len(out)
@@ -64,6 +73,8 @@ def group_copies(
         index = first[key]
         more = copies[index] = copies.get(index, 0) + 1
         original = out[index]
+        if more == 1:
+            messages[index] = original.message
         where = Evidence(
             f"the same code ({os.path.basename(d.path)}:{d.row})", d.path, d.row, d.col
         )
@@ -71,6 +82,6 @@ def group_copies(
         out[index] = replace(
             original,
             evidence=(*original.evidence, where),
-            message=f"{d.message} (the same code in {more} more {places})",
+            message=f"{messages[index]} (the same code in {more} more {places})",
         )
     return out

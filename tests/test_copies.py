@@ -104,3 +104,19 @@ def test_a_multi_line_range_is_compared_whitespace_aside():
     }
     out = group_copies([d("a.py"), d("b.py"), d("c.py")], sources.get)
     assert [(x.path, len(x.evidence)) for x in out] == [("a.py", 1), ("b.py", 0)]
+
+
+def test_the_counts_of_a_findings_own_grouping_do_not_make_it_another_mistake():
+    def d(path: str, message: str, row: int) -> Diagnostic:
+        return Diagnostic("GIL402", "n", message, path, row, 1, row, 4)
+
+    base = "The task from `asyncio.create_task` is not kept"
+    sources = {"a.py": "abc\nabc\n", "b.py": "abc\n"}
+    out = group_copies(
+        [d("a.py", f"{base} (and in 1 more place here)", 1), d("b.py", base, 1)], sources.get
+    )
+    (first,) = out
+    assert first.message == f"{base} (and in 1 more place here) (the same code in 1 more place)"
+    # text after the counts is not a count: another message
+    other = group_copies([d("a.py", f"{base} (see docs)", 1), d("b.py", base, 1)], sources.get)
+    assert len(other) == 2
