@@ -153,6 +153,38 @@ def test_a_modules_blocking_file_calls_are_one_finding_per_code():
     ]
 
 
+def test_a_modules_file_work_is_reported_where_it_runs_often_not_at_start_up():
+    found = lint(
+        """\
+        import json
+        def read_config(p):
+            with open(p) as f:
+                return json.load(f)
+        class Client:
+            async def _start(self):
+                for p in self.paths:
+                    self.cfg = read_config(p)
+            async def close(self):
+                for p in self.paths:
+                    open(p, "w").close()
+            async def upload(self, path):
+                with open(path, "rb") as f:
+                    return await self.send(f.read())
+            async def again(self, p):
+                self.cfg = read_config(p)
+        """
+    )
+    # `_start` and `close` come first in the file, but `upload` runs per call: it is the
+    # finding, and the start-up and shutdown places are its evidence
+    assert where(found) == [(13, "GIL203")]
+    assert found[0].message.endswith(
+        "(2 more in other functions of this module; 1 more call site in this module reaches it)"
+    )
+    rows = [row for row, _ in notes(found[0])]
+    assert rows[0] == 14  # the read of the file opened here
+    assert {8, 11, 16} <= set(rows)
+
+
 def test_a_handle_not_opened_in_this_function_is_reported_where_it_is_read():
     found = lint(
         """\

@@ -4,6 +4,7 @@ GIL208)."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -88,6 +89,11 @@ def _thread_affine(node: ast.AST) -> bool:
     )
 
 
+# kinds of place joined to a finding, as its message counts them
+_SITES = "call site{s} in this module reach{es} it"
+_ELSEWHERE = "in other functions of this module"
+
+
 class BlockingCallRule(Rule):
     """Reports calls whose qualified name is in one blocking category, made on the event loop."""
 
@@ -107,12 +113,15 @@ class BlockingCallRule(Rule):
         # (callee, call, index of its diagnostic) of each call reported in this module: a
         # fallback that repeats one in an `except` is evidence on it, not a second finding
         self._reported: list[tuple[str, ast.AST, int]] = []
-        # the blocking call at the end of a helper chain → the finding reported for it here
-        # and its message as first written: one root cause is one finding per module
-        self._roots: dict[tuple[str, int, int], tuple[int, str]] = {}
-        # ONE_PER_MODULE: the module's first finding, its message as first written, and the
-        # function it is in: one module doing its file work on the loop is one problem
-        self._first_here: tuple[int, str, int] | None = None
+        # the blocking call at the end of a helper chain → the finding reported for it here:
+        # one root cause is one finding per module
+        self._roots: dict[tuple[str, int, int], int] = {}
+        # ONE_PER_MODULE: the module's finding, the function it is in, whether that function
+        # is a start-up or shutdown one, and how its place reads as evidence ("also `open`
+        # in `load()`"): one module doing its file work on the loop is one problem
+        self._first_here: tuple[int, int, bool, str] | None = None
+        # finding → its message as first written
+        self._base: dict[int, str] = {}
         # finding → kind of place → how many places are joined to it
         self._joined: dict[int, dict[str, int]] = {}
 
@@ -139,7 +148,7 @@ class BlockingCallRule(Rule):
             return
         self.report_blocking(node, name)
         self._remember(node, name)
-        self._note_first_here(len(ctx.diagnostics) - 1, ctx.diagnostics[-1].message)
+        self._note_first_here(f"`{display_name(name)}`")
 
     def _not_iterated_here(self, node: ast.Call, name: str) -> bool:
         """A lazy iterator does its I/O as it is consumed: made here but iterated elsewhere —
@@ -290,7 +299,7 @@ class BlockingCallRule(Rule):
         if self._joins_module_finding(node, name):
             # later callers of this helper join the same finding
             assert self._first_here is not None
-            self._roots[root_key] = self._first_here[:2]
+            self._roots[root_key] = self._first_here[0]
             return
         advice, fix = self._helper_advice(node, verb, chain)
         message = (
@@ -299,8 +308,8 @@ class BlockingCallRule(Rule):
         )
         self.report(node, message, evidence=steps, fix=fix)
         self._remember(node, name)
-        self._roots[root_key] = (len(ctx.diagnostics) - 1, message)
-        self._note_first_here(*self._roots[root_key])
+        self._roots[root_key] = len(ctx.diagnostics) - 1
+        self._note_first_here(f"`{ctx.segment(node.func)}`")
 
     def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
         """The summary that blocks when ``node`` runs here, and how this code runs it:
@@ -368,55 +377,105 @@ class BlockingCallRule(Rule):
         is the finding; later ones become its evidence and are counted in its message."""
         ctx = self.ctx
         root = chain[-1]
-        found = self._roots.get((root.path, root.row, root.col_offset))
-        if found is None:
+        index = self._roots.get((root.path, root.row, root.col_offset))
+        if index is None:
             return False
-        index, message = found
         function = ctx.enclosing_function()
         fname = function.qualname.rpartition(".")[2] if function else "?"
         also = ctx.evidence_at(
             node, f"also reached from `{fname}()` through `{ctx.segment(node.func)}`"
         )
-        self._join(index, message, also, "call site{s} in this module reach{es} it")
+        self._join(index, also, _SITES)
         return True
 
-    def _note_first_here(self, index: int, message: str) -> None:
-        """The finding just reported: the module's first, if this rule groups by module."""
-        function = self.ctx.enclosing_function()
-        if self.ONE_PER_MODULE and self._first_here is None and function is not None:
-            self._first_here = (index, message, id(function.node))
+    def _note_first_here(self, shown: str) -> None:
+        """The finding just reported on ``shown`` (a call, as evidence text): the module's
+        finding, if this rule groups by module and it is the first — or the first outside
+        start-up and shutdown code, which then takes the earlier one in: a module's file
+        work is reported where it runs often, not at a `start()` that happened to come
+        first in the file."""
+        ctx = self.ctx
+        index = len(ctx.diagnostics) - 1
+        self._base[index] = ctx.diagnostics[index].message
+        function = ctx.enclosing_function()
+        if not self.ONE_PER_MODULE or function is None:
+            return
+        cold = ctx.lifecycle.phase(function.node) in ("startup", "shutdown")
+        here = f"also {shown} in `{function.qualname.rpartition('.')[2]}()`"
+        if self._first_here is None:
+            self._first_here = (index, id(function.node), cold, here)
+            return
+        first, _, first_cold, first_shown = self._first_here
+        if first_cold and not cold:
+            self._adopt(first, index, first_shown)
+            self._first_here = (first, id(function.node), False, here)
+
+    def _adopt(self, first: int, index: int, shown: str) -> None:
+        """The finding at ``index`` (the last) replaces the one at ``first``, whose place and
+        evidence become its evidence."""
+        ctx = self.ctx
+        found = ctx.diagnostics.pop()
+        earlier = ctx.diagnostics[first]
+        where = Evidence(
+            f"{shown} ({os.path.basename(earlier.path)}:{earlier.row})",
+            earlier.path,
+            earlier.row,
+            earlier.col,
+        )
+        ctx.diagnostics[first] = replace(
+            found, evidence=(*found.evidence, where, *earlier.evidence)
+        )
+        self._base[first] = self._base.pop(index)
+        counts = self._joined.pop(first, {})
+        sites = counts.pop(_SITES, 0)
+        self._joined[first] = {_ELSEWHERE: 1 + sum(counts.values())}
+        if sites:
+            self._joined[first][_SITES] = sites
+        self._recount(first)
+        self._reported = [(n, c, first if i == index else i) for n, c, i in self._reported]
+        self._roots = {k: first if i == index else i for k, i in self._roots.items()}
 
     def _joins_module_finding(self, node: ast.Call, name: str) -> bool:
         """A module that reads a file here, writes one there and copies a third elsewhere
-        does its file work on the loop: one finding (the first call), the others its
-        evidence; the fix is one decision (thread calls or aiofiles throughout)."""
+        does its file work on the loop: one finding (the first call outside start-up and
+        shutdown code, else the first), the others its evidence; the fix is one decision
+        (thread calls or aiofiles throughout)."""
         ctx = self.ctx
         function = ctx.enclosing_function()
         if self._first_here is None or function is None:
             return False
-        index, message, first_function = self._first_here
+        index, first_function, cold, _ = self._first_here
+        if cold and ctx.lifecycle.phase(function.node) not in ("startup", "shutdown"):
+            return False  # reported, it takes the start-up finding in (_note_first_here)
         shown = f"also `{display_name(name)}`"
         if id(function.node) == first_function:
             what = "blocking call{s} in this function"
         else:
             shown += f" in `{function.qualname.rpartition('.')[2]}()`"
-            what = "in other functions of this module"
-        self._join(index, message, ctx.evidence_at(node, shown), what)
+            what = _ELSEWHERE
+        self._join(index, ctx.evidence_at(node, shown), what)
         for use in self._file_uses(node):  # the reads and writes of a file opened here
             if all((e.row, e.col) != (use.row, use.col) for e in ctx.diagnostics[index].evidence):
                 ctx.join_evidence(index, use)
         return True
 
-    def _join(self, index: int, message: str, also: Evidence, what: str) -> None:
+    def _join(self, index: int, also: Evidence, what: str) -> None:
         """Add ``also`` to the finding at ``index``; its message counts the joined places,
         each kind of place in its own words."""
         counts = self._joined.setdefault(index, {})
         counts[what] = counts.get(what, 0) + 1
+        self.ctx.join_evidence(index, also)
+        self._recount(index)
+
+    def _recount(self, index: int) -> None:
+        """The finding's message as first written, then the places joined to it."""
         parts = []
-        for kind, more in counts.items():
+        for kind, more in self._joined.get(index, {}).items():
             plural = {"s": "" if more == 1 else "s", "es": "es" if more == 1 else ""}
             parts.append(f"{more} more {kind.format(**plural)}")
-        self.ctx.join_evidence(index, also, f"{message} ({'; '.join(parts)})")
+        found = self.ctx.diagnostics[index]
+        message = f"{self._base[index]} ({'; '.join(parts)})" if parts else self._base[index]
+        self.ctx.diagnostics[index] = replace(found, message=message)
 
     def _remember(self, node: ast.Call, name: str) -> None:
         """Note the finding just reported on ``node``, a call of ``name``."""

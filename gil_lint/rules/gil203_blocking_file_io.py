@@ -31,7 +31,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
     comes from elsewhere (a parameter, an attribute) is reported where it is
     read. A fallback that repeats the call in the `except` (or `else`) of its
     `try` is related information on the first call, not a second finding.
-    A module's file work on the event loop is one finding, on the first call:
+    A module's file work on the event loop is one finding, on the first call
+    outside start-up and shutdown functions (else the first):
     the other calls, in the same coroutine or in others, are its related
     information and counted in its message — moving the file work off the loop
     (thread calls or aiofiles) is one decision for the module.
