@@ -21,7 +21,9 @@ LISTENERS = dedent(
         def _on_notify(self, cb, pid, channel):
             asyncio.ensure_future(cb.cb(self, pid, channel))
         def _on_close(self):
-            asyncio.create_task(self.close())
+            asyncio.create_task(self.notify_closed())
+        def _on_error(self):
+            asyncio.create_task(self._close())  # a task that closes: not reported
     """
 )
 
@@ -34,7 +36,7 @@ def test_the_tasks_a_module_drops_are_one_finding():
     assert [(e.row, e.message) for e in first.evidence] == [
         (6, "also `cb.cb` dropped (c.py:6)"),
         (8, "also `cb.cb` dropped (c.py:8)"),
-        (10, "also `self.close` dropped (c.py:10)"),
+        (10, "also `self.notify_closed` dropped (c.py:10)"),
     ]
     # the one fix wraps every place
     assert first.fix is not None
@@ -46,6 +48,6 @@ def test_the_unsafe_fix_keeps_every_task_at_once():
     out = result.source
     ast.parse(out)
     assert out.count("_keep_task(asyncio.ensure_future(cb.cb(") == 3
-    assert "_keep_task(asyncio.create_task(self.close()))" in out
+    assert "_keep_task(asyncio.create_task(self.notify_closed()))" in out
     assert [d for d in lint_source(out, "c.py", Settings()) if d.code == "GIL402"] == []
     assert len(result.applied) == 1  # one finding, one fix

@@ -331,7 +331,7 @@ def test_shutdown_names_are_extendable() -> None:
     code = """\
         import asyncio
         def retire(conn):
-            asyncio.ensure_future(conn.close())
+            asyncio.ensure_future(conn.drain())
         """
     assert where(lint(code)) == [(3, "GIL402")]
     mine = Settings(select=("ALL",), knowledge=(("shutdown-functions", ("retire*",)),))

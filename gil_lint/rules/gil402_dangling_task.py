@@ -60,8 +60,10 @@ class DanglingTask(Rule):
     parameter), in a function that ends with `sys.exit()`, and in what only such code
     calls; and in a shutdown function (`close`,
     `close_*`, `aclose`, `shutdown`, `stop`, `connection_lost`, `__aexit__`, ...; the
-    `shutdown-functions` knowledge) and the private helpers only it calls. Nothing waits
-    for such a task, and the object or the program is ending anyway. A task dropped in
+    `shutdown-functions` knowledge) and the private helpers only it calls; and a task
+    that runs such a function itself (`create_task(self._close(...))` after a protocol
+    error). Nothing waits for such a task, and the object or the program is ending
+    anyway. A task dropped in
     `start()` is still reported: that is where a long-running task goes missing.
 
     ## Fix safety
@@ -77,6 +79,9 @@ class DanglingTask(Rule):
     TRIGGERS = (b"create_task", b"ensure_future")
     VALID = [
         "import asyncio\nasync def f(c):\n    t = asyncio.create_task(c)\n    await t\n",
+        # a task that closes something: the object is going away
+        "import asyncio\nclass C:\n    def on_error(self):\n"
+        "        asyncio.create_task(self._close(failed=True))\n",
         "import asyncio\nasync def f(c):\n    async with asyncio.TaskGroup() as tg:\n"
         "        tg.create_task(c)\n",
         "import asyncio\nasync def f(c):\n    return asyncio.ensure_future(c)\n",
@@ -157,6 +162,9 @@ class DanglingTask(Rule):
         function = ctx.enclosing_function()
         if ctx.lifecycle.phase(function.node if function is not None else None) in _ENDING:
             return  # the object or the program is going away: nothing waits for the task
+        runs = _task_function(ctx, call)
+        if runs is not None and runs.rpartition(".")[2] in ctx.knowledge.lifecycle.shutdown:
+            return  # the task closes something: nothing waits for its end either
         if self._first is not None:
             self._join(call)
             return
