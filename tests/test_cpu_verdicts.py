@@ -2,6 +2,8 @@
 
 - A ``range`` inside a loop over data walks each item's span: as big as the data, whose
   size is unknown. Only a range inside another range is numeric O(n²) work (GIL206).
+- A loop of unknown size that only stores into containers (``done[node] = False``) is
+  bookkeeping, not CPU work; a big one still is.
 - A loop of unknown size next to calls of unknown cost (a library's function, a method of
   an object nothing is known of) is not "CPU-bound pure Python": those calls may be the
   work (GIL101). Heavy evidence still counts.
@@ -138,9 +140,35 @@ def _row(source: str, text: str) -> int:
     return next(i for i, line in enumerate(source.splitlines(), 1) if text in line)
 
 
-def test_an_unsized_loop_alone_is_still_cpu_bound():
+def test_a_loop_that_only_stores_is_bookkeeping():
+    """``done[node] = False`` per item: no computing, whatever the size of the data."""
     source = textwrap.dedent(SESSION).format(imports="", calls="pass")
-    assert found(source) == [(_row(source, "threading.Thread"), "GIL101")]
+    assert found(source) == []
+
+
+def test_an_unsized_computing_loop_alone_is_still_cpu_bound():
+    assert found(
+        """
+        import threading
+        def checksum(data, out):
+            total = 0
+            for byte in data:
+                total = (total * 31 + byte) % 1_000_003
+            out[0] = total
+        def main(data, out):
+            threading.Thread(target=checksum, args=(data, out)).start()
+        """
+    ) == [(9, "GIL101")]
+
+
+def test_a_big_loop_that_only_stores_is_still_heavy():
+    assert found(
+        """
+        async def f(table):
+            for i in range(10**7):
+                table[i] = 0
+        """
+    ) == [(3, "GIL206")]
 
 
 def test_heavy_work_next_to_an_unknown_call_is_still_cpu_bound():

@@ -8,6 +8,7 @@ and the verifier.
 
 Heuristics (documented in the rules' docs; thresholds in the settings):
 - CPU evidence: a loop (``for``/``while``) doing arithmetic or container work
+  (storing alone, ``done[k] = False``, counts only in a loop known to be big)
   whose body calls only pure functions (builtins, ``math``, container methods,
   other CPU-bound or pure project functions) and does not await; loops over a
   literal ``range(N)`` with ``N < cpu-loop-min-iterations`` or a literal list
@@ -893,6 +894,9 @@ class Summaries:
         # as big as the data, whose size is unknown
         open_ranges: list[ast.For] = []
         first_cpu_call = len(facts.cpu)
+        # `computes`: compute other than the subscripts an assignment stores through
+        computes = False
+        stored: set[int] = set()
         for node, inner in _walk_scoped([loop], scope, module, stop_at_loops=False):
             if isinstance(node, ast.Call):
                 classes.add(self._call(node, inner, module, depth, facts))
@@ -914,6 +918,9 @@ class Summaries:
             elif isinstance(node, _COMPUTE):
                 compute = True
                 arithmetic = arithmetic or isinstance(node, (ast.BinOp, ast.AugAssign))
+                computes = computes or id(node) not in stored
+            elif isinstance(node, (ast.Assign, ast.Delete)):
+                stored.update(_target_chains(node))
         if isinstance(loop, ast.For):
             iter_type = module.resolver.qualname(loop.iter, scope)
             if iter_type in ("io.TextIOWrapper", "socket.socket", "sqlite3.Cursor"):
@@ -955,7 +962,9 @@ class Summaries:
             why = why or f"nested loops over a `range` at line {line}"
         if awaits or classes & {"io", "release", "unknown"}:
             return False
-        if compute or "cpu" in classes:
+        # unsized, a loop that only stores into containers (`done[node] = False`) is
+        # bookkeeping; a big one (`for i in range(10**7): table[i] = 0`) is work
+        if (computes or (compute and why is not None)) or "cpu" in classes:
             heavy = why is not None
             step = self._step(module, loop, why or f"loop at line {line}")
             # the loop's chain goes on into the CPU-bound callee it calls, if any
@@ -1045,7 +1054,7 @@ def _verdict(name: str, facts: _Facts) -> Summary:
     if cpu and not facts.own_cpu and facts.unknown_calls:
         # CPU work only in a callee, next to calls we know nothing about: no verdict
         return Summary(name, "unknown", (), facts.blocking)
-    if cpu and not facts.heavy and facts.opaque:
+    if cpu and not facts.heavy and facts.opaque and not io and not rel:
         # a loop of unknown size next to calls of unknown cost (a loop that sets a flag per
         # node, then one that calls each node's device): nothing says the Python is what
         # takes the time
@@ -1143,6 +1152,17 @@ def _catches_query(handler: ast.ExceptHandler) -> bool:
     return handler.type is None or any(
         getattr(n, "id", getattr(n, "attr", None)) in _QUERY_GUARDS for n in ast.walk(handler.type)
     )
+
+
+def _target_chains(node: ast.Assign | ast.Delete) -> Iterator[int]:
+    """The subscripts ``a[i][j] = v`` (or ``del``) stores through: ``a[i][j]`` and
+    ``a[i]`` (their slices are not: ``a[i * 2] = v`` computes)."""
+    for target in node.targets:
+        for t in ast.walk(target) if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+            while isinstance(t, (ast.Subscript, ast.Attribute)):
+                if isinstance(t, ast.Subscript):
+                    yield id(t)
+                t = t.value
 
 
 def _nested_ranges(ranges: Sequence[ast.For]) -> bool:

@@ -41,7 +41,9 @@ class CpuBoundInThread(Rule):
     method of an object nothing is known of, in a loop or not): a function
     that marks each node pending, then asks each node's device for a reading,
     spends its time in those calls, not in the Python around them. Heavy
-    evidence (a big or nested range, a counting loop) still counts. A lambda is judged
+    evidence (a big or nested range, a counting loop) still counts. A loop of
+    unknown size that only stores into containers (`done[node] = False`) is
+    bookkeeping, not computing. A lambda is judged
     by its body (`target=lambda: sum(i * i for i in range(10**7))`).
 
     Loop sizes come from one size model shared with GIL206: constants are
