@@ -25,6 +25,10 @@ def codes(source: str) -> list[tuple[int, str]]:
 # Each case: a module whose last line is the call (inside `async def f`); the call must
 # not be reported, and neither a sync helper holding it and called from `async def g`.
 NON_BLOCKING = {
+    # the null device never waits and holds no data
+    "devnull": ("import os", 'open(os.devnull, "w")'),
+    "devnull-imported": ("from os import devnull as NULL", "open(NULL)"),
+    "devnull-constant": ("import os\nSILENT = os.devnull", "open(file=SILENT, mode='wb')"),
     "numerichost-keyword": (
         "import socket",
         "socket.getaddrinfo(host, 0, flags=socket.AI_NUMERICHOST)",
@@ -105,6 +109,9 @@ NON_BLOCKING = {
 
 BLOCKING = {
     "no-flags": ("import socket", "socket.getaddrinfo(host, 0)"),
+    # a path that is not the null device, or the null device's name as a string
+    "open-a-path": ("import os", "open(host)"),
+    "open-devnull-as-mode": ("import os", "open(host, os.devnull)"),
     # a timeout of 0 does not skip the name lookup (only the listed calls' timeouts count)
     "create-connection-timeout-0": ("import socket", "socket.create_connection(host, timeout=0)"),
     "other-flags": ("import socket", "socket.getaddrinfo(host, 0, flags=socket.AI_PASSIVE)"),
@@ -336,8 +343,9 @@ def test_every_form_names_a_blocking_call():
                 or form.done_guard
                 or form.empty_guard
                 or form.hosts
+                or form.names
             ), name
-            if form.values or form.flags:
+            if form.values or form.flags or form.names:
                 assert form.keyword is not None or form.position is not None, name
 
 

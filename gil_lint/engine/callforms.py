@@ -73,6 +73,12 @@ def _holds(
         return False
     if form.hosts:
         return local_host(arg, call, function, form.hosts)
+    if form.names:
+        return (
+            resolver is not None
+            and scope is not None
+            and names_value(arg, resolver, scope, form.names)
+        )
     if form.values:
         return isinstance(arg, ast.Constant) and any(
             type(arg.value) in (bool, int, float) and arg.value == v for v in form.values
@@ -122,6 +128,24 @@ def flag_names(expr: ast.expr, resolver: Resolver, scope: Scope, depth: int = 0)
         name = resolver.qualname(expr, scope)
         return frozenset([name]) if name else frozenset()
     return frozenset()
+
+
+def names_value(
+    expr: ast.expr, resolver: Resolver, scope: Scope, names: Sequence[str], depth: int = 0
+) -> bool:
+    """``expr`` is one of ``names`` (``os.devnull``, however ``os`` was imported), or a name
+    assigned once to one of them."""
+    if depth > _MAX_FLAG_DEPTH or not isinstance(expr, (ast.Name, ast.Attribute)):
+        return False
+    if isinstance(expr, ast.Name):
+        binding = resolver.lookup(expr.id, scope)
+        if binding is not None and binding.kind == "value":
+            return len(binding.values) == 1 and names_value(
+                binding.values[0], resolver, scope, names, depth + 1
+            )
+        if binding is not None and binding.kind != "import":
+            return False  # a parameter, a loop variable...
+    return resolver.qualname(expr, scope) in names
 
 
 # -- hosts: a name of the local machine, resolved from the hosts file at most --------------

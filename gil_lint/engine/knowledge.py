@@ -139,6 +139,9 @@ class ArgumentForm:
     # ... or is a host name among these (or a numeric address) written as a literal, or a
     # name an enclosing `if name == "localhost":` compared equal to one
     hosts: tuple[str, ...] = ()
+    # ... or names one of these values (qualified: `os.devnull`), directly or through a
+    # name assigned once
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 done_guard=bool(c.get("done_guard", False)),
                 empty_guard=bool(c.get("empty_guard", False)),
                 hosts=tuple(h.lower() for h in c.get("hosts", ())),
+                names=tuple(c.get("names", ())),
             )
             for c in conditions
         )

@@ -8,6 +8,7 @@ and the verifier.
 
 Heuristics (documented in the rules' docs; thresholds in the settings):
 - CPU evidence: a loop (``for``/``while``) doing arithmetic or container work
+  (storing alone, ``done[k] = False``, counts only in a loop known to be big)
   whose body calls only pure functions (builtins, ``math``, container methods,
   other CPU-bound or pure project functions) and does not await; loops over a
   literal ``range(N)`` with ``N < cpu-loop-min-iterations`` or a literal list
@@ -30,11 +31,17 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   in turn.
 - GIL-releasing evidence: calls in the GIL-releasing knowledge (hashlib,
   zlib/bz2/lzma, numpy/scipy/pandas, ...), including inside loops.
-- Unknown library calls are neither: a loop that calls one is not evidence.
+- Unknown library calls are neither: a loop that calls one is not evidence. A call
+  whose cost nothing tells (a library's function, a method of a receiver of unknown
+  type, not a method of what a blocking call returned) makes the summary ``opaque``,
+  itself and every caller: it may be the heavy part.
+- Nested loops: a ``range`` of unknown size inside another is heavy (O(n²)); a range
+  inside a loop over data walks each item's span and is as big as the data (unknown).
 - Verdict: only CPU evidence → ``cpu``; I/O and no CPU → ``io``; only
   GIL-releasing → ``releases-gil``; CPU together with I/O or GIL-releasing
-  work → ``mixed``; nothing → ``unknown``. Only ``cpu`` is ever reported as
-  CPU-bound.
+  work → ``mixed``; nothing → ``unknown``. CPU evidence that is not heavy next
+  to an opaque call → ``unknown``. Only ``cpu`` is ever reported as CPU-bound;
+  GIL303 reports ``io`` only when not opaque.
 """
 
 from __future__ import annotations
@@ -117,6 +124,10 @@ class Summary:
     # a helper's such file): where the reads happen is the caller's to say (one that hands
     # the file to ``anyio.wrap_file`` reads it in a worker thread)
     opens_only: bool = False
+    # calls (itself or through its helpers) a function whose cost nothing tells: a
+    # library's, or a method of a receiver of unknown type. That call may be the heavy part,
+    # so a verdict that needs the rest to dominate (an unsized CPU loop, I/O) is not given
+    opaque: bool = False
     # the signature, to match a call's arguments to parameters (``method``: bound, the
     # first parameter is the instance)
     arguments: ast.arguments | None = field(default=None, compare=False)
@@ -125,11 +136,12 @@ class Summary:
     @property
     def weight(self) -> Literal["heavy", "unsized"] | None:
         """The one verdict on CPU work every rule shares. ``heavy``: a loop of a known size
-        of at least cpu-loop-min-iterations (also through the arguments of a call), nested
-        loops over sizes not known to be small, a counting ``while``, numeric recursion,
-        known CPU-heavy calls. ``unsized``: computing loops over data of unknown size.
-        None: not CPU-bound (a loop of a known small size is no CPU evidence at all).
-        GIL101 reports both (threads serialize any CPU work); GIL206 only ``heavy``."""
+        of at least cpu-loop-min-iterations (also through the arguments of a call), a
+        ``range`` inside a ``range`` of sizes not known to be small, a counting ``while``,
+        numeric recursion, known CPU-heavy calls. ``unsized``: computing loops over data of
+        unknown size, in a function that calls nothing of unknown cost. None: not
+        CPU-bound (a loop of a known small size is no CPU evidence at all). GIL101 reports
+        both (threads serialize any CPU work); GIL206 only ``heavy``."""
         if self.kind != "cpu":
             return None
         return "heavy" if self.heavy else "unsized"
@@ -169,6 +181,8 @@ class _Facts:
     own_cpu: bool = False
     # calls outside loops to functions nothing is known about
     unknown_calls: int = 0
+    # a call, anywhere (in loops too, through helpers too), whose cost nothing tells
+    opaque: bool = False
     recursive_calls: int = 0
     # calls whose result is iterated or entered right away (see ``consumed_calls``)
     consumed: frozenset[ast.Call] = frozenset()
@@ -310,7 +324,7 @@ class Summaries:
                 return called
         facts = _Facts(consumed=consumed_calls([body]), scope=inner)
         self._body([body], inner, module, 0, facts)
-        summary = _verdict("lambda", facts)
+        summary = replace(_verdict("lambda", facts), opaque=facts.opaque)
         return summary if summary.kind != "unknown" else None
 
     def touches_loop(
@@ -511,6 +525,7 @@ class Summaries:
             blocking_guard=facts.guard or frozenset(),
             memoized=self._memoized(fn, fn_scope, module),
             opens_only=bool(facts.opened) and not facts.blocking_when,
+            opaque=facts.opaque,
             arguments=fn.args,
             method=_is_method(fn, fn_scope),
         )
@@ -759,6 +774,7 @@ class Summaries:
                 and not _queue_get(func.attr, call)
             ):
                 return "pure"
+            facts.opaque = facts.opaque or not self._on_io_result(func, scope, module)
             return "unknown"
         shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
         category = k.blocking_category(name)
@@ -788,6 +804,8 @@ class Summaries:
             return "unknown"  # `Thread.start` waits only for the thread to start: not followed
         callee = self.callee(name, module)
         if callee is None:
+            # a library's function, or a method of a class nothing is known of
+            facts.opaque = facts.opaque or not self._on_io_result(call.func, scope, module)
             return "unknown"
         callee_module, callee_fn = callee
         if isinstance(callee_fn, ast.AsyncFunctionDef):
@@ -811,6 +829,7 @@ class Summaries:
         if sub.generator and call not in facts.consumed:
             return "unknown"  # calling it only makes a generator: nothing runs yet
         link = self._step(module, call, f"`{_with_arguments(shown, call, env)}` (line {line})")
+        facts.opaque = facts.opaque or sub.opaque
         kind = self._absorb(sub, link, facts)
         if (sub.blocking or sub.blocking_when) and not facts.runs_once(call):
             opened = sub.opens_only and facts.returns(call)
@@ -818,6 +837,29 @@ class Summaries:
         if kind is not None:
             return kind
         return "pure" if _is_pure_function(callee_fn) else "unknown"
+
+    def _on_io_result(self, func: ast.expr, scope: Scope, module: ModuleInfo) -> bool:
+        """``func`` is a method of what a blocking call returned: ``requests.get(u).json()``,
+        ``r.raise_for_status()`` after ``r = requests.get(u)``, ``f.readlines()`` in ``with
+        open(p) as f:``. Handling the I/O's result costs what the I/O brought in."""
+        if not isinstance(func, ast.Attribute):
+            return False
+        root = func.value
+        while isinstance(root, ast.Attribute):
+            root = root.value  # `r.headers.get(...)`
+        values: Sequence[ast.expr] = [root]
+        if isinstance(root, ast.Name):
+            binding = module.resolver.lookup(root.id, scope)
+            if binding is None or binding.kind != "value" or not binding.values:
+                return False
+            values = binding.values
+        for value in values:
+            if not isinstance(value, ast.Call):
+                return False
+            name = module.resolver.qualname(value.func, scope)
+            if name is None or self.knowledge.blocking_category(name) is None:
+                return False
+        return True
 
     def _absorb(self, sub: Summary, link: Step, facts: _Facts) -> str | None:
         """Add what a callee's summary tells to the caller's facts, behind ``link`` (what
@@ -869,20 +911,27 @@ class Summaries:
         arithmetic = False
         # the sizes of the inner loops, None for one not known (a `while`, data, `range(i)`)
         inner_sizes: list[int | None] = []
-        # an inner `range` not known to be small: numeric O(n²) work
-        inner_range = False
+        # the `range` loops of the nest not known to be small (the outer one too): one
+        # inside another is numeric O(n²) work; a range inside a loop over data
+        # (`for gap in gaps: for pos in range(gap[0], gap[1])`) walks each item's span,
+        # as big as the data, whose size is unknown
+        open_ranges: list[ast.For] = []
         first_cpu_call = len(facts.cpu)
+        # `computes`: compute other than the subscripts an assignment stores through
+        computes = False
+        stored: set[int] = set()
         for node, inner in _walk_scoped([loop], scope, module, stop_at_loops=False):
             if isinstance(node, ast.Call):
                 classes.add(self._call(node, inner, module, depth, facts))
             elif isinstance(node, _LOOPS) and node is not loop:
                 n = self._size(node, inner, module, facts.env)[0]
                 inner_sizes.append(n)
-                inner_range = inner_range or (
+                if (
                     isinstance(node, ast.For)
                     and Sizes(module.resolver, inner).is_range(node.iter)
                     and (n is None or n >= self.min_loop_iterations)
-                )
+                ):
+                    open_ranges.append(node)
             elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
                 awaits = True
             elif isinstance(node, (ast.Yield, ast.YieldFrom)):
@@ -892,6 +941,9 @@ class Summaries:
             elif isinstance(node, _COMPUTE):
                 compute = True
                 arithmetic = arithmetic or isinstance(node, (ast.BinOp, ast.AugAssign))
+                computes = computes or id(node) not in stored
+            elif isinstance(node, (ast.Assign, ast.Delete)):
+                stored.update(_target_chains(node))
         if isinstance(loop, ast.For):
             iter_type = module.resolver.qualname(loop.iter, scope)
             if iter_type in ("io.TextIOWrapper", "socket.socket", "sqlite3.Cursor"):
@@ -899,6 +951,13 @@ class Summaries:
                 facts.io.append((self._step(module, loop, message),))
                 return False
         size, how = self._size(loop, scope, module, facts.env)
+        if (
+            isinstance(loop, ast.For)
+            and Sizes(module.resolver, scope, facts.env).is_range(loop.iter)
+            and (size is None or size >= self.min_loop_iterations)
+        ):
+            open_ranges.insert(0, loop)
+        inner_range = _nested_ranges(open_ranges)
         # `while True: yield n; n += 1`: each step waits for the consumer, and how many steps
         # it takes is the consumer's business, unless the range says it is big
         known_big = (size or 0) >= self.min_loop_iterations or (size is None and how is not None)
@@ -922,11 +981,13 @@ class Summaries:
         elif size is None and how is not None:
             why = f"loop over {how} at line {line}"  # range(n * 1_000_000)
         elif size is None and inner_range:
-            # O(n²): an inner range of unknown or big size in a loop of unknown size
+            # O(n²): a range of unknown or big size inside another, of unknown size
             why = why or f"nested loops over a `range` at line {line}"
         if awaits or classes & {"io", "release", "unknown"}:
             return False
-        if compute or "cpu" in classes:
+        # unsized, a loop that only stores into containers (`done[node] = False`) is
+        # bookkeeping; a big one (`for i in range(10**7): table[i] = 0`) is work
+        if (computes or (compute and why is not None)) or "cpu" in classes:
             heavy = why is not None
             step = self._step(module, loop, why or f"loop at line {line}")
             # the loop's chain goes on into the CPU-bound callee it calls, if any
@@ -1015,6 +1076,11 @@ def _verdict(name: str, facts: _Facts) -> Summary:
     cpu, io, rel = facts.cpu, facts.io, facts.releases
     if cpu and not facts.own_cpu and facts.unknown_calls:
         # CPU work only in a callee, next to calls we know nothing about: no verdict
+        return Summary(name, "unknown", (), facts.blocking)
+    if cpu and not facts.heavy and facts.opaque and not io and not rel:
+        # a loop of unknown size next to calls of unknown cost (a loop that sets a flag per
+        # node, then one that calls each node's device): nothing says the Python is what
+        # takes the time
         return Summary(name, "unknown", (), facts.blocking)
     if cpu and not io and not rel:
         return Summary(name, "cpu", _best(cpu), facts.blocking, facts.heavy)
@@ -1112,6 +1178,24 @@ def _catches_query(handler: ast.ExceptHandler) -> bool:
     return handler.type is None or any(
         getattr(n, "id", getattr(n, "attr", None)) in _QUERY_GUARDS for n in ast.walk(handler.type)
     )
+
+
+def _target_chains(node: ast.Assign | ast.Delete) -> Iterator[int]:
+    """The subscripts ``a[i][j] = v`` (or ``del``) stores through: ``a[i][j]`` and
+    ``a[i]`` (their slices are not: ``a[i * 2] = v`` computes)."""
+    for target in node.targets:
+        for t in ast.walk(target) if isinstance(target, (ast.Tuple, ast.List)) else [target]:
+            while isinstance(t, (ast.Subscript, ast.Attribute)):
+                if isinstance(t, ast.Subscript):
+                    yield id(t)
+                t = t.value
+
+
+def _nested_ranges(ranges: Sequence[ast.For]) -> bool:
+    """One of these ``range`` loops runs inside another (``for i in range(n): for j in
+    range(i)``), not only beside it or inside a loop over data."""
+    inside = {id(n) for outer in ranges for n in ast.walk(outer) if n is not outer}
+    return any(id(r) in inside for r in ranges)
 
 
 def _counter_driven(loop: ast.While) -> bool:

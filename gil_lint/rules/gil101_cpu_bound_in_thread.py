@@ -36,7 +36,14 @@ class CpuBoundInThread(Rule):
     container work that call nothing but pure functions, recursion, big
     comprehensions, known CPU-heavy calls. Work dominated by calls that release
     the GIL (numpy, hashlib, zlib, file and socket I/O, `time.sleep`) is not
-    CPU-bound; unknown library calls are not assumed to be. A lambda is judged
+    CPU-bound; unknown library calls are not assumed to be. A loop of unknown
+    size is not enough next to calls of unknown cost (a library's function, a
+    method of an object nothing is known of, in a loop or not): a function
+    that marks each node pending, then asks each node's device for a reading,
+    spends its time in those calls, not in the Python around them. Heavy
+    evidence (a big or nested range, a counting loop) still counts. A loop of
+    unknown size that only stores into containers (`done[node] = False`) is
+    bookkeeping, not computing. A lambda is judged
     by its body (`target=lambda: sum(i * i for i in range(10**7))`).
 
     Loop sizes come from one size model shared with GIL206: constants are
@@ -137,6 +144,12 @@ class CpuBoundInThread(Rule):
         "        list(pool.map(tally, [5, 6]))\n",
         "import threading\ndef walk(xs):\n    t = 0\n    for x in xs:\n        t += x * 2\n"
         "    return t\ndef main():\n    threading.Thread(target=walk, args=([1, 2],)).start()\n",
+        # bookkeeping around calls of unknown cost: the calls may be the work
+        "import threading\ndef request_all(session, devices):\n    for node in session.nodes:\n"
+        "        session.done[node] = False\n    for node in session.nodes:\n"
+        "        devices[node].request_fields(session, callback=session.on_fields)\n"
+        "def main(session, devices):\n"
+        "    threading.Thread(target=request_all, args=(session, devices)).start()\n",
         # a module constant sizes the loop too
         "import threading\nRETRIES = 5\ndef backoff():\n    t = 0\n    for i in range(RETRIES):\n"
         "        t += 2**i\n    return t\ndef main():\n    threading.Thread(target=backoff).start()\n",

@@ -23,12 +23,14 @@ class CpuBoundInAsync(Rule):
     constants (`range(10**7)`, `range(LIMIT)`) or by the arguments of the call
     (`crunch(50_000_000)` where `crunch` loops over `range(n)`), a range
     scaled by a big constant (`range(n * 1_000_000)`), nested ranges of unknown
-    size, a counting `while` loop, numeric recursion, known CPU-heavy calls.
+    size (a range in a range: `for i in range(n): for j in range(i)`), a
+    counting `while` loop, numeric recursion, known CPU-heavy calls.
     GIL101 also reports CPU work of unknown size in a thread; this rule asks
     for heavy evidence.
 
     A light loop over a list (`for item in items: total += item.price`), a
-    loop of a known small size, a loop that waits (`await`, a queue, I/O) and
+    range inside a loop over data (`for gap in gaps: for pos in range(gap[0],
+    gap[1])`: each item's span, as big as the data), a loop of a known small size, a loop that waits (`await`, a queue, I/O) and
     a generator loop that only yields (its work is its consumer's) are not
     reported.
 
@@ -89,6 +91,10 @@ class CpuBoundInAsync(Rule):
         "def is_pattern(name):\n    i = 0\n    while i < len(name):\n"
         "        if name[i] in '*?':\n            return True\n        i += 1\n    return False\n"
         "async def f(channel):\n    return is_pattern(channel)\n",
+        # a range inside a loop over data walks each item's span: as big as the data
+        "async def f(chunk):\n    seen = set()\n    for gap in chunk.gaps:\n"
+        "        for pos in range(gap[0], gap[1] + 1):\n            seen.add((chunk.tsn + pos) % 4096)\n"
+        "    return seen\n",
     ]
     INVALID = [
         Example(

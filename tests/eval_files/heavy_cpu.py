@@ -102,6 +102,23 @@ def driver():
     return tally(10**7)
 
 
+def request_all(session, devices):
+    # bookkeeping, then a loop of calls of unknown cost: those calls are the work
+    for node in session.nodes:
+        session.done[node] = False
+    for node in session.nodes:
+        devices[node].request_fields(session)
+
+
+def chatty_tally(n, log):
+    log.info("tallying")
+    total = 0
+    for i in range(n):
+        for j in range(i):
+            total += i * j
+    return total
+
+
 def driver_small():
     return tally(100)
 
@@ -129,6 +146,7 @@ def threads(data, urls):
     threading.Thread(target=lambda: sum(i * i for i in range(10**7))).start()  # error: GIL101
     threading.Thread(target=checksum, args=(data,)).start()  # error: GIL101
     Crunch().start()  # error: GIL101
+    threading.Thread(target=chatty_tally, args=(data, q)).start()  # error: GIL101
     with ThreadPoolExecutor() as pool:
         pool.submit(tally, LIMIT)  # error: GIL101
         list(pool.map(count_primes, [20_000] * 4))  # error: GIL101
@@ -142,6 +160,7 @@ def threads(data, urls):
     threading.Thread(target=poll, args=(q,)).start()
     threading.Thread(target=ticker).start()
     threading.Thread(target=fetch_all, args=(urls,)).start()
+    threading.Thread(target=request_all, args=(data, urls)).start()
     threading.Thread(target=lambda: sum(i * 2 for i in range(10))).start()
     Idle().start()
     with ThreadPoolExecutor() as pool:
@@ -181,6 +200,10 @@ async def handler(n, items, q):
     while i < n:  # error: GIL206
         i += 1
         total += i * i
+    for _row in items:  # error: GIL206
+        for a in range(n):
+            for b in range(a):
+                total += a * b
     # light, or waiting, or the consumer's work
     for attempt in attempts():
         if attempt > 3:
@@ -193,6 +216,9 @@ async def handler(n, items, q):
     small = crunch(10)
     for item in items:
         total += item
+    for gap in items:
+        for pos in range(gap[0], gap[1] + 1):
+            total += pos % 7
     while True:
         item = await q.get()
         total += item

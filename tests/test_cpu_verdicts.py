@@ -1,0 +1,257 @@
+"""CPU and I/O verdicts that must rest on evidence (issue #14, the held-out review).
+
+- A ``range`` inside a loop over data walks each item's span: as big as the data, whose
+  size is unknown. Only a range inside another range is numeric O(n²) work (GIL206).
+- A loop of unknown size that only stores into containers (``done[node] = False``) is
+  bookkeeping, not CPU work; a big one still is.
+- A loop of unknown size next to calls of unknown cost (a library's function, a method of
+  an object nothing is known of) is not "CPU-bound pure Python": those calls may be the
+  work (GIL101). Heavy evidence still counts.
+- A function is I/O-bound only if its I/O is all it is known to do: not when it also calls
+  what nothing is known of (GIL303). Methods of what the I/O returned (``r.json()``) are
+  the I/O's handling; opening ``os.devnull`` is no I/O at all.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from gil_lint.config import Settings
+from gil_lint.engine.lint import lint_source
+
+SETTINGS = Settings(select=("GIL101", "GIL206", "GIL303"), target_gil="enabled")
+
+
+def found(source: str) -> list[tuple[int, str]]:
+    diags = lint_source(textwrap.dedent(source), "mod.py", SETTINGS)
+    return sorted((d.row, d.code) for d in diags)
+
+
+# -- GIL206: nested ranges -------------------------------------------------------------------
+
+
+def test_a_range_over_each_items_span_is_not_heavy():
+    assert (
+        found(
+            """
+            async def on_sack(chunk):
+                seen = set()
+                for gap in chunk.gaps:
+                    for pos in range(gap[0], gap[1] + 1):
+                        seen.add((chunk.tsn + pos) % 4096)
+                return seen
+            """
+        )
+        == []
+    )
+
+
+def test_sibling_ranges_in_a_loop_over_data_are_not_heavy():
+    assert (
+        found(
+            """
+            async def f(rows, n):
+                t = 0
+                for row in rows:
+                    for i in range(n):
+                        t += i
+                    for j in range(n):
+                        t -= j
+                return t
+            """
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "nest",
+    [
+        # a range in a range: O(n²)
+        "for i in range(n):\n    for j in range(i):\n        t += i * j",
+        # a range in a range, both inside a loop over data
+        "for row in rows:\n    for i in range(n):\n"
+        "        for j in range(i):\n            t += i * j",
+    ],
+    ids=["range-in-range", "range-in-range-in-data"],
+)
+def test_a_range_inside_a_range_is_heavy(nest):
+    body = textwrap.indent(nest, "    ")
+    source = f"async def f(rows, n):\n    t = 0\n{body}\n    return t\n"
+    assert found(source) == [(3, "GIL206")]
+
+
+def test_a_helper_that_walks_spans_is_not_heavy_either():
+    assert (
+        found(
+            """
+            def covered(gaps):
+                seen = set()
+                for gap in gaps:
+                    for pos in range(gap[0], gap[1]):
+                        seen.add(pos * 2)
+                return seen
+            async def f(chunk):
+                return covered(chunk.gaps)
+            """
+        )
+        == []
+    )
+
+
+# -- GIL101: unsized loops next to calls of unknown cost ----------------------------------
+
+
+SESSION = """
+    import threading
+    {imports}
+    def request_all(session, devices):
+        for node in session.nodes:
+            session.done[node] = False
+        {calls}
+    def main(session, devices):
+        threading.Thread(target=request_all, args=(session, devices)).start()
+    """
+
+
+@pytest.mark.parametrize(
+    ("imports", "calls"),
+    [
+        # a method of an object nothing is known of, in a loop
+        ("", "for node in session.nodes:\n            devices[node].request_fields(node)"),
+        # a library's function, outside a loop
+        ("from devicelib import poll_all", "poll_all(devices)"),
+        # through a project helper that calls a library
+        (
+            "from devicelib import poll\ndef ask(d):\n    return poll(d)",
+            "ask(devices)",
+        ),
+    ],
+    ids=["method-in-loop", "library-call", "through-helper"],
+)
+def test_unsized_loop_next_to_unknown_calls_is_not_cpu_bound(imports, calls):
+    source = textwrap.dedent(SESSION).format(imports=imports, calls=calls)
+    assert found(source) == []
+
+
+def _row(source: str, text: str) -> int:
+    return next(i for i, line in enumerate(source.splitlines(), 1) if text in line)
+
+
+def test_a_loop_that_only_stores_is_bookkeeping():
+    """``done[node] = False`` per item: no computing, whatever the size of the data."""
+    source = textwrap.dedent(SESSION).format(imports="", calls="pass")
+    assert found(source) == []
+
+
+def test_an_unsized_computing_loop_alone_is_still_cpu_bound():
+    assert found(
+        """
+        import threading
+        def checksum(data, out):
+            total = 0
+            for byte in data:
+                total = (total * 31 + byte) % 1_000_003
+            out[0] = total
+        def main(data, out):
+            threading.Thread(target=checksum, args=(data, out)).start()
+        """
+    ) == [(9, "GIL101")]
+
+
+def test_a_big_loop_that_only_stores_is_still_heavy():
+    assert found(
+        """
+        async def f(table):
+            for i in range(10**7):
+                table[i] = 0
+        """
+    ) == [(3, "GIL206")]
+
+
+def test_heavy_work_next_to_an_unknown_call_is_still_cpu_bound():
+    assert found(
+        """
+        import threading
+        def crunch(n, log):
+            log.info("start")
+            t = 0
+            for i in range(n):
+                for j in range(i):
+                    t += i * j
+            return t
+        def main(n, log):
+            threading.Thread(target=crunch, args=(n, log)).start()
+        """
+    ) == [(11, "GIL101")]
+
+
+# -- GIL303: I/O-bound only when the I/O is all ------------------------------------------
+
+
+POOL = """
+    import contextlib, json, os
+    import requests
+    from concurrent.futures import ProcessPoolExecutor
+    {imports}
+    def job(arg):
+        {body}
+    def main(args):
+        with ProcessPoolExecutor() as ex:
+            return list(ex.map(job, args))
+    """
+
+
+def _pool(body: str, imports: str = "") -> tuple[list[tuple[int, str]], int]:
+    """The findings on ``job`` sent to a process pool, and the row of the ``map``."""
+    indented = "\n        ".join(body.splitlines())
+    imported = "\n    ".join(imports.splitlines())
+    source = textwrap.dedent(POOL.format(imports=imported, body=indented))
+    return found(source), _row(source, "ex.map")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return requests.get(arg).status_code",
+        # methods of what the I/O returned are its handling, not work of their own
+        "return requests.get(arg).json()",
+        "r = requests.get(arg)\nr.raise_for_status()\nreturn r.headers.get('etag')",
+        "with open(arg) as f:\n    return json.load(f)",
+    ],
+    ids=["attribute", "json-of-response", "methods-of-response", "json-load"],
+)
+def test_io_alone_is_io_bound(body):
+    diags, row = _pool(body)
+    assert diags == [(row, "GIL303")]
+
+
+@pytest.mark.parametrize(
+    ("imports", "body"),
+    [
+        # silencing a library call that does the work (a parse, a transform)
+        (
+            "from libcst.codemod import transform",
+            "with open(os.devnull, 'w') as null, contextlib.redirect_stderr(null):\n"
+            "    return transform(**arg)",
+        ),
+        # the library call is the work; the I/O is its input
+        ("from mylib import analyse", "return analyse(requests.get(arg).text)"),
+        # a method of an object nothing is known of
+        ("", "data = open(arg).read()\nreturn arg.parser.parse(data)"),
+        # through a project helper
+        (
+            "from mylib import analyse\ndef check(text):\n    return analyse(text)",
+            "return check(requests.get(arg).text)",
+        ),
+    ],
+    ids=["devnull-and-library", "library-on-io-result", "unknown-method", "through-helper"],
+)
+def test_io_next_to_unknown_calls_is_not_io_bound(imports, body):
+    assert _pool(body, imports)[0] == []
+
+
+def test_opening_devnull_is_no_io():
+    assert _pool("with open(os.devnull, 'w') as null:\n    return arg * 2")[0] == []
