@@ -185,6 +185,24 @@ def test_a_modules_file_work_is_reported_where_it_runs_often_not_at_start_up():
     assert {8, 11, 16} <= set(rows)
 
 
+def test_a_modules_file_work_is_reported_at_a_call_written_out_before_a_helper():
+    found = lint(
+        """\
+        def save_card(p, card):
+            with open(p, "w") as f:
+                f.write(card)
+        async def download_contact(p, card):
+            save_card(p, card)
+        async def download_file(p, chunks):
+            f = open(p, "wb")
+            async for chunk in chunks:
+                f.write(chunk)
+        """
+    )
+    assert where(found) == [(7, "GIL203")]
+    assert [row for row, _ in notes(found[0])] == [9, 5, 5, 2]
+
+
 def test_a_handle_not_opened_in_this_function_is_reported_where_it_is_read():
     found = lint(
         """\

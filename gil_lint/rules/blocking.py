@@ -16,7 +16,7 @@ from gil_lint.engine.callforms import expects_would_block, returns_immediately
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
-from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
+from gil_lint.engine.scopes import NESTED_SCOPES, Scope, walk_own
 from gil_lint.engine.summaries import (
     CONSUMER_NAMES,
     PASS_THROUGH_NAMES,
@@ -116,10 +116,10 @@ class BlockingCallRule(Rule):
         # the blocking call at the end of a helper chain → the finding reported for it here:
         # one root cause is one finding per module
         self._roots: dict[tuple[str, int, int], int] = {}
-        # ONE_PER_MODULE: the module's finding, the function it is in, whether that function
-        # is a start-up or shutdown one, and how its place reads as evidence ("also `open`
-        # in `load()`"): one module doing its file work on the loop is one problem
-        self._first_here: tuple[int, int, bool, str] | None = None
+        # ONE_PER_MODULE: the module's finding, the function it is in, its rank (_rank), and
+        # how its place reads as evidence ("also `open` in `load()`"): one module doing its
+        # file work on the loop is one problem
+        self._first_here: tuple[int, int, tuple[bool, bool], str] | None = None
         # finding → its message as first written
         self._base: dict[int, str] = {}
         # finding → kind of place → how many places are joined to it
@@ -144,11 +144,13 @@ class BlockingCallRule(Rule):
             return
         if self._runs_once(node) or self.one_off(node, category):
             return
-        if self._repeats_reported_call(node, name) or self._joins_module_finding(node, name):
+        if self._repeats_reported_call(node, name) or self._joins_module_finding(
+            node, name, chain=False
+        ):
             return
         self.report_blocking(node, name)
         self._remember(node, name)
-        self._note_first_here(f"`{display_name(name)}`")
+        self._note_first_here(f"`{display_name(name)}`", chain=False)
 
     def _not_iterated_here(self, node: ast.Call, name: str) -> bool:
         """A lazy iterator does its I/O as it is consumed: made here but iterated elsewhere —
@@ -296,7 +298,7 @@ class BlockingCallRule(Rule):
             return
         root = chain[-1]
         root_key = (root.path, root.row, root.col_offset)
-        if self._joins_module_finding(node, name):
+        if self._joins_module_finding(node, name, chain=True):
             # later callers of this helper join the same finding
             assert self._first_here is not None
             self._roots[root_key] = self._first_here[0]
@@ -309,7 +311,7 @@ class BlockingCallRule(Rule):
         self.report(node, message, evidence=steps, fix=fix)
         self._remember(node, name)
         self._roots[root_key] = len(ctx.diagnostics) - 1
-        self._note_first_here(f"`{ctx.segment(node.func)}`")
+        self._note_first_here(f"`{ctx.segment(node.func)}`", chain=True)
 
     def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
         """The summary that blocks when ``node`` runs here, and how this code runs it:
@@ -388,27 +390,33 @@ class BlockingCallRule(Rule):
         self._join(index, also, _SITES)
         return True
 
-    def _note_first_here(self, shown: str) -> None:
+    def _rank(self, function: Scope, chain: bool) -> tuple[bool, bool]:
+        """Which place of a module's file work shows it best, lowest first: a call in code
+        that runs often before one in a start-up or shutdown function, a call written in
+        the coroutine before one through a helper."""
+        return (self.ctx.lifecycle.phase(function.node) in ("startup", "shutdown"), chain)
+
+    def _note_first_here(self, shown: str, *, chain: bool) -> None:
         """The finding just reported on ``shown`` (a call, as evidence text): the module's
-        finding, if this rule groups by module and it is the first — or the first outside
-        start-up and shutdown code, which then takes the earlier one in: a module's file
-        work is reported where it runs often, not at a `start()` that happened to come
-        first in the file."""
+        finding, if this rule groups by module and it is the first — or it shows the file
+        work better than the first (_rank), which it then takes in: a module's file work
+        is reported where it runs often and is written out, not at a `start()` or a helper
+        call that happened to come first in the file."""
         ctx = self.ctx
         index = len(ctx.diagnostics) - 1
         self._base[index] = ctx.diagnostics[index].message
         function = ctx.enclosing_function()
         if not self.ONE_PER_MODULE or function is None:
             return
-        cold = ctx.lifecycle.phase(function.node) in ("startup", "shutdown")
+        rank = self._rank(function, chain)
         here = f"also {shown} in `{function.qualname.rpartition('.')[2]}()`"
         if self._first_here is None:
-            self._first_here = (index, id(function.node), cold, here)
+            self._first_here = (index, id(function.node), rank, here)
             return
-        first, _, first_cold, first_shown = self._first_here
-        if first_cold and not cold:
+        first, _, first_rank, first_shown = self._first_here
+        if rank < first_rank:
             self._adopt(first, index, first_shown)
-            self._first_here = (first, id(function.node), False, here)
+            self._first_here = (first, id(function.node), rank, here)
 
     def _adopt(self, first: int, index: int, shown: str) -> None:
         """The finding at ``index`` (the last) replaces the one at ``first``, whose place and
@@ -435,7 +443,7 @@ class BlockingCallRule(Rule):
         self._reported = [(n, c, first if i == index else i) for n, c, i in self._reported]
         self._roots = {k: first if i == index else i for k, i in self._roots.items()}
 
-    def _joins_module_finding(self, node: ast.Call, name: str) -> bool:
+    def _joins_module_finding(self, node: ast.Call, name: str, *, chain: bool) -> bool:
         """A module that reads a file here, writes one there and copies a third elsewhere
         does its file work on the loop: one finding (the first call outside start-up and
         shutdown code, else the first), the others its evidence; the fix is one decision
@@ -444,9 +452,9 @@ class BlockingCallRule(Rule):
         function = ctx.enclosing_function()
         if self._first_here is None or function is None:
             return False
-        index, first_function, cold, _ = self._first_here
-        if cold and ctx.lifecycle.phase(function.node) not in ("startup", "shutdown"):
-            return False  # reported, it takes the start-up finding in (_note_first_here)
+        index, first_function, rank, _ = self._first_here
+        if self._rank(function, chain) < rank:
+            return False  # reported, it takes the first finding in (_note_first_here)
         shown = f"also `{display_name(name)}`"
         if id(function.node) == first_function:
             what = "blocking call{s} in this function"

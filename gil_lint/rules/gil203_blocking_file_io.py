@@ -32,7 +32,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
     read. A fallback that repeats the call in the `except` (or `else`) of its
     `try` is related information on the first call, not a second finding.
     A module's file work on the event loop is one finding, on the first call
-    outside start-up and shutdown functions (else the first):
+    written out in a coroutine that runs often (before one through a helper,
+    before one in a start-up or shutdown function):
     the other calls, in the same coroutine or in others, are its related
     information and counted in its message — moving the file work off the loop
     (thread calls or aiofiles) is one decision for the module.
