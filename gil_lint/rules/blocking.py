@@ -107,6 +107,9 @@ class BlockingCallRule(Rule):
     # aiofiles) throughout. A sleep or a subprocess call has an async counterpart of its
     # own, so each stays its own finding.
     ONE_PER_MODULE: ClassVar[bool] = False
+    # a wait that is the shutdown itself (joining a thread, an executor's shutdown, a
+    # teardown lock) is not reported in a shutdown function (`close`, `teardown`, ...)
+    QUIET_AT_SHUTDOWN: ClassVar[bool] = False
 
     def __init__(self, ctx: ModuleContext) -> None:
         super().__init__(ctx)
@@ -196,7 +199,7 @@ class BlockingCallRule(Rule):
         ctx = self.ctx
         function = ctx.enclosing_function()
         phase = ctx.lifecycle.phase(function.node if function is not None else None)
-        if phase == "once":
+        if phase == "once" or (phase == "shutdown" and self.QUIET_AT_SHUTDOWN):
             return True
         return (
             phase == "startup"

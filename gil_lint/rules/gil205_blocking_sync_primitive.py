@@ -55,8 +55,11 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
 
     A call in code that runs once is not reported: in a one-off callback (`__del__`,
     a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
-    only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
-    function still is: it holds the loop while other work may be waiting.
+    only such code calls (`engine/lifecycle.py`); nor in a shutdown function
+    (`close`, `aclose`, `teardown`, `stop`, ...: the `shutdown-functions`
+    knowledge), where waiting for threads, an executor or a teardown lock is the
+    shutdown itself. One in a start-up function still is: it holds the loop while
+    other work may be waiting.
 
     ## Example
     ```python
@@ -105,10 +108,14 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     VERIFY = "coroutine"
     NAME = "blocking-sync-primitive-in-async"
     BRIEF = "`threading` lock/event/condition waits, `queue.Queue.get/put`, `Future.result()`, `Thread.join()` in `async def`"
+    QUIET_AT_SHUTDOWN = True
     CATEGORY = "sync"
     # the fallback: advice_for names the equivalent where one exists
     ADVICE = "offload the wait: `await {to_thread}({call}, ...)`"
     VALID = [
+        # joining the worker thread is what closing does
+        "import threading\nclass Conn:\n    async def close(self):\n"
+        "        self._stop.set()\n        self._thread.join()\n",
         "import asyncio\nasync def f(lock: asyncio.Lock):\n    async with lock:\n        pass\n",
         "import threading\nlock = threading.Lock()\nasync def f():\n"
         "    if lock.acquire(blocking=False):\n        lock.release()\n",
