@@ -287,7 +287,15 @@ def show_settings(settings) -> str:  # type: ignore[no-untyped-def]
         f'target-version = "{major}.{minor}"  # from {settings.target_version_source}',
         f'target-gil = "{settings.target_gil}"',
     ]
-    for key in ("select", "ignore", "extend_select", "exclude", "extend_exclude"):
+    for key in (
+        "select",
+        "ignore",
+        "extend_select",
+        "test_code_ignore",
+        "cli_code_ignore",
+        "exclude",
+        "extend_exclude",
+    ):
         lines.append(f"{key.replace('_', '-')} = {list(getattr(settings, key))}")
     for key in (
         "respect_gitignore",

@@ -35,6 +35,13 @@ _TEST_FOLDERS = frozenset({"tests", "test", "testing", "_testing", "testutils", 
 # `aiohttp/pytest_plugin.py`; a `pytest_*.py` module is a pytest plugin): the helpers a
 # project's tests (and its users' tests) run, like a `testing/` folder's
 _TEST_SUPPORT_MODULES = frozenset({"testing.py", "_testing.py", "testutils.py", "_testbase.py"})
+# Command-line entry code (`__main__.py`, `cli.py`, a `cli/` package: is_cli_code) runs one
+# command at a time on its event loop: a blocking call there (a prompt, a config file, a
+# subprocess) delays nothing else, so the event-loop rules are not reported by default. The
+# thread and process rules are: a command is slow for its user either way.
+DEFAULT_CLI_CODE_IGNORE = ("GIL2",)
+_CLI_FOLDERS = frozenset({"cli", "_cli"})
+_CLI_MODULES = frozenset({"__main__.py", "cli.py", "_cli.py"})
 RUNNING_VERSION: tuple[int, int] = (sys.version_info[0], sys.version_info[1])
 _CODE_PREFIX = re.compile(r"GIL[0-9]{0,3}")
 DEFAULT_EXCLUDE = (
@@ -72,6 +79,7 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
     test_code_ignore: tuple[str, ...] = DEFAULT_TEST_CODE_IGNORE
+    cli_code_ignore: tuple[str, ...] = DEFAULT_CLI_CODE_IGNORE
     target_gil: str = "auto"
     # Issue #19: the oldest Python the code must run on: `target-version`, else the lowest
     # version `[project] requires-python` allows, else the running interpreter's.
@@ -114,6 +122,10 @@ class Settings:
             self.within_project(path)
         ):
             return True
+        if any(_matches(code, c) for c in self.cli_code_ignore) and is_cli_code(
+            self.within_project(path)
+        ):
+            return True
         for pattern, codes in self.per_file_ignores:
             if (fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern)) and any(
                 _matches(code, c) for c in codes
@@ -153,6 +165,7 @@ class Settings:
                 self.extend_select,
                 self.per_file_ignores,
                 self.test_code_ignore,
+                self.cli_code_ignore,
                 self.target_gil,
                 self.target_version,
                 self.gather_max_size,
@@ -190,6 +203,15 @@ def is_test_code(path: str) -> bool:
     if name == "conftest.py" or name in _TEST_SUPPORT_MODULES:
         return True
     return any(part in _TEST_FOLDERS for part in parts[:-1])
+
+
+def is_cli_code(path: str) -> bool:
+    """``path`` (relative to the project when it can be) is a program's command-line entry:
+    ``__main__.py``, ``cli.py``, ``_cli.py``, or a module of a ``cli/`` package."""
+    parts = Path(path).parts
+    if not parts:
+        return False
+    return parts[-1] in _CLI_MODULES or any(part in _CLI_FOLDERS for part in parts[:-1])
 
 
 def _matches(code: str, selector: str) -> bool:
@@ -291,6 +313,8 @@ def settings_from_table(
             )
         elif key == "test-code-ignore":
             changes["test_code_ignore"] = _codes(value, where)
+        elif key == "cli-code-ignore":
+            changes["cli_code_ignore"] = _codes(value, where)
         elif key == "exclude":
             changes["exclude"] = _strings(value, where)
         elif key == "extend-exclude":

@@ -223,3 +223,43 @@ def test_performance_rules_are_quiet_in_test_code_and_correctness_rules_are_not(
     strict = settings_from_table({"test-code-ignore": []}, "p", Settings(project_root=tmp_path))
     path = str(tmp_path / "tests" / "test_service.py")
     assert sorted(d.code for d in lint_source(code, path, strict)) == ["GIL201", "GIL401"]
+
+
+def test_event_loop_rules_are_quiet_in_command_line_entry_code(tmp_path):
+    # a command runs alone on its loop: a prompt or a config read there delays nothing else;
+    # a thread doing CPU work is as slow for the command's user as anywhere
+    code = (
+        "import asyncio, threading\nasync def helper():\n    pass\n"
+        "def crunch():\n    return sum(i * i for i in range(10**8))\n"
+        "async def main():\n    name = input('name? ')\n    helper()\n"
+        "    threading.Thread(target=crunch).start()\n"
+    )
+    settings = Settings(project_root=tmp_path)
+    found = {
+        rel: sorted(d.code for d in lint_source(code, str(tmp_path / rel), settings))
+        for rel in (
+            "app/service.py",
+            "app/__main__.py",
+            "app/cli.py",
+            "app/_cli.py",
+            "app/cli/run.py",
+            "app/client.py",
+            "app/clients/run.py",
+        )
+    }
+    everything = ["GIL101", "GIL207", "GIL401"]
+    assert found == {
+        "app/service.py": everything,
+        "app/__main__.py": ["GIL101", "GIL401"],
+        "app/cli.py": ["GIL101", "GIL401"],
+        "app/_cli.py": ["GIL101", "GIL401"],
+        "app/cli/run.py": ["GIL101", "GIL401"],
+        "app/client.py": everything,
+        "app/clients/run.py": everything,
+    }
+    # `cli-code-ignore = []` lints it like the rest; the key is checked like any other
+    strict = settings_from_table({"cli-code-ignore": []}, "p", Settings(project_root=tmp_path))
+    path = str(tmp_path / "app" / "cli.py")
+    assert sorted(d.code for d in lint_source(code, path, strict)) == everything
+    with pytest.raises(ConfigError, match="cli-code-ignore"):
+        settings_from_table({"cli-code-ignore": 3}, "p", Settings())
