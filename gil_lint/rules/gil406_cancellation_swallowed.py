@@ -40,6 +40,10 @@ class CancellationSwallowed(Rule):
       what a canceller waits for (whether a caller awaiting this coroutine should have
       seen the error depends on the caller);
     - a `try` whose body has no `await`, `async for` or `async with`;
+    - a shutdown function (`close`, `aclose`, `stop`, `on_stop`, `shutdown`, ...: the
+      `shutdown-functions` knowledge) or a one-off callback (`engine/lifecycle.py`):
+      stopping what is left after a cancellation arrives is what closing is for
+      (`for agent in agents: try: await agent.stop() except CancelledError: pass`);
     - a `try` that only awaits an existing task or future (`await task`,
       `await self._waiter`, also inside `async with asyncio.timeout(...)`): its own cancellation arrives as the same error, and
       `task.cancel()` then `try: await task` / `except CancelledError: pass` is the
@@ -99,6 +103,11 @@ class CancellationSwallowed(Rule):
     FIX = "unsafe"
     TRIGGERS = (b"async",)  # only `async def` is checked; the blocking rules parse these files too
     VALID = [
+        # a shutdown function stops the rest after a cancellation on purpose
+        "import asyncio\nclass Manager:\n    async def on_stop(self):\n"
+        "        for agent in self.agents:\n            try:\n"
+        "                await agent.stop()\n            except asyncio.CancelledError:\n"
+        "                pass\n",
         # the clause sets a flag; the loop breaks on it after one last event
         "import asyncio\nasync def f(stop, notify):\n    while True:\n        abort = False\n"
         "        try:\n            await stop.wait()\n        except asyncio.CancelledError:\n"
@@ -210,6 +219,11 @@ class CancellationSwallowed(Rule):
         if not _awaits(body):
             return
         function = ctx.enclosing_function()
+        if ctx.lifecycle.phase(function.node if function is not None else None) in (
+            "once",
+            "shutdown",
+        ):
+            return  # closing goes on through a cancellation on purpose
         name = getattr(function.node, "name", "?") if function is not None else "?"
         catching = [h for h in handlers if _catches_cancel(ctx, h.type)]
         if _awaits_task(ctx, body):
