@@ -69,9 +69,7 @@ def _holds(
     if form.unbounded:
         return resolver is not None and scope is not None and _unbounded(call, resolver, scope, k)
     if form.made_with:
-        if resolver is None or scope is None:
-            return False
-        return _made_with(call, form, resolver, scope)
+        return resolver is not None and scope is not None and _made_with(call, form, resolver, scope)
     arg = argument(call, form.keyword, form.position)
     if arg is None:
         return False
