@@ -25,14 +25,6 @@ def codes(source: str) -> list[tuple[int, str]]:
 # Each case: a module whose last line is the call (inside `async def f`); the call must
 # not be reported, and neither a sync helper holding it and called from `async def g`.
 NON_BLOCKING = {
-    "udp-connect": (
-        "import socket\nu = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-        "u.connect((host, 53))",
-    ),
-    "udp-connect-keyword": (
-        "import socket\nu = socket.socket(type=socket.SOCK_DGRAM | socket.SOCK_NONBLOCK)",
-        "u.connect((host, 53))",
-    ),
     # the null device never waits and holds no data
     "devnull": ("import os", 'open(os.devnull, "w")'),
     "devnull-imported": ("from os import devnull as NULL", "open(NULL)"),
@@ -116,11 +108,6 @@ NON_BLOCKING = {
 }
 
 BLOCKING = {
-    "tcp-connect": (
-        "import socket\nt = socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
-        "t.connect((host, 80))",
-    ),
-    "default-socket-connect": ("import socket\nt = socket.socket()", "t.connect((host, 80))"),
     "no-flags": ("import socket", "socket.getaddrinfo(host, 0)"),
     # a path that is not the null device, or the null device's name as a string
     "open-a-path": ("import os", "open(host)"),
@@ -502,16 +489,3 @@ def test_a_name_not_narrowed_to_localhost_still_blocks(body):
     direct, helper = _narrowing(body)
     assert [c for _, c in direct] == ["GIL202"], direct
     assert [c for _, c in helper] == ["GIL202"], helper
-
-
-def test_a_datagram_socket_entered_with_with_connects_without_waiting():
-    assert codes(
-        """
-        import socket
-        async def route_ok(ip, port):
-            with socket.socket(family=socket.AF_INET6, type=socket.SOCK_DGRAM) as s:
-                s.connect((ip, port))
-            with socket.socket(socket.AF_INET6) as t:
-                t.connect((ip, port))
-        """
-    ) == [(7, "GIL202")]

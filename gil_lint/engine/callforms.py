@@ -68,8 +68,6 @@ def _holds(
         return function is not None and done_checked(call, function, ready=_NONEMPTY)
     if form.unbounded:
         return resolver is not None and scope is not None and _unbounded(call, resolver, scope, k)
-    if form.made_with:
-        return resolver is not None and scope is not None and _made_with(call, form, resolver, scope)
     arg = argument(call, form.keyword, form.position)
     if arg is None:
         return False
@@ -240,24 +238,6 @@ def _stores(stmt: ast.AST, name: str) -> bool:
 
 
 # -- receivers: a queue constructed without a bound ----------------------------------------
-def _made_with(call: ast.Call, form: ArgumentForm, resolver: Resolver, scope: Scope) -> bool:
-    """Every call that made the receiver passed ``form``'s flags in its argument:
-    ``sock.connect(addr)`` on a ``socket.socket(type=socket.SOCK_DGRAM)``."""
-    func = call.func
-    if not isinstance(func, ast.Attribute):
-        return False
-    made = constructions(func.value, resolver, scope)
-    if made is None:
-        return False
-    for value, value_scope in made:
-        arg = argument(value, form.keyword, form.position)
-        if arg is None or not all(
-            flag in flag_names(arg, resolver, value_scope) for flag in form.flags
-        ):
-            return False
-    return True
-
-
 def _unbounded(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowledge) -> bool:
     func = call.func
     if not isinstance(func, ast.Attribute):

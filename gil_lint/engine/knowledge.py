@@ -142,9 +142,6 @@ class ArgumentForm:
     # ... or names one of these values (qualified: `os.devnull`), directly or through a
     # name assigned once
     names: tuple[str, ...] = ()
-    # the argument and flags above are the receiver's constructor's, not the call's: every
-    # call that made the receiver (`socket.socket(type=socket.SOCK_DGRAM)`) passed them
-    made_with: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,7 +241,6 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 empty_guard=bool(c.get("empty_guard", False)),
                 hosts=tuple(h.lower() for h in c.get("hosts", ())),
                 names=tuple(c.get("names", ())),
-                made_with=bool(c.get("made_with", False)),
             )
             for c in conditions
         )
