@@ -20,7 +20,7 @@ LISTENERS = dedent(
             asyncio.ensure_future(cb.cb(self))
         def _on_notify(self, cb, pid, channel):
             asyncio.ensure_future(cb.cb(self, pid, channel))
-        def _on_close(self):
+        def _on_notice(self):
             asyncio.create_task(self.notify_closed())
         def _on_error(self):
             asyncio.create_task(self._close())  # a task that closes: not reported
