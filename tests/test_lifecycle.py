@@ -300,6 +300,31 @@ def test_file_work_a_start_up_function_reaches_through_a_helper_is_still_reporte
     assert where(found) == [(7, "GIL203")]
 
 
+def test_file_work_a_helper_does_where_the_program_starts_is_not_reported() -> None:
+    # `Tortoise.init()` reads its config file through a helper: once per process; in a
+    # loop of it, or a wait through the helper, it is still reported
+    found = lint(
+        """\
+        import json, time
+        def load_config(path):
+            with open(path) as f:
+                return json.load(f)
+        def nap():
+            time.sleep(1)
+        class Tortoise:
+            @classmethod
+            async def init(cls, config_file):
+                cls.config = load_config(config_file)
+                nap()
+            async def main(self, paths):
+                self.config = load_config(paths[0])
+                for p in paths:
+                    self.extra = load_config(p)
+        """
+    )
+    assert where(found) == [(11, "GIL201"), (15, "GIL203")]
+
+
 def test_a_helper_a_start_up_function_calls_in_its_loop_is_not_start_up_code() -> None:
     found = lint(
         """\

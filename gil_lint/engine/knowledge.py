@@ -115,6 +115,8 @@ class Lifecycle:
     # calls that end the program: a function that ends with one runs at most once
     exits: frozenset[str]
     startup: NamePatterns
+    # the start-up names the program itself starts at: a helper's file work runs once too
+    process_startup: NamePatterns
     shutdown: NamePatterns
 
 
@@ -509,6 +511,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             callback_methods=dict(life["callback_methods"]),
             exits=frozenset(life["exits"]),
             startup=NamePatterns([*life["startup"], *ext.get("startup-functions", ())]),
+            process_startup=NamePatterns(life["process_startup"]),
             shutdown=NamePatterns([*life["shutdown"], *ext.get("shutdown-functions", ())]),
         ),
     )

@@ -55,6 +55,13 @@ class Lifecycle:
     once: frozenset[int] = frozenset()
     startup: frozenset[int] = frozenset()
     shutdown: frozenset[int] = frozenset()
+    # the start-up functions the program itself starts at (and what only they call)
+    process_startup: frozenset[int] = frozenset()
+
+    def starts_process(self, code: ast.AST | None) -> bool:
+        """``code`` is (or only serves) a function the program starts at: ``main``,
+        ``init``, ``startup``... (``[lifecycle] process_startup``)."""
+        return code is not None and id(code) in self.process_startup
 
     def phase(self, code: ast.AST | None) -> Phase | None:
         """``once`` before ``shutdown`` before ``startup``; None for code of no phase."""
@@ -130,11 +137,13 @@ def lifecycle(
     # a registered function is once if every other reference to it is in once code too
     once = _spread(module, once, registrations, {id(c) for c in registered})
     startup = {id(d.node) for d in module.defs if d.name in table.startup}
+    process = {id(d.node) for d in module.defs if d.name in table.process_startup}
     shutdown = {id(d.node) for d in module.defs if d.name in table.shutdown}
     return Lifecycle(
         frozenset(once),
         frozenset(_spread(module, startup, frozenset(), set(), loops=False)),
         frozenset(_spread(module, shutdown, frozenset(), set())),
+        frozenset(_spread(module, process, frozenset(), set(), loops=False)),
     )
 
 

@@ -188,17 +188,20 @@ class BlockingCallRule(Rule):
         assert function is not None
         return runs_once(fn, node, enclosing_class(function))
 
-    def one_off(self, node: ast.AST, category: str | None) -> bool:
+    def one_off(self, node: ast.AST, category: str | None, *, through_helper: bool = False) -> bool:
         """The call runs once in the life of the program (engine/lifecycle.py), where a
         maintainer would not move it: in a one-off callback (``__del__``, a finalizer, an
         ``atexit`` or signal handler) or what only such code calls, anything; in a start-up
-        function (``start``, ``main``, ...), its own file reads and writes and metadata
-        syscalls (``category``; None for a helper chain, whose work may be of any size),
-        outside its loops. A shutdown function's blocking calls stay reported: a
-        connection's ``close()`` runs once per connection."""
+        function (``start``, ``main``, ...), its file reads and writes and metadata
+        syscalls (``category``) outside its loops — written there, or done by a helper when
+        the function is one the program itself starts at (``main``, ``init``: a plugin's
+        ``start`` may unpack an uploaded directory whenever one is added). A shutdown
+        function's blocking calls stay reported (a connection's ``close()`` runs once per
+        connection), but for rules that are ``QUIET_AT_SHUTDOWN``."""
         ctx = self.ctx
         function = ctx.enclosing_function()
-        phase = ctx.lifecycle.phase(function.node if function is not None else None)
+        code = function.node if function is not None else None
+        phase = ctx.lifecycle.phase(code)
         if phase == "once" or (phase == "shutdown" and self.QUIET_AT_SHUTDOWN):
             return True
         return (
@@ -206,6 +209,7 @@ class BlockingCallRule(Rule):
             and category is not None
             and ctx.knowledge.wait_class(category) in ("content", "metadata")
             and not in_loop(node, ctx.parent)
+            and (not through_helper or ctx.lifecycle.starts_process(code))
         )
 
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
@@ -295,7 +299,7 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
-        if self._runs_once(node) or self.one_off(node, None):
+        if self._runs_once(node) or self.one_off(node, category, through_helper=True):
             return
         if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return
