@@ -103,18 +103,23 @@ class Settings:
         return best_sel >= 0 and best_sel > best_ign
 
     def ignored_for_file(self, code: str, path: str) -> bool:
-        rel = self.relative(path)
-        name = Path(path).name
-        if any(_matches(code, c) for c in self.test_code_ignore) and is_test_code(
-            self.within_project(path)
-        ):
-            return True
-        for pattern, codes in self.per_file_ignores:
-            if (fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern)) and any(
-                _matches(code, c) for c in codes
-            ):
-                return True
-        return False
+        return code in self.ignored_codes((code,), path)
+
+    def ignored_codes(self, codes: Iterable[str], path: str) -> set[str]:
+        """The codes among ``codes`` that ``test-code-ignore`` or ``per-file-ignores`` drop
+        in ``path`` (whether it is test code, and which globs match it, asked once)."""
+        codes = list(codes)
+        out: set[str] = set()
+        test_code = [c for c in codes if any(_matches(c, t) for t in self.test_code_ignore)]
+        if test_code and is_test_code(self.within_project(path)):
+            out.update(test_code)
+        if self.per_file_ignores:
+            rel = self.relative(path)
+            name = Path(path).name
+            for pattern, ignored in self.per_file_ignores:
+                if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern):
+                    out.update(c for c in codes if any(_matches(c, i) for i in ignored))
+        return out
 
     def within_project(self, path: str) -> str:
         """``path`` relative to the project root, else to the working folder; a path outside

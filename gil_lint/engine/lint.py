@@ -15,7 +15,7 @@ import os
 import tokenize
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gil_lint.config import Settings, format_size
@@ -169,6 +169,13 @@ def lint_source(
         active = [r for r in rules if not present.isdisjoint(r.TRIGGERS)]
     else:
         active = list(rules)
+    # A rule whose every finding the file's ignores would drop (the performance rules in
+    # test code, `per-file-ignores`) is not run: most of a test suite is parsed for its
+    # correctness rules alone, and the performance rules (summaries, fixes) cost the most.
+    if settings.test_code_ignore or settings.per_file_ignores:
+        ignored = settings.ignored_codes([r.CODE for r in active], path)
+        if ignored:
+            active = [r for r in active if r.CODE not in ignored]
     if not active:
         return []
     if settings.max_file_size and len(data) > settings.max_file_size:
@@ -250,17 +257,7 @@ def _run_rules(
             if isinstance(node_class, type):
                 handlers.setdefault(node_class, []).append((inst, getattr(inst, attr)))
     failed: dict[str, str] = {}
-
-    for node in _walk(tree, ctx):
-        for inst, handler in handlers.get(node.__class__, ()):
-            if inst.CODE in failed:
-                continue
-            try:
-                handler(node)
-            except RecursionError:
-                raise
-            except Exception as e:  # a rule bug must never end the run
-                failed[inst.CODE] = _describe_crash(inst, e, node)
+    _walk(tree, ctx, handlers, failed)
     ctx.scope = ctx.module_scope
     for inst in instances:
         if inst.CODE in failed:
@@ -292,11 +289,19 @@ def _describe_crash(rule: Rule, e: Exception, node: ast.AST) -> str:
     )
 
 
-def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
-    """Pre-order walk that keeps ``ctx.scope`` and ``ctx.parents`` current.
+def _walk(
+    tree: ast.Module,
+    ctx: ModuleContext,
+    handlers: dict[type, list[tuple[Rule, Callable[[ast.AST], None]]]],
+    failed: dict[str, str],
+) -> None:
+    """Pre-order walk that calls each node's handlers with ``ctx.scope`` and ``ctx.parents``
+    current (a rule that raised is recorded in ``failed`` and not called again).
 
     Iterative, so deeply nested code cannot exhaust the Python stack here, and
-    written for speed: it runs over every node of every analysed file.
+    written for speed: it runs over every node of every analysed file, and most nodes
+    (names, constants, attributes) have no handler, so the handlers are called from the
+    loop itself rather than through a generator resumed for every node.
     """
     scopes = ctx.scopes
     parents = ctx.parents
@@ -306,11 +311,22 @@ def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
     AST = ast.AST
     scope_types = _SCOPE_TYPES
     child_fields = _CHILD_FIELDS
+    handlers_for = handlers.get
     while stack:
         node, scope = pop()
-        ctx.scope = scope  # type: ignore[assignment]
-        yield node
         cls = node.__class__
+        todo = handlers_for(cls)
+        if todo is not None:
+            ctx.scope = scope  # type: ignore[assignment]
+            for inst, handler in todo:
+                if inst.CODE in failed:
+                    continue
+                try:
+                    handler(node)
+                except RecursionError:
+                    raise
+                except Exception as e:  # a rule bug must never end the run
+                    failed[inst.CODE] = _describe_crash(inst, e, node)
         if cls in scope_types:
             children = _scope_children(node, scope, scopes[node])
             for child, _ in children:
