@@ -28,7 +28,7 @@ from gil_lint.diagnostics import (
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.knowledge import load_knowledge, noqa_covers
 from gil_lint.engine.project import Project, project_for
-from gil_lint.engine.scopes import ScopeBuilder, child_fields, module_name_for
+from gil_lint.engine.scopes import ScopeBuilder, child_fields, module_name_for, release_scopes
 from gil_lint.rules import Rule, all_rules
 from gil_lint.text import FILE_NOQA, NOQA, noqa_codes, split_lines
 
@@ -128,8 +128,10 @@ def _all_triggers(rules: tuple[type[Rule], ...]) -> frozenset[bytes]:
     return frozenset(t for r in rules for t in r.TRIGGERS)
 
 
-def enabled_rules(settings: Settings) -> list[type[Rule]]:
-    return [r for r in all_rules() if settings.is_enabled(r.CODE, opt_in=not r.DEFAULT)]
+@functools.lru_cache(maxsize=64)
+def enabled_rules(settings: Settings) -> tuple[type[Rule], ...]:
+    """The rules ``settings`` select (asked once per settings, not once per file)."""
+    return tuple(r for r in all_rules() if settings.is_enabled(r.CODE, opt_in=not r.DEFAULT))
 
 
 def lint_source(
@@ -148,7 +150,7 @@ def lint_source(
     byte pre-scan never hides a finding).
     """
     settings = settings or Settings()
-    rules = tuple(enabled_rules(settings) if rules is None else rules)
+    rules = enabled_rules(settings) if rules is None else tuple(rules)
     if isinstance(source, bytes):
         data = source
         try:
@@ -268,6 +270,7 @@ def _run_rules(
             failed[inst.CODE] = _describe_crash(inst, e, tree)
     if ctx._module_info is not None and isinstance(ctx.project, Project):
         ctx.project.release(ctx._module_info)
+    release_scopes(scopes)
     out = list(ctx.diagnostics)
     for code, message in failed.items():
         out = [d for d in out if d.code != code]

@@ -130,6 +130,17 @@ class Scope:
         return p if p is not None and p.kind == "class" else None
 
 
+def release_scopes(scopes: dict[ast.AST, Scope]) -> None:
+    """Break the one reference cycle a module's scopes make — a class's ``self_attributes``
+    hold its methods' scopes, whose ``parent`` is the class — once nothing will ask them
+    again: the module's tree and scopes are then freed by reference counting as soon as
+    its lint ends, instead of being left to the cycle collector, which had to walk every
+    node of every linted tree again (~10% of a cold run)."""
+    for scope in scopes.values():
+        if scope.self_attributes:
+            scope.self_attributes = {}
+
+
 def module_name_for(path: str) -> str:
     """``pkg/sub/mod.py`` → ``pkg.sub.mod``, following ``__init__.py`` files upward."""
     from pathlib import Path
