@@ -136,6 +136,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_CLEAN
+    finally:
+        if argv is None:
+            # Run as the program, which exits now: the interpreter's shutdown would run the
+            # cycle collector over everything the lint kept (the project's parsed modules,
+            # the memos), 0.8 s of a 6 s lint of the standard library in one process.
+            # Frozen objects are not collected again; the operating system frees them.
+            import gc
+
+            gc.freeze()
 
 
 def _dispatch(args: list[str]) -> int:

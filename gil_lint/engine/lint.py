@@ -28,7 +28,13 @@ from gil_lint.diagnostics import (
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.knowledge import load_knowledge, noqa_covers
 from gil_lint.engine.project import Project, project_for
-from gil_lint.engine.scopes import ScopeBuilder, child_fields, module_name_for, release_scopes
+from gil_lint.engine.scopes import (
+    LEAVES,
+    ScopeBuilder,
+    child_fields,
+    module_name_for,
+    release_scopes,
+)
 from gil_lint.rules import Rule, all_rules
 from gil_lint.text import FILE_NOQA, NOQA, noqa_codes, split_lines
 
@@ -315,6 +321,9 @@ def _walk(
     scope_types = _SCOPE_TYPES
     child_fields = _CHILD_FIELDS
     handlers_for = handlers.get
+    # nodes with nothing under them and no handler (names, constants: half of a tree) get
+    # their parent recorded but are not pushed
+    leaves = LEAVES.difference(handlers)
     while stack:
         node, scope = pop()
         cls = node.__class__
@@ -345,10 +354,12 @@ def _walk(
                 for item in reversed(value):
                     if isinstance(item, AST):
                         parents[item] = node
-                        push((item, scope))
+                        if item.__class__ not in leaves:
+                            push((item, scope))
             elif isinstance(value, AST):
                 parents[value] = node
-                push((value, scope))
+                if value.__class__ not in leaves:
+                    push((value, scope))
 
 
 # per node class, the scope builder's child_fields last first (the walk pushes on a stack)

@@ -101,6 +101,16 @@ def _lint_file(path: str, settings: Settings) -> _Linted:
     return _Linted(path, result.diagnostics, digest, stamp, dependencies)
 
 
+def _load_engine(settings: Settings) -> None:
+    """Import the engine and the rules and load the knowledge data (~50 ms), which each
+    worker would otherwise do for itself."""
+    from gil_lint.engine.knowledge import load_knowledge
+    from gil_lint.engine.lint import enabled_rules
+
+    enabled_rules(settings)
+    load_knowledge(settings.knowledge)
+
+
 def _lint_chunk(paths: Sequence[str], settings: Settings) -> list[_Linted]:
     """Lint ``paths`` with the cyclic garbage collector run once per file, not by count.
 
@@ -108,9 +118,10 @@ def _lint_chunk(paths: Sequence[str], settings: Settings) -> list[_Linted]:
     project index keeps up to 128 parsed modules alive. Left to its allocation
     counter, CPython runs full collections over that whole heap again and again:
     on the standard library that was 40% of the run. The only cyclic garbage a
-    file leaves is its own (rule instances and their context; the project
-    forgets the module when its lint ends), so one young collection after each
-    file frees it. Automatic collection resumes between chunks.
+    file leaves is its own (the lint frees its tree and scopes by reference counting,
+    see ``scopes.release_scopes``; the project forgets the module when its lint
+    ends), so one young collection after each file frees it. Automatic collection
+    resumes between chunks.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -258,8 +269,11 @@ def lint_paths(
 
     if jobs > 1 and len(todo) > 1 and _worth_a_pool(todo):
         # imported here: multiprocessing is 15 ms of a 0.2 s warm run that never uses it
+        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        if multiprocessing.get_start_method() == "fork":
+            _load_engine(settings)  # once, here: every forked worker starts with it
         # Chunks: few enough to keep pickling cheap, enough to balance the load.
         n_chunks = min(len(todo), jobs * 8)
         chunks = [todo[i::n_chunks] for i in range(n_chunks)]

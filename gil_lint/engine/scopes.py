@@ -177,10 +177,24 @@ def walk_own(root: ast.AST) -> Iterator[ast.AST]:
         stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, NESTED_SCOPES))
 
 
+# the ASDL types of fields that never hold a node (``Name(identifier id, ...)``)
+_SCALAR_TYPES = frozenset({"identifier", "string", "constant", "int"})
+
+
 def child_fields(cls: type) -> tuple[str, ...]:
     """The fields of node class ``cls`` a walk descends into: not ``ctx``, whose Load/Store
-    nodes are a third of a tree and hold nothing any pass looks at. Cached in _FIELDS."""
-    fields = _FIELDS[cls] = tuple(f for f in cls._fields if f != "ctx")  # type: ignore[attr-defined]
+    nodes are a third of a tree and hold nothing any pass looks at, nor the fields the
+    grammar types as a name, string, constant or int (``Name.id``, ``Constant.value``,
+    ``Attribute.attr``), read for every such node to find nothing. Cached in _FIELDS."""
+    # the class's docstring is its ASDL signature: "FunctionDef(identifier name, ...)"
+    signature = (cls.__doc__ or "").partition("(")[2].rpartition(")")[0]
+    scalar = set()
+    for declaration in signature.split(","):
+        kind, _, name = declaration.strip().rpartition(" ")
+        if kind.rstrip("?*") in _SCALAR_TYPES:
+            scalar.add(name)
+    names: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    fields = _FIELDS[cls] = tuple(f for f in names if f != "ctx" and f not in scalar)
     return fields
 
 
@@ -209,19 +223,27 @@ class ScopeBuilder(ast.NodeVisitor):
         return method
 
     def generic_visit(self, node: ast.AST) -> None:
+        # visit's dispatch inlined, and the children that bind nothing and hold nothing
+        # (names, constants: half of a tree) not visited at all
         AST = ast.AST
         cls = node.__class__
         fields = _FIELDS.get(cls)
         if fields is None:
             fields = child_fields(cls)
+        dispatch = self._dispatch
+        inert = _INERT
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, AST):
-                        self.visit(item)
+                        c = item.__class__
+                        if c not in inert:
+                            (dispatch.get(c) or self._visitor_for(c))(self, item)  # type: ignore[operator]
             elif isinstance(value, AST):
-                self.visit(value)
+                c = value.__class__
+                if c not in inert:
+                    (dispatch.get(c) or self._visitor_for(c))(self, value)  # type: ignore[operator]
 
     def visit_Constant(self, node: ast.Constant) -> None:
         """Nothing to bind (and NodeVisitor's own visit_Constant is slow and deprecated)."""
@@ -542,6 +564,26 @@ class ScopeBuilder(ast.NodeVisitor):
 
     def visit_DictComp(self, node: ast.DictComp) -> None:
         self._comprehension(node, [node.key, node.value])
+
+
+# the node classes with no child fields (names, constants, operators, `pass`)
+LEAVES = frozenset(
+    cls
+    for cls in vars(ast).values()
+    if isinstance(cls, type) and issubclass(cls, ast.AST) and not child_fields(cls)
+)
+# the leaves whose visit does nothing: ScopeBuilder.generic_visit skips them
+_INERT = frozenset(
+    cls
+    for cls in LEAVES
+    if getattr(ScopeBuilder, "visit_" + cls.__name__, ScopeBuilder.generic_visit)
+    in (
+        ScopeBuilder.generic_visit,
+        ScopeBuilder.visit_Constant,
+        ScopeBuilder.visit_Name,
+        ScopeBuilder.visit_Load,
+    )
+)
 
 
 class _DeepScopeBuilder(ScopeBuilder):
