@@ -419,11 +419,12 @@ def _report(
     fixed: int = 0,  # type: ignore[no-untyped-def]
     unsafe_left: int = 0,
 ) -> int:
-    from gil_lint.baseline import BaselineError
     from gil_lint.output import summary, write_report, write_statistics
     from gil_lint.output.style import use_color
 
     if ns.baseline is not None or ns.write_baseline is not None:
+        from gil_lint.baseline import BaselineError
+
         root = getattr(ns, "project_root", None) or Path.cwd()
         try:
             diagnostics = _apply_baseline(ns, diagnostics, get_source, root)

@@ -16,8 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from gil_lint.engine.knowledge import USER_KEYS, USER_TABLES, parse_decorator
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -390,6 +388,10 @@ def lowest_python(spec: str, where: str) -> tuple[int, int] | None:
 
 
 def _knowledge(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    # imported here: the knowledge module (and its data classes) is 3 ms of every start,
+    # and only a `[tool.gil-lint.knowledge]` table needs its key lists before linting
+    from gil_lint.engine.knowledge import USER_KEYS, USER_TABLES, parse_decorator
+
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a table")
     out = []
