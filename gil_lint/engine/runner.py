@@ -43,7 +43,7 @@ class _Linted:
 
     path: str
     diagnostics: list[Diagnostic]
-    digest: str | None  # sha256 of the bytes linted; None: unreadable, not cached
+    digest: str | None  # sha256 of the bytes linted; None: unreadable or not for a cache
     stamp: Stamp | None  # the file's stat, taken before it was read
     # (absolute path, sha256 or None when it changed while linting, stamp) of the modules used
     dependencies: list[tuple[str, str | None, Stamp | None]]
@@ -86,8 +86,9 @@ def _dependency_digest(path: str, size: int, mtime_ns: int) -> tuple[str | None,
     return digest, stamp
 
 
-def _lint_file(path: str, settings: Settings) -> _Linted:
-    """Worker: read, hash, lint."""
+def _lint_file(path: str, settings: Settings, for_cache: bool = True) -> _Linted:
+    """Worker: read, lint and, for the cache (``for_cache``), hash the file and the modules
+    its findings came from (a ``--no-cache`` run has no use for the hashes)."""
     # imported here: a warm run (everything cached) never loads the engine or the rules
     from gil_lint.engine.lint import engine_diagnostic, lint_with_dependencies
 
@@ -99,6 +100,8 @@ def _lint_file(path: str, settings: Settings) -> _Linted:
         msg = f"cannot read file: {e.strerror or e}"
         return _Linted(path, [engine_diagnostic(FILE_ERROR, msg, path)], None, None, [])
     result = lint_with_dependencies(data, path, settings)
+    if not for_cache:
+        return _Linted(path, result.diagnostics, None, None, [])
     dependencies = [
         (os.path.abspath(dep), *_dependency_digest(dep, size, mtime))
         for dep, size, mtime in result.dependencies
@@ -117,7 +120,7 @@ def _load_engine(settings: Settings) -> None:
     load_knowledge(settings.knowledge)
 
 
-def _lint_chunk(paths: Sequence[str], settings: Settings) -> list[_Linted]:
+def _lint_chunk(paths: Sequence[str], settings: Settings, for_cache: bool = True) -> list[_Linted]:
     """Lint ``paths`` with the cyclic garbage collector run once per file, not by count.
 
     A lint allocates millions of small objects (the AST, scopes, summaries) while the
@@ -134,7 +137,7 @@ def _lint_chunk(paths: Sequence[str], settings: Settings) -> list[_Linted]:
     out = []
     try:
         for p in paths:
-            out.append(_lint_file(p, settings))
+            out.append(_lint_file(p, settings, for_cache))
             gc.collect(1)
     finally:
         if enabled:
@@ -327,11 +330,13 @@ def lint_paths(
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             outputs = [
                 r
-                for chunk in pool.map(_lint_chunk, chunks, [settings] * len(chunks))
+                for chunk in pool.map(
+                    _lint_chunk, chunks, [settings] * len(chunks), [use_cache] * len(chunks)
+                )
                 for r in chunk
             ]
     else:
-        outputs = _lint_chunk(todo, settings)
+        outputs = _lint_chunk(todo, settings, use_cache)
 
     for linted in outputs:
         result.diagnostics.extend(linted.diagnostics)
