@@ -245,7 +245,8 @@ def _run_rules(
     if project is None:
         project = project_for(settings.project_root, knowledge)
     is_package = path.endswith("__init__.py")
-    scopes = ScopeBuilder(module_name, is_package).build(tree)
+    lines = split_lines(text)
+    scopes = ScopeBuilder(module_name, is_package, lines).build(tree)
     ctx = ModuleContext(
         path=path,
         source=text,
@@ -256,6 +257,7 @@ def _run_rules(
         settings=settings,
         project=project,
     )
+    ctx._lines = lines
     instances = [r(ctx) for r in active]
     # by node class: the lookup runs for every node of the tree
     handlers: dict[type, list[tuple[Rule, Callable[[ast.AST], None]]]] = {}

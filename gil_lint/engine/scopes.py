@@ -201,11 +201,18 @@ def child_fields(cls: type) -> tuple[str, ...]:
 class ScopeBuilder(ast.NodeVisitor):
     """One pass that creates a :class:`Scope` for every scope node and fills its bindings."""
 
-    def __init__(self, module_name: str, is_package: bool) -> None:
+    def __init__(self, module_name: str, is_package: bool, lines: list[str] | None = None) -> None:
+        """``lines``: the module's source lines (``text.split_lines``), when at hand. A
+        statement whose lines hold no ``lambda``, ``for`` or ``:=`` has no lambda,
+        comprehension or walrus in it, the only expressions that bind or open a scope:
+        its expressions are then not walked (most statements; a third of the pass)."""
         self.module_name = module_name
         self.is_package = is_package
+        self.lines = lines
         self.scopes: dict[ast.AST, Scope] = {}
         self.scope: Scope | None = None
+        # visiting a statement whose expressions hold nothing to bind: do not enter them
+        self._flat = False
 
     # -- dispatch: NodeVisitor's getattr per node is a hot spot on large trees ------
     _dispatch: dict[type, object] = {}
@@ -225,6 +232,8 @@ class ScopeBuilder(ast.NodeVisitor):
     def generic_visit(self, node: ast.AST) -> None:
         # visit's dispatch inlined, and the children that bind nothing and hold nothing
         # (names, constants: half of a tree) not visited at all
+        if self._flat:
+            return  # an expression of a statement with nothing to bind in its expressions
         AST = ast.AST
         cls = node.__class__
         fields = _FIELDS.get(cls)
@@ -265,7 +274,7 @@ class ScopeBuilder(ast.NodeVisitor):
         try:
             return self._build(tree)
         except RecursionError:
-            return _DeepScopeBuilder(self.module_name, self.is_package)._build(tree)
+            return _DeepScopeBuilder(self.module_name, self.is_package, self.lines)._build(tree)
 
     def _build(self, tree: ast.Module) -> dict[ast.AST, Scope]:
         self.scope = Scope("module", tree, None, self.module_name)
@@ -274,8 +283,39 @@ class ScopeBuilder(ast.NodeVisitor):
         return self.scopes
 
     def _visit_body(self, body: list[ast.stmt]) -> None:
+        lines = self.lines
+        if lines is None:
+            for stmt in body:
+                self.visit(stmt)
+            return
         for stmt in body:
-            self.visit(stmt)
+            cls = stmt.__class__
+            if cls in _PLAIN_STATEMENTS and _plain(stmt, lines):
+                if cls in _BIND_NOTHING:
+                    continue  # `f(x)`, `return x`: nothing in it binds a name
+                self._flat = True
+                self.visit(stmt)
+                self._flat = False
+            else:
+                self.visit(stmt)
+
+    # the statements whose bodies generic_visit would walk, written out (in generic_visit's
+    # order) so that their bodies go through _visit_body
+    def visit_If(self, node: ast.If | ast.While) -> None:
+        self.visit(node.test)
+        self._visit_body(node.body)
+        self._visit_body(node.orelse)
+
+    visit_While = visit_If
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._visit_body(node.body)
+        for handler in node.handlers:
+            self.visit(handler)
+        self._visit_body(node.orelse)
+        self._visit_body(node.finalbody)
+
+    visit_TryStar = visit_Try
 
     def _push(self, kind: str, node: ast.AST, name: str, is_async: bool = False) -> Scope:
         parent = self.scope
@@ -566,6 +606,21 @@ class ScopeBuilder(ast.NodeVisitor):
         self._comprehension(node, [node.key, node.value])
 
 
+# statements that hold expressions and no statements; those whose expressions bind nothing
+_PLAIN_STATEMENTS = frozenset(
+    {ast.Expr, ast.Return, ast.Raise, ast.Assert, ast.Assign, ast.AugAssign, ast.AnnAssign}
+)
+_BIND_NOTHING = frozenset({ast.Expr, ast.Return, ast.Raise, ast.Assert})
+
+
+def _plain(stmt: ast.stmt, lines: list[str]) -> bool:
+    """No ``lambda``, ``for`` or ``:=`` on the statement's lines (in a string or a longer
+    word too: then it is walked, as before)."""
+    first, last = stmt.lineno - 1, stmt.end_lineno or stmt.lineno
+    text = lines[first] if last - first == 1 else "\n".join(lines[first:last])
+    return "for" not in text and "lambda" not in text and ":=" not in text
+
+
 # the node classes with no child fields (names, constants, operators, `pass`)
 LEAVES = frozenset(
     cls
@@ -595,6 +650,8 @@ class _DeepScopeBuilder(ScopeBuilder):
     def generic_visit(self, node: ast.AST) -> None:
         """generic_visit's order without its recursion: over the nodes with no visitor of
         their own it keeps a stack; nodes with a visitor are handed to it in their turn."""
+        if self._flat:
+            return
         AST = ast.AST
         generic = _DeepScopeBuilder.generic_visit
         dispatch = self._dispatch
