@@ -136,6 +136,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_CLEAN
+    finally:
+        if argv is None:
+            # Run as the program, which exits now: the interpreter's shutdown would run the
+            # cycle collector over everything the lint kept (the project's parsed modules,
+            # the memos), 0.8 s of a 6 s lint of the standard library in one process.
+            # Frozen objects are not collected again; the operating system frees them.
+            import gc
+
+            gc.freeze()
 
 
 def _dispatch(args: list[str]) -> int:
@@ -418,11 +427,12 @@ def _report(
     fixed: int = 0,  # type: ignore[no-untyped-def]
     unsafe_left: int = 0,
 ) -> int:
-    from gil_lint.baseline import BaselineError
     from gil_lint.output import summary, write_report, write_statistics
     from gil_lint.output.style import use_color
 
     if ns.baseline is not None or ns.write_baseline is not None:
+        from gil_lint.baseline import BaselineError
+
         root = getattr(ns, "project_root", None) or Path.cwd()
         try:
             diagnostics = _apply_baseline(ns, diagnostics, get_source, root)

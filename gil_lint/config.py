@@ -16,8 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from gil_lint.engine.knowledge import USER_KEYS, USER_TABLES, parse_decorator
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -116,22 +114,27 @@ class Settings:
         return best_sel >= 0 and best_sel > best_ign
 
     def ignored_for_file(self, code: str, path: str) -> bool:
-        rel = self.relative(path)
-        name = Path(path).name
-        if any(_matches(code, c) for c in self.test_code_ignore) and is_test_code(
-            self.within_project(path)
-        ):
-            return True
-        if any(_matches(code, c) for c in self.cli_code_ignore) and is_cli_code(
-            self.within_project(path)
-        ):
-            return True
-        for pattern, codes in self.per_file_ignores:
-            if (fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern)) and any(
-                _matches(code, c) for c in codes
-            ):
-                return True
-        return False
+        return code in self.ignored_codes((code,), path)
+
+    def ignored_codes(self, codes: Iterable[str], path: str) -> set[str]:
+        """The codes among ``codes`` that ``test-code-ignore``, ``cli-code-ignore`` or
+        ``per-file-ignores`` drop in ``path`` (whether it is test or command-line code, and
+        which globs match it, asked once)."""
+        codes = list(codes)
+        out: set[str] = set()
+        test_code = [c for c in codes if any(_matches(c, t) for t in self.test_code_ignore)]
+        if test_code and is_test_code(self.within_project(path)):
+            out.update(test_code)
+        cli_code = [c for c in codes if any(_matches(c, t) for t in self.cli_code_ignore)]
+        if cli_code and is_cli_code(self.within_project(path)):
+            out.update(cli_code)
+        if self.per_file_ignores:
+            rel = self.relative(path)
+            name = Path(path).name
+            for pattern, ignored in self.per_file_ignores:
+                if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(name, pattern):
+                    out.update(c for c in codes if any(_matches(c, i) for i in ignored))
+        return out
 
     def within_project(self, path: str) -> str:
         """``path`` relative to the project root, else to the working folder; a path outside
@@ -418,6 +421,10 @@ def lowest_python(spec: str, where: str) -> tuple[int, int] | None:
 
 
 def _knowledge(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    # imported here: the knowledge module (and its data classes) is 3 ms of every start,
+    # and only a `[tool.gil-lint.knowledge]` table needs its key lists before linting
+    from gil_lint.engine.knowledge import USER_KEYS, USER_TABLES, parse_decorator
+
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a table")
     out = []

@@ -91,15 +91,26 @@ def test_a_damaged_cache_entry_means_linting_again(tmp_path):
     (project / "a.py").write_text(BLOCKING)
     first = _json("a.py", cwd=project)
     [cache_file] = (project / ".gil_lint_cache").glob("results-*.json")
-    entries = json.loads(cache_file.read_text())
-    for entry in entries.values():
+    content = json.loads(cache_file.read_text())
+    for damage in (
         # the shape an older gil-lint wrote: (path, size, mtime) per helper
-        entry["deps"] = [["helpers.py", 10, 20]]
-        entry["diagnostics"] = [{"code": "GIL201"}]
-    cache_file.write_text(json.dumps(entries))
-    r = run_cli("a.py", "--output-format", "json", cwd=project)
-    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
-    assert json.loads(r.stdout) == first
+        lambda entry: [*entry[:5], [["helpers.py", 10, 20]], entry[6]],
+        lambda entry: [*entry[:6], [{"code": "GIL201"}]],
+        lambda entry: {"sha256": entry[0], "deps": [], "diagnostics": []},
+        lambda entry: entry[:3],
+    ):
+        files = {path: damage(entry) for path, entry in content["files"].items()}
+        cache_file.write_text(json.dumps({**content, "files": files}))
+        r = run_cli("a.py", "--output-format", "json", cwd=project)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        assert json.loads(r.stdout) == first
+    # entries under another fingerprint (version, code, settings) are not this run's: a
+    # clean record of a.py found with other settings is not reused
+    clean = {path: [*entry[:6], []] for path, entry in content["files"].items()}
+    cache_file.write_text(json.dumps({"fingerprint": "0.0.1|other settings", "files": clean}))
+    assert _json("a.py", cwd=project) == first
+    cache_file.write_text(json.dumps({**content, "files": clean}))
+    assert _json("a.py", cwd=project) == []  # (the same record under this run's is reused)
 
 
 def test_a_touched_file_with_the_same_content_is_served_from_the_cache(tmp_path):

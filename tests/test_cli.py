@@ -258,6 +258,25 @@ def test_version_and_module_entry():
     assert r.returncode == 0 and r.stdout.startswith("gil-lint ")
 
 
+def test_the_program_freezes_the_heap_before_it_exits_and_a_caller_keeps_its_collector(project):
+    # run as the program (no argv), main() freezes what the lint kept so that the
+    # interpreter's shutdown does not walk it again; called with arguments, it leaves the
+    # caller's garbage collector alone
+    args = [str(project), "--no-cache", "--exit-zero", "--quiet"]
+    calls = {"main()": "True", f"main({args!r})": "False"}
+    for call, frozen in calls.items():
+        script = (
+            "import gc, sys\nfrom gil_lint.cli import main\n"
+            f"sys.argv = ['gil-lint', *{args!r}]\n"
+            f"status = {call}\nprint(status, gc.get_freeze_count() > 0)\n"
+        )
+        r = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+        )
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.splitlines()[-1] == f"0 {frozen}", (call, r.stdout)
+
+
 def test_readme_example_folder_has_findings():
     r = run_cli(str(ROOT / "examples"), "--no-cache", "--output-format", "json")
     assert r.returncode == 1

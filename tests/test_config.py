@@ -263,3 +263,42 @@ def test_event_loop_rules_are_quiet_in_command_line_entry_code(tmp_path):
     assert sorted(d.code for d in lint_source(code, path, strict)) == everything
     with pytest.raises(ConfigError, match="cli-code-ignore"):
         settings_from_table({"cli-code-ignore": 3}, "p", Settings())
+
+
+def test_a_rule_the_file_ignores_is_not_run(tmp_path):
+    # its findings would all be dropped: it is not run at all (a test suite is parsed for
+    # its correctness rules; the performance rules' summaries and fixes cost the most)
+    from gil_lint.rules import rule_by_code
+
+    ran: list[str] = []
+
+    def recording(code: str) -> type:
+        rule = rule_by_code(code)
+        assert rule is not None
+
+        class Recording(rule):  # type: ignore[valid-type,misc]
+            def visit_Call(self, node: object) -> None:
+                ran.append(self.CODE)
+                super().visit_Call(node)
+
+        return Recording
+
+    rules = [recording("GIL201"), recording("GIL405")]
+    code = "import threading, time\nasync def f():\n    time.sleep(1)\nthreading.Thread()\n"
+    settings = settings_from_table(
+        {"per-file-ignores": {"legacy/*": ["GIL4"]}}, "p", Settings(project_root=tmp_path)
+    )
+    settings = Settings(**{**settings.__dict__, "project_root": tmp_path})
+    found = lint_source(code, str(tmp_path / "app.py"), settings, rules=rules)
+    assert [d.code for d in found] == ["GIL201"] and sorted(set(ran)) == ["GIL201", "GIL405"]
+    ran.clear()
+    assert lint_source(code, str(tmp_path / "tests" / "test_app.py"), settings, rules=rules) == []
+    assert sorted(set(ran)) == ["GIL405"]  # GIL2 is ignored in test code; GIL405 is not
+    ran.clear()
+    assert lint_source(code, str(tmp_path / "legacy" / "old.py"), settings, rules=rules) != []
+    assert sorted(set(ran)) == ["GIL201"]  # per-file-ignores drop GIL4 there
+    assert settings.ignored_codes(["GIL201", "GIL405", "GIL401"], "legacy/test_x.py") == {
+        "GIL201",
+        "GIL405",
+        "GIL401",
+    }

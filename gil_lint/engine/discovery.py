@@ -12,7 +12,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,7 +131,9 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
         if not p.is_dir():
             errors.append((raw, "not a regular file or directory (broken symlink?)"))
             continue
-        files.extend(_walk(p, root, patterns, settings.respect_gitignore, errors))
+        _walk(p, root, patterns, settings.respect_gitignore, errors, files)
+    if len(paths) == 1:
+        return Discovered(files, errors)  # one walk never yields a file twice
     # de-duplicate, keep order
     seen: set[str] = set()
     unique = []
@@ -145,12 +146,17 @@ def discover(paths: list[str], settings: Settings) -> Discovered:
 
 
 def _walk(
-    top: Path, root: Path, patterns: tuple[str, ...], gitignore: bool, errors: list[tuple[str, str]]
-) -> Iterator[str]:
+    top: Path,
+    root: Path,
+    patterns: tuple[str, ...],
+    gitignore: bool,
+    errors: list[tuple[str, str]],
+    out: list[str],
+) -> None:
     real_top = str(top.resolve())
     ignores = _gitignores_above(real_top) if gitignore else None
-    walk = _Walk(_Excludes(patterns), ignores, errors)
-    yield from walk.directory(str(top), real_top, _relative_to(real_top, root), is_top=True)
+    walk = _Walk(_Excludes(patterns), ignores, errors, out)
+    walk.directory(str(top), real_top, _relative_to(real_top, root), is_top=True)
 
 
 def _gitignores_above(real_top: str) -> _GitIgnores:
@@ -185,36 +191,62 @@ def _relative_to(real_top: str, root: Path) -> str:
 
 
 class _Walk:
-    """One walk below a folder: yields the Python files that no exclude or .gitignore
-    rule drops, visiting each real directory once (symlink loops)."""
+    """One walk below a folder: appends to ``out`` the Python files that no exclude or
+    .gitignore rule drops, visiting each real directory once (symlink loops)."""
 
     def __init__(
-        self, excludes: _Excludes, ignores: _GitIgnores | None, errors: list[tuple[str, str]]
+        self,
+        excludes: _Excludes,
+        ignores: _GitIgnores | None,
+        errors: list[tuple[str, str]],
+        out: list[str],
     ) -> None:
         self.excludes = excludes
         self.ignores = ignores
         self.errors = errors
+        self.out = out
         self.visited: set[tuple[int, int]] = set()
 
-    def directory(self, shown: str, real: str, rel: str, is_top: bool = False) -> Iterator[str]:
+    def directory(self, shown: str, real: str, rel: str, is_top: bool = False) -> None:
         """``shown`` is the path as the user will see it, ``real`` the resolved one,
-        ``rel`` the path relative to the project root."""
+        ``rel`` the path relative to the project root.
+
+        Written for the warm run, where the walk is a good part of the time: recursion
+        over folders only (files are appended, not yielded up through every level), and
+        a path built only when something needs it."""
         if not self._first_visit(shown, real):
             return
-        pushed = self.ignores.push_dir(real) if self.ignores is not None and not is_top else 0
+        ignores = self.ignores
+        pushed = ignores.push_dir(real) if ignores is not None and not is_top else 0
+        excludes = self.excludes
+        names = excludes.names
+        # the excludes match a path relative to the project only when they hold globs;
+        # .gitignore patterns match the resolved path only when there are some
+        needs_rel = excludes.glob is not None
+        out = self.out
+        prefix = os.path.join(shown, "")
         try:
             for name, is_dir in self._entries(shown, real):
-                entry_rel = f"{rel}/{name}" if rel else name
-                if self._dropped(entry_rel, name, f"{real}/{name}", is_dir):
+                if name in names:
                     continue
-                entry_shown = os.path.join(shown, name)
+                entry_rel = (f"{rel}/{name}" if rel else name) if needs_rel or is_dir else ""
+                if (needs_rel or excludes.name_glob is not None) and excludes.excluded(
+                    entry_rel, name
+                ):
+                    continue
+                if (
+                    ignores is not None
+                    and ignores.specs
+                    and ignores.ignored(f"{real}/{name}", is_dir)
+                ):
+                    continue
                 if is_dir:
-                    yield from self.directory(entry_shown, f"{real}/{name}", entry_rel)
+                    self.directory(prefix + name, f"{real}/{name}", entry_rel)
                 else:
-                    yield entry_shown
+                    out.append(prefix + name)
         finally:
-            if self.ignores is not None:
-                self.ignores.pop(pushed)
+            if ignores is not None:
+                ignores.pop(pushed)
 
     def _first_visit(self, shown: str, real: str) -> bool:
         try:
@@ -231,24 +263,19 @@ class _Walk:
     def _entries(self, shown: str, real: str) -> list[tuple[str, bool]]:
         """(name, is a directory) of the subfolders and Python files, sorted by name;
         symlinks to folders are not followed."""
+        out = []
         try:
-            scanned = sorted(os.scandir(real), key=lambda e: e.name)
+            with os.scandir(real) as scanned:
+                for entry in scanned:
+                    try:
+                        is_dir = entry.is_dir(follow_symlinks=False)
+                        is_file = not is_dir and entry.is_file()
+                    except OSError:
+                        continue
+                    if is_dir or (is_file and entry.name.endswith(PYTHON_SUFFIXES)):
+                        out.append((entry.name, is_dir))
         except OSError as e:
             self.errors.append((shown, f"cannot read directory: {e.strerror}"))
             return []
-        out = []
-        for entry in scanned:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = not is_dir and entry.is_file()
-            except OSError:
-                continue
-            if is_dir or (is_file and entry.name.endswith(PYTHON_SUFFIXES)):
-                out.append((entry.name, is_dir))
+        out.sort()
         return out
-
-    def _dropped(self, rel: str, name: str, real: str, is_dir: bool) -> bool:
-        if self.excludes.excluded(rel, name):
-            return True
-        ignores = self.ignores
-        return ignores is not None and bool(ignores.specs) and ignores.ignored(real, is_dir)

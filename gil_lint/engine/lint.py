@@ -15,7 +15,7 @@ import os
 import tokenize
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gil_lint.config import Settings, format_size
@@ -28,7 +28,13 @@ from gil_lint.diagnostics import (
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.knowledge import load_knowledge, noqa_covers
 from gil_lint.engine.project import Project, project_for
-from gil_lint.engine.scopes import ScopeBuilder, child_fields, module_name_for
+from gil_lint.engine.scopes import (
+    LEAVES,
+    ScopeBuilder,
+    child_fields,
+    module_name_for,
+    release_scopes,
+)
 from gil_lint.rules import Rule, all_rules
 from gil_lint.text import FILE_NOQA, NOQA, noqa_codes, split_lines
 
@@ -128,8 +134,10 @@ def _all_triggers(rules: tuple[type[Rule], ...]) -> frozenset[bytes]:
     return frozenset(t for r in rules for t in r.TRIGGERS)
 
 
-def enabled_rules(settings: Settings) -> list[type[Rule]]:
-    return [r for r in all_rules() if settings.is_enabled(r.CODE, opt_in=not r.DEFAULT)]
+@functools.lru_cache(maxsize=64)
+def enabled_rules(settings: Settings) -> tuple[type[Rule], ...]:
+    """The rules ``settings`` select (asked once per settings, not once per file)."""
+    return tuple(r for r in all_rules() if settings.is_enabled(r.CODE, opt_in=not r.DEFAULT))
 
 
 def lint_source(
@@ -148,7 +156,7 @@ def lint_source(
     byte pre-scan never hides a finding).
     """
     settings = settings or Settings()
-    rules = tuple(enabled_rules(settings) if rules is None else rules)
+    rules = enabled_rules(settings) if rules is None else tuple(rules)
     if isinstance(source, bytes):
         data = source
         try:
@@ -169,6 +177,13 @@ def lint_source(
         active = [r for r in rules if not present.isdisjoint(r.TRIGGERS)]
     else:
         active = list(rules)
+    # A rule whose every finding the file's ignores would drop (the performance rules in
+    # test code, `per-file-ignores`) is not run: most of a test suite is parsed for its
+    # correctness rules alone, and the performance rules (summaries, fixes) cost the most.
+    if settings.test_code_ignore or settings.per_file_ignores:
+        ignored = settings.ignored_codes([r.CODE for r in active], path)
+        if ignored:
+            active = [r for r in active if r.CODE not in ignored]
     if not active:
         return []
     if settings.max_file_size and len(data) > settings.max_file_size:
@@ -230,7 +245,8 @@ def _run_rules(
     if project is None:
         project = project_for(settings.project_root, knowledge)
     is_package = path.endswith("__init__.py")
-    scopes = ScopeBuilder(module_name, is_package).build(tree)
+    lines = split_lines(text)
+    scopes = ScopeBuilder(module_name, is_package, lines).build(tree)
     ctx = ModuleContext(
         path=path,
         source=text,
@@ -241,6 +257,7 @@ def _run_rules(
         settings=settings,
         project=project,
     )
+    ctx._lines = lines
     instances = [r(ctx) for r in active]
     # by node class: the lookup runs for every node of the tree
     handlers: dict[type, list[tuple[Rule, Callable[[ast.AST], None]]]] = {}
@@ -250,17 +267,7 @@ def _run_rules(
             if isinstance(node_class, type):
                 handlers.setdefault(node_class, []).append((inst, getattr(inst, attr)))
     failed: dict[str, str] = {}
-
-    for node in _walk(tree, ctx):
-        for inst, handler in handlers.get(node.__class__, ()):
-            if inst.CODE in failed:
-                continue
-            try:
-                handler(node)
-            except RecursionError:
-                raise
-            except Exception as e:  # a rule bug must never end the run
-                failed[inst.CODE] = _describe_crash(inst, e, node)
+    _walk(tree, ctx, handlers, failed)
     ctx.scope = ctx.module_scope
     for inst in instances:
         if inst.CODE in failed:
@@ -271,6 +278,7 @@ def _run_rules(
             failed[inst.CODE] = _describe_crash(inst, e, tree)
     if ctx._module_info is not None and isinstance(ctx.project, Project):
         ctx.project.release(ctx._module_info)
+    release_scopes(scopes)
     out = list(ctx.diagnostics)
     for code, message in failed.items():
         out = [d for d in out if d.code != code]
@@ -292,11 +300,19 @@ def _describe_crash(rule: Rule, e: Exception, node: ast.AST) -> str:
     )
 
 
-def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
-    """Pre-order walk that keeps ``ctx.scope`` and ``ctx.parents`` current.
+def _walk(
+    tree: ast.Module,
+    ctx: ModuleContext,
+    handlers: dict[type, list[tuple[Rule, Callable[[ast.AST], None]]]],
+    failed: dict[str, str],
+) -> None:
+    """Pre-order walk that calls each node's handlers with ``ctx.scope`` and ``ctx.parents``
+    current (a rule that raised is recorded in ``failed`` and not called again).
 
     Iterative, so deeply nested code cannot exhaust the Python stack here, and
-    written for speed: it runs over every node of every analysed file.
+    written for speed: it runs over every node of every analysed file, and most nodes
+    (names, constants, attributes) have no handler, so the handlers are called from the
+    loop itself rather than through a generator resumed for every node.
     """
     scopes = ctx.scopes
     parents = ctx.parents
@@ -306,11 +322,25 @@ def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
     AST = ast.AST
     scope_types = _SCOPE_TYPES
     child_fields = _CHILD_FIELDS
+    handlers_for = handlers.get
+    # nodes with nothing under them and no handler (names, constants: half of a tree) get
+    # their parent recorded but are not pushed
+    leaves = LEAVES.difference(handlers)
     while stack:
         node, scope = pop()
-        ctx.scope = scope  # type: ignore[assignment]
-        yield node
         cls = node.__class__
+        todo = handlers_for(cls)
+        if todo is not None:
+            ctx.scope = scope  # type: ignore[assignment]
+            for inst, handler in todo:
+                if inst.CODE in failed:
+                    continue
+                try:
+                    handler(node)
+                except RecursionError:
+                    raise
+                except Exception as e:  # a rule bug must never end the run
+                    failed[inst.CODE] = _describe_crash(inst, e, node)
         if cls in scope_types:
             children = _scope_children(node, scope, scopes[node])
             for child, _ in children:
@@ -326,10 +356,12 @@ def _walk(tree: ast.Module, ctx: ModuleContext) -> Iterator[ast.AST]:
                 for item in reversed(value):
                     if isinstance(item, AST):
                         parents[item] = node
-                        push((item, scope))
+                        if item.__class__ not in leaves:
+                            push((item, scope))
             elif isinstance(value, AST):
                 parents[value] = node
-                push((value, scope))
+                if value.__class__ not in leaves:
+                    push((value, scope))
 
 
 # per node class, the scope builder's child_fields last first (the walk pushes on a stack)

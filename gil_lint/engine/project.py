@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.scopes import FunctionNode, Resolver, Scope, ScopeBuilder
+from gil_lint.text import split_lines
 
 _MAX_MODULES = 128
 # Re-exports followed through __init__.py files (`from .impl import helper`).
@@ -42,8 +43,11 @@ class ModuleInfo:
         return self.scopes[self.tree]
 
 
-def build_module(name: str, path: str, tree: ast.Module, knowledge: Knowledge) -> ModuleInfo:
-    scopes = ScopeBuilder(name, path.endswith("__init__.py")).build(tree)
+def build_module(
+    name: str, path: str, tree: ast.Module, knowledge: Knowledge, source: str | None = None
+) -> ModuleInfo:
+    lines = split_lines(source) if source is not None else None
+    scopes = ScopeBuilder(name, path.endswith("__init__.py"), lines).build(tree)
     return ModuleInfo(name, path, tree, scopes, Resolver(scopes, scopes[tree], knowledge))
 
 
@@ -150,7 +154,14 @@ class Project:
                 tree = ast.parse(data, filename=path)
         except (OSError, SyntaxError, ValueError, MemoryError, RecursionError):
             return None
-        return build_module(name, path, tree, self.knowledge)
+        if isinstance(data, bytes):
+            # the lines only spare the scope pass work: in any encoding a source file may
+            # have, line breaks and keywords are the ASCII bytes they are in UTF-8
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return build_module(name, path, tree, self.knowledge)
+        return build_module(name, path, tree, self.knowledge, data)
 
     # -- functions -------------------------------------------------------------------
     def function(self, qualname: str) -> tuple[ModuleInfo, FunctionNode] | None:

@@ -926,6 +926,17 @@ def _hover(ls: GilLintServer, snap: Snapshot, at: tuple[int, int]) -> types.Hove
     )
 
 
+def settle() -> None:
+    """Load the engine, the rules and the default knowledge now rather than on the first
+    lint, then freeze the heap: all of it (with pygls and lsprotocol, ~100,000 objects)
+    lives as long as the server, and the cycle collector's full collections during every
+    lint no longer walk it (~8% of a lint of a 2,000-line file)."""
+    import gc
+
+    worker.load_engine()
+    gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="gil-lint server", description="Run the gil-lint language server on stdio."
@@ -934,6 +945,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
     p.parse_args(argv or [])
     logging.basicConfig(level=logging.WARNING)
+    settle()
     try:
         server.start_io(stdin=_Framing(sys.stdin.buffer))  # type: ignore[arg-type]
     finally:

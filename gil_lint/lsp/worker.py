@@ -23,7 +23,20 @@ def start() -> None:
     stream), so fd 1 becomes stderr."""
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    import gil_lint.engine.lint  # noqa: F401  (warm: the first lint should not pay for it)
+    load_engine()  # warm: the first lint should not pay for it
+    import gc
+
+    gc.freeze()  # what is loaded lives as long as the process: full collections skip it
+
+
+def load_engine() -> None:
+    """Import the engine and the rules and load the default knowledge."""
+    import gil_lint.engine.lint  # noqa: F401
+    from gil_lint.engine.knowledge import load_knowledge
+    from gil_lint.rules import all_rules
+
+    all_rules()
+    load_knowledge(())
 
 
 def lint(
