@@ -386,3 +386,13 @@ def test_cpu_work_of_unknown_size_in_a_thread_is_still_reported():
             threading.Thread(target=walk, args=(tree,)).start()
         """
     ) == [(8, "GIL101"), (9, "GIL101")]
+
+
+def test_heavy_recursion_says_why():
+    (diag,) = lint_source(
+        "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+        "async def f(n):\n    return fib(n)\n",
+        "mod.py",
+        SETTINGS,
+    )
+    assert "(recursion on `n - 1`, 2 calls a level, at line 2)" in diag.message

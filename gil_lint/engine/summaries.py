@@ -527,7 +527,13 @@ class Summaries:
             env=env,
         )
         self._body(fn.body, fn_scope, module, depth, facts)
-        if facts.recursive and _branching_numeric(fn, facts.recursive, module.resolver, fn_scope):
+        branching = _branching_numeric(fn, facts.recursive, module.resolver, fn_scope)
+        if branching is not None:
+            call, how = branching
+            # the evidence says why it is heavy, ahead of the plain recursive call's step
+            count_arg = next(a for a in _arguments(call) if _count_less(a, facts.params))
+            why = f"recursion on `{_source(count_arg)}`{how} at line {call.lineno}"
+            facts.cpu.insert(0, (self._step(module, call, why),))
             facts.heavy = True
         summary = replace(
             _verdict(fn.name, facts),
@@ -1239,7 +1245,7 @@ def _nested_ranges(ranges: Sequence[ast.For]) -> bool:
 
 def _branching_numeric(
     fn: FunctionNode, recursive: Sequence[ast.Call], resolver: Resolver, scope: Scope
-) -> bool:
+) -> tuple[ast.Call, str] | None:
     """Recursion that multiplies on a count: each level calls itself on the count less a
     constant (``n - 1``) two times or more in one go (``fib(n - 1) + fib(n - 2)``, ``hanoi(n
     - 1, ...)`` twice in a row), or in a ``range`` loop (``for i in range(n): perms(n -
@@ -1247,24 +1253,27 @@ def _branching_numeric(
     of unknown size: one call per level (``factorial(n - 1)``, ``walk(child, level + 1)``
     over a node's children) goes as deep as the data or the recursion limit lets it, calls
     in branches that exclude each other (a binary search) run one per level, and halving
-    (``sort(a, lo, mid)``, ``sort(a, mid + 1, hi)``) is as big as the data."""
+    (``sort(a, lo, mid)``, ``sort(a, mid + 1, hi)``) is as big as the data.
+
+    The first such call, and how it multiplies (for the evidence); None if none does."""
     params = _parameters(fn)
     counted = [c for c in recursive if any(_count_less(a, params) for a in _arguments(c))]
     if not counted:
-        return False
+        return None
     parents = {id(c): n for n in walk_own(fn) for c in ast.iter_child_nodes(n)}
     places = [_place(c, parents) for c in counted]
     for i, (stmt, block) in enumerate(places):
-        if any(stmt is s or block == b for s, b in places[i + 1 :]):
-            return True
+        together = 1 + sum(1 for s, b in places[i + 1 :] if stmt is s or block == b)
+        if together > 1:
+            return counted[i], f", {together} calls a level,"
     sizes = Sizes(resolver, scope)
-    inside = {id(c) for c in counted}
-    return any(
-        isinstance(loop, ast.For)
-        and sizes.is_range(loop.iter)
-        and any(id(n) in inside for n in ast.walk(loop))
-        for loop in walk_own(fn)
-    )
+    for loop in walk_own(fn):
+        if isinstance(loop, ast.For) and sizes.is_range(loop.iter):
+            inner = {id(n) for n in ast.walk(loop)}
+            for call in counted:
+                if id(call) in inner:
+                    return call, " in a `range` loop"
+    return None
 
 
 def _arguments(call: ast.Call) -> list[ast.expr]:
