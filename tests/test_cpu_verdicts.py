@@ -255,3 +255,144 @@ def test_io_next_to_unknown_calls_is_not_io_bound(imports, body):
 
 def test_opening_devnull_is_no_io():
     assert _pool("with open(os.devnull, 'w') as null:\n    return arg * 2")[0] == []
+
+
+# -- recursion and CPU-bound library calls: heavy only on evidence ---------------------------
+
+
+def test_recursion_over_a_structure_with_a_depth_counter_is_not_heavy():
+    # piccolo's _get_graph: a topological sort of the project's table classes
+    assert (
+        found(
+            """
+            def get_graph(tables, iterations=0, max_iterations=5):
+                out = {}
+                if iterations >= max_iterations:
+                    return out
+                for table in tables:
+                    deps = set()
+                    for fk in table.foreign_keys:
+                        deps.add(fk.name)
+                        if fk.name not in out:
+                            out.update(get_graph([fk.table], iterations=iterations + 1))
+                    out[table.name] = deps
+                return out
+            async def dump(tables):
+                return get_graph(tables)
+            """
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # one call per level goes as deep as the recursion limit lets it
+        "return 1 if n < 2 else n * fact(n - 1)",
+        # branches that exclude each other: one call per level (a binary search)
+        "if n < 2:\n    return n\nif n % 2:\n    return fact(n - 1)\nreturn fact(n - 2)",
+        # halving: as big as the data
+        "return 0 if n < 2 else fact(n // 2) + fact(n // 2)",
+    ],
+)
+def test_recursion_that_does_not_multiply_on_a_count_is_not_heavy(body):
+    code = f"def fact(n):\n{textwrap.indent(body, '    ')}\nasync def f(n):\n    return fact(n)\n"
+    assert found(code) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "return n if n < 2 else fib(n - 1) + fib(n - 2)",
+        "if n == 0:\n    return 0\na = fib(n - 1)\nb = fib(n - 1)\nreturn a + b",
+        "t = 1\nfor i in range(n):\n    t += fib(n - 1)\nreturn t",
+    ],
+)
+def test_recursion_that_multiplies_on_a_count_is_heavy(body):
+    code = f"def fib(n):\n{textwrap.indent(body, '    ')}\nasync def f(n):\n    return fib(n)\n"
+    assert found(code) == [(code.count("\n"), "GIL206")]
+
+
+def test_a_median_of_recent_samples_is_not_heavy():
+    # faust's monitor: the median of a bounded deque, once a second
+    assert (
+        found(
+            """
+            import asyncio
+            from statistics import median
+            class Monitor:
+                def sample(self):
+                    if self.runtimes:
+                        self.avg = median(self.runtimes)
+                    self.count = self.total - self.prev
+                async def sampler(self):
+                    while True:
+                        await asyncio.sleep(1)
+                        self.sample()
+            """
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "heavy"),
+    [
+        ("statistics.median(range(10**6))", True),
+        ("statistics.stdev(list(range(LIMIT)))", True),
+        ("statistics.median(range(n * 1_000_000))", True),
+        ("math.factorial(100_000)", True),
+        ("math.comb(LIMIT, 3)", True),
+        ("statistics.median(samples)", False),
+        ("statistics.median([1, 5, 3])", False),
+        ("math.factorial(20)", False),
+        ("math.perm(n, 2)", False),
+    ],
+)
+def test_a_cpu_bound_library_call_is_heavy_on_data_known_big(call, heavy):
+    code = (
+        "import math, statistics\nLIMIT = 10**6\n"
+        f"def stats(n, samples):\n    return {call}\n"
+        "async def f(n, samples):\n    return stats(n, samples)\n"
+    )
+    assert found(code) == ([(6, "GIL206")] if heavy else [])
+
+
+def test_a_size_passed_by_the_caller_makes_a_library_call_heavy():
+    code = """
+        import statistics
+        def middle(values):
+            return statistics.median(values)
+        async def f(xs):
+            a = middle(xs)
+            b = middle(list(range(10**6)))
+            return a, b
+        """
+    assert found(code) == [(7, "GIL206")]
+
+
+def test_cpu_work_of_unknown_size_in_a_thread_is_still_reported():
+    # GIL101 reports unsized CPU work: threads serialize any of it
+    assert found(
+        """
+        import statistics, threading
+        def summarise(samples):
+            return statistics.stdev(samples)
+        def walk(node, level=0):
+            return sum(walk(child, level + 1) for child in node.children) + level
+        def main(samples, tree):
+            threading.Thread(target=summarise, args=(samples,)).start()
+            threading.Thread(target=walk, args=(tree,)).start()
+        """
+    ) == [(8, "GIL101"), (9, "GIL101")]
+
+
+def test_heavy_recursion_says_why():
+    (diag,) = lint_source(
+        "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+        "async def f(n):\n    return fib(n)\n",
+        "mod.py",
+        SETTINGS,
+    )
+    assert "(recursion on `n - 1`, 2 calls a level, at line 2)" in diag.message

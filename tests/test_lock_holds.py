@@ -309,3 +309,8 @@ def test_an_async_with_under_a_thread_lock_is_a_long_hold():
     )
     (found,) = lint(code)
     assert "`run` holds it across `async with asyncio.Lock():` (line 22)" in found.message
+
+
+def test_a_cpu_bound_call_on_data_of_unknown_size_is_not_a_long_hold():
+    code = in_class("statistics.median(self._samples)").replace("import os", "import statistics")
+    assert rows(code) == []

@@ -270,6 +270,9 @@ class Knowledge:
     # open() and kin: they return a file whose reads and writes block too
     file_openers: frozenset[str]
     cpu_bound: _NameSet
+    # cpu-bound call -> what sizes its work: its first argument's "value" or "items"
+    # (cpu.toml [cpu_bound.sized_by]); a call not in it is heavy on every call
+    cpu_sized_by: Mapping[str, str]
     gil_releasing: _NameSet
     returns: Mapping[str, str]
     aliases: Mapping[str, str]
@@ -441,6 +444,9 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
     wait_classes = {c: blocking_t[c]["wait"] for c in BLOCKING_CATEGORIES}
     unknown = set(wait_classes.values()) - set(WAIT_CLASSES)
     assert not unknown, f"blocking.toml: unknown wait class {unknown}"
+    sized_by = dict(cpu_t.get("cpu_bound", {}).get("sized_by", {}))
+    odd = set(sized_by.values()) - {"value", "items"}
+    assert not odd, f"cpu.toml: unknown [cpu_bound.sized_by] measure {odd}"
     ex = conc_t["executors"]
     aio = conc_t["asyncio"]
     life = conc_t["lifecycle"]
@@ -460,6 +466,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         cpu_bound=_NameSet(
             [*cpu_t.get("cpu_bound", {}).get("calls", ()), *ext.get("cpu-bound", ())]
         ),
+        cpu_sized_by=sized_by,
         gil_releasing=_NameSet(
             [*cpu_t.get("gil_releasing", {}).get("calls", ()), *ext.get("gil-releasing", ())]
         ),

@@ -13,7 +13,12 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   other CPU-bound or pure project functions) and does not await; loops over a
   literal ``range(N)`` with ``N < cpu-loop-min-iterations`` or a literal list
   do not count; recursion; a comprehension computing over data of unknown size;
-  calls to known CPU-heavy functions or CPU-bound project functions.
+  calls to CPU-bound library functions (``[cpu_bound]``) or CPU-bound project functions.
+- Heavy (``Summary.weight``) rests on evidence of size, one size model for loops,
+  recursion and library calls: recursion is heavy only when it multiplies on a count
+  (two calls or more on ``n - 1`` in one go, or one in a ``range`` loop); a CPU-bound
+  library call only when the argument that sizes it (``[cpu_bound.sized_by]``) is known
+  to be at least cpu-loop-min-iterations (known smaller, it is no CPU work at all).
 - I/O evidence: calls in the blocking knowledge (network, files, subprocess,
   sleep, thread waits, input), directly or in a callee.
 - Blocking reach (``Summary.blocking``, for the async rules), by the cost model of
@@ -138,8 +143,10 @@ class Summary:
         """The one verdict on CPU work every rule shares. ``heavy``: a loop of a known size
         of at least cpu-loop-min-iterations (also through the arguments of a call), a
         ``range`` inside a ``range`` of sizes not known to be small, a counting ``while``,
-        numeric recursion, known CPU-heavy calls. ``unsized``: computing loops over data of
-        unknown size, in a function that calls nothing of unknown cost. None: not
+        recursion that multiplies on a count, CPU-bound library calls on data known to be
+        big. ``unsized``: computing loops over data of unknown size, other recursion, such
+        library calls on data of unknown size, in a function that calls nothing of unknown
+        cost. None: not
         CPU-bound (a loop of a known small size is no CPU evidence at all). GIL101 reports
         both (threads serialize any CPU work); GIL206 only ``heavy``."""
         if self.kind != "cpu":
@@ -183,7 +190,8 @@ class _Facts:
     unknown_calls: int = 0
     # a call, anywhere (in loops too, through helpers too), whose cost nothing tells
     opaque: bool = False
-    recursive_calls: int = 0
+    # calls back into a function being summarised (recursion), in source order
+    recursive: list[ast.Call] = field(default_factory=list)
     # calls whose result is iterated or entered right away (see ``consumed_calls``)
     consumed: frozenset[ast.Call] = frozenset()
     # the class the function is a method of (for lazy initialisation through its methods)
@@ -519,6 +527,14 @@ class Summaries:
             env=env,
         )
         self._body(fn.body, fn_scope, module, depth, facts)
+        branching = _branching_numeric(fn, facts.recursive, module.resolver, fn_scope)
+        if branching is not None:
+            call, how = branching
+            # the evidence says why it is heavy, ahead of the plain recursive call's step
+            count_arg = next(a for a in _arguments(call) if _count_less(a, facts.params))
+            why = f"recursion on `{_source(count_arg)}`{how} at line {call.lineno}"
+            facts.cpu.insert(0, (self._step(module, call, why),))
+            facts.heavy = True
         summary = replace(
             _verdict(fn.name, facts),
             blocking_when=tuple(facts.blocking_when),
@@ -795,8 +811,12 @@ class Summaries:
             facts.releases.append((self._step(module, call, f"`{shown}` (line {line})"),))
             return "release"
         if name in k.cpu_bound:
-            facts.cpu.append((self._step(module, call, f"`{shown}` (line {line})"),))
-            facts.heavy = facts.own_cpu = True
+            weight, size = self.library_weight(name, call, scope, module, facts.env)
+            if weight == "light":
+                return "pure"  # `median([a, b, c])`, `factorial(10)`: a known, small amount
+            facts.cpu.append((self._step(module, call, f"`{shown}`{size} (line {line})"),))
+            facts.own_cpu = True
+            facts.heavy = facts.heavy or weight == "heavy"
             return "cpu"
         if name in k.pure:
             return "pure"
@@ -814,15 +834,12 @@ class Summaries:
             return "unknown"  # it runs in a worker thread or process: the call returns a future
         key = (callee_module.path, callee_fn.lineno, callee_fn.col_offset)
         if key in self._in_progress:
+            # CPU work of unknown size: how deep it goes and over what is the data's
+            # business; `_compute` tells numeric branching recursion (heavy) from the rest
             step = self._step(module, call, f"recursive call to `{shown}` at line {line}")
             facts.cpu.append((step,))
             facts.own_cpu = True
-            facts.recursive_calls += 1
-            # numeric recursion (`fib(n - 1) + fib(n - 2)`) is heavy; recursing into the
-            # parts of a structure (`pack(item)`) is as cheap as the structure is small
-            facts.heavy = facts.heavy or any(
-                isinstance(a, ast.BinOp) for a in (*call.args, *(k.value for k in call.keywords))
-            )
+            facts.recursive.append(call)
             return "cpu"
         env = self.call_env(callee, [(call.args, call.keywords)], scope, module, facts.env)
         sub = self.of(callee_module, callee_fn, depth + 1, env)
@@ -837,6 +854,34 @@ class Summaries:
         if kind is not None:
             return kind
         return "pure" if _is_pure_function(callee_fn) else "unknown"
+
+    def library_weight(
+        self, name: str, call: ast.Call, scope: Scope, module: ModuleInfo, env: Env = EMPTY
+    ) -> tuple[Literal["heavy", "unsized", "light"], str]:
+        """How heavy the CPU-bound library call ``call`` of ``name`` is, by the size of the
+        argument that sizes its work (``[cpu_bound.sized_by]``), and that size as a step
+        shows it (`` over 1,000,000 items``, or ``""``). Heavy from cpu-loop-min-iterations
+        up, light below, unsized when nothing tells (a deque of recent samples): one size
+        model with the loops. A call the data does not size (the user's own) is heavy."""
+        measure = self.knowledge.cpu_sized_by.get(name)
+        if measure is None:
+            return "heavy", ""
+        arg = call.args[0] if call.args else None
+        if arg is None or isinstance(arg, ast.Starred):
+            return "unsized", ""
+        sizes = Sizes(module.resolver, scope, env)
+        if measure == "value":
+            n = sizes.int_value(arg)
+            what = f" of {count(n)}" if n is not None else ""
+        else:
+            n = sizes.length(arg)
+            what = f" over {count(n)} items" if n is not None else ""
+            factor = sizes.range_factor(arg) if n is None else None
+            if factor is not None and factor >= self.min_loop_iterations:
+                return "heavy", f" over `{_source(arg)}`"  # median(range(n * 1_000_000))
+        if n is None:
+            return "unsized", ""
+        return ("heavy" if n >= self.min_loop_iterations else "light"), what
 
     def _on_io_result(self, func: ast.expr, scope: Scope, module: ModuleInfo) -> bool:
         """``func`` is a method of what a blocking call returned: ``requests.get(u).json()``,
@@ -1196,6 +1241,71 @@ def _nested_ranges(ranges: Sequence[ast.For]) -> bool:
     range(i)``), not only beside it or inside a loop over data."""
     inside = {id(n) for outer in ranges for n in ast.walk(outer) if n is not outer}
     return any(id(r) in inside for r in ranges)
+
+
+def _branching_numeric(
+    fn: FunctionNode, recursive: Sequence[ast.Call], resolver: Resolver, scope: Scope
+) -> tuple[ast.Call, str] | None:
+    """Recursion that multiplies on a count: each level calls itself on the count less a
+    constant (``n - 1``) two times or more in one go (``fib(n - 1) + fib(n - 2)``, ``hanoi(n
+    - 1, ...)`` twice in a row), or in a ``range`` loop (``for i in range(n): perms(n -
+    1)``): exponential in the count, heavy like a range inside a range. The rest is CPU work
+    of unknown size: one call per level (``factorial(n - 1)``, ``walk(child, level + 1)``
+    over a node's children) goes as deep as the data or the recursion limit lets it, calls
+    in branches that exclude each other (a binary search) run one per level, and halving
+    (``sort(a, lo, mid)``, ``sort(a, mid + 1, hi)``) is as big as the data.
+
+    The first such call, and how it multiplies (for the evidence); None if none does."""
+    params = _parameters(fn)
+    counted = [c for c in recursive if any(_count_less(a, params) for a in _arguments(c))]
+    if not counted:
+        return None
+    parents = {id(c): n for n in walk_own(fn) for c in ast.iter_child_nodes(n)}
+    places = [_place(c, parents) for c in counted]
+    for i, (stmt, block) in enumerate(places):
+        together = 1 + sum(1 for s, b in places[i + 1 :] if stmt is s or block == b)
+        if together > 1:
+            return counted[i], f", {together} calls a level,"
+    sizes = Sizes(resolver, scope)
+    for loop in walk_own(fn):
+        if isinstance(loop, ast.For) and sizes.is_range(loop.iter):
+            inner = {id(n) for n in ast.walk(loop)}
+            for call in counted:
+                if id(call) in inner:
+                    return call, " in a `range` loop"
+    return None
+
+
+def _arguments(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(k.value for k in call.keywords)]
+
+
+def _count_less(expr: ast.expr, params: frozenset[str]) -> bool:
+    """``n - 1``: a parameter less a constant."""
+    return (
+        isinstance(expr, ast.BinOp)
+        and isinstance(expr.op, ast.Sub)
+        and isinstance(expr.left, ast.Name)
+        and expr.left.id in params
+        and isinstance(expr.right, ast.Constant)
+        and type(expr.right.value) is int
+        and expr.right.value > 0
+    )
+
+
+def _place(node: ast.AST, parents: Mapping[int, ast.AST]) -> tuple[ast.AST, tuple[int, str]]:
+    """The innermost statement around ``node`` and the block it stands in (its holder's id
+    and field): statements of one block run one after the other."""
+    stmt = node
+    while not isinstance(stmt, ast.stmt) and id(stmt) in parents:
+        stmt = parents[id(stmt)]
+    holder = parents.get(id(stmt))
+    if holder is None:
+        return stmt, (0, "")
+    for name, value in ast.iter_fields(holder):
+        if isinstance(value, list) and any(v is stmt for v in value):
+            return stmt, (id(holder), name)
+    return stmt, (id(holder), "")
 
 
 def _counter_driven(loop: ast.While) -> bool:

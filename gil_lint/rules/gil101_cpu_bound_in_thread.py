@@ -34,7 +34,9 @@ class CpuBoundInThread(Rule):
     "CPU-bound" comes from the function's summary, followed through calls in
     this module and other modules of the project: loops doing arithmetic or
     container work that call nothing but pure functions, recursion, big
-    comprehensions, known CPU-heavy calls. Work dominated by calls that release
+    comprehensions, CPU-bound library calls (`statistics.median`,
+    `math.factorial`; one known to run on a small input, `median([a, b, c])`, is
+    no work). Work dominated by calls that release
     the GIL (numpy, hashlib, zlib, file and socket I/O, `time.sleep`) is not
     CPU-bound; unknown library calls are not assumed to be. A loop of unknown
     size is not enough next to calls of unknown cost (a library's function, a

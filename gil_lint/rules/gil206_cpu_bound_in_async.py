@@ -24,9 +24,16 @@ class CpuBoundInAsync(Rule):
     (`crunch(50_000_000)` where `crunch` loops over `range(n)`), a range
     scaled by a big constant (`range(n * 1_000_000)`), nested ranges of unknown
     size (a range in a range: `for i in range(n): for j in range(i)`), a
-    counting `while` loop, numeric recursion, known CPU-heavy calls.
+    counting `while` loop, recursion that multiplies on a count (two calls on
+    `n - 1` in one go, `fib(n - 1) + fib(n - 2)`, or one in a `range` loop),
+    and a CPU-bound library call (`statistics.median`, `math.factorial`...) on
+    data known to be big, by the same size model (`median(range(10**6))`,
+    `factorial(100_000)`, a size the call passes).
     GIL101 also reports CPU work of unknown size in a thread; this rule asks
-    for heavy evidence.
+    for heavy evidence. Recursion into a structure's parts (`walk(child,
+    level + 1)` over a node's children, a topological sort of a few tables),
+    one recursive call per level, and a library call on data of unknown size
+    (the median of a deque of recent samples) are not heavy.
 
     A light loop over a list (`for item in items: total += item.price`), a
     range inside a loop over data (`for gap in gaps: for pos in range(gap[0],
@@ -95,6 +102,14 @@ class CpuBoundInAsync(Rule):
         "async def f(chunk):\n    seen = set()\n    for gap in chunk.gaps:\n"
         "        for pos in range(gap[0], gap[1] + 1):\n            seen.add((chunk.tsn + pos) % 4096)\n"
         "    return seen\n",
+        # recursion into a structure's parts, with a depth counter: as big as the structure
+        "def graph(tables, depth=0):\n    out = {}\n    for t in tables:\n"
+        "        out.update(graph(t.refs, depth + 1))\n        out[t.name] = t.refs\n"
+        "    return out\nasync def f(tables):\n    return graph(tables)\n",
+        # the median of recent samples: a library call on data of unknown size
+        "import statistics\nclass Monitor:\n    def sample(self):\n"
+        "        self.avg = statistics.median(self.recent)\n"
+        "    async def run(self):\n        self.sample()\n",
     ]
     INVALID = [
         Example(

@@ -18,7 +18,8 @@ must be in sight:
 A section is *short* when nothing in it can wait or compute for long: no ``await`` or
 ``yield``, no blocking call of the unbounded or content wait class (directly, or through
 the project's helpers: their summaries), no wait on another thread primitive (``with
-other_lock:``, ``event.wait()``), no heavy loop (the size model), and no call this
+other_lock:``, ``event.wait()``), no heavy loop and no CPU-bound library call on data known
+to be big (the size model: ``median(recent)`` of a short deque is short), and no call this
 analysis cannot place: an unresolved function, a method of an object of unknown type —
 except container methods (``[pure] pure_methods``) and the never-waiting methods of
 ``[sync] never_wait_methods`` (``cancel``, ``call_soon_threadsafe``, ``is_set``, ...).
@@ -387,7 +388,9 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
             return None  # one syscall on a name: microseconds (the cost model)
         return f"`{shown}`", ""
     if name in k.cpu_bound:
-        return f"`{shown}`, CPU-heavy", ""
+        # heavy only on data known to be big (`median(recent)` of a short deque is not)
+        weight, _ = ctx.summaries.library_weight(name, call, scope, ctx.module_info)
+        return (f"`{shown}`, CPU-heavy", "") if weight == "heavy" else None
     if name in k.non_blocking or name in k.pure or name.startswith("builtins."):
         return None
     found = ctx.summaries.callee(name, ctx.module_info)

@@ -5,7 +5,9 @@
 import asyncio
 import functools
 import hashlib
+import math
 import queue
+import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -230,3 +232,52 @@ async def handler(n, items, q):
         await asyncio.sleep(delay * 0.1)
     result = squares, table, answer, primes, squared, small, unsized, doubled
     return result, sum(x for x in range(100))
+
+
+# -- recursion and CPU-bound library calls: heavy only on evidence of size ---------------
+
+
+def graph(tables, depth=0):
+    # recursion into a structure's parts, with a depth counter: as big as the structure
+    out = {}
+    for table in tables:
+        out.update(graph(table.refs, depth + 1))
+        out[table.name] = table.refs
+    return out
+
+
+def walk_tree(node, level=0):
+    return sum(walk_tree(child, level + 1) for child in node.children) + level
+
+
+def factorial(n):
+    return 1 if n < 2 else n * factorial(n - 1)
+
+
+def middle(values):
+    return statistics.median(values)
+
+
+class Monitor:
+    def sample(self):
+        self.avg = statistics.median(self.recent)
+
+
+async def recursing(n, tables, monitor, values):
+    fib(n)  # error: GIL206
+    middle(list(range(10**6)))  # error: GIL206
+    graph(tables)
+    walk_tree(tables)
+    factorial(n)
+    middle(values)
+    middle([3, 1, 2])
+    monitor.sample()
+    Monitor().sample()
+    math.factorial(n)
+
+
+def threaded(tables, values):
+    # CPU work of unknown size: threads serialize it
+    threading.Thread(target=walk_tree, args=(tables,)).start()  # error: GIL101
+    threading.Thread(target=middle, args=(values,)).start()  # error: GIL101
+    threading.Thread(target=middle, args=([1, 2],)).start()
