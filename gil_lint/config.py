@@ -33,12 +33,13 @@ _TEST_FOLDERS = frozenset({"tests", "test", "testing", "_testing", "testutils", 
 # `aiohttp/pytest_plugin.py`; a `pytest_*.py` module is a pytest plugin): the helpers a
 # project's tests (and its users' tests) run, like a `testing/` folder's
 _TEST_SUPPORT_MODULES = frozenset({"testing.py", "_testing.py", "testutils.py", "_testbase.py"})
-# Command-line entry code (`__main__.py`, `cli.py`, a `cli/` package: is_cli_code) runs one
+# Command-line entry code (`__main__.py`, `cli.py`, a `cli/` or `scripts/` package:
+# is_cli_code) runs one
 # command at a time on its event loop: a blocking call there (a prompt, a config file, a
 # subprocess) delays nothing else, so the event-loop rules are not reported by default. The
 # thread and process rules are: a command is slow for its user either way.
 DEFAULT_CLI_CODE_IGNORE = ("GIL2",)
-_CLI_FOLDERS = frozenset({"cli", "_cli"})
+_CLI_FOLDERS = frozenset({"cli", "_cli", "scripts"})
 _CLI_MODULES = frozenset({"__main__.py", "cli.py", "_cli.py"})
 RUNNING_VERSION: tuple[int, int] = (sys.version_info[0], sys.version_info[1])
 _CODE_PREFIX = re.compile(r"GIL[0-9]{0,3}")
@@ -210,7 +211,8 @@ def is_test_code(path: str) -> bool:
 
 def is_cli_code(path: str) -> bool:
     """``path`` (relative to the project when it can be) is a program's command-line entry:
-    ``__main__.py``, ``cli.py``, ``_cli.py``, or a module of a ``cli/`` package."""
+    ``__main__.py``, ``cli.py``, ``_cli.py``, or a module of a ``cli/`` or ``scripts/``
+    package (a package's console scripts)."""
     parts = Path(path).parts
     if not parts:
         return False

@@ -25,6 +25,8 @@ def codes(source: str) -> list[tuple[int, str]]:
 # Each case: a module whose last line is the call (inside `async def f`); the call must
 # not be reported, and neither a sync helper holding it and called from `async def g`.
 NON_BLOCKING = {
+    "sqlite-memory": ("import sqlite3", "sqlite3.connect(':memory:')"),
+    "sqlite-memory-keyword": ("import sqlite3", "sqlite3.connect(database=':memory:')"),
     # the null device never waits and holds no data
     "devnull": ("import os", 'open(os.devnull, "w")'),
     "devnull-imported": ("from os import devnull as NULL", "open(NULL)"),
@@ -108,6 +110,7 @@ NON_BLOCKING = {
 }
 
 BLOCKING = {
+    "sqlite-file": ("import sqlite3", "sqlite3.connect('app.db')"),
     "no-flags": ("import socket", "socket.getaddrinfo(host, 0)"),
     # a path that is not the null device, or the null device's name as a string
     "open-a-path": ("import os", "open(host)"),

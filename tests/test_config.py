@@ -243,6 +243,7 @@ def test_event_loop_rules_are_quiet_in_command_line_entry_code(tmp_path):
             "app/cli.py",
             "app/_cli.py",
             "app/cli/run.py",
+            "app/scripts/remote.py",
             "app/client.py",
             "app/clients/run.py",
         )
@@ -254,6 +255,7 @@ def test_event_loop_rules_are_quiet_in_command_line_entry_code(tmp_path):
         "app/cli.py": ["GIL101", "GIL401"],
         "app/_cli.py": ["GIL101", "GIL401"],
         "app/cli/run.py": ["GIL101", "GIL401"],
+        "app/scripts/remote.py": ["GIL101", "GIL401"],
         "app/client.py": everything,
         "app/clients/run.py": everything,
     }

@@ -81,7 +81,7 @@ def _holds(
         )
     if form.values:
         return isinstance(arg, ast.Constant) and any(
-            type(arg.value) in (bool, int, float) and arg.value == v for v in form.values
+            type(arg.value) in (bool, int, float, str) and arg.value == v for v in form.values
         )
     if form.flags:
         if resolver is None or scope is None:
