@@ -734,15 +734,20 @@ def _operands(call: ast.Call) -> list[ast.expr]:
     return [a.value if isinstance(a, ast.Starred) else a for a in out]
 
 
+def _binding_target(parent: ast.AST | None, value: ast.AST) -> ast.AST | None:
+    """What ``value`` is bound to: ``with value as f``, ``f = value``, ``f: T = value``."""
+    if isinstance(parent, ast.withitem) and parent.context_expr is value:
+        return parent.optional_vars
+    if isinstance(parent, ast.Assign) and parent.value is value and len(parent.targets) == 1:
+        return parent.targets[0]
+    if isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
+        return parent.target
+    return None
+
+
 def _bound_name(parent: ast.AST | None, value: ast.AST) -> str | None:
     """The plain name ``value`` is bound to: ``with value as f``, ``f = value``."""
-    target: ast.AST | None = None
-    if isinstance(parent, ast.withitem) and parent.context_expr is value:
-        target = parent.optional_vars
-    elif isinstance(parent, ast.Assign) and parent.value is value and len(parent.targets) == 1:
-        target = parent.targets[0]
-    elif isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
-        target = parent.target
+    target = _binding_target(parent, value)
     return target.id if isinstance(target, ast.Name) else None
 
 
@@ -765,13 +770,7 @@ def _argument_leaves(call: ast.Call) -> list[ast.expr]:
 def _bound_names(parent: ast.AST | None, value: ast.AST) -> frozenset[str]:
     """The plain names ``value`` is bound to, also by unpacking: ``f = value``,
     ``with value as f``, ``f, release = value``."""
-    target: ast.AST | None = None
-    if isinstance(parent, ast.withitem) and parent.context_expr is value:
-        target = parent.optional_vars
-    elif isinstance(parent, ast.Assign) and parent.value is value and len(parent.targets) == 1:
-        target = parent.targets[0]
-    elif isinstance(parent, (ast.AnnAssign, ast.NamedExpr)) and parent.value is value:
-        target = parent.target
+    target = _binding_target(parent, value)
     if isinstance(target, ast.Name):
         return frozenset({target.id})
     if isinstance(target, (ast.Tuple, ast.List)):

@@ -6,7 +6,7 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
-from gil_lint.rules.lock_holds import Holds, lock_holds
+from gil_lint.rules.lock_holds import Holds, loads_object, lock_holds
 
 
 class BlockingSyncPrimitiveInAsync(BlockingCallRule):
@@ -442,7 +442,7 @@ def _classify_uses(ctx: ModuleContext, target: tuple[str, object, str]) -> tuple
             ):
                 inner = scopes[child]
                 inner_function = None if isinstance(child, ast.ClassDef) else child
-            use = _is_use(ctx, child, scope, kind, owner, attr)
+            use = loads_object(ctx, child, scope, kind, owner, attr)
             if use:
                 where = _thread_use(ctx, child, parents, function)
                 if where is not None:
@@ -452,36 +452,6 @@ def _classify_uses(ctx: ModuleContext, target: tuple[str, object, str]) -> tuple
         stack.extend(reversed(children))  # the first use in source order is the one cited
     # `other.lock` may be this object, used by code we cannot place
     return ("unknown" if foreign else "coroutines"), ""
-
-
-def _is_use(
-    ctx: ModuleContext, node: ast.AST, scope: Scope, kind: str, owner: object, attr: str
-) -> bool | None:
-    """Whether ``node`` is a use of the object; None for ``x.attr`` on another receiver,
-    which may be the object too."""
-    if kind == "name":
-        return (
-            isinstance(node, ast.Name)
-            and node.id == attr
-            and isinstance(node.ctx, ast.Load)
-            and ctx.resolver.lookup(attr, scope) is owner
-        )
-    if not (isinstance(node, ast.Attribute) and node.attr == attr):
-        return False
-    if not isinstance(node.value, ast.Name):
-        return None
-    binding = ctx.resolver.lookup(node.value.id, scope)
-    if binding is None or binding.kind != "self":
-        return None
-    # another class's `self.lock` is another object
-    return _class_of(scope) is owner and isinstance(node.ctx, ast.Load)
-
-
-def _class_of(scope: Scope) -> Scope | None:
-    s: Scope | None = scope
-    while s is not None and s.kind in ("lambda", "comprehension"):
-        s = s.parent
-    return s.enclosing_class() if s is not None else None
 
 
 def _thread_use(

@@ -165,7 +165,7 @@ def _sections(
     parents: dict[ast.AST, ast.AST] = {}
     sections: list[Section] = []
     for node, scope in _walk_with_scopes(ctx, parents):
-        use = _use(ctx, node, scope, kind, owner, attr)
+        use = loads_object(ctx, node, scope, kind, owner, attr)
         if not use:
             seen_all = seen_all and use is not None
             continue
@@ -229,11 +229,13 @@ def _walk_with_scopes(
             stack.append((child, inner))
 
 
-def _use(
+def loads_object(
     ctx: ModuleContext, node: ast.AST, scope: Scope, kind: str, owner: object, attr: str
 ) -> bool | None:
-    """Whether ``node`` loads the lock; None for ``x.<attr>`` on a receiver other than the
-    class's ``self`` (it may be this lock, used where we cannot follow)."""
+    """Whether ``node`` loads the object (a lock here, GIL205's primitive there) bound to
+    ``attr`` (a ``name`` of ``owner``'s scope, or ``self.<attr>`` of class ``owner``); None
+    for ``x.<attr>`` on a receiver other than the class's ``self`` (it may be the object,
+    used where we cannot follow)."""
     if kind == "name":
         return (
             isinstance(node, ast.Name)
@@ -350,7 +352,7 @@ def _long_node(
     if isinstance(node, ast.With):
         for item in node.items:
             name = ctx.qualname(item.context_expr, scope)
-            if name in ctx.knowledge.sync_context_managers and not _use(
+            if name in ctx.knowledge.sync_context_managers and not loads_object(
                 ctx, item.context_expr, scope, *target
             ):  # the same lock again is an RLock's re-entry (a Lock's would deadlock)
                 return f"`with {ctx.segment(item.context_expr)}:`, another lock", ""
