@@ -471,3 +471,25 @@ def test_a_function_that_may_return_before_exiting_is_still_reported() -> None:
         """
     )
     assert where(found) == [(3, "GIL203")]
+
+
+def test_a_memoized_lookup_at_start_up_is_not_reported() -> None:
+    # distributed's `get_ip(host)` → `@memoize _get_ip`: once per start and address, the
+    # cache answers later calls; the same call per request is reported
+    found = lint(
+        """\
+        import functools, socket
+        @functools.lru_cache
+        def _get_ip(host, port):
+            return socket.gethostbyname(host)
+        def get_ip(host, port=80):
+            return _get_ip(host, port)
+        class Worker:
+            async def start_unsafe(self):
+                for port in self.ports:
+                    self.ip = get_ip(self.scheduler_host)
+            async def handle(self, request):
+                return get_ip(request.host)
+        """
+    )
+    assert where(found) == [(12, "GIL202")]

@@ -212,6 +212,22 @@ class BlockingCallRule(Rule):
             and (not through_helper or ctx.lifecycle.starts_process(code))
         )
 
+    def _memoized_at_start_up(self, node: ast.Call) -> bool:
+        """A helper that blocks only through a memoized one (``get_ip(host)`` →
+        ``@memoize _get_ip``), called where something starts (``start_*``, ``main``...):
+        it blocks once per start and value, and the cache answers every later call — like
+        a memoized helper fed only constants (in a loop too: a retry over ports asks the
+        same value again)."""
+        ctx = self.ctx
+        function = ctx.enclosing_function()
+        code = function.node if function is not None else None
+        if ctx.lifecycle.phase(code) != "startup":
+            return False
+        raw = ctx.summary_of(node.func)
+        return raw is not None and (
+            raw.memoized or (raw.blocking is None and bool(raw.blocking_when))
+        )
+
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""
         ctx = self.ctx
@@ -300,6 +316,8 @@ class BlockingCallRule(Rule):
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
         if self._runs_once(node) or self.one_off(node, category, through_helper=True):
+            return
+        if self._memoized_at_start_up(node):
             return
         if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return

@@ -88,6 +88,9 @@ class Node:
 
     async def start(self, scheduler):
         self.address()  # per instance, with no arguments: once
+        get_ip(scheduler.host)  # at start-up, memoized: once per start and address
+
+    async def heartbeat(self, scheduler):
         get_ip(scheduler.host)  # error: GIL202
 
 
