@@ -145,7 +145,7 @@ def test_the_report_is_saved_and_rendered_for_people(suite_run, project: Path) -
 def test_child_processes_are_observed(scratch: Path) -> None:
     """A subprocess (a new interpreter) and a forked multiprocessing worker that leaves
     through os._exit both stall the loop; both stalls are counted."""
-    proc = observe(scratch, "scripts", "--json", "--", sys.executable, "scripts/spawn.py")
+    proc = observe(scratch, "jobs", "--json", "--", sys.executable, "jobs/spawn.py")
     report = json.loads(proc.stdout)
     assert report["processes"] == 3, proc.stderr
     (f,) = report["findings"]
