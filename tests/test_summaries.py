@@ -283,3 +283,25 @@ def test_a_nested_def_runs_only_when_called():
     found = lint_source(code, "t.py", Settings())
     assert [(d.row, d.code) for d in found] == [(14, "GIL202")]
     assert [e.row for e in found[0].evidence] == [14, 6]
+
+
+def test_what_an_import_resolves_to_does_not_depend_on_the_files_linted_before(tmp_path):
+    """Two packages side by side (not the project's roots): `b` imports a module named like
+    one of `a`'s. It resolves under `b`'s own import root only, whether `a` was linted
+    first in the same process or not (`--jobs 1` and `--jobs 2` gave different findings)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "slow.py").write_text("import time\ndef wait():\n    time.sleep(1)\n")
+    (tmp_path / "a" / "user.py").write_text("import slow\nasync def f():\n    slow.wait()\n")
+    (tmp_path / "b").mkdir()
+    b_src = "import slow\nasync def g():\n    slow.wait()\n"
+    (tmp_path / "b" / "user.py").write_text(b_src)
+    settings = Settings(project_root=tmp_path / "elsewhere")
+
+    def codes(project: Project, pkg: str) -> list[str]:
+        path = tmp_path / pkg / "user.py"
+        return [d.code for d in lint_source(path.read_text(), str(path), settings, project=project)]
+
+    alone = codes(Project(load_knowledge()), "b")
+    after_a = Project(load_knowledge())
+    assert codes(after_a, "a") == ["GIL201"]  # `a`'s own helper is found under its root
+    assert codes(after_a, "b") == alone == []

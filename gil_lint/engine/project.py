@@ -59,7 +59,7 @@ class Project:
         self.roots: list[Path] = list(roots or [])
         self._modules: OrderedDict[tuple[str, int, int], ModuleInfo | None] = OrderedDict()
         self._by_name: dict[str, ModuleInfo] = {}
-        self._found: dict[tuple[str, int], str | None] = {}
+        self._found: dict[tuple[str, tuple[Path, ...]], str | None] = {}
         # unsaved editor buffers, by absolute path: read instead of the file on disk
         self.overlays: dict[str, str] = {}
         self._local = threading.local()
@@ -79,16 +79,18 @@ class Project:
             self.roots.append(root)
 
     def register(self, info: ModuleInfo) -> None:
-        """The module being linted: use its tree rather than parsing the file again.
+        """The module being linted: use its tree rather than parsing the file again, and
+        find the modules it imports under its own import root (besides the project's).
 
         Only the current one is kept: holding every linted tree would grow without bound
-        over a large run (other modules come from the bounded cache below).
+        over a large run (other modules come from the bounded cache below). The roots of
+        modules linted before are not kept either: what a file's imports resolve to must
+        not depend on which files a process happened to lint first (`--jobs 1` and
+        `--jobs 2` gave different findings).
         """
         self._by_name.clear()
         self._by_name[info.name] = info
-        root = _import_root(Path(info.path), info.name)
-        if root is not None:
-            self.add_root(root)
+        self._local.root = _import_root(Path(info.path), info.name)
 
     def release(self, info: ModuleInfo) -> None:
         """Forget the module registered for a lint that has finished, so that its tree
@@ -124,14 +126,22 @@ class Project:
             self._modules.popitem(last=False)
         return info
 
+    def _search_roots(self) -> tuple[Path, ...]:
+        """The project's roots, then the import root of the module this thread lints."""
+        own: Path | None = getattr(self._local, "root", None)
+        if own is None or own in self.roots:
+            return tuple(self.roots)
+        return (*self.roots, own)
+
     def _find(self, name: str) -> str | None:
         """The file of module ``name`` under the roots (memoised: asked for every call)."""
-        key = (name, len(self.roots))
+        roots = self._search_roots()
+        key = (name, roots)
         if key in self._found:
             return self._found[key]
         rel = name.replace(".", "/")
         found = None
-        for root in self.roots:
+        for root in roots:
             for candidate in (f"{root}/{rel}.py", f"{root}/{rel}/__init__.py"):
                 if os.path.isfile(candidate):
                     found = candidate
