@@ -13,6 +13,11 @@ count: ``asyncio.create_task(inner_call())`` dropped once in one module and thre
 another is one mistake. Each is filtered by its own ``# noqa`` and baseline
 before it is grouped, and ``--fix`` fixes every copy. The language server reports each
 file on its own, as the editor shows one file at a time.
+
+A blocking helper reached from several modules is one root cause too, as it is within one
+module (rules/blocking.py): three framework adapters whose handlers each run the sync
+``App.dispatch`` → ``time.sleep`` chain are one finding, on the first, the other call
+sites its evidence ("also reached from `handle()`"), counted in its message.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ from gil_lint.text import split_lines
 _COUNTS = re.compile(r"(?: \((?:and in )?\d+ more [^()]*\))+$")
 
 _ENGINE = frozenset({SYNTAX_ERROR, FILE_ERROR, INTERNAL_ERROR})
+# a finding through a helper chain: "`handle()` calls `run_bolt_app` (x.py:61) → ... →
+# `time.sleep` (runner.py:164); `time.sleep` blocks the event loop — ..."
+_CHAIN = re.compile(r"^`([^`]+)\(\)` (?:calls|iterates|enters) ")
 
 
 def group_copies(
@@ -83,5 +91,55 @@ def group_copies(
             original,
             evidence=(*original.evidence, where),
             message=f"{messages[index]} (the same code in {more} more {places})",
+        )
+    return _join_shared_roots(out)
+
+
+def _chain_root(d: Diagnostic) -> tuple[str, int, int] | None:
+    """Where the helper chain of a finding through helpers ends: the blocking call (its
+    evidence lists the call site, each helper, then that call)."""
+    if _CHAIN.match(d.message) is None:
+        return None
+    steps = d.message.split("; ", 1)[0].count(" → ") + 1
+    if len(d.evidence) < steps:
+        return None
+    root = d.evidence[steps - 1]
+    return (os.path.abspath(root.path), root.row, root.col)
+
+
+def _join_shared_roots(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Findings in different files whose helper chains end at the same blocking call: one
+    finding, the later call sites its evidence."""
+    first: dict[tuple[str, str, int, int], int] = {}
+    joined: dict[int, int] = {}
+    messages: dict[int, str] = {}
+    out: list[Diagnostic] = []
+    for d in diagnostics:
+        root = None if d.code in _ENGINE else _chain_root(d)
+        key = (d.code, *root) if root is not None else None
+        if key is None or key not in first or out[first[key]].path == d.path:
+            if key is not None and key not in first:
+                first[key] = len(out)
+            out.append(d)
+            continue
+        index = first[key]
+        more = joined[index] = joined.get(index, 0) + 1
+        original = out[index]
+        if more == 1:
+            messages[index] = original.message
+        match = _CHAIN.match(d.message)
+        caller = match.group(1) if match else "?"
+        also = Evidence(
+            f"also reached from `{caller}()` ({os.path.basename(d.path)}:{d.row})",
+            d.path,
+            d.row,
+            d.col,
+        )
+        copies = [e for e in d.evidence if e.message.startswith("the same code (")]
+        sites, reach = ("site", "reaches") if more == 1 else ("sites", "reach")
+        out[index] = replace(
+            original,
+            evidence=(*original.evidence, also, *copies),
+            message=f"{messages[index]} ({more} more call {sites} in other files {reach} it)",
         )
     return out

@@ -120,3 +120,29 @@ def test_the_counts_of_a_findings_own_grouping_do_not_make_it_another_mistake():
     # text after the counts is not a count: another message
     other = group_copies([d("a.py", f"{base} (see docs)", 1), d("b.py", base, 1)], sources.get)
     assert len(other) == 2
+
+
+HELPER = "import time\n\ndef dispatch(request):\n    time.sleep(1)\n    return request\n"
+
+
+def test_one_blocking_helper_reached_from_several_modules_is_one_finding(tmp_path):
+    root = _project(
+        tmp_path,
+        {
+            "app/core.py": HELPER,
+            "app/asgi.py": "from app.core import dispatch\n\nasync def handle(r):\n"
+            "    return dispatch(r)\n",
+            "app/socket.py": "from app.core import dispatch\n\n\nasync def on_message(m):\n"
+            "    return dispatch(m)\n",
+            "app/other.py": "import time\n\nasync def nap():\n    time.sleep(1)\n",
+        },
+    )
+    (root / "app" / "__init__.py").write_text("")
+    found = _json(root)
+    assert [(d["filename"].rpartition("/")[2], d["code"]) for d in found] == [
+        ("asgi.py", "GIL201"),
+        ("other.py", "GIL201"),
+    ]
+    chain = found[0]
+    assert chain["message"].endswith("(1 more call site in other files reaches it)")
+    assert chain["evidence"][-1]["message"] == "also reached from `on_message()` (socket.py:5)"
