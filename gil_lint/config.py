@@ -123,12 +123,13 @@ class Settings:
         which globs match it, asked once)."""
         codes = list(codes)
         out: set[str] = set()
-        test_code = [c for c in codes if any(_matches(c, t) for t in self.test_code_ignore)]
-        if test_code and is_test_code(self.within_project(path)):
-            out.update(test_code)
-        cli_code = [c for c in codes if any(_matches(c, t) for t in self.cli_code_ignore)]
-        if cli_code and is_cli_code(self.within_project(path)):
-            out.update(cli_code)
+        for ignore, applies in (
+            (self.test_code_ignore, is_test_code),
+            (self.cli_code_ignore, is_cli_code),
+        ):
+            quiet = [c for c in codes if any(_matches(c, i) for i in ignore)]
+            if quiet and applies(self.within_project(path)):
+                out.update(quiet)
         if self.per_file_ignores:
             rel = self.relative(path)
             name = Path(path).name

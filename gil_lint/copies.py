@@ -49,7 +49,8 @@ _CHAIN = re.compile(r"^`([^`]+)\(\)` (?:calls|iterates|enters) ")
 def group_copies(
     diagnostics: Iterable[Diagnostic], get_source: Callable[[str], str | None]
 ) -> list[Diagnostic]:
-    """``diagnostics`` (in report order) with each copy joined to its first occurrence."""
+    """``diagnostics`` (in report order) with each copy joined to its first occurrence, then
+    each finding through a helper joined to the first of another file with the same root."""
     lines: dict[str, list[str] | None] = {}
 
     def reported_text(d: Diagnostic) -> str | None:
@@ -66,33 +67,54 @@ def group_copies(
             part = "\n".join([first[d.col - 1 :], *middle, last[: d.end_col - 1]])
         return " ".join(part.split()) or None
 
-    first: dict[tuple[str, str, str], int] = {}  # (code, message, text) → its index in out
-    copies: dict[int, int] = {}  # index in out → copies joined to it
-    messages: dict[int, str] = {}  # index in out → its message before the first copy
+    def copy_key(d: Diagnostic) -> tuple[object, ...] | None:
+        text = reported_text(d)
+        return None if text is None else (d.code, _COUNTS.sub("", d.message), text)
+
+    def copy_place(d: Diagnostic) -> tuple[Evidence, ...]:
+        where = f"the same code ({os.path.basename(d.path)}:{d.row})"
+        return (Evidence(where, d.path, d.row, d.col),)
+
+    def copies_counted(more: int) -> str:
+        return f"the same code in {more} more {'place' if more == 1 else 'places'}"
+
+    copies = _join(diagnostics, copy_key, copy_place, copies_counted)
+    return _join(copies, _root_key, _call_site, _sites_counted, other_files_only=True)
+
+
+def _join(
+    diagnostics: Iterable[Diagnostic],
+    key_of: Callable[[Diagnostic], tuple[object, ...] | None],
+    places_of: Callable[[Diagnostic], tuple[Evidence, ...]],
+    counted: Callable[[int], str],
+    *,
+    other_files_only: bool = False,
+) -> list[Diagnostic]:
+    """``diagnostics`` (in report order) with each finding whose ``key_of`` an earlier one
+    has joined to that one: its ``places_of`` become the earlier one's evidence, and the
+    earlier one's message, as first written, says ``counted(how many)``. Engine errors and
+    findings of no key stay apart; ``other_files_only``: so do findings in the same file."""
+    first: dict[tuple[object, ...], int] = {}  # key → the index in out of its first finding
+    joined: dict[int, int] = {}  # index in out → findings joined to it
+    messages: dict[int, str] = {}  # index in out → its message before the first join
     out: list[Diagnostic] = []
     for d in diagnostics:
-        text = None if d.code in _ENGINE else reported_text(d)
-        key = (d.code, _COUNTS.sub("", d.message), text) if text is not None else None
-        if key is None or key not in first:
-            if key is not None:
+        key = None if d.code in _ENGINE else key_of(d)
+        if key is None or key not in first or (other_files_only and out[first[key]].path == d.path):
+            if key is not None and key not in first:
                 first[key] = len(out)
             out.append(d)
             continue
         index = first[key]
-        more = copies[index] = copies.get(index, 0) + 1
+        more = joined[index] = joined.get(index, 0) + 1
         original = out[index]
-        if more == 1:
-            messages[index] = original.message
-        where = Evidence(
-            f"the same code ({os.path.basename(d.path)}:{d.row})", d.path, d.row, d.col
-        )
-        places = "place" if more == 1 else "places"
+        messages.setdefault(index, original.message)
         out[index] = replace(
             original,
-            evidence=(*original.evidence, where),
-            message=f"{messages[index]} (the same code in {more} more {places})",
+            evidence=(*original.evidence, *places_of(d)),
+            message=f"{messages[index]} ({counted(more)})",
         )
-    return _join_shared_roots(out)
+    return out
 
 
 def _chain_root(d: Diagnostic) -> tuple[str, int, int] | None:
@@ -107,39 +129,21 @@ def _chain_root(d: Diagnostic) -> tuple[str, int, int] | None:
     return (os.path.abspath(root.path), root.row, root.col)
 
 
-def _join_shared_roots(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """Findings in different files whose helper chains end at the same blocking call: one
-    finding, the later call sites its evidence."""
-    first: dict[tuple[str, str, int, int], int] = {}
-    joined: dict[int, int] = {}
-    messages: dict[int, str] = {}
-    out: list[Diagnostic] = []
-    for d in diagnostics:
-        root = None if d.code in _ENGINE else _chain_root(d)
-        key = (d.code, *root) if root is not None else None
-        if key is None or key not in first or out[first[key]].path == d.path:
-            if key is not None and key not in first:
-                first[key] = len(out)
-            out.append(d)
-            continue
-        index = first[key]
-        more = joined[index] = joined.get(index, 0) + 1
-        original = out[index]
-        if more == 1:
-            messages[index] = original.message
-        match = _CHAIN.match(d.message)
-        caller = match.group(1) if match else "?"
-        also = Evidence(
-            f"also reached from `{caller}()` ({os.path.basename(d.path)}:{d.row})",
-            d.path,
-            d.row,
-            d.col,
-        )
-        copies = [e for e in d.evidence if e.message.startswith("the same code (")]
-        sites, reach = ("site", "reaches") if more == 1 else ("sites", "reach")
-        out[index] = replace(
-            original,
-            evidence=(*original.evidence, also, *copies),
-            message=f"{messages[index]} ({more} more call {sites} in other files {reach} it)",
-        )
-    return out
+def _root_key(d: Diagnostic) -> tuple[object, ...] | None:
+    root = _chain_root(d)
+    return None if root is None else (d.code, *root)
+
+
+def _call_site(d: Diagnostic) -> tuple[Evidence, ...]:
+    """A finding through a helper joined to another of the same root: its call site, and
+    the copies of it already joined to it."""
+    match = _CHAIN.match(d.message)
+    caller = match.group(1) if match else "?"
+    where = f"also reached from `{caller}()` ({os.path.basename(d.path)}:{d.row})"
+    copies = [e for e in d.evidence if e.message.startswith("the same code (")]
+    return (Evidence(where, d.path, d.row, d.col), *copies)
+
+
+def _sites_counted(more: int) -> str:
+    sites, reach = ("site", "reaches") if more == 1 else ("sites", "reach")
+    return f"{more} more call {sites} in other files {reach} it"
