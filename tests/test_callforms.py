@@ -345,6 +345,7 @@ def test_every_form_names_a_blocking_call():
                 or form.unbounded
                 or form.done_guard
                 or form.empty_guard
+                or form.fresh
                 or form.hosts
                 or form.names
             ), name
@@ -492,3 +493,25 @@ def test_a_name_not_narrowed_to_localhost_still_blocks(body):
     direct, helper = _narrowing(body)
     assert [c for _, c in direct] == ["GIL202"], direct
     assert [c for _, c in helper] == ["GIL202"], helper
+
+
+def test_a_lock_made_just_before_cannot_be_held_by_anyone_else():
+    """prefect's in-memory lock storage: `lock = threading.Lock(); lock.acquire()` takes a
+    lock nobody has seen; one handed on first, or one taken in a loop, may be held."""
+    assert codes(
+        """
+        import threading
+        async def fresh(locks, key):
+            lock = threading.Lock()
+            lock.acquire()
+            locks[key] = lock
+        async def shared(locks, key):
+            lock = threading.Lock()
+            locks[key] = lock
+            lock.acquire()
+        async def reused(keys):
+            lock = threading.Lock()
+            for key in keys:
+                lock.acquire()
+        """
+    ) == [(10, "GIL205"), (14, "GIL205")]

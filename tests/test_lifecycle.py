@@ -181,7 +181,21 @@ def test_a_helper_handed_on_as_a_value_is_not_one_off() -> None:
 
 
 # -- shutdown -------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["close", "close_if_idle", "_shutdown", "stop", "connection_lost"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "close",
+        "close_if_idle",
+        "_shutdown",
+        "stop",
+        "connection_lost",
+        # the coroutine twins and camel-case spellings of the same names
+        "_async_close",
+        "stop_async",
+        "connectionLost",
+        "onClose",
+    ],
+)
 def test_a_task_dropped_while_closing_is_not_reported(name: str) -> None:
     found = lint(
         f"""\
@@ -493,3 +507,17 @@ def test_a_memoized_lookup_at_start_up_is_not_reported() -> None:
         """
     )
     assert where(found) == [(12, "GIL202")]
+
+
+def test_a_name_that_only_contains_a_shutdown_word_is_not_shutdown_code() -> None:
+    found = lint(
+        """\
+        import asyncio
+        class Protocol:
+            def closed_count(self):
+                asyncio.ensure_future(self.report())
+            def async_(self):
+                asyncio.ensure_future(self.report())
+        """
+    )
+    assert where(found) == [(4, "GIL402")]

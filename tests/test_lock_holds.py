@@ -314,3 +314,86 @@ def test_an_async_with_under_a_thread_lock_is_a_long_hold():
 def test_a_cpu_bound_call_on_data_of_unknown_size_is_not_a_long_hold():
     code = in_class("statistics.median(self._samples)").replace("import os", "import statistics")
     assert rows(code) == []
+
+
+def test_an_event_made_later_in_an_attribute_that_starts_as_none_is_known_and_short():
+    # `self._done: threading.Event | None = None`, made by one method and set by another:
+    # setting an event under the lock is microseconds, not a call of unknown effect
+    code = """\
+        import threading
+
+        class SendQueue:
+            def __init__(self):
+                self._lock = threading.Lock()
+                self._done: threading.Event | None = None
+                self._items = []
+
+            def begin(self):
+                with self._lock:
+                    self._done = threading.Event()
+
+            def end(self):
+                with self._lock:
+                    assert self._done is not None
+                    self._done.set()
+                    self._done = None
+
+            async def flush(self):
+                with self._lock:
+                    self._items.clear()
+        """
+    assert rows(code) == []
+    # an attribute that holds two kinds of object is still of unknown effect
+    assert rows(code.replace("self._done = None", "self._done = Other()")) == [20]
+
+
+def test_an_async_librarys_task_query_and_an_in_memory_cache_are_short():
+    # openai's send queue asks anyio which task runs; prefect guards a cachetools TTLCache
+    code = """\
+        import threading
+        import anyio
+        from cachetools import TTLCache
+
+        _cache_lock = threading.Lock()
+        _cache = TTLCache(maxsize=100, ttl=60)
+
+        class Queue:
+            def __init__(self):
+                self._lock = threading.Lock()
+                self._owner = None
+
+            def release(self):
+                with self._lock:
+                    self._owner = None
+
+            async def flush(self):
+                with self._lock:
+                    self._owner = anyio.get_current_task().id
+
+        async def acquire(key):
+            with _cache_lock:
+                if _cache.get(key):
+                    return
+                _cache[key] = True
+        """
+    assert rows(code) == []
+
+
+def test_a_lock_made_later_in_a_global_that_starts_as_none_is_judged_by_its_sections():
+    # prefect's `_metrics_lock: threading.Lock | None = None`, made by the first update
+    code = """\
+        import threading
+        from collections import defaultdict
+
+        _metrics_lock: threading.Lock | None = None
+        METRICS = defaultdict(int)
+
+        async def update_metric(key, amount=1):
+            global _metrics_lock
+            if _metrics_lock is None:
+                _metrics_lock = threading.Lock()
+            with _metrics_lock:
+                METRICS[key] += amount
+        """
+    assert rows(code) == []
+    assert rows(code.replace("METRICS[key] += amount", "other.flush()")) == [11]

@@ -819,3 +819,88 @@ def test_a_lazy_iterator_made_here_but_iterated_elsewhere_does_not_block():
     # file work), the others do not
     assert where(found) == [(14, "GIL203")]
     assert [row for row, _ in notes(found[0])] == [17]
+
+
+def test_a_cache_check_under_a_flag_is_lazy_initialisation():
+    # temporalio's `load_default_build_id(*, memoize=True)`: `if memoize and _cached: return
+    # _cached`, then the reads, then `_cached = digest` when memoizing; a guard joined by
+    # `or` runs its body whether or not the value is kept, and stays reported
+    found = lint(
+        """\
+        import hashlib
+        _cached = None
+        def build_id(*, memoize=True):
+            global _cached
+            if memoize and _cached:
+                return _cached
+            with open("/etc/machine-id", "rb") as f:
+                digest = hashlib.md5(f.read()).hexdigest()
+            if memoize:
+                _cached = digest
+            return digest
+        def other_id(*, fresh=False):
+            global _cached
+            if fresh or _cached:
+                return _cached
+            with open("/etc/hostname", "rb") as f:
+                _cached = f.read()
+            return _cached
+        class Worker:
+            async def replay(self):
+                return build_id()
+            async def hostname(self):
+                return other_id()
+        """
+    )
+    assert where(found) == [(23, "GIL203")]
+
+
+def test_a_helper_the_coroutine_already_runs_in_a_thread_is_not_reported_on_its_other_branch():
+    # openai's `async_upload`: a path is snapshotted in a worker (`file = await
+    # run_sync(_snapshot_upload, file)`), then `_upload_content(file)` runs on the loop with
+    # bytes — the branch that opens the file is the one the worker took. A coroutine that
+    # offloads nothing, or a helper that blocks elsewhere, stays reported.
+    found = lint(
+        """\
+        import asyncio
+        from pathlib import Path
+        from anyio.to_thread import run_sync
+
+        def _open(path):
+            return Path(path).open("rb")
+
+        def _content(file):
+            if isinstance(file, Path):
+                return _open(file)
+            return file
+
+        def _snapshot(file):
+            with _content(file) as f:
+                return f.read()
+
+        def _settings():
+            return open("settings.toml").read()
+
+        async def upload(file):
+            if isinstance(file, Path):
+                file = await run_sync(_snapshot, file)
+            return _content(file), _settings()
+
+        async def upload_in_executor(file):
+            loop = asyncio.get_running_loop()
+            file = await loop.run_in_executor(None, _snapshot, file)
+            return _content(file)
+
+        async def send(file):
+            return _content(file)
+
+        async def both(file, other):
+            file = await run_sync(_snapshot, file)
+            return _content(other)  # not what the worker read
+        """
+    )
+    # one module's file work is one finding (on `_settings()`); `send` joins it, the
+    # executor's twin does not
+    assert where(found) == [(23, "GIL203")]
+    joined = [row for row, _ in notes(found[0])]
+    assert 31 in joined and 35 in joined and 28 not in joined

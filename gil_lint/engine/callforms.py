@@ -68,6 +68,8 @@ def _holds(
         return function is not None and done_checked(call, function, ready=_NONEMPTY)
     if form.unbounded:
         return resolver is not None and scope is not None and _unbounded(call, resolver, scope, k)
+    if form.fresh:
+        return function is not None and _fresh(call, function)
     arg = argument(call, form.keyword, form.position)
     if arg is None:
         return False
@@ -238,6 +240,47 @@ def _stores(stmt: ast.AST, name: str) -> bool:
 
 
 # -- receivers: a queue constructed without a bound ----------------------------------------
+def _fresh(call: ast.Call, function: ast.AST) -> bool:
+    """``lock = threading.Lock()`` then ``lock.acquire()``: the receiver is a local name a
+    statement of the same block assigned a new object (a call), and the statements from
+    there to the call's do not use the name (nothing has seen the object yet)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    name = func.value.id
+    for node in walk_own(function):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if block.__class__ is not list:
+                continue
+            for index, stmt in enumerate(block):  # type: ignore[union-attr]
+                if (
+                    isinstance(stmt, ast.Assign)
+                    and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name)
+                    and stmt.targets[0].id == name
+                    and isinstance(stmt.value, ast.Call)
+                ):
+                    return _first_use(block[index + 1 :], name, call)  # type: ignore[index]
+    return False
+
+
+def _first_use(block: Sequence[ast.stmt], name: str, call: ast.Call) -> bool:
+    """The first statement of ``block`` that uses ``name`` holds ``call``, and uses it
+    there only as ``call``'s receiver."""
+    for stmt in block:
+        uses = [n for n in ast.walk(stmt) if isinstance(n, ast.Name) and n.id == name]
+        if not uses:
+            continue
+        return (
+            isinstance(stmt, ast.Expr)
+            and stmt.value is call
+            and len(uses) == 1
+            and uses[0] is call.func.value  # type: ignore[attr-defined]
+        )
+    return False
+
+
 def _unbounded(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowledge) -> bool:
     func = call.func
     if not isinstance(func, ast.Attribute):

@@ -7,6 +7,7 @@ and friends. Users extend the tables from ``[tool.gil-lint.knowledge]``.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -90,18 +91,32 @@ class GatherBounds:
 
 
 class NamePatterns:
-    """Function names of a phase of the program's life (``[lifecycle]``): exact names, and
-    ``prefix*`` patterns. A name is matched with its leading underscores dropped (not a
-    dunder's: ``__aexit__`` is written as it is)."""
+    """Function names of a phase of the program's life (``[lifecycle]``): exact names,
+    ``prefix*`` and ``*suffix`` patterns. A name is matched with its leading underscores
+    dropped (not a dunder's: ``__aexit__`` is written as it is), in snake case (``onClose`` is
+    ``on_close``) and without an ``async_`` prefix or ``_async`` suffix (``_async_close``,
+    ``stop_async``: the coroutine twin of ``close`` and ``stop``)."""
 
     def __init__(self, patterns: Iterable[str]) -> None:
-        self.exact: frozenset[str] = frozenset(p for p in patterns if not p.endswith("*"))
+        self.exact: frozenset[str] = frozenset(p for p in patterns if "*" not in p)
         self.prefixes: tuple[str, ...] = tuple(p[:-1] for p in patterns if p.endswith("*"))
+        self.suffixes: tuple[str, ...] = tuple(p[1:] for p in patterns if p.startswith("*"))
 
     def __contains__(self, name: str) -> bool:
-        if not (name.startswith("__") and name.endswith("__")):
-            name = name.lstrip("_")
-        return name in self.exact or (bool(name) and name.startswith(self.prefixes))
+        if name.startswith("__") and name.endswith("__"):
+            return name in self.exact
+        name = _CAMEL.sub(r"\1_\2", name.lstrip("_")).lower()
+        if name.startswith("async_") and len(name) > 6:
+            name = name[6:]
+        elif name.endswith("_async") and len(name) > 6:
+            name = name[:-6]
+        return name in self.exact or (
+            bool(name) and (name.startswith(self.prefixes) or name.endswith(self.suffixes))
+        )
+
+
+# a lower-case letter or digit followed by a capital: where camel case starts a word
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,8 @@ class ArgumentForm:
     done_guard: bool = False
     # `q.empty()` was checked false: the queue holds an item
     empty_guard: bool = False
+    # the receiver is a local made on a line just before, that nothing has seen yet
+    fresh: bool = False
     # ... or is a host name among these (or a numeric address) written as a literal, or a
     # name an enclosing `if name == "localhost":` compared equal to one
     hosts: tuple[str, ...] = ()
@@ -241,6 +258,7 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 unbounded=bool(c.get("unbounded", False)),
                 done_guard=bool(c.get("done_guard", False)),
                 empty_guard=bool(c.get("empty_guard", False)),
+                fresh=bool(c.get("fresh", False)),
                 hosts=tuple(h.lower() for h in c.get("hosts", ())),
                 names=tuple(c.get("names", ())),
             )

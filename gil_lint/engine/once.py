@@ -131,6 +131,14 @@ def _guard(test: ast.expr, kept: frozenset[str]) -> tuple[str | None, bool]:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         target, unset = _guard(test.operand, kept)
         return target, not unset
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        # the body runs only if every operand holds: `if memoize and _cached: return
+        # _cached` (a flag that turns the cache off is the exception, not the rule)
+        for operand in test.values:
+            target, unset = _guard(operand, kept)
+            if target is not None:
+                return target, unset
+        return None, False
     if (
         isinstance(test, ast.Compare)
         and len(test.ops) == 1

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gil_lint.engine.constants import prune_constant_branches
+
 if TYPE_CHECKING:
     from gil_lint.engine.knowledge import Knowledge
 
@@ -277,6 +279,8 @@ class ScopeBuilder(ast.NodeVisitor):
             return _DeepScopeBuilder(self.module_name, self.is_package, self.lines)._build(tree)
 
     def _build(self, tree: ast.Module) -> dict[ast.AST, Scope]:
+        # the branches the module's own constants never take are gone before anything sees them
+        prune_constant_branches(tree, self.lines)
         self.scope = Scope("module", tree, None, self.module_name)
         self.scopes[tree] = self.scope
         self._visit_body(tree.body)
@@ -856,7 +860,9 @@ class Resolver:
         assigned = cls.self_attributes.get(attr)
         if not assigned:
             return f"{binding.qualname}.{attr}"
-        results = {self.qualname(v, s) for v, s in assigned}
+        # `self._done = None` until a method makes the event: only ever used as the event
+        values = [(v, s) for v, s in assigned if not _is_none(v)] or assigned
+        results = {self.qualname(v, s) for v, s in values}
         if len(results) == 1:
             return results.pop()
         return None

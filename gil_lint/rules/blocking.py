@@ -26,7 +26,7 @@ from gil_lint.engine.summaries import (
 )
 from gil_lint.fix.edits import THREAD_RUNNER, async_library, cst, render, replace_call_fix
 from gil_lint.rules.base import Rule
-from gil_lint.rules.concurrency_apis import waited_threadsafe_future
+from gil_lint.rules.concurrency_apis import unwrap_partial, waited_threadsafe_future
 
 _LINE = re.compile(r"\(line (\d+)\)$")
 
@@ -127,6 +127,9 @@ class BlockingCallRule(Rule):
         self._base: dict[int, str] = {}
         # finding → kind of place → how many places are joined to it
         self._joined: dict[int, dict[str, int]] = {}
+        # coroutine → (name, blocking call) for each name it binds to what a worker thread
+        # returned, having run a function that reaches that call
+        self._offloaded_results: dict[int, frozenset[tuple[str, tuple[str, int, int]]]] = {}
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
@@ -317,7 +320,7 @@ class BlockingCallRule(Rule):
         blocked = chain[-1].message.split(" (")[0]
         if self._runs_once(node) or self.one_off(node, category, through_helper=True):
             return
-        if self._memoized_at_start_up(node):
+        if self._memoized_at_start_up(node) or self._offloaded_here(node, chain):
             return
         if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return
@@ -337,6 +340,61 @@ class BlockingCallRule(Rule):
         self._remember(node, name)
         self._roots[root_key] = len(ctx.diagnostics) - 1
         self._note_first_here(f"`{ctx.segment(node.func)}`", chain=True)
+
+    def _offloaded_here(self, node: ast.Call, chain: Sequence[Step]) -> bool:
+        """The helper is handed a value this coroutine got back from a worker thread that
+        ran a function reaching the same blocking call (``file = await
+        run_sync(_snapshot_upload, file)`` then ``with _upload_content(file)``, both ending
+        at one ``path.open()``): its author has done that work off the loop, and the call
+        left on it takes the branch that does not block (the data is read already). A
+        helper called with anything else stays reported, even next to the offload."""
+        ctx = self.ctx
+        function = ctx.enclosing_function()
+        if function is None:
+            return False
+        results = self._offloaded_results.get(id(function.node))
+        if results is None:
+            results = self._offloaded_results[id(function.node)] = self._results_of_offloads(
+                function.node
+            )
+        root = chain[-1]
+        key = (root.path, root.row, root.col_offset)
+        return any(
+            isinstance(arg, ast.Name) and (arg.id, key) in results
+            for arg in (*node.args, *(kw.value for kw in node.keywords))
+        )
+
+    def _results_of_offloads(self, fn: ast.AST) -> frozenset[tuple[str, tuple[str, int, int]]]:
+        """(name, blocking call) for each ``name = await <offload>(function, ...)`` of ``fn``
+        and each blocking call (path, line, column) that the function reaches."""
+        ctx = self.ctx
+        found: set[tuple[str, tuple[str, int, int]]] = set()
+        for stmt in walk_own(fn):
+            if not (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Await)
+                and isinstance(stmt.value.value, ast.Call)
+                and stmt.value.value.args
+            ):
+                continue
+            node = stmt.value.value
+            name = ctx.call_name(node)
+            target: ast.expr | None = None
+            if name in ctx.knowledge.offloaders:
+                index = 1 if name is not None and name.endswith("run_in_executor") else 0
+                target = node.args[index] if len(node.args) > index else None
+            if target is None:
+                continue
+            summary = ctx.summary_of(unwrap_partial(ctx, target))
+            if summary is None:
+                continue
+            for blocking in (summary.blocking, *(b for _, b in summary.blocking_when)):
+                if blocking is not None and blocking[1]:
+                    root = blocking[1][-1]
+                    found.add((stmt.targets[0].id, (root.path, root.row, root.col_offset)))
+        return frozenset(found)
 
     def _blocking_helper(self, node: ast.Call) -> tuple[Summary, str] | None:
         """The summary that blocks when ``node`` runs here, and how this code runs it:

@@ -128,7 +128,8 @@ def _made_here(ctx: ModuleContext, kind: str, owner: object, attr: str) -> bool:
     """Every value the lock's place is given is a new ``threading.Lock()`` / ``RLock()``:
     one passed in (``self._lock = lock``) is shared with code out of sight."""
     if kind == "name":
-        values = getattr(owner, "values", [])
+        # `_lock: threading.Lock | None = None` until a function makes it: a placeholder
+        values = [v for v in getattr(owner, "values", []) if not _is_none(v)]
         scope = _binding_scope(ctx, owner)
         return (
             scope is not None and bool(values) and all(_is_lock_call(ctx, v, scope) for v in values)
@@ -141,7 +142,12 @@ def _made_here(ctx: ModuleContext, kind: str, owner: object, attr: str) -> bool:
         if in_body.kind != "value":
             return False
         assigned += [(v, owner) for v in in_body.values]
+    assigned = [(v, s) for v, s in assigned if not _is_none(v)]
     return bool(assigned) and all(_is_lock_call(ctx, v, s) for v, s in assigned)
+
+
+def _is_none(value: ast.expr) -> bool:
+    return isinstance(value, ast.Constant) and value.value is None
 
 
 def _binding_scope(ctx: ModuleContext, binding: object) -> Scope | None:

@@ -1,0 +1,120 @@
+"""Branches a module's own constants never take.
+
+Code generated for two worlds from one source keeps both in each copy: pymongo's async
+package is written once and ``unasync``-ed into the sync one, so every module of
+``pymongo/asynchronous/`` says ``_IS_SYNC = False`` and holds ``if _IS_SYNC:
+socket.getaddrinfo(...)`` next to ``else: await loop.getaddrinfo(...)``. The first branch
+never runs there; a finding in it is wrong.
+
+A *module constant* is a name the module binds once, at its top level, to ``True`` or
+``False`` (``_IS_SYNC = False``, ``_IS_SYNC: bool = False``), and never binds again (no
+second assignment, no ``global`` declaration of it in a function, no import, ``for``,
+``with ... as``, ``del``). An ``if`` or ``elif`` whose test the constants decide — the name,
+``not`` it, an ``and``/``or`` of tests one of which decides — loses the branch that never
+runs before the module's scopes are built, so no rule and no function summary sees it.
+Another module may still assign ``mod._IS_SYNC = True`` at run time; a flag meant to be
+switched so is rarely written as a private constant, and the name's own module never does.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+# `if _IS_SYNC`, `elif not DEBUG and x`: a constant in an `if`/`elif` test (a text filter
+# before any walk; most modules have no constant or never test one)
+_TESTED = r"\b(?:if|elif)\b[^\n:]*\b{}\b"
+# the fields that hold statement lists (an `except` clause and a `case` are nodes of their own)
+_BODIES = ("body", "orelse", "finalbody")
+# statements that bind the name they carry
+_NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)
+
+
+def prune_constant_branches(tree: ast.Module, lines: list[str] | None = None) -> None:
+    """Empty, in place, the branches of ``tree``'s ``if`` statements that its module
+    constants never take (``lines``, the source's, spare the walk when no test names one)."""
+    candidates = _candidates(tree)
+    if candidates and lines is not None:
+        text = "\n".join(lines)
+        candidates = {
+            name: value
+            for name, value in candidates.items()
+            if re.search(_TESTED.format(re.escape(name)), text)
+        }
+    if not candidates:
+        return
+    stores: dict[str, int] = dict.fromkeys(candidates, 0)
+    # each `if` statement, with the statement list it is in
+    tests: list[tuple[list[ast.stmt], ast.If]] = []
+    for node in ast.walk(tree):
+        cls = node.__class__
+        for field in _BODIES:
+            body = getattr(node, field, None)
+            if body.__class__ is list:
+                tests.extend((body, s) for s in body if s.__class__ is ast.If)  # type: ignore[union-attr]
+        if cls is ast.Name:
+            if node.id in stores and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                stores[node.id] += 1  # type: ignore[attr-defined]
+        elif cls in (ast.Global, ast.Nonlocal):
+            for name in node.names:  # type: ignore[attr-defined]
+                if name in stores:
+                    stores[name] += 2
+        elif cls in (ast.Import, ast.ImportFrom):
+            for alias in node.names:  # type: ignore[attr-defined]
+                bound = alias.asname or alias.name.partition(".")[0]
+                if bound in stores:
+                    stores[bound] += 2
+        elif cls in _NAMED and node.name in stores:  # type: ignore[attr-defined]
+            stores[node.name] += 2  # type: ignore[attr-defined]
+    constants = {name: value for name, value in candidates.items() if stores[name] == 1}
+    if not constants:
+        return
+    for body, stmt in tests:
+        decided = _decide(stmt.test, constants)
+        if decided is True:
+            stmt.orelse = []
+            if isinstance(stmt.body[-1], (ast.Return, ast.Raise)) and stmt in body:
+                # `if not _IS_SYNC: return await ...` then the sync twin: never reached
+                del body[body.index(stmt) + 1 :]
+        elif decided is False and not _is_pass(stmt.body):
+            stmt.body = [ast.copy_location(ast.Pass(), stmt.body[0])]
+
+
+def _candidates(tree: ast.Module) -> dict[str, bool]:
+    """Names the module's top level binds to ``True`` or ``False``."""
+    found: dict[str, bool] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        else:
+            continue
+        if (
+            isinstance(target, ast.Name)
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, bool)
+        ):
+            found[target.id] = value.value
+    return found
+
+
+def _decide(test: ast.expr, constants: dict[str, bool]) -> bool | None:
+    """What ``test`` is, if the constants decide it; None if they do not."""
+    if isinstance(test, ast.Name):
+        return constants.get(test.id)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _decide(test.operand, constants)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        parts = [_decide(v, constants) for v in test.values]
+        stop = isinstance(test.op, ast.Or)  # `or`: one True decides; `and`: one False
+        if stop in parts:
+            return stop
+        if all(p is not None for p in parts):
+            return not stop
+    return None
+
+
+def _is_pass(body: list[ast.stmt]) -> bool:
+    return len(body) == 1 and isinstance(body[0], ast.Pass)
