@@ -121,3 +121,36 @@ def test_a_call_that_leaves_the_guard_falsy_does_not_block(tmp_path):
         "return self.nodes.reset()",
         "self.nodes.pause(0.0)",
     }, found
+
+
+def test_a_call_on_the_way_to_raising_an_error_is_not_reported():
+    # gradio's `if process.returncode != 0: raise Error(ffmpeg_failed())`, where the helper
+    # asks `ffmpeg -version` for the message; an except clause that re-raises is a failure
+    # path too. The same helper on a path that goes on stays reported.
+    source = """\
+import subprocess
+import time
+
+
+def version():
+    return subprocess.run(["ffmpeg", "-version"], capture_output=True).stdout
+
+
+async def combine(process):
+    if process.returncode != 0:
+        raise RuntimeError(f"failed: {version()}")
+    try:
+        process.check()
+    except OSError:
+        time.sleep(1)
+        raise
+    if process.returncode == 1:
+        version()
+        return None
+    time.sleep(2)
+"""
+    found = lint_source(source, "app.py", Settings(select=("ALL",)))
+    assert sorted((d.row, d.code) for d in found if d.code.startswith("GIL2")) == [
+        (18, "GIL204"),
+        (20, "GIL201"),
+    ]

@@ -397,3 +397,29 @@ def test_a_lock_made_later_in_a_global_that_starts_as_none_is_judged_by_its_sect
         """
     assert rows(code) == []
     assert rows(code.replace("METRICS[key] += amount", "other.flush()")) == [11]
+
+
+def test_making_the_exception_a_section_raises_is_short():
+    # openai's send queue: `raise WebSocketQueueFullError("...")` under the lock; what
+    # the exception is made from still counts
+    code = """\
+        import threading
+        from somewhere import QueueFull, fetch
+
+        class Queue:
+            def __init__(self):
+                self._lock = threading.Lock()
+                self._items = []
+
+            def put(self, x):
+                with self._lock:
+                    if len(self._items) > 10:
+                        raise QueueFull("full")
+                    self._items.append(x)
+
+            async def drain(self):
+                with self._lock:
+                    self._items.clear()
+        """
+    assert rows(code) == []
+    assert rows(code.replace('QueueFull("full")', "QueueFull(fetch())")) == [16]

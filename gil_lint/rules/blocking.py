@@ -148,7 +148,7 @@ class BlockingCallRule(Rule):
             return  # waiting on the loop's own future: GIL408 reports it (a deadlock)
         if self._receiver_reported(node) or self._uses_file_opened_here(node):
             return
-        if self._runs_once(node) or self.one_off(node, category):
+        if self._runs_once(node) or self.one_off(node, category) or self._on_error_path(node):
             return
         if self._repeats_reported_call(node, name) or self._joins_module_finding(
             node, name, chain=False
@@ -214,6 +214,24 @@ class BlockingCallRule(Rule):
             and not in_loop(node, ctx.parent)
             and (not through_helper or ctx.lifecycle.starts_process(code))
         )
+
+    def _on_error_path(self, node: ast.Call) -> bool:
+        """The call runs only on the way to raising an error: in an ``if`` branch or an
+        ``except`` clause that ends with ``raise`` (gradio's ``if process.returncode != 0:``
+        that asks ``ffmpeg -version`` for the message of the error it raises). A failure
+        path is rare, and the error ends the request anyway; a maintainer would not move it."""
+        ctx = self.ctx
+        child: ast.AST = node
+        parent = ctx.parent(node)
+        while parent is not None and not isinstance(parent, NESTED_SCOPES):
+            if isinstance(parent, ast.If):
+                for block in (parent.body, parent.orelse):
+                    if any(s is child for s in block) and isinstance(block[-1], ast.Raise):
+                        return True
+            elif isinstance(parent, ast.ExceptHandler) and isinstance(parent.body[-1], ast.Raise):
+                return any(s is child for s in parent.body)
+            child, parent = parent, ctx.parent(parent)
+        return False
 
     def _memoized_at_start_up(self, node: ast.Call) -> bool:
         """A helper that blocks only through a memoized one (``get_ip(host)`` →
@@ -318,7 +336,11 @@ class BlockingCallRule(Rule):
         fname = function.qualname.rpartition(".")[2] if function else "?"
         steps = self._chain_evidence(node, chain)
         blocked = chain[-1].message.split(" (")[0]
-        if self._runs_once(node) or self.one_off(node, category, through_helper=True):
+        if (
+            self._runs_once(node)
+            or self.one_off(node, category, through_helper=True)
+            or self._on_error_path(node)
+        ):
             return
         if self._memoized_at_start_up(node) or self._offloaded_here(node, chain):
             return

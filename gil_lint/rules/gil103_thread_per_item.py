@@ -18,7 +18,8 @@ class ThreadPerItem(Rule):
     literal list or `range(N)` of at most 32 items (also through a name
     assigned that number), or `range()` of a worker count — a constant or
     setting named like one (`NUM_WORKERS`, `self.thread_count`, `args.jobs`)
-    or `os.cpu_count()`.
+    or `os.cpu_count()`. Nor is a loop that joins the thread it started before the
+    next item (`t.start()` … `t.join()`): one thread runs at a time.
 
     ## Why is this bad?
     Each thread costs a stack (8 MB of address space by default), creation
@@ -63,6 +64,10 @@ class ThreadPerItem(Rule):
         "from concurrent.futures import ThreadPoolExecutor\ndef main(f, urls):\n"
         "    with ThreadPoolExecutor(8) as ex:\n        ex.map(f, urls)\n",
         "import threading\ndef main(f, urls):\n    ts = [threading.Thread(target=f, args=(u,)) for u in urls]\n",
+        # each port's reader thread is joined before the next port is tried
+        "import threading\ndef main(f, ports):\n    for port in ports:\n"
+        "        reader = threading.Thread(target=f, args=(port,))\n        reader.start()\n"
+        "        if f(port):\n            return port\n        reader.join(timeout=2)\n",
     ]
     INVALID = [
         Example(
@@ -141,12 +146,13 @@ class ThreadPerItem(Rule):
         if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
             target = parent.targets[0]
             if isinstance(target, ast.Name):
-                for node in ast.walk(loop):
-                    if (
-                        isinstance(node, ast.Attribute)
-                        and node.attr == "start"
-                        and isinstance(node.value, ast.Name)
-                        and node.value.id == target.id
-                    ):
-                        return True
+                methods = {
+                    node.attr
+                    for node in ast.walk(loop)
+                    if isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == target.id
+                }
+                # `t.join()` in the same loop: one thread at a time, not one per item
+                return "start" in methods and "join" not in methods
         return False

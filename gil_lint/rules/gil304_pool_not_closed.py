@@ -25,6 +25,9 @@ class PoolNotClosed(Rule):
     `global` name is judged like a module-level one: another function of the
     module may close it.
 
+    A pool a function of the program returns (`_executor().submit(f)`) is the
+    factory's to manage: it may be a shared, memoized one.
+
     ## Why is this bad?
     Every call leaks worker threads or processes. A `multiprocessing.Pool` that
     is garbage collected without `close()`/`terminate()` can hang the
@@ -73,6 +76,15 @@ class PoolNotClosed(Rule):
         "def shutdown():\n    POOL.terminate()\n",
         "from multiprocessing import Pool\npool = None\ndef start():\n    global pool\n"
         "    pool = Pool()\ndef stop():\n    pool.close()\n",
+        # a factory's pool is the factory's to manage (here a memoized, shared one)
+        "import functools\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "@functools.lru_cache(maxsize=1)\ndef _executor() -> ThreadPoolExecutor:\n"
+        "    return ThreadPoolExecutor(4)\ndef run(f):\n    return _executor().submit(f).result()\n",
+        "from concurrent.futures import ThreadPoolExecutor\nclass Refresher:\n"
+        "    def _ensure(self):\n        if self._ex is None:\n"
+        "            self._ex = ThreadPoolExecutor(2)\n        return self._ex\n"
+        "    def refresh(self, f):\n        executor = self._ensure()\n"
+        "        executor.submit(f)\n",
     ]
     INVALID = [
         Example(
@@ -110,7 +122,7 @@ class PoolNotClosed(Rule):
             return
         if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
             return
-        if constructed_pool(ctx, node.value) is None:
+        if constructed_pool(ctx, node.value) is None or not self._constructor(node.value):
             return
         name = node.targets[0].id
         if name in ctx.scope.globals or name in ctx.scope.nonlocals:
@@ -129,8 +141,20 @@ class PoolNotClosed(Rule):
             return
         if func.attr in self.ctx.knowledge.close_methods:
             return
-        if constructed_pool(self.ctx, func.value) is not None:
+        if constructed_pool(self.ctx, func.value) is not None and self._constructor(func.value):
             self.report(func.value, what=self.ctx.segment(func.value.func))
+
+    def _constructor(self, call: ast.Call) -> bool:
+        """``call`` makes a new pool itself (the class, or a factory the knowledge names), not
+        a function of the program that returns one: a factory owns what it hands out and
+        may share it (``@lru_cache def _executor()``, ``self._ensure_executor()``)."""
+        ctx = self.ctx
+        callee = ctx.qualname(call.func)
+        if callee is None:
+            return True
+        if ctx.resolver.function_def(callee) is not None:
+            return False  # a function or method of this module
+        return callee.rpartition(".")[2][:1].isupper()  # a class, not another module's factory
 
     def finish(self) -> None:
         for name, scope, call in self.candidates:

@@ -39,6 +39,11 @@ class CancellationSwallowed(Rule):
       `[cancellation]` in `knowledge/concurrency.toml`): the task finishes, which is
       what a canceller waits for (whether a caller awaiting this coroutine should have
       seen the error depends on the caller);
+    - a clause that tells a requested stop apart from other cancellations: it returns,
+      raises or breaks under a test of the program's state (`if stopping: return`,
+      `if self._closing.is_set(): raise`) and goes on otherwise — its author chose
+      which cancellations end the coroutine (a database driver's `CancelledError`
+      during an outage should not stop a service's periodic flush);
     - a `try` whose body has no `await`, `async for` or `async with`;
     - a shutdown function (`close`, `aclose`, `stop`, `on_stop`, `shutdown`, ...: the
       `shutdown-functions` knowledge) or a one-off callback (`engine/lifecycle.py`):
@@ -134,6 +139,10 @@ class CancellationSwallowed(Rule):
         # the clause ends the coroutine: the task finishes
         "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
         "        except asyncio.CancelledError:\n            return\n",
+        # a requested stop ends it; other cancellations (a driver's, in an outage) do not
+        "import asyncio\nasync def f(g, state):\n    while True:\n        try:\n"
+        "            await g()\n        except asyncio.CancelledError:\n"
+        "            if state.stopping:\n                return\n",
         "import asyncio\nasync def f(g):\n    await g()\n    try:\n        await g()\n"
         "    except asyncio.CancelledError:\n        print('stopped')\n",
         # a nested sync def's await-less try is not this function's
@@ -234,6 +243,7 @@ class CancellationSwallowed(Rule):
             if not _raises(h.body)
             and not _raises_later(function.node if function is not None else None, h)
             and not _hands_to_raiser(ctx, h)
+            and not _tells_stop_apart(h)
             and _continues(ctx, node, h)
         ]
         for handler in swallowing:
@@ -259,6 +269,29 @@ class CancellationSwallowed(Rule):
                         advice="move the `continue` out of the `finally:` block",
                     )
                     return
+
+
+def _tells_stop_apart(handler: ast.ExceptHandler) -> bool:
+    """The clause ends the coroutine when a stop was asked for and goes on otherwise
+    (``if stopping: return`` then "a driver's CancelledError during an outage: keep
+    flushing"): its author decided which cancellations stop it. A test on the state of
+    the program (a name or an attribute, ``not`` it), not on the error."""
+    for stmt in handler.body:
+        if (
+            isinstance(stmt, ast.If)
+            and _state_test(stmt.test)
+            and isinstance(stmt.body[-1], (ast.Return, ast.Raise, ast.Break))
+        ):
+            return True
+    return False
+
+
+def _state_test(test: ast.expr) -> bool:
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.Call) and not test.args and isinstance(test.func, ast.Attribute):
+        test = test.func.value  # `self._closing.is_set()`
+    return isinstance(test, (ast.Name, ast.Attribute))
 
 
 def _walk_outside_loops(root: ast.AST) -> list[ast.AST]:

@@ -326,7 +326,13 @@ def _long_parts(
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and function is not None
         else None
     )
+    # `raise QueueFull("...")`: making the exception to raise (its arguments still count)
+    raised: set[int] = set()
     for node, inner in walk_scoped(body, scope, ctx.module_info, stop_at_loops=False):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            raised.add(id(node.exc))
+        if id(node) in raised:
+            continue
         what = _long_node(ctx, node, inner, target)
         if what is None:
             continue
