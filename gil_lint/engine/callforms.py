@@ -253,7 +253,7 @@ def _fresh(call: ast.Call, function: ast.AST) -> bool:
             block = getattr(node, field, None)
             if block.__class__ is not list:
                 continue
-            for index, stmt in enumerate(block):  # type: ignore[union-attr]
+            for index, stmt in enumerate(block):
                 if (
                     isinstance(stmt, ast.Assign)
                     and len(stmt.targets) == 1
@@ -261,7 +261,7 @@ def _fresh(call: ast.Call, function: ast.AST) -> bool:
                     and stmt.targets[0].id == name
                     and isinstance(stmt.value, ast.Call)
                 ):
-                    return _first_use(block[index + 1 :], name, call)  # type: ignore[index]
+                    return _first_use(block[index + 1 :], name, call)
     return False
 
 

@@ -51,7 +51,7 @@ def prune_constant_branches(tree: ast.Module, lines: list[str] | None = None) ->
         for field in _BODIES:
             body = getattr(node, field, None)
             if body.__class__ is list:
-                tests.extend((body, s) for s in body if s.__class__ is ast.If)  # type: ignore[union-attr]
+                tests.extend((body, s) for s in body if s.__class__ is ast.If)
         if cls is ast.Name:
             if node.id in stores and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
                 stores[node.id] += 1  # type: ignore[attr-defined]
