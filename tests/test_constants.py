@@ -135,3 +135,30 @@ def test_only_the_dead_branch_goes():
         elif x:
             d = 4"""
     )
+
+
+def test_a_literal_test_is_decided_too():
+    # psycopg's generated async twin: `if True:  # ASYNC` ... `else: <the sync code>`
+    code = dedent(
+        """\
+        import asyncio
+        import socket
+        async def resolve(host):
+            if True:  # ASYNC
+                ans = await asyncio.get_running_loop().getaddrinfo(host, 80)
+            else:
+                ans = socket.getaddrinfo(host, 80)
+            if False:
+                socket.getaddrinfo(host, 81)
+            return ans
+        class Connection:
+            def _set_autocommit(self, value):
+                if True:  # ASYNC
+                    self._no_set_async("autocommit")
+                else:
+                    self.set_autocommit(value)
+            async def set_autocommit(self, value):
+                self.value = value
+        """
+    )
+    assert rows(code) == []

@@ -521,3 +521,24 @@ def test_a_name_that_only_contains_a_shutdown_word_is_not_shutdown_code() -> Non
         """
     )
     assert where(found) == [(4, "GIL402")]
+
+
+def test_coroutines_a_module_steps_itself_run_on_no_event_loop() -> None:
+    # gel's blocking client writes its I/O once, as coroutines, and drives them with
+    # `coro.send(None)`: nothing else waits on a loop there. A module that only mentions
+    # `send(None)` outside such a driver is linted as usual.
+    driver = """\
+        import socket
+        class Conn:
+            async def connect(self, host):
+                return socket.getaddrinfo(host, 80)
+        class Client:
+            def _iter_coroutine(self, coro):
+                try:
+                    coro.send(None)
+                except StopIteration as ex:
+                    return ex.value
+        """
+    assert where(lint(driver)) == []
+    generator = driver.replace("except StopIteration as ex:", "except ValueError as ex:")
+    assert where(lint(generator)) == [(4, "GIL202")]

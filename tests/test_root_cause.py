@@ -904,3 +904,29 @@ def test_a_helper_the_coroutine_already_runs_in_a_thread_is_not_reported_on_its_
     assert where(found) == [(23, "GIL203")]
     joined = [row for row, _ in notes(found[0])]
     assert 31 in joined and 35 in joined and 28 not in joined
+
+
+def test_the_same_call_in_another_branch_of_an_if_is_evidence_not_a_second_finding():
+    # rocketry's `_restart`: `Popen` in each branch of `if restarting == ...` runs one of
+    # them; a call after the `if` runs as well and stays its own finding, and so does a
+    # finding with a fix (`time.sleep` → `asyncio.sleep` is fixed in every branch)
+    found = lint(
+        """\
+        import subprocess, sys, time
+        async def restart(mode, windows):
+            if mode == "relaunch":
+                subprocess.Popen([sys.executable])
+            elif mode == "fresh":
+                if windows:
+                    subprocess.Popen([sys.executable], creationflags=1)
+                else:
+                    subprocess.Popen([sys.executable], shell=True)
+            subprocess.Popen(["cleanup"])
+            if windows:
+                time.sleep(1)
+            else:
+                time.sleep(2)
+        """
+    )
+    assert where(found) == [(4, "GIL204"), (10, "GIL204"), (12, "GIL201"), (14, "GIL201")]
+    assert [row for row, _ in notes(found[0])] == [7, 9]

@@ -6,6 +6,9 @@ package is written once and ``unasync``-ed into the sync one, so every module of
 socket.getaddrinfo(...)`` next to ``else: await loop.getaddrinfo(...)``. The first branch
 never runs there; a finding in it is wrong.
 
+A literal test (``if True:  # ASYNC``, psycopg's marker for the async twin of its
+generated code) is decided the same way.
+
 A *module constant* is a name the module binds once, at its top level, to ``True`` or
 ``False`` (``_IS_SYNC = False``, ``_IS_SYNC: bool = False``), and never binds again (no
 second assignment, no ``global`` declaration of it in a function, no import, ``for``,
@@ -24,6 +27,9 @@ import re
 # `if _IS_SYNC`, `elif not DEBUG and x`: a constant in an `if`/`elif` test (a text filter
 # before any walk; most modules have no constant or never test one)
 _TESTED = r"\b(?:if|elif)\b[^\n:]*\b{}\b"
+# `if True:` / `elif not False:`: a literal test (code generated from one source for two
+# worlds marks its branch so: psycopg's `if True:  # ASYNC`)
+_LITERAL = re.compile(r"\b(?:if|elif)\s+(?:not\s+)?(?:True|False)\s*:")
 # the fields that hold statement lists (an `except` clause and a `case` are nodes of their own)
 _BODIES = ("body", "orelse", "finalbody")
 # statements that bind the name they carry
@@ -34,14 +40,16 @@ def prune_constant_branches(tree: ast.Module, lines: list[str] | None = None) ->
     """Empty, in place, the branches of ``tree``'s ``if`` statements that its module
     constants never take (``lines``, the source's, spare the walk when no test names one)."""
     candidates = _candidates(tree)
-    if candidates and lines is not None:
+    literal = True
+    if lines is not None:
         text = "\n".join(lines)
         candidates = {
             name: value
             for name, value in candidates.items()
             if re.search(_TESTED.format(re.escape(name)), text)
         }
-    if not candidates:
+        literal = _LITERAL.search(text) is not None
+    if not candidates and not literal:
         return
     stores: dict[str, int] = dict.fromkeys(candidates, 0)
     # each `if` statement, with the statement list it is in
@@ -67,7 +75,7 @@ def prune_constant_branches(tree: ast.Module, lines: list[str] | None = None) ->
         elif cls in _NAMED and node.name in stores:  # type: ignore[attr-defined]
             stores[node.name] += 2  # type: ignore[attr-defined]
     constants = {name: value for name, value in candidates.items() if stores[name] == 1}
-    if not constants:
+    if not constants and not literal:
         return
     for body, stmt in tests:
         decided = _decide(stmt.test, constants)
@@ -103,6 +111,8 @@ def _decide(test: ast.expr, constants: dict[str, bool]) -> bool | None:
     """What ``test`` is, if the constants decide it; None if they do not."""
     if isinstance(test, ast.Name):
         return constants.get(test.id)
+    if isinstance(test, ast.Constant) and isinstance(test.value, bool):
+        return test.value  # `if True:  # ASYNC` (psycopg's generated async twin)
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = _decide(test.operand, constants)
         return None if inner is None else not inner

@@ -199,6 +199,19 @@ class ModuleContext:
     def call_name(self, call: ast.Call, scope: Scope | None = None) -> str | None:
         return self.resolver.qualname(call.func, scope or self.scope)
 
+    @property
+    def steps_coroutines(self) -> bool:
+        """The module runs its coroutines itself, with no event loop: it steps them with
+        ``coro.send(None)`` and takes the result from ``StopIteration`` (gel's blocking
+        client writes its I/O once, as coroutines, and drives them synchronously). Its
+        ``async def`` code blocks nobody else."""
+        found = self.cache.get("steps_coroutines")
+        if found is None:
+            found = self.cache["steps_coroutines"] = ".send(None)" in self.source and any(
+                _steps(node) for node in ast.walk(self.tree) if isinstance(node, ast.Try)
+            )
+        return bool(found)
+
     def in_async(self, scope: Scope | None = None) -> bool:
         """Whether code here runs on the event loop: the innermost function is ``async def``.
 
@@ -208,7 +221,7 @@ class ModuleContext:
         s: Scope | None = scope or self.scope
         while s is not None:
             if s.kind in ("function", "lambda"):
-                return s.is_async
+                return s.is_async and not self.steps_coroutines
             if s.kind == "module":
                 return False
             s = s.parent
@@ -280,3 +293,20 @@ class ModuleContext:
                 evidence=tuple(evidence),
             )
         )
+
+
+def _steps(node: ast.Try) -> bool:
+    """``try: coro.send(None) except StopIteration: ...``: a coroutine stepped by hand."""
+    catches = any(
+        isinstance(h.type, ast.Name) and h.type.id == "StopIteration" for h in node.handlers
+    )
+    return catches and any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "send"
+        and len(n.args) == 1
+        and isinstance(n.args[0], ast.Constant)
+        and n.args[0].value is None
+        for stmt in node.body
+        for n in ast.walk(stmt)
+    )

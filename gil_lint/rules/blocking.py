@@ -599,6 +599,8 @@ class BlockingCallRule(Rule):
         replaces; it becomes evidence on that finding instead of a second one. (Also for
         the ``else`` of the ``try``.)"""
         ctx = self.ctx
+        if self._in_another_branch(node, name):
+            return True
         parts = _try_parts(ctx, node)
         fallback_in = {t: part for t, part in parts.items() if part in ("except", "else")}
         if not fallback_in:
@@ -613,6 +615,24 @@ class BlockingCallRule(Rule):
             again = f"`{ctx.segment(node.func)}` again in the `{fallback_in[matched[0]]}` fallback"
             ctx.join_evidence(index, ctx.evidence_at(node, again))
             return True
+        return False
+
+    def _in_another_branch(self, node: ast.Call, name: str) -> bool:
+        """``if windows: Popen(a) else: Popen(b)``: the same call in another branch of an
+        ``if`` whose one branch was reported runs instead of it, not as well — the same
+        wait, evidence on that finding (unless that finding has a fix to apply here too)."""
+        ctx = self.ctx
+        here = _if_branches(ctx, node)
+        if not here:
+            return False
+        for earlier_name, earlier, index in self._reported:
+            if earlier_name != name or ctx.diagnostics[index].fix is not None:
+                continue  # a finding with a fix keeps each place its own (`--fix` fixes all)
+            there = _if_branches(ctx, earlier)
+            if any(k in there and there[k] != branch for k, branch in here.items()):
+                words = f"`{ctx.segment(node.func)}` again in another branch"
+                ctx.join_evidence(index, ctx.evidence_at(node, words))
+                return True
         return False
 
     def _opens_file(self, node: ast.AST) -> bool:
@@ -822,6 +842,18 @@ def _try_parts(ctx: ModuleContext, node: ast.AST) -> dict[int, str]:
             parts[id(parent)] = part
         child, parent = parent, ctx.parent(parent)
     return parts
+
+
+def _if_branches(ctx: ModuleContext, node: ast.AST) -> dict[int, bool]:
+    """For each ``if`` around ``node`` in its function (by ``id``): True when ``node`` is
+    in its body, False when in its ``else`` (an ``elif`` is an ``if`` in the ``else``)."""
+    branches: dict[int, bool] = {}
+    child, parent = node, ctx.parent(node)
+    while parent is not None and not isinstance(parent, _SCOPE_NODES):
+        if isinstance(parent, ast.If) and child is not parent.test:
+            branches[id(parent)] = any(child is s for s in parent.body)
+        child, parent = parent, ctx.parent(parent)
+    return branches
 
 
 def _operands(call: ast.Call) -> list[ast.expr]:

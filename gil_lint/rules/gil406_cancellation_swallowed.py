@@ -28,7 +28,9 @@ class CancellationSwallowed(Rule):
     Not reported:
     - a clause with a `raise` statement in it (bare `raise`, `raise exc`, or another
       exception, as `asyncio.timeout` itself does), a `raise` later in the function
-      (the error, or a flag the clause sets, is kept and raised after cleaning up), or
+      (the error, or a flag the clause sets, is kept and raised after cleaning up), the
+      error kept and returned for the caller to raise (`first_error = e` ...
+      `return first_error`), or
       the error handed to a function of the module that raises
       (`self._convert_error(exc)`);
     - a clause after which the coroutine ends: a `return`, a `break` or a flag the loop
@@ -139,6 +141,10 @@ class CancellationSwallowed(Rule):
         # the clause ends the coroutine: the task finishes
         "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
         "        except asyncio.CancelledError:\n            return\n",
+        # every handle is completed, the first error returned for the caller to raise
+        "import asyncio\nasync def f(handles):\n    first = None\n    for h in handles:\n"
+        "        try:\n            await h.close()\n        except BaseException as e:\n"
+        "            if first is None:\n                first = e\n    return first\n",
         # a requested stop ends it; other cancellations (a driver's, in an outage) do not
         "import asyncio\nasync def f(g, state):\n    while True:\n        try:\n"
         "            await g()\n        except asyncio.CancelledError:\n"
@@ -444,7 +450,27 @@ def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
     if function is None:
         return False
     end = getattr(handler, "end_lineno", None) or handler.lineno
-    return any(isinstance(n, ast.Raise) and n.lineno > end for n in walk_own(function))
+    own = list(walk_own(function))
+    if any(isinstance(n, ast.Raise) and n.lineno > end for n in own):
+        return True
+    # `first_error = e` in the clause, `return first_error` after it: the caller raises it
+    kept = {
+        t.id
+        for stmt in handler.body
+        for n in walk_own(stmt)
+        if isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == handler.name
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
+    return bool(kept) and any(
+        isinstance(n, ast.Return)
+        and isinstance(n.value, ast.Name)
+        and n.value.id in kept
+        and n.lineno > end
+        for n in own
+    )
 
 
 def _hands_to_raiser(ctx: ModuleContext, handler: ast.ExceptHandler) -> bool:
