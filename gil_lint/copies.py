@@ -10,7 +10,9 @@ Two findings are copies when they have the same code and message and the reporte
 is the same text (whitespace aside). The counts a finding's own grouping adds to its
 message ("(and in 2 more places here)", "(1 more blocking call in this function)") do not
 count: ``asyncio.create_task(inner_call())`` dropped once in one module and three times in
-another is one mistake. Each is filtered by its own ``# noqa`` and baseline
+another is one mistake. A dropped task's copies are the same coroutine dropped, whatever
+makes the task (`asyncio.create_task(self.on_timeout())` in one module,
+`self.loop.create_task(self.on_timeout(), name=...)` in another). Each is filtered by its own ``# noqa`` and baseline
 before it is grouped, and ``--fix`` fixes every copy. The language server reports each
 file on its own, as the editor shows one file at a time.
 
@@ -22,6 +24,7 @@ sites its evidence ("also reached from `handle()`"), counted in its message.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -41,6 +44,10 @@ from gil_lint.text import split_lines
 _COUNTS = re.compile(r"(?: \((?:and in )?\d+ more [^()]*\))+$")
 
 _ENGINE = frozenset({SYNTAX_ERROR, FILE_ERROR, INTERNAL_ERROR})
+# a dropped task: copies are the same coroutine dropped, whichever call made the task
+# (`asyncio.create_task(self.on_timeout())` in a view, `self.loop.create_task(
+# self.on_timeout(), name=...)` in the modal copied from it)
+_DROPPED_TASK = "GIL402"
 # a finding through a helper chain: "`handle()` calls `run_bolt_app` (x.py:61) → ... →
 # `time.sleep` (runner.py:164); `time.sleep` blocks the event loop — ..."
 _CHAIN = re.compile(r"^`([^`]+)\(\)` (?:calls|iterates|enters) ")
@@ -69,7 +76,13 @@ def group_copies(
 
     def copy_key(d: Diagnostic) -> tuple[object, ...] | None:
         text = reported_text(d)
-        return None if text is None else (d.code, _COUNTS.sub("", d.message), text)
+        if text is None:
+            return None
+        if d.code == _DROPPED_TASK:
+            dropped = _first_argument(text)
+            if dropped is not None:
+                return (d.code, dropped)
+        return (d.code, _COUNTS.sub("", d.message), text)
 
     def copy_place(d: Diagnostic) -> tuple[Evidence, ...]:
         where = f"the same code ({os.path.basename(d.path)}:{d.row})"
@@ -80,6 +93,18 @@ def group_copies(
 
     copies = _join(diagnostics, copy_key, copy_place, copies_counted)
     return _join(copies, _root_key, _call_site, _sites_counted, other_files_only=True)
+
+
+def _first_argument(text: str) -> str | None:
+    """The first argument of the call ``text`` (``self.on_timeout()`` of
+    ``self.loop.create_task(self.on_timeout(), name=...)``), as ``ast.unparse`` writes it."""
+    try:
+        call = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not isinstance(call, ast.Call) or not call.args:
+        return None
+    return ast.unparse(call.args[0])
 
 
 def _join(

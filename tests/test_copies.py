@@ -95,7 +95,7 @@ def test_grouping_keeps_order_and_leaves_engine_errors_alone():
 
 def test_a_multi_line_range_is_compared_whitespace_aside():
     def d(path: str) -> Diagnostic:
-        return Diagnostic("GIL402", "n", "m", path, 2, 5, 3, 6)
+        return Diagnostic("GIL201", "n", "m", path, 2, 5, 3, 6)
 
     sources = {
         "a.py": "x\n    go(1,\n   2)\n",
@@ -146,3 +146,26 @@ def test_one_blocking_helper_reached_from_several_modules_is_one_finding(tmp_pat
     chain = found[0]
     assert chain["message"].endswith("(1 more call site in other files reaches it)")
     assert chain["evidence"][-1]["message"] == "also reached from `on_message()` (socket.py:5)"
+
+
+def test_the_same_coroutine_dropped_in_several_files_is_one_finding(tmp_path):
+    # py-cord's view and the modal copied from it drop `self.on_timeout()` through
+    # different calls; another coroutine dropped is another finding
+    view = (
+        "import asyncio\n\nclass View:\n    def _dispatch_timeout(self):\n"
+        "        asyncio.create_task(self.on_timeout(), name='view-timeout')\n"
+    )
+    modal = (
+        "import asyncio\n\nclass Modal:\n    def __init__(self):\n"
+        "        self.loop = asyncio.get_running_loop()\n\n    def _dispatch_timeout(self):\n"
+        "        self.loop.create_task(\n            self.on_timeout(), name='modal-timeout'\n"
+        "        )\n"
+    )
+    other = view.replace("self.on_timeout()", "self.refresh()")
+    root = _project(tmp_path, {"ui/modal.py": modal, "ui/view.py": view, "ui/z.py": other})
+    found = _json(root)
+    assert [(d["filename"].rpartition("/")[2], d["location"]["row"]) for d in found] == [
+        ("modal.py", 8),
+        ("z.py", 5),
+    ]
+    assert [e["message"] for e in found[0]["evidence"]] == ["the same code (view.py:5)"]
