@@ -11,10 +11,10 @@ is the same text (whitespace aside). The counts a finding's own grouping adds to
 message ("(and in 2 more places here)", "(1 more blocking call in this function)") do not
 count: ``asyncio.create_task(inner_call())`` dropped once in one module and three times in
 another is one mistake. A dropped task's copies are the same coroutine dropped, whatever
-makes the task (`asyncio.create_task(self.on_timeout())` in one module,
-`self.loop.create_task(self.on_timeout(), name=...)` in another). Each is filtered by its own ``# noqa`` and baseline
-before it is grouped, and ``--fix`` fixes every copy. The language server reports each
-file on its own, as the editor shows one file at a time.
+makes the task (``asyncio.create_task(self.on_timeout())`` in one module,
+``self.loop.create_task(self.on_timeout(), name=...)`` in another). Each is filtered by its
+own ``# noqa`` and baseline before it is grouped, and ``--fix`` fixes every copy. The
+language server reports each file on its own, as the editor shows one file at a time.
 
 A blocking helper reached from several modules is one root cause too, as it is within one
 module (rules/blocking.py): three framework adapters whose handlers each run the sync
