@@ -26,14 +26,16 @@ import re
 
 # `if _IS_SYNC`, `elif not DEBUG and x`: a constant in an `if`/`elif` test (a text filter
 # before any walk; most modules have no constant or never test one)
-_TESTED = r"\b(?:if|elif)\b[^\n:]*\b{}\b"
+_IF = re.compile(r"\b(?:if|elif)\b[^:]*$")
 # `if True:` / `elif not False:`: a literal test (code generated from one source for two
 # worlds marks its branch so: psycopg's `if True:  # ASYNC`)
+_LITERAL_MARKS = ("if True", "if False")  # `elif True` too
 _LITERAL = re.compile(r"\b(?:if|elif)\s+(?:not\s+)?(?:True|False)\s*:")
 # the fields that hold statement lists (an `except` clause and a `case` are nodes of their own)
 _BODIES = ("body", "orelse", "finalbody")
+_TRIES = (ast.Try, getattr(ast, "TryStar", ast.Try))  # `try`/`except*` (3.11)
 # statements that bind the name they carry
-_NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)
+_NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def prune_constant_branches(tree: ast.Module, lines: list[str] | None = None) -> None:
@@ -43,37 +45,37 @@ def prune_constant_branches(tree: ast.Module, lines: list[str] | None = None) ->
     literal = True
     if lines is not None:
         text = "\n".join(lines)
-        candidates = {
-            name: value
-            for name, value in candidates.items()
-            if re.search(_TESTED.format(re.escape(name)), text)
-        }
-        literal = _LITERAL.search(text) is not None
+        candidates = {name: value for name, value in candidates.items() if _tested(name, text)}
+        literal = any(m in text for m in _LITERAL_MARKS) and _LITERAL.search(text) is not None
     if not candidates and not literal:
         return
     stores: dict[str, int] = dict.fromkeys(candidates, 0)
-    # each `if` statement, with the statement list it is in
+    # each `if` statement, with the statement list it is in; statements only (a module
+    # constant is not rebound inside an expression: a walrus at module level would be odd)
     tests: list[tuple[list[ast.stmt], ast.If]] = []
-    for node in ast.walk(tree):
-        cls = node.__class__
-        for field in _BODIES:
-            body = getattr(node, field, None)
-            if body.__class__ is list:
-                tests.extend((body, s) for s in body if s.__class__ is ast.If)
-        if cls is ast.Name:
-            if node.id in stores and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
-                stores[node.id] += 1  # type: ignore[attr-defined]
-        elif cls in (ast.Global, ast.Nonlocal):
-            for name in node.names:  # type: ignore[attr-defined]
-                if name in stores:
-                    stores[name] += 2
-        elif cls in (ast.Import, ast.ImportFrom):
-            for alias in node.names:  # type: ignore[attr-defined]
-                bound = alias.asname or alias.name.partition(".")[0]
-                if bound in stores:
-                    stores[bound] += 2
-        elif cls in _NAMED and node.name in stores:  # type: ignore[attr-defined]
-            stores[node.name] += 2  # type: ignore[attr-defined]
+    blocks: list[list[ast.stmt]] = [tree.body]
+    while blocks:
+        block = blocks.pop()
+        for stmt in block:
+            cls = stmt.__class__
+            if cls is ast.If:
+                tests.append((block, stmt))  # type: ignore[arg-type]
+            if stores:
+                for bound in _bound_by(stmt):
+                    if bound in stores:
+                        stores[bound] += 1
+            for field in _BODIES:
+                inner = getattr(stmt, field, None)
+                if inner:
+                    blocks.append(inner)
+            if cls in _TRIES:
+                blocks.extend(h.body for h in stmt.handlers)  # type: ignore[attr-defined]
+                if stores:
+                    for h in stmt.handlers:  # type: ignore[attr-defined]
+                        if h.name in stores:
+                            stores[h.name] += 2
+            elif cls is ast.Match:
+                blocks.extend(c.body for c in stmt.cases)  # type: ignore[attr-defined]
     constants = {name: value for name, value in candidates.items() if stores[name] == 1}
     if not constants and not literal:
         return
@@ -86,6 +88,58 @@ def prune_constant_branches(tree: ast.Module, lines: list[str] | None = None) ->
                 del body[body.index(stmt) + 1 :]
         elif decided is False and not _is_pass(stmt.body):
             stmt.body = [ast.copy_location(ast.Pass(), stmt.body[0])]
+
+
+def _bound_by(stmt: ast.stmt) -> list[str]:
+    """The names ``stmt`` itself binds (not those of statements nested in it); a
+    ``global``/``nonlocal`` declaration, an import, a ``def`` or a ``class`` counts twice, so
+    that a name they bind is never a constant."""
+    cls = stmt.__class__
+    if cls is ast.Assign:
+        return [n for t in stmt.targets for n in _names(t)]  # type: ignore[attr-defined]
+    if cls in (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor):
+        return _names(stmt.target)  # type: ignore[attr-defined]
+    if cls in (ast.With, ast.AsyncWith):
+        return [n for i in stmt.items for n in _names(i.optional_vars)]  # type: ignore[attr-defined]
+    if cls is ast.Delete:
+        return [n for t in stmt.targets for n in _names(t)]  # type: ignore[attr-defined]
+    if cls in (ast.Global, ast.Nonlocal):
+        return [*stmt.names, *stmt.names]  # type: ignore[attr-defined]
+    if cls in (ast.Import, ast.ImportFrom):
+        bound = [a.asname or a.name.partition(".")[0] for a in stmt.names]  # type: ignore[attr-defined]
+        return bound * 2
+    if cls in _NAMED:
+        return [stmt.name, stmt.name]  # type: ignore[attr-defined]
+    return []
+
+
+def _names(target: ast.expr | None) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for e in target.elts for n in _names(e)]
+    if isinstance(target, ast.Starred):
+        return _names(target.value)
+    return []
+
+
+def _tested(name: str, text: str) -> bool:
+    """Some line of ``text`` names ``name`` after an ``if`` or ``elif`` and before a colon
+    (found from the name's own few places, not by scanning every ``if``)."""
+    start = text.find(name)
+    while start != -1:
+        end = start + len(name)
+        whole = (start == 0 or not _word(text[start - 1])) and (
+            end == len(text) or not _word(text[end])
+        )
+        if whole and _IF.search(text, text.rfind("\n", 0, start) + 1, start):
+            return True
+        start = text.find(name, end)
+    return False
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _candidates(tree: ast.Module) -> dict[str, bool]:
