@@ -105,7 +105,9 @@ class NamePatterns:
     def __contains__(self, name: str) -> bool:
         if name.startswith("__") and name.endswith("__"):
             return name in self.exact
-        name = _CAMEL.sub(r"\1_\2", name.lstrip("_")).lower()
+        name = name.lstrip("_")
+        if not name.islower():
+            name = _CAMEL.sub(r"\1_\2", name).lower()
         if name.startswith("async_") and len(name) > 6:
             name = name[6:]
         elif name.endswith("_async") and len(name) > 6:
