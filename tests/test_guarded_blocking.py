@@ -154,3 +154,43 @@ async def combine(process):
         (18, "GIL204"),
         (20, "GIL201"),
     ]
+
+
+def test_a_helper_of_a_two_mode_class_does_not_block_where_the_async_mode_is_tested():
+    # weaviate's auth: `if self.__colour == "async": return _execute()` before the sync
+    # `httpx.Client` code; called from a coroutine defined under the same test, the
+    # helper returns the coroutine. A coroutine with no such test still blocks.
+    source = """\
+import httpx
+from somewhere import wrap
+
+
+class Auth:
+    def __init__(self, colour):
+        self.__colour = colour
+
+    def _get_token_endpoint(self):
+        if self.__colour == "async":
+
+            async def _execute():
+                async with httpx.AsyncClient() as client:
+                    return await client.get("x")
+
+            return _execute()
+        with httpx.Client() as client:
+            return client.get("x")
+
+    def session(self):
+        if self.__colour == "async":
+
+            async def _execute():
+                return await wrap(self._get_token_endpoint())
+
+            return _execute()
+        return self._get_token_endpoint()
+
+    async def other(self):
+        return self._get_token_endpoint()
+"""
+    found = lint_source(source, "app.py", Settings(select=("ALL",)))
+    assert [(d.row, d.code) for d in found if d.code.startswith("GIL2")] == [(30, "GIL202")]

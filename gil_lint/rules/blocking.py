@@ -342,7 +342,11 @@ class BlockingCallRule(Rule):
             or self._on_error_path(node)
         ):
             return
-        if self._memoized_at_start_up(node) or self._offloaded_here(node, chain):
+        if (
+            self._memoized_at_start_up(node)
+            or self._offloaded_here(node, chain)
+            or self._other_mode(node, chain)
+        ):
             return
         if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
             return
@@ -385,6 +389,46 @@ class BlockingCallRule(Rule):
             isinstance(arg, ast.Name) and (arg.id, key) in results
             for arg in (*node.args, *(kw.value for kw in node.keywords))
         )
+
+    def _other_mode(self, node: ast.Call, chain: Sequence[Step]) -> bool:
+        """A class that works both ways (weaviate's ``if self.__colour == "async": return
+        _execute()`` then the sync ``httpx.Client`` code): the helper returns before its
+        blocking call when a test on the object's state holds, and this call runs only where
+        the same test holds (inside ``if self.__colour == "async":``, also in a coroutine
+        defined there)."""
+        ctx = self.ctx
+        if not isinstance(node.func, ast.Attribute) or not _is_self(node.func.value):
+            return False
+        helper = ctx.resolver.function_def(ctx.qualname(node.func))
+        if (
+            helper is None
+            or not chain
+            or os.path.abspath(chain[0].path) != os.path.abspath(ctx.path)
+        ):
+            return False
+        row = chain[0].row
+        early = [
+            ast.dump(stmt.test)
+            for stmt in helper.body
+            if isinstance(stmt, ast.If)
+            and (stmt.end_lineno or stmt.lineno) < row
+            and stmt.body
+            and isinstance(stmt.body[-1], ast.Return)
+            and _on_state(stmt.test)
+        ]
+        if not early:
+            return False
+        child: ast.AST = node
+        parent = ctx.parent(node)
+        while parent is not None and not isinstance(parent, ast.ClassDef):
+            if (
+                isinstance(parent, ast.If)
+                and any(child is s for s in parent.body)
+                and ast.dump(parent.test) in early
+            ):
+                return True
+            child, parent = parent, ctx.parent(parent)
+        return False
 
     def _results_of_offloads(self, fn: ast.AST) -> frozenset[tuple[str, tuple[str, int, int]]]:
         """(name, blocking call) for each ``name = await <offload>(function, ...)`` of ``fn``
@@ -842,6 +886,22 @@ def _try_parts(ctx: ModuleContext, node: ast.AST) -> dict[int, str]:
             parts[id(parent)] = part
         child, parent = parent, ctx.parent(parent)
     return parts
+
+
+def _is_self(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Name) and expr.id == "self"
+
+
+def _on_state(test: ast.expr) -> bool:
+    """A test on the object's own state and constants only (``self.__colour == "async"``,
+    ``self._sync``, ``not self.is_async``): it holds the same way wherever ``self`` is the
+    same object."""
+    for n in ast.walk(test):
+        if isinstance(n, ast.Name) and n.id != "self":
+            return False
+        if isinstance(n, (ast.Call, ast.Await, ast.NamedExpr, ast.Subscript)):
+            return False
+    return any(isinstance(n, ast.Attribute) and _is_self(n.value) for n in ast.walk(test))
 
 
 def _if_branches(ctx: ModuleContext, node: ast.AST) -> dict[int, bool]:
