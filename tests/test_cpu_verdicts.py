@@ -83,6 +83,54 @@ def test_a_range_inside_a_range_is_heavy(nest):
     assert found(source) == [(3, "GIL206")]
 
 
+def test_a_range_that_stops_at_the_first_item_it_does_not_skip_is_a_scan():
+    # openai-agents: for each reasoning item, look ahead to the next non-reasoning one and
+    # `break` there: a scan per item, not a pass over everything (not O(n²) work). A range
+    # inside a range that does not stop is still heavy, and a function's heavy verdict
+    # shows the chain that makes it heavy.
+    scan = """
+        async def drop(items, n, reasoning):
+            t = 0
+            for index in range(n - 1, -1, -1):
+                for j in range(index + 1, n):
+                    if j in reasoning:
+                        continue
+                    t += j
+                    break
+            return t
+        """
+    assert found(scan) == []
+    assert found(scan.replace("                    break\n", "")) == [(4, "GIL206")]
+    diags = lint_source(
+        textwrap.dedent(
+            """
+            def light(items):
+                seen = set()
+                for item in items:
+                    seen.add(item * 2)
+                return seen
+
+            def heavy(n):
+                t = 0
+                for i in range(n):
+                    for j in range(i):
+                        t += i * j
+                return t
+
+            def both(items, n):
+                return light(items), heavy(n)
+
+            async def handler(items, n):
+                return both(items, n)
+            """
+        ),
+        "mod.py",
+        SETTINGS,
+    )
+    (d,) = diags
+    assert "nested loops over a `range`" in d.message and "`light`" not in d.message
+
+
 def test_a_helper_that_walks_spans_is_not_heavy_either():
     assert (
         found(

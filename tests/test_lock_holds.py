@@ -416,10 +416,45 @@ def test_making_the_exception_a_section_raises_is_short():
                     if len(self._items) > 10:
                         raise QueueFull("full")
                     self._items.append(x)
+                    self._seen = frozenset[str]()  # a built-in generic: no wait
 
             async def drain(self):
                 with self._lock:
                     self._items.clear()
         """
     assert rows(code) == []
-    assert rows(code.replace('QueueFull("full")', "QueueFull(fetch())")) == [16]
+    assert rows(code.replace('QueueFull("full")', "QueueFull(fetch())")) == [17]
+
+
+def test_a_section_in_a_coroutine_nested_in_a_method_is_in_sight():
+    # openai-agents' ordered turns: the method takes the lock to chain a future, the
+    # coroutine it returns takes it again to clear the tail; both sections are short
+    code = """\
+        import asyncio
+        import threading
+        from concurrent.futures import Future
+
+        class Session:
+            def __init__(self):
+                self._lock = threading.Lock()
+                self._tail = None
+
+            def run(self, worker):
+                completion = Future()
+                with self._lock:
+                    predecessor = self._tail
+                    self._tail = completion
+
+                async def _run():
+                    try:
+                        return await asyncio.to_thread(worker)
+                    finally:
+                        completion.set_result(None)
+                        with self._lock:
+                            if self._tail is completion:
+                                self._tail = None
+
+                return _run()
+        """
+    assert rows(code) == []
+    assert rows(code.replace("predecessor = self._tail", "predecessor = fetch()")) == [21]

@@ -186,6 +186,8 @@ class _Facts:
     heavy: bool = False
     # CPU evidence seen in the function itself, not only in callees
     own_cpu: bool = False
+    # the first chain that makes the function heavy: the evidence shown for a heavy verdict
+    heavy_chain: tuple[Step, ...] | None = None
     # calls outside loops to functions nothing is known about
     unknown_calls: int = 0
     # a call, anywhere (in loops too, through helpers too), whose cost nothing tells
@@ -212,6 +214,13 @@ class _Facts:
         lazy initialisation (engine/once.py), what blocks there blocks the first time only.
         Asked only of calls that block, so the regions are found only in such functions."""
         return self.fn is not None and id(node) in once_nodes(self.fn, self.cls)
+
+    def made_heavy(self, chain: tuple[Step, ...]) -> None:
+        """``chain`` is CPU work known to be big: the function is heavy, and (the first such)
+        ``chain`` is the evidence its verdict shows."""
+        self.heavy = True
+        if self.heavy_chain is None:
+            self.heavy_chain = chain
 
     def guard_at(self, node: ast.AST) -> frozenset[str]:
         """The parameters that must be truthy for ``node`` to run."""
@@ -534,7 +543,7 @@ class Summaries:
             count_arg = next(a for a in _arguments(call) if _count_less(a, facts.params))
             why = f"recursion on `{_source(count_arg)}`{how} at line {call.lineno}"
             facts.cpu.insert(0, (self._step(module, call, why),))
-            facts.heavy = True
+            facts.made_heavy(facts.cpu[0])
         summary = replace(
             _verdict(fn.name, facts),
             blocking_when=tuple(facts.blocking_when),
@@ -816,7 +825,8 @@ class Summaries:
                 return "pure"  # `median([a, b, c])`, `factorial(10)`: a known, small amount
             facts.cpu.append((self._step(module, call, f"`{shown}`{size} (line {line})"),))
             facts.own_cpu = True
-            facts.heavy = facts.heavy or weight == "heavy"
+            if weight == "heavy":
+                facts.made_heavy(facts.cpu[-1])
             return "cpu"
         if name in k.pure:
             return "pure"
@@ -911,7 +921,8 @@ class Summaries:
         blocks is ``_absorb_blocking``'s)."""
         if sub.kind == "cpu":
             facts.cpu.append((link, *sub.chain))
-            facts.heavy = facts.heavy or sub.heavy
+            if sub.heavy:
+                facts.made_heavy(facts.cpu[-1])
             return "cpu"
         if sub.kind == "io":
             facts.io.append((link, *sub.chain))
@@ -975,6 +986,7 @@ class Summaries:
                     isinstance(node, ast.For)
                     and Sizes(module.resolver, inner).is_range(node.iter)
                     and (n is None or n >= self.min_loop_iterations)
+                    and not _searches(node)
                 ):
                     open_ranges.append(node)
             elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
@@ -1000,6 +1012,7 @@ class Summaries:
             isinstance(loop, ast.For)
             and Sizes(module.resolver, scope, facts.env).is_range(loop.iter)
             and (size is None or size >= self.min_loop_iterations)
+            and not _searches(loop)
         ):
             open_ranges.insert(0, loop)
         inner_range = _nested_ranges(open_ranges)
@@ -1038,7 +1051,10 @@ class Summaries:
             # the loop's chain goes on into the CPU-bound callee it calls, if any
             inner_chains = facts.cpu[first_cpu_call:]
             facts.cpu.append((step, *(inner_chains[0] if inner_chains else ())))
-            facts.heavy = facts.heavy or heavy
+            if heavy:
+                facts.made_heavy(facts.cpu[-1])
+            elif inner_chains and facts.heavy_chain is inner_chains[0]:
+                facts.heavy_chain = facts.cpu[-1]  # the loop that calls the heavy callee
             facts.own_cpu = True
             return True
         return False
@@ -1128,7 +1144,8 @@ def _verdict(name: str, facts: _Facts) -> Summary:
         # takes the time
         return Summary(name, "unknown", (), facts.blocking)
     if cpu and not io and not rel:
-        return Summary(name, "cpu", _best(cpu), facts.blocking, facts.heavy)
+        shown = facts.heavy_chain if facts.heavy and facts.heavy_chain else _best(cpu)
+        return Summary(name, "cpu", shown, facts.blocking, facts.heavy)
     if io and not cpu:
         return Summary(name, "io", _best(io), facts.blocking)
     if rel and not cpu and not io:
@@ -1234,6 +1251,13 @@ def _target_chains(node: ast.Assign | ast.Delete) -> Iterator[int]:
                 if isinstance(t, ast.Subscript):
                     yield id(t)
                 t = t.value
+
+
+def _searches(loop: ast.For) -> bool:
+    """The loop's body ends with ``break``: it looks for the first item that is not skipped
+    (``continue``) and stops there — a scan, not a pass over everything (so a range loop
+    of this kind inside another does not multiply)."""
+    return bool(loop.body) and isinstance(loop.body[-1], ast.Break)
 
 
 def _nested_ranges(ranges: Sequence[ast.For]) -> bool:

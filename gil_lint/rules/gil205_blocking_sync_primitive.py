@@ -417,10 +417,12 @@ def _target(ctx: ModuleContext, obj: ast.expr) -> tuple[str, object, str] | None
         return "name", binding, obj.id
     if isinstance(obj, ast.Attribute) and isinstance(obj.value, ast.Name):
         binding = ctx.resolver.lookup(obj.value.id, ctx.scope)
-        function = ctx.enclosing_function()
-        cls = function.enclosing_class() if function is not None else None
-        if binding is not None and binding.kind == "self" and cls is not None:
-            return "self", cls, obj.attr
+        if binding is not None and binding.kind == "self":
+            # the method's class, also from a function nested in the method (`self` is
+            # the method's, closed over)
+            cls = ctx.resolver.class_scope(binding.qualname)
+            if cls is not None:
+                return "self", cls, obj.attr
     return None
 
 

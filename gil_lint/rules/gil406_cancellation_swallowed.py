@@ -29,8 +29,8 @@ class CancellationSwallowed(Rule):
     - a clause with a `raise` statement in it (bare `raise`, `raise exc`, or another
       exception, as `asyncio.timeout` itself does), a `raise` later in the function
       (the error, or a flag the clause sets, is kept and raised after cleaning up), the
-      error kept and returned for the caller to raise (`first_error = e` ...
-      `return first_error`), or
+      error or a flag kept and returned for the caller to raise (`first_error = e` ...
+      `return first_error`, `cancelled = True` ... `return result, cancelled`), or
       the error handed to a function of the module that raises
       (`self._convert_error(exc)`);
     - a clause after which the coroutine ends: a `return`, a `break` or a flag the loop
@@ -46,7 +46,8 @@ class CancellationSwallowed(Rule):
       `if self._closing.is_set(): raise`) and goes on otherwise — its author chose
       which cancellations end the coroutine (a database driver's `CancelledError`
       during an outage should not stop a service's periodic flush);
-    - a `try` whose body has no `await`, `async for` or `async with`;
+    - a `try` whose body has no `await`, `async for` or `async with`, or awaits
+      `asyncio.shield(...)` (work protected from cancellation on purpose, waited out);
     - a shutdown function (`close`, `aclose`, `stop`, `on_stop`, `shutdown`, ...: the
       `shutdown-functions` knowledge) or a one-off callback (`engine/lifecycle.py`):
       stopping what is left after a cancellation arrives is what closing is for
@@ -141,6 +142,15 @@ class CancellationSwallowed(Rule):
         # the clause ends the coroutine: the task finishes
         "import asyncio\nasync def f(g):\n    while True:\n        try:\n            await g()\n"
         "        except asyncio.CancelledError:\n            return\n",
+        # cleanup that must finish: shielded, and waited out through cancellations
+        "import asyncio\nasync def f(cleanup):\n    while not cleanup.done():\n        try:\n"
+        "            await asyncio.shield(cleanup)\n        except asyncio.CancelledError:\n"
+        "            continue\n",
+        # the cancellation is recorded and returned: the caller re-raises it
+        "import asyncio\nasync def f(g):\n    cancelled = False\n    while True:\n"
+        "        try:\n            await g()\n            break\n"
+        "        except asyncio.CancelledError:\n            cancelled = True\n"
+        "    return None, cancelled\n",
         # every handle is completed, the first error returned for the caller to raise
         "import asyncio\nasync def f(handles):\n    first = None\n    for h in handles:\n"
         "        try:\n            await h.close()\n        except BaseException as e:\n"
@@ -241,7 +251,7 @@ class CancellationSwallowed(Rule):
             return  # closing goes on through a cancellation on purpose
         name = getattr(function.node, "name", "?") if function is not None else "?"
         catching = [h for h in handlers if _catches_cancel(ctx, h.type)]
-        if _awaits_task(ctx, body):
+        if _awaits_task(ctx, body) or _shields(ctx, body):
             return
         swallowing = [
             h
@@ -275,6 +285,19 @@ class CancellationSwallowed(Rule):
                         advice="move the `continue` out of the `finally:` block",
                     )
                     return
+
+
+def _shields(ctx: ModuleContext, body: list[ast.stmt]) -> bool:
+    """The ``try`` awaits ``asyncio.shield(...)``: work protected from cancellation on
+    purpose (``while not cleanup.done(): try: await asyncio.shield(cleanup) except
+    CancelledError: ...``), whose clause waits it out rather than swallowing a stop."""
+    return any(
+        isinstance(n, ast.Await)
+        and isinstance(n.value, ast.Call)
+        and ctx.call_name(n.value) == "asyncio.shield"
+        for stmt in body
+        for n in walk_own(stmt)
+    )
 
 
 def _tells_stop_apart(handler: ast.ExceptHandler) -> bool:
@@ -453,24 +476,32 @@ def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
     own = list(walk_own(function))
     if any(isinstance(n, ast.Raise) and n.lineno > end for n in own):
         return True
-    # `first_error = e` in the clause, `return first_error` after it: the caller raises it
+    # `first_error = e` (or `cancelled = True`) in the clause, `return first_error` (or
+    # `return result, cancelled`) after it: the caller is told, and raises it
     kept = {
         t.id
         for stmt in handler.body
         for n in walk_own(stmt)
         if isinstance(n, ast.Assign)
-        and isinstance(n.value, ast.Name)
-        and n.value.id == handler.name
+        and (
+            (isinstance(n.value, ast.Name) and n.value.id == handler.name)
+            or (isinstance(n.value, ast.Constant) and n.value.value is True)
+        )
         for t in n.targets
         if isinstance(t, ast.Name)
     }
     return bool(kept) and any(
         isinstance(n, ast.Return)
-        and isinstance(n.value, ast.Name)
-        and n.value.id in kept
+        and n.value is not None
         and n.lineno > end
+        and any(isinstance(v, ast.Name) and v.id in kept for v in _returned(n.value))
         for n in own
     )
+
+
+def _returned(value: ast.expr) -> list[ast.expr]:
+    """The value a ``return`` gives, or the items of the tuple it gives."""
+    return list(value.elts) if isinstance(value, ast.Tuple) else [value]
 
 
 def _hands_to_raiser(ctx: ModuleContext, handler: ast.ExceptHandler) -> bool:

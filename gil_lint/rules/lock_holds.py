@@ -256,15 +256,9 @@ def loads_object(
     binding = ctx.resolver.lookup(node.value.id, scope)
     if binding is None or binding.kind != "self":
         return None
-    # another class's `self._lock` is another object (a subclass was ruled out before)
-    return _class_of(scope) is owner and isinstance(node.ctx, ast.Load)
-
-
-def _class_of(scope: Scope) -> Scope | None:
-    s: Scope | None = scope
-    while s is not None and s.kind in ("lambda", "comprehension"):
-        s = s.parent
-    return s.enclosing_class() if s is not None else None
+    # another class's `self._lock` is another object (a subclass was ruled out before); a
+    # function nested in a method closes over the method's `self`
+    return ctx.resolver.class_scope(binding.qualname) is owner and isinstance(node.ctx, ast.Load)
 
 
 def _acquired(
@@ -392,6 +386,10 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
             func.attr in k.pure_methods or func.attr in k.never_wait_methods
         ):
             return None
+        if isinstance(func, ast.Subscript) and (
+            (ctx.qualname(func.value, scope) or "").startswith("builtins.")
+        ):
+            return None  # `frozenset[str]()`: a built-in type, parametrised for the checker
         return f"`{ctx.segment(func)}(...)`{_UNKNOWN}", ""
     shown = name.removeprefix("builtins.")
     category = k.blocking_category(name)
