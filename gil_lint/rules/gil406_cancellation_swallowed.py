@@ -53,7 +53,8 @@ class CancellationSwallowed(Rule):
       stopping what is left after a cancellation arrives is what closing is for
       (`for agent in agents: try: await agent.stop() except CancelledError: pass`);
     - a `try` that only awaits an existing task or future (`await task`,
-      `await self._waiter`, also inside `async with asyncio.timeout(...)`): its own cancellation arrives as the same error, and
+      `await self._waiter`, `await asyncio.wait((self.task,))`, also inside
+      `async with asyncio.timeout(...)`): its own cancellation arrives as the same error, and
       `task.cancel()` then `try: await task` / `except CancelledError: pass` is the
       documented way to wait for a cancelled task to finish;
     - `except Exception`, which does not catch `CancelledError` since Python 3.8, and
@@ -151,6 +152,10 @@ class CancellationSwallowed(Rule):
         "        try:\n            await g()\n            break\n"
         "        except asyncio.CancelledError:\n            cancelled = True\n"
         "    return None, cancelled\n",
+        # waiting out a task it holds, through cancellations passed on to it
+        "import asyncio\nasync def f(task):\n    while not task.done():\n        try:\n"
+        "            await asyncio.wait((task,))\n        except asyncio.CancelledError:\n"
+        "            task.cancel()\n",
         # every handle is completed, the first error returned for the caller to raise
         "import asyncio\nasync def f(handles):\n    first = None\n    for h in handles:\n"
         "        try:\n            await h.close()\n        except BaseException as e:\n"
@@ -540,7 +545,8 @@ _TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at"})
 
 def _awaits_task(ctx: ModuleContext, body: list[ast.stmt]) -> bool:
     """Every ``await`` in ``body`` waits for an existing task or future (``await task``,
-    ``await self._waiter``: a name, not a call), whose own cancellation also arrives as
+    ``await self._waiter``: a name, not a call; ``await asyncio.wait((self.task,))``),
+    whose own cancellation also arrives as
     ``CancelledError``: the documented ``task.cancel()`` / ``try: await task`` /
     ``except CancelledError: pass`` wait for a cancelled task to finish."""
     awaited = [
@@ -558,9 +564,24 @@ def _awaits_task(ctx: ModuleContext, body: list[ast.stmt]) -> bool:
         )
     ]
     return bool(awaited) and all(
-        isinstance(a, ast.Await) and isinstance(a.value, (ast.Name, ast.Attribute, ast.Subscript))
-        for a in awaited
+        isinstance(a, ast.Await) and _waits_for_held(ctx, a.value) for a in awaited
     )
+
+
+_HELD = (ast.Name, ast.Attribute, ast.Subscript)
+
+
+def _waits_for_held(ctx: ModuleContext, value: ast.expr) -> bool:
+    """``task``, ``self._waiter``, or ``asyncio.wait((self.task,))`` / ``asyncio.wait([t])``
+    of tasks the code holds."""
+    if isinstance(value, _HELD):
+        return True
+    if isinstance(value, ast.Call) and value.args and ctx.call_name(value) == "asyncio.wait":
+        first = value.args[0]
+        return isinstance(first, (ast.Tuple, ast.List, ast.Set)) and all(
+            isinstance(e, _HELD) for e in first.elts
+        )
+    return False
 
 
 def _clause(ctx: ModuleContext, handler: ast.ExceptHandler) -> tuple[str, ast.AST]:
