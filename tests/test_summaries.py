@@ -305,3 +305,24 @@ def test_what_an_import_resolves_to_does_not_depend_on_the_files_linted_before(t
     after_a = Project(load_knowledge())
     assert codes(after_a, "a") == ["GIL201"]  # `a`'s own helper is found under its root
     assert codes(after_a, "b") == alone == []
+
+
+def test_a_parameter_annotated_with_its_own_name_is_no_internal_error():
+    # google-cloud-pubsub: `def __init__(self, queue: "queue.Queue")` — the string names the
+    # module, but read in the function's scope it names the parameter, whose annotation
+    # is that string again: a cycle, not an endless recursion
+    source = (
+        "import threading, typing\n"
+        "if typing.TYPE_CHECKING:\n    import queue\n"
+        "class Dispatcher:\n"
+        '    def __init__(self, queue: "queue.Queue"):\n'
+        "        self._queue = queue\n"
+        "        self._lock = threading.Lock()\n"
+        "    def dispatch(self, items):\n"
+        "        self._queue.put(items)\n"
+        "    async def drain(self):\n"
+        "        with self._lock:\n"
+        "            self._queue.get()\n"
+    )
+    found = lint_source(source, "dispatcher.py", Settings(select=("ALL",)))
+    assert [d for d in found if d.code == "GIL003"] == []

@@ -696,6 +696,9 @@ class Resolver:
         self._resolving: set[int] = set()
         self._memo: dict[tuple[int, int], str | None] = {}
         self._returns_cache: dict[int, str | None] = {}
+        # string annotations, parsed once (by id of the string): the same parsed node each
+        # time, so the cycle guard of `qualname` sees a self-referring annotation
+        self._parsed: dict[int, ast.expr | None] = {}
 
     # -- names ----------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> Binding | None:
@@ -823,11 +826,14 @@ class Resolver:
 
     def _annotation(self, ann: ast.expr, scope: Scope) -> str | None:
         if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
-            try:
-                parsed = ast.parse(ann.value, mode="eval").body
-            except SyntaxError:
-                return None
-            return self._annotation(parsed, scope)
+            key = id(ann)
+            if key not in self._parsed:
+                try:
+                    self._parsed[key] = ast.parse(ann.value, mode="eval").body
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    self._parsed[key] = None
+            parsed = self._parsed[key]
+            return None if parsed is None else self._annotation(parsed, scope)
         if isinstance(ann, (ast.Name, ast.Attribute)):
             return self.qualname(ann, scope)
         if isinstance(ann, ast.Subscript):  # Optional[X] → X
