@@ -542,3 +542,47 @@ def test_coroutines_a_module_steps_itself_run_on_no_event_loop() -> None:
     assert where(lint(driver)) == []
     generator = driver.replace("except StopIteration as ex:", "except ValueError as ex:")
     assert where(lint(generator)) == [(4, "GIL202")]
+
+
+def test_launching_the_child_process_is_what_a_start_up_does() -> None:
+    # crawl4ai's `ManagedBrowser.start()` launches Chrome with `subprocess.Popen`; waiting
+    # for a process at start-up, or launching one per request, stays reported
+    found = lint(
+        """\
+        import subprocess
+        class Browser:
+            async def start(self):
+                self.process = subprocess.Popen(["chrome"])
+                subprocess.run(["lsof", "-i:9222"])
+            async def launch_builtin(self):
+                self.process = subprocess.Popen(["chrome"])
+            async def fetch(self, url):
+                return subprocess.Popen(["curl", url])
+        """
+    )
+    assert where(found) == [(5, "GIL204"), (9, "GIL204")]
+
+
+def test_removing_what_the_object_made_is_what_closing_does() -> None:
+    # crawl4ai's `cleanup()` removes the browser's temporary profile; a subprocess it waits
+    # for, file work in a loop, or file work through a helper stay reported
+    found = lint(
+        """\
+        import shutil, subprocess
+        def _flush(path):
+            with open(path, "w") as f:
+                f.write("done")
+        class Browser:
+            async def cleanup(self):
+                shutil.rmtree(self.temp_dir)
+                subprocess.run(["taskkill", "/pid", str(self.pid)])
+            async def kill_all(self):
+                for d in self.dirs:
+                    shutil.rmtree(d)
+            async def close(self):
+                _flush(self.marker)
+        """
+    )
+    # the module's file work is one finding: the helper's call joins the loop's
+    assert where(found) == [(8, "GIL204"), (11, "GIL203")]
+    assert 13 in [e.row for e in found[1].evidence]

@@ -131,6 +131,8 @@ class Lifecycle:
     callback_methods: Mapping[str, int]
     # calls that end the program: a function that ends with one runs at most once
     exits: frozenset[str]
+    # calls that launch a child process without waiting for it: what a start-up does
+    spawns: frozenset[str]
     startup: NamePatterns
     # the start-up names the program itself starts at: a helper's file work runs once too
     process_startup: NamePatterns
@@ -537,6 +539,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             callbacks=dict(life["callbacks"]),
             callback_methods=dict(life["callback_methods"]),
             exits=frozenset(life["exits"]),
+            spawns=frozenset(life["spawns"]),
             startup=NamePatterns([*life["startup"], *ext.get("startup-functions", ())]),
             process_startup=NamePatterns(life["process_startup"]),
             shutdown=NamePatterns([*life["shutdown"], *ext.get("shutdown-functions", ())]),

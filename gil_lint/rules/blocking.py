@@ -148,7 +148,11 @@ class BlockingCallRule(Rule):
             return  # waiting on the loop's own future: GIL408 reports it (a deadlock)
         if self._receiver_reported(node) or self._uses_file_opened_here(node):
             return
-        if self._runs_once(node) or self.one_off(node, category) or self._on_error_path(node):
+        if (
+            self._runs_once(node)
+            or self.one_off(node, category, name=name)
+            or self._on_error_path(node)
+        ):
             return
         if self._repeats_reported_call(node, name) or self._joins_module_finding(
             node, name, chain=False
@@ -191,7 +195,14 @@ class BlockingCallRule(Rule):
         assert function is not None
         return runs_once(fn, node, enclosing_class(function))
 
-    def one_off(self, node: ast.AST, category: str | None, *, through_helper: bool = False) -> bool:
+    def one_off(
+        self,
+        node: ast.AST,
+        category: str | None,
+        *,
+        through_helper: bool = False,
+        name: str | None = None,
+    ) -> bool:
         """The call runs once in the life of the program (engine/lifecycle.py), where a
         maintainer would not move it: in a one-off callback (``__del__``, a finalizer, an
         ``atexit`` or signal handler) or what only such code calls, anything; in a start-up
@@ -200,19 +211,25 @@ class BlockingCallRule(Rule):
         the function is one the program itself starts at (``main``, ``init``: a plugin's
         ``start`` may unpack an uploaded directory whenever one is added). A shutdown
         function's blocking calls stay reported (a connection's ``close()`` runs once per
-        connection), but for rules that are ``QUIET_AT_SHUTDOWN``."""
+        connection), but for rules that are ``QUIET_AT_SHUTDOWN``, and but for the file work
+        it writes itself outside its loops (removing the temporary directory the object made
+        is what closing it does). A start-up function's launch of a child process it does not
+        wait for (``subprocess.Popen``: ``[lifecycle] spawns``, ``name``) is what starting
+        does too."""
         ctx = self.ctx
         function = ctx.enclosing_function()
         code = function.node if function is not None else None
         phase = ctx.lifecycle.phase(code)
         if phase == "once" or (phase == "shutdown" and self.QUIET_AT_SHUTDOWN):
             return True
+        if phase not in ("startup", "shutdown") or in_loop(node, ctx.parent):
+            return False
+        if phase == "startup" and name is not None and name in ctx.knowledge.lifecycle.spawns:
+            return True
         return (
-            phase == "startup"
-            and category is not None
+            category is not None
             and ctx.knowledge.wait_class(category) in ("content", "metadata")
-            and not in_loop(node, ctx.parent)
-            and (not through_helper or ctx.lifecycle.starts_process(code))
+            and (not through_helper or (phase == "startup" and ctx.lifecycle.starts_process(code)))
         )
 
     def _on_error_path(self, node: ast.Call) -> bool:
