@@ -576,7 +576,7 @@ def test_removing_what_the_object_made_is_what_closing_does() -> None:
             async def cleanup(self):
                 shutil.rmtree(self.temp_dir)
                 subprocess.run(["taskkill", "/pid", str(self.pid)])
-            async def kill_all(self):
+            async def cleanup_all(self):
                 for d in self.dirs:
                     shutil.rmtree(d)
             async def close(self):
