@@ -565,7 +565,8 @@ def test_launching_the_child_process_is_what_a_start_up_does() -> None:
 
 def test_removing_what_the_object_made_is_what_closing_does() -> None:
     # crawl4ai's `cleanup()` removes the browser's temporary profile; a subprocess it waits
-    # for, file work in a loop, or file work through a helper stay reported
+    # for, file work in a loop, or file work through a helper stay reported. (A periodic
+    # `_cleanup_expired_sessions` is no shutdown: `cleanup` is, `cleanup_*` is not.)
     found = lint(
         """\
         import shutil, subprocess
@@ -576,7 +577,7 @@ def test_removing_what_the_object_made_is_what_closing_does() -> None:
             async def cleanup(self):
                 shutil.rmtree(self.temp_dir)
                 subprocess.run(["taskkill", "/pid", str(self.pid)])
-            async def cleanup_all(self):
+            async def stop_all(self):
                 for d in self.dirs:
                     shutil.rmtree(d)
             async def close(self):
