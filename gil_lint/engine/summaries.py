@@ -491,8 +491,12 @@ class Summaries:
         module: ModuleInfo,
         param_types: Mapping[str, str],
     ) -> str | None:
-        """How ``node`` reads as a loop-affine call (``asyncio.Future.set_result``), or None."""
+        """How ``node`` reads as a loop-affine call (``asyncio.Future.set_result``), or None.
+        ``asyncio.current_task(loop)`` / ``all_tasks(loop)`` naming the loop asks about that
+        loop from anywhere (a watchdog sampling a blocked loop from its own thread)."""
         k = self.knowledge
+        if name in _LOOP_QUERIES and (node.args or node.keywords):
+            return None
         if name is not None and name in k.loop_affine:
             return name
         func = node.func
@@ -1251,6 +1255,10 @@ def _target_chains(node: ast.Assign | ast.Delete) -> Iterator[int]:
                 if isinstance(t, ast.Subscript):
                     yield id(t)
                 t = t.value
+
+
+# asyncio's questions about a loop's tasks: with the loop named, a read from any thread
+_LOOP_QUERIES = frozenset({"asyncio.current_task", "asyncio.all_tasks"})
 
 
 def _searches(loop: ast.For) -> bool:

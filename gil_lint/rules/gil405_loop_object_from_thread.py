@@ -52,7 +52,8 @@ class LoopObjectFromThread(Rule):
     and is not reported. Not reported either: a thread that runs an event loop of its own
     (`asyncio.run`, `new_event_loop`, `loop.run_forever()` in the same function), and
     `asyncio.get_running_loop()` in a `try` that catches `RuntimeError` (asking whether a
-    loop runs).
+    loop runs), and `asyncio.current_task(loop)` / `asyncio.all_tasks(loop)` naming the loop
+    (a watchdog sampling what a blocked loop runs, from its own thread).
 
     ## Why is this bad?
     asyncio's loops, futures, tasks and primitives are not thread-safe. Called from

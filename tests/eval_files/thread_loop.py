@@ -443,3 +443,24 @@ async def offloads_the_wait(loop):
 
 async def pool_result(ex: ThreadPoolExecutor):
     return ex.submit(print).result(timeout=0)
+
+
+# a watchdog thread samples what a named loop runs: a read about that loop, from anywhere
+class LoopWatchdog:
+    def __init__(self, loop):
+        self._loop = loop
+
+    def _sample(self):
+        return asyncio.current_task(self._loop), len(asyncio.all_tasks(loop=self._loop))
+
+    def start(self):
+        threading.Thread(target=self._sample, daemon=True).start()
+
+
+# the same question without a loop asks the worker thread's own (it has none)
+def _whose_task():
+    return asyncio.current_task()
+
+
+def watch_without_a_loop():
+    threading.Thread(target=_whose_task).start()  # error: GIL405
