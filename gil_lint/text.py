@@ -14,6 +14,9 @@ LINE_END = re.compile(r"\r\n|\r|\n")
 
 # A line's noqa comment, bare or with codes (GIL201, GIL202); the file-wide gil-lint form.
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+# a type checker's ignore comment naming codes: `# type: ignore[unused-coroutine]`,
+# `# pyright: ignore[reportUnusedCoroutine]` (peers.toml maps the ones that mean a GIL rule)
+TYPE_IGNORE = re.compile(r"#\s*(?:type|pyright):\s*ignore\[(?P<codes>[^\]]+)\]")
 FILE_NOQA = re.compile(rb"#\s*gil-lint:\s*noqa\b(?!:)", re.I)
 _CODE_SEP = re.compile(r"[\s,]+")
 

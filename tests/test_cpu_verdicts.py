@@ -444,3 +444,24 @@ def test_heavy_recursion_says_why():
         SETTINGS,
     )
     assert "(recursion on `n - 1`, 2 calls a level, at line 2)" in diag.message
+
+
+def test_a_name_grown_until_it_is_free_is_no_counting_loop():
+    # aioconsole: `while key in local: key += "_"` runs once or twice; a numeric count
+    # towards a bound still is one
+    free = """
+        async def aeval(local):
+            key = "__result__"
+            while key in local:
+                key += "_"
+            return key
+        """
+    assert found(free) == []
+    counting = """
+        async def primes(n):
+            i = 2
+            while i * i <= n:
+                i += 1
+            return i
+        """
+    assert found(counting) == [(4, "GIL206")]

@@ -165,3 +165,26 @@ def test_async240_suppresses_the_metadata_rule() -> None:
     assert lint_source(code, "t.py", on) == []
     bare = code.replace("  # noqa: ASYNC240", "")
     assert [d.code for d in lint_source(bare, "t.py", on)] == ["GIL208"]
+
+
+def test_a_type_checkers_ignore_for_an_unused_coroutine_suppresses_gil401() -> None:
+    # sqlalchemy: `self._cursor.close()  # type: ignore[unused-coroutine]` where the cursor's
+    # close is sync; pyright's spelling too. Other ignore codes, a bare `# type: ignore`, and
+    # the same comment on another rule's finding suppress nothing.
+    source = (
+        "class C:\n"
+        "    async def close(self): ...\n"
+        "    async def f(self):\n"
+        "        self.close()  {}\n"
+    )
+
+    def found(comment: str) -> list[str]:
+        return [d.code for d in lint_source(source.format(comment), "t.py")]
+
+    assert found("") == ["GIL401"]
+    assert found("# type: ignore[unused-coroutine]") == []
+    assert found("# type: ignore[attr-defined, unused-coroutine]") == []
+    assert found("# pyright: ignore[reportUnusedCoroutine]") == []
+    assert found("# type: ignore[attr-defined]") == ["GIL401"]
+    assert found("# type: ignore") == ["GIL401"]
+    assert codes("time.sleep(1)", "# type: ignore[unused-coroutine]") == ["GIL201"]

@@ -556,6 +556,8 @@ class PeerCode:
     flags: str
     gil: tuple[str, ...]
     formerly: tuple[str, ...] = ()  # the same check's older codes (flake8-trio's TRIOxxx)
+    # how a type checker's ignore comment writes it (`# type: ignore[unused-coroutine]`)
+    written: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -563,10 +565,32 @@ def peer_table() -> tuple[PeerCode, ...]:
     """The rows of ``knowledge/peers.toml``, in file order."""
     return tuple(
         PeerCode(
-            code, row["linters"], row["flags"], tuple(row["gil"]), tuple(row.get("formerly", ()))
+            code,
+            row["linters"],
+            row["flags"],
+            tuple(row["gil"]),
+            tuple(row.get("formerly", ())),
+            row.get("written"),
         )
         for code, row in _load("peers.toml")["codes"].items()
     )
+
+
+@lru_cache(maxsize=1)
+def ignore_table() -> tuple[PeerCode, ...]:
+    """Type checkers' codes for a problem gil-lint reports, as their ignore comments write
+    them (``peers.toml`` ``[ignores]``: ``# type: ignore[unused-coroutine]``)."""
+    return tuple(
+        PeerCode(code, row["linters"], row["flags"], tuple(row["gil"]), (), row.get("written"))
+        for code, row in _load("peers.toml").get("ignores", {}).items()
+    )
+
+
+def ignore_covers(code: str, written: Iterable[str]) -> bool:
+    """Whether a type checker's ignore comment naming the ``written`` codes (upper case)
+    suppresses ``code``: one of them means the GIL rule's problem."""
+    written = set(written)
+    return any(p.code.upper() in written and code in p.gil for p in ignore_table())
 
 
 @lru_cache(maxsize=1)
@@ -591,7 +615,9 @@ def noqa_covers(code: str, written: Iterable[str]) -> bool:
 def peer_codes_table() -> str:
     """The README's table of equivalent ``noqa`` codes (a test keeps the README equal to it)."""
     lines = ["| noqa code | linter | flags | suppresses |", "|---|---|---|---|"]
-    for p in peer_table():
+    for p in (*peer_table(), *ignore_table()):
         code = p.code + (f" ({', '.join(p.formerly)})" if p.formerly else "")
+        if p.written:
+            code = f"`{p.written}`"
         lines.append(f"| {code} | {p.linters} | {p.flags} | {', '.join(p.gil)} |")
     return "\n".join(lines)

@@ -1343,7 +1343,8 @@ def _place(node: ast.AST, parents: Mapping[int, ast.AST]) -> tuple[ast.AST, tupl
 def _counter_driven(loop: ast.While) -> bool:
     """``while i * i <= n: ... i += 1``: numeric iteration, a count driven by arithmetic.
 
-    (``while len(queue) > n: queue.pop()`` is bookkeeping, ``while left: left -= 1``
+    (``while len(queue) > n: queue.pop()`` is bookkeeping, ``while key in local: key +=
+    "_"`` grows a name until it is free, ``while left: left -= 1``
     counts down from a value we know nothing about, and ``while i < len(name): ... i += 1``
     walks a sequence by index, as ``for c in name`` would, whose size is unknown: none of
     these is heavy.)
@@ -1353,14 +1354,24 @@ def _counter_driven(loop: ast.While) -> bool:
         for n in ast.walk(loop.test)
     ):
         return False
+    # a bound: `i * i <= n`, `n > 1` (not `key in local`, which a string grows until free)
+    if not any(
+        isinstance(n, ast.Compare) and any(isinstance(o, _ORDER) for o in n.ops)
+        for n in ast.walk(loop.test)
+    ):
+        return False
     tested = {n.id for n in ast.walk(loop.test) if isinstance(n, ast.Name)}
     return any(
         isinstance(n, ast.AugAssign)
         and isinstance(n.op, (ast.Add, ast.Mult))  # counting up towards a bound
         and isinstance(n.target, ast.Name)
         and n.target.id in tested
+        and not (isinstance(n.value, ast.Constant) and isinstance(n.value.value, (str, bytes)))
         for n in walk_own(loop)
     )
+
+
+_ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
 @lru_cache(maxsize=8192)
