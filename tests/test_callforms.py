@@ -31,6 +31,16 @@ NON_BLOCKING = {
     "devnull": ("import os", 'open(os.devnull, "w")'),
     "devnull-imported": ("from os import devnull as NULL", "open(NULL)"),
     "devnull-constant": ("import os\nSILENT = os.devnull", "open(file=SILENT, mode='wb')"),
+    # a file the package ships: a path built from `__file__` (crawl4ai's JS snippets)
+    "packaged-join": (
+        "import os",
+        "open(os.path.join(os.path.dirname(__file__), host + '.js')).read()",
+    ),
+    "packaged-constant": (
+        "from pathlib import Path\nHERE = Path(__file__).parent",
+        "(HERE / 'schema.json').read_text()",
+    ),
+    "packaged-receiver": ("from pathlib import Path", "Path(__file__).with_name('x.json').open()"),
     "numerichost-keyword": (
         "import socket",
         "socket.getaddrinfo(host, 0, flags=socket.AI_NUMERICHOST)",
@@ -114,6 +124,7 @@ BLOCKING = {
     "no-flags": ("import socket", "socket.getaddrinfo(host, 0)"),
     # a path that is not the null device, or the null device's name as a string
     "open-a-path": ("import os", "open(host)"),
+    "open-beside-a-parameter": ("from pathlib import Path", "(Path(host) / 'x.json').read_text()"),
     "open-devnull-as-mode": ("import os", "open(host, os.devnull)"),
     # a timeout of 0 does not skip the name lookup (only the listed calls' timeouts count)
     "create-connection-timeout-0": ("import socket", "socket.create_connection(host, timeout=0)"),
@@ -346,6 +357,7 @@ def test_every_form_names_a_blocking_call():
                 or form.done_guard
                 or form.empty_guard
                 or form.fresh
+                or form.packaged
                 or form.hosts
                 or form.names
             ), name
@@ -515,3 +527,20 @@ def test_a_lock_made_just_before_cannot_be_held_by_anyone_else():
                 lock.acquire()
         """
     ) == [(10, "GIL205"), (14, "GIL205")]
+
+
+def test_reads_of_a_packaged_file_are_not_reported_and_a_later_open_is():
+    # `with open(HERE / "data.json") as f: json.load(f)` reads a shipped file; the same name
+    # bound again to a user's file is read from disk
+    assert codes(
+        """
+        import json
+        from pathlib import Path
+        HERE = Path(__file__).parent
+        async def f(user_file):
+            with open(HERE / "data.json") as f:
+                data = json.load(f)
+            with open(user_file) as f:
+                return f.read(), data
+        """
+    ) == [(8, "GIL203")]

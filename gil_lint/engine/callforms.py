@@ -70,9 +70,14 @@ def _holds(
         return resolver is not None and scope is not None and _unbounded(call, resolver, scope, k)
     if form.fresh:
         return function is not None and _fresh(call, function)
-    arg = argument(call, form.keyword, form.position)
+    if form.receiver:
+        arg = call.func.value if isinstance(call.func, ast.Attribute) else None
+    else:
+        arg = argument(call, form.keyword, form.position)
     if arg is None:
         return False
+    if form.packaged:
+        return resolver is not None and scope is not None and packaged(arg, resolver, scope)
     if form.hosts:
         return local_host(arg, call, function, form.hosts)
     if form.names:
@@ -148,6 +153,30 @@ def names_value(
         if binding is not None and binding.kind != "import":
             return False  # a parameter, a loop variable...
     return resolver.qualname(expr, scope) in names
+
+
+# -- files shipped with the package: paths built from `__file__` ---------------------------
+def packaged(expr: ast.expr, resolver: Resolver, scope: Scope, depth: int = 0) -> bool:
+    """``expr`` builds a path from the module's ``__file__`` (``os.path.join(
+    os.path.dirname(__file__), name + ".js")``, ``Path(__file__).parent / "schema.json"``),
+    directly or through names assigned once to such an expression: a file the package ships,
+    small and read from the page cache, not data of unknown size."""
+    if depth > _MAX_FLAG_DEPTH:
+        return False
+    for node in ast.walk(expr):
+        if not isinstance(node, ast.Name):
+            continue
+        if node.id == "__file__":
+            return True
+        binding = resolver.lookup(node.id, scope)
+        if (
+            binding is not None
+            and binding.kind == "value"
+            and len(binding.values) == 1
+            and packaged(binding.values[0], resolver, scope, depth + 1)
+        ):
+            return True
+    return False
 
 
 # -- hosts: a name of the local machine, resolved from the hosts file at most --------------

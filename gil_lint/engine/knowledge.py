@@ -159,6 +159,10 @@ class ArgumentForm:
     empty_guard: bool = False
     # the receiver is a local made on a line just before, that nothing has seen yet
     fresh: bool = False
+    # ... or is a path built from the module's `__file__`: a file shipped with the package
+    packaged: bool = False
+    # the condition is on the receiver (`Path(__file__).with_name("x").read_text()`)
+    receiver: bool = False
     # ... or is a host name among these (or a numeric address) written as a literal, or a
     # name an enclosing `if name == "localhost":` compared equal to one
     hosts: tuple[str, ...] = ()
@@ -263,6 +267,8 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 done_guard=bool(c.get("done_guard", False)),
                 empty_guard=bool(c.get("empty_guard", False)),
                 fresh=bool(c.get("fresh", False)),
+                packaged=bool(c.get("packaged", False)),
+                receiver=bool(c.get("receiver", False)),
                 hosts=tuple(h.lower() for h in c.get("hosts", ())),
                 names=tuple(c.get("names", ())),
             )

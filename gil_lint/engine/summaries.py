@@ -1608,13 +1608,42 @@ def in_memory_file_call(
     ``json.load(buf)`` after ``buf = io.StringIO(text)``): no disk is touched. A call that
     moves data between two file objects (``shutil.copyfileobj``) needs both in memory."""
     in_memory = knowledge.in_memory_files
-    if not in_memory:
-        return False
     args = [*call.args, *(k.value for k in call.keywords)]
+    if isinstance(call.func, ast.Attribute) and _quietly_opened(
+        call.func.value, scope, resolver, knowledge
+    ):
+        return True  # `f.read()` of a file the package ships (or the null device)
     found = sum(
         1
         for a in args
         if isinstance(a, (ast.Name, ast.Call, ast.Attribute))
-        and resolver.qualname(a, scope) in in_memory
+        and (
+            resolver.qualname(a, scope) in in_memory
+            or _quietly_opened(a, scope, resolver, knowledge)
+        )
     )
     return found >= (2 if name in knowledge.two_file_calls else 1)
+
+
+def _quietly_opened(expr: ast.expr, scope: Scope, resolver: Resolver, knowledge: Knowledge) -> bool:
+    """``expr`` is a file opened in a form that does not block (``open(os.devnull)``, a file
+    the package ships: ``[non_blocking_forms]``), written there or through a name every
+    assignment of which (``with open(...) as f``) is one."""
+    if isinstance(expr, ast.Name):
+        binding = resolver.lookup(expr.id, scope)
+        if binding is None or binding.kind != "value" or not binding.values:
+            return False
+        # the assignment written last before the use is the one that runs (as the resolver
+        # reads it): `with open(packaged) as f` then `with open(user_file) as f`
+        pos = (expr.lineno, expr.col_offset)
+        before = [v for v in binding.values if (v.lineno, v.col_offset) < pos]
+        values = [max(before, key=lambda v: (v.lineno, v.col_offset))] if before else []
+        return bool(values) and all(_quietly_opened(v, scope, resolver, knowledge) for v in values)
+    if not isinstance(expr, ast.Call):
+        return False
+    opener = resolver.qualname(expr.func, scope)
+    return (
+        opener is not None
+        and opener in knowledge.file_openers
+        and returns_immediately(opener, expr, resolver, scope, knowledge)
+    )
