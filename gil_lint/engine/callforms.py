@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 from gil_lint.engine.knowledge import ArgumentForm, BoundArgument, Knowledge, load_knowledge
-from gil_lint.engine.scopes import Resolver, Scope, walk_own
+from gil_lint.engine.scopes import Resolver, Scope, is_none, walk_own
 
 # flag expressions followed through module constants at most this deep (`A = B | C`)
 _MAX_FLAG_DEPTH = 4
@@ -350,7 +350,7 @@ def constructions(
         if cls is None:
             return None
         values = list(cls.self_attributes.get(receiver.attr, ()))
-    made = [(v, s) for v, s in values if not (isinstance(v, ast.Constant) and v.value is None)]
+    made = [(v, s) for v, s in values if not is_none(v)]
     if not made or not all(isinstance(v, ast.Call) for v, _ in made):
         return None
     return [(v, s) for v, s in made if isinstance(v, ast.Call)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 # `if _IS_SYNC`, `elif not DEBUG and x`: a constant in an `if`/`elif` test (a text filter
 # before any walk; most modules have no constant or never test one)
@@ -114,13 +115,21 @@ def _bound_by(stmt: ast.stmt) -> list[str]:
 
 
 def _names(target: ast.expr | None) -> list[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
+    if target is None:
+        return []
+    return [t.id for t in unpacked(target) if isinstance(t, ast.Name)]
+
+
+def unpacked(target: ast.expr) -> Iterator[ast.expr]:
+    """The targets an assignment target binds, tuples and starred targets unpacked
+    (``a, (b, *c) = ...`` → ``a``, ``b``, ``c``)."""
     if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for e in target.elts for n in _names(e)]
-    if isinstance(target, ast.Starred):
-        return _names(target.value)
-    return []
+        for element in target.elts:
+            yield from unpacked(element)
+    elif isinstance(target, ast.Starred):
+        yield from unpacked(target.value)
+    else:
+        yield target
 
 
 def _tested(name: str, text: str) -> bool:

@@ -569,6 +569,17 @@ class PeerCode:
 @lru_cache(maxsize=1)
 def peer_table() -> tuple[PeerCode, ...]:
     """The rows of ``knowledge/peers.toml``, in file order."""
+    return _peer_rows("codes")
+
+
+@lru_cache(maxsize=1)
+def ignore_table() -> tuple[PeerCode, ...]:
+    """Type checkers' codes for a problem gil-lint reports, as their ignore comments write
+    them (``peers.toml`` ``[ignores]``: ``# type: ignore[unused-coroutine]``)."""
+    return _peer_rows("ignores")
+
+
+def _peer_rows(section: str) -> tuple[PeerCode, ...]:
     return tuple(
         PeerCode(
             code,
@@ -578,17 +589,7 @@ def peer_table() -> tuple[PeerCode, ...]:
             tuple(row.get("formerly", ())),
             row.get("written"),
         )
-        for code, row in _load("peers.toml")["codes"].items()
-    )
-
-
-@lru_cache(maxsize=1)
-def ignore_table() -> tuple[PeerCode, ...]:
-    """Type checkers' codes for a problem gil-lint reports, as their ignore comments write
-    them (``peers.toml`` ``[ignores]``: ``# type: ignore[unused-coroutine]``)."""
-    return tuple(
-        PeerCode(code, row["linters"], row["flags"], tuple(row["gil"]), (), row.get("written"))
-        for code, row in _load("peers.toml").get("ignores", {}).items()
+        for code, row in _load("peers.toml").get(section, {}).items()
     )
 
 

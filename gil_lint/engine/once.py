@@ -19,6 +19,7 @@ import ast
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
+from gil_lint.engine.constants import unpacked
 from gil_lint.engine.scopes import FunctionNode, Scope, walk_own
 
 
@@ -171,20 +172,10 @@ def _assigns(region: Sequence[ast.stmt], target: str) -> bool:
         else:
             continue
         for t in targets:
-            for part in _unpacked(t):
+            for part in unpacked(t):
                 if _dump_load(part) == target:
                     return True
     return False
-
-
-def _unpacked(target: ast.expr) -> Iterator[ast.expr]:
-    if isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _unpacked(element)
-    elif isinstance(target, ast.Starred):
-        yield from _unpacked(target.value)
-    else:
-        yield target
 
 
 def _dump_load(expr: ast.expr) -> str:

@@ -53,7 +53,17 @@ def _literal(node: ast.expr) -> bool:
     return isinstance(node, _LITERALS)
 
 
-def _is_none(node: ast.expr) -> bool:
+def written_last(binding: Binding, use: ast.expr) -> ast.expr | None:
+    """Of ``binding``'s values, the one assigned last before ``use`` in the source: the one
+    that runs there (straight-line code; loops and branches make this an approximation, as
+    in most linters). None when none is written before it."""
+    pos = (use.lineno, use.col_offset)
+    before = [v for v in binding.values if (v.lineno, v.col_offset) < pos]
+    return max(before, key=lambda v: (v.lineno, v.col_offset)) if before else None
+
+
+def is_none(node: ast.expr) -> bool:
+    """The literal ``None`` (a placeholder an attribute or global starts as)."""
     return isinstance(node, ast.Constant) and node.value is None
 
 
@@ -273,14 +283,15 @@ class ScopeBuilder(ast.NodeVisitor):
         """Recursion is the fast path (3.11 inlines Python-to-Python calls) and real code is
         shallow; a tree too deep for it (a 600-operand ``a + b + ...`` is valid Python) is
         built again with the iterative walk instead of becoming an internal error."""
+        # the branches the module's own constants never take are gone before anything sees
+        # them (once: the deep builder below works on the same pruned tree)
+        prune_constant_branches(tree, self.lines)
         try:
             return self._build(tree)
         except RecursionError:
             return _DeepScopeBuilder(self.module_name, self.is_package, self.lines)._build(tree)
 
     def _build(self, tree: ast.Module) -> dict[ast.AST, Scope]:
-        # the branches the module's own constants never take are gone before anything sees them
-        prune_constant_branches(tree, self.lines)
         self.scope = Scope("module", tree, None, self.module_name)
         self.scopes[tree] = self.scope
         self._visit_body(tree.body)
@@ -790,12 +801,9 @@ class Resolver:
             and scope.bindings.get(name) is binding
         ):
             # Used in the scope that assigns it: the last assignment written
-            # before the use is the one that runs (straight-line code; loops and
-            # branches make this an approximation, as in most linters).
-            pos = (use.lineno, use.col_offset)
-            before = [v for v in binding.values if (v.lineno, v.col_offset) < pos]
-            if before:
-                last = max(before, key=lambda v: (v.lineno, v.col_offset))
+            # before the use is the one that runs
+            last = written_last(binding, use)
+            if last is not None:
                 return self._value(last, scope, binding)
         return self.binding_qualname(binding, scope)
 
@@ -808,7 +816,7 @@ class Resolver:
         if kind == "value" and 0 < len(binding.values) <= _MAX_ASSIGNMENTS:
             # `CLIENT = None` then `global CLIENT; CLIENT = httpx.Client()`: a method is
             # only ever called on the client, so a `None` placeholder does not count
-            values = [v for v in binding.values if not _is_none(v)] or binding.values
+            values = [v for v in binding.values if not is_none(v)] or binding.values
             results = {self._value(v, scope, binding) for v in values}
             if len(results) == 1:
                 return results.pop()
@@ -844,7 +852,7 @@ class Resolver:
                     inner = inner.elts[0]
                 return self._annotation(inner, scope)
             if outer in _UNION and isinstance(inner, ast.Tuple):  # Union[X, None] → X
-                kept = [e for e in inner.elts if not _is_none(e)]
+                kept = [e for e in inner.elts if not is_none(e)]
                 if len(kept) == 1 and len(inner.elts) == 2:
                     return self._annotation(kept[0], scope)
         if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):  # X | None
@@ -867,7 +875,7 @@ class Resolver:
         if not assigned:
             return f"{binding.qualname}.{attr}"
         # `self._done = None` until a method makes the event: only ever used as the event
-        values = [(v, s) for v, s in assigned if not _is_none(v)] or assigned
+        values = [(v, s) for v, s in assigned if not is_none(v)] or assigned
         results = {self.qualname(v, s) for v, s in values}
         if len(results) == 1:
             return results.pop()

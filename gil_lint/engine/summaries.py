@@ -64,7 +64,14 @@ from gil_lint.engine.callforms import expects_would_block, in_try_bodies, return
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.once import enclosing_class, once_nodes
 from gil_lint.engine.project import ModuleInfo, Project
-from gil_lint.engine.scopes import NESTED_SCOPES, FunctionNode, Resolver, Scope, walk_own
+from gil_lint.engine.scopes import (
+    NESTED_SCOPES,
+    FunctionNode,
+    Resolver,
+    Scope,
+    walk_own,
+    written_last,
+)
 from gil_lint.engine.sizes import EMPTY, Env, Sizes, bind, merge
 from gil_lint.engine.sizes import shown as count
 
@@ -1134,7 +1141,8 @@ class Summaries:
                 (self._step(module, node, message or f"comprehension at line {line}"),)
             )
             facts.own_cpu = True
-            facts.heavy = facts.heavy or heavy
+            if heavy:
+                facts.made_heavy(facts.cpu[-1])
 
 
 def _verdict(name: str, facts: _Facts) -> Summary:
@@ -1633,12 +1641,10 @@ def _quietly_opened(expr: ast.expr, scope: Scope, resolver: Resolver, knowledge:
         binding = resolver.lookup(expr.id, scope)
         if binding is None or binding.kind != "value" or not binding.values:
             return False
-        # the assignment written last before the use is the one that runs (as the resolver
-        # reads it): `with open(packaged) as f` then `with open(user_file) as f`
-        pos = (expr.lineno, expr.col_offset)
-        before = [v for v in binding.values if (v.lineno, v.col_offset) < pos]
-        values = [max(before, key=lambda v: (v.lineno, v.col_offset))] if before else []
-        return bool(values) and all(_quietly_opened(v, scope, resolver, knowledge) for v in values)
+        # the assignment that runs at the use, as the resolver reads it: `with
+        # open(packaged) as f` then `with open(user_file) as f`
+        last = written_last(binding, expr)
+        return last is not None and _quietly_opened(last, scope, resolver, knowledge)
     if not isinstance(expr, ast.Call):
         return False
     opener = resolver.qualname(expr.func, scope)

@@ -5,6 +5,7 @@ import ast
 from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import walk_own
+from gil_lint.engine.summaries import returned_values
 from gil_lint.fix.edits import fix_from, newline_of, node_edit
 from gil_lint.rules.base import Example, Rule
 
@@ -495,18 +496,13 @@ def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
         for t in n.targets
         if isinstance(t, ast.Name)
     }
-    return bool(kept) and any(
-        isinstance(n, ast.Return)
-        and n.value is not None
-        and n.lineno > end
-        and any(isinstance(v, ast.Name) and v.id in kept for v in _returned(n.value))
+    if not kept or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    returned = returned_values(function)
+    return any(
+        isinstance(n, ast.Name) and n.id in kept and id(n) in returned and n.lineno > end
         for n in own
     )
-
-
-def _returned(value: ast.expr) -> list[ast.expr]:
-    """The value a ``return`` gives, or the items of the tuple it gives."""
-    return list(value.elts) if isinstance(value, ast.Tuple) else [value]
 
 
 def _hands_to_raiser(ctx: ModuleContext, handler: ast.ExceptHandler) -> bool:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from gil_lint.engine.callforms import returns_immediately
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.once import enclosing_class, runs_once
-from gil_lint.engine.scopes import Scope
+from gil_lint.engine.scopes import Scope, is_none
 from gil_lint.engine.summaries import walk_scoped
 
 # the locks whose holds are critical sections (a semaphore is a wait by nature: its holders
@@ -129,7 +129,7 @@ def _made_here(ctx: ModuleContext, kind: str, owner: object, attr: str) -> bool:
     one passed in (``self._lock = lock``) is shared with code out of sight."""
     if kind == "name":
         # `_lock: threading.Lock | None = None` until a function makes it: a placeholder
-        values = [v for v in getattr(owner, "values", []) if not _is_none(v)]
+        values = [v for v in getattr(owner, "values", []) if not is_none(v)]
         scope = _binding_scope(ctx, owner)
         return (
             scope is not None and bool(values) and all(_is_lock_call(ctx, v, scope) for v in values)
@@ -142,12 +142,8 @@ def _made_here(ctx: ModuleContext, kind: str, owner: object, attr: str) -> bool:
         if in_body.kind != "value":
             return False
         assigned += [(v, owner) for v in in_body.values]
-    assigned = [(v, s) for v, s in assigned if not _is_none(v)]
+    assigned = [(v, s) for v, s in assigned if not is_none(v)]
     return bool(assigned) and all(_is_lock_call(ctx, v, s) for v, s in assigned)
-
-
-def _is_none(value: ast.expr) -> bool:
-    return isinstance(value, ast.Constant) and value.value is None
 
 
 def _binding_scope(ctx: ModuleContext, binding: object) -> Scope | None:
