@@ -199,11 +199,12 @@ def test_no_to_thread_fix_for_a_lock_release():
     # released in a worker thread, the lock stays held
     src = (
         # (it writes too: a chain to the unlink alone is metadata, not reported at all)
-        "import os\n\nclass FileLock:\n    def release(self):\n        os.write(3, b'')\n"
+        # (on files its caller names: a lock file the helper picks itself is its own)
+        "import os\n\nclass FileLock:\n    def release(self, fd):\n        os.write(fd, b'')\n"
         "        os.unlink('x.lock')\n"
-        "    def acquire(self):\n        os.open('x.lock', os.O_CREAT | os.O_EXCL)\n\n"
-        "async def f():\n    lock = FileLock()\n    lock.acquire()\n    try:\n"
-        "        pass\n    finally:\n        lock.release()\n"
+        "    def acquire(self, path):\n        os.open(path, os.O_CREAT | os.O_EXCL)\n\n"
+        "async def f(path, fd):\n    lock = FileLock()\n    lock.acquire(path)\n    try:\n"
+        "        pass\n    finally:\n        lock.release(fd)\n"
     )
     found = lint_source(src, "t.py", ALL)
     # still reported: one coroutine's file work, the release its evidence
@@ -746,7 +747,7 @@ def test_no_to_thread_for_a_helper_that_touches_the_loop(touch, cited):
         "    def kill_worker(self, pid):\n"
         f"        {touch}\n        self._cleanup(pid)\n"
         "    def _cleanup(self, pid):\n        shutil.rmtree(f'/tmp/{pid}')\n"
-        "    async def stop(self):\n        self.kill_worker(1)\n"
+        "    async def stop(self, pid):\n        self.kill_worker(pid)\n"
     )
     [d] = lint_source(src, "t.py", ALL)
     assert d.code == "GIL203" and d.fix is None
@@ -764,7 +765,7 @@ def test_loop_touching_helper_beyond_the_depth_limit_still_gets_to_thread():
         "import asyncio\nimport shutil\n\n"
         + deep
         + "def h6():\n    return asyncio.current_task()\n"
-        "def helper():\n    h0()\n    shutil.rmtree('x')\n\nasync def f():\n    helper()\n"
+        "def helper(p):\n    h0()\n    shutil.rmtree(p)\n\nasync def f(p):\n    helper(p)\n"
     )
     [d] = lint_source(src, "t.py", ALL)
     assert "to_thread(helper, ...)" in d.message and d.fix is not None
@@ -774,7 +775,7 @@ def test_call_soon_threadsafe_and_lambdas_do_not_tie_a_helper_to_the_loop():
     src = (
         "import asyncio\nimport shutil\n\ndef helper(loop):\n"
         "    loop.call_soon_threadsafe(lambda: asyncio.create_task(asyncio.sleep(0)))\n"
-        "    shutil.rmtree('x')\n\nasync def f(loop):\n    helper(loop)\n"
+        "    shutil.rmtree(loop.dir)\n\nasync def f(loop):\n    helper(loop)\n"
     )
     [d] = lint_source(src, "t.py", ALL)
     assert "to_thread(helper, ...)" in d.message and d.fix is not None

@@ -580,8 +580,8 @@ def test_removing_what_the_object_made_is_what_closing_does() -> None:
             async def stop_all(self):
                 for d in self.dirs:
                     shutil.rmtree(d)
-            async def close(self):
-                _flush(self.marker)
+            async def close(self, marker):
+                _flush(marker)
         """
     )
     # the module's file work is one finding: the helper's call joins the loop's

@@ -541,11 +541,11 @@ def test_call_sites_of_one_blocking_helper_are_one_finding_per_module():
                 shutil.rmtree(w.path)
             def kill(self, w):
                 self.cleanup(w)
-            async def stop(self):
-                self.kill(1)
-                self.kill(2)
-            async def reap(self):
-                self.cleanup(3)
+            async def stop(self, w1, w2):
+                self.kill(w1)
+                self.kill(w2)
+            async def reap(self, w3):
+                self.cleanup(w3)
         """
     )
     # one root cause (the rmtree), one fix: the first call site is the finding ...
@@ -739,23 +739,23 @@ def test_a_branch_that_fills_the_value_through_a_method_is_lazy_initialisation()
         """\
         import pickle
         class Persistence:
-            def _load_everything(self):
-                with open(self.path, "rb") as f:
+            def _load_everything(self, path):
+                with open(path, "rb") as f:
                     self.user_data = pickle.load(f)
-            def _reload(self):
-                with open(self.path, "rb") as f:
+            def _reload(self, path):
+                with open(path, "rb") as f:
                     return pickle.load(f)
-            async def get_user_data(self):
+            async def get_user_data(self, path):
                 if self.user_data:
                     pass
                 else:
-                    self._load_everything()
+                    self._load_everything(path)
                 return self.user_data
-            async def get_chat_data(self):
+            async def get_chat_data(self, path):
                 if self.chat_data:
                     pass
                 else:
-                    self._reload()  # fills nothing: every call
+                    self._reload(path)  # fills nothing: every call
                 return self.chat_data
         """
     )
@@ -829,27 +829,27 @@ def test_a_cache_check_under_a_flag_is_lazy_initialisation():
         """\
         import hashlib
         _cached = None
-        def build_id(*, memoize=True):
+        def build_id(path, *, memoize=True):
             global _cached
             if memoize and _cached:
                 return _cached
-            with open("/etc/machine-id", "rb") as f:
+            with open(path, "rb") as f:
                 digest = hashlib.md5(f.read()).hexdigest()
             if memoize:
                 _cached = digest
             return digest
-        def other_id(*, fresh=False):
+        def other_id(path, *, fresh=False):
             global _cached
             if fresh or _cached:
                 return _cached
-            with open("/etc/hostname", "rb") as f:
+            with open(path, "rb") as f:
                 _cached = f.read()
             return _cached
         class Worker:
-            async def replay(self):
-                return build_id()
-            async def hostname(self):
-                return other_id()
+            async def replay(self, path):
+                return build_id(path)
+            async def hostname(self, path):
+                return other_id(path)
         """
     )
     assert where(found) == [(23, "GIL203")]
@@ -878,13 +878,13 @@ def test_a_helper_the_coroutine_already_runs_in_a_thread_is_not_reported_on_its_
             with _content(file) as f:
                 return f.read()
 
-        def _settings():
-            return open("settings.toml").read()
+        def _settings(path):
+            return open(path).read()
 
         async def upload(file):
             if isinstance(file, Path):
                 file = await run_sync(_snapshot, file)
-            return _content(file), _settings()
+            return _content(file), _settings(file.settings)
 
         async def upload_in_executor(file):
             loop = asyncio.get_running_loop()

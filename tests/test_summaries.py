@@ -231,7 +231,7 @@ def test_a_helper_in_another_module_that_cancels_tasks_is_not_offloaded(tmp_path
     (pkg / "__init__.py").write_text("")
     (pkg / "helpers.py").write_text(
         "import asyncio, shutil\n\ndef stop_all(tasks):\n    for t in tasks:\n        t.cancel()\n"
-        "    shutil.rmtree('run')\n"
+        "    shutil.rmtree(tasks.run_dir)\n"
     )
     app = pkg / "app.py"
     app.write_text(

@@ -28,6 +28,13 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   blocks once. A memoized helper called with the caller's own parameters blocks as often as
   the caller is called with varying values for them: ``Summary.blocking_when`` keeps those
   chains with the parameters they hang on, and each call site decides (``at_call``).
+- Whose file: content I/O a helper does on a file it picks itself — every name in the
+  path, the file object and the data written is a constant, a module global, the object's
+  own attribute (``self.path``) or a local built from those — is a config, state, pid or
+  marker file of the helper's: reached through helpers it is not reported
+  (``Summary.blocking_fixed``). On a file its parameters name, it is reported where a
+  caller passes anything but such fixed values for them: an ``async def``'s own
+  parameters or data it fetched (``save_upload(path)``, ``write_bytes(await r.read())``).
 - Guarded blocking: a blocking call under ``if host and port:`` on the function's own
   parameters happens only when they are truthy (under ``if host is not None:``, not
   None). ``Summary.blocking_guard`` keeps the parameters every blocking branch needs; a
@@ -85,6 +92,29 @@ CallShape = tuple[Sequence[ast.expr], Sequence[ast.keyword]]
 _Varies = frozenset[str] | None
 # a chain of conditional blockings is kept per function only up to this many
 _MAX_CONDITIONAL = 4
+# how deep ``_origin`` follows an expression and the locals it is built from
+_MAX_ORIGIN_DEPTH = 12
+# data from outside the function: what it awaits, what a generator is sent, a lambda's
+# or comprehension's own names
+_FROM_OUTSIDE = (
+    ast.Await,
+    ast.Yield,
+    ast.YieldFrom,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.NamedExpr,
+)
+# what a call writes: the first argument of these, the second of `os.write(fd, data)`
+_DATA_FIRST = frozenset({"pickle.dump", "json.dump", "marshal.dump"})
+# what turns a value into a short text: written, it is a line, not the object's state
+_SHORT_TEXT = frozenset(
+    {"builtins.str", "builtins.repr", "builtins.int", "builtins.float", "builtins.format"}
+)
+_WRITE_METHODS = frozenset({"write", "writelines", "write_text", "write_bytes"})
+_OPERATORS = (ast.expr_context, ast.operator, ast.cmpop, ast.boolop, ast.unaryop)
 
 _LOOPS = (ast.For, ast.While)
 _LINE_REF = re.compile(r"line \d+")
@@ -111,6 +141,19 @@ class Step:
 
 
 @dataclass(frozen=True)
+class OwnFile:
+    """Content I/O on a file a function picks itself: reported through it only where a
+    caller passes data of its own for ``paths`` (the parameters that name the file or its
+    handle) or ``data`` (those that give what it writes; there, the object's own state —
+    ``pickle.dump(self.chats, f)`` — is of any size too). Both empty: fixed by the
+    function, never reported through it."""
+
+    paths: frozenset[str]
+    data: frozenset[str]
+    blocking: Blocking
+
+
+@dataclass(frozen=True)
 class Summary:
     name: str
     kind: Kind
@@ -126,6 +169,10 @@ class Summary:
     # blocking reached only through memoized helpers fed from these parameters: it happens
     # again only when a caller passes varying values for one of them
     blocking_when: tuple[tuple[frozenset[str], Blocking], ...] = ()
+    # content I/O on a file the function picks itself (empty: fixed by it), or on one these
+    # parameters name (or whose data they give): it blocks a caller when that caller passes
+    # its own data for them — not fixed values (``_file_origin``)
+    blocking_fixed: tuple[OwnFile, ...] = ()
     # parameters that must all be truthy for ``blocking`` to happen (every blocking branch
     # is under `if p:` / `if p and q:` / `if p == "x":` on them), or not None
     # (`"p is not None"`, under `if p is not None:`)
@@ -160,6 +207,12 @@ class Summary:
             return None
         return "heavy" if self.heavy else "unsized"
 
+    @property
+    def file_work(self) -> Blocking | None:
+        """What blocks, the function's own files included (``blocking_fixed``): for the
+        rules that ask how long a call takes, not whose loop it blocks."""
+        return self.blocking or next((own.blocking for own in self.blocking_fixed), None)
+
     def explain(self, here: str | None = None) -> str:
         """``loop at line 34 → `is_prime` (line 35) → loop at mathutils.py:26``: steps in
         another file than ``here`` (the file being linted) name that file."""
@@ -187,6 +240,7 @@ class _Facts:
     releases: list[tuple[Step, ...]] = field(default_factory=list)
     blocking: Blocking | None = None
     blocking_when: list[tuple[frozenset[str], Blocking]] = field(default_factory=list)
+    blocking_fixed: list[OwnFile] = field(default_factory=list)
     # the function's parameters, and its scope (to tell a parameter from a local of that name)
     params: frozenset[str] = frozenset()
     scope: Scope | None = None
@@ -244,6 +298,13 @@ class _Facts:
             self.blocking = blocking
         self.guard = guard if self.guard is None else self.guard & guard
         self.opened = opened if self.opened is None else self.opened and opened
+
+    def on_own_file(self, own: OwnFile) -> None:
+        """Content I/O on a file the function picks itself (or its parameters name)."""
+        if len(self.blocking_fixed) < _MAX_CONDITIONAL and all(
+            (seen.paths, seen.data) != (own.paths, own.data) for seen in self.blocking_fixed
+        ):
+            self.blocking_fixed.append(own)
 
     def returns(self, node: ast.AST) -> bool:
         """``node`` is what the function returns, or an item of a tuple it returns."""
@@ -558,6 +619,7 @@ class Summaries:
         summary = replace(
             _verdict(fn.name, facts),
             blocking_when=tuple(facts.blocking_when),
+            blocking_fixed=tuple(facts.blocking_fixed) if facts.blocking is None else (),
             blocking_guard=facts.guard or frozenset(),
             memoized=self._memoized(fn, fn_scope, module),
             opens_only=bool(facts.opened) and not facts.blocking_when,
@@ -606,6 +668,14 @@ class Summaries:
             and self._guard_through(sub, call, scope, module, _Facts(scope=scope)) is None
         ):
             sub = replace(sub, blocking=None, blocking_guard=frozenset())
+        if sub.blocking is None and sub.blocking_fixed and not sub.memoized:
+            # the async function's own parameters and the data it fetched are its caller's
+            # files: only fixed values keep a helper's file work its own
+            facts = _Facts(scope=scope)
+            for own in sub.blocking_fixed:
+                if self._own_file_at(sub, own, call, scope, module, facts) is None:
+                    sub = replace(sub, blocking=own.blocking)
+                    break
         if not sub.memoized and not sub.blocking_when:
             return sub
         facts = _Facts(scope=scope)
@@ -670,6 +740,171 @@ class Summaries:
             ):
                 facts.blocking_when.append((on, behind(blocking)))
             # else: constants only, into a memoized helper: it blocks once, not here
+
+    def _absorb_fixed(
+        self,
+        sub: Summary,
+        link: Step | None,
+        facts: _Facts,
+        call: ast.Call | None,
+        scope: Scope,
+        module: ModuleInfo,
+    ) -> None:
+        """Add ``sub``'s file work on files it picks itself, as ``call`` runs it: still the
+        callee's own where this caller passes fixed values (or its own parameters, for its
+        callers to decide) for the parameters that name the file; real blocking here where
+        it passes data of its own."""
+        for own in sub.blocking_fixed:
+            category, chain = own.blocking
+            blocking = (category, chain if link is None else (link, *chain))
+            here = (
+                self._own_file_at(sub, own, call, scope, module, facts)
+                if call is not None
+                else replace(own, paths=frozenset(), data=frozenset())
+            )
+            if here is None:
+                facts.blocks(blocking, facts.guard_at(call) if call else frozenset())
+            else:
+                facts.on_own_file(replace(here, blocking=blocking))
+
+    def _own_file_at(
+        self,
+        sub: Summary,
+        own: OwnFile,
+        call: ast.Call,
+        scope: Scope,
+        module: ModuleInfo,
+        facts: _Facts,
+    ) -> OwnFile | None:
+        """``own`` as ``call`` runs it: the caller's parameters it now hangs on, or None
+        where the caller passes data of its own (it blocks there)."""
+        paths = (
+            self._passed_origin(sub, call, own.paths, scope, module, facts)
+            if own.paths
+            else frozenset()
+        )
+        data = (
+            self._passed_origin(sub, call, own.data, scope, module, facts, as_data=True)
+            if own.data
+            else frozenset()
+        )
+        if paths is None or data is None:
+            return None
+        return OwnFile(paths, data, own.blocking)
+
+    def _passed_origin(
+        self,
+        sub: Summary,
+        call: ast.Call,
+        params: frozenset[str],
+        scope: Scope,
+        module: ModuleInfo,
+        facts: _Facts,
+        as_data: bool = False,
+    ) -> frozenset[str] | None:
+        """Where the values ``call`` passes for ``sub``'s ``params`` come from (see
+        ``_origin``); one left out is its default, fixed where the function is defined."""
+        args = sub.arguments
+        if args is None:
+            return None
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            return None  # `*args`, `**kwargs`: anything may be passed
+        positional = [a.arg for a in (*args.posonlyargs, *args.args)][1 if sub.method else 0 :]
+        passed: list[ast.expr] = [k.value for k in call.keywords if k.arg in params]
+        passed += [a for name, a in zip(positional, call.args, strict=False) if name in params]
+        if args.vararg is not None and args.vararg.arg in params:
+            passed += call.args[len(positional) :]
+        if args.kwarg is not None and args.kwarg.arg in params:
+            named = {*positional, *(a.arg for a in args.kwonlyargs)}
+            passed += [k.value for k in call.keywords if k.arg not in named]
+        return self._origin_of(passed, scope, module, facts, as_data=as_data)
+
+    def _file_origin(
+        self, call: ast.Call, name: str, scope: Scope, module: ModuleInfo, facts: _Facts
+    ) -> OwnFile | None:
+        """Whose file a content-I/O call of ``name`` works on: its path and file object
+        (the receiver) and the data it writes are built from constants, module globals, the
+        object's own attributes (not as data written) and the function's parameters — the
+        parameters used (none: a file the function picks itself) — or None: from anything
+        else (data it fetched, a loop over what it lists, a value it cannot follow)."""
+        data_at = _written_data_at(name)
+        args = list(call.args)
+        data = [args.pop(data_at)] if data_at is not None and data_at < len(args) else []
+        if name in self.knowledge.file_openers and facts.fn is not None:
+            data += _handed_with(facts.fn, call)  # `Pickler(f).dump(self.state)`
+        paths: list[ast.expr] = [*args, *(k.value for k in call.keywords)]
+        if isinstance(call.func, ast.Attribute):
+            paths.append(call.func.value)
+        path_origin = self._origin_of(paths, scope, module, facts)
+        data_origin = self._origin_of(data, scope, module, facts, as_data=True)
+        if path_origin is None or data_origin is None:
+            return None
+        return OwnFile(path_origin, data_origin, ("", ()))
+
+    def _origin_of(
+        self,
+        exprs: Sequence[ast.AST],
+        scope: Scope,
+        module: ModuleInfo,
+        facts: _Facts,
+        depth: int = 0,
+        *,
+        as_data: bool = False,
+    ) -> frozenset[str] | None:
+        """The union of ``_origin`` over ``exprs``; None if any is None."""
+        found: frozenset[str] = frozenset()
+        for expr in exprs:
+            origin = self._origin(expr, scope, module, facts, depth, as_data)
+            if origin is None:
+                return None
+            found |= origin
+        return found
+
+    def _origin(
+        self,
+        expr: ast.AST,
+        scope: Scope,
+        module: ModuleInfo,
+        facts: _Facts,
+        depth: int,
+        as_data: bool,
+    ) -> frozenset[str] | None:
+        """The parameters of the function (in ``facts``) ``expr`` is built from, or None
+        when something else goes into it (see ``_file_origin``); ``as_data``: it is what
+        a call writes, where the object's own state may be of any size."""
+        if depth > _MAX_ORIGIN_DEPTH or isinstance(expr, _FROM_OUTSIDE):
+            return None
+        if isinstance(expr, ast.Name):
+            binding = module.resolver.lookup(expr.id, scope)
+            own = facts.scope.bindings if facts.scope is not None else {}
+            if binding is None:
+                return frozenset()  # a builtin
+            if own.get(expr.id) is not binding:
+                # a module global, import or definition: fixed; an enclosing function's
+                # local: not followed
+                module_level = module.module_scope.bindings.get(expr.id) is binding
+                return frozenset() if module_level else None
+            if binding.kind == "self":
+                return None if as_data else frozenset()
+            if expr.id in facts.params:
+                return frozenset({expr.id})
+            if binding.kind != "value" or not binding.values:
+                return None  # a loop variable, an unpacked name, an exception...
+            return self._origin_of(binding.values, scope, module, facts, depth + 1, as_data=as_data)
+        if as_data and (
+            isinstance(expr, ast.JoinedStr)
+            or (
+                isinstance(expr, ast.Call)
+                and module.resolver.qualname(expr.func, scope) in _SHORT_TEXT
+            )
+        ):
+            as_data = False  # `str(self.pid)`, `f"{self.port}\n"`: a line, not the state
+        children = [
+            child for child in ast.iter_child_nodes(expr) if not isinstance(child, _OPERATORS)
+        ]
+        return self._origin_of(children, scope, module, facts, depth + 1, as_data=as_data)
 
     def _argument_values(
         self, sub: Summary, call: ast.Call, scope: Scope, module: ModuleInfo, facts: _Facts
@@ -784,6 +1019,7 @@ class Summaries:
                     self._absorb(entered[0], entered[1], facts)
                     # `__enter__(self)` takes no arguments from the `with` line
                     self._absorb_blocking(entered[0], entered[1], facts, None, scope, module)
+                    self._absorb_fixed(entered[0], entered[1], facts, None, scope, module)
 
     def _step(self, module: ModuleInfo, node: ast.AST, message: str) -> Step:
         return Step(
@@ -824,8 +1060,17 @@ class Summaries:
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
             if k.follows_helpers(category) and not facts.runs_once(call):
+                # a file it opens and returns is read where the caller reads it
                 opened = name in k.file_openers and facts.returns(call)
-                facts.blocks((category, chain), facts.guard_at(call), opened)
+                own = (
+                    self._file_origin(call, name, scope, module, facts)
+                    if k.wait_class(category) == "content" and not opened
+                    else None
+                )
+                if own is not None:
+                    facts.on_own_file(replace(own, blocking=(category, chain)))
+                else:
+                    facts.blocks((category, chain), facts.guard_at(call), opened)
             return "io"
         if name in k.gil_releasing:
             facts.releases.append((self._step(module, call, f"`{shown}` (line {line})"),))
@@ -872,6 +1117,8 @@ class Summaries:
         if (sub.blocking or sub.blocking_when) and not facts.runs_once(call):
             opened = sub.opens_only and facts.returns(call)
             self._absorb_blocking(sub, link, facts, call, scope, module, opened)
+        if sub.blocking_fixed and not sub.memoized and not facts.runs_once(call):
+            self._absorb_fixed(sub, link, facts, call, scope, module)
         if kind is not None:
             return kind
         return "pure" if _is_pure_function(callee_fn) else "unknown"
@@ -1165,6 +1412,42 @@ def _verdict(name: str, facts: _Facts) -> Summary:
     if cpu and (io or rel):
         return Summary(name, "mixed", _best(cpu) + _best(io or rel), facts.blocking)
     return Summary(name, "unknown", (), facts.blocking)
+
+
+def _handed_with(fn: FunctionNode, opener: ast.Call) -> list[ast.expr]:
+    """What the function hands on together with the file ``opener`` opens (``with open(p)
+    as f: Pickler(f, protocol).dump(self.state)``: the protocol and the state): what it may
+    write there through a writer nothing lists."""
+    handle = next(
+        (
+            n.optional_vars.id
+            for n in walk_own(fn)
+            if isinstance(n, ast.withitem)
+            and n.context_expr is opener
+            and isinstance(n.optional_vars, ast.Name)
+        ),
+        None,
+    )
+    if handle is None:
+        return []
+    out: list[ast.expr] = []
+    for node in walk_own(fn):
+        if not isinstance(node, ast.Call):
+            continue
+        inner = node.func.value if isinstance(node.func, ast.Attribute) else None
+        takes = [node, *([inner] if isinstance(inner, ast.Call) else [])]
+        if any(isinstance(a, ast.Name) and a.id == handle for c in takes for a in c.args):
+            out += [
+                a for c in takes for a in c.args if not (isinstance(a, ast.Name) and a.id == handle)
+            ]
+    return out
+
+
+def _written_data_at(name: str) -> int | None:
+    """Which positional argument of a call of ``name`` is the data it writes, if any."""
+    if name in _DATA_FIRST or name.rpartition(".")[2] in _WRITE_METHODS:
+        return 0
+    return 1 if name in ("os.write", "os.pwrite") else None
 
 
 def _queue_get(method: str, call: ast.Call) -> bool:

@@ -473,7 +473,11 @@ class BlockingCallRule(Rule):
             summary = ctx.summary_of(unwrap_partial(ctx, target))
             if summary is None:
                 continue
-            for blocking in (summary.blocking, *(b for _, b in summary.blocking_when)):
+            for blocking in (
+                summary.blocking,
+                *(b for _, b in summary.blocking_when),
+                *(own.blocking for own in summary.blocking_fixed),
+            ):
                 if blocking is not None and blocking[1]:
                     root = blocking[1][-1]
                     found.add((stmt.targets[0].id, (root.path, root.row, root.col_offset)))

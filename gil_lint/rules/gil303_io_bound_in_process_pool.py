@@ -99,11 +99,15 @@ class IoBoundInProcessPool(Rule):
         if isinstance(func, ast.Lambda):
             return  # GIL302 reports it: it cannot be sent at all
         summary = ctx.summary_of(func)
-        if summary is None or summary.kind != "io" or summary.blocking is None:
+        if summary is None or summary.kind != "io":
+            return
+        # its own files count too: a worker process that only writes its state file does I/O
+        blocking = summary.file_work
+        if blocking is None:
             return
         if summary.opaque:
             return  # it also calls what nothing is known of: that may be the heavy part
-        if summary.blocking[0] not in _IO_CATEGORIES:
+        if blocking[0] not in _IO_CATEGORIES:
             return  # waiting on other processes or threads is orchestration, not I/O
         self.report(
             node,

@@ -417,8 +417,10 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
         return None
     summary = ctx.summaries.at_call(summary, call, scope, ctx.module_info)
     helper = ctx.segment(func)
-    if summary.blocking is not None:
-        chain = summary.blocking[1]
+    # a section that writes the helper's own state file is not microseconds either
+    blocking = summary.file_work
+    if blocking is not None:
+        chain = blocking[1]
         return f"`{helper}`", "".join(f" → {s.located(ctx.path)}" for s in chain)
     if summary.weight == "heavy":
         return f"`{helper}`", f" → {summary.explain(ctx.path)}"
