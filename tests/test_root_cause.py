@@ -930,3 +930,43 @@ def test_the_same_call_in_another_branch_of_an_if_is_evidence_not_a_second_findi
     )
     assert where(found) == [(4, "GIL204"), (10, "GIL204"), (12, "GIL201"), (14, "GIL201")]
     assert [row for row, _ in notes(found[0])] == [7, 9]
+
+
+# -- one client object, one finding -----------------------------------------------------------
+STORAGE = """\
+import requests, sqlite3
+class Storage:
+    def __init__(self, path):
+        self.conn = sqlite3.connect(path, check_same_thread=False)
+        self.http = requests.Session()
+    async def start(self):
+        self.conn.execute("PRAGMA journal_mode=WAL")
+    async def update_peers(self, peers):
+        self.conn.executemany("INSERT INTO peers VALUES (?, ?)", peers)
+        self.conn.commit()
+    async def get_peer(self, pid):
+        return self.conn.execute("SELECT * FROM peers WHERE id = ?", (pid,)).fetchone()
+    async def fetch(self, url):
+        return self.http.get(url), requests.get(url), requests.get(url + "/b")
+"""
+
+
+def test_the_calls_on_one_client_object_are_one_finding():
+    # kurigram's sqlite storage: 29 findings, one per `self.conn` call in its methods; the
+    # finding is the first outside start-up code, the others (start-up's too) its evidence.
+    # Another client of the class, and a module's functions, stay their own findings.
+    found = lint(STORAGE)
+    assert where(found) == [(9, "GIL202"), (14, "GIL202"), (14, "GIL202"), (14, "GIL202")]
+    conn = found[0]
+    assert conn.message.endswith("(3 more calls on `self.conn` here)")
+    assert [row for row, _ in notes(conn)] == [7, 10, 12]
+    assert "also `self.conn.execute` in `start()`" in notes(conn)[0][1]
+
+
+def test_sqlite_gets_no_to_thread_fix_nor_advice():
+    found = lint(STORAGE)
+    conn = found[0]
+    assert conn.fix is None and "to_thread(self.conn" not in conn.message
+    assert "`aiosqlite`" in conn.message and "belongs to one thread" in conn.message
+    # a client that may move between threads keeps its fix
+    assert all(d.fix is not None for d in found[1:])

@@ -81,6 +81,15 @@ def library_words(ctx: ModuleContext) -> dict[str, str]:
     }
 
 
+def _on_receiver(receiver: str) -> str:
+    """The kind of place a call on ``receiver`` joined to its finding is, as counted."""
+    return f"call{{s}} on `{receiver}` here"
+
+
+def _own_name(function: Scope) -> str:
+    return function.qualname.rpartition(".")[2]
+
+
 def _thread_affine(node: ast.AST) -> bool:
     return (
         isinstance(node, ast.Call)
@@ -107,6 +116,10 @@ class BlockingCallRule(Rule):
     # aiofiles) throughout. A sleep or a subprocess call has an async counterpart of its
     # own, so each stays its own finding.
     ONE_PER_MODULE: ClassVar[bool] = False
+    # a client object: the calls a module makes on one receiver (`self.conn.execute` in
+    # every method of a storage class) are one finding, the rest its evidence — the fix is
+    # one decision about that client (an async driver, or a thread that owns it)
+    ONE_PER_RECEIVER: ClassVar[bool] = False
     # a wait that is the shutdown itself (joining a thread, an executor's shutdown, a
     # teardown lock) is not reported in a shutdown function (`close`, `teardown`, ...)
     QUIET_AT_SHUTDOWN: ClassVar[bool] = False
@@ -123,6 +136,9 @@ class BlockingCallRule(Rule):
         # how its place reads as evidence ("also `open` in `load()`"): one module doing its
         # file work on the loop is one problem
         self._first_here: tuple[int, int, tuple[bool, bool], str] | None = None
+        # ONE_PER_RECEIVER: (class or function, receiver as written) → the finding, its
+        # rank (_rank) and how its place reads as evidence
+        self._receivers: dict[tuple[str, str], tuple[int, tuple[bool, bool], str, int]] = {}
         # finding → its message as first written
         self._base: dict[int, str] = {}
         # finding → kind of place → how many places are joined to it
@@ -154,13 +170,16 @@ class BlockingCallRule(Rule):
             or self._on_error_path(node)
         ):
             return
-        if self._repeats_reported_call(node, name) or self._joins_module_finding(
-            node, name, chain=False
+        if (
+            self._repeats_reported_call(node, name)
+            or self._joins_module_finding(node, name, chain=False)
+            or self._joins_receiver_finding(node)
         ):
             return
         self.report_blocking(node, name)
         self._remember(node, name)
         self._note_first_here(f"`{display_name(name)}`", chain=False)
+        self._note_receiver(node)
 
     def _not_iterated_here(self, node: ast.Call, name: str) -> bool:
         """A lazy iterator does its I/O as it is consumed: made here but iterated elsewhere —
@@ -588,9 +607,67 @@ class BlockingCallRule(Rule):
             self._adopt(first, index, first_shown)
             self._first_here = (first, id(function.node), rank, here)
 
-    def _adopt(self, first: int, index: int, shown: str) -> None:
+    def _receiver_key(self, node: ast.Call) -> tuple[str, str] | None:
+        """Where one client object's calls are gathered: ``self.conn`` in its class, a local
+        ``conn`` in its function; None for a module's function (``requests.get``) or a
+        receiver made on the spot."""
+        ctx = self.ctx
+        func = node.func
+        function = ctx.enclosing_function()
+        if not self.ONE_PER_RECEIVER or not isinstance(func, ast.Attribute) or function is None:
+            return None
+        root = func.value
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        binding = ctx.resolver.lookup(root.id, ctx.scope)
+        if root is func.value and (binding is None or binding.kind == "import"):
+            return None  # `requests.get`, `socket.getaddrinfo`: a module's function
+        receiver = ctx.segment(func.value)
+        if binding is not None and binding.kind == "self":
+            owner = function.qualname.rpartition(".")[0]  # the class, for all its methods
+        else:
+            owner = function.qualname
+        return owner, receiver
+
+    def _joins_receiver_finding(self, node: ast.Call) -> bool:
+        """A call on a client object whose calls here are reported already joins that
+        finding (unless it runs more often: then it takes the finding in, _note_receiver)."""
+        key = self._receiver_key(node)
+        function = self.ctx.enclosing_function()
+        if key is None or key not in self._receivers or function is None:
+            return False
+        index, rank, _, first_function = self._receivers[key]
+        if self._rank(function, False) < rank:
+            return False
+        shown = f"also `{self.ctx.segment(node.func)}`"
+        if id(function.node) != first_function:
+            shown += f" in `{_own_name(function)}()`"
+        self._join(index, self.ctx.evidence_at(node, shown), _on_receiver(key[1]))
+        return True
+
+    def _note_receiver(self, node: ast.Call) -> None:
+        """The finding just reported on ``node``: its receiver's, if it is the first — or it
+        runs more often than the first (_rank), which it then takes in."""
+        key = self._receiver_key(node)
+        function = self.ctx.enclosing_function()
+        if key is None or function is None:
+            return
+        index = len(self.ctx.diagnostics) - 1
+        rank = self._rank(function, False)
+        here = f"also `{self.ctx.segment(node.func)}` in `{_own_name(function)}()`"
+        if key not in self._receivers:
+            self._receivers[key] = (index, rank, here, id(function.node))
+            return
+        first, first_rank, first_shown, _ = self._receivers[key]
+        if rank < first_rank:
+            self._adopt(first, index, first_shown, _on_receiver(key[1]))
+            self._receivers[key] = (first, rank, here, id(function.node))
+
+    def _adopt(self, first: int, index: int, shown: str, kind: str = _ELSEWHERE) -> None:
         """The finding at ``index`` (the last) replaces the one at ``first``, whose place and
-        evidence become its evidence."""
+        evidence become its evidence (counted as places of ``kind``)."""
         ctx = self.ctx
         found = ctx.diagnostics.pop()
         earlier = ctx.diagnostics[first]
@@ -606,7 +683,7 @@ class BlockingCallRule(Rule):
         self._base[first] = self._base.pop(index)
         counts = self._joined.pop(first, {})
         sites = counts.pop(_SITES, 0)
-        self._joined[first] = {_ELSEWHERE: 1 + sum(counts.values())}
+        self._joined[first] = {kind: 1 + sum(counts.values())}
         if sites:
             self._joined[first][_SITES] = sites
         self._recount(first)

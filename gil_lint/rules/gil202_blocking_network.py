@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from gil_lint.diagnostics import Fix
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
 
@@ -14,6 +15,15 @@ _ASYNC_GETADDRINFO = {
 # lookups with no async counterpart whose arguments match: only a thread will do
 _DNS_WITHOUT_COUNTERPART = frozenset(
     {"socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.getfqdn"}
+)
+
+
+# a sqlite3 connection belongs to the thread that made it (`check_same_thread`), and
+# `to_thread` runs each call on whichever worker is free
+_SQLITE_ADVICE = (
+    "use an async driver (`aiosqlite`), or give the connection a thread of its own (one "
+    "single-worker executor that makes it and runs all its calls): `{to_thread}` runs each "
+    "call on whichever worker is free, and a sqlite3 connection belongs to one thread"
 )
 
 
@@ -77,7 +87,15 @@ class BlockingNetworkInAsync(BlockingCallRule):
     ## Fix safety
     The fix (`await asyncio.to_thread(func, *args)`) is unsafe: the call then
     runs in another thread, which matters if the client object is not
-    thread-safe or the code relies on thread-local state.
+    thread-safe or the code relies on thread-local state. `sqlite3` gets no fix
+    and no `to_thread` advice: a connection belongs to the thread that made it,
+    and `to_thread` runs each call on whichever worker is free — the advice is
+    an async driver (`aiosqlite`) or one thread that owns the connection.
+
+    The calls a module makes on one client object (`self.conn.execute(...)` in
+    every method of a storage class) are one finding — the first outside
+    start-up and shutdown code — with the others as its evidence: the fix is
+    one decision about that client.
 
     A project helper that blocks a few calls down gets the same fix, run in a
     thread whole, unless it (or a helper it calls) touches event-loop objects:
@@ -92,6 +110,7 @@ class BlockingNetworkInAsync(BlockingCallRule):
     BRIEF = "sync HTTP/DB/socket clients (`requests`, sync `httpx`, `urllib`, `sqlite3`, `psycopg2`, `redis`, …) in `async def`"
     CATEGORY = "network"
     FIX = "unsafe"
+    ONE_PER_RECEIVER = True
     ADVICE = "use an async client or `await {to_thread}({call}, ...)`"
     VALID = [
         # a non-blocking socket: the code handles "would block" itself
@@ -211,12 +230,19 @@ class BlockingNetworkInAsync(BlockingCallRule):
         has one with the same arguments, a thread otherwise."""
         if not isinstance(node, ast.Call):
             return None
+        if name.startswith("sqlite3."):
+            return _SQLITE_ADVICE.format(**words)
         offload = f"`{offload_text(self.ctx, node, words)}`"
         if name == "socket.getaddrinfo":
             return f"use `await {_ASYNC_GETADDRINFO[words['library']]}(...)` or {offload}"
         if name in _DNS_WITHOUT_COUNTERPART:
             return f"offload it: {offload}"
         return None
+
+    def make_fix(self, node: ast.Call, name: str) -> Fix | None:
+        if name.startswith("sqlite3."):
+            return None  # a connection made or used in a worker thread is that thread's
+        return super().make_fix(node, name)
 
     def blocks(self, node: ast.Call, name: str) -> bool:
         # a socket switched to non-blocking mode in the same function does not wait
