@@ -18,6 +18,10 @@ _TRANSPARENT_DECORATORS = frozenset(
 )
 
 
+# tests that tell a coroutine function from a plain one
+_COROUTINE_TESTS = frozenset({"inspect.iscoroutinefunction", "asyncio.iscoroutinefunction"})
+
+
 class CoroutineNotAwaited(Rule):
     """
     ## What it does
@@ -28,7 +32,9 @@ class CoroutineNotAwaited(Rule):
 
     An `async def` with decorators other than `staticmethod`, `classmethod`
     and `abstractmethod` is not considered: a decorator may turn it into a
-    plain function.
+    plain function. Nor is a call under `if not inspect.iscoroutinefunction(f):`
+    on the same callee (or in the `else` of the positive test): code shared
+    with a generated sync twin, a branch that never runs where `f` is async.
 
     ## Why is this bad?
     Calling a coroutine function only creates a coroutine object; its body
@@ -68,6 +74,13 @@ class CoroutineNotAwaited(Rule):
         "def g():\n    pass\nasync def f():\n    g()\n",
         "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         "async def agen():\n    yield 1\nasync def f():\n    agen()\n",
+        # the sync twin's branch (neo4j's unasync-generated code)
+        "import inspect\nclass C:\n    async def close(self):\n        pass\n"
+        "    async def f(self):\n        if not inspect.iscoroutinefunction(self.close):\n"
+        "            self.close()\n",
+        "import asyncio\nclass C:\n    async def close(self):\n        pass\n"
+        "    async def f(self):\n        if asyncio.iscoroutinefunction(self.close):\n"
+        "            await self.close()\n        else:\n            self.close()\n",
         "import functools\ndef deco(fn):\n    return fn\n@deco\nasync def g():\n    pass\n"
         "def f():\n    g()\n",
     ]
@@ -88,6 +101,12 @@ class CoroutineNotAwaited(Rule):
             unsafe=True,
         ),
         Example("async def g():\n    pass\ndef f():\n    g()\n", at="4:5-4:8"),
+        # the test is about another function: this call still makes a coroutine
+        Example(
+            "import inspect\nasync def g():\n    pass\nasync def f(h):\n"
+            "    if not inspect.iscoroutinefunction(h):\n        g()\n",
+            at="6:9-6:12",
+        ),
     ]
 
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -99,8 +118,36 @@ class CoroutineNotAwaited(Rule):
         if name is None:
             return
         if name in ctx.knowledge.coroutine_functions or self._is_local_coroutine(name):
+            if self._only_when_not_a_coroutine_function(node, call):
+                return
             fix = await_fix(ctx, call, "Add `await`", "unsafe")
             self.report(call, call=ctx.segment(call.func) or name, fix=fix)
+
+    def _only_when_not_a_coroutine_function(self, node: ast.Expr, call: ast.Call) -> bool:
+        """``if not inspect.iscoroutinefunction(self.close): self.close()`` (or the ``else``
+        of the positive test): code shared by a generated sync twin (neo4j's ``_async`` and
+        ``_sync`` packages); where the callee is an ``async def`` that branch never runs."""
+        ctx = self.ctx
+        callee = ctx.segment(call.func)
+        child: ast.AST = node
+        parent = ctx.parent(node)
+        while parent is not None and not isinstance(
+            parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+        ):
+            if isinstance(parent, ast.If):
+                test, negated = parent.test, False
+                if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                    test, negated = test.operand, True
+                if (
+                    isinstance(test, ast.Call)
+                    and len(test.args) == 1
+                    and ctx.segment(test.args[0]) == callee
+                    and ctx.qualname(test.func, ctx.scope) in _COROUTINE_TESTS
+                ):
+                    in_body = any(s is child for s in parent.body)
+                    return in_body == negated
+            child, parent = parent, ctx.parent(parent)
+        return False
 
     def _is_local_coroutine(self, name: str) -> bool:
         ctx = self.ctx
