@@ -587,3 +587,39 @@ def test_removing_what_the_object_made_is_what_closing_does() -> None:
     # the module's file work is one finding: the helper's call joins the loop's
     assert where(found) == [(8, "GIL204"), (11, "GIL203")]
     assert 13 in [e.row for e in found[1].evidence]
+
+
+# -- start-up hooks: a function a framework runs when the server starts ----------------------
+def test_a_function_handed_to_a_frameworks_start_up_hook_is_start_up_code():
+    # blacksheep's `app.after_start += self.build_docs`, aiohttp's `on_startup.append`,
+    # starlette's `@app.on_event("startup")`, quart's `@app.before_serving`: their own file
+    # reads run once per start; the same read in a request handler stays reported
+    found = lint(
+        """\
+        import json
+        class Docs:
+            def __init__(self, app):
+                app.after_start += self.build_docs
+            async def build_docs(self, app):
+                with open("spec.json") as f:
+                    return json.load(f)
+        async def load_models(app):
+            with open("models.json") as f:
+                app["models"] = json.load(f)
+        def make(app):
+            app.on_startup.append(load_models)
+            app.add_event_handler("startup", warm_index)
+        async def warm_index():
+            open("index.bin").read()
+        @app.on_event("startup")
+        async def warm():
+            open("cache.bin").read()
+        @app.before_serving
+        async def prepare():
+            open("ready").read()
+        @app.on_event("shutdown")
+        async def bye():
+            open("bye").read()
+        """
+    )
+    assert where(found) == [(24, "GIL203")]

@@ -134,6 +134,9 @@ class Lifecycle:
     # calls that launch a child process without waiting for it: what a start-up does
     spawns: frozenset[str]
     startup: NamePatterns
+    # where a framework takes its start-up hooks: `app.on_startup.append(f)`,
+    # `app.after_start += f`, `@app.before_serving`, `@app.on_event("startup")`
+    startup_hooks: frozenset[str]
     # the start-up names the program itself starts at: a helper's file work runs once too
     process_startup: NamePatterns
     shutdown: NamePatterns
@@ -547,6 +550,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             exits=frozenset(life["exits"]),
             spawns=frozenset(life["spawns"]),
             startup=NamePatterns([*life["startup"], *ext.get("startup-functions", ())]),
+            startup_hooks=frozenset(life["startup_hooks"]),
             process_startup=NamePatterns(life["process_startup"]),
             shutdown=NamePatterns([*life["shutdown"], *ext.get("shutdown-functions", ())]),
         ),

@@ -137,6 +137,7 @@ def lifecycle(
     # a registered function is once if every other reference to it is in once code too
     once = _spread(module, once, registrations, {id(c) for c in registered})
     startup = {id(d.node) for d in module.defs if d.name in table.startup}
+    startup |= _hooked(tree, module, table.startup_hooks)
     process = {id(d.node) for d in module.defs if d.name in table.process_startup}
     shutdown = {id(d.node) for d in module.defs if d.name in table.shutdown}
     return Lifecycle(
@@ -145,6 +146,44 @@ def lifecycle(
         frozenset(_spread(module, shutdown, frozenset(), set())),
         frozenset(_spread(module, process, frozenset(), set(), loops=False)),
     )
+
+
+def _hooked(tree: ast.Module, module: _Module, hooks: frozenset[str]) -> set[int]:
+    """The functions handed to a framework's start-up hooks (``[lifecycle] startup_hooks``):
+    ``app.on_startup.append(f)``, ``app.after_start += self.f``, ``@app.before_serving``,
+    ``@app.on_event("startup")``, ``app.add_event_handler("startup", f)``. Found by the
+    name handed over, among the module's functions."""
+    names: set[str] = set()
+    decorated: set[int] = set()
+
+    def handed(expr: ast.expr) -> None:
+        if isinstance(expr, ast.Name):
+            names.add(expr.id)
+        elif isinstance(expr, ast.Attribute):
+            names.add(expr.attr)
+
+    def events(call: ast.Call) -> bool:
+        return any(isinstance(a, ast.Constant) and a.value in hooks for a in call.args)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+            if isinstance(node.target, ast.Attribute) and node.target.attr in hooks:
+                handed(node.value)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            func = node.func
+            hooked_list = isinstance(func.value, ast.Attribute) and func.value.attr in hooks
+            if func.attr == "append" and hooked_list and node.args:
+                handed(node.args[0])
+            elif func.attr == "add_event_handler" and len(node.args) >= 2 and events(node):
+                handed(node.args[1])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for d in node.decorator_list:
+                target = d.func if isinstance(d, ast.Call) else d
+                if (isinstance(target, ast.Attribute) and target.attr in hooks) or (
+                    isinstance(d, ast.Call) and events(d)
+                ):
+                    decorated.add(id(node))
+    return decorated | {id(d.node) for d in module.defs if d.name in names}
 
 
 def _ends_program(
