@@ -910,6 +910,13 @@ FILE_ADVICE = {
         "(offloading `open` alone leaves the reads and writes on the event loop), or use "
         "`trio.open_file`",
     ),
+    "chunks of a stream written as they arrive: no one thread call holds them": (
+        "async def f(stream, p):\n    with open(p, 'wb') as fh:\n"
+        "        async for chunk in stream:\n            fh.write(chunk)\n",
+        "the file work goes on between `await`s, so it cannot be one thread call: use "
+        "`aiofiles.open`, or offload each read and write "
+        "(`await asyncio.to_thread(fh.write, chunk)`)",
+    ),
     "no aiofiles rmtree": (
         "import shutil\nasync def f(p):\n    shutil.rmtree(p)\n",
         "use `await asyncio.to_thread(shutil.rmtree, ...)`",

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
+from gil_lint.engine.scopes import walk_own
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, file_api_advice
 
@@ -235,16 +236,40 @@ class BlockingFileIOInAsync(BlockingCallRule):
         library, to_thread = words["library"], words["to_thread"]
         call = self.ctx.segment(node.func) if isinstance(node, ast.Call) else name
         if name in self.ctx.knowledge.file_openers:
+            async_open = "`aiofiles.open`" if library == "asyncio" else f"`{library}.open_file`"
+            handle = self._awaits_while_open(node)
+            if handle is not None:
+                # the reads and writes go on between awaits (chunks of a stream): no single
+                # thread call can hold them
+                wrap = async_open if name in _ASYNC_OPEN else "an async file object"
+                return (
+                    f"the file work goes on between `await`s, so it cannot be one thread "
+                    f"call: use {wrap}, or offload each read and write "
+                    f"(`await {to_thread}({handle}.write, chunk)`)"
+                )
             advice = (
                 "do all the file work in one function run with "
                 f"`await {to_thread}(...)` (offloading `{call}` alone leaves the reads and "
                 "writes on the event loop)"
             )
             if name in _ASYNC_OPEN:
-                async_open = "`aiofiles.open`" if library == "asyncio" else f"`{library}.open_file`"
                 advice += f", or use {async_open}"
             return advice
         return file_api_advice(self.ctx, node, name, words)
+
+    def _awaits_while_open(self, node: ast.AST) -> str | None:
+        """``with open(p, "wb") as f: async for chunk in stream: f.write(chunk)``: the
+        handle's name when the ``with`` that opens the file awaits in its body."""
+        item = self.ctx.parent(node)
+        if not isinstance(item, ast.withitem) or not isinstance(item.optional_vars, ast.Name):
+            return None
+        block = self.ctx.parent(item)
+        if not isinstance(block, (ast.With, ast.AsyncWith)):
+            return None
+        awaits = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+        if any(isinstance(n, awaits) for stmt in block.body for n in walk_own(stmt)):
+            return item.optional_vars.id
+        return None
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:
         if name in self.ctx.knowledge.file_openers:
