@@ -1050,7 +1050,7 @@ def test_fixes_that_cannot_keep_an_argument_are_not_offered(src):
 
 
 def test_a_lock_attribute_read_from_outside_its_class_is_not_called_coroutine_only():
-    # `c.lock` in another function may be the same lock, used from a thread
+    # `c.lock` in another function is the same lock, used from a thread
     src = (
         "import threading\nclass C:\n    def __init__(self):\n"
         "        self.lock = threading.Lock()\n"
@@ -1060,8 +1060,16 @@ def test_a_lock_attribute_read_from_outside_its_class_is_not_called_coroutine_on
         "def h(c: C):\n    return c.lock.locked()\n"
     )
     [advice] = _advice(src)
-    assert advice.startswith("if only coroutines use it, make it `asyncio.Lock()`")
+    # `c: C` is typed: its lock is C's, used outside a coroutine
+    assert advice.startswith("threads use it too (`h` uses it at line 15)")
     # D's own `self.lock` in a sync method is another object: without `h`, C's is
     # coroutine-only
     [advice] = _advice(src.rpartition("def h")[0])
     assert advice.startswith("only coroutines use it")
+
+
+def test_one_await_before_a_single_write_is_not_a_stream():
+    # py-cord's `Attachment.save`: `f.write(await self.read())` is one thread call's work
+    src = "async def f(att, p):\n    with open(p, 'wb') as fh:\n        fh.write(await att.read())\n"
+    [advice] = _advice(src)
+    assert advice.startswith("do all the file work in one function run")

@@ -458,3 +458,36 @@ def test_a_section_in_a_coroutine_nested_in_a_method_is_in_sight():
         """
     assert rows(code) == []
     assert rows(code.replace("predecessor = self._tail", "predecessor = fetch()")) == [21]
+
+
+def test_a_singletons_lock_taken_through_its_accessor_is_the_same_lock():
+    # prefect's waiters: `instance = cls.instance()` (`-> Self`) then `with
+    # instance._lock:` in sync class methods; every section is a dict store, in sight
+    code = """\
+        import threading
+        from typing import Self
+
+        class Waiter:
+            def __init__(self):
+                self._lock = threading.Lock()
+                self._done = {}
+
+            async def consume(self, key):
+                with self._lock:
+                    self._done[key] = True
+
+            @classmethod
+            def instance(cls) -> Self:
+                return cls._instance
+
+            @classmethod
+            def add(cls, key):
+                instance = cls.instance()
+                with instance._lock:
+                    instance._done[key] = False
+        """
+    assert rows(code) == []
+    # a section through the accessor that waits is seen, and makes the hold long
+    waits = code.replace("instance._done[key] = False", "instance._event.wait()")
+    (found,) = lint(waits)
+    assert found.row == 10 and "`add` holds it across `instance._event.wait(...)`" in found.message

@@ -62,6 +62,10 @@ def written_last(binding: Binding, use: ast.expr) -> ast.expr | None:
     return max(before, key=lambda v: (v.lineno, v.col_offset)) if before else None
 
 
+# a method's return annotation that names its own class
+_SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
+
+
 def is_none(node: ast.expr) -> bool:
     """The literal ``None`` (a placeholder an attribute or global starts as)."""
     return isinstance(node, ast.Constant) and node.value is None
@@ -472,7 +476,8 @@ class ScopeBuilder(ast.NodeVisitor):
                 if "staticmethod" in decorator_names:
                     pass
                 elif "classmethod" in decorator_names:
-                    scope.bind(a.arg, Binding("unknown"))
+                    # `cls`: the class itself (`cls.instance()`, `cls(...)`)
+                    scope.bind(a.arg, Binding("class", method_of.qualname, method_of.node))
                     continue
                 else:
                     scope.bind(a.arg, Binding("self", qualname=method_of.qualname))
@@ -920,6 +925,8 @@ class Resolver:
             pass  # calling a coroutine function makes a coroutine
         elif function.returns is not None:
             result = self._annotation(function.returns, outer)
+            if result in _SELF_TYPES and outer.kind == "class":
+                result = outer.qualname  # `def instance(cls) -> Self`: the class
         else:
             values = [
                 n.value

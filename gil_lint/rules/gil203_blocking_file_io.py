@@ -259,16 +259,22 @@ class BlockingFileIOInAsync(BlockingCallRule):
 
     def _awaits_while_open(self, node: ast.AST) -> str | None:
         """``with open(p, "wb") as f: async for chunk in stream: f.write(chunk)``: the
-        handle's name when the ``with`` that opens the file awaits in its body."""
+        handle's name when the ``with`` that opens the file loops over awaited chunks."""
         item = self.ctx.parent(node)
         if not isinstance(item, ast.withitem) or not isinstance(item.optional_vars, ast.Name):
             return None
         block = self.ctx.parent(item)
         if not isinstance(block, (ast.With, ast.AsyncWith)):
             return None
-        awaits = (ast.Await, ast.AsyncFor, ast.AsyncWith)
-        if any(isinstance(n, awaits) for stmt in block.body for n in walk_own(stmt)):
-            return item.optional_vars.id
+        # chunks: an `async for`, or a loop that awaits (`while chunk := await r.read(n)`);
+        # one `await` before a single write is a value, not a stream
+        for stmt in block.body:
+            for n in walk_own(stmt):
+                if isinstance(n, ast.AsyncFor) or (
+                    isinstance(n, (ast.For, ast.While))
+                    and any(isinstance(a, ast.Await) for a in walk_own(n))
+                ):
+                    return item.optional_vars.id
         return None
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:

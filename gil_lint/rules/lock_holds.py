@@ -250,6 +250,15 @@ def loads_object(
     if not isinstance(node.value, ast.Name):
         return None
     binding = ctx.resolver.lookup(node.value.id, scope)
+    # `instance = cls.instance()` (a singleton's accessor returning `Self`), `other: Waiter`:
+    # an instance of the class, whose `_lock` is that class's lock too
+    if (
+        binding is not None
+        and binding.kind != "self"
+        and isinstance(owner, Scope)
+        and ctx.resolver.qualname(node.value, scope) == owner.qualname
+    ):
+        return isinstance(node.ctx, ast.Load)
     if binding is None or binding.kind != "self":
         return None
     # another class's `self._lock` is another object (a subclass was ruled out before); a
