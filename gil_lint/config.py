@@ -25,14 +25,31 @@ TARGET_GIL_VALUES = ("auto", "enabled", "disabled")
 # Test code (a file `test_*.py`, `*_test.py`, `conftest.py`, test support named so, or under a
 # folder `tests`, `test`, `testing`...: is_test_code) runs once per test: these performance
 # rules are not reported there by default
-# (a blocking call or a CPU loop in a test slows the test, nobody's event loop); the
-# correctness rules (a coroutine never awaited, a race, a swallowed cancellation) are.
-DEFAULT_TEST_CODE_IGNORE = ("GIL101", "GIL103", "GIL2", "GIL303", "GIL404")
-_TEST_FOLDERS = frozenset({"tests", "test", "testing", "_testing", "testutils", "_testbase"})
+# (a blocking call or a CPU loop in a test slows the test, nobody's event loop), nor is a
+# task a test starts and drops (GIL402: a server or listener the test runs against, for the
+# length of the test, whose own checks see it fail); the correctness rules (a coroutine
+# never awaited, a race, a swallowed cancellation) are. Benchmarks and evaluation harnesses
+# (`benchmarks/`, `evals/`, `benchmark.py`) exercise the program the same way.
+DEFAULT_TEST_CODE_IGNORE = ("GIL101", "GIL103", "GIL2", "GIL303", "GIL402", "GIL404")
+_TEST_FOLDERS = frozenset(
+    {
+        "tests",
+        "test",
+        "testing",
+        "_testing",
+        "testutils",
+        "_testbase",
+        "benchmarks",
+        "benchmark",
+        "evals",
+    }
+)
 # test-support modules shipped in a package, named as such (`tornado/testing.py`,
 # `aiohttp/pytest_plugin.py`; a `pytest_*.py` module is a pytest plugin): the helpers a
 # project's tests (and its users' tests) run, like a `testing/` folder's
-_TEST_SUPPORT_MODULES = frozenset({"testing.py", "_testing.py", "testutils.py", "_testbase.py"})
+_TEST_SUPPORT_MODULES = frozenset(
+    {"testing.py", "_testing.py", "testutils.py", "_testbase.py", "benchmark.py"}
+)
 # Command-line entry code (`__main__.py`, `cli.py`, a `cli/` or `scripts/` package:
 # is_cli_code) runs one
 # command at a time on its event loop: a blocking call there (a prompt, a config file, a
@@ -198,7 +215,8 @@ def is_test_code(path: str) -> bool:
     """``path`` (relative to the project when it can be) is a test module or lies in a test
     folder: ``test_x.py``, ``x_test.py``, ``conftest.py``, ``tests/``, ``test/``, ``testing/``;
     or is test support named as such: ``testing.py``, ``testutils.py``, ``_testbase/``, a
-    pytest plugin ``pytest_*.py``."""
+    pytest plugin ``pytest_*.py``; or a benchmark or evaluation harness (``benchmarks/``,
+    ``evals/``, ``benchmark.py``)."""
     parts = Path(path).parts
     if not parts:
         return False

@@ -1070,6 +1070,8 @@ def test_a_lock_attribute_read_from_outside_its_class_is_not_called_coroutine_on
 
 def test_one_await_before_a_single_write_is_not_a_stream():
     # py-cord's `Attachment.save`: `f.write(await self.read())` is one thread call's work
-    src = "async def f(att, p):\n    with open(p, 'wb') as fh:\n        fh.write(await att.read())\n"
+    src = (
+        "async def f(att, p):\n    with open(p, 'wb') as fh:\n        fh.write(await att.read())\n"
+    )
     [advice] = _advice(src)
     assert advice.startswith("do all the file work in one function run")

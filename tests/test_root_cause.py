@@ -714,12 +714,12 @@ def test_a_helper_that_initialises_lazily_does_not_block_its_callers():
 def test_a_sibling_branch_that_never_fills_the_value_is_not_lazy_initialisation():
     # `if self.cluster is not None: ... elif self.scheduler_file: <read it> else: self.cluster
     # = make()`: the file is read on every call, only the last branch fills `cluster` (a
-    # method named `connect`: in a start-up function the read would be a one-off)
+    # method of no start-up name: in a start-up function the read would be a one-off)
     found = lint(
         """\
         import json
         class Client:
-            async def connect(self):
+            async def scheduler_address(self):
                 if self.cluster is not None:
                     address = self.cluster.address
                 elif self.scheduler_file is not None:
