@@ -117,6 +117,8 @@ class _Module:
     calls: list[tuple[ast.Call, Scope, Code | None, ast.ClassDef | None]] = field(
         default_factory=list
     )
+    # `x.y += f` statements (a framework's hook list: `app.after_start += f`)
+    added: list[ast.AugAssign] = field(default_factory=list)
 
 
 def lifecycle(
@@ -137,7 +139,7 @@ def lifecycle(
     # a registered function is once if every other reference to it is in once code too
     once = _spread(module, once, registrations, {id(c) for c in registered})
     startup = {id(d.node) for d in module.defs if d.name in table.startup}
-    startup |= _hooked(tree, module, table.startup_hooks)
+    startup |= _hooked(module, table.startup_hooks)
     process = {id(d.node) for d in module.defs if d.name in table.process_startup}
     shutdown = {id(d.node) for d in module.defs if d.name in table.shutdown}
     return Lifecycle(
@@ -148,13 +150,12 @@ def lifecycle(
     )
 
 
-def _hooked(tree: ast.Module, module: _Module, hooks: frozenset[str]) -> set[int]:
+def _hooked(module: _Module, hooks: frozenset[str]) -> set[int]:
     """The functions handed to a framework's start-up hooks (``[lifecycle] startup_hooks``):
     ``app.on_startup.append(f)``, ``app.after_start += self.f``, ``@app.before_serving``,
     ``@app.on_event("startup")``, ``app.add_event_handler("startup", f)``. Found by the
     name handed over, among the module's functions."""
     names: set[str] = set()
-    decorated: set[int] = set()
 
     def handed(expr: ast.expr) -> None:
         if isinstance(expr, ast.Name):
@@ -165,25 +166,26 @@ def _hooked(tree: ast.Module, module: _Module, hooks: frozenset[str]) -> set[int
     def events(call: ast.Call) -> bool:
         return any(isinstance(a, ast.Constant) and a.value in hooks for a in call.args)
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
-            if isinstance(node.target, ast.Attribute) and node.target.attr in hooks:
-                handed(node.value)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            func = node.func
-            hooked_list = isinstance(func.value, ast.Attribute) and func.value.attr in hooks
-            if func.attr == "append" and hooked_list and node.args:
-                handed(node.args[0])
-            elif func.attr == "add_event_handler" and len(node.args) >= 2 and events(node):
-                handed(node.args[1])
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for d in node.decorator_list:
-                target = d.func if isinstance(d, ast.Call) else d
-                if (isinstance(target, ast.Attribute) and target.attr in hooks) or (
-                    isinstance(d, ast.Call) and events(d)
-                ):
-                    decorated.add(id(node))
-    return decorated | {id(d.node) for d in module.defs if d.name in names}
+    for added in module.added:
+        if isinstance(added.op, ast.Add) and getattr(added.target, "attr", None) in hooks:
+            handed(added.value)
+    for call, _, _, _ in module.calls:
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            continue
+        if func.attr == "append" and call.args and getattr(func.value, "attr", None) in hooks:
+            handed(call.args[0])
+        elif func.attr == "add_event_handler" and len(call.args) >= 2 and events(call):
+            handed(call.args[1])
+    found = {id(d.node) for d in module.defs if d.name in names}
+    for d in module.defs:
+        for decorator in d.node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if (isinstance(target, ast.Attribute) and target.attr in hooks) or (
+                isinstance(decorator, ast.Call) and events(decorator)
+            ):
+                found.add(id(d.node))
+    return found
 
 
 def _ends_program(
@@ -396,6 +398,8 @@ def _collect(tree: ast.Module, scopes: dict[ast.AST, Scope]) -> _Module:
         elif isinstance(node, ast.Call):
             module.calls.append((node, scope, code, cls))
             called.add(id(node.func))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute):
+            module.added.append(node)
         inner_scope = scopes.get(node, scope)
         if isinstance(node, _CODE):
             for child in _header(node):
