@@ -83,6 +83,32 @@ def test_a_range_inside_a_range_is_heavy(nest):
     assert found(source) == [(3, "GIL206")]
 
 
+@pytest.mark.parametrize(
+    "window",
+    ["range(i - self.width, i)", "range(i + 1, i + 1 + self.width)", "range(i, i + WIDTH)"],
+)
+def test_a_window_of_a_set_width_around_each_item_is_not_heavy(window):
+    # llama-index's semantic splitter joins each sentence with `buffer_size` neighbours: a
+    # window of a setting's width is O(n), not O(n²); a range to the end of the data is
+    source = f"""
+        WIDTH = 3
+        class Splitter:
+            async def groups(self, xs):
+                t = 0
+                for i in range(len(xs)):
+                    for j in {window}:
+                        t += j
+                return t
+            async def pairs(self, xs):
+                t = 0
+                for i in range(len(xs)):
+                    for j in range(i, len(xs)):
+                        t += i * j
+                return t
+        """
+    assert found(source) == [(12, "GIL206")]
+
+
 def test_a_range_that_stops_at_the_first_item_it_does_not_skip_is_a_scan():
     # openai-agents: for each reasoning item, look ahead to the next non-reasoning one and
     # `break` there: a scan per item, not a pass over everything (not O(n²) work). A range

@@ -970,3 +970,67 @@ def test_sqlite_gets_no_to_thread_fix_nor_advice():
     assert "`aiosqlite`" in conn.message and "belongs to one thread" in conn.message
     # a client that may move between threads keeps its fix
     assert all(d.fix is not None for d in found[1:])
+
+
+# -- code on its way out, files a library reads, command-object factories --------------------
+def test_code_marked_deprecated_is_not_reported():
+    # semantic-kernel's `@deprecated` RedisMemoryStore: its replacement exists
+    found = lint(
+        """\
+        import sys, time
+        if sys.version_info >= (3, 13):
+            from warnings import deprecated
+        else:
+            from typing_extensions import deprecated
+        import warnings
+        @deprecated("use NewStore")
+        class OldStore:
+            async def get(self):
+                time.sleep(1)
+        class Store:
+            @warnings.deprecated("use aget")
+            async def get_old(self):
+                time.sleep(1)
+            async def get(self):
+                time.sleep(1)
+        """
+    )
+    assert where(found) == [(16, "GIL201")]
+
+
+def test_a_handle_only_handed_to_awaited_calls_is_read_by_the_library():
+    # `await client.audio.transcriptions.create(file=f)`, `await http.post(files={...})`:
+    # the library reads the file as it sends; reading it here is still file work
+    found = lint(
+        """\
+        async def transcribe(client, path):
+            with open(path, "rb") as f:
+                return await client.audio.transcriptions.create(file=f)
+        async def upload(http, path):
+            with open(path, "rb") as f:
+                return await http.post("/u", files={"file": (path, f)})
+        async def read_then_send(http, path):
+            with open(path, "rb") as f:
+                data = f.read()
+                return await http.post("/u", content=f)
+        """
+    )
+    assert where(found) == [(8, "GIL203")]
+
+
+def test_making_a_redis_command_object_sends_nothing():
+    found = lint(
+        """\
+        import redis
+        class Search:
+            def __init__(self):
+                self.r = redis.Redis()
+            async def index(self, name):
+                return self.r.ft(name)
+            async def search(self, name, q):
+                return self.r.ft(name).search(q)
+        """
+    )
+    # the search is the round trip, not `ft(name)`
+    assert where(found) == [(8, "GIL202")]
+    assert found[0].message.startswith("`redis.commands.search.Search.search` blocks")

@@ -1245,6 +1245,7 @@ class Summaries:
                     and Sizes(module.resolver, inner).is_range(node.iter)
                     and (n is None or n >= self.min_loop_iterations)
                     and not _searches(node)
+                    and not _window(node.iter)
                 ):
                     open_ranges.append(node)
             elif isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
@@ -1271,6 +1272,7 @@ class Summaries:
             and Sizes(module.resolver, scope, facts.env).is_range(loop.iter)
             and (size is None or size >= self.min_loop_iterations)
             and not _searches(loop)
+            and not _window(loop.iter)
         ):
             open_ranges.insert(0, loop)
         inner_range = _nested_ranges(open_ranges)
@@ -1557,6 +1559,28 @@ def _searches(loop: ast.For) -> bool:
     (``continue``) and stops there — a scan, not a pass over everything (so a range loop
     of this kind inside another does not multiply)."""
     return bool(loop.body) and isinstance(loop.body[-1], ast.Break)
+
+
+def _window(it: ast.expr) -> bool:
+    """``range(i - k, i)``, ``range(i + 1, i + 1 + k)``: a window of a width ``k`` that is
+    a setting (``self.buffer_size``, a name, a constant), not the data's size — inside a
+    loop over the data it is no O(n²) multiplier."""
+    if not (isinstance(it, ast.Call) and len(it.args) == 2 and not it.keywords):
+        return False
+    start, stop = it.args
+    same = ast.dump(start)
+    width: ast.expr | None = None
+    if isinstance(stop, ast.BinOp) and isinstance(stop.op, ast.Add) and ast.dump(stop.left) == same:
+        width = stop.right  # range(a, a + k)
+    elif (
+        isinstance(start, ast.BinOp)
+        and isinstance(start.op, ast.Sub)
+        and ast.dump(start.left) == ast.dump(stop)
+    ):
+        width = start.right  # range(a - k, a)
+    return isinstance(width, (ast.Attribute, ast.Name, ast.Constant)) and not any(
+        isinstance(n, ast.Call) for n in ast.walk(width)
+    )
 
 
 def _nested_ranges(ranges: Sequence[ast.For]) -> bool:

@@ -81,6 +81,38 @@ def library_words(ctx: ModuleContext) -> dict[str, str]:
     }
 
 
+# decorators that mark code on its way out (PEP 702's, and the `deprecated` package's)
+_DEPRECATED = frozenset(
+    {
+        "warnings.deprecated",
+        "typing_extensions.deprecated",
+        "deprecated.deprecated",
+        "deprecated.classic.deprecated",
+        "deprecated.sphinx.deprecated",
+        "deprecation.deprecated",
+    }
+)
+
+
+def in_deprecated_code(ctx: ModuleContext) -> bool:
+    """The code being visited is in a function or class marked ``@deprecated(...)``: its
+    replacement exists, and a maintainer will not tune code on its way out."""
+    scope: Scope | None = ctx.scope
+    while scope is not None:
+        for decorator in getattr(scope.node, "decorator_list", ()):
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            parent = scope.parent or ctx.module_scope
+            name = ctx.qualname(target, parent)
+            # `deprecated` imported from `warnings` or `typing_extensions` by Python version
+            # resolves to neither: its own name says it
+            if name in _DEPRECATED or (
+                name is None and getattr(target, "id", getattr(target, "attr", "")) == "deprecated"
+            ):
+                return True
+        scope = scope.parent
+    return False
+
+
 def _on_receiver(receiver: str) -> str:
     """The kind of place a call on ``receiver`` joined to its finding is, as counted."""
     return f"call{{s}} on `{receiver}` here"
@@ -149,7 +181,7 @@ class BlockingCallRule(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
-        if not ctx.in_async() or ctx.is_awaited(node):
+        if not ctx.in_async() or ctx.is_awaited(node) or in_deprecated_code(ctx):
             return
         name = ctx.call_name(node)
         if name is None:
@@ -303,7 +335,9 @@ class BlockingCallRule(Rule):
         """What ``node`` opens (or returns) goes to an asynchronous file object
         (``[file_objects] async_wrappers``: ``anyio.wrap_file(open(p))``, or a name bound to
         it that is used only there, also through another wrapper): its reads and writes run
-        in a worker thread, so opening it is not the file work on the loop."""
+        in a worker thread, so opening it is not the file work on the loop. So with a handle
+        used only as an argument of awaited calls (``await client.upload(file=f)``): the
+        library does the reads, as it sends; opening it is a microsecond syscall."""
         if self._in_async_wrapper(node):
             return True
         ctx = self.ctx
@@ -314,6 +348,11 @@ class BlockingCallRule(Rule):
         # each name bound (`buf, release = claim()`): wrapped where every use of it is
         own = list(walk_own(function.node))
         wrappers = [n for n in own if isinstance(n, ast.Call) and self._async_wrapper(n)]
+        # handed to an awaited call (`await client.files.create(file=f)`, `await
+        # http.post(files={"f": f})`): the library reads it, as it sends
+        wrappers += [
+            n.value for n in own if isinstance(n, ast.Await) and isinstance(n.value, ast.Call)
+        ]
         inside = {id(a) for n in wrappers for a in _argument_leaves(n)}
         uses: dict[str, list[bool]] = {}
         for n in own:
@@ -1050,6 +1089,10 @@ def _argument_leaves(call: ast.Call) -> list[ast.expr]:
             todo.append(arg.value)
         elif isinstance(arg, ast.Call):
             todo.extend([*arg.args, *(k.value for k in arg.keywords)])
+        elif isinstance(arg, (ast.Tuple, ast.List)):
+            todo.extend(arg.elts)  # `files=[("f", (name, f))]`
+        elif isinstance(arg, ast.Dict):
+            todo.extend(arg.values)  # `files={"f": f}`
         else:
             out.append(arg)
     return out
