@@ -70,6 +70,8 @@ def _holds(
         return resolver is not None and scope is not None and _unbounded(call, resolver, scope, k)
     if form.fresh:
         return function is not None and _fresh(call, function)
+    if form.datagram:
+        return function is not None and _datagram(call, function)
     if form.receiver:
         arg = call.func.value if isinstance(call.func, ast.Attribute) else None
     else:
@@ -269,6 +271,33 @@ def _stores(stmt: ast.AST, name: str) -> bool:
 
 
 # -- receivers: a queue constructed without a bound ----------------------------------------
+def _datagram(call: ast.Call, function: ast.AST) -> bool:
+    """The receiver is a local name the function binds (only) to ``socket.socket(...)``
+    with ``SOCK_DGRAM`` among its arguments (``with socket.socket(AF_INET, SOCK_DGRAM) as
+    s:`` too): a UDP socket, whose ``connect`` only records the peer address."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    name = func.value.id
+    made: list[ast.expr] = []
+    for node in walk_own(function):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            made.append(node.value)
+        elif isinstance(node, ast.withitem) and getattr(node.optional_vars, "id", None) == name:
+            made.append(node.context_expr)
+    return bool(made) and all(
+        isinstance(value, ast.Call)
+        and any(
+            getattr(n, "id", getattr(n, "attr", None)) == "SOCK_DGRAM"
+            for a in (*value.args, *(k.value for k in value.keywords))
+            for n in ast.walk(a)
+        )
+        for value in made
+    )
+
+
 def _fresh(call: ast.Call, function: ast.AST) -> bool:
     """``lock = threading.Lock()`` then ``lock.acquire()``: the receiver is a local name a
     statement of the same block assigned a new object (a call), and the statements from

@@ -162,6 +162,9 @@ class ArgumentForm:
     empty_guard: bool = False
     # the receiver is a local made on a line just before, that nothing has seen yet
     fresh: bool = False
+    # the receiver is a datagram socket made in the function (`socket.socket(AF_INET,
+    # SOCK_DGRAM)`): its `connect` sets the peer, it sends and waits for nothing
+    datagram: bool = False
     # ... or is a path built from the module's `__file__`: a file shipped with the package
     packaged: bool = False
     # the condition is on the receiver (`Path(__file__).with_name("x").read_text()`)
@@ -270,6 +273,7 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 done_guard=bool(c.get("done_guard", False)),
                 empty_guard=bool(c.get("empty_guard", False)),
                 fresh=bool(c.get("fresh", False)),
+                datagram=bool(c.get("datagram", False)),
                 packaged=bool(c.get("packaged", False)),
                 receiver=bool(c.get("receiver", False)),
                 hosts=tuple(h.lower() for h in c.get("hosts", ())),

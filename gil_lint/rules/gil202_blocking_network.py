@@ -46,6 +46,10 @@ class BlockingNetworkInAsync(BlockingCallRule):
     `if host == "localhost":` narrowed to it: the hosts file at most. The same holds
     when the call is a few helpers down.
 
+    Nor is `connect` on a UDP socket the function makes (`socket.socket(AF_INET,
+    SOCK_DGRAM)`): it records the peer — the usual way to ask which local address
+    routes to it — and sends nothing.
+
     Nor is a helper whose blocking call sits under `if host and port:` (or
     `if host:`, `if host == "x":`, `if host is not None:`) on its own parameters,
     called with one of them left at a falsy default (`get_node(node_name=n)` with
@@ -132,6 +136,10 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "import requests\nasync def f(url):\n    return requests.Request('GET', url)\n",
         "import socket\nasync def f(path):\n    s = socket.socket(socket.AF_UNIX)\n"
         "    s.setblocking(False)\n    s.connect(path)\n",
+        # a UDP socket's connect records the peer: the local address of a route, no packet
+        "import socket\nasync def f(host):\n"
+        "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "    s.connect((host, 80))\n    return s.getsockname()[0]\n",
         # a numeric host is parsed, never looked up
         "import socket\nasync def f(ip):\n"
         "    return socket.getaddrinfo(ip, 0, flags=socket.AI_NUMERICHOST)\n",
