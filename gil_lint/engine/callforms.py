@@ -287,6 +287,7 @@ def _datagram(call: ast.Call, function: ast.AST) -> bool:
             made.append(node.value)
         elif isinstance(node, ast.withitem) and getattr(node.optional_vars, "id", None) == name:
             made.append(node.context_expr)
+    made = [value for value in made if not is_none(value)]  # `s = None` before the `try`
     return bool(made) and all(
         isinstance(value, ast.Call)
         and any(

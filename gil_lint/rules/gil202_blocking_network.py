@@ -137,7 +137,7 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "import socket\nasync def f(path):\n    s = socket.socket(socket.AF_UNIX)\n"
         "    s.setblocking(False)\n    s.connect(path)\n",
         # a UDP socket's connect records the peer: the local address of a route, no packet
-        "import socket\nasync def f(host):\n"
+        "import socket\nasync def f(host):\n    s = None\n"
         "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
         "    s.connect((host, 80))\n    return s.getsockname()[0]\n",
         # a numeric host is parsed, never looked up
