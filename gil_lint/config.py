@@ -131,6 +131,10 @@ class Settings:
         best_ign = max((len(p) for p in self.ignore if _matches(code, p)), default=-1)
         return best_sel >= 0 and best_sel > best_ign
 
+    def quiet_in_command_line_code(self, code: str) -> bool:
+        """``cli-code-ignore`` leaves ``code`` out of command-line entry code."""
+        return any(_matches(code, i) for i in self.cli_code_ignore)
+
     def ignored_for_file(self, code: str, path: str) -> bool:
         return code in self.ignored_codes((code,), path)
 

@@ -357,6 +357,7 @@ def test_every_form_names_a_blocking_call():
                 or form.done_guard
                 or form.empty_guard
                 or form.fresh
+                or form.datagram
                 or form.packaged
                 or form.hosts
                 or form.names

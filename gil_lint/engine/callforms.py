@@ -288,6 +288,8 @@ def _datagram(call: ast.Call, function: ast.AST) -> bool:
         elif isinstance(node, ast.withitem) and getattr(node.optional_vars, "id", None) == name:
             made.append(node.context_expr)
     made = [value for value in made if not is_none(value)]  # `s = None` before the `try`
+    if not _numeric_peer(call, function):
+        return False  # a host name: the connect looks it up (DNS), which can wait
     return bool(made) and all(
         isinstance(value, ast.Call)
         and any(
@@ -297,6 +299,33 @@ def _datagram(call: ast.Call, function: ast.AST) -> bool:
         )
         for value in made
     )
+
+
+def _numeric_peer(call: ast.Call, function: ast.AST) -> bool:
+    """``connect((host, port))`` where ``host`` is a numeric address (or ``localhost``)
+    written as a literal, or a parameter whose default is one (``reachable="8.8.8.8"``: the
+    default says what it holds)."""
+    address = call.args[0] if call.args else None
+    host = address.elts[0] if isinstance(address, ast.Tuple) and address.elts else None
+    if isinstance(host, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        args = function.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults = dict(
+            zip(
+                [a.arg for a in positional[len(positional) - len(args.defaults) :]],
+                args.defaults,
+                strict=True,
+            )
+        )
+        defaults.update(
+            {
+                a.arg: d
+                for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                if d is not None
+            }
+        )
+        host = defaults.get(host.id)
+    return isinstance(host, ast.Constant) and _names_local(host.value, ("localhost",))
 
 
 def _fresh(call: ast.Call, function: ast.AST) -> bool:

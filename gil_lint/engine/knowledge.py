@@ -163,7 +163,8 @@ class ArgumentForm:
     # the receiver is a local made on a line just before, that nothing has seen yet
     fresh: bool = False
     # the receiver is a datagram socket made in the function (`socket.socket(AF_INET,
-    # SOCK_DGRAM)`): its `connect` sets the peer, it sends and waits for nothing
+    # SOCK_DGRAM)`) and the peer a numeric address: its `connect` sets the peer, it sends
+    # and waits for nothing
     datagram: bool = False
     # ... or is a path built from the module's `__file__`: a file shipped with the package
     packaged: bool = False

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from gil_lint.diagnostics import Applicability, Evidence, Fix
+from gil_lint.engine.callers import command_line_reach
 from gil_lint.engine.callforms import expects_would_block, returns_immediately
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
+from gil_lint.engine.project import Project
 from gil_lint.engine.scopes import NESTED_SCOPES, Scope, walk_own
 from gil_lint.engine.summaries import (
     CONSUMER_NAMES,
@@ -206,6 +208,7 @@ class BlockingCallRule(Rule):
             self._repeats_reported_call(node, name)
             or self._joins_module_finding(node, name, chain=False)
             or self._joins_receiver_finding(node)
+            or self._command_line_only()
         ):
             return
         self.report_blocking(node, name)
@@ -423,7 +426,11 @@ class BlockingCallRule(Rule):
             or self._other_mode(node, chain)
         ):
             return
-        if self._repeats_reported_call(node, name) or self._joins_root_cause(node, chain):
+        if (
+            self._repeats_reported_call(node, name)
+            or self._joins_root_cause(node, chain)
+            or self._command_line_only()
+        ):
             return
         root = chain[-1]
         root_key = (root.path, root.row, root.col_offset)
@@ -441,6 +448,28 @@ class BlockingCallRule(Rule):
         self._remember(node, name)
         self._roots[root_key] = len(ctx.diagnostics) - 1
         self._note_first_here(f"`{ctx.segment(node.func)}`", chain=True)
+
+    def _command_line_only(self) -> bool:
+        """The function this call is in (the outermost ``def`` of the module or a class) is
+        used in its package only by command-line entry code (and tests): it runs one
+        command alone on its loop, like that code (``engine/callers.py``,
+        ``cli-code-ignore``)."""
+        ctx = self.ctx
+        project = ctx.project
+        if not isinstance(project, Project) or not ctx.settings.quiet_in_command_line_code(
+            self.CODE
+        ):
+            return False
+        outer: Scope | None = None
+        scope: Scope | None = ctx.scope
+        while scope is not None:
+            if scope.kind == "function":
+                outer = scope
+            scope = scope.parent
+        node = outer.node if outer is not None else None
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        return command_line_reach(project).only_command_line(ctx.path, node.name)
 
     def _offloaded_here(self, node: ast.Call, chain: Sequence[Step]) -> bool:
         """The helper is handed a value this coroutine got back from a worker thread that

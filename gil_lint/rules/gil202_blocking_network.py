@@ -47,8 +47,10 @@ class BlockingNetworkInAsync(BlockingCallRule):
     when the call is a few helpers down.
 
     Nor is `connect` on a UDP socket the function makes (`socket.socket(AF_INET,
-    SOCK_DGRAM)`): it records the peer — the usual way to ask which local address
-    routes to it — and sends nothing.
+    SOCK_DGRAM)`) to a numeric address (a literal, or the default of the parameter
+    passed: `reachable="8.8.8.8"`): it records the peer — the usual way to ask which
+    local address routes to it — and sends nothing. To a host name it looks the name up,
+    and is reported.
 
     Nor is a helper whose blocking call sits under `if host and port:` (or
     `if host:`, `if host == "x":`, `if host is not None:`) on its own parameters,
@@ -137,9 +139,9 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "import socket\nasync def f(path):\n    s = socket.socket(socket.AF_UNIX)\n"
         "    s.setblocking(False)\n    s.connect(path)\n",
         # a UDP socket's connect records the peer: the local address of a route, no packet
-        "import socket\nasync def f(host):\n    s = None\n"
+        "import socket\nasync def f(reachable='8.8.8.8'):\n    s = None\n"
         "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-        "    s.connect((host, 80))\n    return s.getsockname()[0]\n",
+        "    s.connect((reachable, 80))\n    return s.getsockname()[0]\n",
         # a numeric host is parsed, never looked up
         "import socket\nasync def f(ip):\n"
         "    return socket.getaddrinfo(ip, 0, flags=socket.AI_NUMERICHOST)\n",

@@ -1,0 +1,146 @@
+"""Command-line reach: a function only the package's command-line code uses.
+
+Command-line entry code (``cli.py``, ``__main__.py``, a ``cli/`` or ``scripts/`` package:
+``config.is_cli_code``) runs one command at a time on its event loop, so the event-loop
+rules are quiet there (``cli-code-ignore``). A function elsewhere in the package that only
+that code (or test code) uses runs the same way — crawl4ai's interactive profile builder,
+called from ``cli.py`` alone, reads the terminal on a loop nothing else shares — and is
+quiet too.
+
+"Uses" is read from the text, conservatively: every mention of the function's name as a
+word in the package's modules counts — a call, a reference handed on, a comment — and each
+must be in command-line or test code, with at least one (a function no other module
+mentions may be public API, called by anyone). Any mention in its own module but its
+``def`` line, or in any other module of the package, keeps it reported. A name mentioned in
+many places (``run``, ``start``) is therefore never quiet. The package is the folder chain
+of ``__init__.py`` files above the module; each module's words are read once while it is
+unchanged, and the modules looked at are among the findings' dependencies (the result
+cache re-lints when one changes). Asked only where a finding is about to be reported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import weakref
+from collections import Counter
+from pathlib import Path
+
+from gil_lint.config import is_cli_code, is_test_code
+from gil_lint.engine.project import Project
+
+# a package bigger than this is not scanned (the answer is then "not only command-line")
+_MAX_FILES = 3000
+_WORD = re.compile(r"\w+")
+
+
+class CommandLineReach:
+    """Answers, per function, whether only command-line (or test) code mentions it. Each
+    question stats the package's modules again (a module's words are kept while its size
+    and mtime hold, its folder list while the folders' mtimes hold): an editor's long-lived
+    process sees a new caller at once."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        # package folder → (its modules: relative to the folder above it, and absolute;
+        # the mtime of each folder walked)
+        self._packages: dict[str, tuple[list[tuple[str, str]] | None, dict[str, int]]] = {}
+        # absolute path → (size, mtime, how often each word occurs)
+        self._words: dict[str, tuple[int, int, Counter[str]]] = {}
+
+    def only_command_line(self, path: str, name: str) -> bool:
+        """``name``, defined in the module at ``path``, is mentioned in its package only by
+        command-line or test code (at least once by command-line code)."""
+        own = os.path.abspath(path)
+        modules = self._modules(_package_of(own))
+        if not modules:
+            return False
+        command_line = False
+        for rel, module in modules:
+            words = self._words_of(module)
+            if words is None:
+                return False
+            if module == own:
+                if words[name] > 1:
+                    return False  # used in its own module, besides its `def`
+                continue
+            if not words[name]:
+                continue
+            if not (is_cli_code(rel) or is_test_code(rel)):
+                return False
+            command_line = command_line or is_cli_code(rel)
+        return command_line
+
+    def _modules(self, package: str | None) -> list[tuple[str, str]] | None:
+        """The package's modules: (path relative to the folder above it, absolute path)."""
+        if package is None:
+            return None
+        known = self._packages.get(package)
+        if known is not None and all(_mtime(d) == m for d, m in known[1].items()):
+            return known[0]
+        above = os.path.dirname(package)
+        found: list[tuple[str, str]] = []
+        folders: dict[str, int] = {}
+        for folder, dirs, files in os.walk(package):
+            folders[folder] = _mtime(folder)
+            dirs[:] = [d for d in dirs if not d.startswith((".", "__pycache__"))]
+            for f in files:
+                if f.endswith(".py"):
+                    full = os.path.join(folder, f)
+                    found.append((Path(os.path.relpath(full, above)).as_posix(), full))
+            if len(found) > _MAX_FILES:
+                break
+        modules = found if len(found) <= _MAX_FILES else None
+        self._packages[package] = (modules, folders)
+        return modules
+
+    def _words_of(self, path: str) -> Counter[str] | None:
+        overlay = self.project.overlays.get(path) if self.project.overlays else None
+        if overlay is not None:
+            return Counter(_WORD.findall(overlay))
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        self.project.accessed.add((path, st.st_size, st.st_mtime_ns))
+        cached = self._words.get(path)
+        if cached is not None and cached[:2] == (st.st_size, st.st_mtime_ns):
+            return cached[2]
+        try:
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        words = Counter(_WORD.findall(text))
+        self._words[path] = (st.st_size, st.st_mtime_ns, words)
+        return words
+
+
+def _mtime(folder: str) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
+
+
+_REACH: weakref.WeakKeyDictionary[Project, CommandLineReach] = weakref.WeakKeyDictionary()
+
+
+def command_line_reach(project: Project) -> CommandLineReach:
+    """The project's (one per process, shared by the files it lints)."""
+    found = _REACH.get(project)
+    if found is None:
+        found = _REACH[project] = CommandLineReach(project)
+    return found
+
+
+def _package_of(path: str) -> str | None:
+    """The top folder of the chain of ``__init__.py`` folders ``path`` is in."""
+    folder = os.path.dirname(os.path.abspath(path))
+    top = None
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        top = folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return top

@@ -1,0 +1,106 @@
+"""Command-line reach (issue #14): a function only the package's command-line code uses runs
+one command alone on its loop, like that code, and the event-loop rules are quiet in it
+(``engine/callers.py``, ``cli-code-ignore``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gil_lint.config import Settings, settings_from_table
+from gil_lint.engine.discovery import discover
+from gil_lint.engine.runner import lint_paths
+
+PROFILER = """\
+import json
+class Profiler:
+    async def create_profile(self, name):
+        answer = input("name? ")
+        with open(name) as f:
+            return json.load(f), answer
+    async def serve(self, path):
+        with open(path) as f:
+            return f.read()
+"""
+CLI = """\
+import asyncio
+from app.profiler import Profiler
+def main():
+    asyncio.run(Profiler().create_profile("x"))
+"""
+
+
+def _package(root: Path, **modules: str) -> Path:
+    for rel, text in {"app/__init__.py": "", "app/cli/__init__.py": "", **modules}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+USES = (
+    "from app.profiler import Profiler\nasync def h(p):\n    await Profiler().create_profile(p)\n"
+)
+
+
+def _found(
+    root: Path, settings: Settings | None = None, *, cache: bool = False
+) -> list[tuple[str, int, str]]:
+    settings = settings or Settings(project_root=root)
+    files = [str(f) for f in discover([str(root / "app")], settings).files]
+    result = lint_paths(files, settings, use_cache=cache)
+    return sorted(
+        (Path(d.path).relative_to(root).as_posix(), d.row, d.code) for d in result.diagnostics
+    )
+
+
+def test_a_function_only_command_line_code_uses_is_quiet(tmp_path):
+    # crawl4ai's interactive profile builder, called from `cli.py` alone
+    root = _package(tmp_path, **{"app/profiler.py": PROFILER, "app/cli/main.py": CLI})
+    # `serve` is mentioned by no other module: public API, reported
+    assert _found(root) == [("app/profiler.py", 8, "GIL203")]
+
+
+def test_a_function_other_code_also_uses_stays_reported(tmp_path):
+    root = _package(
+        tmp_path,
+        **{"app/profiler.py": PROFILER, "app/cli/main.py": CLI, "app/server.py": USES},
+    )
+    assert _found(root) == [
+        ("app/profiler.py", 4, "GIL207"),
+        ("app/profiler.py", 5, "GIL203"),
+    ]
+
+
+def test_a_use_in_its_own_module_or_tests_only_decides_as_it_should(tmp_path):
+    # used in its own module besides its `def`: reported; a test's use does not count
+    # against it, but a test alone is no command-line use either
+    own = PROFILER + "async def again(p):\n    await Profiler().create_profile(p)\n"
+    test = USES.replace("async def h(p)", "async def test_it(p)")
+    root = _package(tmp_path, **{"app/profiler.py": own, "app/cli/main.py": CLI})
+    assert ("app/profiler.py", 5, "GIL203") in _found(root)
+    root = _package(
+        tmp_path / "t",
+        **{"app/profiler.py": PROFILER, "app/tests/test_p.py": test, "app/cli/main.py": CLI},
+    )
+    assert _found(root) == [("app/profiler.py", 8, "GIL203")]
+    only_tests = _package(
+        tmp_path / "u", **{"app/profiler.py": PROFILER, "app/tests/test_p.py": test}
+    )
+    assert ("app/profiler.py", 5, "GIL203") in _found(only_tests)
+
+
+def test_cli_code_ignore_empty_lints_it_like_the_rest(tmp_path):
+    root = _package(tmp_path, **{"app/profiler.py": PROFILER, "app/cli/main.py": CLI})
+    strict = settings_from_table({"cli-code-ignore": []}, "p", Settings(project_root=root))
+    assert [row for _, row, _ in _found(root, strict)] == [4, 5]
+
+
+def test_the_cache_sees_a_new_caller(tmp_path):
+    # the command-line module is one of the finding's dependencies: a server that starts
+    # calling the profiler brings the findings back on a warm run
+    root = _package(tmp_path, **{"app/profiler.py": PROFILER, "app/cli/main.py": CLI})
+    assert [row for _, row, _ in _found(root, cache=True)] == [8]
+    assert [row for _, row, _ in _found(root, cache=True)] == [8]  # (from the cache)
+    (root / "app" / "cli" / "main.py").write_text(CLI + "# the command moved to the server\n")
+    (root / "app" / "server.py").write_text(USES)
+    assert [row for _, row, _ in _found(root, cache=True)] == [4, 5]
