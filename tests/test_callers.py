@@ -72,8 +72,8 @@ def test_a_function_other_code_also_uses_stays_reported(tmp_path):
 
 
 def test_a_use_in_its_own_module_or_tests_only_decides_as_it_should(tmp_path):
-    # used in its own module besides its `def`: reported; a test's use does not count
-    # against it, but a test alone is no command-line use either
+    # used in its own module by other code: reported; a test's use does not count against
+    # it, but a test alone is no command-line use either
     own = PROFILER + "async def again(p):\n    await Profiler().create_profile(p)\n"
     test = USES.replace("async def h(p)", "async def test_it(p)")
     root = _package(tmp_path, **{"app/profiler.py": own, "app/cli/main.py": CLI})
@@ -104,3 +104,25 @@ def test_the_cache_sees_a_new_caller(tmp_path):
     (root / "app" / "cli" / "main.py").write_text(CLI + "# the command moved to the server\n")
     (root / "app" / "server.py").write_text(USES)
     assert [row for _, row, _ in _found(root, cache=True)] == [4, 5]
+
+
+def test_a_function_its_module_uses_only_from_command_line_functions_is_quiet(tmp_path):
+    # crawl4ai: `interactive_manager` (only `cli.py` calls it) calls `create_profile`
+    menu = PROFILER + (
+        "    async def interactive_manager(self):\n"
+        "        while True:\n"
+        "            await self.create_profile(input('name? '))\n"
+    )
+    cli = CLI.replace("create_profile", "interactive_manager")
+    root = _package(tmp_path, **{"app/profiler.py": menu, "app/cli/main.py": cli})
+    assert _found(root) == [("app/profiler.py", 8, "GIL203")]
+    # a server that also runs the menu brings both back
+    root = _package(
+        tmp_path / "s",
+        **{
+            "app/profiler.py": menu,
+            "app/cli/main.py": cli,
+            "app/server.py": USES.replace("create_profile", "interactive_manager"),
+        },
+    )
+    assert [row for _, row, _ in _found(root)] == [4, 5, 12]

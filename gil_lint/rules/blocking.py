@@ -173,6 +173,8 @@ class BlockingCallRule(Rule):
         # ONE_PER_RECEIVER: (class or function, receiver as written) → the finding, its
         # rank (_rank) and how its place reads as evidence
         self._receivers: dict[tuple[str, str], tuple[int, tuple[bool, bool], str, int]] = {}
+        # function name → only command-line code uses it (_command_line_only)
+        self._command_line: dict[str, bool] = {}
         # finding → its message as first written
         self._base: dict[int, str] = {}
         # finding → kind of place → how many places are joined to it
@@ -469,7 +471,13 @@ class BlockingCallRule(Rule):
         node = outer.node if outer is not None else None
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return False
-        return command_line_reach(project).only_command_line(ctx.path, node.name)
+        # asked once per function and module: each answer stats the package's modules
+        found = self._command_line.get(node.name)
+        if found is None:
+            reach = command_line_reach(project)
+            found = reach.only_command_line(ctx.path, node.name, ctx.tree)
+            self._command_line[node.name] = found
+        return found
 
     def _offloaded_here(self, node: ast.Call, chain: Sequence[Step]) -> bool:
         """The helper is handed a value this coroutine got back from a worker thread that
