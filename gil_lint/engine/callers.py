@@ -20,11 +20,11 @@ cache re-lints when one changes). Asked only where a finding is about to be repo
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from gil_lint.config import is_cli_code, is_test_code
@@ -48,27 +48,23 @@ class CommandLineReach:
         self._packages: dict[str, tuple[list[tuple[str, str]] | None, dict[str, int]]] = {}
         # absolute path → (size, mtime, how often each word occurs)
         self._words: dict[str, tuple[int, int, Counter[str]]] = {}
-        # the module last asked about, and who uses each name in it (``_uses``)
-        self._last_tree: tuple[ast.Module, dict[str, list[str | None]]] | None = None
 
-    def only_command_line(self, path: str, name: str, tree: ast.Module | None = None) -> bool:
+    def only_command_line(
+        self, path: str, name: str, users: Callable[[str], list[str | None]] | None = None
+    ) -> bool:
         """``name``, defined in the module at ``path``, is mentioned in its package only by
-        command-line or test code (at least once by command-line code). With the module's
-        ``tree``, a mention in its own module counts as command-line code when it is in a
-        function that is itself only command-line code (``interactive_manager`` calling
-        ``create_profile``, itself called from ``cli.py`` alone)."""
-        uses = None
-        if tree is not None:
-            if self._last_tree is None or self._last_tree[0] is not tree:
-                self._last_tree = (tree, _uses(tree))
-            uses = self._last_tree[1]
-        return self._only(os.path.abspath(path), name, uses, set())
+        command-line or test code (at least once by command-line code). With ``users`` (the
+        module's lifecycle: the outermost function of each reference to a name), a mention
+        in its own module counts as command-line code when it is in a function that is
+        itself only command-line code (``interactive_manager`` calling ``create_profile``,
+        itself called from ``cli.py`` alone)."""
+        return self._only(os.path.abspath(path), name, users, set())
 
     def _only(
         self,
         own: str,
         name: str,
-        uses: dict[str, list[str | None]] | None,
+        users: Callable[[str], list[str | None]] | None,
         asked: set[str],
     ) -> bool:
         asked.add(name)
@@ -81,14 +77,14 @@ class CommandLineReach:
             if words is None:
                 return False
             if module == own:
-                if uses is None:
-                    if words[name] > 1:
-                        return False  # used in its own module, besides its `def`
-                    continue
-                for user in uses.get(name, ()):
+                if words[name] <= 1:
+                    continue  # only its `def`
+                if users is None:
+                    return False  # used in its own module, besides its `def`
+                for user in users(name):
                     # at the module's top level, in a function already being asked about
                     # (recursion), or in one other code uses: not only command-line code
-                    if user is None or user in asked or not self._only(own, user, uses, asked):
+                    if user is None or user in asked or not self._only(own, user, users, asked):
                         return False
                     command_line = True
                 continue
@@ -141,37 +137,6 @@ class CommandLineReach:
         words = Counter(_WORD.findall(text))
         self._words[path] = (st.st_size, st.st_mtime_ns, words)
         return words
-
-
-def _uses(tree: ast.Module) -> dict[str, list[str | None]]:
-    """Name → the outermost function (of the module, or a method of a top-level class) of
-    each mention of it in the module, None for a mention outside any function; the ``def``
-    of a name is not a mention of it."""
-    found: dict[str, list[str | None]] = {}
-
-    def mentions(node: ast.AST, user: str | None) -> None:
-        for n in ast.walk(node):
-            word = n.id if isinstance(n, ast.Name) else getattr(n, "attr", None)
-            if isinstance(n, (ast.Name, ast.Attribute)) and word is not None:
-                found.setdefault(word, []).append(user)
-
-    def top(statements: list[ast.stmt]) -> None:
-        for stmt in statements:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                mentions(stmt, stmt.name)
-            elif isinstance(stmt, ast.ClassDef):
-                for item in stmt.body:
-                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        mentions(item, item.name)
-                    else:
-                        mentions(item, None)
-                for extra in (*stmt.bases, *stmt.keywords, *stmt.decorator_list):
-                    mentions(extra, None)
-            else:
-                mentions(stmt, None)
-
-    top(tree.body)
-    return found
 
 
 def _mtime(folder: str) -> int:

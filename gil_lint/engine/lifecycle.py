@@ -32,7 +32,7 @@ phase only by its own name or registration. References from other modules are no
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -57,6 +57,18 @@ class Lifecycle:
     shutdown: frozenset[int] = frozenset()
     # the start-up functions the program itself starts at (and what only they call)
     process_startup: frozenset[int] = frozenset()
+    # name → the innermost code of each reference to it (None: module level), and the
+    # outermost function (of the module, or a method of a class) of each code node
+    refs: Mapping[str, tuple[Code | None, ...]] = field(default_factory=dict, compare=False)
+    outermost: Mapping[int, str] = field(default_factory=dict, compare=False)
+
+    def users(self, name: str) -> list[str | None]:
+        """The outermost function of each reference to ``name`` in the module (None for one
+        outside any function, or in a lambda outside a function): who uses it."""
+        return [
+            None if code is None else self.outermost.get(id(code))
+            for code in self.refs.get(name, ())
+        ]
 
     def starts_process(self, code: ast.AST | None) -> bool:
         """``code`` is (or only serves) a function the program starts at: ``main``,
@@ -147,7 +159,23 @@ def lifecycle(
         frozenset(_spread(module, startup, frozenset(), set(), loops=False)),
         frozenset(_spread(module, shutdown, frozenset(), set())),
         frozenset(_spread(module, process, frozenset(), set(), loops=False)),
+        {name: tuple(code for _, code, _, _ in refs) for name, refs in module.refs.items()},
+        _outermost(module),
     )
+
+
+def _outermost(module: _Module) -> dict[int, str]:
+    """Each function's outermost enclosing function (itself, for a module function or a
+    method), by ``id`` of its node."""
+    by_id = {id(d.node): d for d in module.defs}
+    found: dict[int, str] = {}
+    for d in module.defs:
+        top = d
+        while top.outer is not None and id(top.outer) in by_id:
+            top = by_id[id(top.outer)]
+        if top.outer is None:
+            found[id(d.node)] = top.name
+    return found
 
 
 def _hooked(module: _Module, hooks: frozenset[str]) -> set[int]:

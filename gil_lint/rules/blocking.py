@@ -475,7 +475,7 @@ class BlockingCallRule(Rule):
         found = self._command_line.get(node.name)
         if found is None:
             reach = command_line_reach(project)
-            found = reach.only_command_line(ctx.path, node.name, ctx.tree)
+            found = reach.only_command_line(ctx.path, node.name, ctx.lifecycle.users)
             self._command_line[node.name] = found
         return found
 
