@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
 from gil_lint.engine.knowledge import ArgumentForm, BoundArgument, Knowledge, load_knowledge
-from gil_lint.engine.scopes import Resolver, Scope, is_none, walk_own
+from gil_lint.engine.scopes import Resolver, Scope, is_none, parameter_defaults, walk_own
 
 # flag expressions followed through module constants at most this deep (`A = B | C`)
 _MAX_FLAG_DEPTH = 4
@@ -308,23 +308,7 @@ def _numeric_peer(call: ast.Call, function: ast.AST) -> bool:
     address = call.args[0] if call.args else None
     host = address.elts[0] if isinstance(address, ast.Tuple) and address.elts else None
     if isinstance(host, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        args = function.args
-        positional = [*args.posonlyargs, *args.args]
-        defaults = dict(
-            zip(
-                [a.arg for a in positional[len(positional) - len(args.defaults) :]],
-                args.defaults,
-                strict=True,
-            )
-        )
-        defaults.update(
-            {
-                a.arg: d
-                for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
-                if d is not None
-            }
-        )
-        host = defaults.get(host.id)
+        host = parameter_defaults(function.args).get(host.id)
     return isinstance(host, ast.Constant) and _names_local(host.value, ("localhost",))
 
 

@@ -57,9 +57,9 @@ class Lifecycle:
     shutdown: frozenset[int] = frozenset()
     # the start-up functions the program itself starts at (and what only they call)
     process_startup: frozenset[int] = frozenset()
-    # name → the innermost code of each reference to it (None: module level), and the
-    # outermost function (of the module, or a method of a class) of each code node
-    refs: Mapping[str, tuple[Code | None, ...]] = field(default_factory=dict, compare=False)
+    # name → each reference to it, with its innermost code (the walk's own record), and the
+    # outermost function (of the module, or a method of a class) of each function
+    refs: Mapping[str, list[_Ref]] = field(default_factory=dict, compare=False)
     outermost: Mapping[int, str] = field(default_factory=dict, compare=False)
 
     def users(self, name: str) -> list[str | None]:
@@ -67,7 +67,7 @@ class Lifecycle:
         outside any function, or in a lambda outside a function): who uses it."""
         return [
             None if code is None else self.outermost.get(id(code))
-            for code in self.refs.get(name, ())
+            for _, code, _, _ in self.refs.get(name, ())
         ]
 
     def starts_process(self, code: ast.AST | None) -> bool:
@@ -159,7 +159,7 @@ def lifecycle(
         frozenset(_spread(module, startup, frozenset(), set(), loops=False)),
         frozenset(_spread(module, shutdown, frozenset(), set())),
         frozenset(_spread(module, process, frozenset(), set(), loops=False)),
-        {name: tuple(code for _, code, _, _ in refs) for name, refs in module.refs.items()},
+        module.refs,
         _outermost(module),
     )
 

@@ -66,6 +66,18 @@ def written_last(binding: Binding, use: ast.expr) -> ast.expr | None:
 _SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
 
 
+def parameter_defaults(args: ast.arguments) -> dict[str, ast.expr]:
+    """The default of each parameter that has one: the positional ones right-aligned
+    against ``defaults``, then the keyword-only ones."""
+    positional = [*args.posonlyargs, *args.args]
+    with_defaults = positional[len(positional) - len(args.defaults) :] if args.defaults else []
+    found = {a.arg: d for a, d in zip(with_defaults, args.defaults, strict=True)}
+    found.update(
+        {a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
+    )
+    return found
+
+
 def is_none(node: ast.expr) -> bool:
     """The literal ``None`` (a placeholder an attribute or global starts as)."""
     return isinstance(node, ast.Constant) and node.value is None

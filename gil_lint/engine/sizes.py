@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from gil_lint.engine.scopes import Resolver, Scope, walk_own
+from gil_lint.engine.scopes import Resolver, Scope, parameter_defaults, walk_own
 
 
 class Known(NamedTuple):
@@ -275,15 +275,7 @@ def bind(
     params = [*args.posonlyargs, *args.args]
     if method:
         params = params[1:]
-    # the default of each positional parameter (right-aligned), then the keyword-only ones
-    defaults: dict[str, ast.expr] = {}
-    all_positional = [*args.posonlyargs, *args.args]
-    with_defaults = all_positional[len(all_positional) - len(args.defaults) :]
-    for p, d in zip(with_defaults, args.defaults, strict=True):
-        defaults[p.arg] = d
-    for p, kd in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        if kd is not None:
-            defaults[p.arg] = kd
+    defaults = parameter_defaults(args)
     passed: dict[str, ast.expr | None] = {}
     open_ended = False
     for i, arg in enumerate(positional):

@@ -76,6 +76,7 @@ from gil_lint.engine.scopes import (
     FunctionNode,
     Resolver,
     Scope,
+    parameter_defaults,
     walk_own,
     written_last,
 )
@@ -672,10 +673,9 @@ class Summaries:
             # the async function's own parameters and the data it fetched are its caller's
             # files: only fixed values keep a helper's file work its own
             facts = _Facts(scope=scope)
-            for own in sub.blocking_fixed:
-                if self._own_file_at(sub, own, call, scope, module, facts) is None:
-                    sub = replace(sub, blocking=own.blocking)
-                    break
+            self._absorb_fixed(sub, None, facts, call, scope, module)
+            if facts.blocking is not None:
+                sub = replace(sub, blocking=facts.blocking)
         if not sub.memoized and not sub.blocking_when:
             return sub
         facts = _Facts(scope=scope)
@@ -804,21 +804,10 @@ class Summaries:
     ) -> frozenset[str] | None:
         """Where the values ``call`` passes for ``sub``'s ``params`` come from (see
         ``_origin``); one left out is its default, fixed where the function is defined."""
-        args = sub.arguments
-        if args is None:
+        bound = _bound_arguments(sub, call)
+        if bound is None:
             return None
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(
-            k.arg is None for k in call.keywords
-        ):
-            return None  # `*args`, `**kwargs`: anything may be passed
-        positional = [a.arg for a in (*args.posonlyargs, *args.args)][1 if sub.method else 0 :]
-        passed: list[ast.expr] = [k.value for k in call.keywords if k.arg in params]
-        passed += [a for name, a in zip(positional, call.args, strict=False) if name in params]
-        if args.vararg is not None and args.vararg.arg in params:
-            passed += call.args[len(positional) :]
-        if args.kwarg is not None and args.kwarg.arg in params:
-            named = {*positional, *(a.arg for a in args.kwonlyargs)}
-            passed += [k.value for k in call.keywords if k.arg not in named]
+        passed = [expr for param in params for expr in bound.get(param, ())]
         return self._origin_of(passed, scope, module, facts, as_data=as_data)
 
     def _file_origin(
@@ -910,35 +899,14 @@ class Summaries:
         self, sub: Summary, call: ast.Call, scope: Scope, module: ModuleInfo, facts: _Facts
     ) -> dict[str, _Varies] | None:
         """How each of ``sub``'s parameters varies at ``call``; None if it cannot be told."""
-        args = sub.arguments
-        if args is None:
+        bound = _bound_arguments(sub, call)
+        if bound is None:
             return None
-        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-        if sub.method:
-            positional = positional[1:]
-        named = {*positional, *(a.arg for a in args.kwonlyargs)}
         values: dict[str, _Varies] = {}
-
-        def add(param: str, value: _Varies) -> None:
-            old = values.get(param, frozenset())
-            values[param] = None if old is None or value is None else old | value
-
-        for i, arg in enumerate(call.args):
-            if isinstance(arg, ast.Starred):
-                return None
-            if i < len(positional):
-                add(positional[i], self._varies(arg, scope, module, facts))
-            elif args.vararg is not None:
-                add(args.vararg.arg, self._varies(arg, scope, module, facts))
-            else:
-                return None  # more arguments than the definition takes: not this function
-        for kw in call.keywords:
-            if kw.arg is None:
-                return None  # **kwargs: any parameter may be given anything
-            if kw.arg in named:
-                add(kw.arg, self._varies(kw.value, scope, module, facts))
-            elif args.kwarg is not None:
-                add(args.kwarg.arg, self._varies(kw.value, scope, module, facts))
+        for param, exprs in bound.items():
+            each = [self._varies(expr, scope, module, facts) for expr in exprs]
+            known = [v for v in each if v is not None]
+            values[param] = frozenset().union(*known) if len(known) == len(each) else None
         return values
 
     def _varies(self, expr: ast.expr, scope: Scope, module: ModuleInfo, facts: _Facts) -> _Varies:
@@ -967,13 +935,7 @@ class Summaries:
         ):
             return frozenset()  # `*args`, `**kwargs`: anything may be passed
         positional = [*args.posonlyargs, *args.args][1 if sub.method else 0 :]
-        defaults: dict[str, ast.expr] = {}
-        with_defaults = positional[len(positional) - len(args.defaults) :] if args.defaults else []
-        for a, d in zip(with_defaults, args.defaults, strict=False):
-            defaults[a.arg] = d
-        for a, kd in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-            if kd is not None:
-                defaults[a.arg] = kd
+        defaults = parameter_defaults(args)
         passed: dict[str, ast.expr] = {k.arg: k.value for k in call.keywords if k.arg}
         for a, arg in zip(positional, call.args, strict=False):
             passed[a.arg] = arg
@@ -1443,6 +1405,35 @@ def _handed_with(fn: FunctionNode, opener: ast.Call) -> list[ast.expr]:
                 a for c in takes for a in c.args if not (isinstance(a, ast.Name) and a.id == handle)
             ]
     return out
+
+
+def _bound_arguments(sub: Summary, call: ast.Call) -> dict[str, list[ast.expr]] | None:
+    """The arguments ``call`` passes to each of ``sub``'s parameters (extra positional ones
+    to ``*args``, unnamed keywords to ``**kwargs``); None if it cannot be told: a
+    ``*args``/``**kwargs`` argument, or more arguments than the definition takes."""
+    args = sub.arguments
+    if args is None:
+        return None
+    positional = [a.arg for a in (*args.posonlyargs, *args.args)][1 if sub.method else 0 :]
+    named = {*positional, *(a.arg for a in args.kwonlyargs)}
+    bound: dict[str, list[ast.expr]] = {}
+    for i, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return None
+        if i < len(positional):
+            bound.setdefault(positional[i], []).append(arg)
+        elif args.vararg is not None:
+            bound.setdefault(args.vararg.arg, []).append(arg)
+        else:
+            return None  # more arguments than the definition takes: not this function
+    for kw in call.keywords:
+        if kw.arg is None:
+            return None  # **kwargs: any parameter may be given anything
+        if kw.arg in named:
+            bound.setdefault(kw.arg, []).append(kw.value)
+        elif args.kwarg is not None:
+            bound.setdefault(args.kwarg.arg, []).append(kw.value)
+    return bound
 
 
 def _written_data_at(name: str) -> int | None:
