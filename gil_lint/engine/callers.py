@@ -58,7 +58,17 @@ class CommandLineReach:
         in its own module counts as command-line code when it is in a function that is
         itself only command-line code (``interactive_manager`` calling ``create_profile``,
         itself called from ``cli.py`` alone)."""
-        return self._only(os.path.abspath(path), name, users, set())
+        own = os.path.abspath(path)
+        modules = self._modules(_package_of(own))
+        if not modules:
+            return False
+        scan: list[tuple[str, str, Counter[str]]] = []
+        for rel, module in modules:
+            words = self._words_of(module)
+            if words is None:
+                return False
+            scan.append((rel, module, words))
+        return self._only(own, name, users, set(), scan)
 
     def _only(
         self,
@@ -66,16 +76,13 @@ class CommandLineReach:
         name: str,
         users: Callable[[str], list[str | None]] | None,
         asked: set[str],
+        scan: list[tuple[str, str, Counter[str]]],
     ) -> bool:
+        """``only_command_line`` over the package's modules and their words, read once per
+        question (a function its module uses is asked about in turn)."""
         asked.add(name)
-        modules = self._modules(_package_of(own))
-        if not modules:
-            return False
         command_line = False
-        for rel, module in modules:
-            words = self._words_of(module)
-            if words is None:
-                return False
+        for rel, module, words in scan:
             if module == own:
                 if words[name] <= 1:
                     continue  # only its `def`
@@ -84,7 +91,11 @@ class CommandLineReach:
                 for user in users(name):
                     # at the module's top level, in a function already being asked about
                     # (recursion), or in one other code uses: not only command-line code
-                    if user is None or user in asked or not self._only(own, user, users, asked):
+                    if (
+                        user is None
+                        or user in asked
+                        or not self._only(own, user, users, asked, scan)
+                    ):
                         return False
                     command_line = True
                 continue
