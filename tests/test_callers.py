@@ -126,3 +126,62 @@ def test_a_function_its_module_uses_only_from_command_line_functions_is_quiet(tm
         },
     )
     assert [row for _, row, _ in _found(root)] == [4, 5, 12]
+
+
+# a code generator's driver: it takes each job's coroutine iterator and steps it by hand
+FAKE_LOOP = """\
+import heapq
+class FakeEventLoop:
+    def __init__(self):
+        self._jobs = []
+    def add_job(self, func, *args):
+        heapq.heappush(self._jobs, (0, func(*args).__await__()))
+    def flush(self):
+        while self._jobs:
+            _, it = heapq.heappop(self._jobs)
+            try:
+                next(it)
+            except StopIteration:
+                continue
+"""
+COMPONENT = """\
+import json
+async def to_code(config):
+    with open(config["path"]) as f:
+        return json.load(f)
+"""
+DASHBOARD = """\
+import asyncio
+async def handler(path):
+    with open(path) as f:
+        return f.read()
+"""
+
+
+def test_coroutines_the_package_steps_itself_block_no_event_loop(tmp_path):
+    # ESPHome's components' `to_code` coroutines run on its code generator's FakeEventLoop;
+    # its dashboard, which imports asyncio, runs on a real loop
+    root = _package(
+        tmp_path,
+        **{
+            "app/coroutine.py": FAKE_LOOP,
+            "app/components/__init__.py": "",
+            "app/components/sensor.py": COMPONENT,
+            "app/dashboard.py": DASHBOARD,
+        },
+    )
+    assert _found(root) == [("app/dashboard.py", 3, "GIL203")]
+
+
+def test_without_a_driver_in_the_package_coroutines_run_on_a_loop(tmp_path):
+    # stepping a plain generator (`next(it)` with no `__await__()`) drives no coroutine
+    plain = FAKE_LOOP.replace("func(*args).__await__()", "iter(func(*args))")
+    root = _package(
+        tmp_path,
+        **{
+            "app/coroutine.py": plain,
+            "app/components/__init__.py": "",
+            "app/components/sensor.py": COMPONENT,
+        },
+    )
+    assert _found(root) == [("app/components/sensor.py", 3, "GIL203")]

@@ -917,6 +917,14 @@ FILE_ADVICE = {
         "`aiofiles.open`, or offload each read and write "
         "(`await asyncio.to_thread(fh.write, chunk)`)",
     ),
+    "a coroutine awaited with the handle writes between its awaits": (
+        "async def save(stream, fh):\n    async for chunk in stream:\n        fh.write(chunk)\n"
+        "async def f(stream, p):\n    with open(p, 'wb') as fh:\n"
+        "        await save(stream, fh)\n        fh.flush()\n",
+        "the file work goes on between `await`s, so it cannot be one thread call: use "
+        "`aiofiles.open`, or offload each read and write "
+        "(`await asyncio.to_thread(fh.write, chunk)`)",
+    ),
     "no aiofiles rmtree": (
         "import shutil\nasync def f(p):\n    shutil.rmtree(p)\n",
         "use `await asyncio.to_thread(shutil.rmtree, ...)`",

@@ -94,9 +94,13 @@ def test_a_blocking_helper_in_a_section_is_named_with_its_chain():
     assert "`stop` holds it across `self._save` (line 18) → `open` (line 26)" in found.message
 
 
-def test_a_call_of_unknown_effect_keeps_the_finding():
-    (found,) = lint(in_class("self._callback()"))
-    assert "`self._callback(...)`, a call of unknown effect" in found.message
+def test_a_call_of_unknown_effect_is_no_evidence_of_a_long_hold():
+    # a callback, a method of an object of unknown type: it may wait or not; a finding
+    # needs a section known to hold the lock long (in four fresh sets, every lock reported
+    # for such a call was held for microseconds: a dict store, an event set, a user hook)
+    assert rows(in_class("self._callback()")) == []
+    assert rows(in_class("callbacks = list(self._items)", "for cb in callbacks:", "    cb()")) == []
+    assert rows(in_class("self._items[0].close()")) == []
 
 
 def test_a_known_wait_is_named_before_a_call_of_unknown_effect():
@@ -488,6 +492,8 @@ def test_a_singletons_lock_taken_through_its_accessor_is_the_same_lock():
         """
     assert rows(code) == []
     # a section through the accessor that waits is seen, and makes the hold long
-    waits = code.replace("instance._done[key] = False", "instance._event.wait()")
+    waits = code.replace("instance._done[key] = False", "time.sleep(1)").replace(
+        "import threading", "import threading, time"
+    )
     (found,) = lint(waits)
-    assert found.row == 10 and "`add` holds it across `instance._event.wait(...)`" in found.message
+    assert found.row == 10 and "`add` holds it across `time.sleep`" in found.message

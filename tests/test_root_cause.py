@@ -998,6 +998,39 @@ def test_code_marked_deprecated_is_not_reported():
     assert where(found) == [(16, "GIL201")]
 
 
+def test_a_function_that_warns_it_is_deprecated_is_not_reported():
+    # google-genai's `start_stream` warns DeprecationWarning first thing; a warning under
+    # an `if` is about a parameter, not the function
+    found = lint(
+        """\
+        import asyncio, time, warnings
+        class Session:
+            async def start_stream(self, stream):
+                warnings.warn("use send_realtime_input", DeprecationWarning, stacklevel=2)
+                time.sleep(1)
+                asyncio.create_task(self.send(stream))
+            async def send(self, stream, timeout=None):
+                if timeout is not None:
+                    warnings.warn("timeout is deprecated", category=DeprecationWarning)
+                time.sleep(1)
+                await asyncio.sleep(0)
+        """
+    )
+    assert where(found) == [(10, "GIL201")]
+
+
+def test_a_module_of_a_deprecated_package_is_not_reported(tmp_path):
+    path = tmp_path / "sdk" / "deprecated" / "dispatcher.py"
+    path.parent.mkdir(parents=True)
+    for init in (tmp_path / "sdk" / "__init__.py", path.parent / "__init__.py"):
+        init.write_text("")
+    code = "import time\nasync def register():\n    time.sleep(1)\n"
+    assert lint_source(code, str(path), Settings(project_root=tmp_path)) == []
+    assert [d.code for d in lint_source(code, str(tmp_path / "sdk" / "x.py"), Settings())] == [
+        "GIL201"
+    ]
+
+
 def test_a_handle_only_handed_to_awaited_calls_is_read_by_the_library():
     # `await client.audio.transcriptions.create(file=f)`, `await http.post(files={...})`:
     # the library reads the file as it sends; reading it here is still file work

@@ -20,6 +20,7 @@ cache re-lints when one changes). Asked only where a finding is about to be repo
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import weakref
@@ -48,6 +49,10 @@ class CommandLineReach:
         self._packages: dict[str, tuple[list[tuple[str, str]] | None, dict[str, int]]] = {}
         # absolute path → (size, mtime, how often each word occurs)
         self._words: dict[str, tuple[int, int, Counter[str]]] = {}
+        # absolute path → (an editor's unsaved text, how often each word occurs in it)
+        self._overlay_words: dict[str, tuple[str, Counter[str]]] = {}
+        # absolute path → (size, mtime, whether it steps coroutines by hand)
+        self._drivers: dict[str, tuple[int, int, bool]] = {}
 
     def only_command_line(
         self, path: str, name: str, users: Callable[[str], list[str | None]] | None = None
@@ -106,6 +111,29 @@ class CommandLineReach:
             command_line = command_line or is_cli_code(rel)
         return command_line
 
+    def drives_coroutines(self, path: str) -> bool:
+        """The package of the module at ``path`` runs coroutines itself, with no event loop:
+        one of its modules takes a coroutine's iterator (``coro(...).__await__()``) and
+        steps it (``next(it)`` or ``it.send(v)`` in a ``try`` that catches
+        ``StopIteration``) — ESPHome's code generation awaits its components' ``to_code``
+        coroutines on such a ``FakeEventLoop``. Read from the modules' words first (both
+        ``__await__`` and ``StopIteration``), then the few that have both are parsed."""
+        modules = self._modules(_package_of(os.path.abspath(path)))
+        if not modules:
+            return False
+        for _, module in modules:
+            words = self._words_of(module)
+            if words is None or not (words["__await__"] and words["StopIteration"]):
+                continue
+            st = os.stat(module)
+            cached = self._drivers.get(module)
+            if cached is None or cached[:2] != (st.st_size, st.st_mtime_ns):
+                cached = (st.st_size, st.st_mtime_ns, _steps_awaitables(module))
+                self._drivers[module] = cached
+            if cached[2]:
+                return True
+        return False
+
     def _modules(self, package: str | None) -> list[tuple[str, str]] | None:
         """The package's modules: (path relative to the folder above it, absolute path)."""
         if package is None:
@@ -132,7 +160,12 @@ class CommandLineReach:
     def _words_of(self, path: str) -> Counter[str] | None:
         overlay = self.project.overlays.get(path) if self.project.overlays else None
         if overlay is not None:
-            return Counter(_WORD.findall(overlay))
+            # an editor's unsaved text: counted once per version of it
+            seen = self._overlay_words.get(path)
+            if seen is None or seen[0] is not overlay:
+                seen = self._overlay_words[path] = (overlay, Counter(_WORD.findall(overlay)))
+            return seen[1]
+        self._overlay_words.pop(path, None)  # closed in the editor: the file on disk again
         try:
             st = os.stat(path)
         except OSError:
@@ -148,6 +181,40 @@ class CommandLineReach:
         words = Counter(_WORD.findall(text))
         self._words[path] = (st.st_size, st.st_mtime_ns, words)
         return words
+
+
+def _steps_awaitables(path: str) -> bool:
+    """The module takes a coroutine's iterator (``.__await__()``) and steps it by hand."""
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    awaits = steps = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            awaits = awaits or (node.func.attr == "__await__" and not node.args)
+        elif isinstance(node, ast.Try):
+            steps = steps or _steps_in(node)
+        if awaits and steps:
+            return True
+    return False
+
+
+def _steps_in(node: ast.Try) -> bool:
+    """``try: next(it)`` / ``it.send(v)`` ``except StopIteration``."""
+    if not any(
+        isinstance(h.type, ast.Name) and h.type.id == "StopIteration" for h in node.handlers
+    ):
+        return False
+    return any(
+        isinstance(n, ast.Call)
+        and (
+            (isinstance(n.func, ast.Name) and n.func.id == "next")
+            or (isinstance(n.func, ast.Attribute) and n.func.attr == "send")
+        )
+        for stmt in node.body
+        for n in ast.walk(stmt)
+    )
 
 
 def _mtime(folder: str) -> int:

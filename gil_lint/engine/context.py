@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix, Severity
+from gil_lint.engine.callers import command_line_reach
 from gil_lint.engine.lifecycle import Lifecycle, lifecycle
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
@@ -207,10 +208,31 @@ class ModuleContext:
         ``async def`` code blocks nobody else."""
         found = self.cache.get("steps_coroutines")
         if found is None:
-            found = self.cache["steps_coroutines"] = ".send(None)" in self.source and any(
-                _steps(node) for node in ast.walk(self.tree) if isinstance(node, ast.Try)
-            )
+            found = self.cache["steps_coroutines"] = (
+                ".send(None)" in self.source
+                and any(_steps(node) for node in ast.walk(self.tree) if isinstance(node, ast.Try))
+            ) or self._driven_by_package()
         return bool(found)
+
+    def _driven_by_package(self) -> bool:
+        """The module imports no event-loop library and its package steps coroutines by
+        hand (``engine/callers.py``, ``drives_coroutines``): ESPHome's components'
+        ``to_code`` coroutines run one after another on its code generator's
+        ``FakeEventLoop``, where nothing else waits."""
+        project = self.project
+        if not isinstance(project, Project) or "async def" not in self.source:
+            return False
+        loops = self.knowledge.loop_libraries
+        if self.module_name.partition(".")[0] in loops:
+            return False  # asyncio's own modules (its tasks step coroutines by hand)
+        for scope in self.scopes.values():
+            for binding in scope.bindings.values():
+                if binding.kind != "import":
+                    continue
+                top = (binding.qualname or "").partition(".")[0]
+                if top in loops or top.startswith("aio"):
+                    return False
+        return command_line_reach(project).drives_coroutines(self.path)
 
     def in_async(self, scope: Scope | None = None) -> bool:
         """Whether code here runs on the event loop: the innermost function is ``async def``.

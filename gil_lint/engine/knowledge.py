@@ -297,9 +297,6 @@ class Knowledge:
     # functools.lru_cache and kin: a helper under one blocks once per argument tuple
     memoizers: _NameSet
     sync_context_managers: frozenset[str]
-    # method names that never wait, whatever the receiver: a lock held across only these
-    # (and container work) is held for microseconds (GIL205)
-    never_wait_methods: frozenset[str]
     # os.waitpid and kin: os.WNOHANG makes them poll (engine/callforms.py)
     wait_functions: frozenset[str]
     lazy_iterators: frozenset[str]
@@ -326,6 +323,8 @@ class Knowledge:
     unpicklable_types: frozenset[str]
     event_loops: frozenset[str]
     event_loop_names: frozenset[str]
+    # packages whose import says a module's coroutines run on a real loop
+    loop_libraries: frozenset[str]
     task_creators: frozenset[str]
     loop_runners: frozenset[str]
     offloaders: frozenset[str]
@@ -495,7 +494,6 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         ),
         non_blocking=non_blocking,
         sync_context_managers=frozenset(blocking_t["sync"].get("context_managers", ())),
-        never_wait_methods=frozenset(blocking_t["sync"].get("never_wait_methods", ())),
         wait_functions=frozenset(blocking_t["subprocess"]["wait_functions"]),
         lazy_iterators=frozenset(blocking_t["lazy_iterators"]["calls"]),
         file_openers=frozenset(blocking_t["file"]["openers"]),
@@ -520,6 +518,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         unpicklable_types=frozenset(conc_t["pickling"]["unpicklable_types"]),
         event_loops=frozenset(aio["event_loops"]),
         event_loop_names=frozenset(aio["event_loop_names"]),
+        loop_libraries=frozenset(aio["loop_libraries"]),
         task_creators=frozenset(aio["task_creators"]),
         loop_runners=frozenset(aio["loop_runners"]),
         offloaders=frozenset(aio["offloaders"]),

@@ -27,8 +27,20 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 # (an annotation in a file that never imports `Optional` still means it: `# type: ignore`
 # modules and stubs spell it bare)
 _OPTIONAL = frozenset(
-    {"typing.Optional", "typing.Annotated", "typing_extensions.Optional", "Optional"}
+    {
+        "typing.Optional",
+        "typing.Annotated",
+        "typing_extensions.Optional",
+        "typing_extensions.Annotated",
+        "Optional",
+        # `x: Final[T]`, `ClassVar[T]`: a T
+        "typing.Final",
+        "typing_extensions.Final",
+        "typing.ClassVar",
+    }
 )
+# `x: Final = value`: says how the name may change, not what it holds (the value does)
+_QUALIFIERS = frozenset({"typing.Final", "typing_extensions.Final", "typing.ClassVar"})
 _UNION = frozenset({"typing.Union", "typing_extensions.Union", "Union"})
 
 
@@ -122,6 +134,9 @@ class Scope:
     star_imports: list[str] = field(default_factory=list)
     # class scopes: attributes assigned as ``self.x = value`` in its methods
     self_attributes: dict[str, list[tuple[ast.expr, Scope]]] = field(default_factory=dict)
+    # class scopes: attributes declared as ``self.x: T = ...`` in its methods (the type
+    # holds whatever else is assigned later: ``self.x = kwargs.pop("x")``)
+    self_annotations: dict[str, tuple[ast.expr, Scope]] = field(default_factory=dict)
 
     def bind(self, name: str, binding: Binding) -> None:
         old = self.bindings.get(name)
@@ -167,6 +182,8 @@ def release_scopes(scopes: dict[ast.AST, Scope]) -> None:
     for scope in scopes.values():
         if scope.self_attributes:
             scope.self_attributes = {}
+        if scope.self_annotations:
+            scope.self_annotations = {}
 
 
 def module_name_for(path: str) -> str:
@@ -392,13 +409,18 @@ class ScopeBuilder(ast.NodeVisitor):
             return s
         return scope
 
-    def _record_self_attribute(self, target: ast.Attribute, value: ast.expr) -> None:
+    def _record_self_attribute(
+        self, target: ast.Attribute, value: ast.expr, *, declared: bool = False
+    ) -> None:
         scope = self.scope
         assert scope is not None and isinstance(target.value, ast.Name)
         binding = scope.bindings.get(target.value.id)
         cls = scope.enclosing_class()
         if binding is not None and binding.kind == "self" and cls is not None:
-            cls.self_attributes.setdefault(target.attr, []).append((value, scope))
+            if declared:  # `value` is the annotation
+                cls.self_annotations.setdefault(target.attr, (value, scope))
+            else:
+                cls.self_attributes.setdefault(target.attr, []).append((value, scope))
 
     # -- statements ----------------------------------------------------------
     def visit_Import(self, node: ast.Import) -> None:
@@ -542,6 +564,8 @@ class ScopeBuilder(ast.NodeVisitor):
                 scope.bind(node.target.id, Binding("typed", annotation=node.annotation))
         else:
             self._bind_target(node.target, node.value)
+            if isinstance(node.target, ast.Attribute) and isinstance(node.target.value, ast.Name):
+                self._record_self_attribute(node.target, node.annotation, declared=True)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.visit(node.value)
@@ -860,7 +884,8 @@ class Resolver:
             parsed = self._parsed[key]
             return None if parsed is None else self._annotation(parsed, scope)
         if isinstance(ann, (ast.Name, ast.Attribute)):
-            return self.qualname(ann, scope)
+            named = self.qualname(ann, scope)
+            return None if named in _QUALIFIERS else named
         if isinstance(ann, ast.Subscript):  # Optional[X] → X
             outer = self.qualname(ann.value, scope)
             inner = ann.slice
@@ -886,6 +911,12 @@ class Resolver:
         if declared is not None and declared.kind == "typed" and declared.annotation is not None:
             # `lock: threading.RLock` in the class body declares what `self.lock` holds
             typed = self._annotation(declared.annotation, cls)
+            if typed is not None:
+                return typed
+        annotated = cls.self_annotations.get(attr)
+        if annotated is not None:
+            # `self.logger: ServiceLogging = ServiceLogging()` in a method declares it too
+            typed = self._annotation(*annotated)
             if typed is not None:
                 return typed
         assigned = cls.self_attributes.get(attr)

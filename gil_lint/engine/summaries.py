@@ -337,6 +337,7 @@ class Summaries:
         self._loop_memo: dict[tuple[str, int, int, int], tuple[Step, ...] | None] = {}
         self._thread_memo: dict[tuple[str, int, int, int], LoopContact | None] = {}
         self._loop_method_names: frozenset[str] | None = None
+        self._suspend_memo: dict[tuple[str, int, int], bool] = {}
 
     # -- entry points -----------------------------------------------------------------
     def of(self, module: ModuleInfo, fn: FunctionNode, depth: int = 0, env: Env = EMPTY) -> Summary:
@@ -412,6 +413,48 @@ class Summaries:
         self._body([body], inner, module, 0, facts)
         summary = replace(_verdict("lambda", facts), opaque=facts.opaque)
         return summary if summary.kind != "unknown" else None
+
+    def may_suspend(self, module: ModuleInfo, fn: FunctionNode) -> bool:
+        """Whether the coroutine function ``fn``, once running, can hand control back to the
+        event loop before it returns: an ``await`` of anything but the project's own
+        coroutines that cannot (themselves, through theirs), an ``async for`` or ``async
+        with``. One that cannot runs to its end in the task's first step, while the loop
+        still holds the task (GIL402). A sync function (it may return any awaitable), one
+        deeper than ``max_depth`` or one met again in a cycle may. Computed when asked, with
+        its own memo."""
+        return self._may_suspend(module, fn, 0, set())
+
+    def _may_suspend(
+        self, module: ModuleInfo, fn: FunctionNode, depth: int, seen: set[tuple[str, int, int]]
+    ) -> bool:
+        key = (module.path, fn.lineno, fn.col_offset)
+        known = self._suspend_memo.get(key)
+        if known is not None:
+            return known
+        if not isinstance(fn, ast.AsyncFunctionDef) or _stub(fn) or _in_protocol(module, fn):
+            return True  # a sync function may return any awaitable; a stub says nothing
+        if key in seen or depth > self.max_depth:
+            seen.add(("", -1, -1))  # cut short: what depends on this is not memoised
+            return True
+        seen.add(key)
+        found = False
+        for node, inner in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=False):
+            if isinstance(node, (ast.AsyncFor, ast.AsyncWith, ast.Yield, ast.YieldFrom)):
+                found = True
+            elif isinstance(node, ast.Await):
+                value = node.value
+                name = (
+                    module.resolver.qualname(value.func, inner)
+                    if isinstance(value, ast.Call)
+                    else None
+                )
+                callee = self.callee(name, module) if name is not None else None
+                found = callee is None or self._may_suspend(*callee, depth + 1, seen)
+            if found:
+                break
+        if ("", -1, -1) not in seen:  # exact: nothing was cut short by the depth or a cycle
+            self._suspend_memo[key] = found
+        return found
 
     def touches_loop(
         self, expr: ast.expr, scope: Scope, module: ModuleInfo, max_steps: int
@@ -1021,7 +1064,11 @@ class Summaries:
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
             facts.io.append(chain)
-            if k.follows_helpers(category) and not facts.runs_once(call):
+            if (
+                k.follows_helpers(category)
+                and not facts.runs_once(call)
+                and name not in _SECTION_ACQUIRES
+            ):
                 # a file it opens and returns is read where the caller reads it
                 opened = name in k.file_openers and facts.returns(call)
                 own = (
@@ -1879,6 +1926,41 @@ def _is_method(fn: FunctionNode, fn_scope: Scope) -> bool:
     return not any(
         (d.id if isinstance(d, ast.Name) else getattr(d, "attr", None)) == "staticmethod"
         for d in fn.decorator_list
+    )
+
+
+# taking a thread lock waits as long as another holder keeps it: GIL205 judges that where a
+# coroutine takes it itself (rules/lock_holds.py); in a helper (a registry's `_acquire()`)
+# it is no evidence of a wait, as `with lock:` in a helper is not
+_SECTION_ACQUIRES = frozenset({"threading.Lock.acquire", "threading.RLock.acquire"})
+
+
+def _stub(fn: FunctionNode) -> bool:
+    """A body that only declares: a docstring, ``...``, ``pass`` or ``raise
+    NotImplementedError`` (a protocol's or an abstract method, a hook subclasses fill in), or
+    a method marked ``@abstractmethod`` / ``@overload``: what runs is another body."""
+    marked = {_source(d).rpartition(".")[2] for d in fn.decorator_list}
+    if marked & {"abstractmethod", "overload"}:
+        return True
+    for stmt in fn.body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # a docstring, `...`
+        if isinstance(stmt, ast.Raise) and "NotImplementedError" in ast.unparse(stmt):
+            continue
+        return False
+    return True
+
+
+def _in_protocol(module: ModuleInfo, fn: FunctionNode) -> bool:
+    """A method of a ``typing.Protocol`` class: its body is a default at most."""
+    cls = module.scopes[fn].parent
+    node = cls.node if cls is not None and cls.kind == "class" else None
+    return isinstance(node, ast.ClassDef) and any(
+        (module.resolver.qualname(base, cls) or "").endswith("Protocol")
+        for base in node.bases
+        if cls is not None
     )
 
 

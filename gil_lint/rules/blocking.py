@@ -97,10 +97,16 @@ _DEPRECATED = frozenset(
 
 
 def in_deprecated_code(ctx: ModuleContext) -> bool:
-    """The code being visited is in a function or class marked ``@deprecated(...)``: its
-    replacement exists, and a maintainer will not tune code on its way out."""
+    """The code being visited is on its way out, and a maintainer will not tune it: in a
+    function or class marked ``@deprecated(...)``, in a function whose body starts by
+    warning ``DeprecationWarning`` (or ``PendingDeprecationWarning``) whatever it is called
+    with, or in a module of a ``deprecated`` package."""
+    if "deprecated" in ctx.module_name.split("."):
+        return True
     scope: Scope | None = ctx.scope
     while scope is not None:
+        if scope.kind == "function" and _warns_deprecation(ctx, scope):
+            return True
         for decorator in getattr(scope.node, "decorator_list", ()):
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             parent = scope.parent or ctx.module_scope
@@ -112,6 +118,40 @@ def in_deprecated_code(ctx: ModuleContext) -> bool:
             ):
                 return True
         scope = scope.parent
+    return False
+
+
+_DEPRECATION_WARNINGS = frozenset(
+    {"builtins.DeprecationWarning", "builtins.PendingDeprecationWarning"}
+)
+
+
+def _warns_deprecation(ctx: ModuleContext, function: Scope) -> bool:
+    """A statement of the function's own body (not under an ``if``: a deprecated parameter
+    is not a deprecated function) is ``warnings.warn(..., DeprecationWarning)``. Memoised
+    per function: asked for every call the blocking rules look at."""
+    memo: dict[int, bool] = ctx.cache.setdefault("warns_deprecation", {})
+    known = memo.get(id(function.node))
+    if known is None:
+        known = memo[id(function.node)] = _warns_in(ctx, function)
+    return known
+
+
+def _warns_in(ctx: ModuleContext, function: Scope) -> bool:
+    for stmt in getattr(function.node, "body", ()):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if (
+            not isinstance(call, ast.Call)
+            or getattr(call.func, "attr", getattr(call.func, "id", None)) != "warn"
+            or ctx.call_name(call, function) != "warnings.warn"
+        ):
+            continue
+        category = call.args[1] if len(call.args) > 1 else None
+        for k in call.keywords:
+            if k.arg == "category":
+                category = k.value
+        if category is not None and ctx.qualname(category, function) in _DEPRECATION_WARNINGS:
+            return True
     return False
 
 

@@ -38,7 +38,8 @@ class BlockingNetworkInAsync(BlockingCallRule):
     Name resolution that cannot wait is not reported: `socket.getaddrinfo` whose
     `flags` (by keyword or sixth argument) include `socket.AI_NUMERICHOST` — written
     directly, or-ed with other flags, or through a constant the module assigns once —
-    and `socket.getnameinfo` with `NI_NUMERICHOST | NI_NUMERICSERV`. Flags that come
+    and `socket.getnameinfo` with `NI_NUMERICHOST` (no reverse lookup; a service
+    name comes from the local services file at most). Flags that come
     from a parameter may be anything, and are taken to block (`flags |
     socket.AI_NUMERICHOST` is not: `|` only adds bits). Nor is a lookup of the
     local machine: `socket.gethostbyname("localhost")`, `getaddrinfo("::1", port)`

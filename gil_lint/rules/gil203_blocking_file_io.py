@@ -109,6 +109,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
     FIX = "unsafe"
     ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [
+        # a zip over bytes in memory (`Final` says the name is not rebound, not its type)
+        "import io, zipfile\nfrom typing import Final\nasync def names(blob: bytes):\n"
+        "    buf: Final = io.BytesIO(blob)\n    with zipfile.ZipFile(buf) as z:\n"
+        "        return z.namelist()\n",
         # read once when the server starts; a file handed to an async file object
         "from pathlib import Path\nclass Updater:\n    async def _start_webhook(self, cert):\n"
         "        return await self._bootstrap(Path(cert).read_bytes())\n",
@@ -266,15 +270,28 @@ class BlockingFileIOInAsync(BlockingCallRule):
         block = self.ctx.parent(item)
         if not isinstance(block, (ast.With, ast.AsyncWith)):
             return None
-        # chunks: an `async for`, or a loop that awaits (`while chunk := await r.read(n)`);
-        # one `await` before a single write is a value, not a stream
+        # chunks: an `async for`, or a loop that awaits (`while chunk := await r.read(n)`),
+        # or a coroutine awaited with the handle (`await write_stream(response, f)`: its
+        # writes go on between its awaits); one `await` before a single write is a value
+        handle = item.optional_vars.id
         for stmt in block.body:
             for n in walk_own(stmt):
-                if isinstance(n, ast.AsyncFor) or (
-                    isinstance(n, (ast.For, ast.While))
-                    and any(isinstance(a, ast.Await) for a in walk_own(n))
+                if (
+                    isinstance(n, ast.AsyncFor)
+                    or (
+                        isinstance(n, (ast.For, ast.While))
+                        and any(isinstance(a, ast.Await) for a in walk_own(n))
+                    )
+                    or (
+                        isinstance(n, ast.Await)
+                        and isinstance(n.value, ast.Call)
+                        and any(
+                            isinstance(a, ast.Name) and a.id == handle
+                            for a in (*n.value.args, *(k.value for k in n.value.keywords))
+                        )
+                    )
                 ):
-                    return item.optional_vars.id
+                    return handle
         return None
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:

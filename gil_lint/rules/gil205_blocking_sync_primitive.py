@@ -42,11 +42,14 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     module global, a local) and only entered with `with`, or `acquire()`d with its
     `release()` in sight; no section awaits, yields, makes a blocking call (itself
     or through the project's helpers), waits on another primitive, runs a heavy loop
-    or calls something of unknown effect (container methods and never-waiting ones
-    such as `cancel` or `call_soon_threadsafe`, `[sync] never_wait_methods`, are
-    fine). A public lock (`self.lock`, a public module global), one passed in or
-    handed on, a `Condition` or semaphore is reported as before, and the message
-    names the section that holds the lock long when one does.
+    or calls another library's function the knowledge does not list (a callback or
+    a method of an object of unknown type is no evidence either way, and does not
+    make a section long). A public lock (`self.lock`, a public module global), one
+    passed in or handed on, a `Condition` or semaphore is reported as before, and the
+    message names the section that holds the lock long when one does. A `Lock` or
+    `RLock` taken in a helper the coroutine calls (a registry's `_acquire()`) is not
+    followed, as `with lock:` in a helper is not: its holders are judged where a
+    coroutine takes the lock itself.
 
     ## Why is this bad?
     These block the event loop's thread until another thread acts. If that

@@ -15,6 +15,7 @@ from gil_lint.fix.edits import (
     usable_global,
 )
 from gil_lint.rules.base import Example, Rule
+from gil_lint.rules.blocking import in_deprecated_code
 from gil_lint.rules.concurrency_apis import calls_loop_api
 
 
@@ -53,6 +54,15 @@ class DanglingTask(Rule):
     evidence, since one helper that keeps the tasks fixes them all — and the fix wraps
     every one of them.
 
+    A task whose coroutine cannot suspend is not reported: a project `async def` with
+    no `async for` or `async with` that awaits nothing but the project's own
+    coroutines that cannot either (a metrics hook that only counts, a cache set in
+    memory; followed through typed receivers, `coro = f(); create_task(coro)` too). It
+    runs to its end in its first step, while the loop still holds the task, and an
+    exception it raises is logged when the task goes. A stub (`...`, `pass`, `raise
+    NotImplementedError`, `@abstractmethod`) or a `Protocol` method says nothing of
+    the body that runs, and is taken to suspend.
+
     A task dropped while something goes away is not reported (`engine/lifecycle.py`):
     in `__del__`, in a callable registered with `weakref.finalize` / `weakref.ref`,
     `atexit.register`, `signal.signal` or `loop.add_signal_handler` (also through
@@ -79,6 +89,10 @@ class DanglingTask(Rule):
     TRIGGERS = (b"create_task", b"ensure_future")
     VALID = [
         "import asyncio\nasync def f(c):\n    t = asyncio.create_task(c)\n    await t\n",
+        # runs to its end in its first step: the loop holds the task until then
+        "import asyncio\nclass Stats:\n    def __init__(self):\n        self.n = 0\n"
+        "    async def count(self):\n        self.n += 1\n"
+        "async def f(stats: Stats):\n    asyncio.create_task(stats.count())\n",
         # a task that closes something: the object is going away
         "import asyncio\nclass C:\n    def on_error(self):\n"
         "        asyncio.create_task(self._close(failed=True))\n",
@@ -159,12 +173,16 @@ class DanglingTask(Rule):
         name = ctx.call_name(call)
         if not calls_loop_api(ctx, call, name, ctx.knowledge.task_creators, "create_task"):
             return
+        if in_deprecated_code(ctx):
+            return  # on its way out: a maintainer removes it rather than fixes it
         function = ctx.enclosing_function()
         if ctx.lifecycle.phase(function.node if function is not None else None) in _ENDING:
             return  # the object or the program is going away: nothing waits for the task
         runs = _task_function(ctx, call)
         if runs is not None and runs.rpartition(".")[2] in ctx.knowledge.lifecycle.shutdown:
             return  # the task closes something: nothing waits for its end either
+        if _never_suspends(ctx, call):
+            return  # it runs to its end in its first step, while the loop holds it
         if self._first is not None:
             self._join(call)
             return
@@ -202,11 +220,35 @@ class DanglingTask(Rule):
 _ENDING = ("once", "shutdown")
 
 
+def _never_suspends(ctx: ModuleContext, call: ast.Call) -> bool:
+    """The task runs a project coroutine that cannot suspend (``Summaries.may_suspend``): a
+    metrics hook that only counts, a cache set in memory. The loop holds a new task until
+    its first step has run, and that step runs it to its end: nothing is lost to the
+    garbage collector, and an exception it raises is still logged when the task goes."""
+    coro = _coroutine_call(ctx, call)
+    if coro is None:
+        return False
+    name = ctx.call_name(coro)
+    found = ctx.summaries.callee(name, ctx.module_info) if name is not None else None
+    return found is not None and not ctx.summaries.may_suspend(*found)
+
+
 def _task_function(ctx: ModuleContext, call: ast.Call) -> str | None:
     """The coroutine function the task runs, as written: ``cb.cb`` in
     ``loop.create_task(cb.cb(con_ref, message))``; None when it is not a call."""
+    coro = _coroutine_call(ctx, call)
+    return ctx.segment(coro.func) if coro is not None else None
+
+
+def _coroutine_call(ctx: ModuleContext, call: ast.Call) -> ast.Call | None:
+    """The call that made the task's coroutine: the argument itself, or the one call a
+    local it names was assigned (``coro = self._shutdown(); loop.create_task(coro)``)."""
     coro = call.args[0] if call.args else None
-    return ctx.segment(coro.func) if isinstance(coro, ast.Call) else None
+    if isinstance(coro, ast.Name):
+        binding = ctx.resolver.lookup(coro.id, ctx.scope)
+        values = binding.values if binding is not None and binding.kind == "value" else []
+        coro = values[0] if len(values) == 1 else None
+    return coro if isinstance(coro, ast.Call) else None
 
 
 _TASKS_SET = "_background_tasks"

@@ -49,6 +49,9 @@ class CancellationSwallowed(Rule):
       during an outage should not stop a service's periodic flush);
     - a `try` whose body has no `await`, `async for` or `async with`, or awaits
       `asyncio.shield(...)` (work protected from cancellation on purpose, waited out);
+    - a `try` inside `with anyio.CancelScope(shield=True):` (or trio's, or
+      `move_on_after(..., shield=True)`) in its function: no cancellation from outside
+      reaches it — teardown that must close every stream whatever one `aclose()` raised;
     - a shutdown function (`close`, `aclose`, `stop`, `on_stop`, `shutdown`, ...: the
       `shutdown-functions` knowledge) or a one-off callback (`engine/lifecycle.py`):
       stopping what is left after a cancellation arrives is what closing is for
@@ -113,6 +116,11 @@ class CancellationSwallowed(Rule):
     FIX = "unsafe"
     TRIGGERS = (b"async",)  # only `async def` is checked; the blocking rules parse these files too
     VALID = [
+        # shielded teardown: no cancellation from outside reaches the clause
+        "import anyio\nasync def serve(streams):\n    try:\n        await streams[0].send()\n"
+        "    finally:\n        with anyio.CancelScope(shield=True):\n"
+        "            for s in streams:\n                try:\n                    await s.aclose()\n"
+        "                except BaseException:\n                    pass\n",
         # a shutdown function stops the rest after a cancellation on purpose
         "import asyncio\nclass Manager:\n    async def on_stop(self):\n"
         "        for agent in self.agents:\n            try:\n"
@@ -257,7 +265,7 @@ class CancellationSwallowed(Rule):
             return  # closing goes on through a cancellation on purpose
         name = getattr(function.node, "name", "?") if function is not None else "?"
         catching = [h for h in handlers if _catches_cancel(ctx, h.type)]
-        if _awaits_task(ctx, body) or _shields(ctx, body):
+        if _awaits_task(ctx, body) or _shields(ctx, body) or _in_shielded_scope(ctx, node):
             return
         swallowing = [
             h
@@ -304,6 +312,45 @@ def _shields(ctx: ModuleContext, body: list[ast.stmt]) -> bool:
         for stmt in body
         for n in walk_own(stmt)
     )
+
+
+# cancel scopes that, with `shield=True`, keep every cancellation from outside away
+_SHIELDING_SCOPES = frozenset(
+    {
+        "anyio.CancelScope",
+        "anyio.move_on_after",
+        "anyio.fail_after",
+        "trio.CancelScope",
+        "trio.move_on_after",
+        "trio.fail_after",
+    }
+)
+
+
+def _in_shielded_scope(ctx: ModuleContext, node: ast.AST) -> bool:
+    """The ``try`` runs inside ``with anyio.CancelScope(shield=True):`` (or trio's, or
+    ``move_on_after(..., shield=True)``) in its own function: no cancellation from outside
+    reaches it (teardown that must close every stream), so the clause swallows none."""
+    current = ctx.parent(node)
+    while current is not None and not isinstance(
+        current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    ):
+        if isinstance(current, (ast.With, ast.AsyncWith)):
+            for item in current.items:
+                call = item.context_expr
+                if (
+                    isinstance(call, ast.Call)
+                    and ctx.call_name(call) in _SHIELDING_SCOPES
+                    and any(
+                        k.arg == "shield"
+                        and isinstance(k.value, ast.Constant)
+                        and k.value.value is True
+                        for k in call.keywords
+                    )
+                ):
+                    return True
+        current = ctx.parent(current)
+    return False
 
 
 def _tells_stop_apart(handler: ast.ExceptHandler) -> bool:
