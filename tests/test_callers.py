@@ -45,7 +45,8 @@ USES = (
 def _found(
     root: Path, settings: Settings | None = None, *, cache: bool = False
 ) -> list[tuple[str, int, str]]:
-    settings = settings or Settings(project_root=root)
+    # GIL207 (a prompt, opt-in) is on: the command-line code here prompts
+    settings = settings or Settings(project_root=root, extend_select=("GIL207",))
     files = [str(f) for f in discover([str(root / "app")], settings).files]
     result = lint_paths(files, settings, use_cache=cache)
     return sorted(
@@ -91,7 +92,9 @@ def test_a_use_in_its_own_module_or_tests_only_decides_as_it_should(tmp_path):
 
 def test_cli_code_ignore_empty_lints_it_like_the_rest(tmp_path):
     root = _package(tmp_path, **{"app/profiler.py": PROFILER, "app/cli/main.py": CLI})
-    strict = settings_from_table({"cli-code-ignore": []}, "p", Settings(project_root=root))
+    strict = settings_from_table(
+        {"cli-code-ignore": []}, "p", Settings(project_root=root, extend_select=("GIL207",))
+    )
     assert [row for _, row, _ in _found(root, strict)] == [4, 5]
 
 

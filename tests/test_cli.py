@@ -286,7 +286,6 @@ def test_readme_example_folder_has_findings():
         "GIL202",
         "GIL203",
         "GIL204",
-        "GIL207",
         "GIL401",
         "GIL402",
         "GIL403",

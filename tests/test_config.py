@@ -183,7 +183,8 @@ def test_performance_rules_are_quiet_in_test_code_and_correctness_rules_are_not(
         "async def test_it():\n    time.sleep(1)\n    helper()\n"
         "    asyncio.create_task(helper())\n"
     )
-    settings = Settings(project_root=tmp_path)
+    # GIL207 (a prompt) is opt-in: on here, to show where it is quiet
+    settings = Settings(project_root=tmp_path, extend_select=("GIL207",))
     found = {
         rel: sorted(d.code for d in lint_source(code, str(tmp_path / rel), settings))
         for rel in (
@@ -246,7 +247,8 @@ def test_event_loop_rules_are_quiet_in_command_line_entry_code(tmp_path):
         "async def main():\n    name = input('name? ')\n    helper()\n"
         "    threading.Thread(target=crunch).start()\n"
     )
-    settings = Settings(project_root=tmp_path)
+    # GIL207 (a prompt) is opt-in: on here, to show where it is quiet
+    settings = Settings(project_root=tmp_path, extend_select=("GIL207",))
     found = {
         rel: sorted(d.code for d in lint_source(code, str(tmp_path / rel), settings))
         for rel in (
@@ -272,7 +274,7 @@ def test_event_loop_rules_are_quiet_in_command_line_entry_code(tmp_path):
         "app/clients/run.py": everything,
     }
     # `cli-code-ignore = []` lints it like the rest; the key is checked like any other
-    strict = settings_from_table({"cli-code-ignore": []}, "p", Settings(project_root=tmp_path))
+    strict = settings_from_table({"cli-code-ignore": []}, "p", settings)
     path = str(tmp_path / "app" / "cli.py")
     assert sorted(d.code for d in lint_source(code, path, strict)) == everything
     with pytest.raises(ConfigError, match="cli-code-ignore"):

@@ -135,3 +135,28 @@ def test_a_task_dropped_in_deprecated_code_is_not_reported():
         """
     assert _dropped(code) == []
     assert _dropped(code.replace("DeprecationWarning", "UserWarning")) == [5]
+
+
+def test_ensure_future_of_a_future_a_function_returns_makes_no_task():
+    # ib_async's request methods: a plain `def` that sends the request and returns the
+    # future it keeps; `ensure_future` hands that future back
+    code = """\
+        import asyncio
+        class IB:
+            def __init__(self):
+                self._futures = {}
+            def reqSummaryAsync(self):
+                future = asyncio.get_running_loop().create_future()
+                self._futures[1] = future
+                return future
+            def _coro(self):
+                coro = self._run()
+                return coro
+            async def _run(self):
+                await asyncio.sleep(0)
+            def on_error(self):
+                asyncio.ensure_future(self.reqSummaryAsync())
+        """
+    assert _dropped(code) == []
+    # a function that returns a coroutine it made: a task, dropped
+    assert _dropped(code.replace("self.reqSummaryAsync()", "self._coro()")) == [15]

@@ -489,18 +489,22 @@ async def handler(url):
 def test_cli_fix_repairs_a_file_and_second_run_is_clean(tmp_path):
     p = tmp_path / "svc.py"
     p.write_text(SEVERAL)
-    r = run_cli(str(p), "--fix", "--no-cache", cwd=tmp_path)
+    r = run_cli(str(p), "--fix", "--no-cache", "--extend-select", "GIL207", cwd=tmp_path)
     assert r.returncode == 1  # unsafe-fixable findings remain
     text = p.read_text()
     assert "await asyncio.sleep(0.1)" in text and "await asyncio.to_thread(input" in text
     assert "3 fixed" in r.stdout and "--unsafe-fixes" in r.stdout
-    r = run_cli(str(p), "--fix", "--unsafe-fixes", "--no-cache", cwd=tmp_path)
+    r = run_cli(
+        str(p), "--fix", "--unsafe-fixes", "--no-cache", "--extend-select", "GIL207", cwd=tmp_path
+    )
     assert r.returncode == 0, r.stdout
     fixed = p.read_text()
     ast.parse(fixed)
     assert "await asyncio.to_thread(requests.get, url)" in fixed
     assert "create_subprocess_exec" in fixed
-    r = run_cli(str(p), "--fix", "--unsafe-fixes", "--no-cache", cwd=tmp_path)
+    r = run_cli(
+        str(p), "--fix", "--unsafe-fixes", "--no-cache", "--extend-select", "GIL207", cwd=tmp_path
+    )
     assert r.returncode == 0 and p.read_text() == fixed
     assert [x.name for x in tmp_path.iterdir()] == ["svc.py"]  # no temp files left
 
@@ -563,11 +567,11 @@ def test_cli_fix_keeps_crlf_and_comments(tmp_path):
 def test_cli_unsafe_fixes_alone_shows_them_as_fixable_and_writes_nothing(tmp_path):
     p = tmp_path / "svc.py"
     p.write_text(SEVERAL)
-    r = run_cli(str(p), "--unsafe-fixes", "--no-cache", cwd=tmp_path)
+    r = run_cli(str(p), "--unsafe-fixes", "--no-cache", "--extend-select", "GIL207", cwd=tmp_path)
     assert r.returncode == 1
     assert "5 fixable with the `--fix` option" in r.stdout
     assert p.read_text() == SEVERAL
-    r = run_cli(str(p), "--no-cache", cwd=tmp_path)
+    r = run_cli(str(p), "--no-cache", "--extend-select", "GIL207", cwd=tmp_path)
     assert "3 fixable" in r.stdout and "2 hidden fixes" in r.stdout
 
 
@@ -819,9 +823,10 @@ SYNC_PRIMITIVE_ADVICE = {
         "use `await asyncio.wrap_future(fut)`, or `await asyncio.to_thread(fut.result, timeout=3)`",
     ),
     "a lock only coroutines use": (
-        "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n"
-        "        pass\nasync def g():\n    with lock:\n        pass\n",
-        "only coroutines use it: make it `asyncio.Lock()` and use `async with lock:`",
+        "import threading\nlock = threading.Lock()\nasync def f(x):\n    with lock:\n"
+        "        await x\nasync def g(x):\n    with lock:\n        await x\n",
+        "`g` holds it across an `await` (line 8); only coroutines use it: make it "
+        "`asyncio.Lock()` and use `async with lock:`",
         2,
     ),
     "a lock a thread target uses": (
@@ -1062,18 +1067,18 @@ def test_a_lock_attribute_read_from_outside_its_class_is_not_called_coroutine_on
     src = (
         "import threading\nclass C:\n    def __init__(self):\n"
         "        self.lock = threading.Lock()\n"
-        "    async def f(self):\n        with self.lock:\n            pass\n"
+        "    async def f(self, x):\n        with self.lock:\n            await x\n"
         "class D:\n    def __init__(self):\n        self.lock = threading.Lock()\n"
         "    def g(self):\n        with self.lock:\n            pass\n"
         "def h(c: C):\n    return c.lock.locked()\n"
     )
     [advice] = _advice(src)
     # `c: C` is typed: its lock is C's, used outside a coroutine
-    assert advice.startswith("threads use it too (`h` uses it at line 15)")
+    assert "threads use it too (`h` uses it at line 15)" in advice
     # D's own `self.lock` in a sync method is another object: without `h`, C's is
     # coroutine-only
     [advice] = _advice(src.rpartition("def h")[0])
-    assert advice.startswith("only coroutines use it")
+    assert "; only coroutines use it" in advice
 
 
 def test_one_await_before_a_single_write_is_not_a_stream():

@@ -205,6 +205,7 @@ def test_an_acquire_whose_release_is_out_of_sight_keeps_the_finding():
 
 
 def test_a_public_module_global_may_be_taken_by_other_modules():
+    # taken by a thread here: held for as long as it holds it
     code = """\
     import threading
 
@@ -213,8 +214,33 @@ def test_a_public_module_global_may_be_taken_by_other_modules():
     async def f():
         with lock:
             pass
+
+    def work():
+        with lock:
+            pass
     """
     assert rows(code) == [6]
+
+
+def test_a_lock_only_coroutines_take_without_awaiting_under_it_never_waits():
+    # a2a's in-memory stores: `self.lock = threading.RLock()`, taken by coroutines only,
+    # none of which awaits while holding it: the loop runs one at a time, so it is never
+    # held when one asks. Held across an `await`, another coroutine can find it taken.
+    code = """\
+    import asyncio, threading
+
+    lock = threading.RLock()
+
+    async def f(d):
+        with lock:
+            d["x"] = 1
+
+    async def g(d):
+        with lock:
+            return d.get("x")
+    """
+    assert rows(code) == []
+    assert rows(code.replace('return d.get("x")', "await asyncio.sleep(0)")) == [6, 10]
 
 
 def test_a_local_lock_shared_with_a_thread_through_a_closure_is_judged_by_its_sections():

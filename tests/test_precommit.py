@@ -65,7 +65,8 @@ BAD = "import time\n\nasync def f():\n    time.sleep(1)\n"
 CLEAN = "import asyncio\n\nasync def f():\n    await asyncio.sleep(1)\n"
 # GIL205 has no fix: --fix leaves it and gil-lint exits 1
 UNFIXABLE = (
-    "import threading\n\nlock = threading.Lock()\n\nasync def f():\n    with lock:\n        pass\n"
+    "import asyncio\nimport threading\n\nlock = threading.Lock()\n\n\nasync def f():\n"
+    "    with lock:\n        await asyncio.sleep(0)\n"
 )
 MODIFIED = "files were modified by this hook"
 

@@ -1019,6 +1019,29 @@ def test_a_function_that_warns_it_is_deprecated_is_not_reported():
     assert where(found) == [(10, "GIL201")]
 
 
+def test_file_work_behind_a_flag_the_caller_leaves_off_is_not_reported():
+    # mcp-agent's `save_artifact(name, content, to_filesystem=False)`: the write to a file
+    # the caller names happens only under `if to_filesystem and ...:`
+    code = """\
+        class Memory:
+            def __init__(self, root):
+                self.root = root
+                self.artifacts = {}
+            def save(self, name, content, to_filesystem=False):
+                self.artifacts[name] = content
+                if to_filesystem and self.root:
+                    with open(self.root / name, "w") as f:
+                        f.write(content)
+        async def record(memory: Memory, results):
+            for name, content in results:
+                memory.save(name, content)
+        async def export(memory: Memory, results):
+            for name, content in results:
+                memory.save(name, content, to_filesystem=True)
+        """
+    assert where(lint(code)) == [(15, "GIL203")]
+
+
 def test_a_module_of_a_deprecated_package_is_not_reported(tmp_path):
     path = tmp_path / "sdk" / "deprecated" / "dispatcher.py"
     path.parent.mkdir(parents=True)

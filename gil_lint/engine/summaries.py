@@ -152,6 +152,9 @@ class OwnFile:
     paths: frozenset[str]
     data: frozenset[str]
     blocking: Blocking
+    # parameters that must be truthy for it to happen (`if to_filesystem:`), as
+    # ``Summary.blocking_guard``: a caller that leaves one falsy never reaches it
+    guard: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -800,15 +803,21 @@ class Summaries:
         for own in sub.blocking_fixed:
             category, chain = own.blocking
             blocking = (category, chain if link is None else (link, *chain))
+            guard: frozenset[str] = frozenset()
+            if call is not None:
+                through = self._guard_through(sub, call, scope, module, facts, own.guard)
+                if through is None:
+                    continue  # this call never takes the branch that does it
+                guard = through | facts.guard_at(call)
             here = (
                 self._own_file_at(sub, own, call, scope, module, facts)
                 if call is not None
                 else replace(own, paths=frozenset(), data=frozenset())
             )
             if here is None:
-                facts.blocks(blocking, facts.guard_at(call) if call else frozenset())
+                facts.blocks(blocking, guard)
             else:
-                facts.on_own_file(replace(here, blocking=blocking))
+                facts.on_own_file(replace(here, blocking=blocking, guard=guard))
 
     def _own_file_at(
         self,
@@ -965,13 +974,21 @@ class Summaries:
         return None
 
     def _guard_through(
-        self, sub: Summary, call: ast.Call, scope: Scope, module: ModuleInfo, facts: _Facts
+        self,
+        sub: Summary,
+        call: ast.Call,
+        scope: Scope,
+        module: ModuleInfo,
+        facts: _Facts,
+        guard: frozenset[str] | None = None,
     ) -> frozenset[str] | None:
-        """``sub.blocking_guard`` seen from ``call``: None if the call leaves a guarding
-        parameter falsy (its default ``None``/``False``/``0``/empty, or such a constant
-        passed), else the caller's parameters passed on for them (its own guard)."""
+        """``sub.blocking_guard`` (or ``guard``, an own file's) seen from ``call``: None if
+        the call leaves a guarding parameter falsy (its default ``None``/``False``/``0``/
+        empty, or such a constant passed), else the caller's parameters passed on for them
+        (its own guard)."""
         args = sub.arguments
-        if not sub.blocking_guard or args is None:
+        needs = sub.blocking_guard if guard is None else guard
+        if not needs or args is None:
             return frozenset()
         if any(isinstance(a, ast.Starred) for a in call.args) or any(
             k.arg is None for k in call.keywords
@@ -983,7 +1000,7 @@ class Summaries:
         for a, arg in zip(positional, call.args, strict=False):
             passed[a.arg] = arg
         out: set[str] = set()
-        for needed in sub.blocking_guard:
+        for needed in needs:
             param, not_none, _ = needed.partition(_NOT_NONE)
             value = passed.get(param, defaults.get(param))
             if value is None:
@@ -1077,7 +1094,9 @@ class Summaries:
                     else None
                 )
                 if own is not None:
-                    facts.on_own_file(replace(own, blocking=(category, chain)))
+                    facts.on_own_file(
+                        replace(own, blocking=(category, chain), guard=facts.guard_at(call))
+                    )
                 else:
                     facts.blocks((category, chain), facts.guard_at(call), opened)
             return "io"

@@ -6,7 +6,13 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
-from gil_lint.rules.lock_holds import Holds, loads_object, lock_holds
+from gil_lint.rules.lock_holds import (
+    SECTION_LOCKS,
+    Holds,
+    awaits_while_held,
+    loads_object,
+    lock_holds,
+)
 
 
 class BlockingSyncPrimitiveInAsync(BlockingCallRule):
@@ -36,8 +42,12 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     A `done()` anywhere else in the function says nothing about the call. Which argument of which call
     does it is data: `[non_blocking_forms]` in `knowledge/blocking.toml`.
 
-    A `threading.Lock` or `RLock` is waited for as long as its longest critical
-    section holds it. When every section is in sight and short, taking it is not
+    A `threading.Lock` or `RLock` that only coroutines take (in this module), none
+    of which awaits, yields or enters `async with` / `async for` while holding it, is
+    never held when one asks for it — the loop runs one coroutine at a time — and is
+    not reported, unless a section is known to hold it long (several loops in several
+    threads may share it). A `threading.Lock` or `RLock` is waited for as long as its
+    longest critical section holds it. When every section is in sight and short, taking it is not
     reported: the lock is made here (`self._lock = threading.Lock()`, a private
     module global, a local) and only entered with `with`, or `acquire()`d with its
     `release()` in sight; no section awaits, yields, makes a blocking call (itself
@@ -122,6 +132,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "import asyncio\nasync def f(lock: asyncio.Lock):\n    async with lock:\n        pass\n",
         "import threading\nlock = threading.Lock()\nasync def f():\n"
         "    if lock.acquire(blocking=False):\n        lock.release()\n",
+        # only coroutines take it, and none awaits while holding it: never held when asked
+        "import threading\nlock = threading.Lock()\nasync def f(d):\n    with lock:\n"
+        "        d.clear()\n",
         "import queue\nq = queue.Queue()\nasync def f():\n    return q.get_nowait()\n",
         "import queue\nq = queue.Queue()\nasync def f():\n    return q.get(block=False)\n",
         "import asyncio\nasync def f():\n    t = asyncio.create_task(g())\n    await t\n"
@@ -160,8 +173,10 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         "        return list(_items)\n",
     ]
     INVALID = [
+        # held across an `await`: another coroutine can find it taken, and wait on the loop
         Example(
-            "import threading\nlock = threading.Lock()\nasync def f():\n    with lock:\n        pass\n",
+            "import threading\nlock = threading.Lock()\nasync def f(x):\n    with lock:\n"
+            "        await x\n",
             at="4:10-4:14",
         ),
         # shared with a thread: advice to acquire it in a thread, not an asyncio lock
@@ -252,8 +267,20 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
 
     def _held_briefly(self, lock: ast.expr, cls: str) -> bool:
         """Every critical section of this lock is in sight and short: the wait for it lasts
-        microseconds (rules/lock_holds.py)."""
-        return self._holds(lock, cls).short
+        microseconds (rules/lock_holds.py). Or only coroutines take it, and none of its
+        sections hands control back to the loop: one coroutine runs at a time, so the lock
+        is never held when one asks for it."""
+        holds = self._holds(lock, cls)
+        if holds.short:
+            return True
+        # several loops in several threads may share it: a section known to hold it long
+        # keeps the finding
+        if holds.long is not None or cls not in SECTION_LOCKS:
+            return False
+        if primitive_users(self.ctx, lock)[0] != "coroutines":
+            return False
+        target = _target(self.ctx, lock)
+        return target is not None and not awaits_while_held(self.ctx, target)
 
     def _holds(self, lock: ast.expr, cls: str) -> Holds:
         target = _target(self.ctx, lock)

@@ -14,6 +14,12 @@ class BlockingInputInAsync(BlockingCallRule):
     Reading from the terminal waits for a human. The event loop is frozen until
     they press Enter: timers, network traffic and every other task stop.
 
+    Off by default (`extend-select = ["GIL207"]` turns it on): on fresh async
+    packages every prompt it found (14 of 14) was a command-line tool's — a menu, a
+    confirmation, a playground's pause — where nothing else runs on the loop while
+    the user answers. Turn it on for servers, bots and other programs whose loop
+    serves others while someone types.
+
     A call in code that runs once is not reported: in a one-off callback (`__del__`,
     a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
     only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
@@ -43,6 +49,7 @@ class BlockingInputInAsync(BlockingCallRule):
     BRIEF = "`input()`, `getpass`, `sys.stdin` reads in `async def`"
     CATEGORY = "input"
     FIX = "safe"
+    DEFAULT = False
     ADVICE = "use `await {to_thread}({call}, ...)`"
     VALID = [
         "import asyncio\nasync def f():\n    return await asyncio.to_thread(input, 'x? ')\n",

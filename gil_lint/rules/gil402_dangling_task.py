@@ -5,6 +5,8 @@ from dataclasses import replace
 
 from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.scopes import walk_own
+from gil_lint.engine.summaries import is_generator
 from gil_lint.fix.edits import (
     checked_segment,
     fix_from,
@@ -61,7 +63,9 @@ class DanglingTask(Rule):
     runs to its end in its first step, while the loop still holds the task, and an
     exception it raises is logged when the task goes. A stub (`...`, `pass`, `raise
     NotImplementedError`, `@abstractmethod`) or a `Protocol` method says nothing of
-    the body that runs, and is taken to suspend.
+    the body that runs, and is taken to suspend. Nor is `asyncio.ensure_future(f())`
+    where `f` is a project `def` that returns a future it keeps (`return future`):
+    `ensure_future` hands that future back and makes no task.
 
     A task dropped while something goes away is not reported (`engine/lifecycle.py`):
     in `__del__`, in a callable registered with `weakref.finalize` / `weakref.ref`,
@@ -183,6 +187,8 @@ class DanglingTask(Rule):
             return  # the task closes something: nothing waits for its end either
         if _never_suspends(ctx, call):
             return  # it runs to its end in its first step, while the loop holds it
+        if name == "asyncio.ensure_future" and _hands_back_a_future(ctx, call):
+            return  # ensure_future returns that future: no task is made
         if self._first is not None:
             self._join(call)
             return
@@ -231,6 +237,39 @@ def _never_suspends(ctx: ModuleContext, call: ast.Call) -> bool:
     name = ctx.call_name(coro)
     found = ctx.summaries.callee(name, ctx.module_info) if name is not None else None
     return found is not None and not ctx.summaries.may_suspend(*found)
+
+
+def _hands_back_a_future(ctx: ModuleContext, call: ast.Call) -> bool:
+    """``asyncio.ensure_future(self.reqSummaryAsync())`` where that is a project ``def``
+    (not ``async def``) that returns a future it keeps (``return future``, a name or an
+    attribute, never a call's result nor a coroutine it made): ``ensure_future`` hands the
+    same future back and makes no task (ib_async's request methods)."""
+    coro = _coroutine_call(ctx, call)
+    name = ctx.call_name(coro) if coro is not None else None
+    found = ctx.summaries.callee(name, ctx.module_info) if name is not None else None
+    if found is None or not isinstance(found[1], ast.FunctionDef) or is_generator(found[1]):
+        return False
+    module, fn = found
+    returns = [n.value for n in walk_own(fn) if isinstance(n, ast.Return)]
+    if not returns:
+        return False
+    scope = module.scopes[fn]
+    for value in returns:
+        if isinstance(value, ast.Attribute):
+            continue
+        if not isinstance(value, ast.Name):
+            return False
+        binding = module.resolver.lookup(value.id, scope)
+        if binding is None or binding.kind != "value":
+            return False
+        for made in binding.values:
+            callee = (
+                module.resolver.qualname(made.func, scope) if isinstance(made, ast.Call) else None
+            )
+            made_by = ctx.summaries.callee(callee, module) if callee is not None else None
+            if made_by is not None and isinstance(made_by[1], ast.AsyncFunctionDef):
+                return False  # `coro = self._run(); return coro`: a coroutine
+    return True
 
 
 def _task_function(ctx: ModuleContext, call: ast.Call) -> str | None:

@@ -22,7 +22,8 @@ class GetEventLoop(Rule):
     running); the opt-in GIL409 suggests `get_running_loop()` there.
 
     Not reported: a call after `asyncio.set_event_loop(...)` in the same
-    function (or module), one inside a `try` that catches `RuntimeError`, and a
+    function (or module), one inside a `try` that catches `RuntimeError` or in the
+    handler of a `try` that ran `asyncio.run` (it fails only when a loop runs), and a
     sync function that only stores the loop (`self.loop = get_event_loop()`):
     it is usually called from code the loop runs, where the call works
     (precision first).
@@ -73,6 +74,10 @@ class GetEventLoop(Rule):
         "import asyncio\ndef main(c):\n    try:\n        loop = asyncio.get_event_loop()\n"
         "    except RuntimeError:\n        loop = asyncio.new_event_loop()\n"
         "    loop.run_until_complete(c)\n",
+        # asyncio.run failed: a loop is running, and get_event_loop returns it
+        "import asyncio\ndef run(c):\n    try:\n        return asyncio.run(c)\n"
+        "    except RuntimeError:\n        loop = asyncio.get_event_loop()\n"
+        "        return loop.run_until_complete(c)\n",
         # someone else's get_event_loop
         "from kombu.asynchronous import get_event_loop\nhub = get_event_loop()\n",
         "import asyncio\nasync def f():\n    def cb():\n        return asyncio.get_event_loop()\n"
@@ -116,9 +121,14 @@ class GetEventLoop(Rule):
         self.report(node, call=call, fate=fate)
 
     def _caught(self, node: ast.AST) -> bool:
-        """Inside the body of a ``try`` whose handlers catch RuntimeError."""
+        """Inside the body of a ``try`` whose handlers catch RuntimeError; or in a handler
+        of a ``try`` that ran ``asyncio.run``, which raises RuntimeError only when a loop
+        is running (``except RuntimeError: loop = asyncio.get_event_loop()`` gets it)."""
         child, parent = node, self.ctx.parent(node)
         while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.Lambda)):
+            handled = self.ctx.parent(parent) if isinstance(parent, ast.ExceptHandler) else None
+            if isinstance(handled, ast.Try) and self._runs_loop(handled):
+                return True
             if isinstance(parent, ast.Try) and child in parent.body:
                 for handler in parent.handlers:
                     kinds = handler.type
@@ -132,6 +142,14 @@ class GetEventLoop(Rule):
                         return True
             child, parent = parent, self.ctx.parent(parent)
         return False
+
+    def _runs_loop(self, node: ast.Try) -> bool:
+        """The ``try`` body calls ``asyncio.run(...)``."""
+        return any(
+            isinstance(n, ast.Call) and self.ctx.call_name(n) == "asyncio.run"
+            for stmt in node.body
+            for n in ast.walk(stmt)
+        )
 
     def _loop_was_set(self, node: ast.Call) -> bool:
         """``asyncio.set_event_loop(...)`` runs before ``node`` in the same function/module."""

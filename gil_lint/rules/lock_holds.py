@@ -113,6 +113,26 @@ def _judge(ctx: ModuleContext, target: tuple[str, object, str]) -> Holds:
     return Holds(short=unsure is None, long=unsure)
 
 
+def awaits_while_held(ctx: ModuleContext, target: tuple[str, object, str]) -> bool:
+    """A critical section of the lock in sight hands control back to the loop (an
+    ``await``, ``async for`` / ``async with``, a ``yield``), or not all of them are in
+    sight. A thread lock only coroutines take, in sections that never do, is never held
+    when one of them asks for it: the loop runs one coroutine at a time. Memoised."""
+    cache: dict[object, bool] = ctx.cache.setdefault("awaits_while_held", {})
+    key = (target[0], id(target[1]), target[2])
+    if key not in cache:
+        sections, seen_all = _sections(ctx, *target)
+        cache[key] = not seen_all or any(
+            isinstance(n, _HANDS_BACK)
+            for body, scope in sections
+            for n, _ in walk_scoped(body, scope, ctx.module_info, stop_at_loops=False)
+        )
+    return cache[key]
+
+
+_HANDS_BACK = (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Yield, ast.YieldFrom)
+
+
 def _private(ctx: ModuleContext, kind: str, owner: object, attr: str) -> bool:
     """Out of other modules' reach by convention: a ``self._x`` attribute, a ``_x`` module
     global; a function's local or closure variable is private whatever its name."""

@@ -74,7 +74,7 @@ async def processes():
 
 async def primitives():
     with LOCK:  # error: GIL205
-        pass
+        await asyncio.sleep(0)  # held across an await: another coroutine waits for it
     JOBS.get()  # error: GIL205
     JOBS.get_nowait()
     JOBS.get(block=False)
