@@ -1,4 +1,6 @@
-"""Command-line reach: a function only the package's command-line code uses.
+"""The package-wide view: who uses a function, and who runs the package's coroutines.
+
+**Command-line reach**: a function only the package's command-line code uses.
 
 Command-line entry code (``cli.py``, ``__main__.py``, a ``cli/`` or ``scripts/`` package:
 ``config.is_cli_code``) runs one command at a time on its event loop, so the event-loop
@@ -16,6 +18,11 @@ many places (``run``, ``start``) is therefore never quiet. The package is the fo
 of ``__init__.py`` files above the module; each module's words are read once while it is
 unchanged, and the modules looked at are among the findings' dependencies (the result
 cache re-lints when one changes). Asked only where a finding is about to be reported.
+
+**Coroutine drivers** (``drives_coroutines``): a package one of whose modules takes a
+coroutine's iterator (``coro.__await__()``) and steps it by hand runs its coroutines on no
+event loop (ESPHome's code generator); read from the same word counts, and only the few
+modules that mention both ``__await__`` and ``StopIteration`` are parsed.
 """
 
 from __future__ import annotations
