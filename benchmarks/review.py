@@ -188,6 +188,10 @@ def run(args: argparse.Namespace, work: Path) -> int:
     internal = 0
     for name, path in installed:
         _, lines = count(path)
+        if not lines:
+            # a metapackage (fastmcp 4): its wheel holds no Python files to review
+            print(f"review: {name} has no Python files; skipped", file=sys.stderr)
+            continue
         raw, _ = lint(path)
         internal += sum(f["code"] == "GIL003" for f in raw)
         rows.append((name, dist_version(path, name), lines, findings_from_json(name, path, raw)))

@@ -133,3 +133,18 @@ def test_cli_rejects_unpinned_packages(capsys):
         review.main(["--packages", "fastapi"])
     assert exc.value.code == 2
     assert "pin every package" in capsys.readouterr().err
+
+
+def test_a_package_with_no_python_files_is_skipped_with_a_note(tmp_path, monkeypatch, capsys):
+    # fastmcp 4 is a metapackage: its wheel holds no module to lint or review
+    meta, real = tmp_path / "meta", tmp_path / "real"
+    meta.mkdir()
+    (real / "pkg").mkdir(parents=True)
+    (real / "pkg" / "m.py").write_text("import time\nasync def f():\n    time.sleep(1)\n")
+    monkeypatch.setattr(review, "install", lambda work, packages: [("meta", meta), ("real", real)])
+    monkeypatch.setattr(review, "dist_version", lambda path, name: "1.0")
+    args = review.argparse.Namespace(packages=["meta==1", "real==1"], sample=0, seed=1, context=1)
+    assert review.run(args, tmp_path) == 0
+    out = capsys.readouterr()
+    assert "review: meta has no Python files; skipped" in out.err
+    assert "[real] pkg/m.py:3:5 GIL201" in out.out
