@@ -58,8 +58,9 @@ class CommandLineReach:
         self._words: dict[str, tuple[int, int, Counter[str]]] = {}
         # absolute path → (an editor's unsaved text, how often each word occurs in it)
         self._overlay_words: dict[str, tuple[str, Counter[str]]] = {}
-        # absolute path → (size, mtime, whether it steps coroutines by hand)
-        self._drivers: dict[str, tuple[int, int, bool]] = {}
+        # absolute path → (the words it was read with, whether it steps coroutines by hand):
+        # read again when the words are (the file changed)
+        self._drivers: dict[str, tuple[Counter[str], bool]] = {}
 
     def only_command_line(
         self, path: str, name: str, users: Callable[[str], list[str | None]] | None = None
@@ -132,12 +133,10 @@ class CommandLineReach:
             words = self._words_of(module)
             if words is None or not (words["__await__"] and words["StopIteration"]):
                 continue
-            st = os.stat(module)
             cached = self._drivers.get(module)
-            if cached is None or cached[:2] != (st.st_size, st.st_mtime_ns):
-                cached = (st.st_size, st.st_mtime_ns, _steps_awaitables(module))
-                self._drivers[module] = cached
-            if cached[2]:
+            if cached is None or cached[0] is not words:
+                cached = self._drivers[module] = (words, _steps_awaitables(module))
+            if cached[1]:
                 return True
         return False
 
@@ -201,26 +200,27 @@ def _steps_awaitables(path: str) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             awaits = awaits or (node.func.attr == "__await__" and not node.args)
         elif isinstance(node, ast.Try):
-            steps = steps or _steps_in(node)
+            steps = steps or steps_in(node, _next_or_send)
         if awaits and steps:
             return True
     return False
 
 
-def _steps_in(node: ast.Try) -> bool:
-    """``try: next(it)`` / ``it.send(v)`` ``except StopIteration``."""
+def steps_in(node: ast.Try, step: Callable[[ast.Call], bool]) -> bool:
+    """``try: <a call step accepts> except StopIteration``: something stepped by hand, its
+    end taken from ``StopIteration``."""
     if not any(
         isinstance(h.type, ast.Name) and h.type.id == "StopIteration" for h in node.handlers
     ):
         return False
-    return any(
-        isinstance(n, ast.Call)
-        and (
-            (isinstance(n.func, ast.Name) and n.func.id == "next")
-            or (isinstance(n.func, ast.Attribute) and n.func.attr == "send")
-        )
-        for stmt in node.body
-        for n in ast.walk(stmt)
+    return any(isinstance(n, ast.Call) and step(n) for stmt in node.body for n in ast.walk(stmt))
+
+
+def _next_or_send(call: ast.Call) -> bool:
+    """``next(it)`` / ``it.send(v)``: one step of an iterator."""
+    func = call.func
+    return (isinstance(func, ast.Name) and func.id == "next") or (
+        isinstance(func, ast.Attribute) and func.attr == "send"
     )
 
 

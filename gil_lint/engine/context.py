@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix, Severity
-from gil_lint.engine.callers import command_line_reach
+from gil_lint.engine.callers import command_line_reach, steps_in
 from gil_lint.engine.lifecycle import Lifecycle, lifecycle
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
@@ -210,7 +210,11 @@ class ModuleContext:
         if found is None:
             found = self.cache["steps_coroutines"] = (
                 ".send(None)" in self.source
-                and any(_steps(node) for node in ast.walk(self.tree) if isinstance(node, ast.Try))
+                and any(
+                    steps_in(node, _sends_none)
+                    for node in ast.walk(self.tree)
+                    if isinstance(node, ast.Try)
+                )
             ) or self._driven_by_package()
         return bool(found)
 
@@ -317,18 +321,12 @@ class ModuleContext:
         )
 
 
-def _steps(node: ast.Try) -> bool:
-    """``try: coro.send(None) except StopIteration: ...``: a coroutine stepped by hand."""
-    catches = any(
-        isinstance(h.type, ast.Name) and h.type.id == "StopIteration" for h in node.handlers
-    )
-    return catches and any(
-        isinstance(n, ast.Call)
-        and isinstance(n.func, ast.Attribute)
-        and n.func.attr == "send"
-        and len(n.args) == 1
-        and isinstance(n.args[0], ast.Constant)
-        and n.args[0].value is None
-        for stmt in node.body
-        for n in ast.walk(stmt)
+def _sends_none(call: ast.Call) -> bool:
+    """``coro.send(None)``: one step of a coroutine."""
+    return (
+        isinstance(call.func, ast.Attribute)
+        and call.func.attr == "send"
+        and len(call.args) == 1
+        and isinstance(call.args[0], ast.Constant)
+        and call.args[0].value is None
     )

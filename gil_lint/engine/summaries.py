@@ -1975,11 +1975,10 @@ def _stub(fn: FunctionNode) -> bool:
 def _in_protocol(module: ModuleInfo, fn: FunctionNode) -> bool:
     """A method of a ``typing.Protocol`` class: its body is a default at most."""
     cls = module.scopes[fn].parent
-    node = cls.node if cls is not None and cls.kind == "class" else None
-    return isinstance(node, ast.ClassDef) and any(
-        (module.resolver.qualname(base, cls) or "").endswith("Protocol")
-        for base in node.bases
-        if cls is not None
+    if cls is None or not isinstance(cls.node, ast.ClassDef):
+        return False
+    return any(
+        (module.resolver.qualname(base, cls) or "").endswith("Protocol") for base in cls.node.bases
     )
 
 

@@ -6,13 +6,7 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
-from gil_lint.rules.lock_holds import (
-    SECTION_LOCKS,
-    Holds,
-    awaits_while_held,
-    loads_object,
-    lock_holds,
-)
+from gil_lint.rules.lock_holds import Holds, loads_object, lock_holds
 
 
 class BlockingSyncPrimitiveInAsync(BlockingCallRule):
@@ -275,12 +269,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
             return True
         # several loops in several threads may share it: a section known to hold it long
         # keeps the finding
-        if holds.long is not None or cls not in SECTION_LOCKS:
+        if holds.long is not None or holds.hands_back:
             return False
-        if primitive_users(self.ctx, lock)[0] != "coroutines":
-            return False
-        target = _target(self.ctx, lock)
-        return target is not None and not awaits_while_held(self.ctx, target)
+        return primitive_users(self.ctx, lock)[0] == "coroutines"
 
     def _holds(self, lock: ast.expr, cls: str) -> Holds:
         target = _target(self.ctx, lock)

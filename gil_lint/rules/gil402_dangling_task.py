@@ -5,7 +5,8 @@ from dataclasses import replace
 
 from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.scopes import walk_own
+from gil_lint.engine.project import ModuleInfo
+from gil_lint.engine.scopes import FunctionNode, walk_own
 from gil_lint.engine.summaries import is_generator
 from gil_lint.fix.edits import (
     checked_segment,
@@ -231,11 +232,7 @@ def _never_suspends(ctx: ModuleContext, call: ast.Call) -> bool:
     metrics hook that only counts, a cache set in memory. The loop holds a new task until
     its first step has run, and that step runs it to its end: nothing is lost to the
     garbage collector, and an exception it raises is still logged when the task goes."""
-    coro = _coroutine_call(ctx, call)
-    if coro is None:
-        return False
-    name = ctx.call_name(coro)
-    found = ctx.summaries.callee(name, ctx.module_info) if name is not None else None
+    found = _task_callee(ctx, call)
     return found is not None and not ctx.summaries.may_suspend(*found)
 
 
@@ -244,9 +241,7 @@ def _hands_back_a_future(ctx: ModuleContext, call: ast.Call) -> bool:
     (not ``async def``) that returns a future it keeps (``return future``, a name or an
     attribute, never a call's result nor a coroutine it made): ``ensure_future`` hands the
     same future back and makes no task (ib_async's request methods)."""
-    coro = _coroutine_call(ctx, call)
-    name = ctx.call_name(coro) if coro is not None else None
-    found = ctx.summaries.callee(name, ctx.module_info) if name is not None else None
+    found = _task_callee(ctx, call)
     if found is None or not isinstance(found[1], ast.FunctionDef) or is_generator(found[1]):
         return False
     module, fn = found
@@ -277,6 +272,13 @@ def _task_function(ctx: ModuleContext, call: ast.Call) -> str | None:
     ``loop.create_task(cb.cb(con_ref, message))``; None when it is not a call."""
     coro = _coroutine_call(ctx, call)
     return ctx.segment(coro.func) if coro is not None else None
+
+
+def _task_callee(ctx: ModuleContext, call: ast.Call) -> tuple[ModuleInfo, FunctionNode] | None:
+    """The project function whose call made the task's coroutine (``_coroutine_call``)."""
+    coro = _coroutine_call(ctx, call)
+    name = ctx.call_name(coro) if coro is not None else None
+    return ctx.summaries.callee(name, ctx.module_info) if name is not None else None
 
 
 def _coroutine_call(ctx: ModuleContext, call: ast.Call) -> ast.Call | None:

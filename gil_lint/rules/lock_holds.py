@@ -76,10 +76,14 @@ class Holds:
     """The verdict on a lock: ``short`` when every critical section is in sight and short;
     else ``long``: a section in sight that holds it across a known wait (even when other
     holders are out of sight), or across a call of unknown effect (only when all are in
-    sight), or None."""
+    sight), or None. ``hands_back``: a section in sight hands control back to the loop (an
+    ``await``, ``async for`` / ``async with``, a ``yield``), or not all are in sight — a
+    thread lock only coroutines take, in sections that never do, is never held when one of
+    them asks for it: the loop runs one coroutine at a time."""
 
     short: bool
     long: Hold | None = None
+    hands_back: bool = True
 
 
 UNSEEN = Holds(short=False)
@@ -108,26 +112,14 @@ def _judge(ctx: ModuleContext, target: tuple[str, object, str]) -> Holds:
             if not hold.unsure:
                 return Holds(short=False, long=hold)
             unsure = unsure or hold
+    hands_back = not seen_all or any(
+        isinstance(n, _HANDS_BACK)
+        for body, scope in sections
+        for n, _ in walk_scoped(body, scope, ctx.module_info, stop_at_loops=False)
+    )
     if not (seen_all and _private(ctx, kind, owner, attr) and _made_here(ctx, kind, owner, attr)):
-        return UNSEEN
-    return Holds(short=unsure is None, long=unsure)
-
-
-def awaits_while_held(ctx: ModuleContext, target: tuple[str, object, str]) -> bool:
-    """A critical section of the lock in sight hands control back to the loop (an
-    ``await``, ``async for`` / ``async with``, a ``yield``), or not all of them are in
-    sight. A thread lock only coroutines take, in sections that never do, is never held
-    when one of them asks for it: the loop runs one coroutine at a time. Memoised."""
-    cache: dict[object, bool] = ctx.cache.setdefault("awaits_while_held", {})
-    key = (target[0], id(target[1]), target[2])
-    if key not in cache:
-        sections, seen_all = _sections(ctx, *target)
-        cache[key] = not seen_all or any(
-            isinstance(n, _HANDS_BACK)
-            for body, scope in sections
-            for n, _ in walk_scoped(body, scope, ctx.module_info, stop_at_loops=False)
-        )
-    return cache[key]
+        return Holds(short=False, hands_back=hands_back)
+    return Holds(short=unsure is None, long=unsure, hands_back=hands_back)
 
 
 _HANDS_BACK = (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Yield, ast.YieldFrom)
