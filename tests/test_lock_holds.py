@@ -321,6 +321,21 @@ def test_another_librarys_unlisted_call_may_wait_and_keeps_the_finding():
     assert "a call of unknown effect" in found.message
 
 
+def test_a_containers_own_method_on_another_librarys_object_is_short():
+    # freqtrade: `self._exchange.ohlcvs.get(pair, {}).pop(tf, None)` under the state lock is
+    # a dict's, in memory; a client's `get(url)` or `update(...)` may still wait
+    lib = "import ccxt\nEX = ccxt.Exchange()\n"
+    short = [
+        "EX.ohlcvs.get('BTC', {}).pop('1m', None)",
+        "EX.cache.setdefault('k', [])",
+        "EX.seen.discard('k')",
+    ]
+    assert [rows(lib + in_class(c)) for c in short] == [[], [], []]
+    for call in ("EX.session.get('https://x')", "EX.update(rows)"):
+        (found,) = lint(lib + in_class(call))
+        assert "a call of unknown effect" in found.message
+
+
 def test_a_cpu_heavy_call_in_a_section_is_a_long_hold():
     (found,) = lint(in_class("math.factorial(100_000)").replace("import os", "import math"))
     assert "`math.factorial`, CPU-heavy (line 18)" in found.message

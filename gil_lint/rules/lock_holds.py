@@ -428,6 +428,8 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
         top = name.partition(".")[0]
         if top in sys.stdlib_module_names or top == ctx.module_name.partition(".")[0]:
             return None
+        if _container_call(call):
+            return None
         return f"`{ctx.segment(func)}(...)`{_UNKNOWN}", ""
     if isinstance(found[1], ast.AsyncFunctionDef):
         return None  # calling it makes a coroutine: nothing runs yet
@@ -444,6 +446,39 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
     if summary.weight == "heavy":
         return f"`{helper}`", f" → {summary.explain(ctx.path)}"
     return None
+
+
+# the methods only a mapping, a set or a deque has, in the forms only they take: on an
+# object of unknown type (`exchange.ohlcvs.get(pair, {})`, `cache.pop(key, None)`) they are
+# a container's, in memory; `get(url)`, `update(...)`, `add(row)` may be a client's
+_CONTAINER_ONLY = {
+    # method: the numbers of positional arguments it takes in a container's form
+    "get": (2,),
+    "pop": (2,),
+    "setdefault": (1, 2),
+    "popitem": (0,),
+    "items": (0,),
+    "keys": (0,),
+    "values": (0,),
+    "discard": (1,),
+    "popleft": (0,),
+    "appendleft": (1,),
+}
+_LITERALS = (ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.Set)
+
+
+def _container_call(call: ast.Call) -> bool:
+    """``call`` is a container's own method, by its name and form (``_CONTAINER_ONLY``);
+    ``get``/``pop`` only with a literal default (``d.get(k, {})``, ``d.pop(k, None)``)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or call.keywords:
+        return False
+    counts = _CONTAINER_ONLY.get(func.attr)
+    if counts is None or len(call.args) not in counts:
+        return False
+    if func.attr in ("get", "pop"):
+        return isinstance(call.args[1], _LITERALS)
+    return True
 
 
 def _makes_project_class(ctx: ModuleContext, func: ast.expr, scope: Scope) -> bool:
