@@ -4,7 +4,7 @@ import ast
 
 from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.scopes import walk_own
+from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import returned_values
 from gil_lint.fix.edits import fix_from, newline_of, node_edit
 from gil_lint.rules.base import Example, Rule
@@ -52,6 +52,10 @@ class CancellationSwallowed(Rule):
     - a `try` inside `with anyio.CancelScope(shield=True):` (or trio's, or
       `move_on_after(..., shield=True)`) in its function: no cancellation from outside
       reaches it — teardown that must close every stream whatever one `aclose()` raised;
+    - a `try` in the `finally:` block of another (cleanup on the way out: `finally:
+      for client in clients: try: await client.disconnect() except BaseException: log`):
+      a cancellation of the body is in flight and re-raised after it, and one arriving
+      during the cleanup lets the rest of the cleanup run on the way out;
     - a shutdown function (`close`, `aclose`, `stop`, `on_stop`, `shutdown`, ...: the
       `shutdown-functions` knowledge) or a one-off callback (`engine/lifecycle.py`):
       stopping what is left after a cancellation arrives is what closing is for
@@ -121,6 +125,11 @@ class CancellationSwallowed(Rule):
         "    finally:\n        with anyio.CancelScope(shield=True):\n"
         "            for s in streams:\n                try:\n                    await s.aclose()\n"
         "                except BaseException:\n                    pass\n",
+        # cleanup in `finally:` goes on through one client's failure, cancellation or not
+        "async def answer(request, clients):\n    try:\n        return await request.run()\n"
+        "    finally:\n        for c in clients:\n            try:\n"
+        "                await c.disconnect()\n            except BaseException as e:\n"
+        "                print(e)\n",
         # a shutdown function stops the rest after a cancellation on purpose
         "import asyncio\nclass Manager:\n    async def on_stop(self):\n"
         "        for agent in self.agents:\n            try:\n"
@@ -265,7 +274,12 @@ class CancellationSwallowed(Rule):
             return  # closing goes on through a cancellation on purpose
         name = getattr(function.node, "name", "?") if function is not None else "?"
         catching = [h for h in handlers if _catches_cancel(ctx, h.type)]
-        if _awaits_task(ctx, body) or _shields(ctx, body) or _in_shielded_scope(ctx, node):
+        if (
+            _awaits_task(ctx, body)
+            or _shields(ctx, body)
+            or _in_shielded_scope(ctx, node)
+            or _in_finally(ctx, node)
+        ):
             return
         swallowing = [
             h
@@ -350,6 +364,22 @@ def _in_shielded_scope(ctx: ModuleContext, node: ast.AST) -> bool:
                 ):
                     return True
         current = ctx.parent(current)
+    return False
+
+
+_TRY_NODES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
+
+
+def _in_finally(ctx: ModuleContext, node: ast.AST) -> bool:
+    """The ``try`` is in the ``finally:`` block of another in its own function: cleanup on
+    the way out, which goes on through a failure (or cancellation) of one of its steps."""
+    child, current = node, ctx.parent(node)
+    while current is not None and not isinstance(current, NESTED_SCOPES):
+        if isinstance(current, _TRY_NODES) and any(
+            child is stmt for stmt in getattr(current, "finalbody", [])
+        ):
+            return True
+        child, current = current, ctx.parent(current)
     return False
 
 
