@@ -491,3 +491,30 @@ def test_a_name_grown_until_it_is_free_is_no_counting_loop():
             return i
         """
     assert found(counting) == [(4, "GIL206")]
+
+
+def test_walking_a_sequence_by_index_through_its_length_is_no_counting_loop():
+    # open-webui's DN unescaping: `length = len(value)` then `while pos < length` walks the
+    # string as `for c in value` would; a local that is not only a length is still a bound
+    walk = """
+        async def unescape(value):
+            out = []
+            pos = 0
+            length = len(value)
+            while pos < length:
+                out.append(value[pos])
+                pos += 1
+            return out
+        """
+    assert found(walk) == []
+    bound = """
+        async def count(value, n):
+            pos = 0
+            length = len(value)
+            if n:
+                length = n * n
+            while pos < length:
+                pos += 1
+            return pos
+        """
+    assert found(bound) == [(7, "GIL206")]

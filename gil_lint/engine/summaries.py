@@ -1312,7 +1312,7 @@ class Summaries:
         line = loop.lineno
         # why it is heavy, as the evidence says it (None: not heavy)
         why: str | None = None
-        if isinstance(loop, ast.While) and arithmetic and _counter_driven(loop):
+        if isinstance(loop, ast.While) and arithmetic and _counter_driven(loop, scope):
             why = f"counting `while` loop at line {line}"
         if size is not None and None not in inner_sizes:
             total = size * max([1, *(n for n in inner_sizes if n is not None)])
@@ -1712,17 +1712,19 @@ def _place(node: ast.AST, parents: Mapping[int, ast.AST]) -> tuple[ast.AST, tupl
     return stmt, (id(holder), "")
 
 
-def _counter_driven(loop: ast.While) -> bool:
+def _counter_driven(loop: ast.While, scope: Scope) -> bool:
     """``while i * i <= n: ... i += 1``: numeric iteration, a count driven by arithmetic.
 
     (``while len(queue) > n: queue.pop()`` is bookkeeping, ``while key in local: key +=
     "_"`` grows a name until it is free, ``while left: left -= 1``
     counts down from a value we know nothing about, and ``while i < len(name): ... i += 1``
-    walks a sequence by index, as ``for c in name`` would, whose size is unknown: none of
-    these is heavy.)
+    (or ``n = len(name)`` first, then ``while i < n``) walks a sequence by index, as ``for c
+    in name`` would, whose size is unknown: none of these is heavy.)
     """
+    lengths = _lengths(scope.node)
     if any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len"
+        (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "len")
+        or (isinstance(n, ast.Name) and n.id in lengths)
         for n in ast.walk(loop.test)
     ):
         return False
@@ -1744,6 +1746,28 @@ def _counter_driven(loop: ast.While) -> bool:
 
 
 _ORDER = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+
+
+@lru_cache(maxsize=4096)
+def _lengths(function: ast.AST) -> frozenset[str]:
+    """The names ``function`` binds only to a sequence's length (``length = len(value)``)."""
+    bound: dict[str, bool] = {}
+    for stmt in getattr(function, "body", ()):
+        if isinstance(stmt, NESTED_SCOPES):
+            continue
+        for n in walk_own(stmt):
+            if isinstance(n, ast.Assign):
+                is_len = (
+                    isinstance(n.value, ast.Call)
+                    and isinstance(n.value.func, ast.Name)
+                    and n.value.func.id == "len"
+                )
+                for target in n.targets:
+                    if isinstance(target, ast.Name):
+                        bound[target.id] = bound.get(target.id, True) and is_len
+            elif isinstance(n, (ast.AugAssign, ast.AnnAssign)) and isinstance(n.target, ast.Name):
+                bound[n.target.id] = False
+    return frozenset(name for name, only in bound.items() if only)
 
 
 @lru_cache(maxsize=8192)
