@@ -46,8 +46,14 @@ def _source(imports: str, setup: str, call: str) -> tuple[str, int]:
 
 def _codes_on(source: str, row: int) -> list[str]:
     # every blocking rule, the opt-in metadata rule (GIL208) too
+    # ... reported there, or joined to the finding of the setup's blocking call in the same
+    # coroutine (`db = sqlite3.connect(p)` then `db.rollback()`: one finding, "also" evidence)
     settings = Settings(extend_select=("GIL208",))
-    return [d.code for d in lint_source(source, "case.py", settings) if d.row == row]
+    return [
+        d.code
+        for d in lint_source(source, "case.py", settings)
+        if d.row == row or any(e.row == row and e.message.startswith("also") for e in d.evidence)
+    ]
 
 
 @pytest.mark.parametrize(

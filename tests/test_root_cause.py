@@ -355,6 +355,29 @@ def test_file_apis_over_in_memory_files_are_not_file_io():
     assert found == []
 
 
+def test_an_in_memory_file_bound_with_other_names_is_not_file_io():
+    # open-webui's skill export: `output, roots = io.BytesIO(), set()`, then a zip into it
+    found = lint(
+        """\
+        import io, zipfile
+        def export(files):
+            output, roots = io.BytesIO(), set()
+            with zipfile.ZipFile(output, "w") as archive:
+                for name, data in files:
+                    roots.add(name)
+                    archive.writestr(name, data)
+            return output.getvalue()
+        async def download(files, path):
+            first = export(files)
+            data, dst = first, open(path, "wb")
+            return data, dst
+        """
+    )
+    # a name bound in the same statement to a real file still is one; the export is not
+    assert where(found) == [(11, "GIL203")]
+    assert [row for row, _ in notes(found[0])] == []
+
+
 def test_a_copy_between_memory_and_a_real_file_is_still_file_io():
     found = lint(
         """\
@@ -521,14 +544,16 @@ def test_user_offloading_decorators_take_argument_conditions():
         @job
         def on_loop():
             time.sleep(1)
-        async def main():
+        async def a():
             in_thread()
+        async def b():
             truthy_but_not_true()
+        async def c():
             on_loop()
         """
-    assert where(lint(code)) == [(13, "GIL201"), (14, "GIL201"), (15, "GIL201")]
+    assert where(lint(code)) == [(13, "GIL201"), (15, "GIL201"), (17, "GIL201")]
     mine = Settings(knowledge=(("offloading-decorators", ("mycorp.jobs.job(thread=True)",)),))
-    assert where(lint(code, mine)) == [(14, "GIL201"), (15, "GIL201")]
+    assert where(lint(code, mine)) == [(15, "GIL201"), (17, "GIL201")]
 
 
 # -- one root cause, several call sites ---------------------------------------------------
@@ -908,8 +933,8 @@ def test_a_helper_the_coroutine_already_runs_in_a_thread_is_not_reported_on_its_
 
 def test_the_same_call_in_another_branch_of_an_if_is_evidence_not_a_second_finding():
     # rocketry's `_restart`: `Popen` in each branch of `if restarting == ...` runs one of
-    # them; a call after the `if` runs as well and stays its own finding, and so does a
-    # finding with a fix (`time.sleep` → `asyncio.sleep` is fixed in every branch)
+    # them; a call after the `if` runs as well, in the same coroutine: evidence too; a
+    # finding with a safe fix stays its own (`time.sleep` → `asyncio.sleep` in each branch)
     found = lint(
         """\
         import subprocess, sys, time
@@ -928,8 +953,38 @@ def test_the_same_call_in_another_branch_of_an_if_is_evidence_not_a_second_findi
                 time.sleep(2)
         """
     )
-    assert where(found) == [(4, "GIL204"), (10, "GIL204"), (12, "GIL201"), (14, "GIL201")]
-    assert [row for row, _ in notes(found[0])] == [7, 9]
+    assert where(found) == [(4, "GIL204"), (12, "GIL201"), (14, "GIL201")]
+    assert [row for row, _ in notes(found[0])] == [7, 9, 10]
+    assert found[0].message.endswith("(1 more blocking call in this function)")
+
+
+def test_one_coroutine_doing_its_work_synchronously_is_one_finding():
+    # langchain's nuclia tool: `_arun` is the sync `_run` (a post here, a post there, a
+    # polling get): one finding, one fix; another coroutine is its own finding, and a call
+    # with a safe fix of its own (`time.sleep`) keeps its finding
+    found = lint(
+        """\
+        import requests, time
+        def push(url):
+            return requests.post(url)
+        def pull(url):
+            return requests.get(url)
+        async def arun(url, text):
+            if text:
+                push(url)
+            else:
+                requests.put(url)
+            while True:
+                time.sleep(1)
+                if pull(url):
+                    return
+        async def other(url):
+            return requests.delete(url)
+        """
+    )
+    assert where(found) == [(8, "GIL202"), (12, "GIL201"), (16, "GIL202")]
+    assert found[0].message.endswith("(2 more blocking calls in this function)")
+    assert [row for row, _ in notes(found[0])][-2:] == [10, 13]
 
 
 # -- one client object, one finding -----------------------------------------------------------
@@ -954,9 +1009,11 @@ class Storage:
 def test_the_calls_on_one_client_object_are_one_finding():
     # kurigram's sqlite storage: 29 findings, one per `self.conn` call in its methods; the
     # finding is the first outside start-up code, the others (start-up's too) its evidence.
-    # Another client of the class, and a module's functions, stay their own findings.
+    # Another client of the class stays its own finding; the module's functions called in
+    # the same coroutine are part of it (one coroutine doing its network work synchronously).
     found = lint(STORAGE)
-    assert where(found) == [(9, "GIL202"), (14, "GIL202"), (14, "GIL202"), (14, "GIL202")]
+    assert where(found) == [(9, "GIL202"), (14, "GIL202")]
+    assert found[1].message.endswith("(2 more blocking calls in this function)")
     conn = found[0]
     assert conn.message.endswith("(3 more calls on `self.conn` here)")
     assert [row for row, _ in notes(conn)] == [7, 10, 12]
@@ -1072,6 +1129,105 @@ def test_a_handle_only_handed_to_awaited_calls_is_read_by_the_library():
         """
     )
     assert where(found) == [(8, "GIL203")]
+
+
+def test_a_handle_whose_reads_and_writes_run_in_threads_or_a_library_is_not_file_work():
+    # each write in a worker thread, the handle in a local handed to an awaited call:
+    # only the opening is on the loop
+    quiet = [
+        """\
+        import asyncio
+        async def download(response, path):
+            with open(path, "wb") as f:
+                while chunk := await response.read(4096):
+                    await asyncio.to_thread(f.write, chunk)
+        """,
+        """\
+        async def upload(http, path, name):
+            with open(path, "rb") as fh:
+                files = {"files": (name, fh, "application/octet-stream")}
+                return await http.post("/u", files=files)
+        """,
+    ]
+    assert [where(lint(code)) for code in quiet] == [[], []]
+    # the project's own wrapper of `to_thread`; a handle bound under a condition, handed to
+    # a child process, its descriptor handed on, tested and closed: no file work either
+    wrapped = """\
+        import asyncio, os
+        from pathlib import Path
+        async def _thread(function, *args):
+            task = asyncio.create_task(asyncio.to_thread(function, *args))
+            return await asyncio.shield(task)
+        async def copy(source: Path | None, output, spawn):
+            stream = source.open("rb") if source is not None else None
+            target = open(output, "wb")
+            try:
+                process = await spawn(stdin=stream if stream is not None else -1)
+                while chunk := await process.read():
+                    await _thread(target.write, chunk)
+                await _thread(os.fsync, target.fileno())
+            finally:
+                if stream is not None:
+                    stream.close()
+                target.close()
+        """
+    assert where(lint(wrapped)) == []
+    # mcp's stdio server: the file a helper returns goes to `anyio.wrap_file`; the other
+    # name bound beside it, tested and called, is no file
+    claimed = """\
+        import anyio, os
+        def _claim(fd, mode):
+            return os.fdopen(os.dup(fd), mode), (lambda: None)
+        async def serve(stdin=None):
+            restore = None
+            if not stdin:
+                buf, restore = _claim(0, "rb")
+                stdin = anyio.wrap_file(buf)
+            try:
+                await stdin.read()
+            finally:
+                if restore is not None:
+                    restore()
+        """
+    assert where(lint(claimed)) == []
+    # gradio: a temporary file made for a child process to write, used only by its name
+    named = """\
+        import asyncio, tempfile
+        async def combine(cache):
+            out = tempfile.NamedTemporaryFile(delete=False, suffix=".mp4", dir=cache)
+            proc = await asyncio.create_subprocess_exec("ffmpeg", "-i", "x", out.name)
+            await proc.communicate()
+            return out.name
+        """
+    assert where(lint(named)) == []
+    # a local a call fills from the file, a local read elsewhere too, a read on the loop
+    reported = [
+        """\
+        import json
+        async def parsed(http, path):
+            with open(path) as fh:
+                payload = json.load(fh)
+                return await http.post("/u", json=payload)
+        """,
+        """\
+        async def kept(http, path):
+            with open(path, "rb") as fh:
+                files = {"f": fh}
+                print(files)
+                return await http.post("/u", files=files)
+        """,
+        """\
+        import asyncio
+        async def read_here(path):
+            with open(path, "rb") as f:
+                return await asyncio.to_thread(len, f.read())
+        """,
+    ]
+    assert [where(lint(code)) for code in reported] == [
+        [(3, "GIL203")],
+        [(2, "GIL203")],
+        [(3, "GIL203")],
+    ]
 
 
 def test_making_a_redis_command_object_sends_nothing():

@@ -105,6 +105,8 @@ def test_helper_chain_in_message_and_evidence():
         # the same `urlopen` reached through the module's other names for `fetch_rates`
         ("service.py", 12),
         ("service.py", 13),
+        # another blocking helper of the same kind in the same coroutine
+        ("service.py", 15),
     ]
 
 

@@ -385,8 +385,16 @@ class ScopeBuilder(ast.NodeVisitor):
             else:
                 scope.bind(target.id, Binding("value", values=[value]))
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                self._bind_target(elt, None)
+            # `out, seen = io.BytesIO(), set()`: each name its own value, when they pair up
+            values: list[ast.expr | None] = [None] * len(target.elts)
+            if (
+                isinstance(value, (ast.Tuple, ast.List))
+                and len(value.elts) == len(target.elts)
+                and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
+            ):
+                values = list(value.elts)
+            for elt, elt_value in zip(target.elts, values, strict=True):
+                self._bind_target(elt, elt_value)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None)
         elif (

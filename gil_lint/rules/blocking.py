@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -213,6 +214,9 @@ class BlockingCallRule(Rule):
         # ONE_PER_RECEIVER: (class or function, receiver as written) → the finding, its
         # rank (_rank) and how its place reads as evidence
         self._receivers: dict[tuple[str, str], tuple[int, tuple[bool, bool], str, int]] = {}
+        # coroutine → this rule's finding in it: a second blocking call of the same kind in
+        # one coroutine is part of that finding (one fix: run the sync part in a thread)
+        self._in_function: dict[int, int] = {}
         # function name → only command-line code uses it (_command_line_only)
         self._command_line: dict[str, bool] = {}
         # finding → its message as first written
@@ -250,11 +254,13 @@ class BlockingCallRule(Rule):
             self._repeats_reported_call(node, name)
             or self._joins_module_finding(node, name, chain=False)
             or self._joins_receiver_finding(node)
+            or self._joins_function_finding(node, name) is not None
             or self._command_line_only()
         ):
             return
         self.report_blocking(node, name)
         self._remember(node, name)
+        self._note_in_function()
         self._note_first_here(f"`{display_name(name)}`", chain=False)
         self._note_receiver(node)
 
@@ -268,7 +274,7 @@ class BlockingCallRule(Rule):
             return False
         parent = ctx.parent(node)
         if isinstance(parent, ast.Call) and any(a is node for a in parent.args):
-            return ctx.call_name(parent) in ctx.knowledge.offloaders
+            return self._offloads(parent)
         if not (
             isinstance(parent, ast.Assign)
             and len(parent.targets) == 1
@@ -386,7 +392,11 @@ class BlockingCallRule(Rule):
         if self._in_async_wrapper(node):
             return True
         ctx = self.ctx
-        names = _bound_names(ctx.parent(node), node)
+        value: ast.AST = node
+        parent = ctx.parent(node)
+        if isinstance(parent, ast.IfExp) and parent.test is not node:
+            value, parent = parent, ctx.parent(parent)  # `f = p.open() if p else None`
+        names = _bound_names(parent, value)
         function = ctx.enclosing_function()
         if not names or function is None:
             return False
@@ -399,12 +409,62 @@ class BlockingCallRule(Rule):
             n.value for n in own if isinstance(n, ast.Await) and isinstance(n.value, ast.Call)
         ]
         inside = {id(a) for n in wrappers for a in _argument_leaves(n)}
+        # a bound method run in a worker thread (`await asyncio.to_thread(f.write, chunk)`):
+        # the reads and writes are off the loop, only the opening is on it
+        inside.update(
+            id(a.value)
+            for n in own
+            if isinstance(n, ast.Call) and self._offloads(n)
+            for a in _argument_leaves(n)
+            if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name)
+        )
+        # ... or a local that only carries the handle there (`files = {"f": (name, f)}`
+        # then `await http.post(files=files)`)
+        inside.update(_carried_into(own, inside))
+        # what does no file work: `f.fileno()` handed on, `f.name`, `f.close()`, `f is None`
+        neutral = {
+            id(n.value)
+            for n in own
+            if isinstance(n, ast.Attribute)
+            and n.attr in _NO_FILE_WORK
+            and isinstance(n.value, ast.Name)
+            and n.value.id in names
+        }
+        neutral.update(
+            id(o)
+            for n in own
+            if isinstance(n, ast.Compare)
+            and all(isinstance(op, (ast.Is, ast.IsNot)) for op in n.ops)
+            for o in (n.left, *n.comparators)
+            if isinstance(o, ast.Name) and o.id in names
+        )
         uses: dict[str, list[bool]] = {}
+        only_neutral = False
         for n in own:
             if isinstance(n, ast.Name) and n.id in names and isinstance(n.ctx, ast.Load):
-                uses.setdefault(n.id, []).append(id(n) in inside)
+                if id(n) in neutral:
+                    only_neutral = True
+                else:
+                    uses.setdefault(n.id, []).append(id(n) in inside)
         wrapped = [all(found) for found in uses.values() if any(found)]
+        if not uses:  # made and named, never read or written (`tmp.name` for a child)
+            return only_neutral
         return bool(wrapped) and all(wrapped)
+
+    def _offloads(self, call: ast.Call) -> bool:
+        """``call`` runs a function it is given in a worker thread: a listed offloader
+        (``[asyncio] offloaders``), or a function of the project that hands its own first
+        parameter to one (``async def _thread(function, *args): return await
+        asyncio.to_thread(function, *args)``)."""
+        ctx = self.ctx
+        name = ctx.call_name(call)
+        if name is None:
+            return False
+        if name in ctx.knowledge.offloaders:
+            return True
+        found = ctx.summaries.callee(name, ctx.module_info)
+        tails = frozenset(o.rpartition(".")[2] for o in ctx.knowledge.offloaders)
+        return found is not None and _hands_first_parameter_to(found[1], tails)
 
     def _async_wrapper(self, node: ast.Call) -> bool:
         """``node`` makes an asynchronous file object (``anyio.wrap_file(...)``)."""
@@ -481,6 +541,10 @@ class BlockingCallRule(Rule):
             assert self._first_here is not None
             self._roots[root_key] = self._first_here[0]
             return
+        joined = self._joins_function_finding(node, name, shown=f"`{ctx.segment(node.func)}`")
+        if joined is not None:
+            self._roots[root_key] = joined
+            return
         advice, fix = self._helper_advice(node, verb, chain)
         message = (
             f"`{fname}()` {verb} {' → '.join(e.message for e in steps)}; {blocked} blocks "
@@ -490,6 +554,7 @@ class BlockingCallRule(Rule):
         self._remember(node, name)
         self._roots[root_key] = len(ctx.diagnostics) - 1
         self._note_first_here(f"`{ctx.segment(node.func)}`", chain=True)
+        self._note_in_function()
 
     def _command_line_only(self) -> bool:
         """The function this call is in (the outermost ``def`` of the module or a class) is
@@ -805,6 +870,7 @@ class BlockingCallRule(Rule):
         self._recount(first)
         self._reported = [(n, c, first if i == index else i) for n, c, i in self._reported]
         self._roots = {k: first if i == index else i for k, i in self._roots.items()}
+        self._in_function = {k: first if i == index else i for k, i in self._in_function.items()}
 
     def _joins_module_finding(self, node: ast.Call, name: str, *, chain: bool) -> bool:
         """A module that reads a file here, writes one there and copies a third elsewhere
@@ -829,6 +895,32 @@ class BlockingCallRule(Rule):
             if all((e.row, e.col) != (use.row, use.col) for e in ctx.diagnostics[index].evidence):
                 ctx.join_evidence(index, use)
         return True
+
+    def _joins_function_finding(
+        self, node: ast.Call, name: str, *, shown: str | None = None
+    ) -> int | None:
+        """A coroutine that makes a second blocking call of this rule's kind (a `requests.get`
+        after a `requests.post`, a second sync helper) does its work synchronously: one
+        finding, with one fix, the later calls its evidence. The index of that finding."""
+        function = self.ctx.enclosing_function()
+        if function is None or self.ONE_PER_MODULE:  # the module's finding takes it in
+            return None
+        index = self._in_function.get(id(function.node))
+        if index is None:
+            return None
+        if shown is None:  # a call written here: one with a safe fix of its own stays
+            fix = self.make_fix(node, name)  # its own finding, so `--fix` mends each
+            if fix is not None and fix.applicability == "safe":
+                return None
+        also = f"also {shown or f'`{display_name(name)}`'}"
+        self._join(index, self.ctx.evidence_at(node, also), "blocking call{s} in this function")
+        return index
+
+    def _note_in_function(self) -> None:
+        """The finding just reported: the one of the coroutine it is in, if it is the first."""
+        function = self.ctx.enclosing_function()
+        if function is not None:
+            self._in_function.setdefault(id(function.node), len(self.ctx.diagnostics) - 1)
 
     def _join(self, index: int, also: Evidence, what: str) -> None:
         """Add ``also`` to the finding at ``index``; its message counts the joined places,
@@ -1170,9 +1262,72 @@ def _argument_leaves(call: ast.Call) -> list[ast.expr]:
             todo.extend(arg.elts)  # `files=[("f", (name, f))]`
         elif isinstance(arg, ast.Dict):
             todo.extend(arg.values)  # `files={"f": f}`
+        elif isinstance(arg, ast.IfExp):
+            todo.extend((arg.body, arg.orelse))  # `stdin=f if f is not None else DEVNULL`
         else:
             out.append(arg)
     return out
+
+
+# a file object's attributes that do no file work (its descriptor, its name)
+_NO_FILE_WORK = frozenset({"fileno", "name", "mode", "closed", "close"})
+
+
+@lru_cache(maxsize=2048)
+def _hands_first_parameter_to(fn: ast.AST, tails: frozenset[str]) -> bool:
+    """``fn`` passes its first parameter (after ``self``/``cls``) to a call whose name ends
+    in one of ``tails`` (``to_thread``, ``run_in_executor``, ``run_sync``)."""
+    args = getattr(fn, "args", None)
+    if args is None:
+        return False
+    params = [a.arg for a in (*args.posonlyargs, *args.args)]
+    if params and params[0] in ("self", "cls"):
+        params = params[1:]
+    if not params:
+        return False
+    first = params[0]
+    for n in ast.walk(fn):
+        if not isinstance(n, ast.Call):
+            continue
+        func = n.func
+        tail = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if tail in tails and any(isinstance(a, ast.Name) and a.id == first for a in n.args):
+            return True
+    return False
+
+
+def _carried_into(own: list[ast.AST], inside: set[int]) -> set[int]:
+    """The ids of what the locals ``own`` (a function's own nodes) binds once, with a plain
+    assignment, hold in a container or as they are (``files = {"f": (name, f)}`` → ``f``),
+    when each read of the local is where ``inside`` (ids of argument leaves) says."""
+    values: dict[str, list[ast.expr]] = {}
+    for n in own:
+        if isinstance(n, ast.Assign):
+            for target in n.targets:
+                if isinstance(target, ast.Name):
+                    values.setdefault(target.id, []).append(n.value)
+        elif isinstance(n, (ast.AugAssign, ast.AnnAssign)) and isinstance(n.target, ast.Name):
+            values.setdefault(n.target.id, []).extend([n.target, n.target])  # not once
+    reads: dict[str, list[bool]] = {}
+    for n in own:
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in values:
+            reads.setdefault(n.id, []).append(id(n) in inside)
+    carried: set[int] = set()
+    for name, found in reads.items():
+        bound = values[name]
+        if len(bound) != 1 or not all(found):
+            continue
+        # held as it is, in a container; not given to a call, which could read it here
+        todo = list(bound)
+        while todo:
+            value = todo.pop()
+            if isinstance(value, (ast.Tuple, ast.List)):
+                todo.extend(value.elts)
+            elif isinstance(value, ast.Dict):
+                todo.extend(value.values)
+            else:
+                carried.add(id(value))
+    return carried
 
 
 def _bound_names(parent: ast.AST | None, value: ast.AST) -> frozenset[str]:
