@@ -518,3 +518,48 @@ def test_walking_a_sequence_by_index_through_its_length_is_no_counting_loop():
             return pos
         """
     assert found(bound) == [(7, "GIL206")]
+
+
+def test_a_while_loop_capped_by_a_small_count_and_a_count_moving_away_are_not_heavy():
+    # agno's paging: `if len(pieces) >= READ_MAX_LINES: break` first thing in the loop;
+    # twikit's float-to-hex: `while fraction > 0: fraction *= 16` (the `-=` ends it)
+    capped = """
+        READ_MAX_LINES = 400
+        async def page(lines, end):
+            pieces = []
+            current = 0
+            while current <= end:
+                if len(pieces) >= READ_MAX_LINES:
+                    break
+                pieces.append(lines[current])
+                current += 1
+            return pieces
+        """
+    assert found(capped) == []
+    away = """
+        async def to_hex(fraction):
+            out = []
+            while fraction > 0:
+                fraction *= 16
+                digit = int(fraction)
+                fraction -= digit
+                out.append(digit)
+            return out
+        """
+    assert found(away) == []
+    # a cap too big to be small, and a count towards a bound written the other way round
+    big = """
+        async def page(end):
+            n = 0
+            while n <= end:
+                if n >= 10_000_000:
+                    break
+                n += 1
+            return n
+        async def primes(n):
+            i = 2
+            while n > i * i:
+                i += 1
+            return i
+        """
+    assert found(big) == [(4, "GIL206"), (11, "GIL206")]

@@ -1356,9 +1356,10 @@ class Summaries:
     ) -> tuple[int | None, str | None]:
         """How many times a loop runs, if known, and how to say it (``range(50,000,000)``,
         ``range(n * 1_000_000)``) when it is a range that says so."""
-        if isinstance(loop, ast.While):
-            return None, None
         sizes = Sizes(module.resolver, scope, env)
+        if isinstance(loop, ast.While):
+            return _capped(loop, sizes), None
+
         n = sizes.length(loop.iter)
         if n is not None:
             return n, f"range({count(n)})" if sizes.is_range(loop.iter) else None
@@ -1712,6 +1713,32 @@ def _place(node: ast.AST, parents: Mapping[int, ast.AST]) -> tuple[ast.AST, tupl
     return stmt, (id(holder), "")
 
 
+def _capped(loop: ast.While, sizes: Sizes) -> int | None:
+    """A ``while`` loop that leaves when a count reaches a known number (``if len(pieces) >=
+    READ_MAX_LINES: break``, ``if n == 3: return``) as its body's own first steps: it runs
+    at most that many times (as far as the count grows each time round)."""
+    for stmt in loop.body:
+        if not isinstance(stmt, ast.If) or not any(
+            isinstance(s, (ast.Break, ast.Return)) for s in stmt.body
+        ):
+            continue
+        test = stmt.test
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            continue
+        op, left, right = test.ops[0], test.left, test.comparators[0]
+        if isinstance(op, (ast.Lt, ast.LtE)):
+            left, right = right, left  # `if LIMIT <= len(pieces)`
+        elif not isinstance(op, (ast.Gt, ast.GtE, ast.Eq)):
+            continue
+        counted = isinstance(left, ast.Name) or (
+            isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == "len"
+        )
+        cap = sizes.int_value(right) if counted else None
+        if cap is not None and cap >= 0:
+            return cap + 1
+    return None
+
+
 def _counter_driven(loop: ast.While, scope: Scope) -> bool:
     """``while i * i <= n: ... i += 1``: numeric iteration, a count driven by arithmetic.
 
@@ -1734,7 +1761,21 @@ def _counter_driven(loop: ast.While, scope: Scope) -> bool:
         for n in ast.walk(loop.test)
     ):
         return False
-    tested = {n.id for n in ast.walk(loop.test) if isinstance(n, ast.Name)}
+    # the names on the small side of a bound (`i * i <= n`, `n > i`): counting up moves
+    # them towards it (`while fraction > 0: fraction *= 16` moves away: another step ends it)
+    tested: set[str] = set()
+    for n in ast.walk(loop.test):
+        if not isinstance(n, ast.Compare):
+            continue
+        sides = [n.left, *n.comparators]
+        for index, op in enumerate(n.ops):
+            if isinstance(op, (ast.Lt, ast.LtE)):
+                small = sides[index]
+            elif isinstance(op, (ast.Gt, ast.GtE)):
+                small = sides[index + 1]
+            else:
+                continue
+            tested.update(m.id for m in ast.walk(small) if isinstance(m, ast.Name))
     return any(
         isinstance(n, ast.AugAssign)
         and isinstance(n.op, (ast.Add, ast.Mult))  # counting up towards a bound
