@@ -50,7 +50,12 @@ class BlockingFileIOInAsync(BlockingCallRule):
     `loop.connect_read_pipe`; the `[file_objects] async_wrappers` knowledge), also
     through another wrapper or from a helper that returns the file (`buf =
     claim_fd(0)` then `anyio.wrap_file(io.TextIOWrapper(buf))`): its reads run in
-    a worker thread.
+    a worker thread. Nor is a file whose reads and writes are all done off the loop:
+    each one in a worker thread (`await asyncio.to_thread(f.write, chunk)`, also
+    through the project's own wrapper of `to_thread`), the handle handed to an awaited
+    call (`await client.post(files={"f": f})`, also through a local holding it) or to a
+    child process, or only named, tested, closed or asked for its descriptor: the
+    opening left on the loop is a microsecond syscall.
 
     ## Why is this bad?
     Disk I/O can take milliseconds (seconds on a network file system or a busy

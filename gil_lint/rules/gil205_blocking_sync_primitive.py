@@ -48,7 +48,8 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     or through the project's helpers), waits on another primitive, runs a heavy loop
     or calls another library's function the knowledge does not list (a callback or
     a method of an object of unknown type is no evidence either way, and does not
-    make a section long). A public lock (`self.lock`, a public module global), one
+    make a section long; nor is a mapping's, a set's or a deque's own method in its
+    container form, `exchange.ohlcvs.get(pair, {})`, `.pop(key, None)`). A public lock (`self.lock`, a public module global), one
     passed in or handed on, a `Condition` or semaphore is reported as before, and the
     message names the section that holds the lock long when one does. A `Lock` or
     `RLock` taken in a helper the coroutine calls (a registry's `_acquire()`) is not
