@@ -441,7 +441,11 @@ def test_a_lock_made_later_in_a_global_that_starts_as_none_is_judged_by_its_sect
                 METRICS[key] += amount
         """
     assert rows(code) == []
-    assert rows(code.replace("METRICS[key] += amount", "other.flush()")) == [11]
+    # a section known to hold it long keeps it (loops in several threads may share it);
+    # one of unknown effect does not, when only coroutines take it
+    known = code.replace("import threading", "import threading, subprocess")
+    assert rows(known.replace("METRICS[key] += amount", "subprocess.run(['sync'])")) == [11]
+    assert rows(code.replace("METRICS[key] += amount", "other.flush()")) == []
 
 
 def test_making_the_exception_a_section_raises_is_short():
@@ -538,3 +542,38 @@ def test_a_singletons_lock_taken_through_its_accessor_is_the_same_lock():
     )
     (found,) = lint(waits)
     assert found.row == 10 and "`add` holds it across `time.sleep`" in found.message
+
+
+def test_a_lock_entered_under_another_is_judged_by_its_own_sections():
+    # google-adk's analytics plugin: two locks shared with a cleanup thread, taken together
+    # (`with a, b:`) or nested, around dict operations only; entering a lock whose every
+    # section is short is brief, and so is holding both
+    code = """\
+        import threading
+
+        class Plugin:
+            def __init__(self):
+                self._states_guard = threading.RLock()
+                self._counts_guard = threading.Lock()
+                self._states = {}
+                self._counts = {}
+                threading.Thread(target=self._cleanup).start()
+
+            def _cleanup(self):
+                with self._states_guard, self._counts_guard:
+                    self._states.clear()
+                    self._counts.clear()
+
+            async def state(self, loop):
+                with self._states_guard:
+                    state = self._states.setdefault(loop, {})
+                    with self._counts_guard:
+                        self._counts[loop] = 0
+                return state
+        """
+    assert rows(code) == []
+    # the inner lock held across a wait makes entering it, and so the outer, long
+    slow = code.replace("import threading", "import threading, time").replace(
+        "self._counts.clear()", "time.sleep(1)"
+    )
+    assert rows(slow) == [17, 19]

@@ -6,7 +6,7 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
-from gil_lint.rules.lock_holds import Holds, loads_object, lock_holds
+from gil_lint.rules.lock_holds import Holds, loads_object, lock_holds, lock_target
 
 
 class BlockingSyncPrimitiveInAsync(BlockingCallRule):
@@ -269,8 +269,8 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         if holds.short:
             return True
         # several loops in several threads may share it: a section known to hold it long
-        # keeps the finding
-        if holds.long is not None or holds.hands_back:
+        # keeps the finding (a call of unknown effect is not known to)
+        if (holds.long is not None and not holds.long.unsure) or holds.hands_back:
             return False
         return primitive_users(self.ctx, lock)[0] == "coroutines"
 
@@ -430,22 +430,7 @@ def primitive_users(ctx: ModuleContext, obj: ast.expr) -> tuple[str, str]:
 
 
 def _target(ctx: ModuleContext, obj: ast.expr) -> tuple[str, object, str] | None:
-    """("name", binding, id) for a module or local variable; ("self", class scope, attr)
-    for ``self.attr``; None for anything else."""
-    if isinstance(obj, ast.Name):
-        binding = ctx.resolver.lookup(obj.id, ctx.scope)
-        if binding is None or binding.kind != "value":
-            return None  # a parameter, an import: used from elsewhere too
-        return "name", binding, obj.id
-    if isinstance(obj, ast.Attribute) and isinstance(obj.value, ast.Name):
-        binding = ctx.resolver.lookup(obj.value.id, ctx.scope)
-        if binding is not None and binding.kind == "self":
-            # the method's class, also from a function nested in the method (`self` is
-            # the method's, closed over)
-            cls = ctx.resolver.class_scope(binding.qualname)
-            if cls is not None:
-                return "self", cls, obj.attr
-    return None
+    return lock_target(ctx, obj, ctx.scope)
 
 
 def _classify_uses(ctx: ModuleContext, target: tuple[str, object, str]) -> tuple[str, str]:

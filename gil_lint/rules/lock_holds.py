@@ -97,8 +97,28 @@ def lock_holds(ctx: ModuleContext, target: tuple[str, object, str], cls: str) ->
     cache: dict[object, Holds] = ctx.cache.setdefault("lock_holds", {})
     key = (target[0], id(target[1]), target[2])
     if key not in cache:
+        cache[key] = UNSEEN  # a lock taken while it is held, in turn: judged long
         cache[key] = _judge(ctx, target)
     return cache[key]
+
+
+def lock_target(ctx: ModuleContext, obj: ast.expr, scope: Scope) -> tuple[str, object, str] | None:
+    """("name", binding, id) for a module or local variable; ("self", class scope, attr)
+    for ``self.attr``; None for anything else."""
+    if isinstance(obj, ast.Name):
+        binding = ctx.resolver.lookup(obj.id, scope)
+        if binding is None or binding.kind != "value":
+            return None  # a parameter, an import: used from elsewhere too
+        return "name", binding, obj.id
+    if isinstance(obj, ast.Attribute) and isinstance(obj.value, ast.Name):
+        binding = ctx.resolver.lookup(obj.value.id, scope)
+        if binding is not None and binding.kind == "self":
+            # the method's class, also from a function nested in the method (`self` is
+            # the method's, closed over)
+            cls = ctx.resolver.class_scope(binding.qualname)
+            if cls is not None:
+                return "self", cls, obj.attr
+    return None
 
 
 def _judge(ctx: ModuleContext, target: tuple[str, object, str]) -> Holds:
@@ -201,11 +221,14 @@ def _section(
     parent = parents.get(node)
     if isinstance(parent, ast.withitem) and parent.context_expr is node:
         with_stmt = parents.get(parent)
-        if not isinstance(with_stmt, ast.With) or len(with_stmt.items) > 1:
-            # `async with` a thread lock is not a lock's protocol; `with lock, other:`
-            # waits for `other` holding it (kept simple: not judged)
-            return None
-        return with_stmt.body
+        if not isinstance(with_stmt, ast.With):
+            return None  # `async with` a thread lock is not a lock's protocol
+        # `with lock, other:` holds it while entering `other` too
+        later = with_stmt.items[with_stmt.items.index(parent) + 1 :]
+        if not later:
+            return with_stmt.body
+        entering = ast.With(items=later, body=with_stmt.body)
+        return [ast.copy_location(entering, with_stmt)]
     if isinstance(parent, ast.Attribute) and parent.value is node:
         call = parents.get(parent)
         if not (isinstance(call, ast.Call) and call.func is parent):
@@ -380,6 +403,9 @@ def _long_node(
             if name in ctx.knowledge.sync_context_managers and not loads_object(
                 ctx, item.context_expr, scope, *target
             ):  # the same lock again is an RLock's re-entry (a Lock's would deadlock)
+                inner = lock_target(ctx, item.context_expr, scope)
+                if inner is not None and lock_holds(ctx, inner, name).short:
+                    continue  # a lock each of whose sections is short: entered briefly
                 return f"`with {ctx.segment(item.context_expr)}:`, another lock", ""
         return None
     if isinstance(node, (ast.For, ast.While)):
