@@ -547,6 +547,19 @@ def test_a_while_loop_capped_by_a_small_count_and_a_count_moving_away_are_not_he
             return out
         """
     assert found(away) == []
+    # google-adk's parent walk: the test itself bounds the count by a small constant
+    bounded = """
+        MAX_DEPTH = 50
+        async def path(node):
+            depth = 0
+            parts = []
+            while node is not None and depth < MAX_DEPTH:
+                parts.append(node.name)
+                node = node.parent
+                depth += 1
+            return parts
+        """
+    assert found(bounded) == []
     # a cap too big to be small, and a count towards a bound written the other way round
     big = """
         async def page(end):

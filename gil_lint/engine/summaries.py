@@ -1716,7 +1716,22 @@ def _place(node: ast.AST, parents: Mapping[int, ast.AST]) -> tuple[ast.AST, tupl
 def _capped(loop: ast.While, sizes: Sizes) -> int | None:
     """A ``while`` loop that leaves when a count reaches a known number (``if len(pieces) >=
     READ_MAX_LINES: break``, ``if n == 3: return``) as its body's own first steps: it runs
-    at most that many times (as far as the count grows each time round)."""
+    at most that many times (as far as the count grows each time round). So does one whose
+    test bounds a count by a known number (``while node and depth < MAX_DEPTH``)."""
+    test = loop.test
+    conjuncts = (
+        test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    )
+    for part in conjuncts:
+        if isinstance(part, ast.Compare) and len(part.ops) == 1:
+            op, left, right = part.ops[0], part.left, part.comparators[0]
+            if isinstance(op, (ast.Gt, ast.GtE)):
+                left, right = right, left  # `while MAX > depth`
+            elif not isinstance(op, (ast.Lt, ast.LtE)):
+                continue
+            cap = sizes.int_value(right) if isinstance(left, ast.Name) else None
+            if cap is not None and cap >= 0:
+                return cap + 1
     for stmt in loop.body:
         if not isinstance(stmt, ast.If) or not any(
             isinstance(s, (ast.Break, ast.Return)) for s in stmt.body
