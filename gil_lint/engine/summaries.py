@@ -1358,7 +1358,10 @@ class Summaries:
         ``range(n * 1_000_000)``) when it is a range that says so."""
         sizes = Sizes(module.resolver, scope, env)
         if isinstance(loop, ast.While):
-            return _capped(loop, sizes), None
+            # a cap says a loop is small, never that it is big (a generator counting up to
+            # a big number waits for its consumer at each step)
+            cap = _capped(loop, sizes)
+            return (cap if cap is not None and cap < self.min_loop_iterations else None), None
 
         n = sizes.length(loop.iter)
         if n is not None:
