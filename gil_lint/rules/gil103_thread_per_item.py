@@ -7,7 +7,12 @@ from gil_lint.engine.sizes import Sizes
 from gil_lint.rules.base import Example, Rule
 
 _SMALL = 32  # a literal range or list up to this size is a fixed set of workers
-_WORKER_WORDS = re.compile(r"worker|thread|concurren|parallel|jobs|procs|cpus|cores", re.I)
+# a count of long-lived workers: threads, jobs, cores, and servers, consumers, replicas,
+# shards (litserve's `range(num_uvicorn_servers)`)
+_WORKER_WORDS = re.compile(
+    r"worker|thread|concurren|parallel|jobs|procs|cpus|cores|server|consumer|replica|shard",
+    re.I,
+)
 
 
 class ThreadPerItem(Rule):
@@ -18,7 +23,8 @@ class ThreadPerItem(Rule):
     literal list or `range(N)` of at most 32 items (also through a name
     assigned that number), or `range()` of a worker count — a constant or
     setting named like one (`NUM_WORKERS`, `self.thread_count`, `args.jobs`)
-    or `os.cpu_count()`. Nor is a loop that joins the thread it started before the
+    or `os.cpu_count()`, or of servers, consumers, replicas or shards
+    (`range(num_servers)`). Nor is a loop that joins the thread it started before the
     next item (`t.start()` … `t.join()`): one thread runs at a time.
 
     ## Why is this bad?
@@ -58,6 +64,8 @@ class ThreadPerItem(Rule):
         "        threading.Thread(target=work).start()\n",
         "import threading\nN = 8\ndef main(work):\n    for _ in range(N):\n"
         "        threading.Thread(target=work).start()\n",
+        "import threading\ndef serve(server, num_servers):\n    for i in range(num_servers):\n"
+        "        threading.Thread(target=server.run, args=(i,)).start()\n",
         "import os, threading\ndef main(work, args):\n"
         "    for _ in range(args.num_workers):\n        threading.Thread(target=work).start()\n"
         "    for _ in range(os.cpu_count() or 4):\n        threading.Thread(target=work).start()\n",
