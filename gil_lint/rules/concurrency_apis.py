@@ -13,6 +13,7 @@ from typing import Literal
 
 from gil_lint.diagnostics import Evidence
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.scopes import is_none, walk_own
 from gil_lint.engine.summaries import Summary
 
 PoolKind = Literal["thread", "process"]
@@ -366,4 +367,59 @@ def waited_threadsafe_future(ctx: ModuleContext, call: ast.Call) -> ast.expr | N
             )
         ),
         None,
+    )
+
+
+def loop_running_branch(ctx: ModuleContext, node: ast.AST) -> bool | None:
+    """Whether ``node`` is in a branch taken only while a loop runs on this thread (True)
+    or only while none does (False), by a test on a name bound to
+    ``asyncio.get_running_loop()`` in its function (``loop = asyncio.get_running_loop()``
+    in a ``try``, ``None`` in its ``except RuntimeError``; then ``if loop and
+    loop.is_running():`` / ``if loop is not None:`` ... ``else:``); None if neither."""
+    function = ctx.enclosing_function()
+    running = {
+        t.id
+        for n in walk_own(function.node if function is not None else ctx.tree)
+        if isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Call)
+        and ctx.call_name(n.value) == "asyncio.get_running_loop"
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
+    if not running:
+        return None
+    child, parent = node, ctx.parent(node)
+    while parent is not None and not isinstance(
+        parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+    ):
+        if isinstance(parent, ast.If) and _says_running(parent.test, running):
+            if any(child is s for s in parent.body):
+                return True
+            if any(child is s for s in parent.orelse):
+                return False
+        child, parent = parent, ctx.parent(parent)
+    return None
+
+
+def _says_running(test: ast.expr, running: set[str]) -> bool:
+    """``test`` holds only while a running loop's name is set: the name itself, ``name is
+    not None``, ``name.is_running()``, or an ``and`` with one of these."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_says_running(v, running) for v in test.values)
+    if isinstance(test, ast.Name):
+        return test.id in running
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.IsNot)
+        and isinstance(test.left, ast.Name)
+        and test.left.id in running
+    ):
+        return is_none(test.comparators[0])
+    return (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr == "is_running"
+        and isinstance(test.func.value, ast.Name)
+        and test.func.value.id in running
     )

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.engine.scopes import is_none, walk_own
+from gil_lint.engine.scopes import walk_own
 from gil_lint.rules.base import Example, Rule
+from gil_lint.rules.concurrency_apis import loop_running_branch
 
 GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})
 # what a function does with a loop it has to run itself: no loop is running there
@@ -115,7 +116,11 @@ class GetEventLoop(Rule):
         call = f"{ctx.segment(node.func)}()"
         if ctx.in_async():
             return  # it works there: the opt-in GIL409's business
-        if self._caught(node) or self._loop_was_set(node) or self._loop_running_here(node):
+        if (
+            self._caught(node)
+            or self._loop_was_set(node)
+            or loop_running_branch(self.ctx, node) is True
+        ):
             return
         function = ctx.enclosing_function()
         if function is not None and not self._drives_loop(node, function.node):
@@ -148,34 +153,6 @@ class GetEventLoop(Rule):
                     ):
                         return True
             child, parent = parent, self.ctx.parent(parent)
-        return False
-
-    def _loop_running_here(self, node: ast.AST) -> bool:
-        """Inside an ``if`` whose test says a loop runs: a name bound to
-        ``asyncio.get_running_loop()`` (``if loop and loop.is_running():``, ``if loop is not
-        None:``): there ``get_event_loop()`` returns that loop."""
-        ctx = self.ctx
-        function = ctx.enclosing_function()
-        running = {
-            t.id
-            for n in walk_own(function.node if function is not None else ctx.tree)
-            if isinstance(n, ast.Assign)
-            and isinstance(n.value, ast.Call)
-            and ctx.call_name(n.value) == "asyncio.get_running_loop"
-            for t in n.targets
-            if isinstance(t, ast.Name)
-        }
-        if not running:
-            return False
-        child, parent = node, ctx.parent(node)
-        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.Lambda)):
-            if (
-                isinstance(parent, ast.If)
-                and any(child is s for s in parent.body)
-                and _says_running(parent.test, running)
-            ):
-                return True
-            child, parent = parent, ctx.parent(parent)
         return False
 
     def _runs_loop(self, node: ast.Try) -> bool:
@@ -218,27 +195,3 @@ class GetEventLoop(Rule):
             and n.value.id == name
             for n in walk_own(function)
         )
-
-
-def _says_running(test: ast.expr, running: set[str]) -> bool:
-    """``test`` holds only while a running loop's name is set: the name itself, ``name is
-    not None``, ``name.is_running()``, or an ``and`` with one of these."""
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-        return any(_says_running(v, running) for v in test.values)
-    if isinstance(test, ast.Name):
-        return test.id in running
-    if (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.IsNot)
-        and isinstance(test.left, ast.Name)
-        and test.left.id in running
-    ):
-        return is_none(test.comparators[0])
-    return (
-        isinstance(test, ast.Call)
-        and isinstance(test.func, ast.Attribute)
-        and test.func.attr == "is_running"
-        and isinstance(test.func.value, ast.Name)
-        and test.func.value.id in running
-    )

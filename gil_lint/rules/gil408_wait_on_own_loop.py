@@ -5,7 +5,7 @@ import ast
 from gil_lint.diagnostics import Fix
 from gil_lint.fix.edits import cst, replace_call_fix
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import waited_threadsafe_future
+from gil_lint.rules.concurrency_apis import loop_running_branch, waited_threadsafe_future
 
 
 class WaitOnOwnLoop(Rule):
@@ -18,6 +18,9 @@ class WaitOnOwnLoop(Rule):
 
     A sync function is not reported: `run_coroutine_threadsafe(...).result()` is
     the documented way for another thread to run a coroutine on a loop and wait.
+    Nor is a branch taken only while no loop runs on this thread (`running =
+    asyncio.get_running_loop()` in a `try`, `None` on `RuntimeError`; then `if
+    running is not None: await asyncio.wrap_future(cf)` `else: cf.result()`).
     The future's `.result()` inside `async def` is reported by this rule and not
     also as a blocking wait (GIL205).
 
@@ -78,6 +81,12 @@ class WaitOnOwnLoop(Rule):
         "import asyncio\nasync def f(c, loop, other):\n"
         "    fut = asyncio.run_coroutine_threadsafe(c, loop)\n    fut = other\n"
         "    return fut.result()\n",
+        # waited for only where no loop runs on this thread
+        "import asyncio\nasync def close(c, other):\n    try:\n"
+        "        running = asyncio.get_running_loop()\n    except RuntimeError:\n"
+        "        running = None\n    cf = asyncio.run_coroutine_threadsafe(c, other)\n"
+        "    if running is not None:\n        await asyncio.wrap_future(cf)\n"
+        "    else:\n        cf.result(timeout=5)\n",
         # a nested sync def runs wherever it is called
         "import asyncio\nasync def f(c, loop):\n    def wait():\n"
         "        return asyncio.run_coroutine_threadsafe(c, loop).result()\n"
@@ -129,8 +138,8 @@ class WaitOnOwnLoop(Rule):
         if not ctx.in_async():
             return
         future = waited_threadsafe_future(ctx, node)
-        if future is None:
-            return
+        if future is None or loop_running_branch(ctx, node) is False:
+            return  # a branch taken only while no loop runs on this thread
         self.report(node, call=_shown(ctx.segment(node)), fix=self._fix(node))
 
     def _fix(self, node: ast.Call) -> Fix | None:
