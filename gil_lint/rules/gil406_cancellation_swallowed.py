@@ -27,6 +27,8 @@ class CancellationSwallowed(Rule):
     `finally:` of such a `try`, which drops the error even when the clause re-raises it.
 
     Not reported:
+    - a clause after one of the same `try` that takes the cancellation first
+      (`except asyncio.CancelledError: raise` before `except BaseException:`);
     - a clause with a `raise` statement in it (bare `raise`, `raise exc`, or another
       exception, as `asyncio.timeout` itself does), a `raise` later in the function
       (the error, or a flag the clause sets, is kept and raised after cleaning up), the
@@ -125,6 +127,10 @@ class CancellationSwallowed(Rule):
         "    finally:\n        with anyio.CancelScope(shield=True):\n"
         "            for s in streams:\n                try:\n                    await s.aclose()\n"
         "                except BaseException:\n                    pass\n",
+        # an earlier clause re-raises the cancellation: the later one never sees it
+        "import asyncio\nasync def receive(sub, log):\n    while True:\n        try:\n"
+        "            await sub.get_message()\n        except asyncio.CancelledError:\n"
+        "            raise\n        except BaseException:\n            log()\n",
         # cleanup in `finally:` goes on through one client's failure, cancellation or not
         "async def answer(request, clients):\n    try:\n        return await request.run()\n"
         "    finally:\n        for c in clients:\n            try:\n"
@@ -273,7 +279,9 @@ class CancellationSwallowed(Rule):
         ):
             return  # closing goes on through a cancellation on purpose
         name = getattr(function.node, "name", "?") if function is not None else "?"
-        catching = [h for h in handlers if _catches_cancel(ctx, h.type)]
+        # the first clause that matches takes the error: one that re-raises it before an
+        # `except BaseException:` leaves that clause nothing to swallow
+        catching = [h for h in handlers if _catches_cancel(ctx, h.type)][:1]
         if (
             _awaits_task(ctx, body)
             or _shields(ctx, body)
