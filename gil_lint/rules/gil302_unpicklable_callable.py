@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.engine.scopes import Scope
+from gil_lint.engine.scopes import Scope, is_none
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import (
     forkserver_default_applies,
@@ -18,7 +18,9 @@ class UnpicklableCallableToProcess(Rule):
     bound method of an object holding a lock, pool, socket, file or connection,
     sent to a process: `ProcessPoolExecutor.submit/map`, `multiprocessing.Pool`
     methods, `multiprocessing.Process(target=...)`, `loop.run_in_executor` with
-    a process pool.
+    a process pool. An object holds one when every value its attribute is given
+    (but a `None` placeholder) is one: an attribute that is a `Thread` in one
+    branch and the `Process` itself in the other is not known to hold a thread.
 
     ## Why is this bad?
     Work sent to another process is pickled, and pickle stores functions by
@@ -70,6 +72,11 @@ class UnpicklableCallableToProcess(Rule):
         "    with ThreadPoolExecutor() as p:\n        return list(p.map(lambda x: x, xs))\n",
         "import functools\nfrom multiprocessing import Pool\ndef add(a, b):\n    return a + b\n"
         "def main(xs):\n    with Pool() as p:\n        return p.map(functools.partial(add, 1), xs)\n",
+        # the attribute holds the process itself on the process branch
+        "import multiprocessing, threading\nclass Queue:\n    def __init__(self, use_process):\n"
+        "        if use_process:\n            self._worker = multiprocessing.Process(target=self._run)\n"
+        "        else:\n            self._worker = threading.Thread(target=self._run)\n"
+        "    def _run(self):\n        pass\n",
     ]
     INVALID = [
         Example(
@@ -146,8 +153,10 @@ class UnpicklableCallableToProcess(Rule):
         if scope is None:
             return None
         for attr, assigned in scope.self_attributes.items():
-            for value, where in assigned:
-                t = ctx.qualname(value, where)
-                if t in ctx.knowledge.unpicklable_types:
-                    return attr, t
+            # every value it is given (but a `None` placeholder) is unpicklable: an
+            # attribute that holds a `Thread` in one branch and the `Process` itself in the
+            # other (litserve's `self._worker`) is not known to hold a thread when pickled
+            types = [ctx.qualname(value, where) for value, where in assigned if not is_none(value)]
+            if types and all(t in ctx.knowledge.unpicklable_types for t in types):
+                return attr, str(types[0])
         return None
