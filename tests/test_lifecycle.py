@@ -623,3 +623,30 @@ def test_a_function_handed_to_a_frameworks_start_up_hook_is_start_up_code():
         """
     )
     assert where(found) == [(24, "GIL203")]
+
+
+def test_an_asgi_lifespan_is_start_up_code_whatever_its_name() -> None:
+    # marimo's lifespans: `@asynccontextmanager async def logging(app: Starlette)`, handed
+    # to `lifespan=` in another module; a registry file written once before the `yield`
+    code = """\
+        import contextlib, json
+        from starlette.applications import Starlette
+
+        def register(path, entry):
+            with open(path, "w") as f:
+                json.dump(entry, f)
+
+        @contextlib.asynccontextmanager
+        async def registry(app: Starlette):
+            register(app.state.registry, {"port": 1})
+            yield
+
+        @contextlib.asynccontextmanager
+        async def transaction(conn):
+            register(conn.log, conn.entry)
+            yield
+        """
+    # a context manager taking something else (entered per request) is not a lifespan
+    found = lint(code)
+    assert where(found) == [(15, "GIL203")]
+    assert [e.row for e in found[0].evidence] == [15, 5]

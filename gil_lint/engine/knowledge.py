@@ -137,6 +137,8 @@ class Lifecycle:
     # where a framework takes its start-up hooks: `app.on_startup.append(f)`,
     # `app.after_start += f`, `@app.before_serving`, `@app.on_event("startup")`
     startup_hooks: frozenset[str]
+    # an `@asynccontextmanager` taking only the app (annotated with one of these) is a lifespan
+    lifespan_apps: frozenset[str]
     # the start-up names the program itself starts at: a helper's file work runs once too
     process_startup: NamePatterns
     shutdown: NamePatterns
@@ -555,6 +557,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             spawns=frozenset(life["spawns"]),
             startup=NamePatterns([*life["startup"], *ext.get("startup-functions", ())]),
             startup_hooks=frozenset(life["startup_hooks"]),
+            lifespan_apps=frozenset(life["lifespan_apps"]),
             process_startup=NamePatterns(life["process_startup"]),
             shutdown=NamePatterns([*life["shutdown"], *ext.get("shutdown-functions", ())]),
         ),

@@ -18,7 +18,9 @@ phase of the program's life it belongs to; the rules decide what that quiets
   only such code refers to. A registered function that other code of the module also
   refers to (a per-request path calling the same ``flush``) is not once.
 - **startup** / **shutdown**: a function named for the phase (``[lifecycle] startup``:
-  ``start``, ``start_*``, ``main``...; ``shutdown``: ``close``, ``aclose``, ``stop``...).
+  ``start``, ``start_*``, ``main``...; ``shutdown``: ``close``, ``aclose``, ``stop``...); an
+  ASGI lifespan whatever its name (an ``@asynccontextmanager`` whose one parameter is the
+  app: ``[lifecycle] lifespan_apps``) is start-up code.
 
 "What only they refer to": a private function (``_name``, or one nested in another
 function) every reference to which, in this module, is inside code of the phase (or, for
@@ -152,7 +154,9 @@ def lifecycle(
     once = _spread(module, once, registrations, {id(c) for c in registered})
     startup = {id(d.node) for d in module.defs if d.name in table.startup}
     startup |= _hooked(module, table.startup_hooks)
-    process = {id(d.node) for d in module.defs if d.name in table.process_startup}
+    lifespans = {id(d.node) for d in module.defs if _lifespan(d, resolver, table.lifespan_apps)}
+    startup |= lifespans
+    process = {id(d.node) for d in module.defs if d.name in table.process_startup} | lifespans
     shutdown = {id(d.node) for d in module.defs if d.name in table.shutdown}
     return Lifecycle(
         frozenset(once),
@@ -214,6 +218,29 @@ def _hooked(module: _Module, hooks: frozenset[str]) -> set[int]:
             ):
                 found.add(id(d.node))
     return found
+
+
+def _lifespan(d: _Def, resolver: Resolver, apps: frozenset[str]) -> bool:
+    """``@contextlib.asynccontextmanager`` over an ``async def`` whose one parameter is the
+    application (named ``app``, or annotated with one of ``apps``): an ASGI lifespan,
+    whatever its name (``async def logging(app: Starlette)``)."""
+    fn = d.node
+    if not isinstance(fn, ast.AsyncFunctionDef) or d.cls is not None:
+        return False
+    if not any(
+        resolver.qualname(dec, d.scope) == "contextlib.asynccontextmanager"
+        for dec in fn.decorator_list
+    ):
+        return False
+    a = fn.args
+    params = [*a.posonlyargs, *a.args]
+    if len(params) != 1 or a.vararg or a.kwarg or a.kwonlyargs:
+        return False
+    param = params[0]
+    annotation = param.annotation
+    if annotation is not None:
+        return resolver.qualname(annotation, d.scope) in apps
+    return param.arg in ("app", "_app")
 
 
 def _ends_program(
