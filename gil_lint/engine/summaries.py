@@ -1937,9 +1937,10 @@ def _falsy_constant(expr: ast.expr) -> bool:
 _NOT_NONE = " is not None"
 
 
-def _truthy_parameters(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
-    """What an ``if`` test needs of the parameters: truthy (``p``, ``p and q``, ``p == "x"``
-    with a truthy constant), or not None (``p is not None``: ``"p is not None"``)."""
+def truthy_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
+    """What an ``if`` test needs of the names ``params`` (a function's parameters): truthy
+    (``p``, ``p and q``, ``p == "x"`` with a truthy constant), or not None (``p is not
+    None``: ``"p is not None"``)."""
     if (
         isinstance(test, ast.Compare)
         and len(test.ops) == 1
@@ -1955,7 +1956,7 @@ def _truthy_parameters(test: ast.expr, params: frozenset[str]) -> frozenset[str]
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
         out: frozenset[str] = frozenset()
         for value in test.values:
-            out |= _truthy_parameters(value, params)
+            out |= truthy_names(value, params)
         return out
     if (
         isinstance(test, ast.Compare)
@@ -1982,7 +1983,7 @@ def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, fro
             continue
         if isinstance(node, ast.If):
             stack.append((node.test, guard))
-            needed = guard | _truthy_parameters(node.test, params)
+            needed = guard | truthy_names(node.test, params)
             stack.extend((s, needed) for s in node.body)
             stack.extend((s, guard) for s in node.orelse)
             continue

@@ -13,8 +13,8 @@ from typing import Literal
 
 from gil_lint.diagnostics import Evidence
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.scopes import is_none, walk_own
-from gil_lint.engine.summaries import Summary
+from gil_lint.engine.scopes import walk_own
+from gil_lint.engine.summaries import Summary, truthy_names
 
 PoolKind = Literal["thread", "process"]
 
@@ -404,18 +404,10 @@ def loop_running_branch(ctx: ModuleContext, node: ast.AST) -> bool | None:
 def _says_running(test: ast.expr, running: set[str]) -> bool:
     """``test`` holds only while a running loop's name is set: the name itself, ``name is
     not None``, ``name.is_running()``, or an ``and`` with one of these."""
+    if truthy_names(test, frozenset(running)):
+        return True
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
         return any(_says_running(v, running) for v in test.values)
-    if isinstance(test, ast.Name):
-        return test.id in running
-    if (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.IsNot)
-        and isinstance(test.left, ast.Name)
-        and test.left.id in running
-    ):
-        return is_none(test.comparators[0])
     return (
         isinstance(test, ast.Call)
         and isinstance(test.func, ast.Attribute)
