@@ -54,10 +54,11 @@ class CancellationSwallowed(Rule):
     - a `try` inside `with anyio.CancelScope(shield=True):` (or trio's, or
       `move_on_after(..., shield=True)`) in its function: no cancellation from outside
       reaches it — teardown that must close every stream whatever one `aclose()` raised;
-    - a `try` in the `finally:` block of another (cleanup on the way out: `finally:
-      for client in clients: try: await client.disconnect() except BaseException: log`):
-      a cancellation of the body is in flight and re-raised after it, and one arriving
-      during the cleanup lets the rest of the cleanup run on the way out;
+    - a `try` in the `finally:` block of another that no loop runs again (cleanup on the
+      way out: `finally: for client in clients: try: await client.disconnect() except
+      BaseException: log`): a cancellation of the body is in flight and re-raised after
+      it, and one arriving during the cleanup lets the rest of the cleanup run on the way
+      out;
     - a shutdown function (`close`, `aclose`, `stop`, `on_stop`, `shutdown`, ...: the
       `shutdown-functions` knowledge) or a one-off callback (`engine/lifecycle.py`):
       stopping what is left after a cancellation arrives is what closing is for
@@ -232,6 +233,17 @@ class CancellationSwallowed(Rule):
             "        except Exception as e:\n            print(e)\n",
             unsafe=True,
         ),
+        # cleanup in the `finally:` of a `try` a loop runs again: the next round runs
+        Example(
+            "async def f(g, c):\n    while True:\n        try:\n            await g()\n"
+            "        finally:\n            try:\n                await c()\n"
+            "            except BaseException:\n                pass\n",
+            at="8:20-8:33",
+            fixed="async def f(g, c):\n    while True:\n        try:\n            await g()\n"
+            "        finally:\n            try:\n                await c()\n"
+            "            except Exception:\n                pass\n",
+            unsafe=True,
+        ),
         Example(
             "from asyncio import CancelledError\nasync def f(g):\n    for _ in range(3):\n"
             "        try:\n            await g()\n        except (CancelledError, OSError):\n"
@@ -379,16 +391,20 @@ _TRY_NODES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n
 
 
 def _in_finally(ctx: ModuleContext, node: ast.AST) -> bool:
-    """The ``try`` is in the ``finally:`` block of another in its own function: cleanup on
-    the way out, which goes on through a failure (or cancellation) of one of its steps."""
+    """The ``try`` is in the ``finally:`` block of another in its own function, outside its
+    loops: cleanup on the way out, which goes on through a failure (or cancellation) of one
+    of its steps. (In a loop, a cancellation swallowed there would run the next round.)"""
     child, current = node, ctx.parent(node)
+    in_finally = False
     while current is not None and not isinstance(current, NESTED_SCOPES):
+        if in_finally and isinstance(current, (ast.For, ast.AsyncFor, ast.While)):
+            return False  # the `try` with the `finally:` runs again (a loop inside it is fine)
         if isinstance(current, _TRY_NODES) and any(
             child is stmt for stmt in getattr(current, "finalbody", [])
         ):
-            return True
+            in_finally = True
         child, current = current, ctx.parent(current)
-    return False
+    return in_finally
 
 
 def _tells_stop_apart(handler: ast.ExceptHandler) -> bool:
