@@ -476,16 +476,14 @@ def _long_call(ctx: ModuleContext, call: ast.Call, scope: Scope) -> Why | None:
 
 # the methods only a mapping, a set or a deque has, in the forms only they take: on an
 # object of unknown type (`exchange.ohlcvs.get(pair, {})`, `cache.pop(key, None)`) they are
-# a container's, in memory; `get(url)`, `update(...)`, `add(row)` may be a client's
+# a container's, in memory; `get(url)`, `update(...)`, `add(row)`, `keys()` (redis) may be
+# a client's
 _CONTAINER_ONLY = {
     # method: the numbers of positional arguments it takes in a container's form
     "get": (2,),
     "pop": (2,),
     "setdefault": (1, 2),
     "popitem": (0,),
-    "items": (0,),
-    "keys": (0,),
-    "values": (0,),
     "discard": (1,),
     "popleft": (0,),
     "appendleft": (1,),
