@@ -1246,3 +1246,21 @@ def test_making_a_redis_command_object_sends_nothing():
     # the search is the round trip, not `ft(name)`
     assert where(found) == [(8, "GIL202")]
     assert found[0].message.startswith("`redis.commands.search.Search.search` blocks")
+
+
+def test_a_coroutine_never_awaited_in_a_sync_function_is_not_told_to_add_await():
+    # ccxt's `handle_error_message` (a plain `def`) calls the async `get_listen_key`:
+    # `await` there is a syntax error, so the advice says what to do instead
+    code = """\
+        async def refresh():
+            pass
+        def on_error():
+            refresh()
+        async def on_message():
+            refresh()
+        """
+    found = lint_source(dedent(code), "app.py", Settings(select=("GIL401",)))
+    assert where(found) == [(4, "GIL401"), (6, "GIL401")]
+    in_sync, in_async = (d.message for d in found)
+    assert "add `await`" not in in_sync and "loop.create_task(...)" in in_sync
+    assert in_async.endswith("; add `await`")

@@ -58,13 +58,21 @@ class CoroutineNotAwaited(Rule):
 
     ## Fix safety
     Adding `await` is unsafe: it changes when the work runs, and in a sync
-    function `await` is not allowed at all (no fix is offered there).
+    function `await` is not allowed at all (no fix is offered there, and the
+    message says what to do instead: schedule it on the running loop and keep the
+    task, run it with `asyncio.run` where no loop runs, or make the caller async).
     """
 
     CODE = "GIL401"
     NAME = "coroutine-not-awaited"
     BRIEF = "calling an `async def` (or an asyncio coroutine API) as a statement without `await`"
-    MESSAGE = "`{call}` returns a coroutine that is never awaited, so it never runs; add `await`"
+    MESSAGE = "`{call}` returns a coroutine that is never awaited, so it never runs; {advice}"
+    # `await` is a syntax error outside `async def`
+    SYNC_ADVICE = (
+        "this function is not `async def`: schedule it on the running loop and keep the task "
+        "(`loop.create_task(...)`), run it with `asyncio.run(...)` where no loop runs, or make "
+        "the caller a coroutine that awaits it"
+    )
     FIX = "unsafe"
     TRIGGERS = (b"async",)
     VALID = [
@@ -121,7 +129,8 @@ class CoroutineNotAwaited(Rule):
             if self._only_when_not_a_coroutine_function(node, call):
                 return
             fix = await_fix(ctx, call, "Add `await`", "unsafe")
-            self.report(call, call=ctx.segment(call.func) or name, fix=fix)
+            advice = "add `await`" if ctx.in_async() else self.SYNC_ADVICE
+            self.report(call, call=ctx.segment(call.func) or name, advice=advice, fix=fix)
 
     def _only_when_not_a_coroutine_function(self, node: ast.Expr, call: ast.Call) -> bool:
         """``if not inspect.iscoroutinefunction(self.close): self.close()`` (or the ``else``
