@@ -833,15 +833,17 @@ SYNC_PRIMITIVE_ADVICE = {
         "import threading\nlock = threading.Lock()\ndef work():\n    with lock:\n        pass\n"
         "threading.Thread(target=work).start()\nasync def f():\n    with lock:\n        pass\n",
         "threads use it too (`work` uses it at line 4), so an asyncio lock would not exclude "
-        "them: acquire it with `await asyncio.to_thread(lock.acquire)` and release it in a "
-        "`finally`, or restructure so the event loop never waits for it",
+        "them: take and release it inside one function run with `await asyncio.to_thread(...)` "
+        "(a cancelled `await asyncio.to_thread(lock.acquire)` would leave it held), or "
+        "restructure so the event loop never waits for it",
     ),
     "a lock passed to a thread": (
         "import threading\nasync def f(work):\n    lock = threading.Lock()\n"
         "    threading.Thread(target=work, args=(lock,)).start()\n    lock.acquire()\n",
         "threads use it too (it is passed to `threading.Thread(...)` at line 4), so an asyncio "
-        "lock would not exclude them: acquire it with `await asyncio.to_thread(lock.acquire)` "
-        "and release it in a `finally`, or restructure so the event loop never waits for it",
+        "lock would not exclude them: take and release it inside one function run with "
+        "`await asyncio.to_thread(...)` (a cancelled `await asyncio.to_thread(lock.acquire)` "
+        "would leave it held), or restructure so the event loop never waits for it",
     ),
     "an RLock a sync method of the class uses": (
         "import threading\nclass C:\n    def __init__(self):\n"
@@ -856,8 +858,9 @@ SYNC_PRIMITIVE_ADVICE = {
     "a lock from a parameter: both ways, the asyncio one conditional": (
         "import threading\nasync def f(lock: threading.Lock):\n    with lock:\n        pass\n",
         "if only coroutines use it, make it `asyncio.Lock()` and use `async with lock:`; if "
-        "threads do too, acquire it with `await asyncio.to_thread(lock.acquire)` and release "
-        "it in a `finally`",
+        "threads do too, take and release it inside one function run with "
+        "`await asyncio.to_thread(...)` (a cancelled `await asyncio.to_thread(lock.acquire)` "
+        "would leave it held)",
     ),
     "a queue a lambda uses": (
         "import queue\nq = queue.Queue()\ncallback = lambda item: q.put(item)\n"

@@ -390,8 +390,11 @@ def _lock_advice(
             "(it belongs to the thread that acquired it)"
         )
     else:
+        # not `await to_thread(lock.acquire)` then `release()` in a `finally`: a task cancelled
+        # while the thread waits leaves the lock taken, once the thread gets it
         in_thread = (
-            f"acquire it with `await {to_thread}({shown}.acquire)` and release it in a `finally`"
+            f"take and release it inside one function run with `await {to_thread}(...)` (a "
+            f"cancelled `await {to_thread}({shown}.acquire)` would leave it held)"
         )
     restructure = ", or restructure so the event loop never waits for it"
     if users == "threads":
