@@ -1264,3 +1264,28 @@ def test_a_coroutine_never_awaited_in_a_sync_function_is_not_told_to_add_await()
     in_sync, in_async = (d.message for d in found)
     assert "add `await`" not in in_sync and "loop.create_task(...)" in in_sync
     assert in_async.endswith("; add `await`")
+
+
+def test_a_shared_cursor_gets_no_advice_to_offload_one_call():
+    # llama-stack's postgres store: `self.cursor.execute(...)` then `self.cursor.fetchone()`
+    # in each method; `to_thread(self.cursor.execute, ...)` would let another coroutine's
+    # query run between them. A cursor made in the coroutine keeps the plain advice.
+    found = lint(
+        """\
+        import psycopg2
+        class Store:
+            def __init__(self, dsn):
+                self.cursor = psycopg2.connect(dsn).cursor()
+            async def get(self, key):
+                self.cursor.execute("SELECT v FROM kv WHERE k = %s", (key,))
+                return self.cursor.fetchone()
+        async def one(conn: psycopg2.extensions.connection):
+            cur = conn.cursor()
+            cur.execute("SELECT 1")
+        """
+    )
+    assert where(found) == [(6, "GIL202"), (10, "GIL202")]
+    shared, local = found
+    assert "the whole query (execute and fetch) in one function" in shared.message
+    assert "to_thread(self.cursor.execute" not in shared.message and shared.fix is None
+    assert "to_thread(cur.execute, ...)" in local.message and local.fix is not None

@@ -27,6 +27,31 @@ _SQLITE_ADVICE = (
 )
 
 
+# a DB-API cursor the object keeps (`self.cursor`) is shared by its coroutines: offloading
+# `execute` alone lets another coroutine's query run between it and the fetch, and a cursor
+# is not thread-safe
+_CURSOR_METHODS = frozenset({"execute", "executemany", "fetchone", "fetchmany", "fetchall"})
+_SHARED_CURSOR_ADVICE = (
+    "use an async driver, or run the whole query (execute and fetch) in one function with "
+    "`await {to_thread}(...)` under an `asyncio.Lock`: offloading `{call}` alone lets another "
+    "coroutine's query run on this shared cursor between execute and fetch, and a cursor is "
+    "not thread-safe"
+)
+
+
+def _shared_cursor_call(node: ast.Call, name: str) -> bool:
+    """``self.cursor.execute(...)``: a DB-API cursor method on a cursor kept in an
+    attribute, shared by every coroutine of the object."""
+    cls, _, method = name.rpartition(".")
+    func = node.func
+    return (
+        method in _CURSOR_METHODS
+        and cls.rpartition(".")[2].lower().endswith("cursor")
+        and isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Attribute)
+    )
+
+
 class BlockingNetworkInAsync(BlockingCallRule):
     """
     ## What it does
@@ -97,7 +122,11 @@ class BlockingNetworkInAsync(BlockingCallRule):
     thread-safe or the code relies on thread-local state. `sqlite3` gets no fix
     and no `to_thread` advice: a connection belongs to the thread that made it,
     and `to_thread` runs each call on whichever worker is free — the advice is
-    an async driver (`aiosqlite`) or one thread that owns the connection.
+    an async driver (`aiosqlite`) or one thread that owns the connection. Nor
+    does a DB-API cursor the object keeps (`self.cursor.execute(...)`): its
+    coroutines share it, so offloading `execute` alone lets another's query run
+    between it and the fetch; the advice is an async driver, or the whole query
+    in one thread call under an `asyncio.Lock`.
 
     The calls a module makes on one client object (`self.conn.execute(...)` in
     every method of a storage class) are one finding — the first outside
@@ -243,6 +272,8 @@ class BlockingNetworkInAsync(BlockingCallRule):
             return None
         if name.startswith("sqlite3."):
             return _SQLITE_ADVICE.format(**words)
+        if _shared_cursor_call(node, name):
+            return _SHARED_CURSOR_ADVICE.format(call=self.ctx.segment(node.func), **words)
         offload = f"`{offload_text(self.ctx, node, words)}`"
         if name == "socket.getaddrinfo":
             return f"use `await {_ASYNC_GETADDRINFO[words['library']]}(...)` or {offload}"
@@ -253,6 +284,8 @@ class BlockingNetworkInAsync(BlockingCallRule):
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:
         if name.startswith("sqlite3."):
             return None  # a connection made or used in a worker thread is that thread's
+        if _shared_cursor_call(node, name):
+            return None  # the fix would offload the one call, not the query
         return super().make_fix(node, name)
 
     def blocks(self, node: ast.Call, name: str) -> bool:
