@@ -34,7 +34,7 @@ _LITERAL_MARKS = ("if True", "if False")  # `elif True` too
 _LITERAL = re.compile(r"\b(?:if|elif)\s+(?:not\s+)?(?:True|False)\s*:")
 # the fields that hold statement lists (an `except` clause and a `case` are nodes of their own)
 _BODIES = ("body", "orelse", "finalbody")
-_TRIES = (ast.Try, getattr(ast, "TryStar", ast.Try))  # `try`/`except*` (3.11)
+TRY_NODES = (ast.Try, getattr(ast, "TryStar", ast.Try))  # `try`/`except*` (3.11)
 # statements that bind the name they carry
 _NAMED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -69,7 +69,7 @@ def prune_constant_branches(tree: ast.Module, lines: list[str] | None = None) ->
                 inner = getattr(stmt, field, None)
                 if inner:
                     blocks.append(inner)
-            if cls in _TRIES:
+            if cls in TRY_NODES:
                 blocks.extend(h.body for h in stmt.handlers)  # type: ignore[attr-defined]
                 if stores:
                     for h in stmt.handlers:  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from typing import ClassVar
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callers import command_line_reach
 from gil_lint.engine.callforms import expects_would_block, returns_immediately
+from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
@@ -1171,7 +1172,6 @@ def offload_text(ctx: ModuleContext, call: ast.Call, words: dict[str, str]) -> s
 
 # -- where a call stands -----------------------------------------------------------------
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
-_TRY_NODES = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
 
 
 def _try_parts(ctx: ModuleContext, node: ast.AST) -> dict[int, str]:
@@ -1180,7 +1180,7 @@ def _try_parts(ctx: ModuleContext, node: ast.AST) -> dict[int, str]:
     parts: dict[int, str] = {}
     child, parent = node, ctx.parent(node)
     while parent is not None and not isinstance(parent, _SCOPE_NODES):
-        if isinstance(parent, _TRY_NODES):
+        if isinstance(parent, TRY_NODES):
             if isinstance(child, ast.ExceptHandler):
                 part = "except"
             elif any(child is s for s in parent.body):

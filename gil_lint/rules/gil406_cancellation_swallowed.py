@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Edit, Fix
+from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import NESTED_SCOPES, walk_own
 from gil_lint.engine.summaries import returned_values
@@ -366,9 +367,7 @@ def _in_shielded_scope(ctx: ModuleContext, node: ast.AST) -> bool:
     ``move_on_after(..., shield=True)``) in its own function: no cancellation from outside
     reaches it (teardown that must close every stream), so the clause swallows none."""
     current = ctx.parent(node)
-    while current is not None and not isinstance(
-        current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-    ):
+    while current is not None and not isinstance(current, NESTED_SCOPES):
         if isinstance(current, (ast.With, ast.AsyncWith)):
             for item in current.items:
                 call = item.context_expr
@@ -387,9 +386,6 @@ def _in_shielded_scope(ctx: ModuleContext, node: ast.AST) -> bool:
     return False
 
 
-_TRY_NODES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
-
-
 def _in_finally(ctx: ModuleContext, node: ast.AST) -> bool:
     """The ``try`` is in the ``finally:`` block of another in its own function, outside its
     loops: cleanup on the way out, which goes on through a failure (or cancellation) of one
@@ -399,7 +395,7 @@ def _in_finally(ctx: ModuleContext, node: ast.AST) -> bool:
     while current is not None and not isinstance(current, NESTED_SCOPES):
         if in_finally and isinstance(current, (ast.For, ast.AsyncFor, ast.While)):
             return False  # the `try` with the `finally:` runs again (a loop inside it is fine)
-        if isinstance(current, _TRY_NODES) and any(
+        if isinstance(current, TRY_NODES) and any(
             child is stmt for stmt in getattr(current, "finalbody", [])
         ):
             in_finally = True
