@@ -412,13 +412,18 @@ class BlockingCallRule(Rule):
         inside = {id(a) for n in wrappers for a in _argument_leaves(n)}
         # a bound method run in a worker thread (`await asyncio.to_thread(f.write, chunk)`):
         # the reads and writes are off the loop, only the opening is on it
-        inside.update(
-            id(a.value)
-            for n in own
-            if isinstance(n, ast.Call) and self._offloads(n)
-            for a in _argument_leaves(n)
-            if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name)
-        )
+        for n in own:
+            if not isinstance(n, ast.Call):
+                continue
+            methods = [
+                a.value
+                for a in _argument_leaves(n)
+                if isinstance(a, ast.Attribute)
+                and isinstance(a.value, ast.Name)
+                and a.value.id in names
+            ]
+            if methods and self._offloads(n):  # the lookup only where a method is handed on
+                inside.update(id(m) for m in methods)
         # ... or a local that only carries the handle there (`files = {"f": (name, f)}`
         # then `await http.post(files=files)`)
         inside.update(_carried_into(own, inside))
@@ -464,8 +469,9 @@ class BlockingCallRule(Rule):
         if name in ctx.knowledge.offloaders:
             return True
         found = ctx.summaries.callee(name, ctx.module_info)
-        tails = frozenset(o.rpartition(".")[2] for o in ctx.knowledge.offloaders)
-        return found is not None and _hands_first_parameter_to(found[1], tails)
+        return found is not None and _hands_first_parameter_to(
+            found[1], _tails(ctx.knowledge.offloaders)
+        )
 
     def _async_wrapper(self, node: ast.Call) -> bool:
         """``node`` makes an asynchronous file object (``anyio.wrap_file(...)``)."""
@@ -1273,6 +1279,12 @@ def _argument_leaves(call: ast.Call) -> list[ast.expr]:
 _NO_FILE_WORK = frozenset({"fileno", "name", "mode", "closed", "close"})
 
 
+@lru_cache(maxsize=8)
+def _tails(names: frozenset[str]) -> frozenset[str]:
+    """The last part of each dotted name (``asyncio.to_thread`` → ``to_thread``)."""
+    return frozenset(n.rpartition(".")[2] for n in names)
+
+
 @lru_cache(maxsize=2048)
 def _hands_first_parameter_to(fn: ast.AST, tails: frozenset[str]) -> bool:
     """``fn`` passes its first parameter (after ``self``/``cls``) to a call whose name ends
@@ -1301,13 +1313,14 @@ def _carried_into(own: list[ast.AST], inside: set[int]) -> set[int]:
     assignment, hold in a container or as they are (``files = {"f": (name, f)}`` → ``f``),
     when each read of the local is where ``inside`` (ids of argument leaves) says."""
     values: dict[str, list[ast.expr]] = {}
+    rebound: set[str] = set()  # also bound otherwise: `x += ...`, `x: T = ...`
     for n in own:
         if isinstance(n, ast.Assign):
             for target in n.targets:
                 if isinstance(target, ast.Name):
                     values.setdefault(target.id, []).append(n.value)
         elif isinstance(n, (ast.AugAssign, ast.AnnAssign)) and isinstance(n.target, ast.Name):
-            values.setdefault(n.target.id, []).extend([n.target, n.target])  # not once
+            rebound.add(n.target.id)
     reads: dict[str, list[bool]] = {}
     for n in own:
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in values:
@@ -1315,7 +1328,7 @@ def _carried_into(own: list[ast.AST], inside: set[int]) -> set[int]:
     carried: set[int] = set()
     for name, found in reads.items():
         bound = values[name]
-        if len(bound) != 1 or not all(found):
+        if len(bound) != 1 or name in rebound or not all(found):
             continue
         # held as it is, in a container; not given to a call, which could read it here
         todo = list(bound)
