@@ -275,7 +275,7 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         return primitive_users(self.ctx, lock)[0] == "coroutines"
 
     def _holds(self, lock: ast.expr, cls: str) -> Holds:
-        target = _target(self.ctx, lock)
+        target = lock_target(self.ctx, lock, self.ctx.scope)
         if target is None:
             return Holds(short=False)
         return lock_holds(self.ctx, target, cls)
@@ -422,7 +422,7 @@ def primitive_users(ctx: ModuleContext, obj: ast.expr) -> tuple[str, str]:
     in an ``async def``), "threads" (and where: a sync function or lambda that uses it, or a
     call it is passed to) or "unknown" (a parameter, another object's attribute: its
     other users are out of sight)."""
-    target = _target(ctx, obj)
+    target = lock_target(ctx, obj, ctx.scope)
     if target is None:
         return "unknown", ""
     cache: dict[object, tuple[str, str]] = ctx.cache.setdefault("primitive_users", {})
@@ -430,10 +430,6 @@ def primitive_users(ctx: ModuleContext, obj: ast.expr) -> tuple[str, str]:
     if key not in cache:
         cache[key] = _classify_uses(ctx, target)
     return cache[key]
-
-
-def _target(ctx: ModuleContext, obj: ast.expr) -> tuple[str, object, str] | None:
-    return lock_target(ctx, obj, ctx.scope)
 
 
 def _classify_uses(ctx: ModuleContext, target: tuple[str, object, str]) -> tuple[str, str]:
