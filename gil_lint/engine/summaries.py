@@ -62,7 +62,7 @@ import ast
 import copy
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
@@ -1726,35 +1726,47 @@ def _capped(loop: ast.While, sizes: Sizes) -> int | None:
         test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
     )
     for part in conjuncts:
-        if isinstance(part, ast.Compare) and len(part.ops) == 1:
-            op, left, right = part.ops[0], part.left, part.comparators[0]
-            if isinstance(op, (ast.Gt, ast.GtE)):
-                left, right = right, left  # `while MAX > depth`
-            elif not isinstance(op, (ast.Lt, ast.LtE)):
-                continue
-            cap = sizes.int_value(right) if isinstance(left, ast.Name) else None
-            if cap is not None and cap >= 0:
-                return cap + 1
+        cap = _cap_of(part, (ast.Lt, ast.LtE), lambda e: isinstance(e, ast.Name), sizes)
+        if cap is not None:
+            return cap
     for stmt in loop.body:
-        if not isinstance(stmt, ast.If) or not any(
+        if isinstance(stmt, ast.If) and any(
             isinstance(s, (ast.Break, ast.Return)) for s in stmt.body
         ):
-            continue
-        test = stmt.test
-        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-            continue
-        op, left, right = test.ops[0], test.left, test.comparators[0]
-        if isinstance(op, (ast.Lt, ast.LtE)):
-            left, right = right, left  # `if LIMIT <= len(pieces)`
-        elif not isinstance(op, (ast.Gt, ast.GtE, ast.Eq)):
-            continue
-        counted = isinstance(left, ast.Name) or (
-            isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == "len"
-        )
-        cap = sizes.int_value(right) if counted else None
-        if cap is not None and cap >= 0:
-            return cap + 1
+            cap = _cap_of(stmt.test, (ast.Gt, ast.GtE, ast.Eq), _counted, sizes)
+            if cap is not None:
+                return cap
     return None
+
+
+# an order turned round: `N > count` is `count < N`
+_MIRRORED = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Eq: ast.Eq}
+
+
+def _cap_of(
+    test: ast.expr,
+    ops: tuple[type[ast.cmpop], ...],
+    counted: Callable[[ast.expr], bool],
+    sizes: Sizes,
+) -> int | None:
+    """``count OP N`` for an ``OP`` of ``ops`` (or ``N`` on the left, the order turned round)
+    with a known ``N``: the count's cap, ``N + 1``; None otherwise."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    op, left, right = type(test.ops[0]), test.left, test.comparators[0]
+    if op not in ops:
+        if _MIRRORED.get(op) not in ops:
+            return None
+        left, right = right, left
+    cap = sizes.int_value(right) if counted(left) else None
+    return cap + 1 if cap is not None and cap >= 0 else None
+
+
+def _counted(expr: ast.expr) -> bool:
+    """A count: a name, or ``len(...)``."""
+    return isinstance(expr, ast.Name) or (
+        isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "len"
+    )
 
 
 def _counter_driven(loop: ast.While, scope: Scope) -> bool:
