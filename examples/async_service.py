@@ -1,13 +1,13 @@
 """A small async web-scraper with the mistakes gil-lint finds (run `gil-lint examples/`)."""
 
 import asyncio
-import json
+import pickle
 import subprocess
 import time
 
 import requests
 
-CACHE_FILE = "cache.json"
+CACHE_FILE = "cache.pickle"
 
 
 async def fetch(url: str) -> str:
@@ -17,8 +17,8 @@ async def fetch(url: str) -> str:
 
 
 async def save(results: dict) -> None:
-    with open(CACHE_FILE, "w") as f:
-        json.dump(results, f)
+    with open(CACHE_FILE, "wb") as f:
+        pickle.dump(results, f)
 
 
 async def git_revision() -> str:

@@ -48,7 +48,7 @@ def _codes_on(source: str, row: int) -> list[str]:
     # every blocking rule, the opt-in metadata rule (GIL208) too
     # ... reported there, or joined to the finding of the setup's blocking call in the same
     # coroutine (`db = sqlite3.connect(p)` then `db.rollback()`: one finding, "also" evidence)
-    settings = Settings(extend_select=("GIL208",))
+    settings = Settings(extend_select=("GIL208", "GIL209"))
     return [
         d.code
         for d in lint_source(source, "case.py", settings)

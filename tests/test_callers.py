@@ -11,14 +11,14 @@ from gil_lint.engine.discovery import discover
 from gil_lint.engine.runner import lint_paths
 
 PROFILER = """\
-import json
+import pickle
 class Profiler:
     async def create_profile(self, name):
         answer = input("name? ")
-        with open(name) as f:
-            return json.load(f), answer
+        with open(name, "rb") as f:
+            return pickle.load(f), answer
     async def serve(self, path):
-        with open(path) as f:
+        with open(path, "rb") as f:
             return f.read()
 """
 CLI = """\
@@ -148,15 +148,15 @@ class FakeEventLoop:
                 continue
 """
 COMPONENT = """\
-import json
+import pickle
 async def to_code(config):
-    with open(config["path"]) as f:
-        return json.load(f)
+    with open(config["path"], "rb") as f:
+        return pickle.load(f)
 """
 DASHBOARD = """\
 import asyncio
 async def handler(path):
-    with open(path) as f:
+    with open(path, "rb") as f:
         return f.read()
 """
 

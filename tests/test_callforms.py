@@ -557,4 +557,4 @@ def test_reads_of_a_packaged_file_are_not_reported_and_a_later_open_is():
             with open(user_file) as f:
                 return f.read(), data
         """
-    ) == [(8, "GIL203")]
+    ) == [(8, "GIL209")]

@@ -955,7 +955,10 @@ def test_file_io_advice(src, advice):
 
 def test_no_fix_only_offloads_open():
     # `(await asyncio.to_thread(open, p)).read()` reads on the event loop all the same
-    src = "async def f(p):\n    data = open(p).read()\n    fh = open(p)\n    return data, fh\n"
+    src = (
+        "async def f(p):\n    data = open(p, 'rb').read()\n    fh = open(p, 'rb')\n"
+        "    return data, fh\n"
+    )
     assert [d.code for d in lint_source(src, "t.py", ALL)] == ["GIL203"]
     assert fix_source(src, "t.py", ALL, unsafe=True).source == src
 

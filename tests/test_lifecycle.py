@@ -280,7 +280,7 @@ def test_file_work_in_a_start_up_loop_is_still_reported() -> None:
         async def main(paths):
             while True:
                 for path in paths:
-                    with open(path) as f:
+                    with open(path, "rb") as f:
                         print(f.read())
         """
     )
@@ -319,10 +319,10 @@ def test_file_work_a_helper_does_where_the_program_starts_is_not_reported() -> N
     # loop of it, or a wait through the helper, it is still reported
     found = lint(
         """\
-        import json, time
+        import pickle, time
         def load_config(path):
-            with open(path) as f:
-                return json.load(f)
+            with open(path, "rb") as f:
+                return pickle.load(f)
         def nap():
             time.sleep(1)
         class Tortoise:
@@ -342,14 +342,14 @@ def test_file_work_a_helper_does_where_the_program_starts_is_not_reported() -> N
 def test_a_helper_a_start_up_function_calls_in_its_loop_is_not_start_up_code() -> None:
     found = lint(
         """\
-        import json
+        import pickle
         class Worker:
             async def main(self):
                 while True:
                     await self._poll_iteration()
             async def _poll_iteration(self):
-                with open(self.path) as f:
-                    return json.load(f)
+                with open(self.path, "rb") as f:
+                    return pickle.load(f)
         """
     )
     assert where(found) == [(7, "GIL203")]
@@ -358,7 +358,7 @@ def test_a_helper_a_start_up_function_calls_in_its_loop_is_not_start_up_code() -
 def test_start_up_names_are_extendable() -> None:
     code = """\
         async def boot(path):
-            with open(path) as f:
+            with open(path, "rb") as f:
                 return f.read()
         """
     assert where(lint(code)) == [(2, "GIL203")]
@@ -434,7 +434,7 @@ def test_a_wrapped_file_also_read_on_the_loop_is_still_reported() -> None:
         """\
         import anyio
         async def copy(path):
-            f = open(path)
+            f = open(path, "rb")
             af = anyio.wrap_file(f)
             return f.read()
         """
@@ -477,7 +477,7 @@ def test_a_function_that_may_return_before_exiting_is_still_reported() -> None:
         """\
         import sys
         async def save(path, svg, done):
-            with open(path, "w") as f:
+            with open(path, "wb") as f:
                 f.write(svg)
             if not done:
                 return
@@ -571,7 +571,7 @@ def test_removing_what_the_object_made_is_what_closing_does() -> None:
         """\
         import shutil, subprocess
         def _flush(path):
-            with open(path, "w") as f:
+            with open(path, "wb") as f:
                 f.write("done")
         class Browser:
             async def cleanup(self):
@@ -596,30 +596,30 @@ def test_a_function_handed_to_a_frameworks_start_up_hook_is_start_up_code():
     # reads run once per start; the same read in a request handler stays reported
     found = lint(
         """\
-        import json
+        import pickle
         class Docs:
             def __init__(self, app):
                 app.after_start += self.build_docs
             async def build_docs(self, app):
-                with open("spec.json") as f:
-                    return json.load(f)
+                with open("spec.json", "rb") as f:
+                    return pickle.load(f)
         async def load_models(app):
-            with open("models.json") as f:
-                app["models"] = json.load(f)
+            with open("models.json", "rb") as f:
+                app["models"] = pickle.load(f)
         def make(app):
             app.on_startup.append(load_models)
             app.add_event_handler("startup", warm_index)
         async def warm_index():
-            open("index.bin").read()
+            open("index.bin", "rb").read()
         @app.on_event("startup")
         async def warm():
-            open("cache.bin").read()
+            open("cache.bin", "rb").read()
         @app.before_serving
         async def prepare():
-            open("ready").read()
+            open("ready", "rb").read()
         @app.on_event("shutdown")
         async def bye():
-            open("bye").read()
+            open("bye", "rb").read()
         """
     )
     assert where(found) == [(24, "GIL203")]
@@ -629,12 +629,12 @@ def test_an_asgi_lifespan_is_start_up_code_whatever_its_name() -> None:
     # marimo's lifespans: `@asynccontextmanager async def logging(app: Starlette)`, handed
     # to `lifespan=` in another module; a registry file written once before the `yield`
     code = """\
-        import contextlib, json
+        import contextlib, pickle
         from starlette.applications import Starlette
 
         def register(path, entry):
-            with open(path, "w") as f:
-                json.dump(entry, f)
+            with open(path, "wb") as f:
+                pickle.dump(entry, f)
 
         @contextlib.asynccontextmanager
         async def registry(app: Starlette):

@@ -30,16 +30,16 @@ def notes(d: Diagnostic) -> list[tuple[int, str]]:
 def test_open_then_json_load_is_one_finding_on_the_open_with_the_read_as_evidence():
     found = lint(
         """\
-        import json
+        import pickle
         async def handle(path):
-            with open(path) as f:
-                cfg = json.load(f)
+            with open(path, "rb") as f:
+                cfg = pickle.load(f)
             return cfg
         """
     )
     assert where(found) == [(3, "GIL203")]
-    assert found[0].col == 10  # the `open`, not the `json.load`
-    assert notes(found[0]) == [(4, "`json.load` on `f` (app.py:4)")]
+    assert found[0].col == 10  # the `open`, not the `pickle.load`
+    assert notes(found[0]) == [(4, "`pickle.load` on `f` (app.py:4)")]
     assert (found[0].evidence[0].row, found[0].evidence[0].col) == (4, 15)
 
 
@@ -83,14 +83,14 @@ def test_a_nested_function_using_its_own_file_is_not_evidence():
 
 
 def test_a_file_opened_inline_is_one_finding():
-    found = lint("import json\nasync def f(p):\n    return json.load(open(p))\n")
+    found = lint("import pickle\nasync def f(p):\n    return pickle.load(open(p, 'rb'))\n")
     assert where(found) == [(3, "GIL203")]
-    assert found[0].col == 22
-    assert notes(found[0]) == [(3, "`json.load` on the file (app.py:3)")]
+    assert found[0].col == 24
+    assert notes(found[0]) == [(3, "`pickle.load` on the file (app.py:3)")]
 
 
 def test_a_method_on_the_opened_file_is_evidence():
-    found = lint("async def f(p):\n    return open(p).read()\n")
+    found = lint("async def f(p):\n    return open(p, 'rb').read()\n")
     assert where(found) == [(2, "GIL203")]
     assert notes(found[0]) == [(2, "`.read` on the file (app.py:2)")]
 
@@ -98,15 +98,15 @@ def test_a_method_on_the_opened_file_is_evidence():
 def test_path_open_then_json_load_is_one_finding():
     found = lint(
         """\
-        import json
+        import pickle
         from pathlib import Path
         async def handle(path):
-            with Path(path).open(mode="r") as f:
-                return json.load(f)
+            with Path(path).open(mode="rb") as f:
+                return pickle.load(f)
         """
     )
     assert where(found) == [(4, "GIL203")]
-    assert notes(found[0]) == [(5, "`json.load` on `f` (app.py:5)")]
+    assert notes(found[0]) == [(5, "`pickle.load` on `f` (app.py:5)")]
 
 
 def test_two_files_copied_into_each_other_are_one_finding_on_the_first_open():
@@ -156,17 +156,17 @@ def test_a_modules_blocking_file_calls_are_one_finding_per_code():
 def test_a_modules_file_work_is_reported_where_it_runs_often_not_at_start_up():
     found = lint(
         """\
-        import json
+        import pickle
         def read_config(p):
-            with open(p) as f:
-                return json.load(f)
+            with open(p, "rb") as f:
+                return pickle.load(f)
         class Client:
             async def _start(self):
                 for p in self.paths:
                     self.cfg = read_config(p)
             async def close(self):
                 for p in self.paths:
-                    open(p, "w").close()
+                    open(p, "wb").close()
             async def upload(self, path):
                 with open(path, "rb") as f:
                     return await self.send(f.read())
@@ -189,7 +189,7 @@ def test_a_modules_file_work_is_reported_at_a_call_written_out_before_a_helper()
     found = lint(
         """\
         def save_card(p, card):
-            with open(p, "w") as f:
+            with open(p, "wb") as f:
                 f.write(card)
         async def download_contact(p, card):
             save_card(p, card)
@@ -206,25 +206,25 @@ def test_a_modules_file_work_is_reported_at_a_call_written_out_before_a_helper()
 def test_a_handle_not_opened_in_this_function_is_reported_where_it_is_read():
     found = lint(
         """\
-        import json
+        import pickle
         async def load(f):
-            return json.load(f)
+            return pickle.load(f)
         class C:
             async def load(self):
-                return json.load(self.fh)
+                return pickle.load(self.fh)
         """
     )
     assert where(found) == [(3, "GIL203")]
-    assert notes(found[0]) == [(6, "also `json.load` in `load()` (app.py:6)")]
+    assert notes(found[0]) == [(6, "also `pickle.load` in `load()` (app.py:6)")]
 
 
 def test_a_file_opened_in_a_thread_is_still_read_on_the_event_loop():
     found = lint(
         """\
-        import asyncio, json
+        import asyncio, pickle
         async def load(p):
             f = await asyncio.to_thread(open, p)
-            return json.load(f)
+            return pickle.load(f)
         """
     )
     assert where(found) == [(4, "GIL203")]
@@ -233,24 +233,24 @@ def test_a_file_opened_in_a_thread_is_still_read_on_the_event_loop():
 def test_a_handle_also_bound_to_something_else_keeps_its_reads_reported():
     found = lint(
         """\
-        import json, sys
+        import pickle, sys
         async def load(p):
-            f = open(p) if p else sys.stdin
-            return json.load(f)
+            f = open(p, "rb") if p else sys.stdin
+            return pickle.load(f)
         """
     )
     # the read is not the open's own evidence (`f` may be stdin), but the same coroutine's
     # file work all the same: one finding
     assert where(found) == [(3, "GIL203")]
-    assert notes(found[0]) == [(4, "also `json.load` (app.py:4)")]
+    assert notes(found[0]) == [(4, "also `pickle.load` (app.py:4)")]
 
 
 def test_the_result_of_a_read_is_not_a_file():
     found = lint(
         """\
-        import json, pickle
+        import pickle, pickle
         async def convert(a, out):
-            data = json.load(a)
+            data = pickle.load(a)
             pickle.dump(data, out)
         """
     )
@@ -503,18 +503,18 @@ def test_an_offloading_decorator_with_an_argument_condition():
         class Page:
             @work(thread=True)
             def read_in_thread(self, p):
-                with open(p) as f:
+                with open(p, "rb") as f:
                     return f.read()
             @work(thread=True, exit_on_error=False)
             def read_too(self, p):
                 return self.read_in_thread(p)
             @work(thread=False)
             def read_on_loop(self, p):
-                with open(p) as f:
+                with open(p, "rb") as f:
                     return f.read()
             @work(exclusive=True)
             def read_exclusive(self, p):
-                with open(p) as f:
+                with open(p, "rb") as f:
                     return f.read()
             def helper(self, p):
                 return self.read_in_thread(p)
@@ -742,14 +742,14 @@ def test_a_sibling_branch_that_never_fills_the_value_is_not_lazy_initialisation(
     # method of no start-up name: in a start-up function the read would be a one-off)
     found = lint(
         """\
-        import json
+        import pickle
         class Client:
             async def scheduler_address(self):
                 if self.cluster is not None:
                     address = self.cluster.address
                 elif self.scheduler_file is not None:
-                    with open(self.scheduler_file) as f:
-                        address = json.load(f)["address"]
+                    with open(self.scheduler_file, "rb") as f:
+                        address = pickle.load(f)["address"]
                 else:
                     self.cluster = make_cluster()
                     address = self.cluster.address
@@ -1159,7 +1159,7 @@ def test_a_handle_whose_reads_and_writes_run_in_threads_or_a_library_is_not_file
             task = asyncio.create_task(asyncio.to_thread(function, *args))
             return await asyncio.shield(task)
         async def copy(source: Path | None, output, spawn):
-            stream = source.open("rb") if source is not None else None
+            stream = source.open("rb", "rb") if source is not None else None
             target = open(output, "wb")
             try:
                 process = await spawn(stdin=stream if stream is not None else -1)
@@ -1203,10 +1203,10 @@ def test_a_handle_whose_reads_and_writes_run_in_threads_or_a_library_is_not_file
     # a local a call fills from the file, a local read elsewhere too, a read on the loop
     reported = [
         """\
-        import json
+        import pickle
         async def parsed(http, path):
-            with open(path) as fh:
-                payload = json.load(fh)
+            with open(path, "rb") as fh:
+                payload = pickle.load(fh)
                 return await http.post("/u", json=payload)
         """,
         """\

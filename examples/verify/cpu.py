@@ -1,6 +1,6 @@
 """The concurrency guide's CPU-bound task: threads will not speed it up.
 
-    gil-lint verify examples/verify/cpu.py::cpu_intensive_task
+gil-lint verify examples/verify/cpu.py::cpu_intensive_task
 """
 
 import threading

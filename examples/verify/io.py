@@ -1,6 +1,6 @@
 """An I/O-bound task: it waits, releasing the GIL, so threads overlap the waits.
 
-    gil-lint verify examples/verify/io.py::fetch_report
+gil-lint verify examples/verify/io.py::fetch_report
 """
 
 import time

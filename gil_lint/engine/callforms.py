@@ -54,6 +54,35 @@ def returns_immediately(
     return any(_holds(form, call, resolver, scope, function, k) for form in forms)
 
 
+def call_category(
+    name: str, call: ast.Call, knowledge: Knowledge, looped: Callable[[], bool] | None = None
+) -> str | None:
+    """The blocking category of this call of ``name``: its knowledge category, except that a
+    ``[file]`` opener in a ``[text.forms]`` form (``open(p)``, ``open(p, "w")``,
+    ``path.open()``) opens a text file: "text" (GIL209). ``looped``: the call is in a loop of
+    its function, so a text file is read or written many times, or many files are (every
+    file a walk lists): that is ``[file]``'s bulk work (GIL203), not one small file."""
+    category = knowledge.blocking_category(name)
+    if category == "file" and any(_text_mode(call, form) for form in knowledge.text_forms_of(name)):
+        category = "text"
+    return "file" if category == "text" and looped is not None and looped() else category
+
+
+def _text_mode(call: ast.Call, form: ArgumentForm) -> bool:
+    """The mode ``form`` names is left out (``"r"``) or a string without ``"b"``; one that
+    cannot be told (a name, ``*args``, ``**kwargs``) is not taken for text."""
+    if not form.text_mode:
+        return False
+    mode = argument(call, form.keyword, form.position)
+    if mode is None:
+        hidden = any(isinstance(a, ast.Starred) for a in call.args) or any(
+            kw.arg is None for kw in call.keywords
+        )
+        passed = form.position is not None and len(call.args) > form.position
+        return not hidden and not passed
+    return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "b" not in mode.value
+
+
 def _holds(
     form: ArgumentForm,
     call: ast.Call,

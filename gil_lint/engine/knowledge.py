@@ -22,7 +22,16 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
-BLOCKING_CATEGORIES = ("sleep", "network", "file", "metadata", "subprocess", "sync", "input")
+BLOCKING_CATEGORIES = (
+    "sleep",
+    "network",
+    "file",
+    "text",
+    "metadata",
+    "subprocess",
+    "sync",
+    "input",
+)
 
 # The cost model (blocking.toml gives each category one of these wait classes): which
 # classes are still worth a finding when the call is a few helpers down. A metadata
@@ -178,6 +187,8 @@ class ArgumentForm:
     # ... or names one of these values (qualified: `os.devnull`), directly or through a
     # name assigned once
     names: tuple[str, ...] = ()
+    # ([text.forms]) ... is not passed, or is a string constant without "b": a text mode
+    text_mode: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,6 +292,7 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 receiver=bool(c.get("receiver", False)),
                 hosts=tuple(h.lower() for h in c.get("hosts", ())),
                 names=tuple(c.get("names", ())),
+                text_mode=bool(c.get("text_mode", False)),
             )
             for c in conditions
         )
@@ -358,6 +370,8 @@ class Knowledge:
     lifecycle: Lifecycle
     # argument forms that make a blocking call return at once (engine/callforms.py)
     non_blocking_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
+    # [text.forms]: the [file] calls that open a text file in these forms (category "text")
+    text_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
     unbounded_constructors: Mapping[str, BoundArgument] = field(default_factory=dict)
     # blocking_category's answers by name: it is asked about every call of every function
     _categories: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
@@ -422,6 +436,10 @@ class Knowledge:
         """The ``[non_blocking_forms]`` of a call (its base's, for an inherited method)."""
         return self.non_blocking_forms.get(self.entry(name), ())
 
+    def text_forms_of(self, name: str) -> tuple[ArgumentForm, ...]:
+        """The ``[text.forms]`` of a call (its base's, for an inherited method)."""
+        return self.text_forms.get(self.entry(name), ())
+
     def returns_of(self, name: str) -> str | None:
         """What a call returns, from ``[returns]`` (its base's, for an inherited method)."""
         return self.returns.get(self.entry(name))
@@ -471,13 +489,14 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
     }
     returns = {**types_t["returns"], **_pairs(ext.get("returns", ()))}
     forms = _forms(blocking_t.get("non_blocking_forms", {}))
+    text_forms = _forms(blocking_t["text"].get("forms", {}))
     non_blocking = _NameSet(
         [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
     )
     # what is listed on its own class, so not taken from a base ("Class.*" for a wildcard)
     listed = {n for names in blocking.values() for n in names.exact}
     listed |= {f"{p}.*" for names in blocking.values() for p in names.prefixes}
-    listed |= {*returns, *forms, *non_blocking.exact}
+    listed |= {*returns, *forms, *text_forms, *non_blocking.exact}
     wait_classes = {c: blocking_t[c]["wait"] for c in BLOCKING_CATEGORIES}
     unknown = set(wait_classes.values()) - set(WAIT_CLASSES)
     assert not unknown, f"blocking.toml: unknown wait class {unknown}"
@@ -539,6 +558,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         pure=_NameSet(cpu_t.get("pure", {}).get("calls", ())),
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
         non_blocking_forms=forms,
+        text_forms=text_forms,
         unbounded_constructors={
             name: BoundArgument(bound.get("keyword"), bound.get("position"))
             for name, bound in blocking_t.get("unbounded_constructors", {}).items()

@@ -490,6 +490,24 @@ def repeats(parent: ast.AST, child: ast.AST) -> bool:
     return False
 
 
+def repeated_nodes(fn: ast.AST) -> frozenset[int]:
+    """The ids of the nodes of ``fn``'s own code (not of functions or classes in it) that a
+    loop or comprehension of it may run many times (``repeats``)."""
+    found: set[int] = set()
+
+    def walk(node: ast.AST, looped: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (*_CODE, ast.ClassDef)):
+                continue
+            inside = looped or repeats(node, child)
+            if inside:
+                found.add(id(child))
+            walk(child, inside)
+
+    walk(fn, False)
+    return frozenset(found)
+
+
 def in_loop(node: ast.AST, parent_of: Callable[[ast.AST], ast.AST | None]) -> bool:
     """``node`` is in a loop (or a comprehension) of the function or lambda around it."""
     child, parent = node, parent_of(node)

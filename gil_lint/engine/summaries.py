@@ -67,8 +67,14 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
-from gil_lint.engine.callforms import expects_would_block, in_try_bodies, returns_immediately
+from gil_lint.engine.callforms import (
+    call_category,
+    expects_would_block,
+    in_try_bodies,
+    returns_immediately,
+)
 from gil_lint.engine.knowledge import Knowledge
+from gil_lint.engine.lifecycle import repeated_nodes
 from gil_lint.engine.once import enclosing_class, once_nodes
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import (
@@ -267,6 +273,8 @@ class _Facts:
     # must be truthy at each call under an `if` on them
     fn: FunctionNode | None = None
     guards: dict[int, frozenset[str]] | None = None
+    # the ids of the nodes a loop of the function repeats (``looped``), found when asked
+    repeated: frozenset[int] | None = None
     # what every blocking seen so far needs truthy (None: no blocking seen yet)
     guard: frozenset[str] | None = None
     # every blocking seen so far opens a file the function returns (None: none seen yet)
@@ -287,6 +295,14 @@ class _Facts:
         if self.heavy_chain is None:
             self.heavy_chain = chain
 
+    def looped(self, node: ast.AST) -> bool:
+        """``node`` is in a loop (or comprehension) of the function: it may run many times."""
+        if self.fn is None:
+            return False
+        if self.repeated is None:
+            self.repeated = repeated_nodes(self.fn)
+        return id(node) in self.repeated
+
     def guard_at(self, node: ast.AST) -> frozenset[str]:
         """The parameters that must be truthy for ``node`` to run."""
         if self.fn is None:
@@ -298,7 +314,9 @@ class _Facts:
     def blocks(self, blocking: Blocking, guard: frozenset[str], opened: bool = False) -> None:
         """A blocking call reached when ``guard`` is all truthy; ``opened``: it opens a file
         the function returns."""
-        if self.blocking is None:
+        if self.blocking is None or (self.blocking[0] == "text" and blocking[0] != "text"):
+            # a text file (GIL209, off by default) gives way to any other blocking call, so
+            # that a copy after a settings read is still GIL203's
             self.blocking = blocking
         self.guard = guard if self.guard is None else self.guard & guard
         self.opened = opened if self.opened is None else self.opened and opened
@@ -1071,7 +1089,7 @@ class Summaries:
             facts.opaque = facts.opaque or not self._on_io_result(func, scope, module)
             return "unknown"
         shown = name.removeprefix("builtins.").removeprefix(f"{module.name}.")
-        category = k.blocking_category(name)
+        category = call_category(name, call, k, lambda: facts.looped(call))
         if category is not None and returns_immediately(name, call, module.resolver, scope, k):
             return "pure"  # lock.acquire(False), os.waitpid(pid, os.WNOHANG): polls
         if category is not None and in_memory_file_call(call, name, scope, module.resolver, k):

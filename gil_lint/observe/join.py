@@ -39,7 +39,18 @@ NO_GIL_SLEEP = 0.02  # threads that slept less than this never waited for the GI
 PARALLEL_MIN_CORES = 1.5  # ...and, leaving out their waits for a CPU, ran this many at once
 MIN_OVERLAP_S = 0.02  # overlaps shorter than this say nothing about parallelism
 STALL_CODES = frozenset(
-    {"GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL206", "GIL207", "GIL208", "GIL408"}
+    {
+        "GIL201",
+        "GIL202",
+        "GIL203",
+        "GIL204",
+        "GIL205",
+        "GIL206",
+        "GIL207",
+        "GIL208",
+        "GIL209",
+        "GIL408",
+    }
 )
 THREAD_CODES = frozenset({"GIL101"})
 

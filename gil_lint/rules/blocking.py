@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callers import command_line_reach
-from gil_lint.engine.callforms import expects_would_block, returns_immediately
+from gil_lint.engine.callforms import call_category, expects_would_block, returns_immediately
 from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import in_loop
@@ -33,6 +33,10 @@ from gil_lint.rules.base import Rule
 from gil_lint.rules.concurrency_apis import unwrap_partial, waited_threadsafe_future
 
 _LINE = re.compile(r"\(line (\d+)\)$")
+
+
+# the categories of file data: GIL203's, and GIL209's text files
+_FILE_DATA = frozenset({"file", "text"})
 
 
 def _located(step: Step) -> str:
@@ -235,7 +239,7 @@ class BlockingCallRule(Rule):
         name = ctx.call_name(node)
         if name is None:
             return
-        category = ctx.knowledge.blocking_category(name)
+        category = self._category(node, name)
         if category is None:
             self._through_helper(node, name)
             return
@@ -368,6 +372,12 @@ class BlockingCallRule(Rule):
         return raw is not None and (
             raw.memoized or (raw.blocking is None and bool(raw.blocking_when))
         )
+
+    def _category(self, node: ast.Call, name: str) -> str | None:
+        """The blocking category of this call (engine/callforms.call_category): a text file
+        in a loop of the function is bulk file work."""
+        ctx = self.ctx
+        return call_category(name, node, ctx.knowledge, lambda: in_loop(node, ctx.parent))
 
     def _blocks_here(self, node: ast.Call, name: str, category: str | None) -> bool:
         """A call in this rule's category that waits in this form, on a real file."""
@@ -1000,17 +1010,34 @@ class BlockingCallRule(Rule):
         name = self.ctx.call_name(node)
         if name is None or name not in self.ctx.knowledge.file_openers:
             return False
-        return self._blocks_here(node, name, self.ctx.knowledge.blocking_category(name))
+        category = self._category(node, name)
+        if category in _FILE_DATA and self.CATEGORY in _FILE_DATA:
+            # a binary file's `json.load(f)` is part of GIL203's finding on the `open`, not
+            # one of GIL209's (nor a text file's `f.read()` one of GIL203's)
+            category = self.CATEGORY
+        return self._blocks_here(node, name, category)
 
     def _opened_here(self, name: str) -> bool:
-        """``name`` is only ever bound, in this function, to a file opened by a reported call."""
+        """``name`` is only ever bound, in this function, to a file opened by a reported call
+        or by one that does not wait (a file the package ships: its reads are free too)."""
         function = self.ctx.enclosing_function()
         binding = function.bindings.get(name) if function is not None else None
         return (
             binding is not None
             and binding.kind == "value"
             and bool(binding.values)
-            and all(self._opens_file(v) for v in binding.values)
+            and all(self._opens_file(v) or self._opens_free_file(v) for v in binding.values)
+        )
+
+    def _opens_free_file(self, node: ast.AST) -> bool:
+        """``open(HERE / "data.json")``: an opener in a form that does not wait."""
+        if not isinstance(node, ast.Call):
+            return False
+        name = self.ctx.call_name(node)
+        return (
+            name is not None
+            and name in self.ctx.knowledge.file_openers
+            and self._returns_immediately(node, name)
         )
 
     def _uses_file_opened_here(self, node: ast.Call) -> bool:
@@ -1067,9 +1094,7 @@ class BlockingCallRule(Rule):
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
             inner = self.ctx.call_name(func.value)
-            return (
-                inner is not None and self.ctx.knowledge.blocking_category(inner) == self.CATEGORY
-            )
+            return inner is not None and self._category(func.value, inner) == self.CATEGORY
         return False
 
     def blocks(self, node: ast.Call, name: str) -> bool:

@@ -16,11 +16,17 @@ class BlockingFileIOInAsync(BlockingCallRule):
     """
     ## What it does
     Flags blocking file I/O inside an `async def`, content I/O in gil-lint's cost
-    model: `open()`, `pathlib.Path.read_text/write_text/read_bytes/write_bytes/open`,
-    `os.read`/`os.write`, serialisers on files (`json.load`, `pickle.dump`), `shutil`
-    copies and tree removals, and tree walks (`os.walk`, `Path.rglob`). A helper
-    function that does such I/O a few calls down is reported at the call in the
-    `async def`, with the chain.
+    model: `open()` in a binary mode (or one that cannot be told),
+    `pathlib.Path.read_bytes/write_bytes`, `os.read`/`os.write`, `pickle` on files,
+    `shutil` copies and tree removals, archives, temporary files and tree walks
+    (`os.walk`, `Path.rglob`). A helper function that does such I/O a few calls down
+    is reported at the call in the `async def`, with the chain.
+
+    A text file read or written whole, once (`open(p)`, `open(p, "w")`,
+    `Path.read_text`, `json.load`), is GIL209, off by default: on mature async
+    projects those were settings and state files of a few kilobytes. Text files in
+    a loop (every file a walk lists, a log appended to on each round) are GIL203's,
+    and so is a helper that does both.
 
     Metadata calls that move no file data (`os.stat`, `os.path.exists`,
     `os.remove`, `os.makedirs`, `os.listdir`, `Path.unlink`, ...) are GIL208, and
@@ -73,7 +79,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     ## Example
     ```python
     async def load(path):
-        with open(path) as f:
+        with open(path, "rb") as f:
             return f.read()
     ```
 
@@ -85,7 +91,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
     from pathlib import Path
 
     async def load(path):
-        return await asyncio.to_thread(Path(path).read_text)
+        return await asyncio.to_thread(Path(path).read_bytes)
     ```
     or an async file API: `aiofiles.open` / `aiofiles.os` with asyncio,
     `trio.open_file` / `anyio.open_file` and `trio.Path` / `anyio.Path`. The
@@ -121,50 +127,51 @@ class BlockingFileIOInAsync(BlockingCallRule):
         # read once when the server starts; a file handed to an async file object
         "from pathlib import Path\nclass Updater:\n    async def _start_webhook(self, cert):\n"
         "        return await self._bootstrap(Path(cert).read_bytes())\n",
-        "import anyio\nasync def f(p):\n    log = anyio.wrap_file(open(p, 'a'))\n"
-        "    await log.write('x')\n",
+        "import anyio\nasync def f(p):\n    log = anyio.wrap_file(open(p, 'ab'))\n"
+        "    await log.write(b'x')\n",
         # `typing.IO` is satisfied by in-memory files too; a name rebound to another type
         "import typing\nasync def f(fh: typing.IO[str]):\n    return fh.read()\n",
         "import io\nasync def f(fh: io.TextIOWrapper):\n    fh: str = 'x'\n    return fh.upper()\n",
-        "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return rows(p)\n",
+        "def rows(p):\n    with open(p, 'rb') as f:\n        yield from f\nasync def f(p):\n"
+        "    return rows(p)\n",
         "import aiofiles\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n"
         "        return await fh.read()\n",
         "import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
-        "    return await asyncio.to_thread(Path(p).read_text)\n",
-        "def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
-        "import asyncio\nasync def f(p):\n    return await asyncio.to_thread(lambda: open(p).read())\n",
+        "    return await asyncio.to_thread(Path(p).read_bytes)\n",
+        "def f(p):\n    with open(p, 'rb') as fh:\n        return fh.read()\n",
+        "import asyncio\nasync def f(p):\n"
+        "    return await asyncio.to_thread(lambda: open(p, 'rb').read())\n",
         "from pathlib import Path\nasync def f(p):\n    return Path(p).name\n",
         # metadata, not content: GIL208 (and not through a helper at all)
         "import os\nasync def f(p):\n    os.remove(p)\n",
         "import os\ndef clean(p):\n    if os.path.exists(p):\n        os.remove(p)\n"
         "async def f(p):\n    clean(p)\n",
         # memoized and called with constants: it reads the file once, not on every call
-        "import functools, json\n@functools.lru_cache(maxsize=None)\ndef settings(path):\n"
-        "    with open(path) as f:\n        return json.load(f)\n"
+        "import functools, pickle\n@functools.lru_cache(maxsize=None)\ndef settings(path):\n"
+        "    with open(path, 'rb') as f:\n        return pickle.load(f)\n"
         "async def f():\n    return settings('settings.json')['port']\n",
         # in-memory files: no disk I/O
         "import io, zipfile\nasync def f(data):\n    return zipfile.ZipFile(io.BytesIO(data))\n",
-        "import io, json\nasync def f(s):\n    buf = io.StringIO(s)\n    return json.load(buf)\n",
         "import io, tarfile\nasync def f(b):\n    return tarfile.open(fileobj=io.BytesIO(b))\n",
-        "import io, json\ndef parse(b):\n    return json.load(io.BytesIO(b))\n"
+        "import io, pickle\ndef parse(b):\n    return pickle.load(io.BytesIO(b))\n"
         "async def f(b):\n    return parse(b)\n",
         # a helper decorated to run in an executor: the call returns a future
         "from tornado.concurrent import run_on_executor\nclass Store:\n"
         "    @run_on_executor\n    def save(self, p, data):\n"
-        "        with open(p, 'w') as f:\n            f.write(data)\n"
+        "        with open(p, 'wb') as f:\n            f.write(data)\n"
         "    async def put(self, p, data):\n        fut = self.save(p, data)\n"
         "        return await fut\n",
         # textual runs a `@work(thread=True)` method in a thread
         "from textual import work\nclass Page:\n    @work(thread=True)\n"
-        "    def get_code(self, p):\n        with open(p) as f:\n            return f.read()\n"
+        "    def get_code(self, p):\n        with open(p, 'rb') as f:\n            return f.read()\n"
         "    async def show(self, p):\n        return await self.get_code(p).wait()\n",
     ]
     INVALID = [
         # in a start-up function's loop: every round reads it again
         Example(
-            "async def main(p):\n    while True:\n        with open(p) as f:\n"
+            "async def main(p):\n    while True:\n        with open(p, 'rb') as f:\n"
             "            print(f.read())\n",
-            at="3:14-3:21",
+            at="3:14-3:27",
         ),
         # a file handle passed in, or stored on the instance
         Example(
@@ -177,27 +184,26 @@ class BlockingFileIOInAsync(BlockingCallRule):
             at="5:9-5:29",
         ),
         Example(
-            "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    for r in rows(p):\n        print(r)\n",
+            "def rows(p):\n    with open(p, 'rb') as f:\n        yield from f\nasync def f(p):\n"
+            "    for r in rows(p):\n        print(r)\n",
             at="5:14-5:21",
         ),
         Example(
-            "def rows(p):\n    with open(p) as f:\n        yield from f\nasync def f(p):\n    return list(rows(p))\n",
+            "def rows(p):\n    with open(p, 'rb') as f:\n        yield from f\nasync def f(p):\n"
+            "    return list(rows(p))\n",
             at="5:17-5:24",
         ),
         Example(
             "import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
-            "    return Path(p).read_text()\n",
-            at="4:12-4:31",
+            "    return Path(p).read_bytes()\n",
+            at="4:12-4:32",
             fixed="import asyncio\nfrom pathlib import Path\nasync def f(p):\n"
-            "    return await asyncio.to_thread(Path(p).read_text)\n",
+            "    return await asyncio.to_thread(Path(p).read_bytes)\n",
             unsafe=True,
         ),
         Example(
-            "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n", at="2:10-2:17"
-        ),
-        Example(
-            "from pathlib import Path\nasync def f(p):\n    return Path(p).read_text()\n",
-            at="3:12-3:31",
+            "async def f(p):\n    with open(p, 'rb') as fh:\n        return fh.read()\n",
+            at="2:10-2:23",
         ),
         Example(
             "from pathlib import Path\nasync def f(p):\n    return (Path(p) / 'x').write_bytes(b'')\n",
@@ -213,23 +219,50 @@ class BlockingFileIOInAsync(BlockingCallRule):
         Example("import os\nasync def f(fd):\n    return os.read(fd, 1024)\n", at="3:12-3:29"),
         Example(
             "import os\ndef save(p, data):\n    os.makedirs(p, exist_ok=True)\n"
-            "    with open(p + '/x', 'w') as f:\n        f.write(data)\n"
+            "    with open(p + '/x', 'wb') as f:\n        f.write(data)\n"
             "async def f(p, data):\n    save(p, data)\n",
             at="7:5-7:18",
         ),
         # one file, one finding: the read through the handle is evidence on the `open`
         Example(
-            "import json\nasync def f(p):\n    with open(p) as fh:\n        return json.load(fh)\n",
-            at="3:10-3:17",
+            "import pickle\nasync def f(p):\n    with open(p, 'rb') as fh:\n"
+            "        return pickle.load(fh)\n",
+            at="3:10-3:23",
         ),
-        Example("import json\nasync def f(p):\n    return json.load(open(p))\n", at="3:22-3:29"),
+        Example(
+            "import pickle\nasync def f(p):\n    return pickle.load(open(p, 'rb'))\n",
+            at="3:24-3:37",
+        ),
         # a handle from elsewhere is read here
-        Example("import json\nasync def f(fh):\n    return json.load(fh)\n", at="3:12-3:25"),
+        Example("import pickle\nasync def f(fh):\n    return pickle.load(fh)\n", at="3:12-3:27"),
         # the fallback repeats the same call: one finding
         Example(
             "import shutil\nasync def f(p):\n    try:\n        shutil.rmtree(p)\n"
             "    except OSError:\n        shutil.rmtree(p, ignore_errors=True)\n",
             at="4:9-4:25",
+        ),
+        # a helper that reads its settings (GIL209's alone), then copies a tree: GIL203's
+        Example(
+            "import json, shutil\ndef deploy(cfg, src):\n    with open(cfg) as f:\n"
+            "        dst = json.load(f)['dst']\n    shutil.copytree(src, dst)\n"
+            "async def f(cfg, src):\n    deploy(cfg, src)\n",
+            at="7:5-7:21",
+        ),
+        # text files in a loop: many files, or one file many times
+        Example(
+            "async def f(p, lines):\n    for line in lines:\n        with open(p, 'a') as fh:\n"
+            "            fh.write(line)\n",
+            at="3:14-3:26",
+        ),
+        # a binary file's `json.load` is evidence on its `open`; a mode that cannot be told
+        Example(
+            "import json\nasync def f(p):\n    with open(p, 'rb') as fh:\n"
+            "        return json.load(fh)\n",
+            at="3:10-3:23",
+        ),
+        Example(
+            "async def f(p, mode):\n    with open(p, mode) as fh:\n        return fh.read()\n",
+            at="2:10-2:23",
         ),
         # an in-memory source does not make the real destination free
         Example(

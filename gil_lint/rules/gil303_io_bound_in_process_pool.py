@@ -5,7 +5,7 @@ import ast
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import evidence_of, submission, unwrap_partial
 
-_IO_CATEGORIES = frozenset({"network", "file", "sleep", "subprocess", "input"})
+_IO_CATEGORIES = frozenset({"network", "file", "text", "sleep", "subprocess", "input"})
 
 
 class IoBoundInProcessPool(Rule):

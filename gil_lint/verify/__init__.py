@@ -6,7 +6,7 @@ memory limit, empty working directory, whole process tree killed afterwards):
 
 - thread/process findings (GIL101, GIL206, GIL303, plain functions): N calls
   sequentially, in N threads and in N processes, R rounds, medians;
-- async findings (GIL201-GIL208) and ``async def`` targets: the coroutine on an
+- async findings (GIL201-GIL209) and ``async def`` targets: the coroutine on an
   event loop beside a 5 ms heartbeat (worst lateness = loop stall), then the
   same coroutine offloaded to a thread.
 

@@ -54,9 +54,9 @@ async def network(url):
 
 
 async def files(path):
-    with open(path) as f:  # error: GIL203
+    with open(path) as f:  # error: GIL209
         f.read()
-    Path(path).read_text()  # error: GIL203
+    Path(path).read_text()  # error: GIL209
     shutil.rmtree(path)  # error: GIL203
     os.listdir(path)  # error: GIL208
     async with aiofiles.open(path) as af:

@@ -43,7 +43,7 @@ async def serve(path, pid, workers, data):
     size = os.stat(path).st_size  # error: GIL208
     kill_worker(pid, path)  # a chain to a metadata call only: not worth a finding
     reap(workers)
-    save(path, data)  # error: GIL203
+    save(path, data)  # error: GIL209
     shutil.rmtree(path)  # error: GIL203
     return size
 
