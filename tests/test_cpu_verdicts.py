@@ -109,6 +109,26 @@ def test_a_window_of_a_set_width_around_each_item_is_not_heavy(window):
     assert found(source) == [(12, "GIL206")]
 
 
+def test_a_range_searched_for_the_first_item_that_passes_a_cheap_test_is_no_size():
+    # bumble's `find_free_br_edr_cid`: the first CID not in use, out of 65,472; it stops
+    # at the first free one (a connection uses a handful). A test that calls something
+    # may be the heavy part, and a loop that does more than test and leave is a pass.
+    scan = """
+        def find_free(used):
+            for cid in range(0x40, 0xFFFF + 1):
+                if cid in RESERVED:
+                    continue
+                if cid not in used:
+                    return cid
+            raise LookupError(used)
+        async def open_channel(used):
+            return find_free(used)
+        """
+    assert found(scan) == []
+    assert found(scan.replace("cid not in used", "cid % 7 == len(used)")) == [(10, "GIL206")]
+    assert found(scan.replace("return cid", "used.add(cid)")) == [(10, "GIL206")]
+
+
 def test_a_range_that_stops_at_the_first_item_it_does_not_skip_is_a_scan():
     # openai-agents: for each reasoning item, look ahead to the next non-reasoning one and
     # `break` there: a scan per item, not a pass over everything (not O(n²) work). A range

@@ -119,7 +119,7 @@ def test_an_await_under_the_lock_in_the_coroutine_itself_is_a_long_hold():
 
 def test_a_heavy_loop_in_a_section_is_a_long_hold():
     (found,) = lint(in_class("for i in range(10_000_000):", "    self._items.append(i * i)"))
-    assert "holds it across a loop over range(10,000,000) (line 18)" in found.message
+    assert "holds it across a loop over range(10_000_000) (line 18)" in found.message
 
 
 def test_lazy_initialisation_waits_once_and_does_not_make_a_section_long():

@@ -150,7 +150,7 @@ def test_threads_and_the_event_loop_agree_on_a_helper_in_another_module(tmp_path
     )
     assert [(row, code) for row, code, _ in found] == [(5, "GIL206"), (11, "GIL101")]
     # the evidence says why: the size, and the call that gave it
-    assert "range(50,000,000) at numeric.py:3 via `crunch(50_000_000)` at line 5" in found[0][2]
+    assert "range(50_000_000) at numeric.py:3 via `crunch(50_000_000)` at line 5" in found[0][2]
     assert "via `crunch(50_000_000)` at line 11" in found[1][2]
 
 

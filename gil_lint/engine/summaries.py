@@ -1372,8 +1372,10 @@ class Summaries:
         module: ModuleInfo,
         env: Env,
     ) -> tuple[int | None, str | None]:
-        """How many times a loop runs, if known, and how to say it (``range(50,000,000)``,
-        ``range(n * 1_000_000)``) when it is a range that says so."""
+        """How many times a loop runs, if known, and how to say it (``range(50_000_000)``,
+        ``range(n * 1_000_000)``) when it is a range that says so. A scan for the first item
+        that passes a cheap test (``for cid in range(...): if cid not in used: return cid``)
+        runs until it finds one: the range is no size."""
         sizes = Sizes(module.resolver, scope, env)
         if isinstance(loop, ast.While):
             # a cap says a loop is small, never that it is big (a generator counting up to
@@ -1381,9 +1383,12 @@ class Summaries:
             cap = _capped(loop, sizes)
             return (cap if cap is not None and cap < self.min_loop_iterations else None), None
 
+        if isinstance(loop, ast.For) and _first_match(loop):
+            return None, None
         n = sizes.length(loop.iter)
         if n is not None:
-            return n, f"range({count(n)})" if sizes.is_range(loop.iter) else None
+            # `range(65_472)`: underscores, as Python writes it (`range(65,472)` reads as two)
+            return n, f"range({n:_})" if sizes.is_range(loop.iter) else None
         factor = sizes.range_factor(loop.iter)
         if factor is not None and factor >= self.min_loop_iterations:
             return None, f"`{_source(loop.iter)}`"
@@ -1638,6 +1643,29 @@ def _searches(loop: ast.For) -> bool:
     (``continue``) and stops there — a scan, not a pass over everything (so a range loop
     of this kind inside another does not multiply)."""
     return bool(loop.body) and isinstance(loop.body[-1], ast.Break)
+
+
+def _first_match(loop: ast.For) -> bool:
+    """The loop only looks for the first item that passes a test and leaves with it: its
+    body is ``if <test>: return ...`` / ``break`` (after ``if <test>: continue`` guards), the
+    tests calling nothing (``cid not in used``, ``x.id == key``). It runs until a match."""
+    *guards, last = loop.body
+    return (
+        isinstance(last, ast.If)
+        and not last.orelse
+        and len(last.body) == 1
+        and isinstance(last.body[0], (ast.Return, ast.Break))
+        and all(
+            isinstance(g, ast.If)
+            and not g.orelse
+            and len(g.body) == 1
+            and isinstance(g.body[0], ast.Continue)
+            for g in guards
+        )
+        and not any(
+            isinstance(n, ast.Call) for test in (last, *guards) for n in ast.walk(test.test)
+        )
+    )
 
 
 def _window(it: ast.expr) -> bool:

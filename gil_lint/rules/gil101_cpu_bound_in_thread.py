@@ -57,7 +57,7 @@ class CpuBoundInThread(Rule):
     `cpu-loop-min-iterations` (default 1000), or one that only yields, is no
     CPU work; a size that is not known stays unknown, and the loop counts. When
     the arguments are what make the work heavy, the message says so: "loop
-    over range(10,000,000) at line 4 via `tally(10**7)` at line 9".
+    over range(10_000_000) at line 4 via `tally(10**7)` at line 9".
 
     With `target-gil = "disabled"` (or `"auto"` on a free-threaded interpreter
     where the GIL is off) threads do run Python in parallel, and this rule is
