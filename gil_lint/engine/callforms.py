@@ -542,6 +542,57 @@ def _blocks(node: ast.AST) -> Iterator[Sequence[ast.AST]]:
 _WOULD_BLOCK = frozenset({"BlockingIOError"})
 
 
+# what the event loop calls on a protocol: a class with one of these is a transport's protocol
+_PROTOCOL_METHODS = frozenset(
+    {"connection_made", "data_received", "datagram_received", "eof_received", "buffer_updated"}
+)
+_NON_BLOCKING_MODE = ("setblocking(False)", "setblocking(0)", "settimeout(0)")
+
+
+def protocol_socket(call: ast.Call, name: str, cls: ast.ClassDef | None) -> bool:
+    """``self._sock.send(data)`` in an asyncio protocol (a class with ``connection_made``,
+    ``data_received``, ...), or on a socket attribute its class switches itself
+    (``self._sock.setblocking(False)``): the socket a protocol keeps is its transport's,
+    which the event loop put in non-blocking mode, so the call returns at once or raises
+    ``BlockingIOError`` (habluetooth writes its mgmt socket directly, around a kernel bug)."""
+    func = call.func
+    if (
+        cls is None
+        or not name.startswith("socket.socket.")
+        or not isinstance(func, ast.Attribute)
+        or not isinstance(func.value, ast.Attribute)
+        or not isinstance(func.value.value, ast.Name)
+        or func.value.value.id != "self"
+    ):
+        return False
+    return _protocol_class(cls) or func.value.attr in _switched_sockets(cls)
+
+
+@lru_cache(maxsize=1024)
+def _protocol_class(cls: ast.ClassDef) -> bool:
+    return any(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in _PROTOCOL_METHODS
+        for n in cls.body
+    )
+
+
+@lru_cache(maxsize=1024)
+def _switched_sockets(cls: ast.ClassDef) -> frozenset[str]:
+    """The ``self`` attributes the class puts in non-blocking mode anywhere."""
+    found: set[str] = set()
+    for n in ast.walk(cls):
+        if (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and isinstance(n.func.value, ast.Attribute)
+            and isinstance(n.func.value.value, ast.Name)
+            and n.func.value.value.id == "self"
+            and f"{n.func.attr}({ast.unparse(n.args[0]) if n.args else ''})" in _NON_BLOCKING_MODE
+        ):
+            found.add(n.func.value.attr)
+    return frozenset(found)
+
+
 def expects_would_block(call: ast.AST, function: ast.AST | None) -> bool:
     """``try: sock.accept() except BlockingIOError: loop.add_reader(...)``: the code knows
     the socket is non-blocking and handles "would block" itself, so the call returns at

@@ -71,6 +71,7 @@ from gil_lint.engine.callforms import (
     call_category,
     expects_would_block,
     in_try_bodies,
+    protocol_socket,
     returns_immediately,
 )
 from gil_lint.engine.knowledge import Knowledge
@@ -1094,7 +1095,9 @@ class Summaries:
             return "pure"  # lock.acquire(False), os.waitpid(pid, os.WNOHANG): polls
         if category is not None and in_memory_file_call(call, name, scope, module.resolver, k):
             return "pure"  # zipfile.ZipFile(io.BytesIO(data)): memory, not a disk
-        if category is not None and expects_would_block(call, facts.fn):
+        if category is not None and (
+            expects_would_block(call, facts.fn) or protocol_socket(call, name, facts.cls)
+        ):
             return "pure"  # a non-blocking socket: `except BlockingIOError` handles the wait
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
             chain = (self._step(module, call, f"`{shown}` (line {line})"),)
@@ -1663,7 +1666,10 @@ def _first_match(loop: ast.For) -> bool:
             for g in guards
         )
         and not any(
-            isinstance(n, ast.Call) for test in (last, *guards) for n in ast.walk(test.test)
+            isinstance(n, ast.Call)
+            for test in (last, *guards)
+            if isinstance(test, ast.If)
+            for n in ast.walk(test.test)
         )
     )
 

@@ -14,7 +14,12 @@ from typing import ClassVar
 
 from gil_lint.diagnostics import Applicability, Evidence, Fix
 from gil_lint.engine.callers import command_line_reach
-from gil_lint.engine.callforms import call_category, expects_would_block, returns_immediately
+from gil_lint.engine.callforms import (
+    call_category,
+    expects_would_block,
+    protocol_socket,
+    returns_immediately,
+)
 from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import in_loop
@@ -387,6 +392,9 @@ class BlockingCallRule(Rule):
             category == self.CATEGORY
             and not self._returns_immediately(node, name)
             and not expects_would_block(node, function.node if function is not None else None)
+            and not protocol_socket(
+                node, name, enclosing_class(function) if function is not None else None
+            )
             and not in_memory_file_call(node, name, ctx.scope, ctx.resolver, ctx.knowledge)
             and not (name in ctx.knowledge.file_openers and self._handed_to_async_file(node))
             and self.blocks(node, name)

@@ -78,6 +78,12 @@ class BlockingNetworkInAsync(BlockingCallRule):
     local address routes to it — and sends nothing. To a host name it looks the name up,
     and is reported.
 
+    Nor is a socket that cannot wait: one switched to non-blocking mode
+    (`sock.setblocking(False)`, `settimeout(0)`) in the same function, or as a `self`
+    attribute anywhere in its class; one whose `BlockingIOError` the code handles; and
+    one an asyncio protocol keeps (a class with `connection_made`, `data_received`,
+    ...): that is its transport's socket, which the event loop put in non-blocking mode.
+
     Nor is a helper whose blocking call sits under `if host and port:` (or
     `if host:`, `if host == "x":`, `if host is not None:`) on its own parameters,
     called with one of them left at a falsy default (`get_node(node_name=n)` with
@@ -168,6 +174,16 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "import requests\nasync def f(url):\n    return requests.Request('GET', url)\n",
         "import socket\nasync def f(path):\n    s = socket.socket(socket.AF_UNIX)\n"
         "    s.setblocking(False)\n    s.connect(path)\n",
+        # the socket of an asyncio protocol is its transport's, which the loop made
+        # non-blocking; so is a socket attribute the class switches itself
+        "import asyncio, socket\nclass Mgmt(asyncio.Protocol):\n"
+        "    def __init__(self, sock: socket.socket):\n        self._sock = sock\n"
+        "    def connection_made(self, transport):\n        self.transport = transport\n"
+        "    def write(self, data):\n        self._sock.send(data)\n"
+        "async def f(p: Mgmt):\n    p.write(b'x')\n",
+        "import socket\nclass Link:\n    def __init__(self, sock: socket.socket):\n"
+        "        self._sock = sock\n        self._sock.setblocking(False)\n"
+        "    async def write(self, data):\n        self._sock.send(data)\n",
         # a UDP socket's connect records the peer: the local address of a route, no packet
         "import socket\nasync def f(reachable='8.8.8.8'):\n    s = None\n"
         "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
@@ -194,6 +210,13 @@ class BlockingNetworkInAsync(BlockingCallRule):
         "async def f(cache, name):\n    return get_node(cache, name=name)\n",
     ]
     INVALID = [
+        # a socket a plain class keeps: blocking, unless something says otherwise
+        Example(
+            "import socket\nclass Link:\n    def __init__(self, sock: socket.socket):\n"
+            "        self._sock = sock\n    async def write(self, data):\n"
+            "        self._sock.send(data)\n",
+            at="6:9-6:30",
+        ),
         # the receiver's type: a module global, an inherited method, a factory's annotation
         Example(
             "import requests\nSESSION = requests.Session()\nasync def f(url):\n    return SESSION.get(url)\n",
