@@ -20,7 +20,7 @@ from gil_lint.config import Settings
 from gil_lint.engine.discovery import discover
 from gil_lint.engine.runner import lint_paths
 
-_BLOCKING = {"GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL207", "GIL208"}
+_BLOCKING = {"GIL201", "GIL202", "GIL203", "GIL204", "GIL205", "GIL207", "GIL208", "GIL209"}
 
 
 def through_helpers(root: Path, depth: int) -> tuple[set[tuple[str, int, str]], float, int]:

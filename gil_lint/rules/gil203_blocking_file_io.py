@@ -114,7 +114,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
     CODE = "GIL203"
     VERIFY = "coroutine"
     NAME = "blocking-file-io-in-async"
-    BRIEF = "`open()`, `pathlib` reads/writes, `shutil`, blocking `os` file calls in `async def`"
+    BRIEF = (
+        'file data in `async def`: `open(p, "rb")`, `read_bytes`, `shutil` copies, archives, '
+        "tree walks, blocking `os` file calls, text files in a loop"
+    )
     CATEGORY = "file"
     ONE_PER_MODULE = True
     FIX = "unsafe"
