@@ -797,9 +797,9 @@ SYNC_PRIMITIVE_ADVICE = {
         "offload the wait: `await asyncio.to_thread(ex.shutdown, cancel_futures=True)`",
     ),
     "multiprocessing queue has no counterpart": (
-        "import multiprocessing\nasync def f(q: multiprocessing.Queue, *items):\n"
-        "    q.put(*items, block=True)\n",
-        "offload the wait: `await asyncio.to_thread(q.put, *items, block=True)`",
+        "import multiprocessing\nQ = multiprocessing.Queue(8)\nasync def f(*items):\n"
+        "    Q.put(*items, block=True)\n",
+        "offload the wait: `await asyncio.to_thread(Q.put, *items, block=True)`",
     ),
     "thread join": (
         "import threading\nasync def f(t: threading.Thread):\n    t.join(5)\n",

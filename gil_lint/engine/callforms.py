@@ -383,11 +383,15 @@ def _first_use(block: Sequence[ast.stmt], name: str, call: ast.Call) -> bool:
 
 
 def _unbounded(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowledge) -> bool:
+    """The receiver was made with no bound — or where it was made cannot be told (a
+    parameter, an attribute set from one): a bound is what makes a ``put`` wait, and a
+    finding needs evidence of one (botbuilder's per-turn ``Queue()``, passed to the
+    coroutine that fills it)."""
     func = call.func
     if not isinstance(func, ast.Attribute):
         return False
     made = constructions(func.value, resolver, scope)
-    return made is not None and all(
+    return made is None or all(
         _unbounded_construction(value, value_scope, resolver, k) for value, value_scope in made
     )
 

@@ -24,8 +24,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     `get`, `put`, `join`, `wait` and `Future.result`, `shutdown(wait=False)`,
     `get_nowait()` / `put_nowait()`; `put()` on a queue made without a bound
     (`queue.Queue()`, `Queue(maxsize=0)`, `SimpleQueue()`, `multiprocessing.Queue()`),
-    where the code assigns it (a local, a module global, `self.q = ...` in the class
-    — a queue passed in as a parameter may be bounded and still counts); and
+    where the code assigns it (a local, a module global, `self.q = ...` in the class),
+    or on a queue whose making is not in sight (a parameter, an attribute set from one):
+    a bound is what makes `put` wait, and a finding needs evidence of one; and
     `fut.result()` / `fut.exception()` once `fut.done()` was checked: inside
     `if fut.done():`, or after `if not fut.done(): return` (or `continue`, `break`,
     `raise`) or a `while not fut.done():` loop with no `break`, or after
