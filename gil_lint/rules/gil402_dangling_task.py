@@ -29,9 +29,13 @@ class DanglingTask(Rule):
     `loop.create_task(...)` whose result is thrown away.
 
     ## Why is this bad?
-    The event loop keeps only a weak reference to tasks. A task nobody holds
-    can be garbage collected before it finishes — it silently disappears
-    mid-way — and its exception is never seen.
+    Nobody sees the task's exception (asyncio logs "Task exception was never
+    retrieved" at best, when the task is collected), and nothing can cancel or
+    await it when the program shuts down. And the event loop keeps only a weak
+    reference to tasks: a task nobody holds can be garbage collected before it
+    finishes — it silently disappears mid-way. (In practice that needs nothing else
+    to hold what it waits on; a task waiting on a future another object keeps
+    stays alive, but still loses its exception.)
 
     ## Example
     ```python
@@ -89,7 +93,13 @@ class DanglingTask(Rule):
     CODE = "GIL402"
     NAME = "dangling-task"
     BRIEF = "`asyncio.create_task` / `ensure_future` / `loop.create_task` result thrown away"
-    MESSAGE = "The task from `{call}` is not kept; it may be garbage collected before it finishes"
+    # the harms in the order they bite: a task waiting on a future someone else holds is
+    # rarely collected in practice, but its exception is lost and shutdown cannot reach it
+    MESSAGE = (
+        "The task from `{call}` is not kept: an exception it raises goes unseen, nothing can "
+        "cancel or await it at shutdown, and the loop holds it only weakly, so it may be "
+        "garbage collected before it finishes"
+    )
     FIX = "unsafe"
     TRIGGERS = (b"create_task", b"ensure_future")
     VALID = [
