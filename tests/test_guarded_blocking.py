@@ -194,3 +194,33 @@ class Auth:
 """
     found = lint_source(source, "app.py", Settings(select=("ALL",)))
     assert [(d.row, d.code) for d in found if d.code.startswith("GIL2")] == [(30, "GIL202")]
+
+
+def test_an_early_return_on_a_falsy_parameter_guards_what_follows():
+    # skyvern's `validate_url` calls `is_blocked_host(host, resolve_dns=False)`, which
+    # returns at `if not resolve_dns: return False` before its DNS lookup; the same holds
+    # for `if p is None: raise`, `if not a or not b: continue` in a loop, and nested blocks
+    source = """\
+import socket
+def is_blocked_host(host, resolve_dns=True):
+    if host == "localhost":
+        return True
+    if not resolve_dns:
+        return False
+    return bool(socket.getaddrinfo(host, 80))
+def lookup(host, resolver=None):
+    if resolver is None:
+        raise ValueError(host)
+    for attempt in range(3):
+        with open("/dev/null"):
+            return socket.gethostbyname(host)
+async def checked(url):
+    return is_blocked_host(url, resolve_dns=False), lookup(url)
+async def resolved(url, r):
+    return is_blocked_host(url), lookup(url, r)
+"""
+    found = lint_source(source, "app.py", Settings(select=("GIL202",)))
+    assert sorted((d.row, d.message.split(" calls ")[1].split(" (")[0]) for d in found) == [
+        (17, "`is_blocked_host`")
+    ]
+    assert "1 more blocking call in this function" in found[0].message

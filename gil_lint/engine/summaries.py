@@ -2034,22 +2034,64 @@ def truthy_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
     return frozenset()
 
 
+def _passed_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
+    """What code after ``if <test>: return`` (or ``raise``, ``continue``, ``break``) knows
+    of the parameters, the test having been false: ``not p`` → ``p`` truthy, ``p is None``
+    → not None, ``not p or not q`` → both."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return truthy_names(test.operand, params)
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.left, ast.Name)
+        and test.left.id in params
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return frozenset({f"{test.left.id}{_NOT_NONE}"})
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        out: frozenset[str] = frozenset()
+        for value in test.values:
+            out |= _passed_names(value, params)
+        return out
+    return frozenset()
+
+
+def _leaves(stmt: ast.stmt) -> bool:
+    """``if <test>: ...; return`` with no ``else``: past it, the test was false."""
+    return (
+        isinstance(stmt, ast.If)
+        and not stmt.orelse
+        and isinstance(stmt.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
+    )
+
+
 def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, frozenset[str]]:
     """For each call and ``with`` under ``if`` tests on ``fn``'s parameters, the parameters
-    those tests need truthy. A parameter assigned outside the branches it guards is dropped:
-    the test no longer sees what the caller passed."""
+    those tests need truthy — in the ``if``'s body, or after an ``if not p: return`` earlier
+    in the same block. A parameter assigned outside the branches it guards is dropped: the
+    test no longer sees what the caller passed."""
     found: dict[int, frozenset[str]] = {}
     reassigned: set[str] = set()
-    stack: list[tuple[ast.AST, frozenset[str]]] = [(s, frozenset()) for s in fn.body]
+    stack: list[tuple[ast.AST, frozenset[str]]] = []
+
+    def block(stmts: list[ast.stmt], guard: frozenset[str]) -> None:
+        for stmt in stmts:
+            stack.append((stmt, guard))
+            if _leaves(stmt):
+                assert isinstance(stmt, ast.If)
+                guard = guard | _passed_names(stmt.test, params)
+
+    block(fn.body, frozenset())
     while stack:
         node, guard = stack.pop()
         if isinstance(node, _NESTED):
             continue
         if isinstance(node, ast.If):
             stack.append((node.test, guard))
-            needed = guard | truthy_names(node.test, params)
-            stack.extend((s, needed) for s in node.body)
-            stack.extend((s, guard) for s in node.orelse)
+            block(node.body, guard | truthy_names(node.test, params))
+            block(node.orelse, guard)
             continue
         if guard and isinstance(node, (ast.Call, ast.With)):
             found[id(node)] = guard
@@ -2061,7 +2103,13 @@ def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, fro
             and f"{node.id}{_NOT_NONE}" not in guard
         ):
             reassigned.add(node.id)
-        stack.extend((c, guard) for c in ast.iter_child_nodes(node))
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                block(value, guard)
+            elif isinstance(value, list):
+                stack.extend((c, guard) for c in value if isinstance(c, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append((value, guard))
     if reassigned:
         found = {
             k: frozenset(n for n in g if n.partition(_NOT_NONE)[0] not in reassigned)

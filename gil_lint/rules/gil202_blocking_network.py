@@ -85,7 +85,8 @@ class BlockingNetworkInAsync(BlockingCallRule):
     ...): that is its transport's socket, which the event loop put in non-blocking mode.
 
     Nor is a helper whose blocking call sits under `if host and port:` (or
-    `if host:`, `if host == "x":`, `if host is not None:`) on its own parameters,
+    `if host:`, `if host == "x":`, `if host is not None:`, or after an early
+    `if not resolve: return` / `if host is None: raise`) on its own parameters,
     called with one of them left at a falsy default (`get_node(node_name=n)` with
     `host=None`; `None` only, for `is not None`) or given such a constant: that
     branch never runs from this call. (All the blocking
