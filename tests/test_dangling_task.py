@@ -160,3 +160,43 @@ def test_ensure_future_of_a_future_a_function_returns_makes_no_task():
     assert _dropped(code) == []
     # a function that returns a coroutine it made: a task, dropped
     assert _dropped(code.replace("self.reqSummaryAsync()", "self._coro()")) == [15]
+
+
+HANDLED = dedent(
+    """\
+    import asyncio, logging
+    async def ack(session):
+        "Best effort."
+        try:
+            await session.send('ack')
+        except Exception:
+            logging.exception('ack')
+    async def pump(session):
+        while True:
+            try:
+                await session.step()
+            except BaseException:
+                logging.exception('step')
+    async def flush(session):
+        try:
+            await session.send('flush')
+        except Exception:
+            logging.exception('flush')
+        await session.close()
+    """
+)
+
+
+def _task_message(coroutine: str) -> str:
+    source = HANDLED + f"def go(session):\n    asyncio.create_task({coroutine}(session))\n"
+    [found] = lint_source(source, "app.py", Settings(select=("GIL402",)))
+    return found.message
+
+
+def test_the_message_says_an_exception_goes_unseen_only_when_one_can():
+    # skyvern's screencast ack catches every error itself: what is left to say is the
+    # weak reference and shutdown; one that awaits outside its `try` can lose an exception
+    for handled in ("ack", "pump"):
+        assert "goes unseen" not in _task_message(handled)
+        assert "nothing can cancel or await it at shutdown" in _task_message(handled)
+    assert "an exception it raises goes unseen" in _task_message("flush")

@@ -212,6 +212,14 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
+def handler_catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
+    """The handler is bare, or names one of these exception classes (``except Exception``,
+    ``except (OSError, asyncio.CancelledError)``: by last name)."""
+    return handler.type is None or any(
+        getattr(n, "id", getattr(n, "attr", None)) in names for n in ast.walk(handler.type)
+    )
+
+
 def walk_own(root: ast.AST) -> Iterator[ast.AST]:
     """``root`` and the nodes under it that run with it: nested functions, lambdas and
     classes are not entered (``root`` itself may be one)."""

@@ -83,6 +83,7 @@ from gil_lint.engine.scopes import (
     FunctionNode,
     Resolver,
     Scope,
+    handler_catches,
     parameter_defaults,
     walk_own,
     written_last,
@@ -1621,9 +1622,7 @@ def _guarded_calls(roots: Sequence[ast.AST]) -> frozenset[ast.AST]:
 
 
 def _catches_query(handler: ast.ExceptHandler) -> bool:
-    return handler.type is None or any(
-        getattr(n, "id", getattr(n, "attr", None)) in _QUERY_GUARDS for n in ast.walk(handler.type)
-    )
+    return handler_catches(handler, _QUERY_GUARDS)
 
 
 def _target_chains(node: ast.Assign | ast.Delete) -> Iterator[int]:

@@ -6,7 +6,7 @@ from dataclasses import replace
 from gil_lint.diagnostics import Edit, Fix
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.project import ModuleInfo
-from gil_lint.engine.scopes import FunctionNode, walk_own
+from gil_lint.engine.scopes import FunctionNode, handler_catches, walk_own
 from gil_lint.engine.summaries import is_generator
 from gil_lint.fix.edits import (
     checked_segment,
@@ -35,7 +35,9 @@ class DanglingTask(Rule):
     reference to tasks: a task nobody holds can be garbage collected before it
     finishes — it silently disappears mid-way. (In practice that needs nothing else
     to hold what it waits on; a task waiting on a future another object keeps
-    stays alive, but still loses its exception.)
+    stays alive, but still loses its exception.) A coroutine that catches every
+    error itself (its body one `try` with an `except Exception` that does not raise
+    again) loses none, and the message does not say it does.
 
     ## Example
     ```python
@@ -96,9 +98,9 @@ class DanglingTask(Rule):
     # the harms in the order they bite: a task waiting on a future someone else holds is
     # rarely collected in practice, but its exception is lost and shutdown cannot reach it
     MESSAGE = (
-        "The task from `{call}` is not kept: an exception it raises goes unseen, nothing can "
-        "cancel or await it at shutdown, and the loop holds it only weakly, so it may be "
-        "garbage collected before it finishes"
+        "The task from `{call}` is not kept: {unseen}nothing can cancel or await it at "
+        "shutdown, and the loop holds it only weakly, so it may be garbage collected before "
+        "it finishes"
     )
     FIX = "unsafe"
     TRIGGERS = (b"create_task", b"ensure_future")
@@ -203,7 +205,14 @@ class DanglingTask(Rule):
         if self._first is not None:
             self._join(call)
             return
-        self.report(call, call=ctx.segment(call.func) or str(name), fix=keep_task_fix(ctx, call))
+        # a coroutine that catches every error itself loses none: the message does not say so
+        unseen = "" if _handles_own_errors(ctx, call) else "an exception it raises goes unseen, "
+        self.report(
+            call,
+            call=ctx.segment(call.func) or str(name),
+            unseen=unseen,
+            fix=keep_task_fix(ctx, call),
+        )
         self._first = (len(ctx.diagnostics) - 1, ctx.diagnostics[-1].message)
 
     def _join(self, call: ast.Call) -> None:
@@ -244,6 +253,47 @@ def _never_suspends(ctx: ModuleContext, call: ast.Call) -> bool:
     garbage collector, and an exception it raises is still logged when the task goes."""
     found = _task_callee(ctx, call)
     return found is not None and not ctx.summaries.may_suspend(*found)
+
+
+_EVERYTHING = frozenset({"Exception", "BaseException"})
+
+
+def _handles_own_errors(ctx: ModuleContext, call: ast.Call) -> bool:
+    """The task runs a project coroutine that catches every error it can raise and does not
+    raise again: its body (past a docstring and statements that await and raise nothing)
+    is one ``try`` — or a ``while`` loop around one — with an ``except Exception`` (or
+    ``BaseException``, bare) that ends without ``raise``. Its exception cannot go unseen
+    (skyvern's screencast ack); the task is still reported — a reference nobody keeps is
+    still weak, and shutdown still cannot reach it."""
+    found = _task_callee(ctx, call)
+    if found is None or not isinstance(found[1], ast.AsyncFunctionDef):
+        return False
+    body = list(found[1].body)
+    guarded = [i for i, stmt in enumerate(body) if _guarded_try(stmt)]
+    if len(guarded) != 1:
+        return False
+    rest = body[: guarded[0]] + body[guarded[0] + 1 :]
+    return not any(
+        isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Raise))
+        for stmt in rest
+        for n in walk_own(stmt)
+    )
+
+
+def _guarded_try(stmt: ast.stmt) -> bool:
+    """``try: ... except Exception: log(...)`` (no ``raise`` in that handler, nor in the
+    ``else`` or ``finally``), or ``while ...:`` whose whole body is one."""
+    if isinstance(stmt, ast.While) and len(stmt.body) == 1 and not stmt.orelse:
+        stmt = stmt.body[0]
+    if not isinstance(stmt, ast.Try) or any(
+        isinstance(n, ast.Raise) for s in (*stmt.orelse, *stmt.finalbody) for n in walk_own(s)
+    ):
+        return False
+    return any(
+        handler_catches(h, _EVERYTHING)
+        and not any(isinstance(n, ast.Raise) for s in h.body for n in walk_own(s))
+        for h in stmt.handlers
+    )
 
 
 def _hands_back_a_future(ctx: ModuleContext, call: ast.Call) -> bool:
