@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example, Rule
@@ -27,6 +28,10 @@ class PoolNotClosed(Rule):
 
     A pool a function of the program returns (`_executor().submit(f)`) is the
     factory's to manage: it may be a shared, memoized one.
+
+    Nor is a pool a function nested in its own uses (a route handler, a callback it
+    registers or returns): it lives as long as that closure — one executor an app
+    factory makes for every connection's handler.
 
     ## Why is this bad?
     Every call leaks worker threads or processes. A `multiprocessing.Pool` that
@@ -78,6 +83,10 @@ class PoolNotClosed(Rule):
         "    pool = Pool()\ndef stop():\n    pool.close()\n",
         # a factory's pool is the factory's to manage (here a memoized, shared one)
         "import functools\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        # a closure keeps it: the executor lives as long as the handler it registers
+        "from concurrent.futures import ThreadPoolExecutor\ndef make_app(app):\n"
+        "    executor = ThreadPoolExecutor(max_workers=100)\n    @app.route('/ws')\n"
+        "    def handle(ws):\n        executor.submit(ws.serve)\n    return app\n",
         "@functools.lru_cache(maxsize=1)\ndef _executor() -> ThreadPoolExecutor:\n"
         "    return ThreadPoolExecutor(4)\ndef run(f):\n    return _executor().submit(f).result()\n",
         "from concurrent.futures import ThreadPoolExecutor\nclass Refresher:\n"
@@ -175,11 +184,25 @@ class PoolNotClosed(Rule):
             if isinstance(parent, ast.Attribute):
                 if parent.attr in close:
                     return True
+                if not isinstance(function, ast.Module) and _captured(node, function, parents):
+                    return True  # a nested function keeps it: it lives as long as that one
                 continue  # pool.map(...), pool.submit(...): plain use
             if isinstance(parent, ast.withitem):
                 return True
             return True  # returned, passed, stored, yielded: its owner may close it
         return False
+
+
+def _captured(node: ast.AST, function: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
+    """``node`` is in a function (or lambda) nested in ``function``: a closure that may
+    outlive the call — mesop's app factory makes one executor that every WebSocket
+    handler it registers submits to."""
+    up = parents.get(node)
+    while up is not None and up is not function:
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return True
+        up = parents.get(up)
+    return False
 
 
 def _shut_down_at_exit(type_name: str | None) -> bool:
