@@ -315,10 +315,13 @@ def test_standard_library_calls_the_knowledge_does_not_list_and_project_classes_
     assert rows(code) == []
 
 
-def test_another_librarys_unlisted_call_may_wait_and_keeps_the_finding():
+def test_another_librarys_unlisted_call_is_no_evidence_and_a_known_wait_is():
+    # on every review set, a section long only by "a call of unknown effect" (`np.frombuffer`,
+    # `progress.update`, a clock) was a shrug or wrong, whoever else took the lock
     code = "import paho.mqtt.client as mqtt\n" + in_class("mqtt.Client().publish('t', 'x')")
-    (found,) = lint(code)
-    assert "a call of unknown effect" in found.message
+    assert lint(code) == []
+    (found,) = lint(in_class("time.sleep(1)"))
+    assert "`time.sleep`" in found.message
 
 
 def test_a_containers_own_method_on_another_librarys_object_is_short():
@@ -331,9 +334,11 @@ def test_a_containers_own_method_on_another_librarys_object_is_short():
         "EX.seen.discard('k')",
     ]
     assert [rows(lib + in_class(c)) for c in short] == [[], [], []]
-    for call in ("EX.session.get('https://x')", "EX.update(rows)"):
-        (found,) = lint(lib + in_class(call))
-        assert "a call of unknown effect" in found.message
+    # ... and a client's `get(url)` or `update(...)` of unknown effect is no evidence either
+    assert [rows(lib + in_class(c)) for c in ("EX.session.get('x')", "EX.update(rows)")] == [
+        [],
+        [],
+    ]
 
 
 def test_a_cpu_heavy_call_in_a_section_is_a_long_hold():
@@ -388,8 +393,8 @@ def test_an_event_made_later_in_an_attribute_that_starts_as_none_is_known_and_sh
                     self._items.clear()
         """
     assert rows(code) == []
-    # an attribute that holds two kinds of object is still of unknown effect
-    assert rows(code.replace("self._done = None", "self._done = Other()")) == [20]
+    # waiting on the event it made is a known wait
+    assert rows(code.replace("self._done.set()", "self._done.wait()")) == [20]
 
 
 def test_an_async_librarys_task_query_and_an_in_memory_cache_are_short():
@@ -472,7 +477,7 @@ def test_making_the_exception_a_section_raises_is_short():
                     self._items.clear()
         """
     assert rows(code) == []
-    assert rows(code.replace('QueueFull("full")', "QueueFull(fetch())")) == [17]
+    assert rows(code.replace('QueueFull("full")', "QueueFull(threading.Event().wait(1))")) == [17]
 
 
 def test_a_section_in_a_coroutine_nested_in_a_method_is_in_sight():
@@ -506,7 +511,9 @@ def test_a_section_in_a_coroutine_nested_in_a_method_is_in_sight():
                 return _run()
         """
     assert rows(code) == []
-    assert rows(code.replace("predecessor = self._tail", "predecessor = fetch()")) == [21]
+    assert rows(code.replace("predecessor = self._tail", "predecessor = completion.result()")) == [
+        21
+    ]
 
 
 def test_a_singletons_lock_taken_through_its_accessor_is_the_same_lock():

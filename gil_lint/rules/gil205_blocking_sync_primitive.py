@@ -42,15 +42,16 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     never held when one asks for it — the loop runs one coroutine at a time — and is
     not reported, unless a section is known to hold it long (several loops in several
     threads may share it). A `threading.Lock` or `RLock` is waited for as long as its
-    longest critical section holds it. When every section is in sight and short, taking it is not
-    reported: the lock is made here (`self._lock = threading.Lock()`, a private
-    module global, a local) and only entered with `with`, or `acquire()`d with its
-    `release()` in sight; no section awaits, yields, makes a blocking call (itself
-    or through the project's helpers), waits on another primitive, runs a heavy loop
-    or calls another library's function the knowledge does not list (a callback or
-    a method of an object of unknown type is no evidence either way, and does not
-    make a section long; nor is a mapping's, a set's or a deque's own method in its
-    container form, `exchange.ohlcvs.get(pair, {})`, `.pop(key, None)`). A public lock (`self.lock`, a public module global), one
+    longest critical section holds it. When every section is in sight and none is known
+    to be long, taking it is not reported, whoever else takes it: the lock is made here
+    (`self._lock = threading.Lock()`, a private module global, a local) and only entered
+    with `with`, or `acquire()`d with its `release()` in sight; no section awaits,
+    yields, makes a blocking call (itself or through the project's helpers), waits on
+    another primitive or runs a heavy loop. Another library's function the knowledge
+    does not list (`np.frombuffer`, `progress.update`), a callback or a method of an
+    object of unknown type is no evidence either way, and does not make a section
+    long; nor is a mapping's, a set's or a deque's own method in its container form,
+    `exchange.ohlcvs.get(pair, {})`, `.pop(key, None)`. A public lock (`self.lock`, a public module global), one
     passed in or handed on, a `Condition` or semaphore is reported as before, and the
     message names the section that holds the lock long when one does. A `Lock` or
     `RLock` taken in a helper the coroutine calls (a registry's `_acquire()`) is not
@@ -270,9 +271,14 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         if holds.short:
             return True
         # several loops in several threads may share it: a section known to hold it long
-        # keeps the finding (a call of unknown effect is not known to)
+        # keeps the finding; a call of unknown effect (another library's function the
+        # knowledge does not list: `np.frombuffer`, `progress.update`) is no evidence that
+        # it is long, whoever takes the lock (agentscope's audio buffer, shared with its
+        # PortAudio callback thread)
         if (holds.long is not None and not holds.long.unsure) or holds.hands_back:
             return False
+        if holds.long is not None:
+            return True
         return primitive_users(self.ctx, lock)[0] == "coroutines"
 
     def _holds(self, lock: ast.expr, cls: str) -> Holds:
