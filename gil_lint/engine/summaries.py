@@ -2004,16 +2004,9 @@ def truthy_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
     """What an ``if`` test needs of the names ``params`` (a function's parameters): truthy
     (``p``, ``p and q``, ``p == "x"`` with a truthy constant), or not None (``p is not
     None``: ``"p is not None"``)."""
-    if (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.IsNot)
-        and isinstance(test.left, ast.Name)
-        and test.left.id in params
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value is None
-    ):
-        return frozenset({f"{test.left.id}{_NOT_NONE}"})
+    name = _compared_to_none(test, params, ast.IsNot)
+    if name is not None:
+        return frozenset({f"{name}{_NOT_NONE}"})
     if isinstance(test, ast.Name):
         return frozenset({test.id}) & params
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
@@ -2033,22 +2026,33 @@ def truthy_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
     return frozenset()
 
 
+def _compared_to_none(
+    test: ast.expr, params: frozenset[str], op: type[ast.Is] | type[ast.IsNot]
+) -> str | None:
+    """The parameter ``test`` compares to ``None`` with ``op`` (``p is None``, ``p is not
+    None``), or None."""
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], op)
+        and isinstance(test.left, ast.Name)
+        and test.left.id in params
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return test.left.id
+    return None
+
+
 def _passed_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
     """What code after ``if <test>: return`` (or ``raise``, ``continue``, ``break``) knows
     of the parameters, the test having been false: ``not p`` → ``p`` truthy, ``p is None``
     → not None, ``not p or not q`` → both."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return truthy_names(test.operand, params)
-    if (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.Is)
-        and isinstance(test.left, ast.Name)
-        and test.left.id in params
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value is None
-    ):
-        return frozenset({f"{test.left.id}{_NOT_NONE}"})
+    name = _compared_to_none(test, params, ast.Is)
+    if name is not None:
+        return frozenset({f"{name}{_NOT_NONE}"})
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
         out: frozenset[str] = frozenset()
         for value in test.values:
