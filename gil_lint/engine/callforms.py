@@ -74,12 +74,10 @@ def _text_mode(call: ast.Call, form: ArgumentForm) -> bool:
     if not form.text_mode:
         return False
     mode = argument(call, form.keyword, form.position)
-    if mode is None:
-        hidden = any(isinstance(a, ast.Starred) for a in call.args) or any(
-            kw.arg is None for kw in call.keywords
+    if mode is None:  # not passed, or hidden in `*args` / `**kwargs`
+        return not any(isinstance(a, ast.Starred) for a in call.args) and all(
+            kw.arg is not None for kw in call.keywords
         )
-        passed = form.position is not None and len(call.args) > form.position
-        return not hidden and not passed
     return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "b" not in mode.value
 
 
@@ -550,7 +548,8 @@ _WOULD_BLOCK = frozenset({"BlockingIOError"})
 _PROTOCOL_METHODS = frozenset(
     {"connection_made", "data_received", "datagram_received", "eof_received", "buffer_updated"}
 )
-_NON_BLOCKING_MODE = ("setblocking(False)", "setblocking(0)", "settimeout(0)")
+# the calls that put a socket in non-blocking mode, as written
+NON_BLOCKING_MODE = ("setblocking(False)", "setblocking(0)", "settimeout(0)")
 
 
 def protocol_socket(call: ast.Call, name: str, cls: ast.ClassDef | None) -> bool:
@@ -591,7 +590,7 @@ def _switched_sockets(cls: ast.ClassDef) -> frozenset[str]:
             and isinstance(n.func.value, ast.Attribute)
             and isinstance(n.func.value.value, ast.Name)
             and n.func.value.value.id == "self"
-            and f"{n.func.attr}({ast.unparse(n.args[0]) if n.args else ''})" in _NON_BLOCKING_MODE
+            and f"{n.func.attr}({ast.unparse(n.args[0]) if n.args else ''})" in NON_BLOCKING_MODE
         ):
             found.add(n.func.value.attr)
     return frozenset(found)
@@ -675,15 +674,23 @@ def _checks_done(
 def _guards(stmt: ast.AST, receiver: str, ready: tuple[frozenset[str], bool]) -> bool:
     """``if not fut.done(): return`` or ``while not fut.done(): ...`` (no ``break``); for a
     queue ``if q.empty(): return`` or ``while q.empty(): ...``."""
-    if isinstance(stmt, ast.If) and not stmt.orelse:
-        return (
-            _checks_done(stmt.test, receiver, positive=False, ready=ready)
-            and bool(stmt.body)
-            and isinstance(stmt.body[-1], _EXITS)
-        )
+    if exits_early(stmt):
+        assert isinstance(stmt, ast.If)
+        return _checks_done(stmt.test, receiver, positive=False, ready=ready)
     if isinstance(stmt, ast.While) and not stmt.orelse:
         return _checks_done(stmt.test, receiver, positive=False, ready=ready) and not _breaks(stmt)
     return False
+
+
+def exits_early(stmt: ast.AST) -> bool:
+    """``if <test>: ...; return`` (or ``raise``, ``continue``, ``break``) with no ``else``:
+    the rest of its block runs only where the test was false."""
+    return (
+        isinstance(stmt, ast.If)
+        and not stmt.orelse
+        and bool(stmt.body)
+        and isinstance(stmt.body[-1], _EXITS)
+    )
 
 
 def _breaks(loop: ast.While) -> bool:

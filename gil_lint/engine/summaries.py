@@ -69,6 +69,7 @@ from typing import Literal
 
 from gil_lint.engine.callforms import (
     call_category,
+    exits_early,
     expects_would_block,
     in_try_bodies,
     protocol_socket,
@@ -2061,15 +2062,6 @@ def _passed_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
     return frozenset()
 
 
-def _leaves(stmt: ast.stmt) -> bool:
-    """``if <test>: ...; return`` with no ``else``: past it, the test was false."""
-    return (
-        isinstance(stmt, ast.If)
-        and not stmt.orelse
-        and isinstance(stmt.body[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break))
-    )
-
-
 def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, frozenset[str]]:
     """For each call and ``with`` under ``if`` tests on ``fn``'s parameters, the parameters
     those tests need truthy — in the ``if``'s body, or after an ``if not p: return`` earlier
@@ -2082,7 +2074,7 @@ def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, fro
     def block(stmts: list[ast.stmt], guard: frozenset[str]) -> None:
         for stmt in stmts:
             stack.append((stmt, guard))
-            if _leaves(stmt):
+            if exits_early(stmt):
                 assert isinstance(stmt, ast.If)
                 guard = guard | _passed_names(stmt.test, params)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
+from gil_lint.engine.callforms import NON_BLOCKING_MODE
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
 
@@ -317,9 +318,6 @@ class BlockingNetworkInAsync(BlockingCallRule):
         if name.startswith("socket.socket."):
             receiver = self.receiver_text(node)
             text = self.function_text()
-            if receiver and any(
-                f"{receiver}.{call}" in text
-                for call in ("setblocking(False)", "setblocking(0)", "settimeout(0)")
-            ):
+            if receiver and any(f"{receiver}.{call}" in text for call in NON_BLOCKING_MODE):
                 return False
         return True
