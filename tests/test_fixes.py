@@ -202,7 +202,8 @@ def test_no_to_thread_fix_for_a_lock_release():
         # (on files its caller names: a lock file the helper picks itself is its own)
         "import os\n\nclass FileLock:\n    def release(self, fd):\n        os.write(fd, b'')\n"
         "        os.unlink('x.lock')\n"
-        "    def acquire(self, path):\n        os.open(path, os.O_CREAT | os.O_EXCL)\n\n"
+        "    def acquire(self, path):\n        fd = os.open(path, os.O_CREAT | os.O_EXCL)\n"
+        "        os.write(fd, b'1')\n\n"
         "async def f(path, fd):\n    lock = FileLock()\n    lock.acquire(path)\n    try:\n"
         "        pass\n    finally:\n        lock.release(fd)\n"
     )
@@ -680,18 +681,19 @@ def test_lazy_iterators_are_iterated_in_the_thread():
     src = (
         "import os\nfrom pathlib import Path\n\nasync def f(p: Path):\n"
         "    for x in p.iterdir():\n        print(x)\n"
-        "    names = sorted(p.glob('*.py'))\n"
+        "    names = sorted(p.glob('**/*.py'))\n"
         "    it = os.walk(p)\n"
         "    return [e.name for e in os.scandir(p)], names, next(it)\n"
     )
     found = lint_source(src, "t.py", ALL)
-    # iterdir and scandir list one directory (metadata); glob and walk may visit a tree; one
+    # iterdir and scandir list one directory (metadata); a `**` glob and walk may visit a
+    # tree; one
     # finding per code in a coroutine, the other calls its evidence (each fixed in turn)
     assert [(d.code, d.row) for d in found] == [("GIL208", 5), ("GIL203", 7)]
     assert all("iterate it in a thread" in d.message for d in found)
     out = fix_source(src, "t.py", ALL, unsafe=True).source
     assert "for x in await asyncio.to_thread(list, p.iterdir()):" in out
-    assert "sorted(await asyncio.to_thread(list, p.glob('*.py')))" in out
+    assert "sorted(await asyncio.to_thread(list, p.glob('**/*.py')))" in out
     assert "[e.name for e in await asyncio.to_thread(list, os.scandir(p))]" in out
     assert "    it = os.walk(p)\n" in out  # used as an iterator (next): a list would not do
     ast.parse(out)

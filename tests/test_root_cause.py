@@ -355,6 +355,32 @@ def test_file_apis_over_in_memory_files_are_not_file_io():
     assert found == []
 
 
+def test_a_file_object_made_over_an_in_memory_file_is_not_file_io():
+    # TikTokLive's frame decoder: `GzipFile(fileobj=BytesIO(payload))`, then `.read()` on
+    # it, in a helper every websocket message goes through
+    found = lint(
+        """\
+        from gzip import GzipFile
+        from io import BytesIO
+        def decode(payload):
+            gz = GzipFile(fileobj=BytesIO(payload))
+            try:
+                return gz.read()
+            finally:
+                gz.close()
+        def decode_file(path):
+            gz = GzipFile(path)
+            return gz.read()
+        async def on_message(payload):
+            return decode(payload)
+        async def on_upload(path):
+            return decode_file(path)
+        """
+    )
+    # the same class over a path still reads a disk
+    assert where(found) == [(15, "GIL203")]
+
+
 def test_an_in_memory_file_bound_with_other_names_is_not_file_io():
     # open-webui's skill export: `output, roots = io.BytesIO(), set()`, then a zip into it
     found = lint(
@@ -814,6 +840,34 @@ def test_a_socket_call_that_handles_blocking_io_error_is_non_blocking():
     )
     # only the unguarded connect waits
     assert where(found) == [(18, "GIL202")]
+
+
+def test_a_socket_switched_to_non_blocking_in_its_function_does_not_wait():
+    # home-assistant's source-address probe: a `@callback` helper that makes a UDP socket,
+    # calls `setblocking(False)` and `connect`s it to learn the route; the coroutines
+    # calling it wait for nothing. A helper that leaves its socket blocking still waits.
+    found = lint(
+        """\
+        import socket
+        def source_ip(target):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            probe.setblocking(False)
+            probe.connect((target, 1))
+            return probe.getsockname()[0]
+        def reach(target):
+            conn = socket.socket()
+            conn.connect((target, 80))
+            return conn
+        async def setup(target):
+            return source_ip(target)
+        async def check(target):
+            return reach(target)
+        async def direct(sock: socket.socket, addr):
+            sock.settimeout(0)
+            sock.connect(addr)
+        """
+    )
+    assert where(found) == [(14, "GIL202")]
 
 
 def test_a_lazy_iterator_made_here_but_iterated_elsewhere_does_not_block():

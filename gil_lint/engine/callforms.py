@@ -17,7 +17,13 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 
-from gil_lint.engine.knowledge import ArgumentForm, BoundArgument, Knowledge, load_knowledge
+from gil_lint.engine.knowledge import (
+    ArgumentForm,
+    BoundArgument,
+    Knowledge,
+    load_knowledge,
+    same_constant,
+)
 from gil_lint.engine.scopes import Resolver, Scope, is_none, parameter_defaults, walk_own
 
 # flag expressions followed through module constants at most this deep (`A = B | C`)
@@ -58,14 +64,40 @@ def call_category(
     name: str, call: ast.Call, knowledge: Knowledge, looped: Callable[[], bool] | None = None
 ) -> str | None:
     """The blocking category of this call of ``name``: its knowledge category, except that a
+    ``[file]`` glob in a ``[metadata.forms]`` form only lists directories: "metadata"; and a
     ``[file]`` opener in a ``[text.forms]`` form (``open(p)``, ``open(p, "w")``,
     ``path.open()``) opens a text file: "text" (GIL209). ``looped``: the call is in a loop of
     its function, so a text file is read or written many times, or many files are (every
     file a walk lists): that is ``[file]``'s bulk work (GIL203), not one small file."""
     category = knowledge.blocking_category(name)
+    if category == "file" and any(_lists_only(call, f) for f in knowledge.metadata_forms_of(name)):
+        return "metadata"
     if category == "file" and any(_text_mode(call, form) for form in knowledge.text_forms_of(name)):
         category = "text"
     return "file" if category == "text" and looped is not None and looped() else category
+
+
+def _lists_only(call: ast.Call, form: ArgumentForm) -> bool:
+    """A ``[metadata.forms]`` condition: a glob that lists directories and reads no tree.
+    ``missing``: the argument is not passed (nor can be, through ``*args`` or ``**kwargs``)
+    or is a constant among ``values`` (``recursive=False``). ``flat``: the argument is a
+    string literal or f-string with no ``**`` in its text (``path.glob("*.json")``)."""
+    arg = argument(call, form.keyword, form.position)
+    if form.missing:
+        if arg is None:
+            return not any(isinstance(a, ast.Starred) for a in call.args) and all(
+                kw.arg is not None for kw in call.keywords
+            )
+        return isinstance(arg, ast.Constant) and any(
+            same_constant(arg.value, v) for v in form.values
+        )
+    if form.flat:
+        if isinstance(arg, ast.Constant):
+            return isinstance(arg.value, str) and "**" not in arg.value
+        if isinstance(arg, ast.JoinedStr):
+            text = [v.value for v in arg.values if isinstance(v, ast.Constant)]
+            return all(isinstance(t, str) and "**" not in t for t in text)
+    return False
 
 
 def _text_mode(call: ast.Call, form: ArgumentForm) -> bool:
@@ -552,6 +584,41 @@ _PROTOCOL_METHODS = frozenset(
 NON_BLOCKING_MODE = ("setblocking(False)", "setblocking(0)", "settimeout(0)")
 
 
+def switched_socket(call: ast.Call, name: str, function: ast.AST | None) -> bool:
+    """``sock.connect(addr)`` in a function that also calls ``sock.setblocking(False)`` (or
+    ``settimeout(0)``) on the same receiver, as written: the socket is in non-blocking
+    mode, so the call returns at once or raises ``BlockingIOError`` (home-assistant's
+    source-address probe, a UDP ``connect`` that sends nothing)."""
+    func = call.func
+    if (
+        function is None
+        or not name.startswith("socket.socket.")
+        or not isinstance(func, ast.Attribute)
+    ):
+        return False
+    return ast.unparse(func.value) in _switched_receivers(function)
+
+
+@lru_cache(maxsize=1024)
+def _switched_receivers(function: ast.AST) -> frozenset[str]:
+    """The receivers, as written, that ``function``'s own code puts in non-blocking mode."""
+    return frozenset(
+        ast.unparse(n.func.value)
+        for n in walk_own(function)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and _switches(n)
+    )
+
+
+def _switches(call: ast.Call) -> bool:
+    """``x.setblocking(False)``, ``x.setblocking(0)`` or ``x.settimeout(0)``."""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and len(call.args) == 1
+        and f"{func.attr}({ast.unparse(call.args[0])})" in NON_BLOCKING_MODE
+    )
+
+
 def protocol_socket(call: ast.Call, name: str, cls: ast.ClassDef | None) -> bool:
     """``self._sock.send(data)`` in an asyncio protocol (a class with ``connection_made``,
     ``data_received``, ...), or on a socket attribute its class switches itself
@@ -590,7 +657,7 @@ def _switched_sockets(cls: ast.ClassDef) -> frozenset[str]:
             and isinstance(n.func.value, ast.Attribute)
             and isinstance(n.func.value.value, ast.Name)
             and n.func.value.value.id == "self"
-            and f"{n.func.attr}({ast.unparse(n.args[0]) if n.args else ''})" in NON_BLOCKING_MODE
+            and _switches(n)
         ):
             found.add(n.func.value.attr)
     return frozenset(found)

@@ -189,6 +189,12 @@ class ArgumentForm:
     names: tuple[str, ...] = ()
     # ([text.forms]) ... is not passed, or is a string constant without "b": a text mode
     text_mode: bool = False
+    # ([metadata.forms]) ... is not passed (nor hidden in `*args` / `**kwargs`), or is a
+    # constant among `values`: `glob.glob(p)` without `recursive=True`
+    missing: bool = False
+    # ([metadata.forms]) ... is a string literal (or f-string) with no `**` in its text: a
+    # glob pattern that lists directories, never a whole tree
+    flat: bool = False
 
 
 @dataclass(frozen=True)
@@ -265,12 +271,12 @@ class OffloadingDecorators:
             if k.arg is not None and isinstance(k.value, ast.Constant)
         }
         return any(
-            all(kw in given and _same(given[kw], value) for kw, value in conditions)
+            all(kw in given and same_constant(given[kw], value) for kw, value in conditions)
             for conditions in alternatives
         )
 
 
-def _same(a: object, b: object) -> bool:
+def same_constant(a: object, b: object) -> bool:
     """Equal and of one type: ``True`` is not ``1`` here."""
     return type(a) is type(b) and a == b
 
@@ -293,6 +299,8 @@ def _forms(table: Mapping[str, Any]) -> dict[str, tuple[ArgumentForm, ...]]:
                 hosts=tuple(h.lower() for h in c.get("hosts", ())),
                 names=tuple(c.get("names", ())),
                 text_mode=bool(c.get("text_mode", False)),
+                missing=bool(c.get("missing", False)),
+                flat=bool(c.get("flat", False)),
             )
             for c in conditions
         )
@@ -362,6 +370,8 @@ class Knowledge:
     offloading_decorators: OffloadingDecorators
     # io.BytesIO and kin: a file API over one does no I/O
     in_memory_files: frozenset[str]
+    # [file_objects] classes: files over an OS descriptor, or over a file object given them
+    file_classes: frozenset[str]
     two_file_calls: frozenset[str]
     # anyio.wrap_file and kin: a file handed to one is read in a worker thread
     async_file_wrappers: frozenset[str]
@@ -372,6 +382,8 @@ class Knowledge:
     non_blocking_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
     # [text.forms]: the [file] calls that open a text file in these forms (category "text")
     text_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
+    # [metadata.forms]: the [file] calls that only list directories in these forms
+    metadata_forms: Mapping[str, tuple[ArgumentForm, ...]] = field(default_factory=dict)
     unbounded_constructors: Mapping[str, BoundArgument] = field(default_factory=dict)
     # blocking_category's answers by name: it is asked about every call of every function
     _categories: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
@@ -440,6 +452,10 @@ class Knowledge:
         """The ``[text.forms]`` of a call (its base's, for an inherited method)."""
         return self.text_forms.get(self.entry(name), ())
 
+    def metadata_forms_of(self, name: str) -> tuple[ArgumentForm, ...]:
+        """The ``[metadata.forms]`` of a call (its base's, for an inherited method)."""
+        return self.metadata_forms.get(self.entry(name), ())
+
     def returns_of(self, name: str) -> str | None:
         """What a call returns, from ``[returns]`` (its base's, for an inherited method)."""
         return self.returns.get(self.entry(name))
@@ -490,13 +506,14 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
     returns = {**types_t["returns"], **_pairs(ext.get("returns", ()))}
     forms = _forms(blocking_t.get("non_blocking_forms", {}))
     text_forms = _forms(blocking_t["text"].get("forms", {}))
+    metadata_forms = _forms(blocking_t["metadata"].get("forms", {}))
     non_blocking = _NameSet(
         [*blocking_t.get("non_blocking", {}).get("calls", ()), *ext.get("non-blocking", ())]
     )
     # what is listed on its own class, so not taken from a base ("Class.*" for a wildcard)
     listed = {n for names in blocking.values() for n in names.exact}
     listed |= {f"{p}.*" for names in blocking.values() for p in names.prefixes}
-    listed |= {*returns, *forms, *text_forms, *non_blocking.exact}
+    listed |= {*returns, *forms, *text_forms, *metadata_forms, *non_blocking.exact}
     wait_classes = {c: blocking_t[c]["wait"] for c in BLOCKING_CATEGORIES}
     unknown = set(wait_classes.values()) - set(WAIT_CLASSES)
     assert not unknown, f"blocking.toml: unknown wait class {unknown}"
@@ -559,6 +576,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
         pure_methods=frozenset(cpu_t.get("pure", {}).get("pure_methods", ())),
         non_blocking_forms=forms,
         text_forms=text_forms,
+        metadata_forms=metadata_forms,
         unbounded_constructors={
             name: BoundArgument(bound.get("keyword"), bound.get("position"))
             for name, bound in blocking_t.get("unbounded_constructors", {}).items()
@@ -567,6 +585,7 @@ def load_knowledge(extensions: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> 
             [*conc_t["offloading"]["decorators"], *ext.get("offloading-decorators", ())]
         ),
         in_memory_files=frozenset(blocking_t["file_objects"]["in_memory"]),
+        file_classes=frozenset(blocking_t["file_objects"]["classes"]),
         two_file_calls=frozenset(blocking_t["file_objects"]["two_file_calls"]),
         async_file_wrappers=frozenset(blocking_t["file_objects"]["async_wrappers"]),
         async_file_wrapper_methods=frozenset(blocking_t["file_objects"]["async_wrapper_methods"]),

@@ -74,6 +74,7 @@ from gil_lint.engine.callforms import (
     in_try_bodies,
     protocol_socket,
     returns_immediately,
+    switched_socket,
 )
 from gil_lint.engine.knowledge import Knowledge
 from gil_lint.engine.lifecycle import repeated_nodes
@@ -1098,7 +1099,9 @@ class Summaries:
         if category is not None and in_memory_file_call(call, name, scope, module.resolver, k):
             return "pure"  # zipfile.ZipFile(io.BytesIO(data)): memory, not a disk
         if category is not None and (
-            expects_would_block(call, facts.fn) or protocol_socket(call, name, facts.cls)
+            expects_would_block(call, facts.fn)
+            or protocol_socket(call, name, facts.cls)
+            or switched_socket(call, name, facts.fn)
         ):
             return "pure"  # a non-blocking socket: `except BlockingIOError` handles the wait
         if category is not None:  # blocking I/O releases the GIL too, but is I/O first
@@ -2224,8 +2227,9 @@ def in_memory_file_call(
 
 def _quietly_opened(expr: ast.expr, scope: Scope, resolver: Resolver, knowledge: Knowledge) -> bool:
     """``expr`` is a file opened in a form that does not block (``open(os.devnull)``, a file
-    the package ships: ``[non_blocking_forms]``), written there or through a name every
-    assignment of which (``with open(...) as f``) is one."""
+    the package ships: ``[non_blocking_forms]``), or a file object of ``[file_objects]``
+    made over an in-memory file (``GzipFile(fileobj=io.BytesIO(data))``), written there or
+    through a name every assignment of which (``with open(...) as f``) is one."""
     if isinstance(expr, ast.Name):
         binding = resolver.lookup(expr.id, scope)
         if binding is None or binding.kind != "value" or not binding.values:
@@ -2237,8 +2241,13 @@ def _quietly_opened(expr: ast.expr, scope: Scope, resolver: Resolver, knowledge:
     if not isinstance(expr, ast.Call):
         return False
     opener = resolver.qualname(expr.func, scope)
-    return (
-        opener is not None
-        and opener in knowledge.file_openers
-        and returns_immediately(opener, expr, resolver, scope, knowledge)
+    if opener is None:
+        return False
+    if opener in knowledge.file_openers and returns_immediately(
+        opener, expr, resolver, scope, knowledge
+    ):
+        return True
+    # a file object made over an in-memory one: `GzipFile(fileobj=io.BytesIO(data))`
+    return opener in knowledge.file_classes and in_memory_file_call(
+        expr, opener, scope, resolver, knowledge
     )

@@ -19,6 +19,7 @@ from gil_lint.engine.callforms import (
     expects_would_block,
     protocol_socket,
     returns_immediately,
+    switched_socket,
 )
 from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
@@ -395,6 +396,7 @@ class BlockingCallRule(Rule):
             and not protocol_socket(
                 node, name, enclosing_class(function) if function is not None else None
             )
+            and not switched_socket(node, name, function.node if function is not None else None)
             and not in_memory_file_call(node, name, ctx.scope, ctx.resolver, ctx.knowledge)
             and not (name in ctx.knowledge.file_openers and self._handed_to_async_file(node))
             and self.blocks(node, name)
@@ -1108,15 +1110,6 @@ class BlockingCallRule(Rule):
     def blocks(self, node: ast.Call, name: str) -> bool:
         """Hook for rules where some argument forms do not block."""
         return True
-
-    def function_text(self) -> str:
-        """The enclosing function's source, for cheap "is X also done here?" checks."""
-        function = self.ctx.enclosing_function()
-        return self.ctx.segment(function.node) if function is not None else ""
-
-    def receiver_text(self, node: ast.Call) -> str | None:
-        func = node.func
-        return self.ctx.segment(func.value) if isinstance(func, ast.Attribute) else None
 
     def report_blocking(self, node: ast.AST, name: str, advice: str | None = None) -> None:
         """``advice``, like ``ADVICE``, is a template filled with the call and library_words;

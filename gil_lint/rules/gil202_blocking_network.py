@@ -3,7 +3,6 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
-from gil_lint.engine.callforms import NON_BLOCKING_MODE
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
 
@@ -80,8 +79,8 @@ class BlockingNetworkInAsync(BlockingCallRule):
     and is reported.
 
     Nor is a socket that cannot wait: one switched to non-blocking mode
-    (`sock.setblocking(False)`, `settimeout(0)`) in the same function, or as a `self`
-    attribute anywhere in its class; one whose `BlockingIOError` the code handles; and
+    (`sock.setblocking(False)`, `settimeout(0)`) in the same function — a coroutine's
+    own or a helper's it calls — or as a `self` attribute anywhere in its class; one whose `BlockingIOError` the code handles; and
     one an asyncio protocol keeps (a class with `connection_made`, `data_received`,
     ...): that is its transport's socket, which the event loop put in non-blocking mode.
 
@@ -312,12 +311,3 @@ class BlockingNetworkInAsync(BlockingCallRule):
         if _shared_cursor_call(node, name):
             return None  # the fix would offload the one call, not the query
         return super().make_fix(node, name)
-
-    def blocks(self, node: ast.Call, name: str) -> bool:
-        # a socket switched to non-blocking mode in the same function does not wait
-        if name.startswith("socket.socket."):
-            receiver = self.receiver_text(node)
-            text = self.function_text()
-            if receiver and any(f"{receiver}.{call}" in text for call in NON_BLOCKING_MODE):
-                return False
-        return True

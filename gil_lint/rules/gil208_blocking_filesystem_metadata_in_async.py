@@ -13,8 +13,13 @@ class BlockingFilesystemMetadataInAsync(BlockingCallRule):
     `os.path.exists`/`isfile`/`isdir`/`getsize`, `os.remove`/`unlink`,
     `os.mkdir`/`makedirs`, `os.rename`/`replace`, `os.chmod`, `os.listdir`/`scandir`
     and their `pathlib.Path` equivalents (`exists()`, `unlink()`, `mkdir()`,
-    `iterdir()`, ...). These calls move no file data: reading and writing it is
-    GIL203.
+    `iterdir()`, ...); `os.open` and `tempfile.mkstemp` (a descriptor, no data: the
+    `os.read`/`os.write` on it are GIL203); `tempfile.TemporaryDirectory` (a `mkdtemp`
+    whose removal at exit takes only what its block wrote, reported where it is
+    written); and a glob that does not recurse (`glob.glob(p)` without
+    `recursive=True`, `path.glob("*.json")`: one `listdir` per wildcard level, while
+    `path.glob("**/*.json")`, `rglob` and `os.walk` visit a tree and stay GIL203).
+    These calls move no file data: reading and writing it is GIL203.
 
     Only a call written in the `async def` itself is reported, not one a few
     helpers down (where GIL203 follows content I/O): in gil-lint's cost model a
