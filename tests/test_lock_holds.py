@@ -446,11 +446,28 @@ def test_a_lock_made_later_in_a_global_that_starts_as_none_is_judged_by_its_sect
                 METRICS[key] += amount
         """
     assert rows(code) == []
-    # a section known to hold it long keeps it (loops in several threads may share it);
-    # one of unknown effect does not, when only coroutines take it
+    # only coroutines take it: never held when one asks, whatever a section does. A
+    # section that blocks is reported by its own call (strands' offload store, where the
+    # asyncio.Lock advice would have broken its loops in worker threads); one of unknown
+    # effect says nothing either
     known = code.replace("import threading", "import threading, subprocess")
-    assert rows(known.replace("METRICS[key] += amount", "subprocess.run(['sync'])")) == [11]
+    assert rows(known.replace("METRICS[key] += amount", "subprocess.run(['sync'])")) == []
+    blocking = lint_source(
+        dedent(known.replace("METRICS[key] += amount", "subprocess.run(['sync'])")),
+        "t.py",
+        Settings(),
+    )
+    assert [(d.code, d.row) for d in blocking] == [("GIL204", 12)]
     assert rows(code.replace("METRICS[key] += amount", "other.flush()")) == []
+    # a thread takes it too: the loop waits for that thread's section
+    shared = known.replace(
+        "async def update_metric",
+        "def flush():\n"
+        "            with _metrics_lock:\n"
+        "                subprocess.run(['sync'])\n\n"
+        "        async def update_metric",
+    )
+    assert rows(shared) == [15]
 
 
 def test_making_the_exception_a_section_raises_is_short():

@@ -1083,6 +1083,37 @@ def test_sqlite_gets_no_to_thread_fix_nor_advice():
     assert all(d.fix is not None for d in found[1:])
 
 
+def test_a_helper_on_a_sqlite_connection_made_before_gets_no_to_thread_advice():
+    # cognee's RecordStore: `to_thread(store.add_rows)` would run the helper's queries on a
+    # worker thread, on a connection the loop's thread made: ProgrammingError
+    found = lint(
+        """\
+        import sqlite3
+        class Store:
+            def __init__(self, path):
+                self.conn = sqlite3.connect(path)
+            def add(self, rows):
+                self.conn.executemany("insert into t values (?)", rows)
+        def make_and_fill(path, rows):
+            conn = sqlite3.connect(path)
+            conn.executemany("insert into t values (?)", rows)
+            conn.close()
+        async def build(path, rows):
+            store = Store(path)
+            store.add(rows)
+        async def export(path, rows):
+            make_and_fill(path, rows)
+        """
+    )
+    by_row = {d.row: d for d in found}
+    add = by_row[13]
+    assert add.fix is None and "to_thread(store.add" not in add.message
+    assert "belongs to one thread" in add.message
+    # a helper that makes its own connection and closes it may run in a thread
+    made = by_row[15]
+    assert "to_thread(make_and_fill, ...)" in made.message and made.fix is not None
+
+
 # -- code on its way out, files a library reads, command-object factories --------------------
 def test_code_marked_deprecated_is_not_reported():
     # semantic-kernel's `@deprecated` RedisMemoryStore: its replacement exists

@@ -61,6 +61,15 @@ LOCK_ADVICE = (
     "use {a_lock}, or take and release it inside one function run with "
     "`await {to_thread}(...)` (a lock released by another thread may stay held)"
 )
+# a sqlite3 connection belongs to the thread that made it (`check_same_thread`): neither
+# one call of it nor a helper that uses a connection made before may go to a worker thread
+SQLITE_ADVICE = (
+    "use an async driver (`aiosqlite`), or give the connection a thread of its own (one "
+    "single-worker executor that makes it and runs all its calls): `{to_thread}` runs each "
+    "call on whichever worker is free, and a sqlite3 connection belongs to one thread"
+)
+# the end of a helper chain on a connection (or cursor) the helper did not make
+_ON_A_CONNECTION = re.compile(r"^`sqlite3\.(?:Connection|Cursor)\.")
 
 
 # os.walk, Path.iterdir, ...: the I/O happens as the iterator is consumed
@@ -759,6 +768,10 @@ class BlockingCallRule(Rule):
             return move_blocking_call_advice(helper, chain[-1], loop_contact), None
         if verb == "calls" and _thread_affine(node):
             return LOCK_ADVICE.format(**words), None
+        if verb == "calls" and _ON_A_CONNECTION.match(chain[-1].message):
+            # `to_thread(store.add_rows)` where the store's connection was made on the loop's
+            # thread raises ProgrammingError in the worker (cognee's RecordStore)
+            return SQLITE_ADVICE.format(**words), None
         if verb == "calls":
             # the helper may touch state the caller relies on: running it in a thread is unsafe
             fix = to_thread_fix(ctx, node, "unsafe")

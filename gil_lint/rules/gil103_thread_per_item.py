@@ -15,6 +15,11 @@ _WORKER_WORDS = re.compile(
 )
 
 
+# phases of the program's life (engine/lifecycle.py) that end something: a thread per item
+# there stops each one in parallel, once
+_ENDING = ("once", "shutdown")
+
+
 class ThreadPerItem(Rule):
     """
     ## What it does
@@ -25,7 +30,11 @@ class ThreadPerItem(Rule):
     setting named like one (`NUM_WORKERS`, `self.thread_count`, `args.jobs`)
     or `os.cpu_count()`, or of servers, consumers, replicas or shards
     (`range(num_servers)`). Nor is a loop that joins the thread it started before the
-    next item (`t.start()` … `t.join()`): one thread runs at a time.
+    next item (`t.start()` … `t.join()`): one thread runs at a time. Nor is code
+    that ends something, once (`engine/lifecycle.py`): a finalizer, an `atexit`
+    handler or a shutdown function (`close`, `stop`, ...) stopping each
+    connection in a daemon thread of its own, with a join timeout — a pool's
+    workers would be joined at exit, and a hung stop with them.
 
     ## Why is this bad?
     Each thread costs a stack (8 MB of address space by default), creation
@@ -76,6 +85,12 @@ class ThreadPerItem(Rule):
         "import threading\ndef main(f, ports):\n    for port in ports:\n"
         "        reader = threading.Thread(target=f, args=(port,))\n        reader.start()\n"
         "        if f(port):\n            return port\n        reader.join(timeout=2)\n",
+        # stopping each connection at once, when the owner is collected (strands' router)
+        "import threading, weakref\ndef _stop_all(clients):\n    for c in clients:\n"
+        "        threading.Thread(target=c.stop, daemon=True).start()\n"
+        "def connect(owner, clients):\n    weakref.finalize(owner, _stop_all, clients)\n",
+        "import threading\nclass Pool:\n    def close(self):\n        for c in self.conns:\n"
+        "            threading.Thread(target=c.stop, daemon=True).start()\n",
     ]
     INVALID = [
         Example(
@@ -107,6 +122,11 @@ class ThreadPerItem(Rule):
             return
         loop = self._enclosing_loop(node)
         if loop is None or self._small(loop.iter):
+            return
+        function = ctx.enclosing_function()
+        if ctx.lifecycle.phase(function.node if function is not None else None) in _ENDING:
+            # a finalizer or `close()` stopping each connection in a daemon thread with a
+            # join timeout: a pool's workers would be joined at exit, a hung stop with them
             return
         if self._started_in(loop, node):
             self.report(node, source=ctx.segment(loop.iter))

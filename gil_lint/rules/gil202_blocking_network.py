@@ -4,7 +4,7 @@ import ast
 
 from gil_lint.diagnostics import Fix
 from gil_lint.rules.base import Example
-from gil_lint.rules.blocking import BlockingCallRule, offload_text
+from gil_lint.rules.blocking import SQLITE_ADVICE, BlockingCallRule, offload_text
 
 # name lookups each library does without blocking (anyio's and trio's take the same arguments)
 _ASYNC_GETADDRINFO = {
@@ -20,11 +20,6 @@ _DNS_WITHOUT_COUNTERPART = frozenset(
 
 # a sqlite3 connection belongs to the thread that made it (`check_same_thread`), and
 # `to_thread` runs each call on whichever worker is free
-_SQLITE_ADVICE = (
-    "use an async driver (`aiosqlite`), or give the connection a thread of its own (one "
-    "single-worker executor that makes it and runs all its calls): `{to_thread}` runs each "
-    "call on whichever worker is free, and a sqlite3 connection belongs to one thread"
-)
 
 
 # a DB-API cursor the object keeps (`self.cursor`) is shared by its coroutines: offloading
@@ -295,7 +290,7 @@ class BlockingNetworkInAsync(BlockingCallRule):
         if not isinstance(node, ast.Call):
             return None
         if name.startswith("sqlite3."):
-            return _SQLITE_ADVICE.format(**words)
+            return SQLITE_ADVICE.format(**words)
         if _shared_cursor_call(node, name):
             return _SHARED_CURSOR_ADVICE.format(call=self.ctx.segment(node.func), **words)
         offload = f"`{offload_text(self.ctx, node, words)}`"

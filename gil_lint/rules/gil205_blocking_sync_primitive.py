@@ -40,8 +40,8 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     A `threading.Lock` or `RLock` that only coroutines take (in this module), none
     of which awaits, yields or enters `async with` / `async for` while holding it, is
     never held when one asks for it — the loop runs one coroutine at a time — and is
-    not reported, unless a section is known to hold it long (several loops in several
-    threads may share it). A `threading.Lock` or `RLock` is waited for as long as its
+    not reported; a section that holds it across a blocking call blocks the loop by
+    that call, which is reported where it is (GIL203, GIL204, ...). A `threading.Lock` or `RLock` is waited for as long as its
     longest critical section holds it. When every section is in sight and none is known
     to be long, taking it is not reported, whoever else takes it: the lock is made here
     (`self._lock = threading.Lock()`, a private module global, a local) and only entered
@@ -270,16 +270,18 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         holds = self._holds(lock, cls)
         if holds.short:
             return True
-        # several loops in several threads may share it: a section known to hold it long
-        # keeps the finding; a call of unknown effect (another library's function the
-        # knowledge does not list: `np.frombuffer`, `progress.update`) is no evidence that
-        # it is long, whoever takes the lock (agentscope's audio buffer, shared with its
-        # PortAudio callback thread)
+        if not holds.hands_back and primitive_users(self.ctx, lock)[0] == "coroutines":
+            # never held when a coroutine asks: a section that holds it long blocks the
+            # loop by its own call, reported where that call is (a GIL203 through
+            # `_save_metadata`), not again on every `with` (strands' offload store)
+            return True
+        # a section known to hold it long keeps the finding; a call of unknown effect
+        # (another library's function the knowledge does not list: `np.frombuffer`,
+        # `progress.update`) is no evidence that it is long, whoever takes the lock
+        # (agentscope's audio buffer, shared with its PortAudio callback thread)
         if (holds.long is not None and not holds.long.unsure) or holds.hands_back:
             return False
-        if holds.long is not None:
-            return True
-        return primitive_users(self.ctx, lock)[0] == "coroutines"
+        return holds.long is not None
 
     def _holds(self, lock: ast.expr, cls: str) -> Holds:
         target = lock_target(self.ctx, lock, self.ctx.scope)

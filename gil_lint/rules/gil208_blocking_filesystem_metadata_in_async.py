@@ -79,8 +79,9 @@ class BlockingFilesystemMetadataInAsync(BlockingCallRule):
     VERIFY = "coroutine"
     NAME = "blocking-filesystem-metadata-in-async"
     BRIEF = (
-        "`os.stat`, `os.path.exists`, `os.remove`, `os.makedirs`, `os.listdir` and "
-        "`pathlib` metadata calls in `async def`"
+        "`os.stat`, `os.path.exists`, `os.remove`, `os.makedirs`, `os.listdir`, a glob that "
+        "does not recurse, `mkstemp` / `TemporaryDirectory` and `pathlib` metadata calls in "
+        "`async def`"
     )
     CATEGORY = "metadata"
     ONE_PER_MODULE = True

@@ -126,17 +126,17 @@ def _judge(ctx: ModuleContext, target: tuple[str, object, str]) -> Holds:
     sections, seen_all = _sections(ctx, kind, owner, attr)
     # a known wait explains best; a call of unknown effect only if nothing else is long. A
     # section in sight that holds it long says so even when other holders are out of sight
-    unsure: Hold | None = None
-    for body, scope in sections:
-        for hold in _long_parts(ctx, body, scope, target):
-            if not hold.unsure:
-                return Holds(short=False, long=hold)
-            unsure = unsure or hold
     hands_back = not seen_all or any(
         isinstance(n, _HANDS_BACK)
         for body, scope in sections
         for n, _ in walk_scoped(body, scope, ctx.module_info, stop_at_loops=False)
     )
+    unsure: Hold | None = None
+    for body, scope in sections:
+        for hold in _long_parts(ctx, body, scope, target):
+            if not hold.unsure:
+                return Holds(short=False, long=hold, hands_back=hands_back)
+            unsure = unsure or hold
     if not (seen_all and _private(ctx, kind, owner, attr) and _made_here(ctx, kind, owner, attr)):
         return Holds(short=False, hands_back=hands_back)
     return Holds(short=unsure is None, long=unsure, hands_back=hands_back)
@@ -202,6 +202,11 @@ def _sections(
     sections: list[Section] = []
     for node, scope in _walk_with_scopes(ctx, parents):
         use = loads_object(ctx, node, scope, kind, owner, attr)
+        if use is None and kind == "self" and attr.startswith("_"):
+            # `with entry._lock:` on another object of the module: a private attribute is
+            # by convention the module's own, so its sections are in sight too; judged
+            # with this lock's, they can only make it longer (cognee's cache entries)
+            use = True
         if not use:
             seen_all = seen_all and use is not None
             continue
