@@ -870,6 +870,33 @@ def test_a_socket_switched_to_non_blocking_in_its_function_does_not_wait():
     assert where(found) == [(14, "GIL202")]
 
 
+def test_a_project_queue_polled_until_empty_does_not_wait():
+    # shiny's reactive flush: `while not self._queue.empty(): self._queue.get()` on a
+    # PriorityQueueFIFO that wraps queue.PriorityQueue; its `get` takes the item seen
+    found = lint(
+        """\
+        import queue
+        class FifoQueue:
+            def __init__(self):
+                self._q = queue.PriorityQueue()
+            def get(self):
+                return self._q.get()
+            def empty(self):
+                return self._q.empty()
+        class Flusher:
+            def __init__(self):
+                self._pending = FifoQueue()
+            async def flush(self):
+                while not self._pending.empty():
+                    self._pending.get()
+            async def take(self):
+                return self._pending.get()
+        """
+    )
+    # only the unguarded get may wait
+    assert where(found) == [(16, "GIL205")]
+
+
 def test_a_lazy_iterator_made_here_but_iterated_elsewhere_does_not_block():
     found = lint(
         """\
@@ -1112,6 +1139,27 @@ def test_a_helper_on_a_sqlite_connection_made_before_gets_no_to_thread_advice():
     # a helper that makes its own connection and closes it may run in a thread
     made = by_row[15]
     assert "to_thread(make_and_fill, ...)" in made.message and made.fix is not None
+
+
+def test_a_helper_on_a_connection_any_thread_may_use_keeps_its_advice(tmp_path):
+    # langflow's event store: `sqlite3.connect(path, check_same_thread=False)` and a lock
+    store = tmp_path / "store.py"
+    store.write_text(
+        "import sqlite3, threading\n"
+        "class Store:\n"
+        "    def __init__(self, path):\n"
+        "        self._lock = threading.Lock()\n"
+        "        self.conn = sqlite3.connect(path, check_same_thread=False)\n"
+        "    def add(self, rows):\n"
+        "        with self._lock:\n"
+        "            self.conn.executemany('insert into t values (?)', rows)\n"
+        "async def build(store: Store, rows):\n"
+        "    store.add(rows)\n"
+    )
+    found = lint_source(store.read_text(), str(store), Settings())
+    assert [(d.code, d.row) for d in found] == [("GIL202", 10)]
+    assert "to_thread(store.add, ...)" in found[0].message
+    assert "belongs to one thread" not in found[0].message
 
 
 # -- code on its way out, files a library reads, command-object factories --------------------

@@ -494,6 +494,19 @@ _DONE = (frozenset({"done", "cancelled"}), True)
 _NONEMPTY = (frozenset({"empty"}), False)
 
 
+def polled_get(call: ast.Call, function: ast.AST | None) -> bool:
+    """``q.get()`` where the code saw ``q`` holding an item (``while not q.empty():``), on
+    a project queue class too (shiny's ``PriorityQueueFIFO`` wraps a ``queue`` one): its
+    ``get`` takes that item. A coroutine runs nothing else between the check and the get,
+    so a project wrapper's ``get`` is judged like the stdlib's (``empty_guard``)."""
+    return (
+        function is not None
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "get"
+        and done_checked(call, function, ready=_NONEMPTY)
+    )
+
+
 def done_checked(
     call: ast.Call, function: ast.AST, ready: tuple[frozenset[str], bool] = _DONE
 ) -> bool:

@@ -72,6 +72,7 @@ from gil_lint.engine.callforms import (
     exits_early,
     expects_would_block,
     in_try_bodies,
+    polled_get,
     protocol_socket,
     returns_immediately,
     switched_socket,
@@ -1150,6 +1151,8 @@ class Summaries:
         callee_module, callee_fn = callee
         if isinstance(callee_fn, ast.AsyncFunctionDef):
             return "unknown"  # calling it only makes a coroutine
+        if polled_get(call, facts.fn):
+            return "pure"  # `while not q.empty(): q.get()` on a project queue class
         if is_offloaded(callee_module, callee_fn, k):
             return "unknown"  # it runs in a worker thread or process: the call returns a future
         key = (callee_module.path, callee_fn.lineno, callee_fn.col_offset)

@@ -17,6 +17,7 @@ from gil_lint.engine.callers import command_line_reach
 from gil_lint.engine.callforms import (
     call_category,
     expects_would_block,
+    polled_get,
     protocol_socket,
     returns_immediately,
     switched_socket,
@@ -183,6 +184,44 @@ def _on_receiver(receiver: str) -> str:
 
 def _own_name(function: Scope) -> str:
     return function.qualname.rpartition(".")[2]
+
+
+def _shares_connections(path: str) -> bool:
+    """The module at ``path`` makes its sqlite3 connections with ``check_same_thread=False``
+    (a keyword, or a ``connect_args`` dict entry): any thread may use them (langflow's event
+    store, guarded by its own lock), so offloading the helper is sound."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return False
+    return _shares_connections_at(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _shares_connections_at(path: str, mtime: int, size: int) -> bool:
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    value: ast.expr | None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "check_same_thread":
+            value = node.value
+        elif isinstance(node, ast.Dict):
+            value = next(
+                (
+                    v
+                    for k, v in zip(node.keys, node.values, strict=False)
+                    if isinstance(k, ast.Constant) and k.value == "check_same_thread"
+                ),
+                None,
+            )
+        else:
+            continue
+        if isinstance(value, ast.Constant) and value.value is False:
+            return True
+    return False
 
 
 def _thread_affine(node: ast.AST) -> bool:
@@ -726,6 +765,9 @@ class BlockingCallRule(Rule):
         ctx = self.ctx
         if ctx.settings.max_call_depth <= 0:
             return None
+        function = ctx.enclosing_function()
+        if polled_get(node, function.node if function is not None else None):
+            return None  # `while not q.empty(): q.get()`: a project queue class holds one
         summary = ctx.summary_of(node.func)
         if summary is not None:  # what blocks at this call (a memoized helper may not)
             summary = ctx.summaries.at_call(summary, node, ctx.scope, ctx.module_info)
@@ -768,7 +810,11 @@ class BlockingCallRule(Rule):
             return move_blocking_call_advice(helper, chain[-1], loop_contact), None
         if verb == "calls" and _thread_affine(node):
             return LOCK_ADVICE.format(**words), None
-        if verb == "calls" and _ON_A_CONNECTION.match(chain[-1].message):
+        if (
+            verb == "calls"
+            and _ON_A_CONNECTION.match(chain[-1].message)
+            and not _shares_connections(chain[-1].path)
+        ):
             # `to_thread(store.add_rows)` where the store's connection was made on the loop's
             # thread raises ProgrammingError in the worker (cognee's RecordStore)
             return SQLITE_ADVICE.format(**words), None
