@@ -1422,3 +1422,55 @@ def test_a_shared_cursor_gets_no_advice_to_offload_one_call():
     assert "the whole query (execute and fetch) in one function" in shared.message
     assert "to_thread(self.cursor.execute" not in shared.message and shared.fix is None
     assert "to_thread(cur.execute, ...)" in local.message and local.fix is not None
+
+
+# -- code for the browser runtime (Pyodide) ---------------------------------------------------
+BROWSER = """\
+import asyncio, sys, time
+IS_PYODIDE = sys.platform == "emscripten"
+if "pyodide" not in sys.modules:
+    async def serve(path):
+        return await asyncio.to_thread(open, path)
+else:
+    async def serve(path):
+        with open(path, "rb") as f:
+            return f.read()
+if sys.platform == "emscripten":
+    async def tick():
+        time.sleep(0.1)
+if IS_PYODIDE and True:
+    async def poll():
+        time.sleep(0.1)
+async def nap():
+    time.sleep(0.1)
+"""
+
+
+def test_code_that_runs_only_in_the_browser_runtime_is_not_reported():
+    # shiny's FileResponse, defined only where "pyodide" is loaded: the loop is the
+    # browser's, there is no thread to offload to, and the files are in memory
+    assert where(lint(BROWSER)) == [(17, "GIL201")]
+
+
+def test_a_function_that_imports_the_js_bridge_is_browser_code():
+    # marimo's batched cache fetch: `from js import fetch`, then what runs on the loop;
+    # `json` is not `js`
+    code = (
+        "import json, time\n"
+        "async def batch(keys):\n"
+        "    time.sleep(0.1)\n"
+        "    from js import fetch\n"
+        "    time.sleep(0.1)\n"
+        "    return fetch, json\n"
+    )
+    found = lint_source(code, "app.py", Settings())
+    assert [(d.code, d.row) for d in found] == [("GIL201", 3)]
+    plain = lint_source(code.replace("    from js import fetch\n", ""), "app.py", Settings())
+    assert [(d.code, d.row) for d in plain] == [("GIL201", 3), ("GIL201", 4)]
+
+
+def test_a_module_of_a_pyodide_package_is_browser_code():
+    # marimo's `_pyodide/` package runs only inside the browser
+    code = "import time\nasync def nap():\n    time.sleep(0.1)\n"
+    assert lint_source(code, "pkg/_pyodide/streams.py", Settings()) == []
+    assert [d.code for d in lint_source(code, "pkg/streams.py", Settings())] == ["GIL201"]

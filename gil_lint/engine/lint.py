@@ -28,6 +28,7 @@ from gil_lint.diagnostics import (
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.knowledge import ignore_covers, load_knowledge, noqa_covers
 from gil_lint.engine.project import Project, project_for
+from gil_lint.engine.runtimes import outside_browser_code
 from gil_lint.engine.scopes import (
     LEAVES,
     ScopeBuilder,
@@ -220,6 +221,7 @@ def lint_source(
     except Exception as e:  # an engine bug outside any one rule: this file only, never the run
         message = f"internal error: {type(e).__name__}: {e} ({_where(e)}); please report it"
         return [engine_diagnostic(INTERNAL_ERROR, message, path)]
+    diagnostics = outside_browser_code(diagnostics, tree, path, text)
     return _apply_suppressions(diagnostics, text, settings, path)
 
 
