@@ -1101,6 +1101,68 @@ def test_the_calls_on_one_client_object_are_one_finding():
     assert "also `self.conn.execute` in `start()`" in notes(conn)[0][1]
 
 
+def test_the_cursors_of_one_connection_are_its_calls():
+    # rio's authentication template: each method opens `cursor = self.conn.cursor()` and
+    # executes on it; seven findings of one connection are one
+    found = lint(
+        """\
+        import sqlite3
+        class Store:
+            def __init__(self, path):
+                self.conn = sqlite3.connect(path)
+            async def add(self, row):
+                cursor = self.conn.cursor()
+                cursor.execute("INSERT INTO t VALUES (?)", (row,))
+                self.conn.commit()
+            async def get(self, key):
+                cursor = self.conn.cursor()
+                cursor.execute("SELECT * FROM t WHERE k = ?", (key,))
+                return cursor.fetchone()
+            async def other(self, path):
+                db = sqlite3.connect(path)
+                cur = db.cursor()
+                cur.execute("SELECT 1")
+        """
+    )
+    # another connection (and its cursor) stays its own finding
+    assert where(found) == [(7, "GIL202"), (14, "GIL202")]
+    assert [row for row, _ in notes(found[1])] == [16]
+    assert [row for row, _ in notes(found[0])] == [8, 11, 12]
+
+
+def test_the_methods_of_one_client_class_are_one_finding():
+    # cognee's BroadRetriever: `store.add_rows` in build(), `store.describe` in decide(),
+    # `store.run` in run_query(), each a method of one synchronous RecordStore
+    found = lint(
+        """\
+        import requests
+        class RecordStore:
+            def add_rows(self, rows):
+                requests.post("http://db/rows", json=rows)
+            def describe(self):
+                return requests.get("http://db/schema").json()
+            def run(self, sql):
+                return requests.post("http://db/sql", data=sql).json()
+        class Retriever:
+            def search(self, q):
+                return requests.get("http://search", params={"q": q}).json()
+            async def build(self, store: RecordStore, rows):
+                store.add_rows(rows)
+            async def decide(self, store: RecordStore):
+                return store.describe()
+            async def query(self, store: RecordStore, sql):
+                return store.run(sql)
+            async def asearch(self, q):
+                return self.search(q)
+        """
+    )
+    # the class's own sync method behind an async wrapper is its own problem
+    assert where(found) == [(13, "GIL202"), (19, "GIL202")]
+    store = found[0] if found[0].row == 13 else found[1]
+    assert store.message.endswith("(2 more calls on `RecordStore` objects here)")
+    assert [row for row, _ in notes(store)][-2:] == [15, 17]
+
+
 def test_sqlite_gets_no_to_thread_fix_nor_advice():
     found = lint(STORAGE)
     conn = found[0]

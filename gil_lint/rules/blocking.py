@@ -182,6 +182,12 @@ def _on_receiver(receiver: str) -> str:
     return f"call{{s}} on `{receiver}` here"
 
 
+def _on_class(owner: str) -> str:
+    """The kind of place a helper call on an object of the project class ``owner`` joined
+    to its finding is, as counted."""
+    return f"call{{s}} on `{owner.rpartition('.')[2]}` objects here"
+
+
 def _own_name(function: Scope) -> str:
     return function.qualname.rpartition(".")[2]
 
@@ -222,6 +228,24 @@ def _shares_connections_at(path: str, mtime: int, size: int) -> bool:
         if isinstance(value, ast.Constant) and value.value is False:
             return True
     return False
+
+
+def _cursor_owner(ctx: ModuleContext, name: ast.Name) -> ast.expr | None:
+    """``conn`` when every value the local ``name`` is given is ``conn.cursor(...)`` (the
+    same ``conn``, as written): a cursor's calls are its connection's."""
+    binding = ctx.resolver.lookup(name.id, ctx.scope)
+    if binding is None or binding.kind != "value" or not binding.values:
+        return None
+    owners = {
+        ast.dump(v.func.value): v.func.value
+        for v in binding.values
+        if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "cursor"
+    }
+    if len(owners) != 1 or len(binding.values) != sum(
+        1 for v in binding.values if isinstance(v, ast.Call)
+    ):
+        return None
+    return next(iter(owners.values()))
 
 
 def _thread_affine(node: ast.AST) -> bool:
@@ -606,6 +630,7 @@ class BlockingCallRule(Rule):
         if (
             self._repeats_reported_call(node, name)
             or self._joins_root_cause(node, chain)
+            or self._joins_class_finding(node)
             or self._command_line_only()
         ):
             return
@@ -630,6 +655,7 @@ class BlockingCallRule(Rule):
         self._roots[root_key] = len(ctx.diagnostics) - 1
         self._note_first_here(f"`{ctx.segment(node.func)}`", chain=True)
         self._note_in_function()
+        self._note_class(node)
 
     def _command_line_only(self) -> bool:
         """The function this call is in (the outermost ``def`` of the module or a class) is
@@ -883,7 +909,12 @@ class BlockingCallRule(Rule):
         function = ctx.enclosing_function()
         if not self.ONE_PER_RECEIVER or not isinstance(func, ast.Attribute) or function is None:
             return None
-        root = func.value
+        target = func.value
+        if isinstance(target, ast.Name):
+            # `cursor = self.conn.cursor()` then `cursor.execute(...)`: the connection's call
+            # (rio's template store opens a cursor in each of its seven methods)
+            target = _cursor_owner(ctx, target) or target
+        root = target
         while isinstance(root, ast.Attribute):
             root = root.value
         if not isinstance(root, ast.Name):
@@ -891,7 +922,7 @@ class BlockingCallRule(Rule):
         binding = ctx.resolver.lookup(root.id, ctx.scope)
         if root is func.value and (binding is None or binding.kind == "import"):
             return None  # `requests.get`, `socket.getaddrinfo`: a module's function
-        receiver = ctx.segment(func.value)
+        receiver = ctx.segment(target)
         if binding is not None and binding.kind == "self":
             owner = function.qualname.rpartition(".")[0]  # the class, for all its methods
         else:
@@ -931,6 +962,56 @@ class BlockingCallRule(Rule):
         if rank < first_rank:
             self._adopt(first, index, first_shown, _on_receiver(key[1]))
             self._receivers[key] = (first, rank, here, id(function.node))
+
+    def _client_class(self, node: ast.Call) -> str | None:
+        """The project class whose method this helper call runs (``store.describe`` on a
+        ``RecordStore``), for rules that gather a client's calls (``ONE_PER_RECEIVER``)."""
+        ctx = self.ctx
+        if not self.ONE_PER_RECEIVER or not isinstance(node.func, ast.Attribute):
+            return None
+        receiver = node.func.value
+        if isinstance(receiver, ast.Name):
+            binding = ctx.resolver.lookup(receiver.id, ctx.scope)
+            if binding is not None and binding.kind == "self":
+                return None  # the class's own methods: each async wrapper its own problem
+        name = ctx.call_name(node)
+        if name is None or "." not in name:
+            return None
+        owner = name.rpartition(".")[0]
+        project = ctx.project
+        if not isinstance(project, Project) or project.class_scope(owner) is None:
+            return None
+        return owner
+
+    def _joins_class_finding(self, node: ast.Call) -> bool:
+        """A helper call on an object of a project class whose methods already block here
+        joins that finding: the methods of one synchronous client class (cognee's
+        ``RecordStore``: ``add_dlt_rows``, ``describe``, ``run``) are one problem with one
+        fix, whichever coroutine calls which."""
+        owner = self._client_class(node)
+        function = self.ctx.enclosing_function()
+        if owner is None or ("class", owner) not in self._receivers or function is None:
+            return False
+        index, _, _, first_function = self._receivers[("class", owner)]
+        shown = f"also `{self.ctx.segment(node.func)}`"
+        if id(function.node) != first_function:
+            shown += f" in `{_own_name(function)}()`"
+        self._join(index, self.ctx.evidence_at(node, shown), _on_class(owner))
+        return True
+
+    def _note_class(self, node: ast.Call) -> None:
+        owner = self._client_class(node)
+        function = self.ctx.enclosing_function()
+        if owner is None or function is None or ("class", owner) in self._receivers:
+            return
+        here = f"also `{self.ctx.segment(node.func)}` in `{_own_name(function)}()`"
+        index = len(self.ctx.diagnostics) - 1
+        self._receivers[("class", owner)] = (
+            index,
+            self._rank(function, True),
+            here,
+            id(function.node),
+        )
 
     def _adopt(self, first: int, index: int, shown: str, kind: str = _ELSEWHERE) -> None:
         """The finding at ``index`` (the last) replaces the one at ``first``, whose place and

@@ -131,9 +131,13 @@ class BlockingNetworkInAsync(BlockingCallRule):
     in one thread call under an `asyncio.Lock`.
 
     The calls a module makes on one client object (`self.conn.execute(...)` in
-    every method of a storage class) are one finding — the first outside
-    start-up and shutdown code — with the others as its evidence: the fix is
-    one decision about that client.
+    every method of a storage class, or on the `cursor = self.conn.cursor()` each
+    method opens) are one finding — the first outside start-up and shutdown
+    code — with the others as its evidence: the fix is one decision about that
+    client. So are the helper calls a module makes on objects of one project
+    class (`store.describe()`, `store.run(sql)` on a synchronous `RecordStore`),
+    but not a class's calls of its own methods (`self.search` behind
+    `async_search`: each async wrapper is its own problem).
 
     A project helper that blocks a few calls down gets the same fix, run in a
     thread whole, unless it (or a helper it calls) touches event-loop objects:
