@@ -2,7 +2,7 @@
 
 There the event loop is the browser's, there are no threads to offload to, and the file
 system lives in memory: a blocking-looking call blocks nothing else, a ``to_thread`` fix
-would fail, and the thread and process rules have nothing to say. Two places say code is
+would fail, and the thread and process rules have nothing to say. Three places say code is
 for that runtime:
 
 - a module in a ``pyodide`` (or ``_pyodide``) package: marimo's ``_pyodide/``;
