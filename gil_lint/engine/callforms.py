@@ -85,9 +85,7 @@ def _lists_only(call: ast.Call, form: ArgumentForm) -> bool:
     arg = argument(call, form.keyword, form.position)
     if form.missing:
         if arg is None:
-            return not any(isinstance(a, ast.Starred) for a in call.args) and all(
-                kw.arg is not None for kw in call.keywords
-            )
+            return not hides_arguments(call)
         return isinstance(arg, ast.Constant) and any(
             same_constant(arg.value, v) for v in form.values
         )
@@ -100,6 +98,13 @@ def _lists_only(call: ast.Call, form: ArgumentForm) -> bool:
     return False
 
 
+def hides_arguments(call: ast.Call) -> bool:
+    """``f(*args)`` or ``f(**kwargs)``: which arguments were passed cannot be told."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    )
+
+
 def _text_mode(call: ast.Call, form: ArgumentForm) -> bool:
     """The mode ``form`` names is left out (``"r"``) or a string without ``"b"``; one that
     cannot be told (a name, ``*args``, ``**kwargs``) is not taken for text."""
@@ -107,9 +112,7 @@ def _text_mode(call: ast.Call, form: ArgumentForm) -> bool:
         return False
     mode = argument(call, form.keyword, form.position)
     if mode is None:  # not passed, or hidden in `*args` / `**kwargs`
-        return not any(isinstance(a, ast.Starred) for a in call.args) and all(
-            kw.arg is not None for kw in call.keywords
-        )
+        return not hides_arguments(call)
     return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and "b" not in mode.value
 
 

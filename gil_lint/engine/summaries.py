@@ -71,6 +71,7 @@ from gil_lint.engine.callforms import (
     call_category,
     exits_early,
     expects_would_block,
+    hides_arguments,
     in_try_bodies,
     polled_get,
     protocol_socket,
@@ -1013,9 +1014,7 @@ class Summaries:
         needs = sub.blocking_guard if guard is None else guard
         if not needs or args is None:
             return frozenset()
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(
-            k.arg is None for k in call.keywords
-        ):
+        if hides_arguments(call):
             return frozenset()  # `*args`, `**kwargs`: anything may be passed
         positional = [*args.posonlyargs, *args.args][1 if sub.method else 0 :]
         defaults = parameter_defaults(args)
