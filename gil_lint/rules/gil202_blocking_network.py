@@ -18,10 +18,6 @@ _DNS_WITHOUT_COUNTERPART = frozenset(
 )
 
 
-# a sqlite3 connection belongs to the thread that made it (`check_same_thread`), and
-# `to_thread` runs each call on whichever worker is free
-
-
 # a DB-API cursor the object keeps (`self.cursor`) is shared by its coroutines: offloading
 # `execute` alone lets another coroutine's query run between it and the fetch, and a cursor
 # is not thread-safe
@@ -75,8 +71,8 @@ class BlockingNetworkInAsync(BlockingCallRule):
 
     Nor is a socket that cannot wait: one switched to non-blocking mode
     (`sock.setblocking(False)`, `settimeout(0)`) in the same function — a coroutine's
-    own or a helper's it calls — or as a `self` attribute anywhere in its class; one whose `BlockingIOError` the code handles; and
-    one an asyncio protocol keeps (a class with `connection_made`, `data_received`,
+    own or a helper's it calls — or as a `self` attribute anywhere in its class; one
+    whose `BlockingIOError` the code handles; and one an asyncio protocol keeps (a class with `connection_made`, `data_received`,
     ...): that is its transport's socket, which the event loop put in non-blocking mode.
 
     Nor is a helper whose blocking call sits under `if host and port:` (or

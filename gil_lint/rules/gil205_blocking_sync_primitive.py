@@ -41,8 +41,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     of which awaits, yields or enters `async with` / `async for` while holding it, is
     never held when one asks for it — the loop runs one coroutine at a time — and is
     not reported; a section that holds it across a blocking call blocks the loop by
-    that call, which is reported where it is (GIL203, GIL204, ...). A `threading.Lock` or `RLock` is waited for as long as its
-    longest critical section holds it. When every section is in sight and none is known
+    that call, which is reported where it is (GIL203, GIL204, ...). A
+    `threading.Lock` or `RLock` is waited for as long as its longest critical
+    section holds it. When every section is in sight and none is known
     to be long, taking it is not reported, whoever else takes it: the lock is made here
     (`self._lock = threading.Lock()`, a private module global, a local) and only entered
     with `with`, or `acquire()`d with its `release()` in sight; no section awaits,
