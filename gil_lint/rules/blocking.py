@@ -236,16 +236,14 @@ def _cursor_owner(ctx: ModuleContext, name: ast.Name) -> ast.expr | None:
     binding = ctx.resolver.lookup(name.id, ctx.scope)
     if binding is None or binding.kind != "value" or not binding.values:
         return None
-    owners = {
-        ast.dump(v.func.value): v.func.value
+    owners = [
+        v.func.value
         for v in binding.values
         if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "cursor"
-    }
-    if len(owners) != 1 or len(binding.values) != sum(
-        1 for v in binding.values if isinstance(v, ast.Call)
-    ):
+    ]
+    if len(owners) != len(binding.values) or len({ast.dump(o) for o in owners}) != 1:
         return None
-    return next(iter(owners.values()))
+    return owners[0]
 
 
 def _thread_affine(node: ast.AST) -> bool:
