@@ -651,9 +651,11 @@ class BlockingCallRule(Rule):
         self.report(node, message, evidence=steps, fix=fix)
         self._remember(node, name)
         self._roots[root_key] = len(ctx.diagnostics) - 1
-        self._note_first_here(f"`{ctx.segment(node.func)}`", chain=True)
+        # noted at the finding's index before the module's first may adopt it (_adopt
+        # moves the indexes noted so far), as the direct-call path does
         self._note_in_function()
         self._note_class(node)
+        self._note_first_here(f"`{ctx.segment(node.func)}`", chain=True)
 
     def _command_line_only(self) -> bool:
         """The function this call is in (the outermost ``def`` of the module or a class) is
@@ -1036,6 +1038,9 @@ class BlockingCallRule(Rule):
         self._reported = [(n, c, first if i == index else i) for n, c, i in self._reported]
         self._roots = {k: first if i == index else i for k, i in self._roots.items()}
         self._in_function = {k: first if i == index else i for k, i in self._in_function.items()}
+        self._receivers = {
+            k: (first if v[0] == index else v[0], *v[1:]) for k, v in self._receivers.items()
+        }
 
     def _joins_module_finding(self, node: ast.Call, name: str, *, chain: bool) -> bool:
         """A module that reads a file here, writes one there and copies a third elsewhere
