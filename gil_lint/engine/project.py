@@ -126,6 +126,18 @@ class Project:
             self._modules.popitem(last=False)
         return info
 
+    def parsed(self, path: str) -> ModuleInfo | None:
+        """The module at ``path`` as this process last read it — the one being linted, or
+        one the summaries followed (an editor's unsaved buffer included) — or None: not
+        read again here."""
+        for known in self._by_name.values():
+            if known.path == path:
+                return known
+        for (where, _, _), cached in reversed(self._modules.items()):
+            if where == path and cached is not None:
+                return cached
+        return None
+
     def _search_roots(self) -> tuple[Path, ...]:
         """The project's roots, then the import root of the module this thread lints."""
         own: Path | None = getattr(self._local, "root", None)

@@ -26,7 +26,7 @@ from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
-from gil_lint.engine.project import Project
+from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import NESTED_SCOPES, Scope, walk_own
 from gil_lint.engine.summaries import (
     CONSUMER_NAMES,
@@ -192,24 +192,16 @@ def _own_name(function: Scope) -> str:
     return function.qualname.rpartition(".")[2]
 
 
-def _shares_connections(path: str) -> bool:
-    """The module at ``path`` makes its sqlite3 connections with ``check_same_thread=False``
-    (a keyword, or a ``connect_args`` dict entry): any thread may use them (langflow's event
-    store, guarded by its own lock), so offloading the helper is sound."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return False
-    return _shares_connections_at(path, stat.st_mtime_ns, stat.st_size)
+def _shares_connections(module: ModuleInfo | None) -> bool:
+    """The module makes its sqlite3 connections with ``check_same_thread=False`` (a keyword,
+    or a ``connect_args`` dict entry): any thread may use them (langflow's event store,
+    guarded by its own lock), so offloading the helper is sound. A module not read here
+    is taken not to."""
+    return module is not None and _any_thread(module.tree)
 
 
 @lru_cache(maxsize=64)
-def _shares_connections_at(path: str, mtime: int, size: int) -> bool:
-    try:
-        with open(path, "rb") as f:
-            tree = ast.parse(f.read())
-    except (OSError, SyntaxError, ValueError):
-        return False
+def _any_thread(tree: ast.Module) -> bool:
     value: ast.expr | None
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "check_same_thread":
@@ -839,7 +831,10 @@ class BlockingCallRule(Rule):
         if (
             verb == "calls"
             and _ON_A_CONNECTION.match(chain[-1].message)
-            and not _shares_connections(chain[-1].path)
+            and not (
+                isinstance(ctx.project, Project)
+                and _shares_connections(ctx.project.parsed(chain[-1].path))
+            )
         ):
             # `to_thread(store.add_rows)` where the store's connection was made on the loop's
             # thread raises ProgrammingError in the worker (cognee's RecordStore)
