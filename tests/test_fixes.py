@@ -764,6 +764,61 @@ def test_no_to_thread_for_a_helper_that_touches_the_loop(touch, cited):
     assert fix_source(src, "t.py", ALL, unsafe=True).source == src
 
 
+UNLOCKED_UPDATES = {
+    "an attribute": ("self.count += 1", "`self.count += …` (t.py:"),
+    "an item of an attribute": ("self.sizes[p] -= 1", "`self.sizes[p] -= …` (t.py:"),
+    "a global": ("global N\n        N += 1", "`N += …` (t.py:"),
+}
+
+
+@pytest.mark.parametrize(
+    ("update", "cited"), list(UNLOCKED_UPDATES.values()), ids=list(UNLOCKED_UPDATES)
+)
+def test_no_to_thread_for_a_helper_that_updates_shared_state_without_a_lock(update, cited):
+    # langroid's HTML logger numbers its entries: `to_thread(self.log_message)` from two
+    # coroutines would race on the counter
+    src = (
+        "import shutil\nN = 0\n\nclass Store:\n"
+        "    def __init__(self):\n        self.count = 0\n        self.sizes = {}\n"
+        "    def drop(self, p):\n"
+        f"        {update}\n        shutil.rmtree(p)\n"
+        "    async def stop(self, p):\n        self.drop(p)\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert d.code == "GIL203" and d.fix is None
+    assert "move `shutil.rmtree(...)` (t.py:" in d.message
+    assert f"`self.drop` also runs {cited}" in d.message and "with no lock" in d.message
+
+
+def test_a_locked_or_local_update_keeps_the_to_thread_advice():
+    for body in (
+        "with self._lock:\n            self.count += 1",
+        "buf = Buffer()\n        buf.n += 1",
+        "n = 0\n        n += 1",
+    ):
+        src = (
+            "import shutil, threading\nclass Buffer:\n    n = 0\n\nclass Store:\n"
+            "    def __init__(self):\n        self._lock = threading.Lock()\n"
+            f"    def drop(self, p):\n        {body}\n        shutil.rmtree(p)\n"
+            "    async def stop(self, p):\n        self.drop(p)\n"
+        )
+        [d] = lint_source(src, "t.py", ALL)
+        assert "to_thread(self.drop, ...)" in d.message and d.fix is not None, body
+
+
+def test_a_generator_streamed_to_awaits_is_pulled_item_by_item():
+    # cognee's `records()`: `to_thread(list, read_archive(...))` would load a 2 GiB archive
+    src = (
+        "def read_archive(d):\n    with open(d, 'rb') as f:\n        yield from f\n"
+        "async def records(d):\n    for r in read_archive(d):\n        yield r\n"
+        "async def send(d, sock):\n    for r in read_archive(d):\n        await sock.send(r)\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert "the loop yields between items" in d.message
+    assert "`await asyncio.to_thread(next, it, None)`" in d.message
+    assert "(list," not in d.message
+
+
 def test_loop_touching_helper_beyond_the_depth_limit_still_gets_to_thread():
     # the loop-touching call is searched as deep as blocking chains are (max-call-depth)
     deep = "".join(f"def h{i}():\n    h{i + 1}()\n" for i in range(6))
@@ -931,9 +986,33 @@ FILE_ADVICE = {
         "async def save(stream, fh):\n    async for chunk in stream:\n        fh.write(chunk)\n"
         "async def f(stream, p):\n    with open(p, 'wb') as fh:\n"
         "        await save(stream, fh)\n        fh.flush()\n",
+        # `save` calls `fh.write` itself: an aiofiles handle would drop every chunk
+        "the file work goes on between `await`s, so it cannot be one thread call, and `save` "
+        "uses the handle itself, so an async file object would not do: offload each write "
+        "there (`await asyncio.to_thread(fh.write, chunk)`)",
+    ),
+    "a handle read in chunks between awaits: each read offloaded": (
+        "async def f(p, sock):\n    with open(p, 'rb') as fh:\n"
+        "        while data := fh.read(65536):\n            await sock.send(data)\n",
         "the file work goes on between `await`s, so it cannot be one thread call: use "
         "`aiofiles.open`, or offload each read and write "
-        "(`await asyncio.to_thread(fh.write, chunk)`)",
+        "(`await asyncio.to_thread(fh.read, size)`)",
+    ),
+    "a handle handed to a reader: no async file object": (
+        "from pypdf import PdfReader\nasync def f(p):\n    with open(p, 'rb') as fh:\n"
+        "        return PdfReader(fh).pages\n",
+        "do all the file work, `PdfReader` included, in one function run with "
+        "`await asyncio.to_thread(...)` (offloading `open` alone leaves the reads and writes "
+        "on the event loop)",
+    ),
+    "a helper that cannot suspend: its reads are one thread call's": (
+        "async def meta(fh):\n    return len(fh.read())\n"
+        "async def f(p):\n    with open(p, 'rb') as fh:\n        m = await meta(fh)\n"
+        "        return m, fh.read()\n",
+        "do all the file work, `meta` included (`meta` awaits nothing that suspends: as a "
+        "plain function it can run there), in one function run with "
+        "`await asyncio.to_thread(...)` (offloading `open` alone leaves the reads and writes "
+        "on the event loop)",
     ),
     "no aiofiles rmtree": (
         "import shutil\nasync def f(p):\n    shutil.rmtree(p)\n",

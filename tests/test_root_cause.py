@@ -1345,6 +1345,22 @@ def test_a_handle_whose_reads_and_writes_run_in_threads_or_a_library_is_not_file
         """,
     ]
     assert [where(lint(code)) for code in quiet] == [[], []]
+    # r2r's SDK: one local per branch carries a handle to the awaited request
+    branches = """\
+        async def create(client, path, url, fetch):
+            if path:
+                fh = open(path, "rb")
+                files = [("file", ("doc", fh, "application/octet-stream"))]
+                try:
+                    return await client.request("POST", files=files)
+                finally:
+                    fh.close()
+            local = await fetch(url)
+            with open(local, "rb") as fh:
+                files = [("file", ("doc", fh))]
+                return await client.request("POST", files=files)
+        """
+    assert where(lint(branches)) == []
     # the project's own wrapper of `to_thread`; a handle bound under a condition, handed to
     # a child process, its descriptor handed on, tested and closed: no file work either
     wrapped = """\

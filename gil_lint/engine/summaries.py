@@ -513,7 +513,16 @@ class Summaries:
         k = self.knowledge
         chain: tuple[Step, ...] | None = None
         deeper: list[tuple[ast.Call, ModuleInfo, FunctionNode, str]] = []
+        locked = _under_lock(fn)
         for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=False):
+            if isinstance(node, ast.AugAssign) and id(node) not in locked:
+                # `self.count += 1` with no lock held: two threads (or a thread and the loop)
+                # can lose an update, so the update stays on the loop's thread
+                target = _shared_target(node.target, fn)
+                if target is not None:
+                    shown = f"`{_written(target)} {_OPS.get(type(node.op), '')}= …`"
+                    chain = (self._step(module, node, f"{shown} (line {node.lineno})"),)
+                    break
             if not isinstance(node, ast.Call):
                 continue
             name = module.resolver.qualname(node.func, scope)
@@ -1969,6 +1978,53 @@ def _imports_asyncio(module: ModuleInfo) -> bool:
         b.kind == "import" and (b.qualname or "").partition(".")[0] == "asyncio"
         for b in module.module_scope.bindings.values()
     )
+
+
+_OPS: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
+}
+# a `with` item that takes a lock: `with self._lock:`, `with mutex:`
+_LOCKISH = re.compile(r"lock|mutex|cond", re.I)
+
+
+def _under_lock(fn: FunctionNode) -> frozenset[int]:
+    """The ids of the nodes of ``fn`` inside a ``with`` that takes a lock."""
+    inside: set[int] = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.With) and any(
+            _LOCKISH.search(_written(item.context_expr)) for item in node.items
+        ):
+            inside.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return frozenset(inside)
+
+
+def _shared_target(target: ast.expr, fn: FunctionNode) -> ast.expr | None:
+    """What a read-modify-write in ``fn`` updates when it outlives the call: an attribute
+    (``self.count``, ``dump.n``), an item of one (``self.sizes[k]``), or a ``global``."""
+    base = target.value if isinstance(target, ast.Subscript) else target
+    if isinstance(base, ast.Attribute):
+        root = base
+        while isinstance(root, ast.Attribute):
+            root = root.value  # type: ignore[assignment]
+        made_here = isinstance(root, ast.Name) and any(
+            isinstance(n, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == root.id for t in n.targets)
+            for n in ast.walk(fn)
+        )
+        return None if made_here else target  # `buf = Buffer(); buf.n += 1` is the call's own
+    if isinstance(target, ast.Name) and any(
+        isinstance(n, ast.Global) and target.id in n.names for n in ast.walk(fn)
+    ):
+        return target
+    return None
 
 
 def _written(expr: ast.expr) -> str:

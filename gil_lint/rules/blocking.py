@@ -80,13 +80,32 @@ LAZY_ADVICE = (
 )
 
 
+def _streams(ctx: ModuleContext, node: ast.Call) -> str | None:
+    """``for record in read_archive(d): yield record`` (or ``await send(record)``): the
+    ``for`` over ``node`` hands each item on, suspending, before it reads the next —
+    "yields" or "awaits", else None."""
+    loop = ctx.parent(node)
+    if not isinstance(loop, (ast.For, ast.AsyncFor)) or loop.iter is not node:
+        return None
+    inside = [n for stmt in loop.body for n in walk_own(stmt)]
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in inside):
+        return "yields"
+    if any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in inside):
+        return "awaits"
+    return None
+
+
 def move_blocking_call_advice(helper: str, blocking: Step, loop_contact: Sequence[Step]) -> str:
     """ "move `os.unlink(...)` (arbiter.py:1050) into a thread; `self.kill_worker` also calls
-    `self.tasks[pid].cancel` (arbiter.py:1029), which must stay on the event loop's thread"."""
+    `self.tasks[pid].cancel` (arbiter.py:1029), which must stay on the event loop's thread".
+    An unlocked update (``self.count += 1``) stays there too: in a thread it races the loop's
+    own updates, and another thread's."""
     blocked = _located(blocking).replace("` (", "(...)` (", 1)
     touched = _located(loop_contact[-1])
+    # `self.count += …`: an update with no lock, which a thread would race
+    also = f"runs {touched} with no lock" if "= …`" in touched else f"calls {touched}"
     return (
-        f"move {blocked} into a thread; `{helper}` also calls {touched}, "
+        f"move {blocked} into a thread; `{helper}` also {also}, "
         "which must stay on the event loop's thread"
     )
 
@@ -846,6 +865,14 @@ class BlockingCallRule(Rule):
         if verb == "iterates":
             # a generator's body runs as it is iterated: offloading the call alone does nothing
             to_thread = words["to_thread"]
+            between = _streams(ctx, node)
+            if between is not None:
+                # each item is handed on before the next is read: `list` would hold them all
+                return (
+                    f"the loop {between} between items, so take each one in a thread "
+                    f"(`it = iter({helper}(...))`, then `await {to_thread}(next, it, None)`) "
+                    "rather than a `list` of them all"
+                ), None
             return f"iterate it in a thread (`await {to_thread}(list, {helper}(...))`)", None
         return "enter it in a thread or give it an async counterpart (`async with`)", None
 
@@ -1210,7 +1237,7 @@ class BlockingCallRule(Rule):
             parent = ctx.parent(parent)
         if isinstance(parent, ast.Call) and any(node is o for o in _operands(parent)):
             return [self._use_evidence(parent, "the file")]  # `json.load(open(p))`
-        handle = _bound_name(parent, node)
+        handle = bound_name(parent, node)
         function = ctx.enclosing_function()
         if handle is None or function is None or not self._opened_here(handle):
             return []
@@ -1411,7 +1438,7 @@ def _binding_target(parent: ast.AST | None, value: ast.AST) -> ast.AST | None:
     return None
 
 
-def _bound_name(parent: ast.AST | None, value: ast.AST) -> str | None:
+def bound_name(parent: ast.AST | None, value: ast.AST) -> str | None:
     """The plain name ``value`` is bound to: ``with value as f``, ``f = value``."""
     target = _binding_target(parent, value)
     return target.id if isinstance(target, ast.Name) else None
@@ -1473,9 +1500,10 @@ def _hands_first_parameter_to(fn: ast.AST, tails: frozenset[str]) -> bool:
 
 
 def _carried_into(own: list[ast.AST], inside: set[int]) -> set[int]:
-    """The ids of what the locals ``own`` (a function's own nodes) binds once, with a plain
-    assignment, hold in a container or as they are (``files = {"f": (name, f)}`` → ``f``),
-    when each read of the local is where ``inside`` (ids of argument leaves) says."""
+    """The ids of what the locals ``own`` (a function's own nodes) binds with plain
+    assignments (one per branch, say) hold in a container or as they are (``files = {"f":
+    (name, f)}`` → ``f``), when each read of the local is where ``inside`` (ids of argument
+    leaves) says."""
     values: dict[str, list[ast.expr]] = {}
     rebound: set[str] = set()  # also bound otherwise: `x += ...`, `x: T = ...`
     for n in own:
@@ -1492,7 +1520,7 @@ def _carried_into(own: list[ast.AST], inside: set[int]) -> set[int]:
     carried: set[int] = set()
     for name, found in reads.items():
         bound = values[name]
-        if len(bound) != 1 or name in rebound or not all(found):
+        if name in rebound or not all(found):
             continue
         # held as it is, in a container; not given to a call, which could read it here
         todo = list(bound)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 import re
 
+from gil_lint.engine.callforms import argument
 from gil_lint.engine.sizes import Sizes
 from gil_lint.rules.base import Example, Rule
 
@@ -13,6 +14,11 @@ _WORKER_WORDS = re.compile(
     r"worker|thread|concurren|parallel|jobs|procs|cpus|cores|server|consumer|replica|shard",
     re.I,
 )
+
+
+# an argument that tells a worker when to stop (`stop_event`, `shutdown_flag`): it runs until
+# then
+_STOP_WORDS = re.compile(r"stop|shutdown|quit|cancel", re.I)
 
 
 # phases of the program's life (engine/lifecycle.py) that end something: a thread per item
@@ -34,7 +40,12 @@ class ThreadPerItem(Rule):
     that ends something, once (`engine/lifecycle.py`): a finalizer, an `atexit`
     handler or a shutdown function (`close`, `stop`, ...) stopping each
     connection in a daemon thread of its own, with a join timeout — a pool's
-    workers would be joined at exit, and a hung stop with them.
+    workers would be joined at exit, and a hung stop with them. Nor is a
+    long-lived worker per resource: a thread whose target is the loop's item (each
+    registered poller in its own thread), is given what tells it to stop
+    (`args=(stop_event, queue)`), or is a project function that loops (a
+    top-level `while`) — a bounded pool would never start the workers past its
+    size.
 
     ## Why is this bad?
     Each thread costs a stack (8 MB of address space by default), creation
@@ -91,8 +102,23 @@ class ThreadPerItem(Rule):
         "def connect(owner, clients):\n    weakref.finalize(owner, _stop_all, clients)\n",
         "import threading\nclass Pool:\n    def close(self):\n        for c in self.conns:\n"
         "            threading.Thread(target=c.stop, daemon=True).start()\n",
+        # long-lived workers, one per resource: a bounded pool would never start the rest
+        "import threading\ndef start(pollers):\n    for fn, args in pollers:\n"
+        "        threading.Thread(target=fn, args=args, daemon=True).start()\n",
+        "import threading\ndef start(worker, queues, stop_event):\n    for q in queues:\n"
+        "        threading.Thread(target=worker, args=(stop_event, q)).start()\n",
+        "import threading\ndef consume(q):\n    while True:\n        q.get()()\n"
+        "def start(queues):\n    for q in queues:\n"
+        "        threading.Thread(target=consume, args=(q,), daemon=True).start()\n",
     ]
     INVALID = [
+        # a job per item: the target ends when its item is done
+        Example(
+            "import threading\ndef fetch(u):\n    for part in u.split('/'):\n        print(part)\n"
+            "def main(urls):\n    for u in urls:\n"
+            "        threading.Thread(target=fetch, args=(u,)).start()\n",
+            at="7:9-7:50",
+        ),
         Example(
             "import threading\ndef main(f, urls):\n    for u in urls:\n"
             "        threading.Thread(target=f, args=(u,)).start()\n",
@@ -128,8 +154,35 @@ class ThreadPerItem(Rule):
             # a finalizer or `close()` stopping each connection in a daemon thread with a
             # join timeout: a pool's workers would be joined at exit, a hung stop with them
             return
+        if self._long_lived(loop, node):
+            return  # one worker per queue, poller or pod, running until told to stop
         if self._started_in(loop, node):
             self.report(node, source=ctx.segment(loop.iter))
+
+    def _long_lived(self, loop: ast.For, call: ast.Call) -> bool:
+        """The thread is a long-lived worker, one per resource, not a job per item: its
+        target is the loop's own item (each registered poller runs in its own thread), or is
+        given something that tells it to stop (``args=(stop_event, queue)``), or is a project
+        function that loops (a top-level ``while``: polling, monitoring, consuming). A
+        bounded pool would leave the workers past its size never started."""
+        ctx = self.ctx
+        target = argument(call, "target", 1)
+        if target is None:
+            return False
+        bound = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+        if isinstance(target, ast.Name) and target.id in bound:
+            return True
+        given = [argument(call, "args", 3), argument(call, "kwargs", 4)]
+        for value in given:
+            for n in ast.walk(value) if value is not None else ():
+                name = n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "")
+                if isinstance(n, (ast.Name, ast.Attribute)) and _STOP_WORDS.search(name):
+                    return True
+        qual = ctx.qualname(target)
+        found = ctx.summaries.callee(qual, ctx.module_info) if qual is not None else None
+        return found is not None and any(
+            isinstance(n, ast.While) for stmt in found[1].body for n in _top_level(stmt)
+        )
 
     def _enclosing_loop(self, node: ast.AST) -> ast.For | None:
         parent = self.ctx.parent(node)
@@ -184,3 +237,13 @@ class ThreadPerItem(Rule):
                 # `t.join()` in the same loop: one thread at a time, not one per item
                 return "start" in methods and "join" not in methods
         return False
+
+
+def _top_level(stmt: ast.stmt) -> list[ast.stmt]:
+    """``stmt`` and, through ``try`` and ``with`` blocks, the statements it runs at the same
+    level: the function's own loop, not one nested in a branch or helper."""
+    out = [stmt]
+    if isinstance(stmt, (ast.Try, ast.With)):
+        for inner in stmt.body:
+            out.extend(_top_level(inner))
+    return out

@@ -3,13 +3,43 @@ from __future__ import annotations
 import ast
 
 from gil_lint.diagnostics import Fix
+from gil_lint.engine.callforms import argument, hides_arguments
 from gil_lint.engine.scopes import walk_own
 from gil_lint.rules.base import Example
-from gil_lint.rules.blocking import BlockingCallRule, file_api_advice
+from gil_lint.rules.blocking import BlockingCallRule, bound_name, file_api_advice
 
 # what each library offers besides a thread for a file: asyncio has `aiofiles.open`, trio and
 # anyio `open_file` (for the rest: blocking.file_api_advice)
 _ASYNC_OPEN = frozenset({"builtins.open", "io.open", "pathlib.Path.open"})
+
+
+# calls given a file handle that do no file work with it
+_NOT_CONSUMERS = frozenset(
+    {
+        "builtins.isinstance",
+        "builtins.id",
+        "builtins.print",
+        "builtins.repr",
+        "builtins.type",
+        "contextlib.closing",
+    }
+)
+# methods that only keep a handle (`stack.enter_context(f)`, `files.append(f)`)
+_HOLDERS = frozenset({"enter_context", "append", "add", "extend", "insert", "callback"})
+
+
+def _reads_only(node: ast.AST, name: str) -> bool:
+    """``open(p)`` / ``open(p, "rb")`` / ``path.open()``: a mode that only reads."""
+    if not isinstance(node, ast.Call):
+        return False
+    mode = argument(node, "mode", 1 if name in ("builtins.open", "io.open") else 0)
+    if mode is None:
+        return not hides_arguments(node)
+    return (
+        isinstance(mode, ast.Constant)
+        and isinstance(mode.value, str)
+        and not any(c in mode.value for c in "wax+")
+    )
 
 
 class BlockingFileIOInAsync(BlockingCallRule):
@@ -277,30 +307,100 @@ class BlockingFileIOInAsync(BlockingCallRule):
 
     def advice_for(self, node: ast.AST, name: str, words: dict[str, str]) -> str | None:
         """An async file API only where one covers the call; ``open`` and kin: the whole
-        file work in one thread call (offloading the opening alone leaves the reads)."""
+        file work in one thread call (offloading the opening alone leaves the reads). A
+        handle handed to another call (``PdfReader(f)``, ``await get_metadata(f)``) is read
+        there, synchronously: an async file object would break it, so none is advised."""
         library, to_thread = words["library"], words["to_thread"]
         call = self.ctx.segment(node.func) if isinstance(node, ast.Call) else name
         if name in self.ctx.knowledge.file_openers:
             async_open = "`aiofiles.open`" if library == "asyncio" else f"`{library}.open_file`"
+            consumers = self._consumers(node)
+            given = " and ".join(f"`{c}`" for c in consumers[:2])
             handle = self._awaits_while_open(node)
             if handle is not None:
                 # the reads and writes go on between awaits (chunks of a stream): no single
                 # thread call can hold them
+                verb = "read" if _reads_only(node, name) else "write"
+                each = (
+                    f"`await {to_thread}({handle}.{verb}, {'size' if verb == 'read' else 'chunk'})`"
+                )
+                if consumers:
+                    return (
+                        f"the file work goes on between `await`s, so it cannot be one thread "
+                        f"call, and {given} use{'s' if len(consumers) == 1 else ''} the handle "
+                        f"itself, so an async file object would not do: offload each "
+                        f"{verb} there ({each})"
+                    )
                 wrap = async_open if name in _ASYNC_OPEN else "an async file object"
                 return (
                     f"the file work goes on between `await`s, so it cannot be one thread "
-                    f"call: use {wrap}, or offload each read and write "
-                    f"(`await {to_thread}({handle}.write, chunk)`)"
+                    f"call: use {wrap}, or offload each read and write ({each})"
+                )
+            work = f"all the file work, {given} included," if consumers else "all the file work"
+            coroutines = [c for c in consumers if self._plain_coroutine(node, c)]
+            if coroutines:
+                work = (
+                    f"all the file work, {given} included ({'`' + coroutines[0] + '`'} awaits "
+                    "nothing that suspends: as a plain function it can run there),"
                 )
             advice = (
-                "do all the file work in one function run with "
+                f"do {work} in one function run with "
                 f"`await {to_thread}(...)` (offloading `{call}` alone leaves the reads and "
                 "writes on the event loop)"
             )
-            if name in _ASYNC_OPEN:
+            if name in _ASYNC_OPEN and not consumers:
                 advice += f", or use {async_open}"
             return advice
         return file_api_advice(self.ctx, node, name, words)
+
+    def _plain_coroutine(self, node: ast.AST, written: str) -> bool:
+        """``written`` (a consumer of the file ``node`` opens) names a project coroutine that
+        cannot suspend: its file work runs in one step, like a plain function's."""
+        ctx = self.ctx
+        function = ctx.enclosing_function()
+        if function is None:
+            return False
+        for n in walk_own(function.node):
+            if (
+                isinstance(n, ast.Await)
+                and isinstance(n.value, ast.Call)
+                and ctx.segment(n.value.func) == written
+            ):
+                return not self._suspends(n)
+        return False
+
+    def _consumers(self, node: ast.AST) -> list[str]:
+        """The calls the file ``node`` opens is handed to, as written (``PdfReader`` in
+        ``with open(p, "rb") as f: PdfReader(f)``; ``json.load`` in ``json.load(open(p))``):
+        they read or write it themselves. Its own methods, and what does no file work with
+        it (``isinstance``, ``closing``), are not such calls."""
+        ctx = self.ctx
+        parent = ctx.parent(node)
+        calls: list[ast.Call] = []
+        if isinstance(parent, ast.Call) and node is not parent.func:
+            calls.append(parent)  # `json.load(open(p))`
+        handle = bound_name(parent, node)
+        function = ctx.enclosing_function()
+        if handle is not None and function is not None:
+            calls.extend(
+                n
+                for n in walk_own(function.node)
+                if isinstance(n, ast.Call)
+                and any(
+                    isinstance(a, ast.Name) and a.id == handle
+                    for a in (*n.args, *(k.value for k in n.keywords))
+                )
+            )
+        shown: list[str] = []
+        for c in calls:
+            if ctx.call_name(c) in _NOT_CONSUMERS or (
+                isinstance(c.func, ast.Attribute) and c.func.attr in _HOLDERS
+            ):
+                continue
+            text = ctx.segment(c.func)
+            if text and text not in shown:
+                shown.append(text)
+        return shown
 
     def _awaits_while_open(self, node: ast.AST) -> str | None:
         """``with open(p, "wb") as f: async for chunk in stream: f.write(chunk)``: the
@@ -321,7 +421,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
                     isinstance(n, ast.AsyncFor)
                     or (
                         isinstance(n, (ast.For, ast.While))
-                        and any(isinstance(a, ast.Await) for a in walk_own(n))
+                        and any(isinstance(a, ast.Await) and self._suspends(a) for a in walk_own(n))
                     )
                     or (
                         isinstance(n, ast.Await)
@@ -330,10 +430,20 @@ class BlockingFileIOInAsync(BlockingCallRule):
                             isinstance(a, ast.Name) and a.id == handle
                             for a in (*n.value.args, *(k.value for k in n.value.keywords))
                         )
+                        and self._suspends(n)
                     )
                 ):
                     return handle
         return None
+
+    def _suspends(self, node: ast.Await) -> bool:
+        """The ``await`` may hand control back to the loop: anything but a project coroutine
+        that cannot suspend (``Summaries.may_suspend``), whose file work is a plain call's."""
+        ctx = self.ctx
+        value = node.value
+        qual = ctx.call_name(value) if isinstance(value, ast.Call) else None
+        found = ctx.summaries.callee(qual, ctx.module_info) if qual is not None else None
+        return found is None or ctx.summaries.may_suspend(*found)
 
     def make_fix(self, node: ast.Call, name: str) -> Fix | None:
         if name in self.ctx.knowledge.file_openers:
