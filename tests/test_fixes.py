@@ -790,6 +790,18 @@ def test_no_to_thread_for_a_helper_that_updates_shared_state_without_a_lock(upda
     assert f"`self.drop` also runs {cited}" in d.message and "with no lock" in d.message
 
 
+def test_a_loop_object_deeper_down_is_named_before_an_update():
+    src = (
+        "import asyncio, shutil\n\nclass Store:\n"
+        "    def __init__(self):\n        self.count = 0\n        self.done = asyncio.Event()\n"
+        "    def drop(self, p):\n        self.count += 1\n        self._finish(p)\n"
+        "    def _finish(self, p):\n        shutil.rmtree(p)\n        self.done.set()\n"
+        "    async def stop(self, p):\n        self.drop(p)\n"
+    )
+    [d] = lint_source(src, "t.py", ALL)
+    assert "`self.drop` also calls `asyncio.Event.set` (t.py:" in d.message
+
+
 def test_a_locked_or_local_update_keeps_the_to_thread_advice():
     for body in (
         "with self._lock:\n            self.count += 1",
@@ -979,7 +991,7 @@ FILE_ADVICE = {
         "async def f(stream, p):\n    with open(p, 'wb') as fh:\n"
         "        async for chunk in stream:\n            fh.write(chunk)\n",
         "the file work goes on between `await`s, so it cannot be one thread call: use "
-        "`aiofiles.open`, or offload each read and write "
+        "`aiofiles.open`, or offload each write "
         "(`await asyncio.to_thread(fh.write, chunk)`)",
     ),
     "a coroutine awaited with the handle writes between its awaits": (
@@ -995,8 +1007,23 @@ FILE_ADVICE = {
         "async def f(p, sock):\n    with open(p, 'rb') as fh:\n"
         "        while data := fh.read(65536):\n            await sock.send(data)\n",
         "the file work goes on between `await`s, so it cannot be one thread call: use "
-        "`aiofiles.open`, or offload each read and write "
+        "`aiofiles.open`, or offload each read "
         "(`await asyncio.to_thread(fh.read, size)`)",
+    ),
+    "a temporary file is read and written: both offloaded": (
+        "import tempfile\nasync def f(stream):\n    with tempfile.TemporaryFile() as tmp:\n"
+        "        async for chunk in stream:\n            tmp.write(chunk)\n"
+        "        tmp.seek(0)\n        return tmp.read()\n",
+        "the file work goes on between `await`s, so it cannot be one thread call: use an "
+        "async file object, or offload each read and write "
+        "(`await asyncio.to_thread(tmp.write, chunk)`)",
+    ),
+    "builtins and file APIs given the handle are not named; aiofiles is not offered": (
+        "import pickle\nfrom typing import cast\nasync def f(p, obj):\n"
+        "    with open(p, 'wb') as fh:\n        name = getattr(fh, 'name', None)\n"
+        "        pickle.dump(cast(object, obj), fh)\n",
+        "do all the file work in one function run with `await asyncio.to_thread(...)` "
+        "(offloading `open` alone leaves the reads and writes on the event loop)",
     ),
     "a handle handed to a reader: no async file object": (
         "from pypdf import PdfReader\nasync def f(p):\n    with open(p, 'rb') as fh:\n"

@@ -361,7 +361,7 @@ class Summaries:
         self.max_depth = max_depth
         self._memo: dict[tuple[str, int, int, Env], Summary] = {}
         self._in_progress: set[tuple[str, int, int]] = set()
-        self._loop_memo: dict[tuple[str, int, int, int], tuple[Step, ...] | None] = {}
+        self._loop_memo: dict[tuple[str, int, int, int, bool], tuple[Step, ...] | None] = {}
         self._thread_memo: dict[tuple[str, int, int, int], LoopContact | None] = {}
         self._loop_method_names: frozenset[str] | None = None
         self._suspend_memo: dict[tuple[str, int, int], bool] = {}
@@ -491,21 +491,29 @@ class Summaries:
         helpers: the chain to the first such call, at most ``max_steps`` long, or None.
 
         Such a function must stay on the loop's thread: running it with ``to_thread`` to get
-        its blocking call off the loop would move that call too. Computed only when asked
-        (for the advice on a blocking helper), with its own memo."""
+        its blocking call off the loop would move that call too. So must one that updates
+        shared state with no lock held (``self.count += 1``, a ``global``): two threads, or
+        a thread and the loop, would race on it; such an update is the answer only when no
+        loop object is touched. Computed only when asked (for the advice on a blocking
+        helper), with its own memo."""
         qual = module.resolver.qualname(expr, scope)
         if qual is None:
             return None
         found = self.callee(qual, module)
         if found is None or isinstance(found[1], ast.AsyncFunctionDef):
             return None
-        return self._touches_loop(*found, max_steps)
+        # a call on the loop's objects first, however deep: it says more than an update
+        return self._touches_loop(*found, max_steps, False) or self._touches_loop(
+            *found, max_steps, True
+        )
 
     def _touches_loop(
-        self, module: ModuleInfo, fn: FunctionNode, max_steps: int
+        self, module: ModuleInfo, fn: FunctionNode, max_steps: int, updates: bool
     ) -> tuple[Step, ...] | None:
+        """The chain to the first call on an event-loop object (or, with ``updates``, to
+        the first unlocked update of shared state) in ``fn`` or its sync helpers."""
         # keyed by the steps left too: max_steps falls with each call, so recursion ends
-        key = (module.path, fn.lineno, fn.col_offset, max_steps)
+        key = (module.path, fn.lineno, fn.col_offset, max_steps, updates)
         if key in self._loop_memo:
             return self._loop_memo[key]
         if max_steps <= 0:
@@ -513,9 +521,9 @@ class Summaries:
         k = self.knowledge
         chain: tuple[Step, ...] | None = None
         deeper: list[tuple[ast.Call, ModuleInfo, FunctionNode, str]] = []
-        locked = _under_lock(fn)
+        locked = _under_lock(fn) if updates else frozenset()
         for node, scope in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=False):
-            if isinstance(node, ast.AugAssign) and id(node) not in locked:
+            if updates and isinstance(node, ast.AugAssign) and id(node) not in locked:
                 # `self.count += 1` with no lock held: two threads (or a thread and the loop)
                 # can lose an update, so the update stays on the loop's thread
                 target = _shared_target(node.target, fn)
@@ -544,7 +552,7 @@ class Summaries:
         if chain is None:
             # the function's own calls first: the nearest loop-touching call explains best
             for node, callee_module, callee_fn, shown in deeper:
-                sub = self._touches_loop(callee_module, callee_fn, max_steps - 1)
+                sub = self._touches_loop(callee_module, callee_fn, max_steps - 1, updates)
                 if sub is not None:
                     link = self._step(module, node, f"`{shown}` (line {node.lineno})")
                     chain = (link, *sub)

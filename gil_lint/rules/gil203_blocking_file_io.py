@@ -13,33 +13,24 @@ from gil_lint.rules.blocking import BlockingCallRule, bound_name, file_api_advic
 _ASYNC_OPEN = frozenset({"builtins.open", "io.open", "pathlib.Path.open"})
 
 
-# calls given a file handle that do no file work with it
-_NOT_CONSUMERS = frozenset(
-    {
-        "builtins.isinstance",
-        "builtins.id",
-        "builtins.print",
-        "builtins.repr",
-        "builtins.type",
-        "contextlib.closing",
-    }
-)
+# calls given a file handle that do no file work with it (besides builtins and typing's)
+_NOT_CONSUMERS = frozenset({"contextlib.closing", "os.fspath", "pathlib.Path"})
 # methods that only keep a handle (`stack.enter_context(f)`, `files.append(f)`)
 _HOLDERS = frozenset({"enter_context", "append", "add", "extend", "insert", "callback"})
 
 
-def _reads_only(node: ast.AST, name: str) -> bool:
-    """``open(p)`` / ``open(p, "rb")`` / ``path.open()``: a mode that only reads."""
-    if not isinstance(node, ast.Call):
-        return False
+def _file_mode(node: ast.AST, name: str) -> str:
+    """What the file ``node`` opens is opened for: "read" (``open(p)``, ``open(p, "rb")``,
+    ``path.open()``), "write" (``"wb"``, ``"a"``: no ``+``), else "read and write" (``"r+b"``,
+    a temporary file's ``"w+b"``, a mode that cannot be told)."""
+    if not isinstance(node, ast.Call) or name not in _ASYNC_OPEN:
+        return "read and write"
     mode = argument(node, "mode", 1 if name in ("builtins.open", "io.open") else 0)
     if mode is None:
-        return not hides_arguments(node)
-    return (
-        isinstance(mode, ast.Constant)
-        and isinstance(mode.value, str)
-        and not any(c in mode.value for c in "wax+")
-    )
+        return "read and write" if hides_arguments(node) else "read"
+    if not isinstance(mode, ast.Constant) or not isinstance(mode.value, str) or "+" in mode.value:
+        return "read and write"
+    return "write" if any(c in mode.value for c in "wax") else "read"
 
 
 class BlockingFileIOInAsync(BlockingCallRule):
@@ -315,29 +306,32 @@ class BlockingFileIOInAsync(BlockingCallRule):
         if name in self.ctx.knowledge.file_openers:
             async_open = "`aiofiles.open`" if library == "asyncio" else f"`{library}.open_file`"
             consumers = self._consumers(node)
-            given = " and ".join(f"`{c}`" for c in consumers[:2])
+            # named in the advice: the project's and other libraries' calls; a known file
+            # API (`json.dump(obj, f)`) is file work the advice covers already
+            named = [text for text, known in consumers if not known]
+            given = " and ".join(f"`{c}`" for c in named[:2])
             handle = self._awaits_while_open(node)
             if handle is not None:
                 # the reads and writes go on between awaits (chunks of a stream): no single
                 # thread call can hold them
-                verb = "read" if _reads_only(node, name) else "write"
-                each = (
-                    f"`await {to_thread}({handle}.{verb}, {'size' if verb == 'read' else 'chunk'})`"
-                )
-                if consumers:
+                mode = _file_mode(node, name)
+                verb = "read" if mode == "read" else "write"
+                size = "size" if verb == "read" else "chunk"
+                each = f"`await {to_thread}({handle}.{verb}, {size})`"
+                if named:
                     return (
                         f"the file work goes on between `await`s, so it cannot be one thread "
-                        f"call, and {given} use{'s' if len(consumers) == 1 else ''} the handle "
+                        f"call, and {given} use{'s' if len(named) == 1 else ''} the handle "
                         f"itself, so an async file object would not do: offload each "
-                        f"{verb} there ({each})"
+                        f"{mode} there ({each})"
                     )
                 wrap = async_open if name in _ASYNC_OPEN else "an async file object"
                 return (
                     f"the file work goes on between `await`s, so it cannot be one thread "
-                    f"call: use {wrap}, or offload each read and write ({each})"
+                    f"call: use {wrap}, or offload each {mode} ({each})"
                 )
-            work = f"all the file work, {given} included," if consumers else "all the file work"
-            coroutines = [c for c in consumers if self._plain_coroutine(node, c)]
+            work = f"all the file work, {given} included," if named else "all the file work"
+            coroutines = [c for c in named if self._plain_coroutine(node, c)]
             if coroutines:
                 work = (
                     f"all the file work, {given} included ({'`' + coroutines[0] + '`'} awaits "
@@ -349,6 +343,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
                 "writes on the event loop)"
             )
             if name in _ASYNC_OPEN and not consumers:
+                # an async file object breaks a call that reads the handle itself
                 advice += f", or use {async_open}"
             return advice
         return file_api_advice(self.ctx, node, name, words)
@@ -369,11 +364,13 @@ class BlockingFileIOInAsync(BlockingCallRule):
                 return not self._suspends(n)
         return False
 
-    def _consumers(self, node: ast.AST) -> list[str]:
-        """The calls the file ``node`` opens is handed to, as written (``PdfReader`` in
-        ``with open(p, "rb") as f: PdfReader(f)``; ``json.load`` in ``json.load(open(p))``):
-        they read or write it themselves. Its own methods, and what does no file work with
-        it (``isinstance``, ``closing``), are not such calls."""
+    def _consumers(self, node: ast.AST) -> list[tuple[str, bool]]:
+        """The calls the file ``node`` opens is handed to, as written, each with whether it
+        is a file API the knowledge lists (``PdfReader`` in ``with open(p, "rb") as f:
+        PdfReader(f)``; ``json.load`` in ``json.load(open(p))``): they read or write it
+        themselves. Its own methods, builtins and typing helpers (``getattr``, ``cast``),
+        and what only keeps it (``stack.enter_context(f)``, ``files.append(f)``) or wraps
+        it for async reads (``loop.connect_read_pipe``) are not such calls."""
         ctx = self.ctx
         parent = ctx.parent(node)
         calls: list[ast.Call] = []
@@ -391,16 +388,26 @@ class BlockingFileIOInAsync(BlockingCallRule):
                     for a in (*n.args, *(k.value for k in n.keywords))
                 )
             )
-        shown: list[str] = []
+        knowledge = ctx.knowledge
+        found: list[tuple[str, bool]] = []
         for c in calls:
-            if ctx.call_name(c) in _NOT_CONSUMERS or (
-                isinstance(c.func, ast.Attribute) and c.func.attr in _HOLDERS
+            qual = ctx.call_name(c) or ""
+            method = c.func.attr if isinstance(c.func, ast.Attribute) else ""
+            if qual == "builtins.print":  # `print(..., file=f)` writes to it
+                found.append(("print", True))
+                continue
+            if (
+                qual.startswith(("builtins.", "typing."))
+                or qual in _NOT_CONSUMERS
+                or qual in knowledge.async_file_wrappers
+                or method in _HOLDERS
+                or method in knowledge.async_file_wrapper_methods
             ):
                 continue
             text = ctx.segment(c.func)
-            if text and text not in shown:
-                shown.append(text)
-        return shown
+            if text and all(text != t for t, _ in found):
+                found.append((text, self._category(c, qual) is not None))
+        return found
 
     def _awaits_while_open(self, node: ast.AST) -> str | None:
         """``with open(p, "wb") as f: async for chunk in stream: f.write(chunk)``: the
