@@ -191,6 +191,17 @@ def test_a_text_file_is_gil209_off_by_default_and_a_users_own_text_api_joins_it(
     assert "1 more blocking call in this function" in found[0].message
 
 
+def test_cpu_work_on_the_event_loop_is_gil206_off_by_default():
+    # no review set had a GIL206 finding worth a change: it is selected, not on by default
+    code = (
+        "def crunch(n):\n    t = 0\n    for i in range(n):\n        t += i % 7\n    return t\n"
+        "async def handler():\n    return crunch(50_000_000)\n"
+    )
+    assert lint_source(code, "t.py", Settings(target_gil="enabled")) == []
+    on = Settings(target_gil="enabled", extend_select=("GIL206",))
+    assert [(d.row, d.code) for d in lint_source(code, "t.py", on)] == [(7, "GIL206")]
+
+
 def test_performance_rules_are_quiet_in_test_code_and_correctness_rules_are_not(tmp_path):
     # a blocking call in an async test slows the test, nobody's event loop; a coroutine
     # that is never awaited makes the test pass without running it

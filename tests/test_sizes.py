@@ -16,7 +16,7 @@ from gil_lint.engine.project import build_module
 from gil_lint.engine.sizes import Known, Sizes, bind, merge
 
 # the labelled cases live under tests/ but stand for application code
-ENABLED = Settings(target_gil="enabled", test_code_ignore=())
+ENABLED = Settings(target_gil="enabled", test_code_ignore=(), extend_select=("GIL206",))
 
 
 def _sizes(source: str, function: str | None = None, env=()) -> tuple[Sizes, ast.Module]:

@@ -20,6 +20,7 @@ GUIDE = Path(__file__).resolve().parent / "fixtures" / "concurrency-guide.md"
 def lint_file(path: Path, **settings) -> list:
     project = Project(load_knowledge(), [path.parent.parent])
     settings.setdefault("target_gil", "enabled")
+    settings.setdefault("extend_select", ("GIL206",))  # off by default; these test its reach
     s = Settings(project_root=path.parent.parent, **settings)
     return lint_source(path.read_text(), str(path), s, project=project)
 

@@ -66,7 +66,7 @@ def test_the_verifier_knows_what_to_run_for_every_example(
     # load-independent: the call is read off the finding's line, or given by the table
     path = tmp_path / f"example_{code.lower()}_{index}.py"
     path.write_text(source)
-    found = lint_source(source, str(path), Settings(target_gil="enabled"))
+    found = lint_source(source, str(path), Settings(target_gil="enabled", select=CODES))
     (row,) = [d.row for d in found if d.code == code]
     function, call = _call_for(code, source)
     target = resolve_target(str(path), function, call, finding=code, line=row)
@@ -80,7 +80,7 @@ def test_the_verifier_knows_what_to_run_for_every_example(
 def test_verify_confirms_every_example(tmp_path: Path, code: str, index: int, source: str):
     path = tmp_path / f"example_{code.lower()}_{index}.py"
     path.write_text(source)
-    found = lint_source(source, str(path), Settings(target_gil="enabled"))
+    found = lint_source(source, str(path), Settings(target_gil="enabled", select=CODES))
     findings = [d.row for d in found if d.code == code]
     assert len(findings) == 1, [(d.row, d.code) for d in found]
     function, call = _call_for(code, source)
