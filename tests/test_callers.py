@@ -188,3 +188,47 @@ def test_without_a_driver_in_the_package_coroutines_run_on_a_loop(tmp_path):
         },
     )
     assert _found(root) == [("app/components/sensor.py", 3, "GIL203")]
+
+
+# kafka-python's selector loop: it tells coroutines apart and sends and throws into them
+SCHEDULER = """\
+import inspect
+class Task:
+    def __init__(self, coro):
+        self.coro = coro
+    def step(self, value=None, exc=None):
+        try:
+            if exc is not None:
+                return self.coro.throw(exc)
+            return self.coro.send(value)
+        except StopIteration as final:
+            return final.value
+def spawn(fn, *args):
+    result = fn(*args)
+    return Task(result) if inspect.iscoroutine(result) else result
+"""
+
+
+def test_a_package_that_schedules_its_own_coroutines_blocks_no_event_loop(tmp_path):
+    root = _package(
+        tmp_path,
+        **{
+            "app/selector.py": SCHEDULER,
+            "app/components/__init__.py": "",
+            "app/components/sensor.py": COMPONENT,
+        },
+    )
+    assert _found(root) == []
+    # telling coroutines apart and stepping a generator with `next` schedules nothing
+    helper = SCHEDULER.replace("self.coro.throw(exc)", "None").replace(
+        "self.coro.send(value)", "next(self.coro)"
+    )
+    root = _package(
+        tmp_path / "b",
+        **{
+            "app/selector.py": helper,
+            "app/components/__init__.py": "",
+            "app/components/sensor.py": COMPONENT,
+        },
+    )
+    assert _found(root) == [("app/components/sensor.py", 3, "GIL203")]

@@ -20,9 +20,11 @@ unchanged, and the modules looked at are among the findings' dependencies (the r
 cache re-lints when one changes). Asked only where a finding is about to be reported.
 
 **Coroutine drivers** (``drives_coroutines``): a package one of whose modules takes a
-coroutine's iterator (``coro.__await__()``) and steps it by hand runs its coroutines on no
-event loop (ESPHome's code generator); read from the same word counts, and only the few
-modules that mention both ``__await__`` and ``StopIteration`` are parsed.
+coroutine's iterator (``coro.__await__()``) and steps it by hand, or tells coroutines apart
+and sends and throws into them as a scheduler does, runs its coroutines on no event loop
+(ESPHome's code generator, kafka-python's selector loop); read from the same word counts,
+and only the few modules that mention ``StopIteration`` and ``__await__`` or
+``iscoroutine`` are parsed.
 """
 
 from __future__ import annotations
@@ -124,14 +126,18 @@ class CommandLineReach:
         one of its modules takes a coroutine's iterator (``coro(...).__await__()``) and
         steps it (``next(it)`` or ``it.send(v)`` in a ``try`` that catches
         ``StopIteration``) — ESPHome's code generation awaits its components' ``to_code``
-        coroutines on such a ``FakeEventLoop``. Read from the modules' words first (both
-        ``__await__`` and ``StopIteration``), then the few that have both are parsed."""
+        coroutines on such a ``FakeEventLoop``; kafka-python's selector loop sends and throws
+        into the coroutines it tells apart. Read from the modules' words first
+        (``StopIteration``, and ``__await__`` or ``iscoroutine``), then the few that have
+        them are parsed."""
         modules = self._modules(_package_of(os.path.abspath(path)))
         if not modules:
             return False
         for _, module in modules:
             words = self._words_of(module)
-            if words is None or not (words["__await__"] and words["StopIteration"]):
+            if words is None or not (
+                words["StopIteration"] and (words["__await__"] or words["iscoroutine"])
+            ):
                 continue
             cached = self._drivers.get(module)
             if cached is None or cached[0] is not words:
@@ -190,20 +196,44 @@ class CommandLineReach:
 
 
 def _steps_awaitables(path: str) -> bool:
-    """The module takes a coroutine's iterator (``.__await__()``) and steps it by hand."""
+    """The module takes a coroutine's iterator (``.__await__()``) and steps it by hand; or
+    it tells coroutines apart (``inspect.iscoroutine(x)``, ``hasattr(x, "__await__")``)
+    and drives them as a scheduler does, ``coro.send(v)`` in a ``try`` that catches
+    ``StopIteration`` and ``coro.throw(exc)``: ESPHome's ``FakeEventLoop``, kafka-python's
+    selector loop."""
     try:
         tree = ast.parse(Path(path).read_bytes())
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    awaits = steps = False
+    iterator = told = throws = steps = sends = False
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            awaits = awaits or (node.func.attr == "__await__" and not node.args)
+            attr = node.func.attr
+            iterator = iterator or (attr == "__await__" and not node.args)
+            throws = throws or attr == "throw"
+            told = told or (
+                attr == "iscoroutine"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "inspect"
+            )
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            told = told or (
+                node.func.id == "hasattr"
+                and len(node.args) == 2
+                and isinstance(node.args[1], ast.Constant)
+                and node.args[1].value == "__await__"
+            )
         elif isinstance(node, ast.Try):
             steps = steps or steps_in(node, _next_or_send)
-        if awaits and steps:
+            sends = sends or steps_in(node, _send)
+        if (iterator and steps) or (told and throws and sends):
             return True
     return False
+
+
+def _send(call: ast.Call) -> bool:
+    """``coro.send(v)``: one step of a coroutine (or generator) given a value."""
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "send"
 
 
 def steps_in(node: ast.Try, step: Callable[[ast.Call], bool]) -> bool:
