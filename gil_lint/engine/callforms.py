@@ -399,6 +399,43 @@ def _fresh(call: ast.Call, function: ast.AST) -> bool:
     return False
 
 
+def fresh_when_entered(lock: ast.expr, entered: ast.stmt, function: ast.AST) -> bool:
+    """``self._lock = threading.Lock()`` (or a local ``lock = ...``), then the first
+    statement of the same block that uses it is ``entered``, ``with self._lock:``: nothing
+    else has seen the new lock, so nothing holds it (aiomisc's process service)."""
+    key = _place(lock)
+    if key is None:
+        return False
+    for node in walk_own(function):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if block.__class__ is not list:
+                continue
+            for index, stmt in enumerate(block):
+                if (
+                    isinstance(stmt, ast.Assign)
+                    and len(stmt.targets) == 1
+                    and _place(stmt.targets[0]) == key
+                    and isinstance(stmt.value, ast.Call)
+                ):
+                    for later in block[index + 1 :]:
+                        if later is entered:
+                            return True
+                        if any(_place(n) == key for n in ast.walk(later)):
+                            return False
+                    return False
+    return False
+
+
+def _place(expr: ast.AST) -> str | None:
+    """``lock`` or ``self._lock``: a local name, or an attribute of one."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        return f"{expr.value.id}.{expr.attr}"
+    return None
+
+
 def _first_use(block: Sequence[ast.stmt], name: str, call: ast.Call) -> bool:
     """The first statement of ``block`` that uses ``name`` holds ``call``, and uses it
     there only as ``call``'s receiver."""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from gil_lint.engine.callforms import fresh_when_entered
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
@@ -124,6 +125,11 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     # the fallback: advice_for names the equivalent where one exists
     ADVICE = "offload the wait: `await {to_thread}({call}, ...)`"
     VALID = [
+        # a lock made just before it is entered: nothing else has seen it to hold it
+        "import threading\nclass P:\n    def alive(self):\n        with self._lock:\n"
+        "            return True\n    async def start(self, wait):\n"
+        "        self._lock = threading.Lock()\n        with self._lock:\n"
+        "            await wait()\n",
         # joining the worker thread is what closing does
         "import threading\nclass Conn:\n    async def close(self):\n"
         "        self._stop.set()\n        self._thread.join()\n",
@@ -232,11 +238,16 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         ctx = self.ctx
         if not ctx.in_async():
             return
+        function = ctx.enclosing_function()
         for item in node.items:
             name = ctx.qualname(item.context_expr)
             if (
                 name in ctx.knowledge.sync_context_managers
                 and not self.one_off(node, None)
+                and not (
+                    function is not None
+                    and fresh_when_entered(item.context_expr, node, function.node)
+                )
                 and not self._held_briefly(item.context_expr, name)
             ):
                 self.report_blocking(item.context_expr, name)
