@@ -44,8 +44,9 @@ class ThreadPerItem(Rule):
     long-lived worker per resource: a thread whose target is the loop's item (each
     registered poller in its own thread), is given what tells it to stop
     (`args=(stop_event, queue)`), or is a project function that loops (a
-    top-level `while`) — a bounded pool would never start the workers past its
-    size.
+    top-level `while`), or is kept one per key and restarted only when dead
+    (`if not threads[key].is_alive()`) — a bounded pool would never start the
+    workers past its size.
 
     ## Why is this bad?
     Each thread costs a stack (8 MB of address space by default), creation
@@ -102,6 +103,11 @@ class ThreadPerItem(Rule):
         "def connect(owner, clients):\n    weakref.finalize(owner, _stop_all, clients)\n",
         "import threading\nclass Pool:\n    def close(self):\n        for c in self.conns:\n"
         "            threading.Thread(target=c.stop, daemon=True).start()\n",
+        # one live thread per key, restarted only when it died (glances' server list)
+        "import threading\ndef poll(threads, servers, update):\n    for key, v in servers:\n"
+        "        t = threads.get(key)\n        if t is None or not t.is_alive():\n"
+        "            t = threading.Thread(target=update, args=(v,))\n"
+        "            threads[key] = t\n            t.start()\n",
         # long-lived workers, one per resource: a bounded pool would never start the rest
         "import threading\ndef start(pollers):\n    for fn, args in pollers:\n"
         "        threading.Thread(target=fn, args=args, daemon=True).start()\n",
@@ -163,8 +169,10 @@ class ThreadPerItem(Rule):
         """The thread is a long-lived worker, one per resource, not a job per item: its
         target is the loop's own item (each registered poller runs in its own thread), or is
         given something that tells it to stop (``args=(stop_event, queue)``), or is a project
-        function that loops (a top-level ``while``: polling, monitoring, consuming). A
-        bounded pool would leave the workers past its size never started."""
+        function that loops (a top-level ``while``: polling, monitoring, consuming); or the
+        loop keeps one thread per key and starts another only when that one is dead
+        (``if key not in threads or not threads[key].is_alive()``). A bounded pool would
+        leave the workers past its size never started."""
         ctx = self.ctx
         target = argument(call, "target", 1)
         if target is None:
@@ -178,6 +186,8 @@ class ThreadPerItem(Rule):
                 name = n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "")
                 if isinstance(n, (ast.Name, ast.Attribute)) and _STOP_WORDS.search(name):
                     return True
+        if _one_per_key(loop):
+            return True
         qual = ctx.qualname(target)
         found = ctx.summaries.callee(qual, ctx.module_info) if qual is not None else None
         return found is not None and any(
@@ -237,6 +247,20 @@ class ThreadPerItem(Rule):
                 # `t.join()` in the same loop: one thread at a time, not one per item
                 return "start" in methods and "join" not in methods
         return False
+
+
+def _one_per_key(loop: ast.For) -> bool:
+    """The loop stores each thread it starts by key (``threads[name] = t``) and asks
+    ``is_alive()`` of what it stored: one live thread per key, however often it runs."""
+    stores = any(
+        isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) for t in n.targets)
+        for n in ast.walk(loop)
+    )
+    asks = any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "is_alive"
+        for n in ast.walk(loop)
+    )
+    return stores and asks
 
 
 def _top_level(stmt: ast.stmt) -> list[ast.stmt]:
