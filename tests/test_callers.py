@@ -232,3 +232,19 @@ def test_a_package_that_schedules_its_own_coroutines_blocks_no_event_loop(tmp_pa
         },
     )
     assert _found(root) == [("app/components/sensor.py", 3, "GIL203")]
+
+
+def test_a_module_that_steps_a_coroutine_once_then_hands_it_to_asyncio_schedules_nothing(
+    tmp_path,
+):
+    # shiny's `run_coro_hybrid`: the package's coroutines still run on asyncio's loop
+    hybrid = "import asyncio\n" + SCHEDULER
+    root = _package(
+        tmp_path,
+        **{
+            "app/utils.py": hybrid,
+            "app/components/__init__.py": "",
+            "app/components/sensor.py": COMPONENT,
+        },
+    )
+    assert _found(root) == [("app/components/sensor.py", 3, "GIL203")]

@@ -199,13 +199,23 @@ def _steps_awaitables(path: str) -> bool:
     """The module takes a coroutine's iterator (``.__await__()``) and steps it by hand; or
     it tells coroutines apart (``inspect.iscoroutine(x)``, ``hasattr(x, "__await__")``)
     and drives them as a scheduler does, ``coro.send(v)`` in a ``try`` that catches
-    ``StopIteration`` and ``coro.throw(exc)``: ESPHome's ``FakeEventLoop``, kafka-python's
-    selector loop."""
+    ``StopIteration`` and ``coro.throw(exc)``, importing no event-loop library:
+    ESPHome's ``FakeEventLoop``, kafka-python's selector loop."""
     try:
         tree = ast.parse(Path(path).read_bytes())
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     iterator = told = throws = steps = sends = False
+    # a scheduler of its own uses no event-loop library (shiny's `run_coro_hybrid` steps a
+    # coroutine once, then hands it to asyncio)
+    loops = any(
+        (
+            isinstance(n, ast.Import)
+            and any(a.name.split(".")[0] in _LOOP_LIBRARIES for a in n.names)
+        )
+        or (isinstance(n, ast.ImportFrom) and (n.module or "").split(".")[0] in _LOOP_LIBRARIES)
+        for n in ast.walk(tree)
+    )
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr = node.func.attr
@@ -226,9 +236,12 @@ def _steps_awaitables(path: str) -> bool:
         elif isinstance(node, ast.Try):
             steps = steps or steps_in(node, _next_or_send)
             sends = sends or steps_in(node, _send)
-        if (iterator and steps) or (told and throws and sends):
+        if (iterator and steps) or (told and throws and sends and not loops):
             return True
     return False
+
+
+_LOOP_LIBRARIES = frozenset({"asyncio", "trio", "anyio"})
 
 
 def _send(call: ast.Call) -> bool:
