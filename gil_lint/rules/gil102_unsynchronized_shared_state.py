@@ -81,6 +81,13 @@ class UnsynchronizedSharedState(Rule):
             "def main():\n    threading.Thread(target=work).start()\n",
             at="5:5-5:17",
         ),
+        # one finding per thread function: one lock around its updates fixes them all
+        Example(
+            "import threading\nsent = 0\nlog = []\ndef work(m):\n    global sent, log\n"
+            "    sent += 1\n    log += [m]\ndef main(m):\n"
+            "    threading.Thread(target=work, args=(m,)).start()\n",
+            at="6:5-6:14",
+        ),
         Example(
             "from concurrent.futures import ThreadPoolExecutor\ntotals = {}\ndef add(k):\n"
             "    totals[k] += 1\ndef main(keys):\n    with ThreadPoolExecutor() as ex:\n"
@@ -99,8 +106,12 @@ class UnsynchronizedSharedState(Rule):
             self._check(found[0])
 
     def _check(self, fn: ast.FunctionDef) -> None:
+        """Every unlocked update the thread function makes is one finding, on the first:
+        one lock around its updates fixes them all (lancedb's pipeline counters,
+        changedetection's debug log appended to and trimmed in one runner)."""
         ctx = self.ctx
         scope = ctx.scopes[fn]
+        first: int | None = None
         for node, locked in _aug_assigns(fn.body, ctx, scope):
             if locked or id(node) in self.reported:
                 continue
@@ -108,7 +119,19 @@ class UnsynchronizedSharedState(Rule):
             if target is None:
                 continue
             self.reported.add(id(node))
-            self.report(node, target=target, function=fn.name)
+            if first is None:
+                self.report(node, target=target, function=fn.name)
+                first = len(ctx.diagnostics) - 1
+                continue
+            found = ctx.diagnostics[first]
+            more = len(found.evidence) + 1
+            message = found.message.split(" (and ")[0]
+            places = "update" if more == 1 else "updates"
+            ctx.join_evidence(
+                first,
+                ctx.evidence_at(node, f"also `{target}`"),
+                f"{message} (and {more} more {places} in `{fn.name}`)",
+            )
 
 
 def shared_state(

@@ -4,6 +4,7 @@ import ast
 import re
 
 from gil_lint.engine.callforms import argument
+from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.sizes import Sizes
 from gil_lint.rules.base import Example, Rule
 
@@ -130,6 +131,13 @@ class ThreadPerItem(Rule):
             "        threading.Thread(target=f, args=(u,)).start()\n",
             at="4:9-4:46",
         ),
+        # two threads per item in one loop: one finding
+        Example(
+            "import threading\ndef main(f, g, urls):\n    for u in urls:\n        if u:\n"
+            "            threading.Thread(target=f, args=(u,)).start()\n"
+            "            continue\n        threading.Thread(target=g, args=(u,)).start()\n",
+            at="5:13-5:50",
+        ),
         Example(
             "import threading\nN = 10_000\ndef main(f, urls):\n    for i in range(N):\n"
             "        threading.Thread(target=f, args=(urls[i],)).start()\n",
@@ -148,6 +156,11 @@ class ThreadPerItem(Rule):
         ),
     ]
 
+    def __init__(self, ctx: ModuleContext) -> None:
+        super().__init__(ctx)
+        # each loop's finding (its index): a loop that starts two threads per item is one
+        self._loops: dict[int, int] = {}
+
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         if ctx.call_name(node) not in ctx.knowledge.threads:
@@ -162,8 +175,15 @@ class ThreadPerItem(Rule):
             return
         if self._long_lived(loop, node):
             return  # one worker per queue, poller or pod, running until told to stop
-        if self._started_in(loop, node):
-            self.report(node, source=ctx.segment(loop.iter))
+        if not self._started_in(loop, node):
+            return
+        first = self._loops.get(id(loop))
+        if first is not None:
+            # another thread the same loop starts per item: one pool fixes both
+            ctx.join_evidence(first, ctx.evidence_at(node, "also this thread, per item"))
+            return
+        self.report(node, source=ctx.segment(loop.iter))
+        self._loops[id(loop)] = len(ctx.diagnostics) - 1
 
     def _long_lived(self, loop: ast.For, call: ast.Call) -> bool:
         """The thread is a long-lived worker, one per resource, not a job per item: its
