@@ -381,7 +381,13 @@ def _fresh(call: ast.Call, function: ast.AST) -> bool:
     func = call.func
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
         return False
-    name = func.value.id
+    made = _made_at(function, func.value.id)
+    return made is not None and _first_use(made[0][made[1] + 1 :], func.value.id, call)
+
+
+def _made_at(function: ast.AST, place: str) -> tuple[list[ast.stmt], int] | None:
+    """The block of ``function`` and the index in it of the first statement that assigns
+    ``place`` (``lock``, ``self._lock``: ``_place``) a new object, a call's result."""
     for node in walk_own(function):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
@@ -391,12 +397,11 @@ def _fresh(call: ast.Call, function: ast.AST) -> bool:
                 if (
                     isinstance(stmt, ast.Assign)
                     and len(stmt.targets) == 1
-                    and isinstance(stmt.targets[0], ast.Name)
-                    and stmt.targets[0].id == name
+                    and _place(stmt.targets[0]) == place
                     and isinstance(stmt.value, ast.Call)
                 ):
-                    return _first_use(block[index + 1 :], name, call)
-    return False
+                    return block, index
+    return None
 
 
 def fresh_when_entered(lock: ast.expr, entered: ast.stmt, function: ast.AST) -> bool:
@@ -404,26 +409,15 @@ def fresh_when_entered(lock: ast.expr, entered: ast.stmt, function: ast.AST) -> 
     statement of the same block that uses it is ``entered``, ``with self._lock:``: nothing
     else has seen the new lock, so nothing holds it (aiomisc's process service)."""
     key = _place(lock)
-    if key is None:
+    made = _made_at(function, key) if key is not None else None
+    if made is None:
         return False
-    for node in walk_own(function):
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(node, field, None)
-            if block.__class__ is not list:
-                continue
-            for index, stmt in enumerate(block):
-                if (
-                    isinstance(stmt, ast.Assign)
-                    and len(stmt.targets) == 1
-                    and _place(stmt.targets[0]) == key
-                    and isinstance(stmt.value, ast.Call)
-                ):
-                    for later in block[index + 1 :]:
-                        if later is entered:
-                            return True
-                        if any(_place(n) == key for n in ast.walk(later)):
-                            return False
-                    return False
+    block, index = made
+    for later in block[index + 1 :]:
+        if later is entered:
+            return True
+        if any(_place(n) == key for n in ast.walk(later)):
+            return False
     return False
 
 
