@@ -1998,9 +1998,13 @@ _OPS: dict[type[ast.operator], str] = {
     ast.BitOr: "|",
     ast.BitAnd: "&",
     ast.BitXor: "^",
+    ast.Pow: "**",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.MatMult: "@",
 }
-# a `with` item that takes a lock: `with self._lock:`, `with mutex:`
-_LOCKISH = re.compile(r"lock|mutex|cond", re.I)
+# a `with` item that takes a lock: `with self._lock:`, `with mutex:`, `with self._cond:`
+_LOCKISH = re.compile(r"lock|mutex|(?:^|[._])cond", re.I)
 
 
 def _under_lock(fn: FunctionNode) -> frozenset[int]:
