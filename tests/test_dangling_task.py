@@ -197,6 +197,8 @@ def test_the_message_says_an_exception_goes_unseen_only_when_one_can():
     # skyvern's screencast ack catches every error itself: what is left to say is the
     # weak reference and shutdown; one that awaits outside its `try` can lose an exception
     for handled in ("ack", "pump"):
-        assert "goes unseen" not in _task_message(handled)
-        assert "nothing can cancel or await it at shutdown" in _task_message(handled)
-    assert "an exception it raises goes unseen" in _task_message("flush")
+        assert "only logged" not in _task_message(handled)
+        assert "nothing awaits it, so shutdown cuts it off" in _task_message(handled)
+    assert "an exception it raises is only logged, when the task is collected" in (
+        _task_message("flush")
+    )

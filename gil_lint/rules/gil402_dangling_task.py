@@ -29,9 +29,11 @@ class DanglingTask(Rule):
     `loop.create_task(...)` whose result is thrown away.
 
     ## Why is this bad?
-    Nobody sees the task's exception (asyncio logs "Task exception was never
-    retrieved" at best, when the task is collected), and nothing can cancel or
-    await it when the program shuts down. And the event loop keeps only a weak
+    Nobody handles the task's exception (asyncio logs "Task exception was never
+    retrieved" at best, when the task is collected), and nothing waits for it to
+    finish: when the program shuts down it is cut off wherever it is (`asyncio.run`
+    cancels the tasks left; a loop closed without that destroys them pending).
+    And the event loop keeps only a weak
     reference to tasks: a task nobody holds can be garbage collected before it
     finishes — it silently disappears mid-way. (In practice that needs nothing else
     to hold what it waits on; a task waiting on a future another object keeps
@@ -96,11 +98,12 @@ class DanglingTask(Rule):
     NAME = "dangling-task"
     BRIEF = "`asyncio.create_task` / `ensure_future` / `loop.create_task` result thrown away"
     # the harms in the order they bite: a task waiting on a future someone else holds is
-    # rarely collected in practice, but its exception is lost and shutdown cannot reach it
+    # rarely collected in practice, but its exception surfaces late, and shutdown cuts it
+    # off (`asyncio.run` cancels what is left; it does not wait for it)
     MESSAGE = (
-        "The task from `{call}` is not kept: {unseen}nothing can cancel or await it at "
-        "shutdown, and the loop holds it only weakly, so it may be garbage collected before "
-        "it finishes"
+        "The task from `{call}` is not kept: {unseen}nothing awaits it, so shutdown cuts it "
+        "off wherever it is, and the loop holds it only weakly, so it may be garbage "
+        "collected before it finishes"
     )
     FIX = "unsafe"
     TRIGGERS = (b"create_task", b"ensure_future")
@@ -206,7 +209,11 @@ class DanglingTask(Rule):
             self._join(call)
             return
         # a coroutine that catches every error itself loses none: the message does not say so
-        unseen = "" if _handles_own_errors(ctx, call) else "an exception it raises goes unseen, "
+        unseen = (
+            ""
+            if _handles_own_errors(ctx, call)
+            else "an exception it raises is only logged, when the task is collected; "
+        )
         self.report(
             call,
             call=ctx.segment(call.func) or str(name),
