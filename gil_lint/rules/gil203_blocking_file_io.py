@@ -308,7 +308,7 @@ class BlockingFileIOInAsync(BlockingCallRule):
             consumers = self._consumers(node)
             # named in the advice: the project's and other libraries' calls; a known file
             # API (`json.dump(obj, f)`) is file work the advice covers already
-            named = [text for text, known in consumers if not known]
+            named = [text for text, known, _ in consumers if not known]
             given = " and ".join(f"`{c}`" for c in named[:2])
             handle = self._awaits_while_open(node)
             if handle is not None:
@@ -331,7 +331,11 @@ class BlockingFileIOInAsync(BlockingCallRule):
                     f"call: use {wrap}, or offload each {mode} ({each})"
                 )
             work = f"all the file work, {given} included," if named else "all the file work"
-            coroutines = [c for c in named if self._plain_coroutine(node, c)]
+            coroutines = [
+                text
+                for text, known, awaited in consumers
+                if not known and awaited is not None and not self._suspends(awaited)
+            ]
             if coroutines:
                 work = (
                     f"all the file work, {given} included ({'`' + coroutines[0] + '`'} awaits "
@@ -348,26 +352,11 @@ class BlockingFileIOInAsync(BlockingCallRule):
             return advice
         return file_api_advice(self.ctx, node, name, words)
 
-    def _plain_coroutine(self, node: ast.AST, written: str) -> bool:
-        """``written`` (a consumer of the file ``node`` opens) names a project coroutine that
-        cannot suspend: its file work runs in one step, like a plain function's."""
-        ctx = self.ctx
-        function = ctx.enclosing_function()
-        if function is None:
-            return False
-        for n in walk_own(function.node):
-            if (
-                isinstance(n, ast.Await)
-                and isinstance(n.value, ast.Call)
-                and ctx.segment(n.value.func) == written
-            ):
-                return not self._suspends(n)
-        return False
-
-    def _consumers(self, node: ast.AST) -> list[tuple[str, bool]]:
+    def _consumers(self, node: ast.AST) -> list[tuple[str, bool, ast.Await | None]]:
         """The calls the file ``node`` opens is handed to, as written, each with whether it
-        is a file API the knowledge lists (``PdfReader`` in ``with open(p, "rb") as f:
-        PdfReader(f)``; ``json.load`` in ``json.load(open(p))``): they read or write it
+        is a file API the knowledge lists, and the ``await`` of the first such call if it is
+        awaited (``PdfReader`` in ``with open(p, "rb") as f: PdfReader(f)``; ``json.load``
+        in ``json.load(open(p))``; ``await get_metadata(f)``): they read or write it
         themselves. Its own methods, builtins and typing helpers (``getattr``, ``cast``),
         and what only keeps it (``stack.enter_context(f)``, ``files.append(f)``) or wraps
         it for async reads (``loop.connect_read_pipe``) are not such calls."""
@@ -378,23 +367,25 @@ class BlockingFileIOInAsync(BlockingCallRule):
             calls.append(parent)  # `json.load(open(p))`
         handle = bound_name(parent, node)
         function = ctx.enclosing_function()
+        # each awaited call's `await`, found in the same walk (the walk is ahead of the
+        # rule's visit, whose parent links reach only as far as it has gone)
+        awaits: dict[int, ast.Await] = {}
         if handle is not None and function is not None:
-            calls.extend(
-                n
-                for n in walk_own(function.node)
-                if isinstance(n, ast.Call)
-                and any(
+            for n in walk_own(function.node):
+                if isinstance(n, ast.Await) and isinstance(n.value, ast.Call):
+                    awaits[id(n.value)] = n
+                if isinstance(n, ast.Call) and any(
                     isinstance(a, ast.Name) and a.id == handle
                     for a in (*n.args, *(k.value for k in n.keywords))
-                )
-            )
+                ):
+                    calls.append(n)
         knowledge = ctx.knowledge
-        found: list[tuple[str, bool]] = []
+        found: list[tuple[str, bool, ast.Await | None]] = []
         for c in calls:
             qual = ctx.call_name(c) or ""
             method = c.func.attr if isinstance(c.func, ast.Attribute) else ""
             if qual == "builtins.print":  # `print(..., file=f)` writes to it
-                found.append(("print", True))
+                found.append(("print", True, None))
                 continue
             if (
                 qual.startswith(("builtins.", "typing."))
@@ -405,8 +396,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
             ):
                 continue
             text = ctx.segment(c.func)
-            if text and all(text != t for t, _ in found):
-                found.append((text, self._category(c, qual) is not None))
+            if text and all(text != t for t, _, _ in found):
+                found.append((text, self._category(c, qual) is not None, awaits.get(id(c))))
         return found
 
     def _awaits_while_open(self, node: ast.AST) -> str | None:
