@@ -29,7 +29,9 @@ TARGET_GIL_VALUES = ("auto", "enabled", "disabled")
 # task a test starts and drops (GIL402: a server or listener the test runs against, for the
 # length of the test, whose own checks see it fail); the correctness rules (a coroutine
 # never awaited, a race, a swallowed cancellation) are. Benchmarks and evaluation harnesses
-# (`benchmarks/`, `evals/`, `benchmark.py`) exercise the program the same way.
+# (`benchmarks/`, `evals/`, `evaluation/`, `eval_framework/`, `benchmark.py`) exercise the
+# program the same way, and so do a developer's tools (`dev_tools/`, `devtools/`): a layout
+# dump or a preview server a developer clicks, never a user's request.
 DEFAULT_TEST_CODE_IGNORE = ("GIL101", "GIL103", "GIL2", "GIL303", "GIL402", "GIL404")
 _TEST_FOLDERS = frozenset(
     {
@@ -42,6 +44,10 @@ _TEST_FOLDERS = frozenset(
         "benchmarks",
         "benchmark",
         "evals",
+        "evaluation",
+        "eval_framework",
+        "dev_tools",
+        "devtools",
     }
 )
 # test-support modules shipped in a package, named as such (`tornado/testing.py`,
@@ -51,13 +57,15 @@ _TEST_SUPPORT_MODULES = frozenset(
     {"testing.py", "_testing.py", "testutils.py", "_testbase.py", "benchmark.py"}
 )
 # Command-line entry code (`__main__.py`, `cli.py`, a `cli/` or `scripts/` package:
-# is_cli_code) runs one
+# is_cli_code) and data migrations (`migrations.py`, a `migrations/` package: run once per
+# upgrade, by an operator, with the service stopped or paused) run one
 # command at a time on its event loop: a blocking call there (a prompt, a config file, a
 # subprocess) delays nothing else, so the event-loop rules are not reported by default. The
 # thread and process rules are: a command is slow for its user either way.
 DEFAULT_CLI_CODE_IGNORE = ("GIL2",)
-_CLI_FOLDERS = frozenset({"cli", "_cli", "scripts"})
-_CLI_MODULES = frozenset({"__main__.py", "cli.py", "_cli.py"})
+_CLI_FOLDERS = frozenset({"cli", "_cli", "scripts", "migration", "migrations"})
+# `migration.py` alone is left out: a web API names its migration endpoint so
+_CLI_MODULES = frozenset({"__main__.py", "cli.py", "_cli.py", "migrations.py"})
 RUNNING_VERSION: tuple[int, int] = (sys.version_info[0], sys.version_info[1])
 _CODE_PREFIX = re.compile(r"GIL[0-9]{0,3}")
 DEFAULT_EXCLUDE = (
@@ -220,7 +228,8 @@ def is_test_code(path: str) -> bool:
     folder: ``test_x.py``, ``x_test.py``, ``conftest.py``, ``tests/``, ``test/``, ``testing/``;
     or is test support named as such: ``testing.py``, ``testutils.py``, ``_testbase/``, a
     pytest plugin ``pytest_*.py``; or a benchmark or evaluation harness (``benchmarks/``,
-    ``evals/``, ``benchmark.py``)."""
+    ``evals/``, ``evaluation/``, ``eval_framework/``, ``benchmark.py``) or a developer's tools
+    (``dev_tools/``, ``devtools/``)."""
     parts = Path(path).parts
     if not parts:
         return False
@@ -235,7 +244,8 @@ def is_test_code(path: str) -> bool:
 def is_cli_code(path: str) -> bool:
     """``path`` (relative to the project when it can be) is a program's command-line entry:
     ``__main__.py``, ``cli.py``, ``_cli.py``, or a module of a ``cli/`` or ``scripts/``
-    package (a package's console scripts)."""
+    package (a package's console scripts); or a data migration, run once per upgrade by an
+    operator (``migrations.py``, a ``migration/`` or ``migrations/`` package)."""
     parts = Path(path).parts
     if not parts:
         return False
