@@ -123,6 +123,45 @@ def test_a_task_whose_coroutine_may_suspend_is_still_reported():
         assert _dropped(STATS.format(call=call)) == [39], call
 
 
+QUEUES = dedent(
+    """\
+    import asyncio
+    INBOX = asyncio.Queue()
+    class Behaviour:
+        def __init__(self, outbox):
+            self.queue = asyncio.Queue()
+            self.bounded = asyncio.Queue(maxsize=10)
+            self.outbox = outbox
+        async def _deliver(self, msg):
+            await self.queue.put(msg)
+        async def _deliver_bounded(self, msg):
+            await self.bounded.put(msg)
+        def on_message(self, msg):
+            {call}
+    """
+)
+
+
+def test_a_put_on_an_unbounded_asyncio_queue_cannot_suspend():
+    # `put` on an asyncio queue made with no bound returns at once and cannot raise: the
+    # task runs to its end in its first step, itself or through a project coroutine
+    for call in (
+        "asyncio.create_task(self.queue.put(msg))",
+        "asyncio.create_task(INBOX.put(msg))",
+        "asyncio.ensure_future(self._deliver(msg))",
+        "q = asyncio.Queue()\n        asyncio.create_task(q.put(msg))",
+    ):
+        assert _dropped(QUEUES.format(call=call)) == [], call
+    # a bound makes `put` wait; a queue made elsewhere (a parameter) may have one
+    for call in (
+        "asyncio.create_task(self.bounded.put(msg))",
+        "asyncio.create_task(self._deliver_bounded(msg))",
+        "asyncio.create_task(self.outbox.put(msg))",
+        "asyncio.create_task(asyncio.Queue(1).put(msg))",
+    ):
+        assert _dropped(QUEUES.format(call=call)) == [13], call
+
+
 def test_a_task_dropped_in_deprecated_code_is_not_reported():
     code = """\
         import asyncio, warnings

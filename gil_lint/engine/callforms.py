@@ -460,6 +460,21 @@ def _unbounded(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowledge) -
     )
 
 
+def put_never_waits(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowledge) -> bool:
+    """``q.put(item)`` on a queue seen made with no bound (``asyncio.Queue()`` assigned to
+    the local, the global or ``self.q``; ``[unbounded_constructors]``): the awaitable
+    returns without suspending, and cannot raise. Unlike ``_unbounded``, a receiver whose
+    making cannot be told is not taken for unbounded: this is evidence a finding goes
+    away on (GIL402's task that runs to its end in its first step)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr != "put":
+        return False
+    made = constructions(func.value, resolver, scope)
+    return made is not None and all(
+        _unbounded_construction(value, value_scope, resolver, k) for value, value_scope in made
+    )
+
+
 def constructions(
     receiver: ast.expr, resolver: Resolver, scope: Scope
 ) -> list[tuple[ast.Call, Scope]] | None:

@@ -75,6 +75,7 @@ from gil_lint.engine.callforms import (
     in_try_bodies,
     polled_get,
     protocol_socket,
+    put_never_waits,
     returns_immediately,
     switched_socket,
 )
@@ -445,10 +446,11 @@ class Summaries:
         """Whether the coroutine function ``fn``, once running, can hand control back to the
         event loop before it returns: an ``await`` of anything but the project's own
         coroutines that cannot (themselves, through theirs), an ``async for`` or ``async
-        with``. One that cannot runs to its end in the task's first step, while the loop
-        still holds the task (GIL402). A sync function (it may return any awaitable), one
-        deeper than ``max_depth`` or one met again in a cycle may. Computed when asked, with
-        its own memo."""
+        with``; ``await q.put(x)`` on a queue made with no bound cannot either
+        (``put_never_waits``). One that cannot runs to its end in the task's first step,
+        while the loop still holds the task (GIL402). A sync function (it may return any
+        awaitable), one deeper than ``max_depth`` or one met again in a cycle may. Computed
+        when asked, with its own memo."""
         return self._may_suspend(module, fn, 0, set())
 
     def _may_suspend(
@@ -470,6 +472,10 @@ class Summaries:
                 found = True
             elif isinstance(node, ast.Await):
                 value = node.value
+                if isinstance(value, ast.Call) and put_never_waits(
+                    value, module.resolver, inner, self.knowledge
+                ):
+                    continue  # `await q.put(x)` on an unbounded asyncio queue
                 name = (
                     module.resolver.qualname(value.func, inner)
                     if isinstance(value, ast.Call)

@@ -4,6 +4,7 @@ import ast
 from dataclasses import replace
 
 from gil_lint.diagnostics import Edit, Fix
+from gil_lint.engine.callforms import put_never_waits
 from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.project import ModuleInfo
 from gil_lint.engine.scopes import FunctionNode, handler_catches, walk_own
@@ -68,7 +69,9 @@ class DanglingTask(Rule):
     A task whose coroutine cannot suspend is not reported: a project `async def` with
     no `async for` or `async with` that awaits nothing but the project's own
     coroutines that cannot either (a metrics hook that only counts, a cache set in
-    memory; followed through typed receivers, `coro = f(); create_task(coro)` too). It
+    memory; followed through typed receivers, `coro = f(); create_task(coro)` too), and
+    `q.put(x)` on an asyncio queue made with no bound (`self.q = asyncio.Queue()`), as
+    the task's coroutine or awaited by one: `put` returns at once there. It
     runs to its end in its first step, while the loop still holds the task, and an
     exception it raises is logged when the task goes. A stub (`...`, `pass`, `raise
     NotImplementedError`, `@abstractmethod`) or a `Protocol` method says nothing of
@@ -255,9 +258,13 @@ _ENDING = ("once", "shutdown")
 
 def _never_suspends(ctx: ModuleContext, call: ast.Call) -> bool:
     """The task runs a project coroutine that cannot suspend (``Summaries.may_suspend``): a
-    metrics hook that only counts, a cache set in memory. The loop holds a new task until
+    metrics hook that only counts, a cache set in memory; or ``q.put(x)`` on an asyncio
+    queue made with no bound (``put_never_waits``), itself or awaited. The loop holds a new task until
     its first step has run, and that step runs it to its end: nothing is lost to the
     garbage collector, and an exception it raises is still logged when the task goes."""
+    coro = _coroutine_call(ctx, call)
+    if coro is not None and put_never_waits(coro, ctx.resolver, ctx.scope, ctx.knowledge):
+        return True  # `create_task(q.put(x))` on an unbounded asyncio queue
     found = _task_callee(ctx, call)
     return found is not None and not ctx.summaries.may_suspend(*found)
 
