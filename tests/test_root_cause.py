@@ -1130,6 +1130,41 @@ def test_the_cursors_of_one_connection_are_its_calls():
     assert [row for row, _ in notes(found[0])] == [8, 11, 12]
 
 
+def test_a_client_each_endpoint_is_handed_is_one_finding_per_module():
+    # pyspur's routers: every `async def` endpoint takes `db: Session = Depends(get_db)` and
+    # commits on it — 28 findings, one decision per router (sync endpoints, or an async
+    # session); `Optional[Session]` is the same type. An undeclared parameter, a parameter
+    # of another type and a nested function's use of its outer parameter stay their own.
+    found = lint(
+        """\
+        from typing import Optional
+        import requests
+        from fastapi import Depends
+        from sqlalchemy.orm import Session
+        from app.db import get_db
+        async def create_user(user, db: Session = Depends(get_db)):
+            db.add(user)
+            db.commit()
+        async def delete_user(uid, db: Session = Depends(get_db)):
+            db.delete(db.get(User, uid))
+            db.commit()
+        async def update_progress(n, db: Optional[Session] = None):
+            db.commit()
+        async def fetch(url, http: requests.Session):
+            return http.get(url)
+        async def outer(db: Session):
+            async def inner():
+                db.commit()
+            return inner
+        """
+    )
+    assert where(found) == [(8, "GIL202"), (15, "GIL202"), (18, "GIL202")]
+    first = found[0]
+    assert first.message.endswith("(3 more calls on `db: Session` here)")
+    assert [row for row, _ in notes(first)] == [10, 11, 13]
+    assert "also `db.commit` in `update_progress()`" in notes(first)[2][1]
+
+
 def test_the_methods_of_one_client_class_are_one_finding():
     # cognee's BroadRetriever: `store.add_rows` in build(), `store.describe` in decide(),
     # `store.run` in run_query(), each a method of one synchronous RecordStore

@@ -27,7 +27,7 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.project import ModuleInfo, Project
-from gil_lint.engine.scopes import NESTED_SCOPES, Scope, walk_own
+from gil_lint.engine.scopes import NESTED_SCOPES, Scope, is_none, walk_own
 from gil_lint.engine.summaries import (
     CONSUMER_NAMES,
     PASS_THROUGH_NAMES,
@@ -255,6 +255,29 @@ def _cursor_owner(ctx: ModuleContext, name: ast.Name) -> ast.expr | None:
     if len(owners) != len(binding.values) or len({ast.dump(o) for o in owners}) != 1:
         return None
     return owners[0]
+
+
+def _not_none(annotation: ast.expr) -> ast.expr:
+    """``T`` for ``Optional[T]``, ``T | None`` and ``None | T``: the declared type."""
+    if isinstance(annotation, ast.Subscript) and (
+        ast.unparse(annotation.value) in ("Optional", "typing.Optional")
+    ):
+        return annotation.slice
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        if is_none(annotation.right):
+            return annotation.left
+        if is_none(annotation.left):
+            return annotation.right
+    return annotation
+
+
+def _is_parameter(function: ast.AST, name: str) -> bool:
+    """``name`` is one of ``function``'s own parameters."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return False
+    args = function.args
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    return any(a is not None and a.arg == name for a in every)
 
 
 def _thread_affine(node: ast.AST) -> bool:
@@ -923,9 +946,10 @@ class BlockingCallRule(Rule):
             self._first_here = (first, id(function.node), rank, here)
 
     def _receiver_key(self, node: ast.Call) -> tuple[str, str] | None:
-        """Where one client object's calls are gathered: ``self.conn`` in its class, a local
-        ``conn`` in its function; None for a module's function (``requests.get``) or a
-        receiver made on the spot."""
+        """Where one client object's calls are gathered: ``self.conn`` in its class, a
+        parameter declared ``db: Session`` in the module (every endpoint of a router is
+        handed one), a local ``conn`` in its function; None for a module's function
+        (``requests.get``) or a receiver made on the spot."""
         ctx = self.ctx
         func = node.func
         function = ctx.enclosing_function()
@@ -947,6 +971,17 @@ class BlockingCallRule(Rule):
         receiver = ctx.segment(target)
         if binding is not None and binding.kind == "self":
             owner = function.qualname.rpartition(".")[0]  # the class, for all its methods
+        elif (
+            binding is not None
+            and binding.kind == "typed"
+            and binding.annotation is not None
+            and _is_parameter(function.node, root.id)
+        ):
+            # a client each coroutine is handed, of one declared type (`db: Session =
+            # Depends(get_db)` in every endpoint of a router): one decision for the module,
+            # sync endpoints or an async driver
+            owner = ""
+            receiver = f"{receiver}: {ctx.segment(_not_none(binding.annotation))}"
         else:
             owner = function.qualname
         return owner, receiver

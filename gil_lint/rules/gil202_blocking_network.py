@@ -128,9 +128,11 @@ class BlockingNetworkInAsync(BlockingCallRule):
 
     The calls a module makes on one client object (`self.conn.execute(...)` in
     every method of a storage class, or on the `cursor = self.conn.cursor()` each
-    method opens) are one finding — the first outside start-up and shutdown
-    code — with the others as its evidence: the fix is one decision about that
-    client. So are the helper calls a module makes on objects of one project
+    method opens), or on a parameter of one declared type that each of its
+    coroutines is handed (`db: Session = Depends(get_db)` in every endpoint of a
+    router; `Optional[Session]` is a `Session`), are one finding — the first
+    outside start-up and shutdown code — with the others as its evidence: the fix
+    is one decision about that client. So are the helper calls a module makes on objects of one project
     class (`store.describe()`, `store.run(sql)` on a synchronous `RecordStore`),
     but not a class's calls of its own methods (`self.search` behind
     `async_search`: each async wrapper is its own problem).
