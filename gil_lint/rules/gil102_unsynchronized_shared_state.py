@@ -4,9 +4,10 @@ import ast
 from collections.abc import Iterator, Sequence
 
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.scopes import Scope
+from gil_lint.engine.lifecycle import in_loop
+from gil_lint.engine.scopes import Scope, walk_own
 from gil_lint.rules.base import Example, Rule
-from gil_lint.rules.concurrency_apis import thread_function
+from gil_lint.rules.concurrency_apis import Submission, thread_function
 
 
 class UnsynchronizedSharedState(Rule):
@@ -20,7 +21,11 @@ class UnsynchronizedSharedState(Rule):
     not between `lock.acquire()` and `lock.release()`.
 
     Parameters are not considered shared (precision first), and only thread
-    targets defined in the same file are checked.
+    targets defined in the same file are checked. Nor is a `nonlocal` of a
+    closure started in one thread per call of the function around it (one
+    `threading.Thread(target=read_logs)`, not in a loop) that no other closure
+    updates and that function sets only before the start: each call makes new
+    cells, and one writer loses no update.
 
     ## Why is this bad?
     `x += 1` is a read, an add and a write: two threads can read the same old
@@ -71,6 +76,10 @@ class UnsynchronizedSharedState(Rule):
         "import threading\ndef work(n):\n    total = 0\n    for i in range(n):\n        total += i\n"
         "    return total\ndef main():\n    threading.Thread(target=work, args=(5,)).start()\n",
         "counter = 0\ndef work():\n    global counter\n    counter += 1\n",
+        # one thread per call updates the closure's cells: nothing else writes them
+        "import threading\ndef watch(lines):\n    seen = 0\n    def read():\n"
+        "        nonlocal seen\n        for _ in lines:\n            seen += 1\n"
+        "    t = threading.Thread(target=read)\n    t.start()\n    t.join()\n    return seen\n",
         "import threading\ncounter = 0\nlock = threading.Lock()\ndef work():\n    global counter\n"
         "    lock.acquire()\n    counter += 1\n    lock.release()\n"
         "def main():\n    threading.Thread(target=work).start()\n",
@@ -88,6 +97,13 @@ class UnsynchronizedSharedState(Rule):
             "    threading.Thread(target=work, args=(m,)).start()\n",
             at="6:5-6:14",
         ),
+        # a closure started in a loop: its threads share the cells
+        Example(
+            "import threading\ndef watch(feeds):\n    seen = 0\n    def read():\n"
+            "        nonlocal seen\n        seen += 1\n"
+            "    for _ in feeds:\n        threading.Thread(target=read).start()\n",
+            at="6:9-6:18",
+        ),
         Example(
             "from concurrent.futures import ThreadPoolExecutor\ntotals = {}\ndef add(k):\n"
             "    totals[k] += 1\ndef main(keys):\n    with ThreadPoolExecutor() as ex:\n"
@@ -103,9 +119,9 @@ class UnsynchronizedSharedState(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         found = thread_function(self.ctx, node)
         if found is not None:
-            self._check(found[0])
+            self._check(found[0], found[1])
 
-    def _check(self, fn: ast.FunctionDef) -> None:
+    def _check(self, fn: ast.FunctionDef, sub: Submission | None) -> None:
         """Every unlocked update the thread function makes is one finding, on the first:
         one lock around its updates fixes them all (lancedb's pipeline counters,
         changedetection's debug log appended to and trimmed in one runner)."""
@@ -116,7 +132,7 @@ class UnsynchronizedSharedState(Rule):
             if locked or id(node) in self.reported:
                 continue
             target = shared_state(ctx, node.target, scope)
-            if target is None:
+            if target is None or _sole_writer(ctx, fn, sub, node.target, scope):
                 continue
             self.reported.add(id(node))
             if first is None:
@@ -132,6 +148,46 @@ class UnsynchronizedSharedState(Rule):
                 ctx.evidence_at(node, f"also `{target}`"),
                 f"{message} (and {more} more {places} in `{fn.name}`)",
             )
+
+
+def _sole_writer(
+    ctx: ModuleContext,
+    fn: ast.FunctionDef,
+    sub: Submission | None,
+    target: ast.expr,
+    scope: Scope,
+) -> bool:
+    """``target`` is a ``nonlocal`` that no other code writes while the one thread running
+    ``fn`` does: ``fn`` is a closure started once per call of the function around it (one
+    ``threading.Thread(target=fn)``, not in a loop, its only reference), no other closure
+    there declares the name ``nonlocal``, and the function around it only sets it before
+    starting the thread. Each call of that function makes new cells, so nothing shares
+    them: one writer loses no update (sglang's log-reading thread and its match counter)."""
+    if not (isinstance(target, ast.Name) and target.id in scope.nonlocals):
+        return False
+    if sub is None or sub.api != "threading.Thread" or in_loop(sub.call, ctx.parent):
+        return False
+    outer = ctx.parent(fn)
+    if not isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    name = target.id
+    own = {id(n) for n in ast.walk(fn)}
+    references = 0
+    for node in ast.walk(outer):
+        if isinstance(node, ast.Name) and node.id == fn.name:
+            references += 1
+        elif isinstance(node, ast.Nonlocal) and name in node.names and id(node) not in own:
+            return False  # another closure updates it too
+    if references != 1:
+        return False
+    start = sub.call.lineno
+    return not any(
+        isinstance(node, ast.Name)
+        and node.id == name
+        and isinstance(node.ctx, ast.Store)
+        and node.lineno > start
+        for node in walk_own(outer)
+    )
 
 
 def shared_state(
