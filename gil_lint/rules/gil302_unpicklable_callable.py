@@ -21,6 +21,9 @@ class UnpicklableCallableToProcess(Rule):
     a process pool. An object holds one when every value its attribute is given
     (but a `None` placeholder) is one: an attribute that is a `Thread` in one
     branch and the `Process` itself in the other is not known to hold a thread.
+    An attribute the class sets to a callable (`self.run = run` in `__init__`),
+    not a method it defines, is not a bound method of the object: what is sent
+    is the callable it holds.
 
     ## Why is this bad?
     Work sent to another process is pickled, and pickle stores functions by
@@ -77,6 +80,10 @@ class UnpicklableCallableToProcess(Rule):
         "        if use_process:\n            self._worker = multiprocessing.Process(target=self._run)\n"
         "        else:\n            self._worker = threading.Thread(target=self._run)\n"
         "    def _run(self):\n        pass\n",
+        # the attribute holds a module-level function handed in, not a method of `self`
+        "import multiprocessing, threading\nclass Controller:\n    def __init__(self, run):\n"
+        "        self.lock = threading.Lock()\n        self.run = run\n"
+        "    def launch(self):\n        multiprocessing.Process(target=self.run).start()\n",
     ]
     INVALID = [
         Example(
@@ -129,6 +136,8 @@ class UnpicklableCallableToProcess(Rule):
             binding = ctx.resolver.lookup(func.value.id, ctx.scope)
             if binding is None or binding.kind != "self":
                 return
+            if self._holds_a_value(binding.qualname, func.attr):
+                return  # `self.run = run` in `__init__`: the callable it holds, not a method
             culprit = self._unpicklable_attribute(binding.qualname)
             if culprit is not None:
                 attr, type_name = culprit
@@ -146,6 +155,15 @@ class UnpicklableCallableToProcess(Rule):
     def _defining_scope(self, node: ast.AST) -> Scope | None:
         scope = self.ctx.scopes.get(node)
         return scope.parent if scope is not None else None
+
+    def _holds_a_value(self, class_qualname: str | None, attr: str) -> bool:
+        """``self.attr`` is an attribute the class sets (``self.attr = func``) and not a
+        method it defines: what is pickled is the callable it holds, not ``self``."""
+        scope = self.ctx.resolver.class_scope(class_qualname)
+        if scope is None or attr not in scope.self_attributes:
+            return False
+        own = scope.bindings.get(attr)
+        return own is None or own.kind != "def"
 
     def _unpicklable_attribute(self, class_qualname: str | None) -> tuple[str, str] | None:
         ctx = self.ctx
