@@ -1238,6 +1238,40 @@ def test_a_helper_on_a_sqlite_connection_made_before_gets_no_to_thread_advice():
     assert "to_thread(make_and_fill, ...)" in made.message and made.fix is not None
 
 
+def test_a_helper_on_a_session_its_object_keeps_gets_no_to_thread_fix():
+    # pyspur's task recorder: every node the executor runs at once calls it, on one
+    # `self.db`; run in threads, they would use one SQLAlchemy Session from several at once
+    found = lint(
+        """\
+        from sqlalchemy.orm import Session
+        class Recorder:
+            def __init__(self, db: Session):
+                self.db = db
+            def record(self, row):
+                self.db.add(row)
+                self.db.commit()
+        def save(engine, row):
+            with Session(engine) as db:
+                db.add(row)
+                db.commit()
+        class Executor:
+            def __init__(self, recorder: Recorder):
+                self.recorder = recorder
+            async def run_node(self, node):
+                self.recorder.record(node)
+        async def export(engine, row):
+            save(engine, row)
+        """
+    )
+    by_row = {d.row: d for d in found}
+    kept = by_row[16]
+    assert kept.fix is None and "to_thread(self.recorder.record" not in kept.message
+    assert "reaches `self.db`, a `Session` its object keeps" in kept.message
+    # a helper that makes its own session per call may run in a thread
+    made = by_row[18]
+    assert "to_thread(save, ...)" in made.message and made.fix is not None
+
+
 def test_a_helper_on_a_connection_any_thread_may_use_keeps_its_advice(tmp_path):
     # langflow's event store: `sqlite3.connect(path, check_same_thread=False)` and a lock
     store = tmp_path / "store.py"

@@ -71,6 +71,16 @@ SQLITE_ADVICE = (
 )
 # the end of a helper chain on a connection (or cursor) the helper did not make
 _ON_A_CONNECTION = re.compile(r"^`sqlite3\.(?:Connection|Cursor)\.")
+# the end of a helper chain on a SQLAlchemy session, which is not thread-safe
+_ON_A_SESSION = re.compile(r"^`sqlalchemy\.orm\.(?:session\.)?Session\.")
+# a session the helper's object keeps (`self.db`): every coroutine that calls the helper
+# shares it, so running the helper in threads would use it from several at once
+SHARED_SESSION_ADVICE = (
+    "use an async session (`AsyncSession`), or run the work in one thread under an "
+    "`asyncio.Lock`: `{helper}` reaches `{receiver}`, a `Session` its object keeps, and a "
+    "Session is not thread-safe — offloaded as it is, two coroutines would use it from two "
+    "threads at once"
+)
 
 
 # os.walk, Path.iterdir, ...: the I/O happens as the iterator is consumed
@@ -209,6 +219,32 @@ def _on_class(owner: str) -> str:
 
 def _own_name(function: Scope) -> str:
     return function.qualname.rpartition(".")[2]
+
+
+def _kept_session(ctx: ModuleContext, blocking: Step) -> str | None:
+    """``self.db`` when the blocking call at the end of a helper chain is on a SQLAlchemy
+    ``Session`` that the helper's object keeps in an attribute (``self.db.commit()``), as
+    written; None for a session made or handed in per call, or a module not read here."""
+    if not _ON_A_SESSION.match(blocking.message) or not isinstance(ctx.project, Project):
+        return None
+    module = ctx.project.parsed(blocking.path)
+    if module is None:
+        return None
+    for node in ast.walk(module.tree):
+        if (
+            isinstance(node, ast.Call)
+            and node.lineno == blocking.row
+            and node.col_offset == blocking.col_offset
+            and isinstance(node.func, ast.Attribute)
+        ):
+            receiver = node.func.value
+            root = receiver
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if receiver is not root and isinstance(root, ast.Name) and root.id == "self":
+                return ast.unparse(receiver)
+            return None
+    return None
 
 
 def _shares_connections(module: ModuleInfo | None) -> bool:
@@ -881,6 +917,10 @@ class BlockingCallRule(Rule):
             # `to_thread(store.add_rows)` where the store's connection was made on the loop's
             # thread raises ProgrammingError in the worker (cognee's RecordStore)
             return SQLITE_ADVICE.format(**words), None
+        kept = _kept_session(ctx, chain[-1]) if verb == "calls" else None
+        if kept is not None:
+            # pyspur's task recorder: one `self.db` for every node its executor runs at once
+            return SHARED_SESSION_ADVICE.format(helper=helper, receiver=kept), None
         if verb == "calls":
             # the helper may touch state the caller relies on: running it in a thread is unsafe
             fix = to_thread_fix(ctx, node, "unsafe")

@@ -124,7 +124,11 @@ class BlockingNetworkInAsync(BlockingCallRule):
     does a DB-API cursor the object keeps (`self.cursor.execute(...)`): its
     coroutines share it, so offloading `execute` alone lets another's query run
     between it and the fetch; the advice is an async driver, or the whole query
-    in one thread call under an `asyncio.Lock`.
+    in one thread call under an `asyncio.Lock`. Nor does a helper whose blocking
+    call is on a SQLAlchemy `Session` its object keeps (`self.db.commit()` in a
+    task recorder every running node calls): a Session is not thread-safe, and
+    run in threads the callers would share it; the advice is an `AsyncSession`,
+    or the work in one thread under an `asyncio.Lock`.
 
     The calls a module makes on one client object (`self.conn.execute(...)` in
     every method of a storage class, or on the `cursor = self.conn.cursor()` each
@@ -132,8 +136,9 @@ class BlockingNetworkInAsync(BlockingCallRule):
     coroutines is handed (`db: Session = Depends(get_db)` in every endpoint of a
     router; `Optional[Session]` is a `Session`), are one finding — the first
     outside start-up and shutdown code — with the others as its evidence: the fix
-    is one decision about that client. So are the helper calls a module makes on objects of one project
-    class (`store.describe()`, `store.run(sql)` on a synchronous `RecordStore`),
+    is one decision about that client. So are the helper calls a module makes on
+    objects of one project class (`store.describe()`, `store.run(sql)` on a
+    synchronous `RecordStore`),
     but not a class's calls of its own methods (`self.search` behind
     `async_search`: each async wrapper is its own problem).
 
