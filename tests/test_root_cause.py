@@ -1165,6 +1165,28 @@ def test_a_client_each_endpoint_is_handed_is_one_finding_per_module():
     assert "also `db.commit` in `update_progress()`" in notes(first)[2][1]
 
 
+def test_a_helper_a_coroutine_hands_the_grouped_client_to_is_part_of_that_finding():
+    # kodosumi's status poll: its own calls on `conn` join the module's finding, and so does
+    # the helper it hands the cursor to (one coroutine doing its work synchronously)
+    found = lint(
+        """\
+        import sqlite3
+        def _extract_error(cursor: sqlite3.Cursor):
+            cursor.execute("SELECT message FROM monitor WHERE kind = 'error'")
+            return cursor.fetchone()
+        async def _event(conn: sqlite3.Connection):
+            cursor = conn.cursor()
+            cursor.execute("SELECT 1")
+        async def _status(conn: sqlite3.Connection):
+            cursor = conn.cursor()
+            cursor.execute("SELECT 2")
+            return _extract_error(cursor)
+        """
+    )
+    assert where(found) == [(7, "GIL202")]
+    assert [row for row, _ in notes(found[0])] == [10, 11]
+
+
 def test_the_methods_of_one_client_class_are_one_finding():
     # cognee's BroadRetriever: `store.add_rows` in build(), `store.describe` in decide(),
     # `store.run` in run_query(), each a method of one synchronous RecordStore

@@ -1040,6 +1040,9 @@ class BlockingCallRule(Rule):
         if id(function.node) != first_function:
             shown += f" in `{_own_name(function)}()`"
         self._join(index, self.ctx.evidence_at(node, shown), _on_receiver(key[1]))
+        # the coroutine's other blocking calls (a helper it hands the cursor to) are part of
+        # that finding too: it does its work on the client synchronously
+        self._in_function.setdefault(id(function.node), index)
         return True
 
     def _note_receiver(self, node: ast.Call) -> None:
