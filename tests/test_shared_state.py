@@ -38,6 +38,33 @@ def test_a_closure_one_thread_runs_is_the_only_writer_of_its_cells():
     assert _rows(start="t = threading.Thread(target=read_logs); t.start(); t.join()") == []
 
 
+def test_a_closure_defined_in_a_try_block_is_the_same():
+    # sglang's pod monitor defines its log reader inside `try:` and starts it with a status
+    # thread, then polls an event
+    code = dedent(
+        """\
+        import threading
+        def monitor(process, patterns):
+            state = 0
+            try:
+                def read_logs():
+                    nonlocal state
+                    for line in process.stdout:
+                        state += 1
+                def check():
+                    pass
+                log_thread = threading.Thread(target=read_logs)
+                status_thread = threading.Thread(target=check)
+                log_thread.start()
+                status_thread.start()
+            finally:
+                process.terminate()
+            return state
+        """
+    )
+    assert lint_source(code, "m.py", Settings(select=("GIL102",))) == []
+
+
 def test_another_writer_keeps_the_update_reported():
     # the closure started per item: its threads share the cells
     loop = "for _ in patterns: threading.Thread(target=read_logs).start()"

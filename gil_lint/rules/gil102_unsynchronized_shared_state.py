@@ -167,7 +167,8 @@ def _sole_writer(
         return False
     if sub is None or sub.api != "threading.Thread" or in_loop(sub.call, ctx.parent):
         return False
-    outer = ctx.parent(fn)
+    around = scope.parent  # the function the closure is defined in (in a `try:` too)
+    outer = around.node if around is not None else None
     if not isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
     name = target.id
