@@ -95,7 +95,10 @@ def test_cli_code_ignore_empty_lints_it_like_the_rest(tmp_path):
     strict = settings_from_table(
         {"cli-code-ignore": []}, "p", Settings(project_root=root, extend_select=("GIL207",))
     )
-    assert [row for _, row, _ in _found(root, strict)] == [4, 5]
+    # the prompt is reported; the profile's file read is not, for another reason: only the
+    # command's `main` calls it, which the program starts at (start-up reach), so the
+    # module's file-work finding is `serve`'s
+    assert [row for _, row, _ in _found(root, strict)] == [4, 8]
 
 
 def test_the_cache_sees_a_new_caller(tmp_path):
@@ -248,3 +251,59 @@ def test_a_module_that_steps_a_coroutine_once_then_hands_it_to_asyncio_schedules
         },
     )
     assert _found(root) == [("app/components/sensor.py", 3, "GIL203")]
+
+
+# -- start-up reach ----------------------------------------------------------------------------
+DEPS = """\
+import shutil
+def _cleanup(folder):
+    shutil.rmtree(folder)
+async def init_managers(folder):
+    _cleanup(folder)
+    with open(folder + "/state.bin", "rb") as f:
+        return f.read()
+async def reload_state(folder):
+    with open(folder + "/state.bin", "rb") as f:
+        return f.read()
+"""
+APP = """\
+from contextlib import asynccontextmanager
+from fastapi import FastAPI
+from app.deps import init_managers
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    await init_managers("/srv")
+    yield
+app = FastAPI(lifespan=lifespan)
+"""
+ROUTES = """\
+from app.deps import reload_state
+async def reload(request):
+    return await reload_state("/srv")
+"""
+
+
+def _places(root: Path) -> list[int]:
+    """The rows of the deps module's file-work finding and its evidence (one per module)."""
+    settings = Settings(project_root=root)
+    files = [str(f) for f in discover([str(root / "app")], settings).files]
+    found = [d for d in lint_paths(files, settings).diagnostics if d.path.endswith("deps.py")]
+    return sorted({d.row for d in found} | {e.row for d in found for e in d.evidence})
+
+
+def test_a_function_only_another_modules_lifespan_calls_is_start_up_code(tmp_path):
+    # magentic-ui's `init_managers`, awaited in its app's lifespan alone: its file work
+    # (written there, or in a helper) runs once; `reload_state`, a route's, stays
+    root = _package(tmp_path, **{"app/deps.py": DEPS, "app/web.py": APP, "app/routes.py": ROUTES})
+    assert _places(root) == [9, 10]
+
+
+def test_a_start_up_function_another_module_also_calls_elsewhere_stays_reported(tmp_path):
+    # a route calls it too, or a comment mentions it (the text says more than the tree)
+    also = ROUTES + "async def again(request):\n    return await init_managers('/srv')\n"
+    also = also.replace("import reload_state", "import init_managers, reload_state")
+    root = _package(tmp_path, **{"app/deps.py": DEPS, "app/web.py": APP, "app/routes.py": also})
+    assert _places(root) == [3, 5, 6, 7, 9, 10]
+    noted = APP.replace("    yield", "    yield  # init_managers ran")
+    root = _package(tmp_path, **{"app/web.py": noted, "app/routes.py": ROUTES})
+    assert _places(root) == [3, 5, 6, 7, 9, 10]

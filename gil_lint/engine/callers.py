@@ -2,6 +2,9 @@
 
 **Command-line reach**: a function only the package's command-line code uses.
 
+**Start-up reach** (``only_at_start_up``): a function another module of the package calls
+only from its start-up code (an ASGI lifespan, a start-up hook), which runs once.
+
 Command-line entry code (``cli.py``, ``__main__.py``, a ``cli/`` or ``scripts/`` package:
 ``config.is_cli_code``) runs one command at a time on its event loop, so the event-loop
 rules are quiet there (``cli-code-ignore``). A function elsewhere in the package that only
@@ -36,10 +39,15 @@ import weakref
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from gil_lint.config import is_cli_code, is_test_code
-from gil_lint.engine.project import Project
+from gil_lint.engine.lifecycle import Lifecycle, lifecycle
+from gil_lint.engine.project import ModuleInfo, Project
 
+# how far only start-up code reaches a function: from code the program itself starts at,
+# or from code named for starting (only_at_start_up)
+Reach = Literal["process", "startup"] | None
 # a package bigger than this is not scanned (the answer is then "not only command-line")
 _MAX_FILES = 3000
 _WORD = re.compile(r"\w+")
@@ -63,6 +71,8 @@ class CommandLineReach:
         # absolute path → (the words it was read with, whether it steps coroutines by hand):
         # read again when the words are (the file changed)
         self._drivers: dict[str, tuple[Counter[str], bool]] = {}
+        # absolute path → (the module as the project last parsed it, its lifecycle)
+        self._lifecycles: dict[str, tuple[ModuleInfo, Lifecycle]] = {}
 
     def only_command_line(
         self, path: str, name: str, users: Callable[[str], list[str | None]] | None = None
@@ -120,6 +130,61 @@ class CommandLineReach:
                 return False
             command_line = command_line or is_cli_code(rel)
         return command_line
+
+    def only_at_start_up(self, path: str, name: str) -> Reach:
+        """``name``, defined in the module at ``path`` and mentioned there only by its
+        ``def``, is used elsewhere in its package only from start-up code (and tests):
+        every mention of the word in another module is an import of it or a reference in
+        a function of that module's start-up phase (``engine/lifecycle.py``: an ASGI
+        lifespan, a function named ``startup`` or handed to a start-up hook, and the
+        private helpers only they call) — magentic-ui's ``init_managers``, called from its
+        app's lifespan alone. ``"process"`` when every such function is one the program
+        itself starts at (a lifespan, ``main``, ``init``: ``Lifecycle.starts_process``),
+        ``"startup"`` when some is only named for starting (a plugin's ``start``), None
+        when any mention is elsewhere. A mention the module's tree does not show (a
+        comment, a string) keeps the answer None; so does a module that cannot be read as
+        one of the project's."""
+        own = os.path.abspath(path)
+        modules = self._modules(_package_of(own))
+        if not modules:
+            return None
+        started = False
+        process = True
+        for rel, module in modules:
+            words = self._words_of(module)
+            if words is None:
+                return None
+            if module == own:
+                if words[name] > 1:
+                    return None  # used in its own module: that module's lifecycle says
+                continue
+            if not words[name] or is_test_code(rel):
+                continue
+            info = self.project.module(_dotted(rel))
+            if info is None or os.path.abspath(info.path) != module:
+                return None
+            cached = self._lifecycles.get(module)
+            if cached is None or cached[0] is not info:
+                life = lifecycle(info.tree, info.scopes, info.resolver, self.project.knowledge)
+                cached = self._lifecycles[module] = (info, life)
+            life = cached[1]
+            refs = life.refs.get(name, [])
+            imported = sum(
+                1
+                for node in ast.walk(info.tree)
+                if isinstance(node, ast.ImportFrom)
+                for alias in node.names
+                if name in (alias.name, alias.asname)
+            )
+            if len(refs) + imported != words[name]:
+                return None
+            if any(life.phase(code) != "startup" for _, code, _, _ in refs):
+                return None
+            started = started or bool(refs)
+            process = process and all(life.starts_process(code) for _, code, _, _ in refs)
+        if not started:
+            return None
+        return "process" if process else "startup"
 
     def drives_coroutines(self, path: str) -> bool:
         """The package of the module at ``path`` runs coroutines itself, with no event loop:
@@ -283,6 +348,14 @@ def command_line_reach(project: Project) -> CommandLineReach:
     if found is None:
         found = _REACH[project] = CommandLineReach(project)
     return found
+
+
+def _dotted(rel: str) -> str:
+    """``pkg/sub/mod.py`` → ``pkg.sub.mod``; ``pkg/sub/__init__.py`` → ``pkg.sub``."""
+    parts = rel.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
 
 def _package_of(path: str) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from gil_lint.diagnostics import Applicability, Evidence, Fix
-from gil_lint.engine.callers import command_line_reach
+from gil_lint.engine.callers import Reach, command_line_reach
 from gil_lint.engine.callforms import (
     call_category,
     expects_would_block,
@@ -307,6 +307,17 @@ def _not_none(annotation: ast.expr) -> ast.expr:
     return annotation
 
 
+def _outermost_function(scope: Scope | None) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The outermost ``def`` around ``scope`` (a module function, or a method)."""
+    outer: Scope | None = None
+    while scope is not None:
+        if scope.kind == "function":
+            outer = scope
+        scope = scope.parent
+    node = outer.node if outer is not None else None
+    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
 def _is_parameter(function: ast.AST, name: str) -> bool:
     """``name`` is one of ``function``'s own parameters."""
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -370,6 +381,8 @@ class BlockingCallRule(Rule):
         self._in_function: dict[int, int] = {}
         # function name → only command-line code uses it (_command_line_only)
         self._command_line: dict[str, bool] = {}
+        # function name → only other modules' start-up code uses it (_started_elsewhere)
+        self._started: dict[str, Reach] = {}
         # finding → its message as first written
         self._base: dict[int, str] = {}
         # finding → kind of place → how many places are joined to it
@@ -475,15 +488,40 @@ class BlockingCallRule(Rule):
         phase = ctx.lifecycle.phase(code)
         if phase == "once" or (phase == "shutdown" and self.QUIET_AT_SHUTDOWN):
             return True
+        elsewhere = self._started_elsewhere(category) if phase is None else None
+        if elsewhere is not None:
+            phase = "startup"  # only other modules' start-up code calls this function
         if phase not in ("startup", "shutdown") or in_loop(node, ctx.parent):
             return False
         if phase == "startup" and name is not None and name in ctx.knowledge.lifecycle.spawns:
             return True
+        process = elsewhere == "process" or ctx.lifecycle.starts_process(code)
         return (
             category is not None
             and ctx.knowledge.wait_class(category) in ("content", "metadata")
-            and (not through_helper or (phase == "startup" and ctx.lifecycle.starts_process(code)))
+            and (not through_helper or (phase == "startup" and process))
         )
+
+    def _started_elsewhere(self, category: str | None) -> Reach:
+        """File work (content or metadata) in a function of this module that only start-up
+        code of other modules of its package calls (``engine/callers.py``): magentic-ui's
+        ``init_managers`` removes a folder, called from its app's lifespan alone. Asked
+        once per function name and module."""
+        ctx = self.ctx
+        project = ctx.project
+        if (
+            category is None
+            or ctx.knowledge.wait_class(category) not in ("content", "metadata")
+            or not isinstance(project, Project)
+        ):
+            return None
+        outer = _outermost_function(ctx.scope)
+        if outer is None:
+            return None
+        if outer.name not in self._started:
+            reach = command_line_reach(project)
+            self._started[outer.name] = reach.only_at_start_up(ctx.path, outer.name)
+        return self._started[outer.name]
 
     def _on_error_path(self, node: ast.Call) -> bool:
         """The call runs only on the way to raising an error: in an ``if`` branch or an
@@ -738,14 +776,8 @@ class BlockingCallRule(Rule):
             self.CODE
         ):
             return False
-        outer: Scope | None = None
-        scope: Scope | None = ctx.scope
-        while scope is not None:
-            if scope.kind == "function":
-                outer = scope
-            scope = scope.parent
-        node = outer.node if outer is not None else None
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        node = _outermost_function(ctx.scope)
+        if node is None:
             return False
         # asked once per function and module: each answer stats the package's modules
         found = self._command_line.get(node.name)
