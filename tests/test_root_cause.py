@@ -1643,3 +1643,22 @@ def test_a_module_of_a_pyodide_package_is_browser_code():
     code = "import time\nasync def nap():\n    time.sleep(0.1)\n"
     assert lint_source(code, "pkg/_pyodide/streams.py", Settings()) == []
     assert [d.code for d in lint_source(code, "pkg/streams.py", Settings())] == ["GIL201"]
+
+
+def test_the_per_module_checks_keep_no_tree_alive():
+    # the language server lets modules go as files close: a cache keyed by their trees
+    # (the sqlite thread check, the offloading-decorator check) must not hold them
+    import ast
+    import gc
+    import weakref
+
+    from gil_lint.rules import blocking
+
+    tree = ast.parse("import sqlite3\nc = sqlite3.connect('x', check_same_thread=False)\n")
+    fn = ast.parse("def run(work):\n    return to_thread(work)\n").body[0]
+    assert blocking._any_thread(tree)
+    assert blocking._hands_first_parameter_to(fn, frozenset({"to_thread"}))
+    refs = [weakref.ref(tree), weakref.ref(fn)]
+    del tree, fn
+    gc.collect()
+    assert [r() for r in refs] == [None, None]

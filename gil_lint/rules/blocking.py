@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -255,8 +256,19 @@ def _shares_connections(module: ModuleInfo | None) -> bool:
     return module is not None and _any_thread(module.tree)
 
 
-@lru_cache(maxsize=64)
+# module tree → whether it turns sqlite's thread check off; weak, so that a long-lived
+# process (the language server) does not keep the trees of modules it has let go
+_ANY_THREAD: weakref.WeakKeyDictionary[ast.Module, bool] = weakref.WeakKeyDictionary()
+
+
 def _any_thread(tree: ast.Module) -> bool:
+    found = _ANY_THREAD.get(tree)
+    if found is None:
+        found = _ANY_THREAD[tree] = _check_same_thread_off(tree)
+    return found
+
+
+def _check_same_thread_off(tree: ast.Module) -> bool:
     value: ast.expr | None
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "check_same_thread":
@@ -1586,10 +1598,23 @@ def _tails(names: frozenset[str]) -> frozenset[str]:
     return frozenset(n.rpartition(".")[2] for n in names)
 
 
-@lru_cache(maxsize=2048)
+# function node → tails → the answer (_hands_first_parameter_to); weak, like _ANY_THREAD
+_HANDS_ON: weakref.WeakKeyDictionary[ast.AST, dict[frozenset[str], bool]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _hands_first_parameter_to(fn: ast.AST, tails: frozenset[str]) -> bool:
     """``fn`` passes its first parameter (after ``self``/``cls``) to a call whose name ends
     in one of ``tails`` (``to_thread``, ``run_in_executor``, ``run_sync``)."""
+    known = _HANDS_ON.setdefault(fn, {})
+    found = known.get(tails)
+    if found is None:
+        found = known[tails] = _hands_on(fn, tails)
+    return found
+
+
+def _hands_on(fn: ast.AST, tails: frozenset[str]) -> bool:
     args = getattr(fn, "args", None)
     if args is None:
         return False
