@@ -31,7 +31,9 @@ CALLS: dict[tuple[str, str], tuple[str, str]] = {
     ("GIL101", "Worker().start()"): ("Worker", "Worker().run()"),
     ("GIL101", "threading.Thread(target=lambda:"): ("main", "sum(i * i for i in range(10**7))"),
     ("GIL206", "return sum(squares(n))"): ("f", "f(4_000)"),
-    ("GIL206", "for i in range(n * 1_000_000):"): ("f", "f(2)"),
+    # 6M additions: a stall well above the verifier's 50 ms floor on a fast machine too
+    # (2M measured 50 ms once on an idle one: not confirmed, by a hair)
+    ("GIL206", "for i in range(n * 1_000_000):"): ("f", "f(6)"),
 }
 
 
