@@ -78,6 +78,12 @@ def written_last(binding: Binding, use: ast.expr) -> ast.expr | None:
 _SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
 
 
+def parameter_names(args: ast.arguments) -> frozenset[str]:
+    """Every parameter's name: positional, ``*args``, keyword-only, ``**kwargs``."""
+    every = (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg)
+    return frozenset(a.arg for a in every if a is not None)
+
+
 def parameter_defaults(args: ast.arguments) -> dict[str, ast.expr]:
     """The default of each parameter that has one: the positional ones right-aligned
     against ``defaults``, then the keyword-only ones."""

@@ -90,6 +90,7 @@ from gil_lint.engine.scopes import (
     Scope,
     handler_catches,
     parameter_defaults,
+    parameter_names,
     walk_own,
     written_last,
 )
@@ -695,7 +696,7 @@ class Summaries:
         fn_scope = module.scopes[fn]
         facts = _Facts(
             consumed=consumed_calls(fn.body),
-            params=_parameters(fn),
+            params=parameter_names(fn.args),
             scope=fn_scope,
             fn=fn,
             cls=enclosing_class(fn_scope),
@@ -1744,7 +1745,7 @@ def _branching_numeric(
     (``sort(a, lo, mid)``, ``sort(a, mid + 1, hi)``) is as big as the data.
 
     The first such call, and how it multiplies (for the evidence); None if none does."""
-    params = _parameters(fn)
+    params = parameter_names(fn.args)
     counted = [c for c in recursive if any(_count_less(a, params) for a in _arguments(c))]
     if not counted:
         return None
@@ -2190,12 +2191,6 @@ def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, fro
             for k, g in found.items()
         }
     return found
-
-
-def _parameters(fn: FunctionNode) -> frozenset[str]:
-    a = fn.args
-    every = (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg)
-    return frozenset(p.arg for p in every if p is not None)
 
 
 def _all_parameters(sub: Summary) -> frozenset[str]:

@@ -28,7 +28,7 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.project import ModuleInfo, Project
-from gil_lint.engine.scopes import NESTED_SCOPES, Scope, is_none, walk_own
+from gil_lint.engine.scopes import NESTED_SCOPES, Scope, is_none, parameter_names, walk_own
 from gil_lint.engine.summaries import (
     CONSUMER_NAMES,
     PASS_THROUGH_NAMES,
@@ -328,15 +328,6 @@ def _outermost_function(scope: Scope | None) -> ast.FunctionDef | ast.AsyncFunct
         scope = scope.parent
     node = outer.node if outer is not None else None
     return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
-
-
-def _is_parameter(function: ast.AST, name: str) -> bool:
-    """``name`` is one of ``function``'s own parameters."""
-    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-        return False
-    args = function.args
-    every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    return any(a is not None and a.arg == name for a in every)
 
 
 def _thread_affine(node: ast.AST) -> bool:
@@ -1059,7 +1050,8 @@ class BlockingCallRule(Rule):
             binding is not None
             and binding.kind == "typed"
             and binding.annotation is not None
-            and _is_parameter(function.node, root.id)
+            and isinstance(function.node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            and root.id in parameter_names(function.node.args)
         ):
             # a client each coroutine is handed, of one declared type (`db: Session =
             # Depends(get_db)` in every endpoint of a router): one decision for the module,
