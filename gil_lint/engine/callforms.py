@@ -454,10 +454,7 @@ def _unbounded(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowledge) -
     func = call.func
     if not isinstance(func, ast.Attribute):
         return False
-    made = constructions(func.value, resolver, scope)
-    return made is None or all(
-        _unbounded_construction(value, value_scope, resolver, k) for value, value_scope in made
-    )
+    return _made_unbounded(func.value, resolver, scope, k) is not False
 
 
 def put_never_waits(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowledge) -> bool:
@@ -467,12 +464,22 @@ def put_never_waits(call: ast.Call, resolver: Resolver, scope: Scope, k: Knowled
     making cannot be told is not taken for unbounded: this is evidence a finding goes
     away on (GIL402's task that runs to its end in its first step)."""
     func = call.func
-    if not isinstance(func, ast.Attribute) or func.attr != "put":
-        return False
-    made = constructions(func.value, resolver, scope)
-    return made is not None and all(
-        _unbounded_construction(value, value_scope, resolver, k) for value, value_scope in made
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "put"
+        and _made_unbounded(func.value, resolver, scope, k) is True
     )
+
+
+def _made_unbounded(
+    receiver: ast.expr, resolver: Resolver, scope: Scope, k: Knowledge
+) -> bool | None:
+    """Whether every call that made ``receiver`` (``constructions``) gave its queue no
+    bound; None when where it was made cannot be told."""
+    made = constructions(receiver, resolver, scope)
+    if made is None:
+        return None
+    return all(_unbounded_construction(value, where, resolver, k) for value, where in made)
 
 
 def constructions(
