@@ -71,8 +71,9 @@ class CommandLineReach:
         # absolute path → (the words it was read with, whether it steps coroutines by hand):
         # read again when the words are (the file changed)
         self._drivers: dict[str, tuple[Counter[str], bool]] = {}
-        # absolute path → (the module as the project last parsed it, its lifecycle)
-        self._lifecycles: dict[str, tuple[ModuleInfo, Lifecycle]] = {}
+        # absolute path → (the module as the project last parsed it, its lifecycle, how
+        # often each name appears in its `from ... import` statements)
+        self._lifecycles: dict[str, tuple[ModuleInfo, Lifecycle, Counter[str]]] = {}
 
     def only_command_line(
         self, path: str, name: str, users: Callable[[str], list[str | None]] | None = None
@@ -166,17 +167,10 @@ class CommandLineReach:
             cached = self._lifecycles.get(module)
             if cached is None or cached[0] is not info:
                 life = lifecycle(info.tree, info.scopes, info.resolver, self.project.knowledge)
-                cached = self._lifecycles[module] = (info, life)
-            life = cached[1]
+                cached = self._lifecycles[module] = (info, life, _imported_names(info.tree))
+            _, life, imported = cached
             refs = life.refs.get(name, [])
-            imported = sum(
-                1
-                for node in ast.walk(info.tree)
-                if isinstance(node, ast.ImportFrom)
-                for alias in node.names
-                if name in (alias.name, alias.asname)
-            )
-            if len(refs) + imported != words[name]:
+            if len(refs) + imported[name] != words[name]:
                 return None
             if any(life.phase(code) != "startup" for _, code, _, _ in refs):
                 return None
@@ -348,6 +342,19 @@ def command_line_reach(project: Project) -> CommandLineReach:
     if found is None:
         found = _REACH[project] = CommandLineReach(project)
     return found
+
+
+def _imported_names(tree: ast.Module) -> Counter[str]:
+    """How often each name is written in the module's ``from ... import`` statements (the
+    name imported, and the ``as`` name): mentions that are not uses."""
+    return Counter(
+        written
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        for written in {alias.name, alias.asname}
+        if written is not None
+    )
 
 
 def _dotted(rel: str) -> str:
