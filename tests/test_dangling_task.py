@@ -241,3 +241,24 @@ def test_the_message_says_an_exception_goes_unseen_only_when_one_can():
     assert "an exception it raises is only logged, when the task is collected" in (
         _task_message("flush")
     )
+
+
+def test_ensure_future_of_an_executor_future_makes_no_task():
+    # aioxmpp's entity-caps write-back: `run_in_executor` already returns a future, which
+    # `ensure_future` hands back; the executor holds the work to its end
+    code = """\
+        import asyncio
+        def save(path, data):
+            asyncio.ensure_future(asyncio.get_event_loop().run_in_executor(None, print, data))
+            loop = asyncio.get_running_loop()
+            fut = loop.run_in_executor(None, print, path)
+            asyncio.ensure_future(fut)
+            asyncio.ensure_future(asyncio.wrap_future(pool.submit(print)))
+        async def work():
+            await asyncio.sleep(1)
+        def later():
+            asyncio.ensure_future(work())
+        """
+    assert _dropped(code) == [11]
+    # a coroutine there is a task, dropped: the module's one finding moves to it
+    assert _dropped(code.replace("ensure_future(fut)", "ensure_future(work())")) == [6]

@@ -76,8 +76,10 @@ class DanglingTask(Rule):
     exception it raises is logged when the task goes. A stub (`...`, `pass`, `raise
     NotImplementedError`, `@abstractmethod`) or a `Protocol` method says nothing of
     the body that runs, and is taken to suspend. Nor is `asyncio.ensure_future(f())`
-    where `f` is a project `def` that returns a future it keeps (`return future`):
-    `ensure_future` hands that future back and makes no task.
+    where `f` is a project `def` that returns a future it keeps (`return future`),
+    or a call that returns a future (`loop.run_in_executor(...)`,
+    `asyncio.wrap_future(...)`): `ensure_future` hands that future back and makes no
+    task, and the executor runs the work to its end.
 
     A task dropped while something goes away is not reported (`engine/lifecycle.py`):
     in `__del__`, in a callable registered with `weakref.finalize` / `weakref.ref`,
@@ -314,7 +316,18 @@ def _hands_back_a_future(ctx: ModuleContext, call: ast.Call) -> bool:
     """``asyncio.ensure_future(self.reqSummaryAsync())`` where that is a project ``def``
     (not ``async def``) that returns a future it keeps (``return future``, a name or an
     attribute, never a call's result nor a coroutine it made): ``ensure_future`` hands the
-    same future back and makes no task (ib_async's request methods)."""
+    same future back and makes no task (ib_async's request methods). So it does for a
+    call the knowledge says returns a future (``[returns]``: ``loop.run_in_executor``,
+    ``asyncio.wrap_future``): aioxmpp's cache write-back runs in the executor, which
+    holds it to its end."""
+    coro = _coroutine_call(ctx, call)
+    maker = ctx.call_name(coro) if coro is not None else None
+    if (
+        maker is not None
+        and maker not in ctx.knowledge.task_creators
+        and ctx.knowledge.returns_of(maker) == "asyncio.Future"
+    ):
+        return True
     found = _task_callee(ctx, call)
     if found is None or not isinstance(found[1], ast.FunctionDef) or is_generator(found[1]):
         return False
