@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from gil_lint.engine.scopes import walk_own
+from gil_lint.engine.project import ModuleInfo
+from gil_lint.engine.scopes import FunctionNode, walk_own
 from gil_lint.rules.base import Example, Rule
 from gil_lint.rules.concurrency_apis import loop_running_branch
 
@@ -23,7 +24,8 @@ class GetEventLoop(Rule):
     running); the opt-in GIL409 suggests `get_running_loop()` there.
 
     Not reported: a call after `asyncio.set_event_loop(...)` in the same
-    function (or module), one inside a `try` that catches `RuntimeError` or in the
+    function (or module), or after a call of a project function that sets the loop
+    (`loop = initialize_event_loop()`), one inside a `try` that catches `RuntimeError` or in the
     handler of a `try` that ran `asyncio.run` (it fails only when a loop runs), one
     in a branch taken only while a loop runs (`loop = asyncio.get_running_loop()`,
     then `if loop and loop.is_running():` or `if loop is not None:`), and a
@@ -86,6 +88,11 @@ class GetEventLoop(Rule):
         "    except RuntimeError:\n        loop = None\n    if loop and loop.is_running():\n"
         "        return asyncio.get_event_loop().run_until_complete(c)\n"
         "    return asyncio.run(c)\n",
+        # a helper made the loop and set it (robyn's `initialize_event_loop`)
+        "import asyncio\ndef make_loop():\n    loop = asyncio.new_event_loop()\n"
+        "    asyncio.set_event_loop(loop)\n    return loop\n"
+        "def serve(server):\n    make_loop()\n    server.start()\n"
+        "    asyncio.get_event_loop().run_forever()\n",
         # someone else's get_event_loop
         "from kombu.asynchronous import get_event_loop\nhub = get_event_loop()\n",
         "import asyncio\nasync def f():\n    def cb():\n        return asyncio.get_event_loop()\n"
@@ -164,14 +171,19 @@ class GetEventLoop(Rule):
         )
 
     def _loop_was_set(self, node: ast.Call) -> bool:
-        """``asyncio.set_event_loop(...)`` runs before ``node`` in the same function/module."""
-        root = self.ctx.scope.function()
-        for n in walk_own(root.node if root is not None else self.ctx.tree):
-            if (
-                isinstance(n, ast.Call)
-                and n.lineno < node.lineno
-                and (self.ctx.call_name(n) or "").endswith("set_event_loop")
-            ):
+        """``asyncio.set_event_loop(...)`` runs before ``node`` in the same function/module,
+        itself or in a project function called there (robyn's ``loop =
+        initialize_event_loop()``, which makes the loop and sets it)."""
+        ctx = self.ctx
+        root = ctx.scope.function()
+        for n in walk_own(root.node if root is not None else ctx.tree):
+            if not isinstance(n, ast.Call) or n.lineno >= node.lineno:
+                continue
+            name = ctx.call_name(n) or ""
+            if name.endswith("set_event_loop"):
+                return True
+            found = ctx.summaries.callee(name, ctx.module_info) if name else None
+            if found is not None and _sets_loop(*found):
                 return True
         return False
 
@@ -195,3 +207,13 @@ class GetEventLoop(Rule):
             and n.value.id == name
             for n in walk_own(function)
         )
+
+
+def _sets_loop(module: ModuleInfo, fn: FunctionNode) -> bool:
+    """``fn``'s own code calls ``asyncio.set_event_loop(...)``."""
+    scope = module.scopes[fn]
+    return any(
+        isinstance(n, ast.Call)
+        and (module.resolver.qualname(n.func, scope) or "").endswith("set_event_loop")
+        for n in walk_own(fn)
+    )
