@@ -34,9 +34,10 @@ class CancellationSwallowed(Rule):
       exception, as `asyncio.timeout` itself does), a `raise` later in the function
       (the error, or a flag the clause sets, is kept and raised after cleaning up), the
       error or a flag kept and returned for the caller to raise (`first_error = e` ...
-      `return first_error`, `cancelled = True` ... `return result, cancelled`), or
-      the error handed to a function of the module that raises
-      (`self._convert_error(exc)`);
+      `return first_error`, `cancelled = True` ... `return result, cancelled`), the
+      error kept and thrown into a generator on the loop's next pass (`pending = err`
+      ... `gen.athrow(pending)`: the generator raises it back), or the error handed to
+      a function of the module that raises (`self._convert_error(exc)`);
     - a clause after which the coroutine ends: a `return`, a `break` or a flag the loop
       tests (`aborted = True` under `while not aborted:`), then a few awaits in a row
       (send an error response, flush what is pending, record the job as cancelled) or
@@ -204,6 +205,12 @@ class CancellationSwallowed(Rule):
         "    async def send(self, g):\n        while True:\n            try:\n"
         "                await g()\n            except BaseException as exc:\n"
         "                self._convert(exc)\n",
+        # kept and thrown into the generator on the next pass, which raises it back
+        "async def respond(gen, send):\n    reply, pending = None, None\n    while True:\n"
+        "        step = gen.asend(reply) if pending is None else gen.athrow(pending)\n"
+        "        reply = await step\n        try:\n            reply = await send(reply)\n"
+        "        except BaseException as err:\n            pending = err\n"
+        "        else:\n            pending = None\n",
         # `continue` of a loop inside `finally:` is that loop's
         "import asyncio\nasync def f(g, xs):\n    while True:\n        try:\n            await g()\n"
         "        finally:\n            for x in xs:\n                continue\n",
@@ -572,9 +579,14 @@ def _raises(body: list[ast.stmt]) -> bool:
 
 def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
     """A ``raise`` after the clause in the function: the error (or a flag the clause sets)
-    is kept and raised later (``cancelled = True`` ... ``if cancelled: raise``)."""
+    is kept and raised later (``cancelled = True`` ... ``if cancelled: raise``); or, in a
+    loop, the kept error is thrown into a generator on the next pass (``pending = err``
+    ... ``step = gen.athrow(pending)``: hata's command responder), which raises it back
+    unless the generator handles it."""
     if function is None:
         return False
+    if handler.name is not None and _thrown_next_pass(function, handler):
+        return True
     end = getattr(handler, "end_lineno", None) or handler.lineno
     own = list(walk_own(function))
     if any(isinstance(n, ast.Raise) and n.lineno > end for n in own):
@@ -599,6 +611,38 @@ def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
     return any(
         isinstance(n, ast.Name) and n.id in kept and id(n) in returned and n.lineno > end
         for n in own
+    )
+
+
+def _thrown_next_pass(function: ast.AST, handler: ast.ExceptHandler) -> bool:
+    """The clause keeps the error (``pending = err``) and the loop around it passes that
+    name to ``.throw(...)`` or ``.athrow(...)``."""
+    kept = {
+        t.id
+        for stmt in handler.body
+        for n in walk_own(stmt)
+        if isinstance(n, ast.Assign)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == handler.name
+        for t in n.targets
+        if isinstance(t, ast.Name)
+    }
+    if not kept:
+        return False
+    around = [
+        n
+        for n in walk_own(function)
+        if isinstance(n, _LOOPS) and any(m is handler for m in ast.walk(n))
+    ]
+    if not around:
+        return False
+    loop = max(around, key=lambda n: (n.lineno, n.col_offset))  # the innermost
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("throw", "athrow")
+        and any(isinstance(a, ast.Name) and a.id in kept for a in n.args)
+        for n in walk_own(loop)
     )
 
 
