@@ -86,6 +86,12 @@ DEFAULT_EXCLUDE = (
     ".pytest_cache",
     ".gil_lint_cache",
     "site-packages",
+    # vendored copies of other projects: fixed upstream and copied again, never edited here
+    "_vendor",
+    "vendored",
+    "_vendored",
+    "thirdparty",
+    "third_party",
 )
 
 

@@ -147,3 +147,27 @@ def test_cases_are_not_trivial(tmp_path):
 def test_named_ignored_folder_is_linted(tmp_path):
     repo = _build(tmp_path, {"": "logs/\n"})
     assert _found_by_us(repo, "logs") == {"logs/a.py", "logs/keep.py"}
+
+
+def test_vendored_copies_are_excluded_by_default_but_a_named_file_is_linted(tmp_path):
+    # xinference's `thirdparty/` detectron2, pip's `_vendor/`: fixed upstream, not here
+    for rel in (
+        "pkg/app.py",
+        "pkg/_vendor/six.py",
+        "pkg/thirdparty/detectron2/pool.py",
+        "pkg/third_party/lib.py",
+        "pkg/vendored/menus.py",
+        "pkg/vendor/zephyr.py",  # a hardware vendor's support: the project's own code
+    ):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x = 1\n")
+    settings = Settings(project_root=tmp_path)
+    found = {
+        Path(f).relative_to(tmp_path).as_posix() for f in discover([str(tmp_path)], settings).files
+    }
+    assert found == {"pkg/app.py", "pkg/vendor/zephyr.py"}
+    named = str(tmp_path / "pkg/third_party/lib.py")
+    assert discover([named], settings).files == [named]
+    # `exclude` replaces the default list: the copies are linted again
+    again = discover([str(tmp_path)], Settings(project_root=tmp_path, exclude=()))
+    assert len(again.files) == 6
