@@ -1165,6 +1165,30 @@ def test_a_client_each_endpoint_is_handed_is_one_finding_per_module():
     assert "also `db.commit` in `update_progress()`" in notes(first)[2][1]
 
 
+def test_a_grouped_finding_shows_its_hottest_call_not_a_failure_path():
+    # pyspur's RAG router: the first commit in the file is on an index build's failure
+    # path, the per-chunk progress commit runs in a loop; the finding sits on the loop's
+    found = lint(
+        """\
+        from fastapi import Depends
+        from sqlalchemy.orm import Session
+        from app.db import get_db
+        async def build(index, db: Session = Depends(get_db)):
+            try:
+                await index.run()
+            except Exception:
+                db.rollback()
+        async def progress(chunks, db: Session = Depends(get_db)):
+            for chunk in chunks:
+                db.commit()
+        async def rename(name, db: Session = Depends(get_db)):
+            db.commit()
+        """
+    )
+    assert where(found) == [(11, "GIL202")]
+    assert [row for row, _ in notes(found[0])] == [8, 13]
+
+
 def test_a_helper_a_coroutine_hands_the_grouped_client_to_is_part_of_that_finding():
     # kodosumi's status poll: its own calls on `conn` join the module's finding, and so does
     # the helper it hands the cursor to (one coroutine doing its work synchronously)

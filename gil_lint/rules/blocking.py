@@ -7,7 +7,7 @@ import ast
 import os
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -375,10 +375,10 @@ class BlockingCallRule(Rule):
         # ONE_PER_MODULE: the module's finding, the function it is in, its rank (_rank), and
         # how its place reads as evidence ("also `open` in `load()`"): one module doing its
         # file work on the loop is one problem
-        self._first_here: tuple[int, int, tuple[bool, bool], str] | None = None
+        self._first_here: tuple[int, int, tuple[bool, ...], str] | None = None
         # ONE_PER_RECEIVER: (class or function, receiver as written) → the finding, its
         # rank (_rank) and how its place reads as evidence
-        self._receivers: dict[tuple[str, str], tuple[int, tuple[bool, bool], str, int]] = {}
+        self._receivers: dict[tuple[str, str], tuple[int, tuple[bool, ...], str, int]] = {}
         # coroutine → this rule's finding in it: a second blocking call of the same kind in
         # one coroutine is part of that finding (one fix: run the sync part in a thread)
         self._in_function: dict[int, int] = {}
@@ -428,7 +428,7 @@ class BlockingCallRule(Rule):
         self.report_blocking(node, name)
         self._remember(node, name)
         self._note_in_function()
-        self._note_first_here(f"`{display_name(name)}`", chain=False)
+        self._note_first_here(node, f"`{display_name(name)}`", chain=False)
         self._note_receiver(node)
 
     def _not_iterated_here(self, node: ast.Call, name: str) -> bool:
@@ -766,7 +766,7 @@ class BlockingCallRule(Rule):
         # moves the indexes noted so far), as the direct-call path does
         self._note_in_function()
         self._note_class(node)
-        self._note_first_here(f"`{ctx.segment(node.func)}`", chain=True)
+        self._note_first_here(node, f"`{ctx.segment(node.func)}`", chain=True)
 
     def _command_line_only(self) -> bool:
         """The function this call is in (the outermost ``def`` of the module or a class) is
@@ -992,13 +992,22 @@ class BlockingCallRule(Rule):
         self._join(index, also, _SITES)
         return True
 
-    def _rank(self, function: Scope, chain: bool) -> tuple[bool, bool]:
-        """Which place of a module's file work shows it best, lowest first: a call in code
-        that runs often before one in a start-up or shutdown function, a call written in
-        the coroutine before one through a helper."""
-        return (self.ctx.lifecycle.phase(function.node) in ("startup", "shutdown"), chain)
+    def _rank(self, function: Scope, node: ast.AST, chain: bool) -> tuple[bool, ...]:
+        """Which place of a group of calls (a module's file work, one client's calls) shows
+        it best, lowest first: a call in code that runs often before one in a start-up or
+        shutdown function, one on the normal path before one in an ``except`` clause (a
+        commit on the failure path of a router whose per-chunk commit runs in a loop), one
+        in a loop before one outside, a call written in the coroutine before one through
+        a helper."""
+        ctx = self.ctx
+        return (
+            ctx.lifecycle.phase(function.node) in ("startup", "shutdown"),
+            _in_except_clause(node, ctx.parent),
+            not in_loop(node, ctx.parent),
+            chain,
+        )
 
-    def _note_first_here(self, shown: str, *, chain: bool) -> None:
+    def _note_first_here(self, node: ast.Call, shown: str, *, chain: bool) -> None:
         """The finding just reported on ``shown`` (a call, as evidence text): the module's
         finding, if this rule groups by module and it is the first — or it shows the file
         work better than the first (_rank), which it then takes in: a module's file work
@@ -1010,7 +1019,7 @@ class BlockingCallRule(Rule):
         function = ctx.enclosing_function()
         if not self.ONE_PER_MODULE or function is None:
             return
-        rank = self._rank(function, chain)
+        rank = self._rank(function, node, chain)
         here = f"also {shown} in `{function.qualname.rpartition('.')[2]}()`"
         if self._first_here is None:
             self._first_here = (index, id(function.node), rank, here)
@@ -1070,7 +1079,7 @@ class BlockingCallRule(Rule):
         if key is None or key not in self._receivers or function is None:
             return False
         index, rank, _, first_function = self._receivers[key]
-        if self._rank(function, False) < rank:
+        if self._rank(function, node, False) < rank:
             return False
         shown = f"also `{self.ctx.segment(node.func)}`"
         if id(function.node) != first_function:
@@ -1089,7 +1098,7 @@ class BlockingCallRule(Rule):
         if key is None or function is None:
             return
         index = len(self.ctx.diagnostics) - 1
-        rank = self._rank(function, False)
+        rank = self._rank(function, node, False)
         here = f"also `{self.ctx.segment(node.func)}` in `{_own_name(function)}()`"
         if key not in self._receivers:
             self._receivers[key] = (index, rank, here, id(function.node))
@@ -1144,7 +1153,7 @@ class BlockingCallRule(Rule):
         index = len(self.ctx.diagnostics) - 1
         self._receivers[("class", owner)] = (
             index,
-            self._rank(function, True),
+            self._rank(function, node, True),
             here,
             id(function.node),
         )
@@ -1188,7 +1197,7 @@ class BlockingCallRule(Rule):
         if self._first_here is None or function is None:
             return False
         index, first_function, rank, _ = self._first_here
-        if self._rank(function, chain) < rank:
+        if self._rank(function, node, chain) < rank:
             return False  # reported, it takes the first finding in (_note_first_here)
         shown = f"also `{display_name(name)}`"
         if id(function.node) == first_function:
@@ -1824,3 +1833,15 @@ def file_api_advice(
     if library != "asyncio" and name.startswith("pathlib.Path."):
         return f"{offload} or `{library}.Path`"
     return offload
+
+
+def _in_except_clause(node: ast.AST, parent_of: Callable[[ast.AST], ast.AST | None]) -> bool:
+    """``node`` is in an ``except`` clause of the function around it: a failure path."""
+    parent = parent_of(node)
+    while parent is not None and not isinstance(
+        parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.Module)
+    ):
+        if isinstance(parent, ast.ExceptHandler):
+            return True
+        parent = parent_of(parent)
+    return False

@@ -59,9 +59,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
     comes from elsewhere (a parameter, an attribute) is reported where it is
     read. A fallback that repeats the call in the `except` (or `else`) of its
     `try` is related information on the first call, not a second finding.
-    A module's file work on the event loop is one finding, on the first call
-    written out in a coroutine that runs often (before one through a helper,
-    before one in a start-up or shutdown function):
+    A module's file work on the event loop is one finding, on the call that shows
+    it best (outside start-up and shutdown functions, outside an `except` clause,
+    in a loop, written out in the coroutine rather than through a helper, in that
+    order):
     the other calls, in the same coroutine or in others, are its related
     information and counted in its message — moving the file work off the loop
     (thread calls or aiofiles) is one decision for the module.
