@@ -1189,6 +1189,27 @@ def test_a_grouped_finding_shows_its_hottest_call_not_a_failure_path():
     assert [row for row, _ in notes(found[0])] == [8, 13]
 
 
+def test_in_one_function_the_open_stays_the_finding_and_its_noqa_holds():
+    # fsspec's download: the maintainer's `# noqa: ASYNC230` is on the `open`; the writes
+    # in the loop below are that file's (one root cause, on the open), so the noqa holds
+    code = """\
+        async def get_file(r, lpath, chunk_size):
+            if hasattr(lpath, "write"):
+                outfile = lpath
+            else:
+                outfile = open(lpath, "wb")  # noqa: ASYNC230
+            try:
+                chunk = True
+                while chunk:
+                    chunk = await r.content.read(chunk_size)
+                    outfile.write(chunk)
+            finally:
+                outfile.close()
+        """
+    assert where(lint(code)) == []
+    assert where(lint(code.replace("  # noqa: ASYNC230", ""))) == [(5, "GIL203")]
+
+
 def test_a_helper_a_coroutine_hands_the_grouped_client_to_is_part_of_that_finding():
     # kodosumi's status poll: its own calls on `conn` join the module's finding, and so does
     # the helper it hands the cursor to (one coroutine doing its work synchronously)

@@ -1007,6 +1007,16 @@ class BlockingCallRule(Rule):
             chain,
         )
 
+    @staticmethod
+    def _outranks(rank: tuple[bool, ...], first: tuple[bool, ...], same_function: bool) -> bool:
+        """``rank`` shows the group better than ``first`` (_rank). In one function the first
+        call stays: an ``open`` before the writes of the file it opened (one root cause,
+        on the ``open`` — where a ``# noqa`` for it is written), a call before its
+        fallback; only a helper call gives way to a call written out after it."""
+        if same_function:
+            return (rank[0], rank[-1]) < (first[0], first[-1])
+        return rank < first
+
     def _note_first_here(self, node: ast.Call, shown: str, *, chain: bool) -> None:
         """The finding just reported on ``shown`` (a call, as evidence text): the module's
         finding, if this rule groups by module and it is the first — or it shows the file
@@ -1024,8 +1034,8 @@ class BlockingCallRule(Rule):
         if self._first_here is None:
             self._first_here = (index, id(function.node), rank, here)
             return
-        first, _, first_rank, first_shown = self._first_here
-        if rank < first_rank:
+        first, first_function, first_rank, first_shown = self._first_here
+        if self._outranks(rank, first_rank, id(function.node) == first_function):
             self._adopt(first, index, first_shown)
             self._first_here = (first, id(function.node), rank, here)
 
@@ -1079,7 +1089,8 @@ class BlockingCallRule(Rule):
         if key is None or key not in self._receivers or function is None:
             return False
         index, rank, _, first_function = self._receivers[key]
-        if self._rank(function, node, False) < rank:
+        here = self._rank(function, node, False)
+        if self._outranks(here, rank, id(function.node) == first_function):
             return False
         shown = f"also `{self.ctx.segment(node.func)}`"
         if id(function.node) != first_function:
@@ -1103,8 +1114,8 @@ class BlockingCallRule(Rule):
         if key not in self._receivers:
             self._receivers[key] = (index, rank, here, id(function.node))
             return
-        first, first_rank, first_shown, _ = self._receivers[key]
-        if rank < first_rank:
+        first, first_rank, first_shown, first_function = self._receivers[key]
+        if self._outranks(rank, first_rank, id(function.node) == first_function):
             self._adopt(first, index, first_shown, _on_receiver(key[1]))
             self._receivers[key] = (first, rank, here, id(function.node))
 
@@ -1197,7 +1208,8 @@ class BlockingCallRule(Rule):
         if self._first_here is None or function is None:
             return False
         index, first_function, rank, _ = self._first_here
-        if self._rank(function, node, chain) < rank:
+        here = self._rank(function, node, chain)
+        if self._outranks(here, rank, id(function.node) == first_function):
             return False  # reported, it takes the first finding in (_note_first_here)
         shown = f"also `{display_name(name)}`"
         if id(function.node) == first_function:
