@@ -1166,8 +1166,8 @@ def test_a_client_each_endpoint_is_handed_is_one_finding_per_module():
 
 
 def test_a_grouped_finding_shows_its_hottest_call_not_a_failure_path():
-    # pyspur's RAG router: the first commit in the file is on an index build's failure
-    # path, the per-chunk progress commit runs in a loop; the finding sits on the loop's
+    # a router's first commit in the file is on an index build's failure path (its
+    # `except`), the per-chunk progress commit runs in a loop: the finding sits on the loop's
     found = lint(
         """\
         from fastapi import Depends
