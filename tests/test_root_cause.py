@@ -1190,8 +1190,8 @@ def test_a_grouped_finding_shows_its_hottest_call_not_a_failure_path():
 
 
 def test_in_one_function_the_open_stays_the_finding_and_its_noqa_holds():
-    # fsspec's download: the maintainer's `# noqa: ASYNC230` is on the `open`; the writes
-    # in the loop below are that file's (one root cause, on the open), so the noqa holds
+    # fsspec's download: the maintainer's ASYNC230 suppression is on the `open`; the
+    # writes in the loop below are that file's (one root cause, on the open): it holds
     code = """\
         async def get_file(r, lpath, chunk_size):
             if hasattr(lpath, "write"):
@@ -1208,6 +1208,53 @@ def test_in_one_function_the_open_stays_the_finding_and_its_noqa_holds():
         """
     assert where(lint(code)) == []
     assert where(lint(code.replace("  # noqa: ASYNC230", ""))) == [(5, "GIL203")]
+
+
+def test_a_suppressed_finding_keeps_its_group_where_the_maintainer_put_the_comment():
+    # the module's file work was reported on the open and the maintainer suppressed it
+    # on that line: a hotter place in another function does not take the group over and report
+    # it again (nor do the reads of the file that open made, here in its own loop)
+    code = """\
+        import io, shutil
+        async def upload(lpath, chunk_size, send):
+            if isinstance(lpath, io.IOBase):
+                context = lpath
+            else:
+                context = open(lpath, "rb")  # noqa: ASYNC230
+            with context as f:
+                chunk = f.read(chunk_size)
+                while chunk:
+                    await send(chunk)
+                    chunk = f.read(chunk_size)
+        async def backup(pairs):
+            for src, dst in pairs:
+                shutil.copy(src, dst)
+        """
+    assert where(lint(code)) == []
+    # without the comment the group sits on its hottest place, the copy in a loop
+    found = lint(code.replace("  # noqa: ASYNC230", ""))
+    assert where(found) == [(14, "GIL203")]
+    assert 6 in [row for row, _ in notes(found[0])]
+    # reported first elsewhere, the group does not move onto the reads of the file whose
+    # open the maintainer suppressed: they are that open's, which they decided on
+    found = lint(
+        """\
+        import io, shutil
+        async def wipe(p):
+            shutil.rmtree(p)
+        async def upload(lpath, chunk_size, send):
+            if isinstance(lpath, io.IOBase):
+                context = lpath
+            else:
+                context = open(lpath, "rb")  # noqa: ASYNC230
+            with context as f:
+                chunk = f.read(chunk_size)
+                while chunk:
+                    await send(chunk)
+                    chunk = f.read(chunk_size)
+        """
+    )
+    assert where(found) == [(3, "GIL203")]
 
 
 def test_a_helper_a_coroutine_hands_the_grouped_client_to_is_part_of_that_finding():

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from gil_lint.text import NOQA, TYPE_IGNORE, noqa_codes
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
@@ -655,6 +657,25 @@ def peer_codes() -> Mapping[str, PeerCode]:
     """Peer codes (and their former codes) by upper-case code. Loaded on first use: only a
     ``# noqa`` naming a code that is not a GIL code pays for it."""
     return {c.upper(): p for p in peer_table() for c in (p.code, *p.formerly)}
+
+
+def line_suppresses(line: str, code: str) -> bool:
+    """Whether ``line`` carries a comment that suppresses ``code``: a ``# noqa`` — bare,
+    naming the code, or naming a peer linter's code for it (``# noqa: ASYNC251`` for
+    GIL201) — or a type checker's ignore comment naming its code for the same problem
+    (``# type: ignore[unused-coroutine]`` for GIL401)."""
+    if "#" not in line:
+        return False
+    ignored = TYPE_IGNORE.search(line) if "ignore[" in line else None
+    if ignored is not None and ignore_covers(
+        code, [c.strip().upper() for c in ignored.group("codes").split(",")]
+    ):
+        return True
+    m = NOQA.search(line)
+    if m is None:
+        return False
+    codes = m.group("codes")
+    return not codes or noqa_covers(code, [c.upper() for c in noqa_codes(codes)])
 
 
 def noqa_covers(code: str, written: Iterable[str]) -> bool:

@@ -26,7 +26,7 @@ from gil_lint.diagnostics import (
     Diagnostic,
 )
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.knowledge import ignore_covers, load_knowledge, noqa_covers
+from gil_lint.engine.knowledge import line_suppresses, load_knowledge
 from gil_lint.engine.project import Project, project_for
 from gil_lint.engine.runtimes import outside_browser_code
 from gil_lint.engine.scopes import (
@@ -37,7 +37,7 @@ from gil_lint.engine.scopes import (
     release_scopes,
 )
 from gil_lint.rules import Rule, all_rules
-from gil_lint.text import FILE_NOQA, NOQA, TYPE_IGNORE, noqa_codes, split_lines
+from gil_lint.text import FILE_NOQA, split_lines
 
 _ENGINE_NAMES = {
     SYNTAX_ERROR: "syntax-error",
@@ -426,30 +426,12 @@ def _apply_suppressions(
 
 
 def _suppressed(d: Diagnostic, lines: list[str]) -> bool:
-    """``# noqa`` on the first or last line of the reported range: bare, naming the code, or
-    naming a peer linter's code for it (``# noqa: ASYNC251`` for GIL201); or a type
-    checker's ignore comment naming its code for the same problem (``# type:
-    ignore[unused-coroutine]`` for GIL401)."""
-    for row in {d.row, d.end_row}:
-        if not 1 <= row <= len(lines):
-            continue
-        line = lines[row - 1]
-        if "#" not in line:
-            continue
-        ignored = TYPE_IGNORE.search(line) if "ignore[" in line else None
-        if ignored is not None and ignore_covers(
-            d.code, [c.strip().upper() for c in ignored.group("codes").split(",")]
-        ):
-            return True
-        m = NOQA.search(line)
-        if m is None:
-            continue
-        codes = m.group("codes")
-        if not codes:
-            return True
-        if noqa_covers(d.code, [c.upper() for c in noqa_codes(codes)]):
-            return True
-    return False
+    """A comment on the first or last line of the reported range suppresses the finding
+    (``line_suppresses``: ``# noqa``, a peer's code, a type checker's ignore)."""
+    return any(
+        1 <= row <= len(lines) and line_suppresses(lines[row - 1], d.code)
+        for row in {d.row, d.end_row}
+    )
 
 
 def read_and_lint(

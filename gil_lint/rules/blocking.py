@@ -409,7 +409,11 @@ class BlockingCallRule(Rule):
             return
         if waited_threadsafe_future(ctx, node) is not None:
             return  # waiting on the loop's own future: GIL408 reports it (a deadlock)
-        if self._receiver_reported(node) or self._uses_file_opened_here(node):
+        if (
+            self._receiver_reported(node)
+            or self._uses_file_opened_here(node)
+            or self._uses_suppressed_file(node)
+        ):
             return
         if (
             self._runs_once(node)
@@ -1007,12 +1011,18 @@ class BlockingCallRule(Rule):
             chain,
         )
 
-    @staticmethod
-    def _outranks(rank: tuple[bool, ...], first: tuple[bool, ...], same_function: bool) -> bool:
-        """``rank`` shows the group better than ``first`` (_rank). In one function the first
-        call stays: an ``open`` before the writes of the file it opened (one root cause,
-        on the ``open`` — where a ``# noqa`` for it is written), a call before its
-        fallback; only a helper call gives way to a call written out after it."""
+    def _outranks(
+        self, rank: tuple[bool, ...], first: tuple[bool, ...], index: int, same_function: bool
+    ) -> bool:
+        """``rank`` shows the group better than ``first`` (_rank), the group's finding at
+        ``index``. In one function the first call stays: an ``open`` before the writes of
+        the file it opened (one root cause, on the ``open``), a call before its fallback;
+        only a helper call gives way to a call written out after it. A finding the
+        maintainer suppressed (``# noqa`` on its line) stays where it is: its group is
+        what they decided on, and moving it would report that group again."""
+        found = self.ctx.diagnostics[index]
+        if self.ctx.suppressed(self.CODE, found.row, found.end_row):
+            return False
         if same_function:
             return (rank[0], rank[-1]) < (first[0], first[-1])
         return rank < first
@@ -1035,7 +1045,7 @@ class BlockingCallRule(Rule):
             self._first_here = (index, id(function.node), rank, here)
             return
         first, first_function, first_rank, first_shown = self._first_here
-        if self._outranks(rank, first_rank, id(function.node) == first_function):
+        if self._outranks(rank, first_rank, first, id(function.node) == first_function):
             self._adopt(first, index, first_shown)
             self._first_here = (first, id(function.node), rank, here)
 
@@ -1090,7 +1100,7 @@ class BlockingCallRule(Rule):
             return False
         index, rank, _, first_function = self._receivers[key]
         here = self._rank(function, node, False)
-        if self._outranks(here, rank, id(function.node) == first_function):
+        if self._outranks(here, rank, index, id(function.node) == first_function):
             return False
         shown = f"also `{self.ctx.segment(node.func)}`"
         if id(function.node) != first_function:
@@ -1115,7 +1125,7 @@ class BlockingCallRule(Rule):
             self._receivers[key] = (index, rank, here, id(function.node))
             return
         first, first_rank, first_shown, first_function = self._receivers[key]
-        if self._outranks(rank, first_rank, id(function.node) == first_function):
+        if self._outranks(rank, first_rank, first, id(function.node) == first_function):
             self._adopt(first, index, first_shown, _on_receiver(key[1]))
             self._receivers[key] = (first, rank, here, id(function.node))
 
@@ -1209,7 +1219,7 @@ class BlockingCallRule(Rule):
             return False
         index, first_function, rank, _ = self._first_here
         here = self._rank(function, node, chain)
-        if self._outranks(here, rank, id(function.node) == first_function):
+        if self._outranks(here, rank, index, id(function.node) == first_function):
             return False  # reported, it takes the first finding in (_note_first_here)
         shown = f"also `{display_name(name)}`"
         if id(function.node) == first_function:
@@ -1358,6 +1368,33 @@ class BlockingCallRule(Rule):
             if self._opens_file(value):
                 return True
             if isinstance(value, ast.Name) and self._opened_here(value.id):
+                return True
+        return False
+
+    def _uses_suppressed_file(self, node: ast.Call) -> bool:
+        """``outfile.write(chunk)`` where ``outfile`` may be the file an ``open`` with a
+        ``# noqa`` for this rule opened (``outfile = open(p, "wb")  # noqa: ASYNC230`` in
+        one branch, or ``with context as f`` after ``context = open(...)  # noqa``): the
+        maintainer accepted that file's work, its reads and writes with it."""
+        function = self.ctx.enclosing_function()
+        if function is None:
+            return False
+        return any(
+            isinstance(value, ast.Name) and self._may_hold_suppressed_open(function, value.id, 2)
+            for value in _operands(node)
+        )
+
+    def _may_hold_suppressed_open(self, function: Scope, name: str, depth: int) -> bool:
+        binding = function.bindings.get(name)
+        if binding is None or binding.kind != "value" or depth < 0:
+            return False
+        for value in binding.values:
+            if isinstance(value, ast.Name):
+                if self._may_hold_suppressed_open(function, value.id, depth - 1):
+                    return True
+            elif self._opens_file(value) and self.ctx.suppressed(
+                self.CODE, value.lineno, value.end_lineno or value.lineno
+            ):
                 return True
         return False
 
