@@ -307,3 +307,38 @@ def test_a_start_up_function_another_module_also_calls_elsewhere_stays_reported(
     noted = APP.replace("    yield", "    yield  # init_managers ran")
     root = _package(tmp_path, **{"app/web.py": noted, "app/routes.py": ROUTES})
     assert _places(root) == [3, 5, 6, 7, 9, 10]
+
+
+STREAM = """\
+import threading
+class Stream:
+    def __init__(self):
+        self.handlers = {}
+        self.lock = threading.RLock()
+    def get_handler(self, handle):
+        with self.lock:
+            return self.handlers.get(handle)
+    async def on_connect(self, handle, handler, fetch):
+        with self.lock:
+            self.handlers[handle] = handler
+            self.total = len(self.handlers) + fetch(handle)
+"""
+SOCKETS = """\
+from app.stream import Stream
+async def on_message(stream: Stream, handle):
+    return stream.get_handler(handle)
+"""
+
+
+def test_a_lock_a_sync_helper_takes_is_a_threads_only_if_a_thread_may_run_it(tmp_path):
+    # appdaemon's stream handlers: `get_handler` is a sync method, but only the socket
+    # handlers (coroutines) call it, so every holder of the lock is on the loop's thread
+    root = _package(tmp_path, **{"app/stream.py": STREAM, "app/sockets.py": SOCKETS})
+    assert _found(root) == []
+    # called from a worker thread too (or handed on as a thread's target): a thread's lock
+    worker = SOCKETS + "def poll(stream, handle):\n    return stream.get_handler(handle)\n"
+    root = _package(tmp_path, **{"app/sockets.py": worker})
+    assert _found(root) == [("app/stream.py", 10, "GIL205")]
+    handed = SOCKETS + "import threading\nthreading.Thread(target=Stream().get_handler)\n"
+    root = _package(tmp_path, **{"app/sockets.py": handed})
+    assert _found(root) == [("app/stream.py", 10, "GIL205")]

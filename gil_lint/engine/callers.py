@@ -164,11 +164,7 @@ class CommandLineReach:
             info = self.project.module(_dotted(rel))
             if info is None or os.path.abspath(info.path) != module:
                 return None
-            cached = self._lifecycles.get(module)
-            if cached is None or cached[0] is not info:
-                life = lifecycle(info.tree, info.scopes, info.resolver, self.project.knowledge)
-                cached = self._lifecycles[module] = (info, life, _imported_names(info.tree))
-            _, life, imported = cached
+            _, life, imported = self._lifecycle_of(module, info)
             refs = life.refs.get(name, [])
             if len(refs) + imported[name] != words[name]:
                 return None
@@ -179,6 +175,50 @@ class CommandLineReach:
         if not started:
             return None
         return "process" if process else "startup"
+
+    def only_called_from_coroutines(self, path: str, name: str) -> bool:
+        """``name``, a sync function defined once in the module at ``path``, is only ever
+        called from ``async def`` code in its package: every mention of the word besides
+        its ``def`` (in its own module or another, tests aside) is an import of it or a
+        call written directly in a coroutine (``self.get_handler(h)`` in socket handlers).
+        Such a function runs on the event loop's thread, never in a worker. A mention the
+        modules' trees do not show as such a call — a reference handed on (``Thread(
+        target=self.get_handler)``), a call in a sync function or lambda, a comment —
+        makes the answer False, as does a package that cannot be read."""
+        own = os.path.abspath(path)
+        modules = self._modules(_package_of(own))
+        if not modules:
+            return False
+        called = False
+        for rel, module in modules:
+            words = self._words_of(module)
+            if words is None:
+                return False
+            mentions = words[name] - (1 if module == own else 0)
+            if mentions <= 0 or (module != own and is_test_code(rel)):
+                continue
+            info = self.project.module(_dotted(rel))
+            if info is None or os.path.abspath(info.path) != module:
+                return False
+            _, life, imported = self._lifecycle_of(module, info)
+            refs = life.refs.get(name, [])
+            if len(refs) + imported[name] != mentions:
+                return False
+            for _, code, _, is_call in refs:
+                if not is_call or not isinstance(code, ast.AsyncFunctionDef):
+                    return False
+            called = called or bool(refs)
+        return called
+
+    def _lifecycle_of(
+        self, module: str, info: ModuleInfo
+    ) -> tuple[ModuleInfo, Lifecycle, Counter[str]]:
+        """The module's lifecycle and import counts, kept while the project's parse holds."""
+        cached = self._lifecycles.get(module)
+        if cached is None or cached[0] is not info:
+            life = lifecycle(info.tree, info.scopes, info.resolver, self.project.knowledge)
+            cached = self._lifecycles[module] = (info, life, _imported_names(info.tree))
+        return cached
 
     def drives_coroutines(self, path: str) -> bool:
         """The package of the module at ``path`` runs coroutines itself, with no event loop:

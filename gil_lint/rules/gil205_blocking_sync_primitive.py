@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 
+from gil_lint.engine.callers import command_line_reach
 from gil_lint.engine.callforms import fresh_when_entered
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.project import Project
 from gil_lint.engine.scopes import Scope
 from gil_lint.rules.base import Example
 from gil_lint.rules.blocking import BlockingCallRule, offload_text
@@ -96,8 +98,9 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     async def consume():
         job = await jobs.get()
     ```
-    If threads use it too (a sync function or lambda uses it, or it is passed
-    to a call such as `threading.Thread(args=...)`), an asyncio primitive would
+    If threads use it too (a sync function or lambda uses it — not a sync helper
+    that only the package's coroutines call, which runs on the loop's thread — or
+    it is passed to a call such as `threading.Thread(args=...)`), an asyncio primitive would
     not exclude or wake them: wait for it in a thread instead. A `Lock` or
     `Semaphore` is acquired with `await asyncio.to_thread(lock.acquire)` and
     released in a `finally`; an `RLock` or `Condition` belongs to the thread
@@ -497,6 +500,8 @@ def _thread_use(
             return None
         if isinstance(function, ast.Lambda):
             return f"a lambda uses it at line {line}"
+        if _runs_on_the_loop(ctx, function):
+            return None  # a sync helper only coroutines call: the loop's own thread
         return f"`{getattr(function, 'name', '?')}` uses it at line {line}"
     if isinstance(parent, _NEUTRAL_PARENTS) or parent is None:
         return None
@@ -507,3 +512,17 @@ def _thread_use(
     if isinstance(parent, ast.Call) and node is not parent.func:
         return f"it is passed to `{ctx.segment(parent.func)}(...)` at line {line}"
     return f"it is handed on at line {line}"
+
+
+def _runs_on_the_loop(ctx: ModuleContext, function: ast.AST) -> bool:
+    """``function``, a sync ``def``, is called only from coroutines of its package
+    (``engine/callers.py``): appdaemon's ``get_handler``, which its socket handlers call,
+    takes the handlers lock on the loop's thread, not in a worker."""
+    project = ctx.project
+    name = getattr(function, "name", None)
+    if not isinstance(project, Project) or name is None:
+        return False
+    cache: dict[str, bool] = ctx.cache.setdefault("runs_on_the_loop", {})
+    if name not in cache:
+        cache[name] = command_line_reach(project).only_called_from_coroutines(ctx.path, name)
+    return cache[name]
