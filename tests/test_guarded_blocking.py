@@ -224,3 +224,40 @@ async def resolved(url, r):
         (17, "`is_blocked_host`")
     ]
     assert "1 more blocking call in this function" in found[0].message
+
+
+def test_the_else_of_a_flag_a_call_sets_is_never_taken():
+    # praisonai's `_resolve_approval_decision(..., is_async=True)`: the coroutine path
+    # returns before the sync path's `future.result()`; `if not flag:` and `if flag:
+    # return` guard the same way, and a call that leaves the flag false still blocks
+    source = """\
+import concurrent.futures
+def wait(fut: concurrent.futures.Future):
+    return fut.result()
+class Approvals:
+    def decide(self, fut, is_async=False):
+        if fut is not None:
+            if is_async:
+                async def ask():
+                    return 1
+                return ask()
+            else:
+                return wait(fut)
+        return None
+    def decide_early(self, fut, is_async=False):
+        if is_async:
+            return None
+        return wait(fut)
+    def decide_not(self, fut, is_async=False):
+        if not is_async:
+            return wait(fut)
+        return None
+    async def check(self, fut):
+        await self.decide(fut, is_async=True)
+        await self.decide_early(fut, is_async=True)
+        await self.decide_not(fut, True)
+    async def check_sync(self, fut):
+        return self.decide(fut)
+"""
+    found = lint_source(source, "app.py", Settings(select=("GIL205",)))
+    assert [d.row for d in found] == [27]

@@ -37,10 +37,11 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   parameters or data it fetched (``save_upload(path)``, ``write_bytes(await r.read())``).
 - Guarded blocking: a blocking call under ``if host and port:`` on the function's own
   parameters happens only when they are truthy (under ``if host is not None:``, not
-  None). ``Summary.blocking_guard`` keeps the parameters every blocking branch needs; a
-  call that leaves one at a falsy default (or passes a falsy constant) does not block
-  through the function, and a wrapper that passes its own parameter on is guarded by it
-  in turn.
+  None; in the ``else`` of ``if is_async:``, or after ``if is_async: return``, falsy).
+  ``Summary.blocking_guard`` keeps what every blocking branch needs of the parameters; a
+  call that leaves one at a falsy default (or passes a falsy constant; a truthy one for
+  a falsy guard) does not block through the function, and a wrapper that passes its own
+  parameter on is guarded by it in turn.
 - GIL-releasing evidence: calls in the GIL-releasing knowledge (hashlib,
   zlib/bz2/lzma, numpy/scipy/pandas, ...), including inside loops.
 - Unknown library calls are neither: a loop that calls one is not evidence. A call
@@ -312,7 +313,8 @@ class _Facts:
         return id(node) in self.repeated
 
     def guard_at(self, node: ast.AST) -> frozenset[str]:
-        """The parameters that must be truthy for ``node`` to run."""
+        """What the parameters must be for ``node`` to run: truthy (``p``), not None
+        (``"p is not None"``) or falsy (``"p is falsy"``)."""
         if self.fn is None:
             return frozenset()
         if self.guards is None:
@@ -1047,17 +1049,21 @@ class Summaries:
             passed[a.arg] = arg
         out: set[str] = set()
         for needed in needs:
-            param, not_none, _ = needed.partition(_NOT_NONE)
+            param = _guarded_parameter(needed)
+            kind = needed[len(param) :]  # "", _NOT_NONE or _FALSY
             value = passed.get(param, defaults.get(param))
             if value is None:
                 continue  # required and not passed: not this function's signature
-            if _falsy_constant(value) and (
-                not not_none or (isinstance(value, ast.Constant) and value.value is None)
+            if kind == _FALSY:
+                if _truthy_constant(value):
+                    return None  # `is_async=True`: the sync branch is never taken
+            elif _falsy_constant(value) and (
+                not kind or (isinstance(value, ast.Constant) and value.value is None)
             ):
                 return None
             if param in passed:  # the caller's own parameter passed on guards it in turn
                 mine = self._varies(value, scope, module, facts) or frozenset()
-                out |= {f"{p}{not_none}" for p in mine}
+                out |= {f"{p}{kind}" for p in mine}
         return frozenset(out)
 
     def of_enter(
@@ -2079,6 +2085,26 @@ def _falsy_constant(expr: ast.expr) -> bool:
 
 # a guard that needs its parameter not None (``if p is not None:``), not truthy
 _NOT_NONE = " is not None"
+# a guard that needs its parameter falsy (the ``else`` of ``if p:``, ``if not p:``)
+_FALSY = " is falsy"
+
+
+def _guarded_parameter(needed: str) -> str:
+    """The parameter a guard is about (``p`` of ``"p is not None"``)."""
+    return needed.partition(_NOT_NONE)[0].partition(_FALSY)[0]
+
+
+def _falsy_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
+    """What the ``else`` of ``if <test>:`` needs of the parameters: ``p`` falsy for a test
+    on ``p`` alone (``if is_async:`` … ``else:`` the sync path)."""
+    if isinstance(test, ast.Name) and test.id in params:
+        return frozenset({f"{test.id}{_FALSY}"})
+    return frozenset()
+
+
+def _truthy_constant(expr: ast.expr) -> bool:
+    """``True``, ``1``, ``"x"``: true in an ``if``."""
+    return isinstance(expr, ast.Constant) and bool(expr.value)
 
 
 def truthy_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
@@ -2131,6 +2157,8 @@ def _passed_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:
     → not None, ``not p or not q`` → both."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return truthy_names(test.operand, params)
+    if isinstance(test, ast.Name):
+        return _falsy_names(test, params)  # `if is_async: return ...`
     name = _compared_to_none(test, params, ast.Is)
     if name is not None:
         return frozenset({f"{name}{_NOT_NONE}"})
@@ -2165,8 +2193,12 @@ def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, fro
             continue
         if isinstance(node, ast.If):
             stack.append((node.test, guard))
-            block(node.body, guard | truthy_names(node.test, params))
-            block(node.orelse, guard)
+            test = node.test
+            body = truthy_names(test, params)
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                body = _falsy_names(test.operand, params)  # `if not is_async:`
+            block(node.body, guard | body)
+            block(node.orelse, guard | _falsy_names(test, params))
             continue
         if guard and isinstance(node, (ast.Call, ast.With)):
             found[id(node)] = guard
@@ -2174,8 +2206,7 @@ def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, fro
             isinstance(node, ast.Name)
             and isinstance(node.ctx, (ast.Store, ast.Del))
             and node.id in params
-            and node.id not in guard
-            and f"{node.id}{_NOT_NONE}" not in guard
+            and all(_guarded_parameter(g) != node.id for g in guard)
         ):
             reassigned.add(node.id)
         for _, value in ast.iter_fields(node):
@@ -2187,7 +2218,7 @@ def _parameter_guards(fn: FunctionNode, params: frozenset[str]) -> dict[int, fro
                 stack.append((value, guard))
     if reassigned:
         found = {
-            k: frozenset(n for n in g if n.partition(_NOT_NONE)[0] not in reassigned)
+            k: frozenset(n for n in g if _guarded_parameter(n) not in reassigned)
             for k, g in found.items()
         }
     return found

@@ -79,7 +79,9 @@ class BlockingNetworkInAsync(BlockingCallRule):
     `if host:`, `if host == "x":`, `if host is not None:`, or after an early
     `if not resolve: return` / `if host is None: raise`) on its own parameters,
     called with one of them left at a falsy default (`get_node(node_name=n)` with
-    `host=None`; `None` only, for `is not None`) or given such a constant: that
+    `host=None`; `None` only, for `is not None`) or given such a constant; or
+    whose blocking call sits in the `else` of `if is_async:` (or under `if not
+    is_async:`, or after `if is_async: return`), called with `is_async=True`: that
     branch never runs from this call. (All the blocking
     rules follow helpers this way.)
 
