@@ -261,3 +261,36 @@ class Approvals:
 """
     found = lint_source(source, "app.py", Settings(select=("GIL205",)))
     assert [d.row for d in found] == [27]
+
+
+def test_what_runs_only_when_no_loop_runs_is_not_reached_from_a_coroutine():
+    # praisonai's event bus: `try: asyncio.get_running_loop() except RuntimeError:` waits
+    # on a future through a sync bridge only when no loop runs; with one (a coroutine's
+    # call) it schedules the callback instead. A `try` that also calls something else may
+    # reach its handler with a loop running: still reported
+    source = """\
+import asyncio
+import concurrent.futures
+def bridge(coro):
+    fut: concurrent.futures.Future = submit(coro)
+    return fut.result()
+def publish(callback, event):
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        bridge(callback(event))
+    else:
+        asyncio.ensure_future(callback(event))
+def publish_loose(callback, event):
+    try:
+        asyncio.get_running_loop()
+        event.validate()
+    except RuntimeError:
+        bridge(callback(event))
+async def spawn(callback):
+    publish(callback, "spawned")
+async def spawn_loose(callback):
+    publish_loose(callback, "spawned")
+"""
+    found = lint_source(source, "app.py", Settings(select=("GIL205",)))
+    assert [d.row for d in found] == [22]

@@ -319,6 +319,8 @@ class _Facts:
             return frozenset()
         if self.guards is None:
             self.guards = _parameter_guards(self.fn, self.params)
+            for found in _no_loop_nodes(self.fn):
+                self.guards[found] = self.guards.get(found, frozenset()) | {_NO_LOOP}
         return self.guards.get(id(node), frozenset())
 
     def blocks(self, blocking: Blocking, guard: frozenset[str], opened: bool = False) -> None:
@@ -1049,6 +1051,8 @@ class Summaries:
             passed[a.arg] = arg
         out: set[str] = set()
         for needed in needs:
+            if needed == _NO_LOOP:
+                return None  # a coroutine's call: a loop runs on this thread
             param = _guarded_parameter(needed)
             kind = needed[len(param) :]  # "", _NOT_NONE or _FALSY
             value = passed.get(param, defaults.get(param))
@@ -2087,6 +2091,34 @@ def _falsy_constant(expr: ast.expr) -> bool:
 _NOT_NONE = " is not None"
 # a guard that needs its parameter falsy (the ``else`` of ``if p:``, ``if not p:``)
 _FALSY = " is falsy"
+
+
+# a guard no call from a coroutine meets: the code runs only while no event loop runs on
+# its thread (the ``except RuntimeError`` of ``try: asyncio.get_running_loop()``)
+_NO_LOOP = "<no running loop>"
+
+
+def _no_loop_nodes(fn: FunctionNode) -> list[int]:
+    """The calls and ``with`` statements of ``fn``'s own code in a handler of a ``try``
+    that only asks ``asyncio.get_running_loop()`` and catches ``RuntimeError``: they run only
+    when no loop runs on this thread (praisonai's event bus, whose sync bridge waits on a
+    future there and hands the coroutine to the running loop otherwise)."""
+    found: list[int] = []
+    for node in walk_own(fn):
+        if not isinstance(node, ast.Try):
+            continue
+        calls = [n for stmt in node.body for n in walk_own(stmt) if isinstance(n, ast.Call)]
+        if not calls or not all(_source(c.func).endswith("get_running_loop") for c in calls):
+            continue  # the handler may run for another call's error, a loop running
+        for handler in node.handlers:
+            if handler_catches(handler, _QUERY_GUARDS):
+                found += [
+                    id(n)
+                    for stmt in handler.body
+                    for n in walk_own(stmt)
+                    if isinstance(n, (ast.Call, ast.With))
+                ]
+    return found
 
 
 def _guarded_parameter(needed: str) -> str:
