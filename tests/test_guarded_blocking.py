@@ -294,3 +294,37 @@ async def spawn_loose(callback):
 """
     found = lint_source(source, "app.py", Settings(select=("GIL205",)))
     assert [d.row for d in found] == [22]
+
+
+def test_a_coroutine_a_sync_function_runs_alone_on_its_own_loop_blocks_nothing_else():
+    # praisonai's stream bridge: a daemon thread makes a loop only to run `pump()`, which
+    # waits on a bounded queue on purpose; nothing else is on that loop. One that starts
+    # more work there (a gather), or is handed on as well, shares its loop: reported
+    source = """\
+import asyncio, queue, time
+def bridge(stream, out: queue.Queue):
+    def run():
+        loop = asyncio.new_event_loop()
+        async def pump():
+            async for item in stream:
+                out.put(item, timeout=0.1)
+        loop.run_until_complete(pump())
+    return run
+def wait_ready(check):
+    async def poll():
+        while not await check():
+            time.sleep(1)
+    return asyncio.run(poll())
+def fan_out(fetch, urls):
+    async def main():
+        time.sleep(1)
+        return await asyncio.gather(*(fetch(u) for u in urls))
+    return asyncio.run(main())
+def handed(loop):
+    async def tick():
+        time.sleep(1)
+    loop.create_task(tick())
+    return asyncio.run(tick())
+"""
+    found = lint_source(source, "app.py", Settings(select=("GIL201", "GIL205")))
+    assert [d.row for d in found] == [17, 22]

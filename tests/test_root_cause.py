@@ -1165,9 +1165,9 @@ def test_a_client_each_endpoint_is_handed_is_one_finding_per_module():
     assert "also `db.commit` in `update_progress()`" in notes(first)[2][1]
 
 
-def test_a_grouped_finding_shows_its_hottest_call_not_a_failure_path():
+def test_a_grouped_finding_is_not_placed_on_a_failure_path():
     # a router's first commit in the file is on an index build's failure path (its
-    # `except`), the per-chunk progress commit runs in a loop: the finding sits on the loop's
+    # `except`): the finding sits on the progress commit of the normal path
     found = lint(
         """\
         from fastapi import Depends
@@ -1211,37 +1211,37 @@ def test_in_one_function_the_open_stays_the_finding_and_its_noqa_holds():
 
 
 def test_a_suppressed_finding_keeps_its_group_where_the_maintainer_put_the_comment():
-    # the module's file work was reported on the open and the maintainer suppressed it
-    # on that line: a hotter place in another function does not take the group over and report
-    # it again (nor do the reads of the file that open made, here in its own loop)
+    # the module's file work was reported on a fallback copy and the maintainer suppressed
+    # it on that line: a later place on a normal path does not take the group over and
+    # report it again
     code = """\
-        import io, shutil
-        async def upload(lpath, chunk_size, send):
-            if isinstance(lpath, io.IOBase):
-                context = lpath
-            else:
-                context = open(lpath, "rb")  # noqa: ASYNC230
-            with context as f:
-                chunk = f.read(chunk_size)
-                while chunk:
-                    await send(chunk)
-                    chunk = f.read(chunk_size)
-        async def backup(pairs):
-            for src, dst in pairs:
-                shutil.copy(src, dst)
+        import shutil
+        async def upload(p, send):
+            try:
+                await send(p)
+            except OSError:
+                shutil.copy(p, "/spool")  # noqa: GIL203
+        async def backup(src, dst):
+            shutil.copy(src, dst)
         """
     assert where(lint(code)) == []
-    # without the comment the group sits on its hottest place, the copy in a loop
-    found = lint(code.replace("  # noqa: ASYNC230", ""))
-    assert where(found) == [(14, "GIL203")]
-    assert 6 in [row for row, _ in notes(found[0])]
-    # reported first elsewhere, the group does not move onto the reads of the file whose
-    # open the maintainer suppressed: they are that open's, which they decided on
-    found = lint(
-        """\
+    # without the comment the group sits on the normal path's copy, the fallback evidence
+    found = lint(code.replace("  # noqa: GIL203", ""))
+    assert where(found) == [(8, "GIL203")]
+    assert [row for row, _ in notes(found[0])] == [6]
+
+
+def test_the_reads_and_writes_of_a_file_whose_open_is_suppressed_are_no_place():
+    # fsspec's upload: the open carries the maintainer's ASYNC230 suppression; the reads
+    # of that file (here through `with context as f`) are the open's, not a place of the
+    # module's file work that could take its finding over
+    code = """\
         import io, shutil
-        async def wipe(p):
-            shutil.rmtree(p)
+        async def wipe(p, send):
+            try:
+                await send(p)
+            except OSError:
+                shutil.rmtree(p)
         async def upload(lpath, chunk_size, send):
             if isinstance(lpath, io.IOBase):
                 context = lpath
@@ -1253,8 +1253,9 @@ def test_a_suppressed_finding_keeps_its_group_where_the_maintainer_put_the_comme
                     await send(chunk)
                     chunk = f.read(chunk_size)
         """
-    )
-    assert where(found) == [(3, "GIL203")]
+    found = lint(code)
+    assert where(found) == [(6, "GIL203")]
+    assert [row for row, _ in notes(found[0])] == [11]  # the open, not its reads
 
 
 def test_a_helper_a_coroutine_hands_the_grouped_client_to_is_part_of_that_finding():

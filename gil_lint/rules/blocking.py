@@ -398,6 +398,8 @@ class BlockingCallRule(Rule):
         ctx = self.ctx
         if not ctx.in_async() or ctx.is_awaited(node) or in_deprecated_code(ctx):
             return
+        if _alone_on_its_loop(ctx):
+            return
         name = ctx.call_name(node)
         if name is None:
             return
@@ -1000,28 +1002,37 @@ class BlockingCallRule(Rule):
         """Which place of a group of calls (a module's file work, one client's calls) shows
         it best, lowest first: a call in code that runs often before one in a start-up or
         shutdown function, one on the normal path before one in an ``except`` clause (a
-        commit on the failure path of a router whose per-chunk commit runs in a loop), one
-        in a loop before one outside, a call written in the coroutine before one through
-        a helper."""
+        rollback on a failure path), a call written in the coroutine before one through a
+        helper. (Being in a loop is no sign: most loops around file work on the loop are
+        a download's chunk writes between network awaits, microseconds each.)"""
         ctx = self.ctx
         return (
             ctx.lifecycle.phase(function.node) in ("startup", "shutdown"),
             _in_except_clause(node, ctx.parent),
-            not in_loop(node, ctx.parent),
             chain,
         )
 
     def _outranks(
-        self, rank: tuple[bool, ...], first: tuple[bool, ...], index: int, same_function: bool
+        self,
+        node: ast.AST,
+        rank: tuple[bool, ...],
+        first: tuple[bool, ...],
+        index: int,
+        same_function: bool,
     ) -> bool:
-        """``rank`` shows the group better than ``first`` (_rank), the group's finding at
-        ``index``. In one function the first call stays: an ``open`` before the writes of
-        the file it opened (one root cause, on the ``open``), a call before its fallback;
-        only a helper call gives way to a call written out after it. A finding the
-        maintainer suppressed (``# noqa`` on its line) stays where it is: its group is
-        what they decided on, and moving it would report that group again."""
-        found = self.ctx.diagnostics[index]
-        if self.ctx.suppressed(self.CODE, found.row, found.end_row):
+        """The call ``node``, of ``rank``, shows the group better than the group's finding
+        at ``index``, of ``first`` (_rank). In one function the first call stays: an
+        ``open`` before the writes of the file it opened (one root cause, on the
+        ``open``), a call before its fallback; only a helper call gives way to a call
+        written out after it. A suppressed place (``# noqa`` on its line) neither gives
+        way nor takes over: a finding the maintainer suppressed keeps its group (moving it
+        would report that group again), and a call they suppressed does not hide the
+        module's other places under its comment."""
+        ctx = self.ctx
+        found = ctx.diagnostics[index]
+        if ctx.suppressed(self.CODE, found.row, found.end_row) or ctx.suppressed(
+            self.CODE, getattr(node, "lineno", 0), getattr(node, "end_lineno", 0) or 0
+        ):
             return False
         if same_function:
             return (rank[0], rank[-1]) < (first[0], first[-1])
@@ -1045,7 +1056,7 @@ class BlockingCallRule(Rule):
             self._first_here = (index, id(function.node), rank, here)
             return
         first, first_function, first_rank, first_shown = self._first_here
-        if self._outranks(rank, first_rank, first, id(function.node) == first_function):
+        if self._outranks(node, rank, first_rank, first, id(function.node) == first_function):
             self._adopt(first, index, first_shown)
             self._first_here = (first, id(function.node), rank, here)
 
@@ -1100,7 +1111,7 @@ class BlockingCallRule(Rule):
             return False
         index, rank, _, first_function = self._receivers[key]
         here = self._rank(function, node, False)
-        if self._outranks(here, rank, index, id(function.node) == first_function):
+        if self._outranks(node, here, rank, index, id(function.node) == first_function):
             return False
         shown = f"also `{self.ctx.segment(node.func)}`"
         if id(function.node) != first_function:
@@ -1125,7 +1136,7 @@ class BlockingCallRule(Rule):
             self._receivers[key] = (index, rank, here, id(function.node))
             return
         first, first_rank, first_shown, first_function = self._receivers[key]
-        if self._outranks(rank, first_rank, first, id(function.node) == first_function):
+        if self._outranks(node, rank, first_rank, first, id(function.node) == first_function):
             self._adopt(first, index, first_shown, _on_receiver(key[1]))
             self._receivers[key] = (first, rank, here, id(function.node))
 
@@ -1219,7 +1230,7 @@ class BlockingCallRule(Rule):
             return False
         index, first_function, rank, _ = self._first_here
         here = self._rank(function, node, chain)
-        if self._outranks(here, rank, index, id(function.node) == first_function):
+        if self._outranks(node, here, rank, index, id(function.node) == first_function):
             return False  # reported, it takes the first finding in (_note_first_here)
         shown = f"also `{display_name(name)}`"
         if id(function.node) == first_function:
@@ -1882,6 +1893,73 @@ def file_api_advice(
     if library != "asyncio" and name.startswith("pathlib.Path."):
         return f"{offload} or `{library}.Path`"
     return offload
+
+
+def _alone_on_its_loop(ctx: ModuleContext) -> bool:
+    """The coroutine this code is in is defined in a sync function that runs it on a loop
+    of its own and nowhere else — every mention of its name there is ``asyncio.run(
+    pump())`` or ``loop.run_until_complete(pump())`` — and it starts no other work on that
+    loop (no task, gather or wait): nothing else is on the loop it would block.
+    praisonai's stream bridge runs its producer so in a daemon thread, blocking on a
+    bounded queue on purpose. Asked once per coroutine."""
+    function = ctx.enclosing_function()
+    if function is None or not isinstance(function.node, ast.AsyncFunctionDef):
+        return False
+    cache: dict[int, bool] = ctx.cache.setdefault("alone_on_its_loop", {})
+    key = id(function.node)
+    if key not in cache:
+        cache[key] = _runs_alone(ctx, function)
+    return cache[key]
+
+
+_LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.AbstractEventLoop.run_until_complete"})
+# what puts more work on the coroutine's loop
+_CONCURRENCY = frozenset(
+    {"asyncio.gather", "asyncio.wait", "asyncio.as_completed", "asyncio.TaskGroup"}
+)
+
+
+def _runs_alone(ctx: ModuleContext, function: Scope) -> bool:
+    fn = function.node
+    outer = function.parent
+    if (
+        not isinstance(fn, ast.AsyncFunctionDef)
+        or outer is None
+        or not isinstance(outer.node, ast.FunctionDef)
+    ):
+        return False
+    mentions = 0
+    ran = 0
+    for n in walk_own(outer.node):
+        if isinstance(n, ast.Name) and n.id == fn.name:
+            mentions += 1
+        elif isinstance(n, ast.Call) and _runs_on_own_loop(ctx, n, fn.name):
+            ran += 1
+    if not ran or ran != mentions:
+        return False  # also handed on, stored or scheduled: other work may share its loop
+    creators = ctx.knowledge.task_creators
+    for n in walk_own(fn):
+        if not isinstance(n, ast.Call):
+            continue
+        made = ctx.call_name(n)
+        if made in creators or made in _CONCURRENCY:
+            return False
+        if isinstance(n.func, ast.Attribute) and n.func.attr in ("create_task", "gather"):
+            return False
+    return True
+
+
+def _runs_on_own_loop(ctx: ModuleContext, runner: ast.Call, name: str) -> bool:
+    """``asyncio.run(name(...))`` or ``loop.run_until_complete(name(...))``."""
+    first = runner.args[0] if runner.args else None
+    if not (
+        isinstance(first, ast.Call) and isinstance(first.func, ast.Name) and first.func.id == name
+    ):
+        return False
+    func = runner.func
+    return ctx.call_name(runner) in _LOOP_RUNNERS or (
+        isinstance(func, ast.Attribute) and func.attr == "run_until_complete"
+    )
 
 
 def _in_except_clause(node: ast.AST, parent_of: Callable[[ast.AST], ast.AST | None]) -> bool:

@@ -138,9 +138,8 @@ class BlockingNetworkInAsync(BlockingCallRule):
     every method of a storage class, or on the `cursor = self.conn.cursor()` each
     method opens), or on a parameter of one declared type that each of its
     coroutines is handed (`db: Session = Depends(get_db)` in every endpoint of a
-    router; `Optional[Session]` is a `Session`), are one finding — on the call that runs most often: outside start-up and
-    shutdown code, outside an `except` clause, in a loop before outside one (within
-    one function, the first) — with
+    router; `Optional[Session]` is a `Session`), are one finding — on a call outside start-up and shutdown code and outside an
+    `except` clause (within one function, the first) — with
     the others as its evidence: the fix
     is one decision about that client. So are the helper calls a module makes on
     objects of one project class (`store.describe()`, `store.run(sql)` on a

@@ -61,8 +61,8 @@ class BlockingFileIOInAsync(BlockingCallRule):
     `try` is related information on the first call, not a second finding.
     A module's file work on the event loop is one finding, on the call that shows
     it best (outside start-up and shutdown functions, outside an `except` clause,
-    in a loop, written out in the coroutine rather than through a helper, in that
-    order; within one function, the first: an `open` before the writes to its file):
+    written out in the coroutine rather than through a helper, in that order;
+    within one function, the first: an `open` before the writes to its file):
     the other calls, in the same coroutine or in others, are its related
     information and counted in its message — moving the file work off the loop
     (thread calls or aiofiles) is one decision for the module.
