@@ -53,6 +53,10 @@ class Nodes:
     def pause_twice(self, delay=None):
         return self.pause(delay)
 
+    def lookup_if(self, host=None):
+        if host is not None:
+            socket.gethostbyname(host)
+
 
 class Client:
     def __init__(self):
@@ -89,8 +93,13 @@ class Client:
         self.nodes.pause()
         self.nodes.pause_twice(delay=None)
 
-    async def zero_pause_is_not_none(self):
-        # `0 is not None`: the branch runs (a zero sleep is no wait, but the guard holds)
+    async def empty_host_is_not_none(self):
+        # `"" is not None`: the branch runs (falsy, but the guard asks only not None)
+        self.nodes.lookup_if("")
+
+    async def zero_pause(self):
+        # the guard holds, but `time.sleep(0.0)` is no wait: the helper's sleep of its own
+        # parameter is a poll when a call passes 0
         self.nodes.pause(0.0)
 """
 
@@ -119,7 +128,7 @@ def test_a_call_that_leaves_the_guard_falsy_does_not_block(tmp_path):
         "return self.nodes.get_node(**kwargs)",
         "return self.nodes.resolve_or_wait(name)",
         "return self.nodes.reset()",
-        "self.nodes.pause(0.0)",
+        'self.nodes.lookup_if("")',
     }, found
 
 
@@ -328,3 +337,35 @@ def handed(loop):
 """
     found = lint_source(source, "app.py", Settings(select=("GIL201", "GIL205")))
     assert [d.row for d in found] == [17, 22]
+
+
+def test_a_wait_whose_timeout_the_call_sets_to_zero_is_a_poll():
+    # praisonai's message queue: the async `dequeue` calls the sync one with `timeout=0`,
+    # which hands it to `Condition.wait`: a poll. Left at its default, or rebound in the
+    # helper, the wait may block
+    source = """\
+import threading
+class SyncQueue:
+    def __init__(self):
+        self._not_empty = threading.Condition()
+        self._items = []
+    def dequeue(self, timeout=None):
+        with self._not_empty:
+            if not self._items and timeout is not None:
+                self._not_empty.wait(timeout)
+            return self._items.pop() if self._items else None
+    def dequeue_at_least(self, timeout=None):
+        timeout = max(timeout or 0, 1)
+        self._not_empty.wait(timeout)
+class AsyncQueue:
+    def __init__(self):
+        self._sync = SyncQueue()
+    async def poll(self):
+        return self._sync.dequeue(timeout=0)
+    async def wait(self):
+        return self._sync.dequeue(timeout=5)
+    async def poll_at_least(self):
+        return self._sync.dequeue_at_least(timeout=0)
+"""
+    found = lint_source(source, "app.py", Settings(select=("GIL205",)))
+    assert [d.row for d in found] == [20, 22]

@@ -37,7 +37,8 @@ Heuristics (documented in the rules' docs; thresholds in the settings):
   parameters or data it fetched (``save_upload(path)``, ``write_bytes(await r.read())``).
 - Guarded blocking: a blocking call under ``if host and port:`` on the function's own
   parameters happens only when they are truthy (under ``if host is not None:``, not
-  None; in the ``else`` of ``if is_async:``, or after ``if is_async: return``, falsy).
+  None; in the ``else`` of ``if is_async:``, or after ``if is_async: return``, falsy;
+  a wait handed its parameter as the timeout, ``cond.wait(timeout)``, not 0).
   ``Summary.blocking_guard`` keeps what every blocking branch needs of the parameters; a
   call that leaves one at a falsy default (or passes a falsy constant; a truthy one for
   a falsy guard) does not block through the function, and a wrapper that passes its own
@@ -69,6 +70,7 @@ from functools import lru_cache
 from typing import Literal
 
 from gil_lint.engine.callforms import (
+    argument,
     call_category,
     exits_early,
     expects_would_block,
@@ -80,7 +82,7 @@ from gil_lint.engine.callforms import (
     returns_immediately,
     switched_socket,
 )
-from gil_lint.engine.knowledge import Knowledge
+from gil_lint.engine.knowledge import ArgumentForm, Knowledge
 from gil_lint.engine.lifecycle import repeated_nodes
 from gil_lint.engine.once import enclosing_class, once_nodes
 from gil_lint.engine.project import ModuleInfo, Project
@@ -1058,7 +1060,10 @@ class Summaries:
             value = passed.get(param, defaults.get(param))
             if value is None:
                 continue  # required and not passed: not this function's signature
-            if kind == _FALSY:
+            if kind.startswith(_NOT_IN):
+                if _one_of(value, ast.literal_eval(kind[len(_NOT_IN) :])):
+                    return None  # `dequeue(timeout=0)`: the wait is a poll
+            elif kind == _FALSY:
                 if _truthy_constant(value):
                     return None  # `is_async=True`: the sync branch is never taken
             elif _falsy_constant(value) and (
@@ -1158,7 +1163,8 @@ class Summaries:
                         replace(own, blocking=(category, chain), guard=facts.guard_at(call))
                     )
                 else:
-                    facts.blocks((category, chain), facts.guard_at(call), opened)
+                    guard = facts.guard_at(call) | _value_guards(k.forms(name), call, facts)
+                    facts.blocks((category, chain), guard, opened)
             return "io"
         if name in k.gil_releasing:
             facts.releases.append((self._step(module, call, f"`{shown}` (line {line})"),))
@@ -2121,9 +2127,46 @@ def _no_loop_nodes(fn: FunctionNode) -> list[int]:
     return found
 
 
+# a guard that needs its parameter to be none of some constants: ``"timeout not in
+# (0,)"`` for ``cond.wait(timeout)``, which a call passing ``timeout=0`` turns into a poll
+_NOT_IN = " not in "
+
+
 def _guarded_parameter(needed: str) -> str:
     """The parameter a guard is about (``p`` of ``"p is not None"``)."""
-    return needed.partition(_NOT_NONE)[0].partition(_FALSY)[0]
+    return needed.partition(_NOT_NONE)[0].partition(_FALSY)[0].partition(_NOT_IN)[0]
+
+
+def _value_guards(forms: Sequence[ArgumentForm], call: ast.Call, facts: _Facts) -> frozenset[str]:
+    """What the parameters must not be for ``call`` to wait: for each non-blocking form
+    of constants (``Condition.wait(timeout=0)``, ``get(block=False)``) whose argument is
+    one of the function's own parameters, passed on as is and never rebound, that
+    parameter must be none of them (``"timeout not in (0,)"``): a caller passing one
+    makes the call a poll (praisonai's ``dequeue(timeout=0)``)."""
+    fn = facts.fn
+    if fn is None:
+        return frozenset()
+    out: set[str] = set()
+    for form in forms:
+        if not form.values or form.receiver:
+            continue
+        arg = argument(call, form.keyword, form.position)
+        if not isinstance(arg, ast.Name) or arg.id not in facts.params:
+            continue
+        if any(
+            isinstance(n, ast.Name) and n.id == arg.id and not isinstance(n.ctx, ast.Load)
+            for n in walk_own(fn)
+        ):
+            continue  # rebound: the call no longer sees what the caller passed
+        out.add(f"{arg.id}{_NOT_IN}{tuple(form.values)!r}")
+    return frozenset(out)
+
+
+def _one_of(value: ast.expr, values: tuple[object, ...]) -> bool:
+    """``value`` is a constant among ``values`` (as a non-blocking form compares them)."""
+    return isinstance(value, ast.Constant) and any(
+        type(value.value) in (bool, int, float, str) and value.value == v for v in values
+    )
 
 
 def _falsy_names(test: ast.expr, params: frozenset[str]) -> frozenset[str]:

@@ -82,7 +82,9 @@ class BlockingNetworkInAsync(BlockingCallRule):
     `host=None`; `None` only, for `is not None`) or given such a constant; or
     whose blocking call sits in the `else` of `if is_async:` (or under `if not
     is_async:`, or after `if is_async: return`), called with `is_async=True`: that
-    branch never runs from this call. Nor is one in the `except RuntimeError` of a
+    branch never runs from this call. Nor is a helper that hands its own parameter to
+    a non-blocking form (`cond.wait(timeout)`, `q.get(block=block)`), called with the
+    constant that makes it a poll (`dequeue(timeout=0)`). Nor is one in the `except RuntimeError` of a
     `try` that only asks `asyncio.get_running_loop()`: it runs only where no loop
     does, never under a coroutine. (All the blocking
     rules follow helpers this way.)
