@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Literal
 
 from gil_lint.config import is_cli_code, is_test_code
-from gil_lint.engine.lifecycle import Lifecycle, lifecycle
+from gil_lint.engine.lifecycle import Lifecycle, Ref, lifecycle
 from gil_lint.engine.project import ModuleInfo, Project
 
 # how far only start-up code reaches a function: from code the program itself starts at,
@@ -161,13 +161,10 @@ class CommandLineReach:
                 continue
             if not words[name] or is_test_code(rel):
                 continue
-            info = self.project.module(_dotted(rel))
-            if info is None or os.path.abspath(info.path) != module:
+            found = self._every_mention(rel, module, name, words[name])
+            if found is None:
                 return None
-            _, life, imported = self._lifecycle_of(module, info)
-            refs = life.refs.get(name, [])
-            if len(refs) + imported[name] != words[name]:
-                return None
+            life, refs = found
             if any(life.phase(code) != "startup" for _, code, _, _ in refs):
                 return None
             started = started or bool(refs)
@@ -197,28 +194,34 @@ class CommandLineReach:
             mentions = words[name] - (1 if module == own else 0)
             if mentions <= 0 or (module != own and is_test_code(rel)):
                 continue
-            info = self.project.module(_dotted(rel))
-            if info is None or os.path.abspath(info.path) != module:
+            found = self._every_mention(rel, module, name, mentions)
+            if found is None:
                 return False
-            _, life, imported = self._lifecycle_of(module, info)
-            refs = life.refs.get(name, [])
-            if len(refs) + imported[name] != mentions:
-                return False
+            _, refs = found
             for _, code, _, is_call in refs:
                 if not is_call or not isinstance(code, ast.AsyncFunctionDef):
                     return False
             called = called or bool(refs)
         return called
 
-    def _lifecycle_of(
-        self, module: str, info: ModuleInfo
-    ) -> tuple[ModuleInfo, Lifecycle, Counter[str]]:
-        """The module's lifecycle and import counts, kept while the project's parse holds."""
+    def _every_mention(
+        self, rel: str, module: str, name: str, mentions: int
+    ) -> tuple[Lifecycle, list[Ref]] | None:
+        """The module's lifecycle and its references to ``name``, when they and its
+        imports of the name account for all ``mentions`` of the word in its text (None: a
+        comment or a string mentions it, or the module is not the project's)."""
+        info = self.project.module(_dotted(rel))
+        if info is None or os.path.abspath(info.path) != module:
+            return None
         cached = self._lifecycles.get(module)
         if cached is None or cached[0] is not info:
             life = lifecycle(info.tree, info.scopes, info.resolver, self.project.knowledge)
             cached = self._lifecycles[module] = (info, life, _imported_names(info.tree))
-        return cached
+        _, life, imported = cached
+        refs = life.refs.get(name, [])
+        if len(refs) + imported[name] != mentions:
+            return None
+        return life, refs
 
     def drives_coroutines(self, path: str) -> bool:
         """The package of the module at ``path`` runs coroutines itself, with no event loop:

@@ -61,7 +61,7 @@ class Lifecycle:
     process_startup: frozenset[int] = frozenset()
     # name → each reference to it, with its innermost code (the walk's own record), and the
     # outermost function (of the module, or a method of a class) of each function
-    refs: Mapping[str, list[_Ref]] = field(default_factory=dict, compare=False)
+    refs: Mapping[str, list[Ref]] = field(default_factory=dict, compare=False)
     outermost: Mapping[int, str] = field(default_factory=dict, compare=False)
 
     def users(self, name: str) -> list[str | None]:
@@ -117,7 +117,7 @@ class _Def:
 # a reference to a name: the Name or Attribute node, the innermost code around it, whether
 # it is in a loop of that code, and whether it is called there (not handed on as a value,
 # which whoever receives it may call any number of times)
-_Ref = tuple[ast.expr, Code | None, bool, bool]
+Ref = tuple[ast.expr, Code | None, bool, bool]
 
 
 @dataclass
@@ -126,7 +126,7 @@ class _Module:
 
     defs: list[_Def] = field(default_factory=list)
     # name → every reference to it (Name loads and attributes of that name)
-    refs: dict[str, list[_Ref]] = field(default_factory=dict)
+    refs: dict[str, list[Ref]] = field(default_factory=dict)
     # calls, with the scope they are in, the code around them and the enclosing class
     calls: list[tuple[ast.Call, Scope, Code | None, ast.ClassDef | None]] = field(
         default_factory=list
@@ -445,7 +445,7 @@ def _collect(tree: ast.Module, scopes: dict[ast.AST, Scope]) -> _Module:
             method_of = cls if _directly_in(node, cls) else None
             module.defs.append(_Def(node, scope, method_of, code))
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            ref: _Ref = (node, code, looped, id(node) in called)
+            ref: Ref = (node, code, looped, id(node) in called)
             module.refs.setdefault(node.id, []).append(ref)
         elif isinstance(node, ast.Attribute):
             ref = (node, code, looped, id(node) in called)
