@@ -895,8 +895,8 @@ SYNC_PRIMITIVE_ADVICE = {
         "import threading\nlock = threading.Lock()\nasync def f(x):\n    with lock:\n"
         "        await x\nasync def g(x):\n    with lock:\n        await x\n",
         "`g` holds it across an `await` (line 8); only coroutines use it: make it "
-        "`asyncio.Lock()` and use `async with lock:`",
-        2,
+        "`asyncio.Lock()` and use `async with lock:` (1 more place taking it)",
+        1,  # one lock, one finding: `g`'s `with lock:` is its evidence
     ),
     "a lock a thread target uses": (
         "import threading\nlock = threading.Lock()\ndef work():\n    with lock:\n        pass\n"

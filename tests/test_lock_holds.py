@@ -240,7 +240,8 @@ def test_a_lock_only_coroutines_take_without_awaiting_under_it_never_waits():
             return d.get("x")
     """
     assert rows(code) == []
-    assert rows(code.replace('return d.get("x")', "await asyncio.sleep(0)")) == [6, 10]
+    # one lock, one finding: the second coroutine's `with lock:` is its evidence
+    assert rows(code.replace('return d.get("x")', "await asyncio.sleep(0)")) == [6]
 
 
 def test_a_local_lock_shared_with_a_thread_through_a_closure_is_judged_by_its_sections():
@@ -601,3 +602,38 @@ def test_a_lock_entered_under_another_is_judged_by_its_own_sections():
         "self._counts.clear()", "time.sleep(1)"
     )
     assert rows(slow) == [17, 19]
+
+
+def test_one_lock_taken_in_several_coroutines_is_one_finding():
+    # appdaemon's stream: one handlers lock taken by three coroutines (a worker thread
+    # holds it long) is one decision, one finding; another lock is its own
+    source = dedent(
+        """\
+        import threading, time
+        class Stream:
+            def __init__(self):
+                self.lock = threading.RLock()
+                self.other = threading.Lock()
+            def sweep(self):
+                with self.lock:
+                    time.sleep(1)
+                with self.other:
+                    time.sleep(1)
+            async def connect(self, h):
+                with self.lock:
+                    self.handlers[h] = h
+            async def disconnect(self, h):
+                with self.lock:
+                    del self.handlers[h]
+            async def send(self, data):
+                with self.lock:
+                    self.last = data
+                with self.other:
+                    self.count = 1
+        """
+    )
+    found = lint_source(source, "app.py", Settings(select=("GIL205",)))
+    assert [d.row for d in found] == [12, 20]
+    first = found[0]
+    assert first.message.endswith("(2 more places taking it)")
+    assert [e.row for e in first.evidence if e.message.startswith("also taken in")] == [15, 18]

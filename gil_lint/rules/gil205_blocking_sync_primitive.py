@@ -110,6 +110,10 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     async def consume():
         job = await asyncio.to_thread(jobs.get)
     ```
+    A lock the module's coroutines take in several places (`with self.lock:`) is
+    one finding, on the first, the other places its evidence: the decision is about
+    the lock.
+
     APIs with no asyncio counterpart (`Thread.join`, `multiprocessing` queues
     and pools, `Executor.shutdown`, `concurrent.futures.wait`) are offloaded
     the same way; the advice keeps every argument of the call.
@@ -237,6 +241,11 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
         ),
     ]
 
+    def __init__(self, ctx: ModuleContext) -> None:
+        super().__init__(ctx)
+        # a lock's key (lock_target) → the index of its finding in this module
+        self._locks: dict[tuple[str, int, str], int] = {}
+
     def visit_With(self, node: ast.With) -> None:
         ctx = self.ctx
         if not ctx.in_async():
@@ -252,8 +261,34 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
                     and fresh_when_entered(item.context_expr, node, function.node)
                 )
                 and not self._held_briefly(item.context_expr, name)
+                and not self._joins_lock_finding(item.context_expr)
             ):
                 self.report_blocking(item.context_expr, name)
+                self._note_lock(item.context_expr)
+
+    def _joins_lock_finding(self, lock: ast.expr) -> bool:
+        """``with self.lock:`` in a second coroutine of the module, for a lock already
+        reported here: one finding per lock (the decision is about the lock: who else takes
+        it, and how long), the other places its evidence (appdaemon's stream handlers take
+        one lock in three coroutines)."""
+        ctx = self.ctx
+        target = lock_target(ctx, lock, ctx.scope)
+        index = self._locks.get(_lock_key(target)) if target is not None else None
+        if index is None:
+            return False
+        function = ctx.enclosing_function()
+        fname = function.qualname.rpartition(".")[2] if function is not None else "?"
+        also = ctx.evidence_at(lock, f"also taken in `{fname}()`")
+        self._join(index, also, "place{s} taking it")
+        return True
+
+    def _note_lock(self, lock: ast.expr) -> None:
+        ctx = self.ctx
+        target = lock_target(ctx, lock, ctx.scope)
+        if target is not None:
+            index = len(ctx.diagnostics) - 1
+            self._locks.setdefault(_lock_key(target), index)
+            self._base.setdefault(index, ctx.diagnostics[index].message)
 
     def blocks(self, node: ast.Call, name: str) -> bool:
         func = node.func
@@ -526,3 +561,8 @@ def _runs_on_the_loop(ctx: ModuleContext, function: ast.AST) -> bool:
     if name not in cache:
         cache[name] = command_line_reach(project).only_called_from_coroutines(ctx.path, name)
     return cache[name]
+
+
+def _lock_key(target: tuple[str, object, str]) -> tuple[str, int, str]:
+    kind, owner, attr = target
+    return kind, id(owner), attr
