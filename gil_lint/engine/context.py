@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from gil_lint.diagnostics import Diagnostic, Evidence, Fix, Severity
 from gil_lint.engine.callers import command_line_reach, steps_in
-from gil_lint.engine.knowledge import line_suppresses
+from gil_lint.engine.knowledge import span_suppresses
 from gil_lint.engine.lifecycle import Lifecycle, lifecycle
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import Resolver, Scope
@@ -136,11 +136,7 @@ class ModuleContext:
     def suppressed(self, code: str, first: int, last: int) -> bool:
         """A ``# noqa`` (or a peer's code, a type checker's ignore) for ``code`` on line
         ``first`` or ``last``: what the engine filters a finding spanning them by."""
-        lines = self.lines
-        return any(
-            1 <= row <= len(lines) and line_suppresses(lines[row - 1], code)
-            for row in {first, last}
-        )
+        return span_suppresses(self.lines, code, first, last)
 
     def char_col(self, row: int, byte_col: int) -> int:
         """ast's UTF-8 byte offset → a 1-based code-point column."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -676,6 +676,14 @@ def line_suppresses(line: str, code: str) -> bool:
         return False
     codes = m.group("codes")
     return not codes or noqa_covers(code, [c.upper() for c in noqa_codes(codes)])
+
+
+def span_suppresses(lines: Sequence[str], code: str, first: int, last: int) -> bool:
+    """A comment on line ``first`` or ``last`` (1-based) of ``lines`` suppresses ``code``
+    (``line_suppresses``): how a finding spanning them is filtered."""
+    return any(
+        1 <= row <= len(lines) and line_suppresses(lines[row - 1], code) for row in {first, last}
+    )
 
 
 def noqa_covers(code: str, written: Iterable[str]) -> bool:

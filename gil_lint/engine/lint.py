@@ -26,7 +26,7 @@ from gil_lint.diagnostics import (
     Diagnostic,
 )
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.knowledge import line_suppresses, load_knowledge
+from gil_lint.engine.knowledge import load_knowledge, span_suppresses
 from gil_lint.engine.project import Project, project_for
 from gil_lint.engine.runtimes import outside_browser_code
 from gil_lint.engine.scopes import (
@@ -427,11 +427,8 @@ def _apply_suppressions(
 
 def _suppressed(d: Diagnostic, lines: list[str]) -> bool:
     """A comment on the first or last line of the reported range suppresses the finding
-    (``line_suppresses``: ``# noqa``, a peer's code, a type checker's ignore)."""
-    return any(
-        1 <= row <= len(lines) and line_suppresses(lines[row - 1], d.code)
-        for row in {d.row, d.end_row}
-    )
+    (``# noqa``, a peer's code, a type checker's ignore)."""
+    return span_suppresses(lines, d.code, d.row, d.end_row)
 
 
 def read_and_lint(
