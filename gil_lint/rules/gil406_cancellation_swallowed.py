@@ -593,18 +593,7 @@ def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
         return True
     # `first_error = e` (or `cancelled = True`) in the clause, `return first_error` (or
     # `return result, cancelled`) after it: the caller is told, and raises it
-    kept = {
-        t.id
-        for stmt in handler.body
-        for n in walk_own(stmt)
-        if isinstance(n, ast.Assign)
-        and (
-            (isinstance(n.value, ast.Name) and n.value.id == handler.name)
-            or (isinstance(n.value, ast.Constant) and n.value.value is True)
-        )
-        for t in n.targets
-        if isinstance(t, ast.Name)
-    }
+    kept = _kept_names(handler, flags=True)
     if not kept or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
     returned = returned_values(function)
@@ -614,19 +603,27 @@ def _raises_later(function: ast.AST | None, handler: ast.ExceptHandler) -> bool:
     )
 
 
-def _thrown_next_pass(function: ast.AST, handler: ast.ExceptHandler) -> bool:
-    """The clause keeps the error (``pending = err``) and the loop around it passes that
-    name to ``.throw(...)`` or ``.athrow(...)``."""
-    kept = {
+def _kept_names(handler: ast.ExceptHandler, *, flags: bool) -> set[str]:
+    """The names the clause keeps the caught error in (``first_error = e``) and, with
+    ``flags``, the ones it sets to ``True`` (``cancelled = True``)."""
+    return {
         t.id
         for stmt in handler.body
         for n in walk_own(stmt)
         if isinstance(n, ast.Assign)
-        and isinstance(n.value, ast.Name)
-        and n.value.id == handler.name
+        and (
+            (isinstance(n.value, ast.Name) and n.value.id == handler.name)
+            or (flags and isinstance(n.value, ast.Constant) and n.value.value is True)
+        )
         for t in n.targets
         if isinstance(t, ast.Name)
     }
+
+
+def _thrown_next_pass(function: ast.AST, handler: ast.ExceptHandler) -> bool:
+    """The clause keeps the error (``pending = err``) and the loop around it passes that
+    name to ``.throw(...)`` or ``.athrow(...)``."""
+    kept = _kept_names(handler, flags=False)
     if not kept:
         return False
     around = [
