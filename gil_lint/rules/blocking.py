@@ -998,7 +998,7 @@ class BlockingCallRule(Rule):
         self._join(index, also, _SITES)
         return True
 
-    def _rank(self, function: Scope, node: ast.AST, chain: bool) -> tuple[bool, ...]:
+    def _rank(self, function: Scope, node: ast.Call, chain: bool) -> tuple[bool, ...]:
         """Which place of a group of calls (a module's file work, one client's calls) shows
         it best, lowest first: a call in code that runs often before one in a start-up or
         shutdown function, one on the normal path before one in an ``except`` clause (a
@@ -1014,7 +1014,7 @@ class BlockingCallRule(Rule):
 
     def _outranks(
         self,
-        node: ast.AST,
+        node: ast.Call,
         rank: tuple[bool, ...],
         first: tuple[bool, ...],
         index: int,
@@ -1031,7 +1031,7 @@ class BlockingCallRule(Rule):
         ctx = self.ctx
         found = ctx.diagnostics[index]
         if ctx.suppressed(self.CODE, found.row, found.end_row) or ctx.suppressed(
-            self.CODE, getattr(node, "lineno", 0), getattr(node, "end_lineno", 0) or 0
+            self.CODE, node.lineno, node.end_lineno or node.lineno
         ):
             return False
         if same_function:
@@ -1912,7 +1912,6 @@ def _alone_on_its_loop(ctx: ModuleContext) -> bool:
     return cache[key]
 
 
-_LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.AbstractEventLoop.run_until_complete"})
 # what puts more work on the coroutine's loop
 _CONCURRENCY = frozenset(
     {"asyncio.gather", "asyncio.wait", "asyncio.as_completed", "asyncio.TaskGroup"}
@@ -1956,9 +1955,9 @@ def _runs_on_own_loop(ctx: ModuleContext, runner: ast.Call, name: str) -> bool:
         isinstance(first, ast.Call) and isinstance(first.func, ast.Name) and first.func.id == name
     ):
         return False
-    func = runner.func
-    return ctx.call_name(runner) in _LOOP_RUNNERS or (
-        isinstance(func, ast.Attribute) and func.attr == "run_until_complete"
+    func = runner.func  # any loop's `run_until_complete`, resolved or not
+    return (isinstance(func, ast.Attribute) and func.attr == "run_until_complete") or (
+        ctx.call_name(runner) == "asyncio.run"
     )
 
 
