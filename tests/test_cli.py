@@ -328,6 +328,32 @@ def test_cache_relints_callers_when_a_helper_module_changes(tmp_path):
     assert found == [("app.py", "GIL202")]
 
 
+def test_a_folder_without_init_inside_a_package_is_part_of_it(tmp_path):
+    # `svc/api/` has no __init__.py but sits in the package `svc` (a PEP 420 portion):
+    # `svc.api.routes` imports `svc.helpers` by its absolute name, and both the helper's
+    # blocking call and the coroutine that never suspends are seen through it
+    pkg = tmp_path / "svc"
+    (pkg / "api").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "helpers.py").write_text(
+        "import requests\n\ndef fetch(url):\n    return requests.get(url)\n\n"
+        "class Metrics:\n    def __init__(self):\n        self.n = 0\n\n"
+        "    async def count(self):\n        self.n += 1\n"
+    )
+    (pkg / "api" / "routes.py").write_text(
+        "import asyncio\n\nfrom svc.helpers import Metrics\n\nfrom ..helpers import fetch\n\n"
+        "METRICS = Metrics()\n\n"
+        "async def handle(url):\n    asyncio.create_task(METRICS.count())\n"
+        "    return fetch(url)\n"
+    )
+    # no pyproject.toml: the folder named is the only root the run is given
+    r = run_cli("svc", "--output-format", "json", "--no-cache", cwd=tmp_path)
+    found = [
+        (Path(d["filename"]).name, d["location"]["row"], d["code"]) for d in json.loads(r.stdout)
+    ]
+    assert found == [("routes.py", 11, "GIL202")], r.stdout
+
+
 def test_baseline_flow(project):
     r = run_cli("src", "--write-baseline", "gil-lint-baseline.json", cwd=project)
     assert r.returncode == 0, r.stderr

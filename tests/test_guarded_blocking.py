@@ -369,3 +369,31 @@ class AsyncQueue:
 """
     found = lint_source(source, "app.py", Settings(select=("GIL205",)))
     assert [d.row for d in found] == [20, 22]
+
+
+def test_a_text_file_read_gives_way_to_a_guarded_wait_with_its_guard():
+    # praisonai's `_resolve_approval_decision`: a diff preview reads a text file (GIL209's,
+    # off by default) on every path, then the sync branch of `if is_async:` waits on a
+    # future. The wait is the blocking kept, so its guard is the function's: a call
+    # passing `is_async=True` never waits, and the preview does not undo that
+    from gil_lint.engine.summaries import Step, _Facts
+
+    read = ("text", (Step("`open`", "a.py", 3, 0),))
+    wait = ("sync", (Step("`fut.result`", "a.py", 9, 0),))
+    for order in (
+        ((read, frozenset()), (wait, frozenset({"is_async is falsy"}))),
+        (
+            (wait, frozenset({"is_async is falsy"})),
+            (read, frozenset()),
+        ),
+    ):
+        facts = _Facts()
+        for blocking, guard in order:
+            facts.blocks(blocking, guard)
+        assert facts.blocking == wait
+        assert facts.guard == frozenset({"is_async is falsy"})
+    # two waits: what every one of them needs
+    facts = _Facts()
+    facts.blocks(wait, frozenset({"is_async is falsy"}))
+    facts.blocks(("sync", (Step("`lock.acquire`", "a.py", 12, 0),)), frozenset())
+    assert facts.guard == frozenset()

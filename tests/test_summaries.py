@@ -329,3 +329,22 @@ def test_a_parameter_annotated_with_its_own_name_is_no_internal_error():
     )
     found = lint_source(source, "dispatcher.py", Settings(select=("ALL",)))
     assert [d for d in found if d.code == "GIL003"] == []
+
+
+def test_module_names_follow_the_package_through_folders_without_init(tmp_path):
+    from gil_lint.engine.scopes import module_name_for, package_top
+
+    (tmp_path / "pkg" / "sub" / "deep").mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "sub" / "deep" / "mod.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("")
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "tool.py").write_text("")
+    assert module_name_for(str(tmp_path / "pkg" / "sub" / "deep" / "mod.py")) == (
+        "pkg.sub.deep.mod"
+    )
+    assert module_name_for(str(tmp_path / "pkg" / "a.py")) == "pkg.a"
+    assert module_name_for(str(tmp_path / "pkg" / "__init__.py")) == "pkg"
+    assert module_name_for(str(tmp_path / "loose" / "tool.py")) == "tool"
+    assert package_top(str(tmp_path / "pkg" / "sub" / "deep" / "mod.py")) == str(tmp_path / "pkg")
+    assert package_top(str(tmp_path / "loose" / "tool.py")) is None

@@ -44,6 +44,7 @@ from typing import Literal
 from gil_lint.config import is_cli_code, is_test_code
 from gil_lint.engine.lifecycle import Lifecycle, Ref, lifecycle
 from gil_lint.engine.project import ModuleInfo, Project
+from gil_lint.engine.scopes import package_top
 
 # how far only start-up code reaches a function: from code the program itself starts at,
 # or from code named for starting (only_at_start_up)
@@ -85,7 +86,7 @@ class CommandLineReach:
         itself only command-line code (``interactive_manager`` calling ``create_profile``,
         itself called from ``cli.py`` alone)."""
         own = os.path.abspath(path)
-        modules = self._modules(_package_of(own))
+        modules = self._modules(package_top(own))
         if not modules:
             return False
         scan: list[tuple[str, str, Counter[str]]] = []
@@ -146,7 +147,7 @@ class CommandLineReach:
         comment, a string) keeps the answer None; so does a module that cannot be read as
         one of the project's."""
         own = os.path.abspath(path)
-        modules = self._modules(_package_of(own))
+        modules = self._modules(package_top(own))
         if not modules:
             return None
         started = False
@@ -183,7 +184,7 @@ class CommandLineReach:
         target=self.get_handler)``), a call in a sync function or lambda, a comment —
         makes the answer False, as does a package that cannot be read."""
         own = os.path.abspath(path)
-        modules = self._modules(_package_of(own))
+        modules = self._modules(package_top(own))
         if not modules:
             return False
         called = False
@@ -232,7 +233,7 @@ class CommandLineReach:
         into the coroutines it tells apart. Read from the modules' words first
         (``StopIteration``, and ``__await__`` or ``iscoroutine``), then the few that have
         them are parsed."""
-        modules = self._modules(_package_of(os.path.abspath(path)))
+        modules = self._modules(package_top(os.path.abspath(path)))
         if not modules:
             return False
         for _, module in modules:
@@ -406,16 +407,3 @@ def _dotted(rel: str) -> str:
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
-
-
-def _package_of(path: str) -> str | None:
-    """The top folder of the chain of ``__init__.py`` folders ``path`` is in."""
-    folder = os.path.dirname(os.path.abspath(path))
-    top = None
-    while os.path.isfile(os.path.join(folder, "__init__.py")):
-        top = folder
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    return top

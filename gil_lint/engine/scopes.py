@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -76,6 +77,41 @@ def written_last(binding: Binding, use: ast.expr) -> ast.expr | None:
 
 # a method's return annotation that names its own class
 _SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
+
+
+def _besides_own(value: ast.expr, scope: Scope, attr: str) -> list[ast.expr]:
+    """What ``value``, assigned to ``self.<attr>`` in the method ``scope``, adds to the
+    attribute's other values: nothing for ``self.<attr>`` or ``self.<attr>(...)``, the
+    other operands of ``self.<attr> or X()``; else ``value`` itself."""
+    fn = scope.node
+    params = (
+        [*fn.args.posonlyargs, *fn.args.args]
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+        else []
+    )
+    if not params:
+        return [value]
+    own = params[0].arg
+
+    def is_own(node: ast.expr) -> bool:
+        if isinstance(node, ast.Call):
+            node = node.func
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == attr
+            and isinstance(node.value, ast.Name)
+            and node.value.id == own
+        )
+
+    if is_own(value):
+        return []
+    if (
+        isinstance(value, ast.BoolOp)
+        and isinstance(value.op, ast.Or)
+        and any(is_own(v) for v in value.values)
+    ):
+        return [v for v in value.values if not is_own(v)]
+    return [value]
 
 
 def parameter_names(args: ast.arguments) -> frozenset[str]:
@@ -192,22 +228,53 @@ def release_scopes(scopes: dict[ast.AST, Scope]) -> None:
             scope.self_annotations = {}
 
 
-def module_name_for(path: str) -> str:
-    """``pkg/sub/mod.py`` → ``pkg.sub.mod``, following ``__init__.py`` files upward."""
-    from pathlib import Path
+# folders without an ``__init__.py`` between a module and the regular package it is in
+# (``litellm/proxy/db/db_span.py`` under ``litellm/proxy/__init__.py``)
+_NAMESPACE_LEVELS = 3
 
-    p = Path(path)
-    parts = [] if p.stem == "__init__" else [p.stem]
-    d = p.parent
+
+def package_top(path: str) -> str | None:
+    """The top folder of the package the file ``path`` is in, or None: not in one.
+
+    A folder without an ``__init__.py`` inside a regular package is a namespace
+    portion of it (PEP 420): ``litellm/proxy/db/db_span.py`` imports as
+    ``litellm.proxy.db.db_span`` when ``litellm/proxy/__init__.py`` exists, so the
+    nearest folder with an ``__init__.py`` at most ``_NAMESPACE_LEVELS`` up is the
+    package, and its top is the last of the unbroken chain of ``__init__.py`` folders
+    above it."""
+    folder = os.path.dirname(os.path.abspath(path))
     try:
-        while (d / "__init__.py").is_file():
-            parts.insert(0, d.name)
-            if d.parent == d:
+        for _ in range(_NAMESPACE_LEVELS + 1):
+            if os.path.isfile(os.path.join(folder, "__init__.py")):
                 break
-            d = d.parent
-    except OSError:
-        pass
-    return ".".join(parts) or "__main__"
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return None
+            folder = parent
+        else:
+            return None
+        while True:
+            parent = os.path.dirname(folder)
+            if parent == folder or not os.path.isfile(os.path.join(parent, "__init__.py")):
+                return folder
+            folder = parent
+    except (OSError, ValueError):
+        return None
+
+
+def module_name_for(path: str) -> str:
+    """``pkg/sub/mod.py`` → ``pkg.sub.mod``: its path from the folder above its package's
+    top (``package_top``); a file in no package is named by its stem."""
+    absolute = os.path.abspath(path)
+    stem = os.path.splitext(os.path.basename(absolute))[0]
+    top = package_top(absolute)
+    if top is None:
+        return "__main__" if stem == "__init__" else stem
+    rel = os.path.relpath(os.path.dirname(absolute), os.path.dirname(top))
+    parts = rel.replace(os.sep, "/").split("/")
+    if stem != "__init__":
+        parts.append(stem)
+    return ".".join(p for p in parts if p) or "__main__"
 
 
 # per node class, the fields that can hold nodes to visit (see child_fields)
@@ -944,8 +1011,10 @@ class Resolver:
         assigned = cls.self_attributes.get(attr)
         if not assigned:
             return f"{binding.qualname}.{attr}"
-        # `self._done = None` until a method makes the event: only ever used as the event
+        # `self._done = None` until a method makes the event: only ever used as the event;
+        # `self.x = self.x or X()` is an X, `self.x = self.x()` says nothing more
         values = [(v, s) for v, s in assigned if not is_none(v)] or assigned
+        values = [(o, s) for v, s in values for o in _besides_own(v, s, attr)] or values
         results = {self.qualname(v, s) for v, s in values}
         if len(results) == 1:
             return results.pop()

@@ -330,8 +330,14 @@ class _Facts:
         the function returns."""
         if self.blocking is None or (self.blocking[0] == "text" and blocking[0] != "text"):
             # a text file (GIL209, off by default) gives way to any other blocking call, so
-            # that a copy after a settings read is still GIL203's
+            # that a copy after a settings read is still GIL203's; so does its guard: what
+            # the call kept needs is what the sync branch of `if is_async:` needs, not the
+            # diff preview read before it
+            if self.blocking is not None:
+                self.guard = None
             self.blocking = blocking
+        elif self.blocking[0] != "text" and blocking[0] == "text":
+            return  # given way to the call kept: its guard says nothing of that one
         self.guard = guard if self.guard is None else self.guard & guard
         self.opened = opened if self.opened is None else self.opened and opened
 
