@@ -650,3 +650,76 @@ def test_an_asgi_lifespan_is_start_up_code_whatever_its_name() -> None:
     found = lint(code)
     assert where(found) == [(15, "GIL203")]
     assert [e.row for e in found[0].evidence] == [15, 5]
+
+
+STOPPING = """\
+import asyncio
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    warmup = threading.Thread(target=print)
+    warmup.start()
+    try:
+        yield
+    finally:
+        warmup.join()
+
+@contextlib.asynccontextmanager
+async def session(conn):
+    worker = threading.Thread(target=print)
+    try:
+        yield conn
+    finally:
+        worker.join()
+
+class Agent:
+    def __init__(self):
+        self._executor = ThreadPoolExecutor()
+        self._thread = threading.Thread(target=print)
+
+    async def run(self):
+        try:
+            await asyncio.gather(self.publisher.run_forever(), self.reporter.run_forever())
+        finally:
+            self._executor.shutdown()
+
+    async def start_listening(self):
+        try:
+            while not self._stop.is_set():
+                await self.poll()
+        finally:
+            self._thread.join()
+
+    async def fetch_all(self, jobs):
+        try:
+            await asyncio.gather(*jobs)
+        finally:
+            self._executor.shutdown()
+
+    async def handle(self):
+        try:
+            while not self._stop.is_set():
+                await self.poll()
+        finally:
+            self._thread.join()
+
+    async def serve(self):
+        while True:
+            try:
+                await self.server.serve_forever()
+            finally:
+                self._thread.join()
+"""
+
+
+def test_joining_what_a_service_made_once_its_main_wait_is_over_is_not_reported() -> None:
+    # after a lifespan's `yield`, after a start-up function's serving loop, after a wait
+    # on something that runs until stopped: the service is stopping, and joining its
+    # threads and executors is what stopping does. A context manager used per request, a
+    # gather of the request's jobs, a loop a handler runs, and a `finally:` inside a
+    # reconnect loop still wait on the loop while it serves
+    found = where(lint(STOPPING, Settings(select=("GIL205",))))
+    assert [row for row, _ in found] == [21, 45, 52, 59], found

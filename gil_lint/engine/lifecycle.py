@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 from gil_lint.engine.knowledge import Knowledge
@@ -515,6 +516,78 @@ def in_loop(node: ast.AST, parent_of: Callable[[ast.AST], ast.AST | None]) -> bo
         if repeats(parent, child):
             return True
         child, parent = parent, parent_of(parent)
+    return False
+
+
+def _own(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The nodes of ``stmts``, not of the functions or classes defined in them."""
+    for stmt in stmts:
+        if not isinstance(stmt, _NESTED):
+            yield from walk_own(stmt)
+
+
+def _runs_until_stopped(node: ast.AST) -> bool:
+    """A call whose name says it runs until the program stops (``serve_forever``,
+    ``run_forever``, ``wait_forever``)."""
+    return isinstance(node, ast.Call) and "forever" in _called_name(node.func).lower()
+
+
+def _called_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def after_main_wait(
+    node: ast.AST, parent_of: Callable[[ast.AST], ast.AST | None], startup: bool
+) -> bool:
+    """``node`` runs once its function's main wait is over, as the program (or the
+    service the function runs) stops: what a start-up context manager (a lifespan) does
+    after its ``yield`` (in a ``finally:`` around it, or below it), the ``finally:`` of a
+    start-up function's serving loop (a ``while`` that awaits), and the ``finally:`` of a
+    ``try`` that awaits while the function runs something until stopped
+    (``await asyncio.gather(self.publisher.run_forever(), ...)``). ``startup``: the
+    function is start-up code (``Lifecycle.phase``). Such code runs once, like a
+    shutdown function's: joining the threads and executors the service made is what
+    stopping does."""
+    if in_loop(node, parent_of):
+        return False  # a loop's code runs on every pass, not once at the end
+    path: list[ast.AST] = [node]
+    parent = parent_of(node)
+    while parent is not None and not isinstance(parent, (*_CODE, ast.ClassDef, ast.Module)):
+        path.append(parent)
+        parent = parent_of(parent)
+    if not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    fn = parent
+    lifespan = startup and any(
+        _called_name(d.func if isinstance(d, ast.Call) else d).endswith("contextmanager")
+        for d in fn.decorator_list
+    )
+    until_stopped: bool | None = None
+    path.append(fn)
+    for child, outer in pairwise(path):
+        if isinstance(outer, ast.Try) and any(s is child for s in outer.finalbody):
+            body = list(_own(outer.body))
+            if lifespan and any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in body):
+                return True
+            if startup and any(
+                isinstance(n, ast.While) and any(isinstance(m, ast.Await) for m in walk_own(n))
+                for n in body
+            ):
+                return True
+            if any(isinstance(n, ast.Await) for n in body):
+                if until_stopped is None:
+                    until_stopped = any(_runs_until_stopped(n) for n in _own(fn.body))
+                if until_stopped:
+                    return True
+        if lifespan:
+            for field_name in ("body", "orelse", "finalbody"):
+                stmts = getattr(outer, field_name, None)
+                if isinstance(stmts, list) and any(s is child for s in stmts):
+                    before = stmts[: next(i for i, s in enumerate(stmts) if s is child)]
+                    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _own(before)):
+                        return True
     return False
 
 

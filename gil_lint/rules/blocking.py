@@ -25,7 +25,7 @@ from gil_lint.engine.callforms import (
 )
 from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.lifecycle import in_loop
+from gil_lint.engine.lifecycle import after_main_wait, in_loop
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import NESTED_SCOPES, Scope, is_none, parameter_names, walk_own
@@ -495,6 +495,8 @@ class BlockingCallRule(Rule):
         function = ctx.enclosing_function()
         code = function.node if function is not None else None
         phase = ctx.lifecycle.phase(code)
+        if phase in (None, "startup") and after_main_wait(node, ctx.parent, phase == "startup"):
+            phase = "shutdown"  # the `finally:` of a lifespan's `yield`, of a serving loop
         if phase == "once" or (phase == "shutdown" and self.QUIET_AT_SHUTDOWN):
             return True
         elsewhere = self._started_elsewhere(category) if phase is None else None

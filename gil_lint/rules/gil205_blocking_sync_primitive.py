@@ -72,8 +72,14 @@ class BlockingSyncPrimitiveInAsync(BlockingCallRule):
     only such code calls (`engine/lifecycle.py`); nor in a shutdown function
     (`close`, `aclose`, `teardown`, `stop`, ...: the `shutdown-functions`
     knowledge), where waiting for threads, an executor or a teardown lock is the
-    shutdown itself. One in a start-up function still is: it holds the loop while
-    other work may be waiting.
+    shutdown itself; nor once a service's main wait is over: after a lifespan's
+    `yield` (in the `finally:` around it, or below it), in the `finally:` of a
+    start-up function's serving loop (`while not self._stop.is_set(): await ...`),
+    or of a `try` that awaits while its function runs something until stopped
+    (`await asyncio.gather(self.publisher.run_forever(), ...)`). The same `finally:`
+    in a context manager used per request, around a gather of a request's jobs, or
+    inside a reconnect loop, still is. One in a start-up function before that still
+    is: it holds the loop while other work may be waiting.
 
     ## Example
     ```python
