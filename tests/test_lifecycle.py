@@ -315,11 +315,12 @@ def test_file_work_a_start_up_function_reaches_through_a_helper_is_still_reporte
 
 
 def test_file_work_a_helper_does_where_the_program_starts_is_not_reported() -> None:
-    # `Tortoise.init()` reads its config file through a helper: once per process; in a
-    # loop of it, or a wait through the helper, it is still reported
+    # `Tortoise.init()` reads its config file through a helper: once per process; so is a
+    # wait before it starts anything (it delays the start-up only). In a loop of it, or
+    # a wait once a task runs beside it, it is still reported
     found = lint(
         """\
-        import pickle, time
+        import asyncio, pickle, time
         def load_config(path):
             with open(path, "rb") as f:
                 return pickle.load(f)
@@ -330,13 +331,39 @@ def test_file_work_a_helper_does_where_the_program_starts_is_not_reported() -> N
             async def init(cls, config_file):
                 cls.config = load_config(config_file)
                 nap()
+                cls.poller = asyncio.create_task(cls.poll())
+                nap()
             async def main(self, paths):
                 self.config = load_config(paths[0])
                 for p in paths:
                     self.extra = load_config(p)
         """
     )
-    assert where(found) == [(11, "GIL201"), (15, "GIL203")]
+    assert where(found) == [(13, "GIL201"), (17, "GIL203")]
+
+
+def test_a_wait_where_the_program_starts_before_it_starts_anything_is_not_reported() -> None:
+    # a lifespan registering with a proxy before the server takes requests, `main()`
+    # fetching its settings: nothing else runs on the loop yet. After `await
+    # site.start()` (serving) or a task, and in a per-request handler, it is reported
+    found = lint(
+        """\
+        import contextlib, requests
+        from aiohttp import web
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            requests.post("http://proxy/register")
+            yield
+        async def main():
+            settings = requests.get("http://config/settings")
+            site = web.TCPSite(runner)
+            await site.start()
+            requests.post("http://proxy/register")
+        async def handle(request):
+            return requests.get("http://backend/")
+        """
+    )
+    assert where(found) == [(11, "GIL202"), (13, "GIL202")]
 
 
 def test_a_helper_a_start_up_function_calls_in_its_loop_is_not_start_up_code() -> None:

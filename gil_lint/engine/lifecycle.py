@@ -60,6 +60,8 @@ class Lifecycle:
     shutdown: frozenset[int] = frozenset()
     # the start-up functions the program itself starts at (and what only they call)
     process_startup: frozenset[int] = frozenset()
+    # ... those functions themselves (``main``, an ASGI lifespan), not what they call
+    process_entry: frozenset[int] = frozenset()
     # name → each reference to it, with its innermost code (the walk's own record), and the
     # outermost function (of the module, or a method of a class) of each function
     refs: Mapping[str, list[Ref]] = field(default_factory=dict, compare=False)
@@ -77,6 +79,12 @@ class Lifecycle:
         """``code`` is (or only serves) a function the program starts at: ``main``,
         ``init``, ``startup``... (``[lifecycle] process_startup``)."""
         return code is not None and id(code) in self.process_startup
+
+    def enters_process(self, code: ast.AST | None) -> bool:
+        """``code`` is itself a function the program starts at (``main``, ``init``, an ASGI
+        lifespan): not one only such a function calls, which may run after it started
+        other work."""
+        return code is not None and id(code) in self.process_entry
 
     def phase(self, code: ast.AST | None) -> Phase | None:
         """``once`` before ``shutdown`` before ``startup``; None for code of no phase."""
@@ -164,6 +172,7 @@ def lifecycle(
         frozenset(_spread(module, startup, frozenset(), set(), loops=False)),
         frozenset(_spread(module, shutdown, frozenset(), set())),
         frozenset(_spread(module, process, frozenset(), set(), loops=False)),
+        frozenset(process),
         module.refs,
         _outermost(module),
     )
@@ -536,6 +545,39 @@ def _called_name(func: ast.expr) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
     return func.id if isinstance(func, ast.Name) else ""
+
+
+# calls that set other work going on the loop (or serving): after one, a blocking call in
+# a start-up function holds that work up, not only the start-up (see _sets_work_going)
+_CONCURRENT = frozenset(
+    {
+        "create_task", "ensure_future", "gather", "wait", "as_completed", "start_soon",
+        "TaskGroup", "create_server", "start_server", "create_unix_server",
+        "start_unix_server", "serve", "serve_forever", "run_forever", "start_serving",
+        "call_soon", "call_later", "call_at", "add_reader", "add_writer",
+    }
+)  # fmt: skip
+
+
+def _sets_work_going(name: str) -> bool:
+    """A call named for setting work going: ``_CONCURRENT``, or ``start*`` / ``serve*`` /
+    ``spawn*`` (``await site.start()`` serves an aiohttp app, ``thread.start()``)."""
+    return name in _CONCURRENT or name.lstrip("_").startswith(("start", "serve", "spawn"))
+
+
+def runs_alone(node: ast.AST, fn: Code) -> bool:
+    """No call before ``node`` in ``fn``'s own code sets other work going on the loop (a
+    task, a gather, a server, a callback): a blocking call there delays only ``fn``, as
+    a program's ``main`` or an ASGI lifespan before its first task does."""
+    row, col = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+    for n in _own(_body(fn)):  # type: ignore[arg-type]
+        if (
+            isinstance(n, ast.Call)
+            and (n.lineno, n.col_offset) < (row, col)
+            and _sets_work_going(_called_name(n.func))
+        ):
+            return False
+    return True
 
 
 def after_main_wait(

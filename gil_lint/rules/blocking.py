@@ -25,7 +25,7 @@ from gil_lint.engine.callforms import (
 )
 from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.lifecycle import after_main_wait, in_loop
+from gil_lint.engine.lifecycle import after_main_wait, in_loop, runs_alone
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import NESTED_SCOPES, Scope, is_none, parameter_names, walk_own
@@ -506,6 +506,13 @@ class BlockingCallRule(Rule):
             return False
         if phase == "startup" and name is not None and name in ctx.knowledge.lifecycle.spawns:
             return True
+        if (
+            phase == "startup"
+            and isinstance(code, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and ctx.lifecycle.enters_process(code)
+            and runs_alone(node, code)
+        ):
+            return True  # `main()` or a lifespan before it starts anything: start-up only
         process = elsewhere == "process" or ctx.lifecycle.starts_process(code)
         return (
             category is not None

@@ -96,7 +96,10 @@ class BlockingFileIOInAsync(BlockingCallRule):
     the `startup-functions` knowledge) the file calls it makes itself, outside its
     loops — a certificate or a config file read once when the server starts. The
     same start-up function's loops, and file work it reaches through a helper (a
-    plugin's `start` that unpacks an uploaded directory), are still reported.
+    plugin's `start` that unpacks an uploaded directory), are still reported — but
+    for a function the program starts at (`main`, `init`, an ASGI lifespan), where
+    any blocking call outside its loops, before it sets other work going (a task, a
+    `gather`, a server), delays the start-up only.
 
     ## Example
     ```python

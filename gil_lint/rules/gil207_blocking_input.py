@@ -22,8 +22,11 @@ class BlockingInputInAsync(BlockingCallRule):
 
     A call in code that runs once is not reported: in a one-off callback (`__del__`,
     a `weakref`/`atexit`/signal handler, code that ends with `sys.exit()`) or what
-    only such code calls (`engine/lifecycle.py`). One in a start-up or shutdown
-    function still is: it holds the loop while other work may be waiting.
+    only such code calls (`engine/lifecycle.py`); nor in a function the program
+    starts at (`main`, `init`, an ASGI lifespan), outside its loops, before it sets
+    other work going (a task, a `gather`, a server): it delays the start-up only.
+    One in another start-up function, or in a shutdown function, still is: it
+    holds the loop while other work may be waiting.
 
     ## Example
     ```python
