@@ -325,10 +325,10 @@ def wait_ready(check):
             time.sleep(1)
     return asyncio.run(poll())
 def fan_out(fetch, urls):
-    async def main():
+    async def crawl():
         time.sleep(1)
         return await asyncio.gather(*(fetch(u) for u in urls))
-    return asyncio.run(main())
+    return asyncio.run(crawl())
 def handed(loop):
     async def tick():
         time.sleep(1)
@@ -337,6 +337,44 @@ def handed(loop):
 """
     found = lint_source(source, "app.py", Settings(select=("GIL201", "GIL205")))
     assert [d.row for d in found] == [17, 22]
+
+
+def test_a_private_coroutine_only_run_on_a_loop_of_its_own_blocks_nothing_else():
+    # ray's reporter: an executor thread runs `asyncio.run(self._compose())`, and
+    # `_compose` awaits `self._collect()`, which fetches with `requests`; nothing else is
+    # on that loop. A public coroutine (any module may await it), one also awaited by a
+    # coroutine on the serving loop, or one whose runner starts a task there, is reported
+    source = """\
+import asyncio, requests
+class Reporter:
+    def _run_in_executor(self):
+        return asyncio.run(self._compose())
+    async def _compose(self):
+        return await self._collect()
+    async def _collect(self):
+        return requests.get("http://tpu/metrics")
+    def _run_shared(self):
+        return asyncio.run(self._compose_shared())
+    async def _compose_shared(self):
+        return await self._collect_shared()
+    async def _collect_shared(self):
+        return requests.get("http://tpu/metrics")
+    async def serve(self):
+        return await self._collect_shared()
+    def _run_busy(self):
+        return asyncio.run(self._busy())
+    async def _busy(self):
+        self.ticker = asyncio.create_task(self.tick())
+        return await self._collect_busy()
+    async def _collect_busy(self):
+        return requests.get("http://tpu/metrics")
+    def run_public(self):
+        return asyncio.run(self.collect_public())
+    async def collect_public(self):
+        return requests.get("http://tpu/metrics")
+"""
+    found = lint_source(source, "app.py", Settings(select=("GIL202",)))
+    assert [d.row for d in found] == [14, 23, 27]
 
 
 def test_a_wait_whose_timeout_the_call_sets_to_zero_is_a_poll():

@@ -1905,46 +1905,46 @@ def file_api_advice(
 
 
 def _alone_on_its_loop(ctx: ModuleContext) -> bool:
-    """The coroutine this code is in is defined in a sync function that runs it on a loop
-    of its own and nowhere else — every mention of its name there is ``asyncio.run(
-    pump())`` or ``loop.run_until_complete(pump())`` — and it starts no other work on that
-    loop (no task, gather or wait): nothing else is on the loop it would block.
-    praisonai's stream bridge runs its producer so in a daemon thread, blocking on a
-    bounded queue on purpose. Asked once per coroutine."""
+    """The coroutine this code is in runs on a loop of its own and nowhere else, and
+    starts no other work on that loop (no task, gather or wait): nothing else is on the
+    loop it would block. Either it is defined in a sync function and every mention of
+    its name there is ``asyncio.run(pump())`` or ``loop.run_until_complete(pump())``
+    (praisonai's stream bridge runs its producer so in a daemon thread, blocking on a
+    bounded queue on purpose), or it is private to its module (``_collect``,
+    ``self._collect``) and every mention of it in the module is such a run, or an
+    ``await`` in a coroutine that is alone on its loop in turn (ray's reporter collects
+    its stats with ``asyncio.run(self._compose())`` in an executor thread, and
+    ``_compose`` awaits ``self._collect()``). Asked once per coroutine."""
     function = ctx.enclosing_function()
     if function is None or not isinstance(function.node, ast.AsyncFunctionDef):
         return False
-    cache: dict[int, bool] = ctx.cache.setdefault("alone_on_its_loop", {})
-    key = id(function.node)
-    if key not in cache:
-        cache[key] = _runs_alone(ctx, function)
-    return cache[key]
+    return _alone(ctx, function.node, function.parent, 0)
 
 
 # what puts more work on the coroutine's loop
 _CONCURRENCY = frozenset(
     {"asyncio.gather", "asyncio.wait", "asyncio.as_completed", "asyncio.TaskGroup"}
 )
+# how many private coroutines deep an `await` chain from a loop of its own is followed
+_ALONE_DEPTH = 3
 
 
-def _runs_alone(ctx: ModuleContext, function: Scope) -> bool:
-    fn = function.node
-    outer = function.parent
-    if (
-        not isinstance(fn, ast.AsyncFunctionDef)
-        or outer is None
-        or not isinstance(outer.node, ast.FunctionDef)
-    ):
-        return False
-    mentions = 0
-    ran = 0
-    for n in walk_own(outer.node):
-        if isinstance(n, ast.Name) and n.id == fn.name:
-            mentions += 1
-        elif isinstance(n, ast.Call) and _runs_on_own_loop(ctx, n, fn.name):
-            ran += 1
-    if not ran or ran != mentions:
-        return False  # also handed on, stored or scheduled: other work may share its loop
+def _alone(ctx: ModuleContext, fn: ast.AsyncFunctionDef, outer: Scope | None, depth: int) -> bool:
+    cache: dict[int, bool] = ctx.cache.setdefault("alone_on_its_loop", {})
+    key = id(fn)
+    if key in cache:
+        return cache[key]
+    cache[key] = False  # a cycle of awaits proves nothing
+    found = _starts_nothing(ctx, fn) and (
+        _runs_alone(ctx, fn, outer)
+        or (depth < _ALONE_DEPTH and _only_run_alone(ctx, fn, outer, depth))
+    )
+    cache[key] = found
+    return found
+
+
+def _starts_nothing(ctx: ModuleContext, fn: ast.AsyncFunctionDef) -> bool:
+    """``fn`` puts no other work on its loop: no task, gather or wait."""
     creators = ctx.knowledge.task_creators
     for n in walk_own(fn):
         if not isinstance(n, ast.Call):
@@ -1957,11 +1957,89 @@ def _runs_alone(ctx: ModuleContext, function: Scope) -> bool:
     return True
 
 
+def _only_run_alone(
+    ctx: ModuleContext, fn: ast.AsyncFunctionDef, outer: Scope | None, depth: int
+) -> bool:
+    """``fn`` is private to the module (a ``_name`` function or method) and every mention
+    of it is a call run on a loop of its own (``_runs_on_own_loop``) or awaited in a
+    coroutine alone on its loop (``_alone``)."""
+    name = fn.name
+    if not name.startswith("_") or name.startswith("__") or outer is None:
+        return False
+    mentions = _mentions(ctx).get((name, outer.kind == "class"), ())
+    for _, call, around, caller in mentions:
+        if call is None:
+            return False  # handed on, stored or scheduled: other work may share its loop
+        if isinstance(around, ast.Call) and _runs_on_own_loop(ctx, around, name):
+            continue
+        if not isinstance(around, ast.Await):
+            return False
+        if not isinstance(caller, ast.AsyncFunctionDef) or caller is fn:
+            return False
+        scope = ctx.scopes.get(caller)
+        if scope is None or not _alone(ctx, caller, scope.parent, depth + 1):
+            return False
+    return bool(mentions)
+
+
+# a mention of a name: the Name or Attribute node, the call it is the function of (None:
+# not called there), what is around that call, and the function the mention is in
+_Mention = tuple[ast.expr, ast.Call | None, ast.AST | None, ast.AST | None]
+
+
+def _mentions(ctx: ModuleContext) -> dict[tuple[str, bool], list[_Mention]]:
+    """Every mention of a name in the module, by (name, as an attribute): one walk, when
+    first asked (the lint's own walk has not reached the code after the call yet)."""
+    found: dict[tuple[str, bool], list[_Mention]] | None = ctx.cache.get("name_mentions")
+    if found is not None:
+        return found
+    found = {}
+    stack: list[tuple[ast.AST, ast.AST | None, ast.AST | None, ast.AST | None]] = [
+        (ctx.tree, None, None, None)
+    ]
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+    while stack:
+        node, parent, grand, fn = stack.pop()
+        key: tuple[str, bool] | None = None
+        if isinstance(node, ast.Name):
+            key = (node.id, False)
+        elif isinstance(node, ast.Attribute):
+            key = (node.attr, True)
+        if key is not None:
+            assert isinstance(node, ast.expr)
+            call = parent if isinstance(parent, ast.Call) and parent.func is node else None
+            found.setdefault(key, []).append((node, call, grand if call else None, fn))
+        inner = node if isinstance(node, defs) else fn
+        stack.extend((child, node, parent, inner) for child in ast.iter_child_nodes(node))
+    ctx.cache["name_mentions"] = found
+    return found
+
+
+def _runs_alone(ctx: ModuleContext, fn: ast.AsyncFunctionDef, outer: Scope | None) -> bool:
+    """``fn`` is defined in a sync function whose every mention of it runs it on a loop
+    of its own."""
+    if outer is None or not isinstance(outer.node, ast.FunctionDef):
+        return False
+    mentions = 0
+    ran = 0
+    for n in walk_own(outer.node):
+        if isinstance(n, ast.Name) and n.id == fn.name:
+            mentions += 1
+        elif isinstance(n, ast.Call) and _runs_on_own_loop(ctx, n, fn.name):
+            ran += 1
+    return bool(ran) and ran == mentions  # else also handed on, stored or scheduled
+
+
 def _runs_on_own_loop(ctx: ModuleContext, runner: ast.Call, name: str) -> bool:
-    """``asyncio.run(name(...))`` or ``loop.run_until_complete(name(...))``."""
+    """``asyncio.run(name(...))`` or ``loop.run_until_complete(name(...))`` (or
+    ``self.name(...)``)."""
     first = runner.args[0] if runner.args else None
+    if not isinstance(first, ast.Call):
+        return False
+    called = first.func
     if not (
-        isinstance(first, ast.Call) and isinstance(first.func, ast.Name) and first.func.id == name
+        (isinstance(called, ast.Name) and called.id == name)
+        or (isinstance(called, ast.Attribute) and called.attr == name)
     ):
         return False
     func = runner.func  # any loop's `run_until_complete`, resolved or not
