@@ -5,6 +5,7 @@ import re
 
 from gil_lint.engine.callforms import argument
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.scopes import Scope
 from gil_lint.engine.sizes import Sizes
 from gil_lint.rules.base import Example, Rule
 
@@ -47,7 +48,9 @@ class ThreadPerItem(Rule):
     (`args=(stop_event, queue)`), or is a project function that loops (a
     top-level `while`), or is kept one per key and restarted only when dead
     (`if not threads[key].is_alive()`) — a bounded pool would never start the
-    workers past its size.
+    workers past its size. Nor are threads that meet at a `threading.Barrier`
+    (the function starting them, or their target, waits on one): they must all
+    run at once, and a smaller pool would deadlock on the barrier.
 
     ## Why is this bad?
     Each thread costs a stack (8 MB of address space by default), creation
@@ -117,6 +120,14 @@ class ThreadPerItem(Rule):
         "import threading\ndef consume(q):\n    while True:\n        q.get()()\n"
         "def start(queues):\n    for q in queues:\n"
         "        threading.Thread(target=consume, args=(q,), daemon=True).start()\n",
+        # threads that meet at a barrier must all run at once (vllm's micro-batches)
+        "import threading\nclass Runner:\n    def __init__(self, n):\n"
+        "        self.ready = threading.Barrier(n + 1)\n    def run(self, f, slices):\n"
+        "        for s in slices:\n            threading.Thread(target=f, args=(s,)).start()\n"
+        "        self.ready.wait()\n",
+        "import threading\nbarrier = threading.Barrier(3)\ndef step(s):\n    barrier.wait()\n"
+        "def main(slices):\n    for s in slices:\n"
+        "        threading.Thread(target=step, args=(s,)).start()\n",
     ]
     INVALID = [
         # a job per item: the target ends when its item is done
@@ -175,6 +186,8 @@ class ThreadPerItem(Rule):
             return
         if self._long_lived(loop, node):
             return  # one worker per queue, poller or pod, running until told to stop
+        if self._meet_at_barrier(node, function):
+            return  # they must all run at once: a bounded pool would deadlock
         if not self._started_in(loop, node):
             return
         first = self._loops.get(id(loop))
@@ -213,6 +226,33 @@ class ThreadPerItem(Rule):
         return found is not None and any(
             isinstance(n, ast.While) for stmt in found[1].body for n in _top_level(stmt)
         )
+
+    def _meet_at_barrier(self, call: ast.Call, function: Scope | None) -> bool:
+        """The threads meet at a ``threading.Barrier``: the function that starts them, or
+        their target, waits on one (vllm's micro-batch threads and the caller park on
+        ``ready_barrier``). They must all run at once; a pool smaller than their number
+        would leave the barrier waiting forever."""
+        ctx = self.ctx
+        places: list[tuple[ast.AST, Scope | None]] = []
+        if function is not None:
+            places.append((function.node, function))
+        target = argument(call, "target", 1)
+        qual = ctx.qualname(target) if target is not None else None
+        found = ctx.summaries.callee(qual, ctx.module_info) if qual is not None else None
+        if found is not None and found[0] is ctx.module_info:
+            places.append((found[1], ctx.scopes.get(found[1])))
+        for root, scope in places:
+            if scope is None:
+                continue
+            for n in ast.walk(root):
+                if (
+                    isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Attribute)
+                    and n.func.attr == "wait"
+                    and ctx.resolver.qualname(n.func.value, scope) == "threading.Barrier"
+                ):
+                    return True
+        return False
 
     def _enclosing_loop(self, node: ast.AST) -> ast.For | None:
         parent = self.ctx.parent(node)
