@@ -298,7 +298,7 @@ def test_a_helper_repeated_in_the_fallback_is_one_finding():
         import time
         def wait(s):
             time.sleep(s)
-        async def main():
+        async def handle():
             try:
                 wait(1)
             except ValueError:
@@ -499,7 +499,7 @@ def test_an_unknown_decorator_does_not_stop_the_chain():
         @traced
         def work():
             time.sleep(1)
-        async def main():
+        async def handle():
             work()
         """
     )
@@ -513,7 +513,7 @@ def test_offloading_decorators_are_user_extendable():
         @in_thread
         def work():
             time.sleep(1)
-        async def main():
+        async def handle():
             return work()
         """
     assert where(lint(code)) == [(7, "GIL201")]

@@ -85,7 +85,7 @@ def test_blocking_advice_and_gil405_share_the_loop_knowledge():
     src = (
         "import asyncio, requests\ndef fetch(fut: asyncio.Future, url):\n"
         "    fut.set_result(requests.get(url))\n"
-        "async def main(url):\n    fut = asyncio.get_running_loop().create_future()\n"
+        "async def handle(url):\n    fut = asyncio.get_running_loop().create_future()\n"
         "    fetch(fut, url)\n    await asyncio.to_thread(fetch, fut, url)\n"
     )
     found = {d.code: d for d in lint_source(src, "t.py", ALL)}

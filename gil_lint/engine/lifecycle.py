@@ -551,21 +551,26 @@ def _called_name(func: ast.expr) -> str:
 # a start-up function holds that work up, not only the start-up (see _sets_work_going)
 _CONCURRENT = frozenset(
     {
-        "create_task", "ensure_future", "gather", "wait", "as_completed", "start_soon",
-        "TaskGroup", "create_server", "start_server", "create_unix_server",
-        "start_unix_server", "serve", "serve_forever", "run_forever", "start_serving",
-        "call_soon", "call_later", "call_at", "add_reader", "add_writer",
+        "create_task", "ensure_future", "gather", "start_soon", "create_server",
+        "create_unix_server", "call_soon", "call_later", "call_at", "add_reader",
+        "add_writer", "run_forever",
     }
 )  # fmt: skip
+# ... and those whose name alone says too little (`event.wait()`), by what they resolve to
+_CONCURRENT_CALLS = frozenset({"asyncio.wait", "asyncio.as_completed", "asyncio.TaskGroup"})
 
 
-def _sets_work_going(name: str) -> bool:
-    """A call named for setting work going: ``_CONCURRENT``, or ``start*`` / ``serve*`` /
-    ``spawn*`` (``await site.start()`` serves an aiohttp app, ``thread.start()``)."""
-    return name in _CONCURRENT or name.lstrip("_").startswith(("start", "serve", "spawn"))
+def _sets_work_going(call: ast.Call, call_name: Callable[[ast.Call], str | None]) -> bool:
+    """A call that sets work going: ``_CONCURRENT``, ``_CONCURRENT_CALLS``, or one named
+    ``start*`` / ``serve*`` / ``spawn*`` (``await site.start()`` serves an aiohttp app,
+    ``thread.start()``)."""
+    name = _called_name(call.func)
+    if name in _CONCURRENT or name.lstrip("_").startswith(("start", "serve", "spawn")):
+        return True
+    return name in ("wait", "as_completed", "TaskGroup") and call_name(call) in _CONCURRENT_CALLS
 
 
-def runs_alone(node: ast.AST, fn: Code) -> bool:
+def runs_alone(node: ast.AST, fn: Code, call_name: Callable[[ast.Call], str | None]) -> bool:
     """No call before ``node`` in ``fn``'s own code sets other work going on the loop (a
     task, a gather, a server, a callback): a blocking call there delays only ``fn``, as
     a program's ``main`` or an ASGI lifespan before its first task does."""
@@ -574,7 +579,7 @@ def runs_alone(node: ast.AST, fn: Code) -> bool:
         if (
             isinstance(n, ast.Call)
             and (n.lineno, n.col_offset) < (row, col)
-            and _sets_work_going(_called_name(n.func))
+            and _sets_work_going(n, call_name)
         ):
             return False
     return True

@@ -510,7 +510,7 @@ class BlockingCallRule(Rule):
             phase == "startup"
             and isinstance(code, (ast.FunctionDef, ast.AsyncFunctionDef))
             and ctx.lifecycle.enters_process(code)
-            and runs_alone(node, code)
+            and runs_alone(node, code, ctx.call_name)
         ):
             return True  # `main()` or a lifespan before it starts anything: start-up only
         process = elsewhere == "process" or ctx.lifecycle.starts_process(code)
