@@ -361,9 +361,13 @@ def test_a_wait_where_the_program_starts_before_it_starts_anything_is_not_report
             requests.post("http://proxy/register")
         async def handle(request):
             return requests.get("http://backend/")
+        class Memory:
+            async def init(self):
+                self.messages = requests.get("http://memory/session")
         """
     )
-    assert where(found) == [(11, "GIL202"), (13, "GIL202")]
+    # a memory object's `init(self)` runs once per session, not once per process
+    assert where(found) == [(11, "GIL202"), (13, "GIL202"), (16, "GIL202")]
 
 
 def test_a_helper_a_start_up_function_calls_in_its_loop_is_not_start_up_code() -> None:

@@ -83,7 +83,9 @@ class Lifecycle:
     def enters_process(self, code: ast.AST | None) -> bool:
         """``code`` is itself a function the program starts at (``main``, ``init``, an ASGI
         lifespan): not one only such a function calls, which may run after it started
-        other work."""
+        other work, nor an instance method (a memory object's ``async def init(self)``
+        runs once per session, not per process; a ``@classmethod`` ``init`` is the
+        class's)."""
         return code is not None and id(code) in self.process_entry
 
     def phase(self, code: ast.AST | None) -> Phase | None:
@@ -166,13 +168,15 @@ def lifecycle(
     lifespans = {id(d.node) for d in module.defs if _lifespan(d, resolver, table.lifespan_apps)}
     startup |= lifespans
     process = {id(d.node) for d in module.defs if d.name in table.process_startup} | lifespans
+    # the functions themselves, not instance methods: once per object, not per process
+    entry = {id(d.node) for d in module.defs if id(d.node) in process and not _per_object(d)}
     shutdown = {id(d.node) for d in module.defs if d.name in table.shutdown}
     return Lifecycle(
         frozenset(once),
         frozenset(_spread(module, startup, frozenset(), set(), loops=False)),
         frozenset(_spread(module, shutdown, frozenset(), set())),
         frozenset(_spread(module, process, frozenset(), set(), loops=False)),
-        frozenset(process),
+        frozenset(entry),
         module.refs,
         _outermost(module),
     )
@@ -228,6 +232,18 @@ def _hooked(module: _Module, hooks: frozenset[str]) -> set[int]:
             ):
                 found.add(id(d.node))
     return found
+
+
+def _per_object(d: _Def) -> bool:
+    """An instance method: defined directly in a class, and neither a ``classmethod`` nor
+    a ``staticmethod``."""
+    if d.cls is None or d.outer is not None:
+        return False
+    return not any(
+        _called_name(dec.func if isinstance(dec, ast.Call) else dec)
+        in ("classmethod", "staticmethod")
+        for dec in d.node.decorator_list
+    )
 
 
 def _lifespan(d: _Def, resolver: Resolver, apps: frozenset[str]) -> bool:
