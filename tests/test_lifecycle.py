@@ -754,3 +754,36 @@ def test_joining_what_a_service_made_once_its_main_wait_is_over_is_not_reported(
     # reconnect loop still wait on the loop while it serves
     found = where(lint(STOPPING, Settings(select=("GIL205",))))
     assert [row for row, _ in found] == [21, 45, 52, 59], found
+
+
+def test_a_lifespans_teardown_runs_once_per_process() -> None:
+    # after the `yield` the server takes no more requests: saving state through a helper
+    # or deregistering is once per process. A per-request context manager's teardown, and a
+    # helper's file work in the `finally:` of a plugin's serving loop, are still reported
+    found = lint(
+        """\
+        import contextlib, json, requests
+        def save_state(state):
+            with open("state.json", "w") as f:
+                json.dump(state, f)
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            yield
+            save_state(app.state)
+            requests.post("http://proxy/deregister")
+        @contextlib.asynccontextmanager
+        async def session(conn):
+            try:
+                yield conn
+            finally:
+                requests.post("http://audit/closed")
+        class Plugin:
+            async def start(self):
+                try:
+                    while not self.stopped:
+                        await self.poll()
+                finally:
+                    save_state(self.state)
+        """
+    )
+    assert where(found) == [(15, "GIL202"), (22, "GIL209")]

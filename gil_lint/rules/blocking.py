@@ -496,7 +496,9 @@ class BlockingCallRule(Rule):
         code = function.node if function is not None else None
         phase = ctx.lifecycle.phase(code)
         if phase in (None, "startup") and after_main_wait(node, ctx.parent, phase == "startup"):
-            phase = "shutdown"  # the `finally:` of a lifespan's `yield`, of a serving loop
+            if ctx.lifecycle.enters_process(code):
+                return True  # a lifespan's teardown: once per process, nothing left to serve
+            phase = "shutdown"  # the `finally:` of a serving loop, of a `run_forever` wait
         if phase == "once" or (phase == "shutdown" and self.QUIET_AT_SHUTDOWN):
             return True
         elsewhere = self._started_elsewhere(category) if phase is None else None
