@@ -564,7 +564,7 @@ def _called_name(func: ast.expr) -> str:
 
 
 # calls that set other work going on the loop (or serving): after one, a blocking call in
-# a start-up function holds that work up, not only the start-up (see _sets_work_going)
+# a start-up function holds that work up, not only the start-up (see sets_work_going)
 _CONCURRENT = frozenset(
     {
         "create_task", "ensure_future", "gather", "start_soon", "create_server",
@@ -576,7 +576,7 @@ _CONCURRENT = frozenset(
 _CONCURRENT_CALLS = frozenset({"asyncio.wait", "asyncio.as_completed", "asyncio.TaskGroup"})
 
 
-def _sets_work_going(call: ast.Call, call_name: Callable[[ast.Call], str | None]) -> bool:
+def sets_work_going(call: ast.Call, call_name: Callable[[ast.Call], str | None]) -> bool:
     """A call that sets work going: ``_CONCURRENT``, ``_CONCURRENT_CALLS``, or one named
     ``start*`` / ``serve*`` / ``spawn*`` (``await site.start()`` serves an aiohttp app,
     ``thread.start()``)."""
@@ -595,7 +595,7 @@ def runs_alone(node: ast.AST, fn: Code, call_name: Callable[[ast.Call], str | No
         if (
             isinstance(n, ast.Call)
             and (n.lineno, n.col_offset) < (row, col)
-            and _sets_work_going(n, call_name)
+            and sets_work_going(n, call_name)
         ):
             return False
     return True

@@ -25,7 +25,7 @@ from gil_lint.engine.callforms import (
 )
 from gil_lint.engine.constants import TRY_NODES
 from gil_lint.engine.context import ModuleContext
-from gil_lint.engine.lifecycle import after_main_wait, in_loop, runs_alone
+from gil_lint.engine.lifecycle import after_main_wait, in_loop, runs_alone, sets_work_going
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.project import ModuleInfo, Project
 from gil_lint.engine.scopes import NESTED_SCOPES, Scope, is_none, parameter_names, walk_own
@@ -1923,10 +1923,6 @@ def _alone_on_its_loop(ctx: ModuleContext) -> bool:
     return _alone(ctx, function.node, function.parent, 0)
 
 
-# what puts more work on the coroutine's loop
-_CONCURRENCY = frozenset(
-    {"asyncio.gather", "asyncio.wait", "asyncio.as_completed", "asyncio.TaskGroup"}
-)
 # how many private coroutines deep an `await` chain from a loop of its own is followed
 _ALONE_DEPTH = 3
 
@@ -1946,17 +1942,14 @@ def _alone(ctx: ModuleContext, fn: ast.AsyncFunctionDef, outer: Scope | None, de
 
 
 def _starts_nothing(ctx: ModuleContext, fn: ast.AsyncFunctionDef) -> bool:
-    """``fn`` puts no other work on its loop: no task, gather or wait."""
+    """``fn`` puts no other work on its loop: no task, gather, wait or server
+    (``sets_work_going``, or a task creator of the knowledge)."""
     creators = ctx.knowledge.task_creators
-    for n in walk_own(fn):
-        if not isinstance(n, ast.Call):
-            continue
-        made = ctx.call_name(n)
-        if made in creators or made in _CONCURRENCY:
-            return False
-        if isinstance(n.func, ast.Attribute) and n.func.attr in ("create_task", "gather"):
-            return False
-    return True
+    return not any(
+        isinstance(n, ast.Call)
+        and (sets_work_going(n, ctx.call_name) or ctx.call_name(n) in creators)
+        for n in walk_own(fn)
+    )
 
 
 def _only_run_alone(
