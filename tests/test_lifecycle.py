@@ -787,3 +787,21 @@ def test_a_lifespans_teardown_runs_once_per_process() -> None:
         """
     )
     assert where(found) == [(15, "GIL202"), (22, "GIL209")]
+
+
+def test_a_string_test_named_like_start_sets_nothing_going() -> None:
+    # `str.startswith` is no `start()`: mitmproxy's `main()` checks its argv before the
+    # `--version` path runs `git` through helpers
+    found = lint(
+        """\
+        import subprocess, sys
+        async def main():
+            if sys.argv[1].startswith("http"):
+                print("use --mode reverse")
+            subprocess.run(["git", "describe"])
+        async def serve():
+            await site.start()
+            subprocess.run(["git", "describe"])
+        """
+    )
+    assert where(found) == [(8, "GIL204")]

@@ -34,6 +34,7 @@ phase only by its own name or registration. References from other modules are no
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -572,6 +573,9 @@ _CONCURRENT = frozenset(
         "add_writer", "run_forever",
     }
 )  # fmt: skip
+# ... and those named for it, as a word (`start`, `start_server`, `startPolling`; not
+# `str.startswith`)
+_STARTS = re.compile(r"(start|serve|spawn)(_|[A-Z0-9]|$)")
 # ... and those whose name alone says too little (`event.wait()`), by what they resolve to
 _CONCURRENT_CALLS = frozenset({"asyncio.wait", "asyncio.as_completed", "asyncio.TaskGroup"})
 
@@ -581,7 +585,7 @@ def sets_work_going(call: ast.Call, call_name: Callable[[ast.Call], str | None])
     ``start*`` / ``serve*`` / ``spawn*`` (``await site.start()`` serves an aiohttp app,
     ``thread.start()``)."""
     name = _called_name(call.func)
-    if name in _CONCURRENT or name.lstrip("_").startswith(("start", "serve", "spawn")):
+    if name in _CONCURRENT or _STARTS.match(name.lstrip("_")):
         return True
     return name in ("wait", "as_completed", "TaskGroup") and call_name(call) in _CONCURRENT_CALLS
 
