@@ -286,8 +286,7 @@ def _ends_program(
     if scope is None or resolver.qualname(last.value.func, scope) not in knowledge.lifecycle.exits:
         return False
     leaves = (ast.Return, ast.Yield, ast.YieldFrom)
-    own = (n for stmt in fn.body if not isinstance(stmt, _NESTED) for n in walk_own(stmt))
-    return not any(isinstance(n, leaves) for n in own)
+    return not any(isinstance(n, leaves) for n in _own(fn.body))
 
 
 def _spread(

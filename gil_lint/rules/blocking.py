@@ -1934,7 +1934,7 @@ def _alone(ctx: ModuleContext, fn: ast.AsyncFunctionDef, outer: Scope | None, de
         return cache[key]
     cache[key] = False  # a cycle of awaits proves nothing
     found = _starts_nothing(ctx, fn) and (
-        _runs_alone(ctx, fn, outer)
+        _only_its_definer_runs_it(ctx, fn, outer)
         or (depth < _ALONE_DEPTH and _only_run_alone(ctx, fn, outer, depth))
     )
     cache[key] = found
@@ -2010,7 +2010,9 @@ def _mentions(ctx: ModuleContext) -> dict[tuple[str, bool], list[_Mention]]:
     return found
 
 
-def _runs_alone(ctx: ModuleContext, fn: ast.AsyncFunctionDef, outer: Scope | None) -> bool:
+def _only_its_definer_runs_it(
+    ctx: ModuleContext, fn: ast.AsyncFunctionDef, outer: Scope | None
+) -> bool:
     """``fn`` is defined in a sync function whose every mention of it runs it on a loop
     of its own."""
     if outer is None or not isinstance(outer.node, ast.FunctionDef):
