@@ -4,6 +4,7 @@ them all), the other places its evidence; the one fix keeps every one."""
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 from textwrap import dedent
 
 from gil_lint.config import Settings
@@ -272,3 +273,110 @@ def test_ensure_future_of_an_executor_future_makes_no_task():
     assert _dropped(code) == [11]
     # a coroutine there is a task, dropped: the module's one finding moves to it
     assert _dropped(code.replace("ensure_future(fut)", "ensure_future(work())")) == [6]
+
+
+def _package_findings(root, **modules: str) -> list[tuple[str, int]]:
+    from gil_lint.engine.discovery import discover
+    from gil_lint.engine.runner import lint_paths
+
+    for rel, text in {"app/__init__.py": "", **modules}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dedent(text))
+    settings = Settings(project_root=root, select=("GIL402",))
+    files = [str(f) for f in discover([str(root / "app")], settings).files]
+    found = lint_paths(files, settings).diagnostics
+    return sorted((Path(d.path).relative_to(root).as_posix(), d.row) for d in found)
+
+
+METRICS = """\
+    from typing import Protocol
+
+
+    class _SpanSink(Protocol):
+        async def emit(self, name: str, parent=None) -> None: ...
+        async def fail(self, name: str, error: str = "") -> None: ...
+
+
+    class Metrics:
+        def __init__(self):
+            self.n = 0
+
+        def _sink(self, which) -> _SpanSink | None:
+            return which
+
+        async def hook(self, name, parent=None):
+            self.n += 1
+            sink = self._sink(name)
+            if sink is not None:
+                await sink.emit(name, parent=parent)
+
+
+    class Registry:
+        def __init__(self):
+            self.metrics = Metrics()
+
+
+    metrics = Metrics()
+    registry = Registry()
+    """
+# the classes of the package the private protocol stands for: they only count, or do
+# nothing; one takes other arguments (not what the protocol describes)
+SINKS = """\
+    class TraceSink:
+        async def emit(self, name, parent=None, **extra):
+            self.last = name
+        async def fail(self, name, error=""):
+            self.last = error
+
+    class QuietSink:
+        async def emit(self, *args, **kwargs):
+            \"\"\"Spans are not sent here.\"\"\"
+        async def fail(self, *args, **kwargs):
+            \"\"\"Spans are not sent here.\"\"\"
+
+    class CounterSink:
+        async def emit(self, service, duration):
+            import asyncio
+            await asyncio.sleep(0)
+        async def fail(self, service, duration):
+            pass
+    """
+USER = """\
+    import asyncio
+    from app.metrics import metrics, registry
+
+    async def handle(request):
+        asyncio.create_task(metrics.hook("request"))
+
+    async def other(request):
+        asyncio.create_task(registry.metrics.hook("request"))
+    """
+
+
+def test_a_task_on_an_object_another_module_holds_is_followed_to_its_class(tmp_path):
+    # `metrics` is a `Metrics()` made in app/metrics.py; `registry.metrics` an instance
+    # attribute of a class there: `hook` awaits only a private protocol whose classes in
+    # the package never suspend (one does nothing, and one that does suspend takes other
+    # arguments than the protocol describes): the task runs to its end in its first step
+    found = _package_findings(
+        tmp_path, **{"app/metrics.py": METRICS, "app/sinks.py": SINKS, "app/user.py": USER}
+    )
+    assert found == []
+
+
+def test_a_private_protocol_one_of_whose_classes_suspends_may_suspend(tmp_path):
+    slow = SINKS.replace("self.last = name", "import asyncio\n            await asyncio.sleep(1)")
+    found = _package_findings(
+        tmp_path, **{"app/metrics.py": METRICS, "app/sinks.py": slow, "app/user.py": USER}
+    )
+    assert found == [("app/user.py", 5)]
+    # a public protocol may be anyone's; a private one no class of the package implements
+    # says nothing either
+    public = METRICS.replace("_SpanSink", "SpanSink")
+    found = _package_findings(
+        tmp_path / "p", **{"app/metrics.py": public, "app/sinks.py": SINKS, "app/user.py": USER}
+    )
+    assert found == [("app/user.py", 5)]
+    found = _package_findings(tmp_path / "n", **{"app/metrics.py": METRICS, "app/user.py": USER})
+    assert found == [("app/user.py", 5)]

@@ -44,13 +44,15 @@ from typing import Literal
 from gil_lint.config import is_cli_code, is_test_code
 from gil_lint.engine.lifecycle import Lifecycle, Ref, lifecycle
 from gil_lint.engine.project import ModuleInfo, Project
-from gil_lint.engine.scopes import package_top
+from gil_lint.engine.scopes import FunctionNode, package_top
 
 # how far only start-up code reaches a function: from code the program itself starts at,
 # or from code named for starting (only_at_start_up)
 Reach = Literal["process", "startup"] | None
 # a package bigger than this is not scanned (the answer is then "not only command-line")
 _MAX_FILES = 3000
+# the classes that implement a private protocol are looked for in packages up to this size
+_MAX_FILES_IMPLEMENTERS = 10000
 _WORD = re.compile(r"\w+")
 
 
@@ -249,28 +251,50 @@ class CommandLineReach:
                 return True
         return False
 
-    def _modules(self, package: str | None) -> list[tuple[str, str]] | None:
-        """The package's modules: (path relative to the folder above it, absolute path)."""
+    def implementers(
+        self, path: str, methods: frozenset[str], name: str
+    ) -> list[tuple[ModuleInfo, FunctionNode]] | None:
+        """The ``name`` methods of the package's classes that define every one of
+        ``methods`` (a private ``Protocol``'s, defined in the module at ``path``), besides
+        protocols: what a receiver the protocol types can be, since a private protocol
+        names the package's own classes. Read from the modules' words first (every method
+        name must occur), then the few that have them are parsed. None when the package
+        cannot be read."""
+        modules = self._modules(package_top(os.path.abspath(path)), _MAX_FILES_IMPLEMENTERS)
+        if not modules:
+            return None
+        found: list[tuple[ModuleInfo, FunctionNode]] = []
+        for rel, module in modules:
+            words = self._words_of(module)
+            if words is None:
+                return None
+            if not all(words[m] for m in methods):
+                continue
+            info = self.project.module(_dotted(rel))
+            if info is None or os.path.abspath(info.path) != module:
+                continue
+            for node in ast.walk(info.tree):
+                if not isinstance(node, ast.ClassDef) or info.is_protocol(node):
+                    continue
+                defined = {
+                    d.name: d
+                    for d in node.body
+                    if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
+                }
+                if methods <= defined.keys():
+                    found.append((info, defined[name]))
+        return found
+
+    def _modules(self, package: str | None, most: int = _MAX_FILES) -> list[tuple[str, str]] | None:
+        """The package's modules: (path relative to the folder above it, absolute path);
+        None for a package of more than ``most``."""
         if package is None:
             return None
         known = self._packages.get(package)
-        if known is not None and all(_mtime(d) == m for d, m in known[1].items()):
-            return known[0]
-        above = os.path.dirname(package)
-        found: list[tuple[str, str]] = []
-        folders: dict[str, int] = {}
-        for folder, dirs, files in os.walk(package):
-            folders[folder] = _mtime(folder)
-            dirs[:] = [d for d in dirs if not d.startswith((".", "__pycache__"))]
-            for f in files:
-                if f.endswith(".py"):
-                    full = os.path.join(folder, f)
-                    found.append((Path(os.path.relpath(full, above)).as_posix(), full))
-            if len(found) > _MAX_FILES:
-                break
-        modules = found if len(found) <= _MAX_FILES else None
-        self._packages[package] = (modules, folders)
-        return modules
+        if known is None or not all(_mtime(d) == m for d, m in known[1].items()):
+            known = self._packages[package] = _walk(package)
+        modules = known[0]
+        return modules if modules is not None and len(modules) <= most else None
 
     def _words_of(self, path: str) -> Counter[str] | None:
         overlay = self.project.overlays.get(path) if self.project.overlays else None
@@ -368,6 +392,24 @@ def _next_or_send(call: ast.Call) -> bool:
     return (isinstance(func, ast.Name) and func.id == "next") or (
         isinstance(func, ast.Attribute) and func.attr == "send"
     )
+
+
+def _walk(package: str) -> tuple[list[tuple[str, str]] | None, dict[str, int]]:
+    """The package's modules (None past ``_MAX_FILES_IMPLEMENTERS``), and the mtime of
+    each folder walked."""
+    above = os.path.dirname(package)
+    found: list[tuple[str, str]] = []
+    folders: dict[str, int] = {}
+    for folder, dirs, files in os.walk(package):
+        folders[folder] = _mtime(folder)
+        dirs[:] = [d for d in dirs if not d.startswith((".", "__pycache__"))]
+        for f in files:
+            if f.endswith(".py"):
+                full = os.path.join(folder, f)
+                found.append((Path(os.path.relpath(full, above)).as_posix(), full))
+        if len(found) > _MAX_FILES_IMPLEMENTERS:
+            return None, folders
+    return found, folders
 
 
 def _mtime(folder: str) -> int:

@@ -25,8 +25,9 @@ from gil_lint.engine.scopes import FunctionNode, Resolver, Scope, ScopeBuilder
 from gil_lint.text import split_lines
 
 _MAX_MODULES = 128
-# Re-exports followed through __init__.py files (`from .impl import helper`).
-_MAX_REEXPORT_HOPS = 4
+# Re-exports followed through __init__.py files (`from .impl import helper`), and objects
+# through to their class (`from .base import logger; logger.hook()`).
+_MAX_REEXPORT_HOPS = 6
 _D = TypeVar("_D")
 
 
@@ -41,6 +42,13 @@ class ModuleInfo:
     @property
     def module_scope(self) -> Scope:
         return self.scopes[self.tree]
+
+    def is_protocol(self, cls: ast.ClassDef) -> bool:
+        """``cls`` is a ``typing.Protocol`` class: its methods' bodies are defaults at most."""
+        scope = self.scopes.get(cls)
+        return scope is not None and any(
+            (self.resolver.qualname(base, scope) or "").endswith("Protocol") for base in cls.bases
+        )
 
 
 def build_module(
@@ -210,10 +218,16 @@ class Project:
             # `from .impl import helper` in the module: follow the re-export
             head = attrs.partition(".")[0]
             binding = info.module_scope.bindings.get(head)
-            if binding is None or binding.kind != "import" or not binding.qualname:
+            if binding is not None and binding.kind == "import" and binding.qualname:
+                qualname = f"{binding.qualname}{attrs[len(head) :]}"
+                continue
+            # `base.service_logger.hook` where `service_logger = ServiceLogging()` there, or
+            # `cache.RedisCache.logger.hook` where `self.logger = ServiceLogging()`: the
+            # method of the object's class
+            typed = _through_object(info, attrs)
+            if typed is None:
                 return None
-            rest = attrs[len(head) :]
-            qualname = f"{binding.qualname}{rest}"
+            qualname = typed
         return None
 
     def _split(self, qualname: str) -> tuple[ModuleInfo, str] | None:
@@ -223,6 +237,21 @@ class Project:
             if info is not None:
                 return info, ".".join(parts[i:])
         return None
+
+
+def _through_object(info: ModuleInfo, attrs: str) -> str | None:
+    """``attrs`` (a name in ``info`` and what follows it) with the object it starts from —
+    a module-level name, or an instance attribute of a class there — written as its class:
+    ``logger.hook`` → ``pkg.log.ServiceLogging.hook``. None when there is no such object,
+    or its class is not known."""
+    parts = attrs.split(".")
+    for k in (2, 1):
+        if len(parts) <= k:
+            continue
+        typed = info.resolver.member_type(".".join(parts[:k]))
+        if typed is not None:
+            return ".".join((typed, *parts[k:]))
+    return None
 
 
 def _import_root(path: Path, module_name: str) -> Path | None:

@@ -992,6 +992,29 @@ class Resolver:
                     return self._annotation(side, scope)
         return None
 
+    def member_type(self, dotted: str) -> str | None:
+        """The class of the object a module-level name of this module holds (``logger`` in
+        ``logger = ServiceLogging()``), or of an instance attribute of one of its classes
+        (``RedisCache.service_logger_obj``): what another module reaches through it (``from
+        .base import logger; logger.hook()``). None when it is not such an object, or its
+        class is not known."""
+        head, _, attr = dotted.partition(".")
+        module = self.module
+        binding = module.bindings.get(head)
+        if binding is None:
+            return None
+        if not attr:
+            if binding.kind not in ("value", "typed"):
+                return None
+            return self.binding_qualname(binding, module)
+        if binding.kind != "class" or "." in attr:
+            return None
+        cls = self.class_scope(f"{module.qualname}.{head}")
+        if cls is None:
+            return None
+        typed = self._self_attribute(Binding("self", cls.qualname), attr)
+        return None if typed == f"{cls.qualname}.{attr}" else typed
+
     def _self_attribute(self, binding: Binding, attr: str) -> str | None:
         cls = self.class_scope(binding.qualname)
         if cls is None:

@@ -69,6 +69,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
+from gil_lint.engine.callers import command_line_reach
 from gil_lint.engine.callforms import (
     argument,
     call_category,
@@ -473,11 +474,14 @@ class Summaries:
         known = self._suspend_memo.get(key)
         if known is not None:
             return known
-        if not isinstance(fn, ast.AsyncFunctionDef) or _stub(fn) or _in_protocol(module, fn):
-            return True  # a sync function may return any awaitable; a stub says nothing
         if key in seen or depth > self.max_depth:
             seen.add(("", -1, -1))  # cut short: what depends on this is not memoised
             return True
+        protocol = _in_protocol(module, fn)
+        if protocol is not None:
+            return self._any_implementer_suspends(module, fn, protocol, depth, seen)
+        if not isinstance(fn, ast.AsyncFunctionDef) or _stub(fn):
+            return True  # a sync function may return any awaitable; a stub says nothing
         seen.add(key)
         found = False
         for node, inner in _walk_scoped(fn.body, module.scopes[fn], module, stop_at_loops=False):
@@ -501,6 +505,36 @@ class Summaries:
         if ("", -1, -1) not in seen:  # exact: nothing was cut short by the depth or a cycle
             self._suspend_memo[key] = found
         return found
+
+    def _any_implementer_suspends(
+        self,
+        module: ModuleInfo,
+        fn: FunctionNode,
+        protocol: ast.ClassDef,
+        depth: int,
+        seen: set[tuple[str, int, int]],
+    ) -> bool:
+        """A method of a ``Protocol``: its body says nothing of what runs. A private one
+        (``_SpanLogger``) types the package's own classes: the call may suspend if the
+        method of one of them that defines all the protocol's methods and accepts the
+        call the protocol describes may (a body that only declares, in such a class, is
+        one that returns at once). A public protocol, or a private one no class of the
+        package implements, may be anyone's: it may suspend."""
+        if not protocol.name.startswith("_"):
+            return True
+        methods = frozenset(
+            d.name for d in protocol.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
+        )
+        found = command_line_reach(self.project).implementers(module.path, methods, fn.name)
+        accepted = [(m, f) for m, f in found or () if _accepts(f, fn)]
+        if not accepted:
+            return True
+        seen.add((module.path, fn.lineno, fn.col_offset))
+        return any(
+            not isinstance(f, ast.AsyncFunctionDef)
+            or (not _stub(f) and self._may_suspend(m, f, depth + 1, seen))
+            for m, f in accepted
+        )
 
     def touches_loop(
         self, expr: ast.expr, scope: Scope, module: ModuleInfo, max_steps: int
@@ -2349,14 +2383,28 @@ def _stub(fn: FunctionNode) -> bool:
     return True
 
 
-def _in_protocol(module: ModuleInfo, fn: FunctionNode) -> bool:
-    """A method of a ``typing.Protocol`` class: its body is a default at most."""
+def _in_protocol(module: ModuleInfo, fn: FunctionNode) -> ast.ClassDef | None:
+    """The ``typing.Protocol`` class ``fn`` is a method of: its body is a default at most."""
     cls = module.scopes[fn].parent
     if cls is None or not isinstance(cls.node, ast.ClassDef):
+        return None
+    return cls.node if module.is_protocol(cls.node) else None
+
+
+def _accepts(fn: FunctionNode, declared: FunctionNode) -> bool:
+    """``fn`` takes every call the signature ``declared`` allows, by parameter name: each
+    of its parameters (``*args`` / ``**kwargs`` standing for any), and requires none that
+    ``declared`` lacks."""
+    mine, theirs = fn.args, declared.args
+    named = [*mine.posonlyargs, *mine.args, *mine.kwonlyargs][1:]  # past `self`
+    wanted = {a.arg for a in [*theirs.posonlyargs, *theirs.args, *theirs.kwonlyargs][1:]}
+    if not wanted <= {a.arg for a in named} and mine.kwarg is None:
         return False
-    return any(
-        (module.resolver.qualname(base, cls) or "").endswith("Protocol") for base in cls.node.bases
-    )
+    positional = [*mine.posonlyargs, *mine.args]
+    required = positional[1 : len(positional) - len(mine.defaults)] + [
+        a for a, d in zip(mine.kwonlyargs, mine.kw_defaults, strict=True) if d is None
+    ]
+    return all(a.arg in wanted for a in required)
 
 
 def _is_pure_function(fn: FunctionNode) -> bool:

@@ -74,8 +74,14 @@ class DanglingTask(Rule):
     the task's coroutine or awaited by one: `put` returns at once there. It
     runs to its end in its first step, while the loop still holds the task, and an
     exception it raises is logged when the task goes. A stub (`...`, `pass`, `raise
-    NotImplementedError`, `@abstractmethod`) or a `Protocol` method says nothing of
-    the body that runs, and is taken to suspend. Nor is `asyncio.ensure_future(f())`
+    NotImplementedError`, `@abstractmethod`) or a public `Protocol`'s method says
+    nothing of the body that runs, and is taken to suspend. A private protocol
+    (`class _SpanSink(Protocol)`) stands for the package's own classes: those that
+    define all its methods and take the calls it describes; the call cannot suspend
+    when none of their methods can (a body that only declares does nothing there).
+    Objects another module holds are followed to their class: `from .base import
+    metrics` where `metrics = Metrics()`, `registry.metrics` where the class sets
+    `self.metrics = Metrics()`. Nor is `asyncio.ensure_future(f())`
     where `f` is a project `def` that returns a future it keeps (`return future`),
     or a call that returns a future (`loop.run_in_executor(...)`,
     `asyncio.wrap_future(...)`): `ensure_future` hands that future back and makes no
