@@ -58,3 +58,59 @@ def test_the_throw_must_be_in_the_loop_around_the_clause():
         """
     )
     assert _swallowed(code) == [6]
+
+
+DRAIN = dedent(
+    """\
+    import asyncio
+    class Transport:
+        async def _process_events(self):
+            while True:
+                try:
+                    event = await self._queue.get()
+                    await self.deliver(event)
+                except asyncio.CancelledError:
+                    break
+                except Exception:
+                    pass
+            {tail}
+    """
+)
+
+
+def test_a_break_then_a_drain_of_the_queue_winds_down():
+    # cancelled: the loop ends, what is left in the queue is handled, and the task ends
+    for test in ("not self._queue.empty()", "self._queue.qsize()", "self._queue.qsize() > 0"):
+        tail = f"while {test}:\n                await self.deliver(self._queue.get_nowait())"
+        assert _swallowed(DRAIN.format(tail=tail)) == [], test
+
+
+def test_a_break_then_a_loop_that_keeps_working_still_swallows():
+    # after the break another loop waits for more: the cancellation is lost
+    tail = "while self.running:\n                await self.deliver(await self._queue.get())"
+    assert _swallowed(DRAIN.format(tail=tail)) == [8]
+
+
+CLOSING = dedent(
+    """\
+    import asyncio
+    class Transport:
+        def close(self):
+            self._closing = True
+        def pause(self):
+            self._paused = True
+        async def _ensure_reader(self):
+            while not self._closing:
+                try:
+                    await self.read()
+                except asyncio.CancelledError:
+                    self.{method}()
+    """
+)
+
+
+def test_a_flag_the_clause_sets_through_a_method_ends_the_loop():
+    # pyinsteon's hub reader: `self.close()` sets `self._closing`, which the loop tests
+    assert _swallowed(CLOSING.format(method="close")) == []
+    # a method setting a flag the loop does not test: the loop reads again, cancelled
+    assert _swallowed(CLOSING.format(method="pause")) == [11]

@@ -435,3 +435,52 @@ def test_a_text_file_read_gives_way_to_a_guarded_wait_with_its_guard():
     facts.blocks(wait, frozenset({"is_async is falsy"}))
     facts.blocks(("sync", (Step("`lock.acquire`", "a.py", 12, 0),)), frozenset())
     assert facts.guard == frozenset()
+
+
+def test_the_fallback_for_a_library_that_failed_to_import_is_not_reported():
+    # python-a2a's streaming client: `requests` only when `import aiohttp` failed — the
+    # degraded mode of an install without the async library, fixed by installing it
+    source = """\
+import requests
+
+try:
+    import httpx
+except ImportError:
+    httpx = None
+
+
+class Client:
+    def __init__(self):
+        try:
+            import aiohttp
+
+            self._has_aiohttp = True
+        except ImportError:
+            self._has_aiohttp = False
+        self.fast = True
+
+    async def send(self, url):
+        if not self._has_aiohttp:
+            return requests.post(url)
+        return await self.post(url)
+
+    async def probe(self, url):
+        if httpx is None:
+            return requests.get(url)
+        if self._has_aiohttp:
+            return await self.post(url)
+        else:
+            return requests.get(url)
+
+    async def poll(self, url):
+        if not self.fast:
+            return requests.get(url)
+        return requests.head(url)
+"""
+    found = lint_source(source, "app.py", Settings(select=("GIL202",)))
+    # a flag not set by an import failure still blocks (one finding for the function)
+    assert sorted(d.row for d in found) == [34]
+    # a flag the module also turns off for other reasons is not an import failure
+    off = source.replace("self.fast = True", "self.fast = True\n        self._has_aiohttp = False")
+    found = lint_source(off, "app.py", Settings(select=("GIL202",)))
+    assert sorted(d.row for d in found) == [22, 31, 35]

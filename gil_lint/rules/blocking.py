@@ -28,7 +28,14 @@ from gil_lint.engine.context import ModuleContext
 from gil_lint.engine.lifecycle import after_main_wait, in_loop, runs_alone, sets_work_going
 from gil_lint.engine.once import enclosing_class, runs_once
 from gil_lint.engine.project import ModuleInfo, Project
-from gil_lint.engine.scopes import NESTED_SCOPES, Scope, is_none, parameter_names, walk_own
+from gil_lint.engine.scopes import (
+    NESTED_SCOPES,
+    Scope,
+    handler_catches,
+    is_none,
+    parameter_names,
+    walk_own,
+)
 from gil_lint.engine.summaries import (
     CONSUMER_NAMES,
     PASS_THROUGH_NAMES,
@@ -146,6 +153,61 @@ _DEPRECATED = frozenset(
         "deprecation.deprecated",
     }
 )
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _import_failure_flags(ctx: ModuleContext) -> frozenset[str]:
+    """What the module sets to ``False`` or ``None`` in an ``except ImportError:`` clause
+    (``self._has_aiohttp = False``, ``aiohttp = None``), and never so elsewhere: flags
+    that say an optional library is missing. As written (``self._has_aiohttp``)."""
+    cached = ctx.cache.get("import_failure_flags")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    failed: set[str] = set()
+    elsewhere: set[str] = set()
+    handlers = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.ExceptHandler)]
+    in_handler: set[int] = set()
+    for h in handlers:
+        if not handler_catches(h, _IMPORT_ERRORS):
+            continue
+        for stmt in h.body:
+            for n in walk_own(stmt):
+                in_handler.add(id(n))
+    for n in ast.walk(ctx.tree):
+        if not isinstance(n, ast.Assign) or not isinstance(n.value, ast.Constant):
+            continue
+        if not (n.value.value is False or n.value.value is None):
+            continue
+        for t in n.targets:
+            if isinstance(t, (ast.Name, ast.Attribute)):
+                (failed if id(n) in in_handler else elsewhere).add(ast.unparse(t))
+    found = frozenset(failed - elsewhere)
+    ctx.cache["import_failure_flags"] = found
+    return found
+
+
+def _tests_missing(test: ast.expr) -> tuple[str, bool] | None:
+    """(the flag, whether the ``if`` body is the missing case) for ``not flag`` / ``flag
+    is None`` (body) or ``flag`` / ``flag is not None`` (``else:``)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = test.operand
+        if isinstance(inner, (ast.Name, ast.Attribute)):
+            return ast.unparse(inner), True
+        return None
+    if isinstance(test, (ast.Name, ast.Attribute)):
+        return ast.unparse(test), False
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+        and isinstance(test.left, (ast.Name, ast.Attribute))
+    ):
+        return ast.unparse(test.left), isinstance(test.ops[0], ast.Is)
+    return None
 
 
 def in_deprecated_code(ctx: ModuleContext) -> bool:
@@ -421,6 +483,7 @@ class BlockingCallRule(Rule):
             self._runs_once(node)
             or self.one_off(node, category, name=name)
             or self._on_error_path(node)
+            or self._import_fallback(node)
         ):
             return
         if (
@@ -558,6 +621,30 @@ class BlockingCallRule(Rule):
                         return True
             elif isinstance(parent, ast.ExceptHandler) and isinstance(parent.body[-1], ast.Raise):
                 return any(s is child for s in parent.body)
+            child, parent = parent, ctx.parent(parent)
+        return False
+
+    def _import_fallback(self, node: ast.Call) -> bool:
+        """The call is the fallback for a library that failed to import: under ``if not
+        self._has_aiohttp:`` (``if aiohttp is None:``, or the ``else:`` of ``if
+        HAS_AIOHTTP:``) where the module sets that flag to ``False`` (or the name to
+        ``None``) only in an ``except ImportError:`` clause. The blocking branch is the
+        degraded mode the package chose for an install without the async library it
+        depends on; what fixes it is installing that library, not the code."""
+        ctx = self.ctx
+        flags = _import_failure_flags(ctx)
+        if not flags:
+            return False
+        child: ast.AST = node
+        parent = ctx.parent(node)
+        while parent is not None and not isinstance(parent, NESTED_SCOPES):
+            if isinstance(parent, ast.If):
+                missing = _tests_missing(parent.test)
+                if missing is not None:
+                    flag, when_missing = missing
+                    block = parent.body if when_missing else parent.orelse
+                    if flag in flags and any(s is child for s in block):
+                        return True
             child, parent = parent, ctx.parent(parent)
         return False
 

@@ -5,6 +5,7 @@ import re
 
 from gil_lint.engine.callforms import argument
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.project import ModuleInfo
 from gil_lint.engine.scopes import Scope
 from gil_lint.engine.sizes import Sizes
 from gil_lint.rules.base import Example, Rule
@@ -47,8 +48,12 @@ class ThreadPerItem(Rule):
     registered poller in its own thread), is given what tells it to stop
     (`args=(stop_event, queue)`), or is a project function that loops (a
     top-level `while`), or is kept one per key and restarted only when dead
-    (`if not threads[key].is_alive()`) — a bounded pool would never start the
-    workers past its size. Nor are threads that meet at a `threading.Barrier`
+    (`if not threads[key].is_alive()`), or runs until stopped by its name
+    (`server.serve_forever`), or is a closure or lambda whose one call is such a
+    function (`def loop(): self.discovery_handler(sock)`) — a bounded pool would never
+    start the workers past its size. Nor is a search: a thread started under `if
+    item.key == key:` with the key a value from outside the loop (a name or an
+    attribute, not a constant) is for the one item the key names. Nor are threads that meet at a `threading.Barrier`
     (the function starting them, or their target, waits on one): they must all
     run at once, and a smaller pool would deadlock on the barrier.
 
@@ -120,6 +125,20 @@ class ThreadPerItem(Rule):
         "import threading\ndef consume(q):\n    while True:\n        q.get()()\n"
         "def start(queues):\n    for q in queues:\n"
         "        threading.Thread(target=consume, args=(q,), daemon=True).start()\n",
+        # a server per interface, or a closure over a handler that loops (rns's discovery)
+        "import socketserver, threading\ndef start(addresses, handler):\n"
+        "    for a in addresses:\n        server = socketserver.UDPServer(a, handler)\n"
+        "        threading.Thread(target=server.serve_forever, daemon=True).start()\n",
+        "import threading\nclass Iface:\n    def listen(self, sock):\n"
+        "        while not self.detached:\n            sock.recv(1024)\n"
+        "    def start(self, socks):\n        for sock in socks:\n"
+        "            def loop(): self.listen(sock)\n"
+        "            threading.Thread(target=loop, daemon=True).start()\n"
+        "            threading.Thread(target=lambda: self.listen(sock)).start()\n",
+        # the one item a key names gets a thread, not every item
+        "import threading\ndef on_proof(resources, proof):\n    for r in resources:\n"
+        "        if r.hash == proof.hash:\n"
+        "            threading.Thread(target=r.validate, args=(proof,)).start()\n",
         # threads that meet at a barrier must all run at once (vllm's micro-batches)
         "import threading\nclass Runner:\n    def __init__(self, n):\n"
         "        self.ready = threading.Barrier(n + 1)\n    def run(self, f, slices):\n"
@@ -130,6 +149,13 @@ class ThreadPerItem(Rule):
         "        threading.Thread(target=step, args=(s,)).start()\n",
     ]
     INVALID = [
+        # a constant picks a class of items, not one: still a thread per item
+        Example(
+            "import threading\ndef notify(handlers, event):\n    for h in handlers:\n"
+            "        if h.kind == 'sync':\n"
+            "            threading.Thread(target=h.run, args=(event,)).start()\n",
+            at="5:13-5:58",
+        ),
         # a job per item: the target ends when its item is done
         Example(
             "import threading\ndef fetch(u):\n    for part in u.split('/'):\n        print(part)\n"
@@ -186,6 +212,8 @@ class ThreadPerItem(Rule):
             return
         if self._long_lived(loop, node):
             return  # one worker per queue, poller or pod, running until told to stop
+        if _for_the_match(ctx, loop, node):
+            return  # a search: a thread for the one item whose key matches, not per item
         if self._meet_at_barrier(node, function):
             return  # they must all run at once: a bounded pool would deadlock
         if not self._started_in(loop, node):
@@ -219,13 +247,35 @@ class ThreadPerItem(Rule):
                 name = n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "")
                 if isinstance(n, (ast.Name, ast.Attribute)) and _STOP_WORDS.search(name):
                     return True
-        if _one_per_key(loop):
+        if _one_per_key(loop) or _runs_forever(target):
             return True
-        qual = ctx.qualname(target)
-        found = ctx.summaries.callee(qual, ctx.module_info) if qual is not None else None
-        return found is not None and any(
-            isinstance(n, ast.While) for stmt in found[1].body for n in _top_level(stmt)
-        )
+        if isinstance(target, ast.Lambda):
+            # `target=lambda: self.serve(sock)`: the worker is what it calls
+            body = target.body
+            return isinstance(body, ast.Call) and self._until_stopped(
+                body.func, ctx.scope, ctx.module_info
+            )
+        return self._until_stopped(target, ctx.scope, ctx.module_info, thunk=True)
+
+    def _until_stopped(
+        self, target: ast.expr, scope: Scope, module: ModuleInfo, *, thunk: bool = False
+    ) -> bool:
+        """``target`` runs until stopped: its name says so (``serve_forever``), or it is a
+        project function with a top-level ``while``; or (``thunk``) one whose body is only a
+        call of such a function (``def discovery_loop(): self.discovery_handler(sock)``)."""
+        if _runs_forever(target):
+            return True
+        qual = module.resolver.qualname(target, scope)
+        found = self.ctx.summaries.callee(qual, module) if qual is not None else None
+        if found is None:
+            return False
+        where, fn = found
+        if any(isinstance(n, ast.While) for stmt in fn.body for n in _top_level(stmt)):
+            return True
+        calls = [s.value for s in fn.body if isinstance(s, ast.Expr)]
+        if not thunk or len(fn.body) != 1 or len(calls) != 1 or not isinstance(calls[0], ast.Call):
+            return False
+        return self._until_stopped(calls[0].func, where.scopes[fn], where)
 
     def _meet_at_barrier(self, call: ast.Call, function: Scope | None) -> bool:
         """The threads meet at a ``threading.Barrier``: the function that starts them, or
@@ -321,6 +371,48 @@ def _one_per_key(loop: ast.For) -> bool:
         for n in ast.walk(loop)
     )
     return stores and asks
+
+
+def _for_the_match(ctx: ModuleContext, loop: ast.For, call: ast.Call) -> bool:
+    """The thread starts under ``if item.key == key:`` (``is``), the key a value from
+    outside the loop (a name, an attribute or an item, not a constant): the loop looks for
+    the item the key names (``for r in self.resources: if r.hash == proof_hash:``), and
+    starts one thread for it, not one per item."""
+    bound = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    node: ast.AST = call
+    parent = ctx.parent(node)
+    while parent is not None and parent is not loop:
+        if isinstance(parent, ast.If) and node in parent.body:
+            test = parent.test
+            if (
+                isinstance(test, ast.Compare)
+                and len(test.ops) == 1
+                and isinstance(test.ops[0], (ast.Eq, ast.Is))
+            ):
+                left, right = test.left, test.comparators[0]
+                if _mentions(right, bound):
+                    left, right = right, left
+                # the key is a value from outside the loop, not a constant: `r.kind == "x"`
+                # or `len(sig.parameters) == 3` pick a class of items, not one
+                if (
+                    _mentions(left, bound)
+                    and not _mentions(right, bound)
+                    and isinstance(right, (ast.Name, ast.Attribute, ast.Subscript))
+                ):
+                    return True
+        node, parent = parent, ctx.parent(parent)
+    return False
+
+
+def _mentions(expr: ast.expr, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
+
+
+def _runs_forever(target: ast.expr) -> bool:
+    """``server.serve_forever``, ``client.loop_forever``: a name that says it runs until
+    stopped."""
+    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+    return "forever" in name.lower()
 
 
 def _top_level(stmt: ast.stmt) -> list[ast.stmt]:

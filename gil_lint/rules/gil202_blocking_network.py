@@ -89,6 +89,12 @@ class BlockingNetworkInAsync(BlockingCallRule):
     does, never under a coroutine. (All the blocking
     rules follow helpers this way.)
 
+    Nor is the fallback for a library that failed to import: a call under `if not
+    self._has_aiohttp:` (`if aiohttp is None:`, or the `else:` of `if HAS_AIOHTTP:`)
+    where the module sets that flag to `False` (the name to `None`) only in an
+    `except ImportError:` clause — the degraded mode of an install without the async
+    library, which installing it fixes (all the blocking rules, in the coroutine itself).
+
     ## Why is this bad?
     A synchronous client waits for the network on the event loop's thread. For
     the whole round trip — often hundreds of milliseconds — every other task

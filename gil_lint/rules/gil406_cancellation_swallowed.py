@@ -39,8 +39,11 @@ class CancellationSwallowed(Rule):
       ... `gen.athrow(pending)`: the generator raises it back), or the error handed to
       a function of the module that raises (`self._convert_error(exc)`);
     - a clause after which the coroutine ends: a `return`, a `break` or a flag the loop
-      tests (`aborted = True` under `while not aborted:`), then a few awaits in a row
-      (send an error response, flush what is pending, record the job as cancelled) or
+      tests (`aborted = True` under `while not aborted:`, or set by a method of the
+      module the clause calls: `self.close()` setting `self._closing`), then a few awaits in a row
+      (send an error response, flush what is pending, record the job as cancelled), a
+      loop that drains what is left in a queue (`while not q.empty():`, `while
+      q.qsize():`), or
       winding-down awaits before the end (`await conn.close()`,
       `await self._shutdown()`, and `gather`/`wait` in a function that cancelled tasks;
       `[cancellation]` in `knowledge/concurrency.toml`): the task finishes, which is
@@ -471,7 +474,7 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
         if isinstance(n, ast.Assign)
         for t in n.targets
         if isinstance(t, (ast.Name, ast.Attribute))
-    }
+    } | _flags_set_by_methods(ctx, jumps)
     # after `break` or `continue` the rest of the loop's body does not run
     skipping = breaks or any(isinstance(n, ast.Continue) for n in jumps)
     child, parent = node, ctx.parent(node)
@@ -494,6 +497,33 @@ def _continues(ctx: ModuleContext, node: ast.AST, handler: ast.ExceptHandler) ->
             breaks = skipping = False  # the `break` leaves this loop: what follows counts
         child, parent = parent, ctx.parent(parent)
     return False
+
+
+def _flags_set_by_methods(ctx: ModuleContext, nodes: list[ast.AST]) -> set[str]:
+    """The ``self`` attributes a method of this module the clause calls (``self.close()``)
+    sets in its own body (``self._closing = True``): a flag the clause sets through it."""
+    out: set[str] = set()
+    for n in nodes:
+        if not (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == "self"
+        ):
+            continue
+        fn = ctx.resolver.function_def(ctx.qualname(n.func))
+        if fn is None:
+            continue
+        out.update(
+            ast.unparse(t)
+            for m in walk_own(fn)
+            if isinstance(m, ast.Assign)
+            for t in m.targets
+            if isinstance(t, ast.Attribute)
+            and isinstance(t.value, ast.Name)
+            and t.value.id == "self"
+        )
+    return out
 
 
 def _tests(expr: ast.expr, flags: set[str]) -> bool:
@@ -530,7 +560,8 @@ def _works_after(ctx: ModuleContext, stmts: list[ast.stmt], flags: set[str]) -> 
         loops = [
             n
             for n in walk_own(stmt)
-            if isinstance(n, _LOOPS) and not (isinstance(n, ast.While) and _tests(n.test, flags))
+            if isinstance(n, _LOOPS)
+            and not (isinstance(n, ast.While) and (_tests(n.test, flags) or _drains(n.test)))
         ]
         for n in (m for loop in loops for m in walk_own(loop)):
             if isinstance(n, (ast.AsyncFor, ast.AsyncWith)):
@@ -550,6 +581,28 @@ def _works_after(ctx: ModuleContext, stmts: list[ast.stmt], flags: set[str]) -> 
             if not any(word == c or word.startswith(f"{c}_") for c in cleanup):
                 return True
     return False
+
+
+def _drains(test: ast.expr) -> bool:
+    """``while not q.empty():`` / ``while q.qsize():`` (``> 0``): a loop that handles what
+    is left in a queue and ends — pending work flushed as the coroutine winds down."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _queue_call(test.operand, "empty")
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Gt):
+        right = test.comparators[0]
+        return (
+            isinstance(right, ast.Constant) and right.value == 0 and _queue_call(test.left, "qsize")
+        )
+    return _queue_call(test, "qsize")
+
+
+def _queue_call(expr: ast.expr, method: str) -> bool:
+    return (
+        isinstance(expr, ast.Call)
+        and not expr.args
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr == method
+    )
 
 
 def _cancels_something(ctx: ModuleContext) -> bool:
