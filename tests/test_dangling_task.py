@@ -380,3 +380,16 @@ def test_a_private_protocol_one_of_whose_classes_suspends_may_suspend(tmp_path):
     assert found == [("app/user.py", 5)]
     found = _package_findings(tmp_path / "n", **{"app/metrics.py": METRICS, "app/user.py": USER})
     assert found == [("app/user.py", 5)]
+    # a subclass that overrides one method alone is one of them too
+    sub = SINKS + dedent(
+        """\
+        class SlowTraceSink(TraceSink):
+            async def emit(self, name, parent=None, **extra):
+                import asyncio
+                await asyncio.sleep(1)
+        """
+    )
+    found = _package_findings(
+        tmp_path / "s", **{"app/metrics.py": METRICS, "app/sinks.py": sub, "app/user.py": USER}
+    )
+    assert found == [("app/user.py", 5)]

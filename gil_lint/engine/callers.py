@@ -254,21 +254,23 @@ class CommandLineReach:
     def implementers(
         self, path: str, methods: frozenset[str], name: str
     ) -> list[tuple[ModuleInfo, FunctionNode]] | None:
-        """The ``name`` methods of the package's classes that define every one of
-        ``methods`` (a private ``Protocol``'s, defined in the module at ``path``), besides
-        protocols: what a receiver the protocol types can be, since a private protocol
-        names the package's own classes. Read from the modules' words first (every method
-        name must occur), then the few that have them are parsed. None when the package
-        cannot be read."""
+        """The ``name`` methods the package's classes define, besides protocols', when one
+        of its classes defines every one of ``methods`` (a private ``Protocol``'s, defined
+        in the module at ``path``): what a receiver the protocol types can run, since a
+        private protocol names the package's own classes — a subclass that overrides
+        ``name`` alone included. Empty when no class implements the protocol; None when
+        the package cannot be read. Read from the modules' words first, then the few that
+        have the name are parsed."""
         modules = self._modules(package_top(os.path.abspath(path)), _MAX_FILES_IMPLEMENTERS)
         if not modules:
             return None
         found: list[tuple[ModuleInfo, FunctionNode]] = []
+        implemented = False
         for rel, module in modules:
             words = self._words_of(module)
             if words is None:
                 return None
-            if not all(words[m] for m in methods):
+            if not words[name]:
                 continue
             info = self.project.module(_dotted(rel))
             if info is None or os.path.abspath(info.path) != module:
@@ -281,9 +283,10 @@ class CommandLineReach:
                     for d in node.body
                     if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
                 }
-                if methods <= defined.keys():
+                if name in defined:
                     found.append((info, defined[name]))
-        return found
+                    implemented = implemented or methods <= defined.keys()
+        return found if implemented else []
 
     def _modules(self, package: str | None, most: int = _MAX_FILES) -> list[tuple[str, str]] | None:
         """The package's modules: (path relative to the folder above it, absolute path);

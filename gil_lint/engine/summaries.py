@@ -380,6 +380,10 @@ class Summaries:
         self._thread_memo: dict[tuple[str, int, int, int], LoopContact | None] = {}
         self._loop_method_names: frozenset[str] | None = None
         self._suspend_memo: dict[tuple[str, int, int], bool] = {}
+        # a private protocol's method → the methods of the package's classes it can run
+        self._implementers_memo: dict[
+            tuple[str, int, int], list[tuple[ModuleInfo, FunctionNode]]
+        ] = {}
 
     # -- entry points -----------------------------------------------------------------
     def of(self, module: ModuleInfo, fn: FunctionNode, depth: int = 0, env: Env = EMPTY) -> Summary:
@@ -525,11 +529,16 @@ class Summaries:
         methods = frozenset(
             d.name for d in protocol.body if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))
         )
-        found = command_line_reach(self.project).implementers(module.path, methods, fn.name)
-        accepted = [(m, f) for m, f in found or () if _accepts(f, fn)]
+        key = (module.path, fn.lineno, fn.col_offset)
+        accepted = self._implementers_memo.get(key)
+        if accepted is None:
+            found = command_line_reach(self.project).implementers(module.path, methods, fn.name)
+            accepted = self._implementers_memo[key] = [
+                (m, f) for m, f in found or () if _accepts(f, fn)
+            ]
         if not accepted:
             return True
-        seen.add((module.path, fn.lineno, fn.col_offset))
+        seen.add(key)
         return any(
             not isinstance(f, ast.AsyncFunctionDef)
             or (not _stub(f) and self._may_suspend(m, f, depth + 1, seen))
