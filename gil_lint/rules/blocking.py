@@ -165,21 +165,24 @@ def _import_failure_flags(ctx: ModuleContext) -> frozenset[str]:
     cached = ctx.cache.get("import_failure_flags")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    if not any(e in ctx.source for e in _IMPORT_ERRORS):
+        ctx.cache["import_failure_flags"] = frozenset()
+        return frozenset()  # most modules: no walk at all
     failed: set[str] = set()
     elsewhere: set[str] = set()
-    handlers = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.ExceptHandler)]
     in_handler: set[int] = set()
-    for h in handlers:
-        if not handler_catches(h, _IMPORT_ERRORS):
-            continue
-        for stmt in h.body:
-            for n in walk_own(stmt):
-                in_handler.add(id(n))
+    # assignments of `False` / `None`
+    assigns: list[ast.Assign] = []
     for n in ast.walk(ctx.tree):
-        if not isinstance(n, ast.Assign) or not isinstance(n.value, ast.Constant):
-            continue
-        if not (n.value.value is False or n.value.value is None):
-            continue
+        if isinstance(n, ast.ExceptHandler) and handler_catches(n, _IMPORT_ERRORS):
+            in_handler.update(id(m) for stmt in n.body for m in walk_own(stmt))
+        elif (
+            isinstance(n, ast.Assign)
+            and isinstance(n.value, ast.Constant)
+            and (n.value.value is False or n.value.value is None)
+        ):
+            assigns.append(n)
+    for n in assigns:
         for t in n.targets:
             if isinstance(t, (ast.Name, ast.Attribute)):
                 (failed if id(n) in in_handler else elsewhere).add(ast.unparse(t))
