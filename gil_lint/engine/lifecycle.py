@@ -554,7 +554,13 @@ def _own(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
 def _runs_until_stopped(node: ast.AST) -> bool:
     """A call whose name says it runs until the program stops (``serve_forever``,
     ``run_forever``, ``wait_forever``)."""
-    return isinstance(node, ast.Call) and "forever" in _called_name(node.func).lower()
+    return isinstance(node, ast.Call) and named_to_run_forever(node.func)
+
+
+def named_to_run_forever(func: ast.expr) -> bool:
+    """``server.serve_forever``, ``client.loop_forever``: a callable whose name says it
+    runs until stopped."""
+    return "forever" in _called_name(func).lower()
 
 
 def _called_name(func: ast.expr) -> str:

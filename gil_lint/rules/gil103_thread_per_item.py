@@ -5,6 +5,7 @@ import re
 
 from gil_lint.engine.callforms import argument
 from gil_lint.engine.context import ModuleContext
+from gil_lint.engine.lifecycle import named_to_run_forever
 from gil_lint.engine.project import ModuleInfo
 from gil_lint.engine.scopes import Scope
 from gil_lint.engine.sizes import Sizes
@@ -238,7 +239,7 @@ class ThreadPerItem(Rule):
         target = argument(call, "target", 1)
         if target is None:
             return False
-        bound = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+        bound = _bound_names(loop)
         if isinstance(target, ast.Name) and target.id in bound:
             return True
         given = [argument(call, "args", 3), argument(call, "kwargs", 4)]
@@ -247,7 +248,7 @@ class ThreadPerItem(Rule):
                 name = n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", "")
                 if isinstance(n, (ast.Name, ast.Attribute)) and _STOP_WORDS.search(name):
                     return True
-        if _one_per_key(loop) or _runs_forever(target):
+        if _one_per_key(loop) or named_to_run_forever(target):
             return True
         if isinstance(target, ast.Lambda):
             # `target=lambda: self.serve(sock)`: the worker is what it calls
@@ -263,7 +264,7 @@ class ThreadPerItem(Rule):
         """``target`` runs until stopped: its name says so (``serve_forever``), or it is a
         project function with a top-level ``while``; or (``thunk``) one whose body is only a
         call of such a function (``def discovery_loop(): self.discovery_handler(sock)``)."""
-        if _runs_forever(target):
+        if named_to_run_forever(target):
             return True
         qual = module.resolver.qualname(target, scope)
         found = self.ctx.summaries.callee(qual, module) if qual is not None else None
@@ -378,7 +379,7 @@ def _for_the_match(ctx: ModuleContext, loop: ast.For, call: ast.Call) -> bool:
     outside the loop (a name, an attribute or an item, not a constant): the loop looks for
     the item the key names (``for r in self.resources: if r.hash == proof_hash:``), and
     starts one thread for it, not one per item."""
-    bound = {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+    bound = _bound_names(loop)
     node: ast.AST = call
     parent = ctx.parent(node)
     while parent is not None and parent is not loop:
@@ -404,15 +405,13 @@ def _for_the_match(ctx: ModuleContext, loop: ast.For, call: ast.Call) -> bool:
     return False
 
 
+def _bound_names(loop: ast.For) -> set[str]:
+    """The names the loop binds for each item (``for key, v in ...``)."""
+    return {n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+
+
 def _mentions(expr: ast.expr, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
-
-
-def _runs_forever(target: ast.expr) -> bool:
-    """``server.serve_forever``, ``client.loop_forever``: a name that says it runs until
-    stopped."""
-    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-    return "forever" in name.lower()
 
 
 def _top_level(stmt: ast.stmt) -> list[ast.stmt]:
